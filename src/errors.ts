@@ -1,0 +1,127 @@
+/**
+ * The one catalogue of imspec errors. Every error the kit raises on purpose is one of these
+ * classes, each with a stable `IMSPEC_ERR_*` code (listed in README "Error codes" and checked by
+ * test/errors.test.ts). Codes never change meaning; add a class rather than reuse one.
+ */
+
+import type { WireErrorCode } from './protocol/frames.js';
+
+export abstract class ImspecError extends Error {
+  abstract readonly code: `IMSPEC_ERR_${string}`;
+  /** Process exit code the CLI uses when this error ends a command. */
+  readonly exitCode: number = 2;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage: unknown option, missing argument, conflicting flags. */
+export class UsageError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_USAGE';
+}
+
+/** A configuration value or file (target config, expected-failures file, monitor config) is invalid. */
+export class ConfigError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_CONFIG';
+}
+
+/** Where in a source file a problem sits; `line` and `col` are 1-based. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A scenario file is unreadable, not YAML, or does not match schemas/scenario.schema.json. */
+export class ScenarioError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_SCENARIO';
+  constructor(
+    message: string,
+    readonly position?: SourcePosition,
+    options?: ErrorOptions,
+  ) {
+    super(position ? `${position.file}:${position.line}:${position.col}: ${message}` : message, options);
+  }
+}
+
+/**
+ * A frame could not be decoded or is not a valid RAN/1 frame. Carries both the program code and
+ * what goes on the wire: the `error:A` code, and the `rid` to answer with when one was readable.
+ */
+export class ProtocolError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_PROTOCOL';
+  constructor(
+    message: string,
+    readonly wireCode: WireErrorCode,
+    readonly rid: string | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The target refused the connection, or no server answered at the address. */
+export class TargetUnreachableError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_TARGET_UNREACHABLE';
+}
+
+/** A target process the kit launched exited when it was not told to. */
+export class TargetExitedError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_TARGET_EXITED';
+}
+
+/** The server answered a request with `error:A`. */
+export class ServerRejectedError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_SERVER_REJECTED';
+  constructor(
+    message: string,
+    readonly wireCode: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Authentication failed: the target refused the credentials. */
+export class AuthError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_AUTH';
+}
+
+/** An operation did not complete within its deadline. */
+export class TimeoutError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_TIMEOUT';
+}
+
+/** The connection closed while an operation needed it. */
+export class ConnectionClosedError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_CONNECTION_CLOSED';
+  constructor(
+    message: string,
+    readonly closeCode?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The reference server's storage failed (cannot open, corrupt, disk full). */
+export class StorageError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_STORAGE';
+}
+
+/** A driver cannot do what was asked (operation outside its capability manifest). */
+export class UnsupportedError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_UNSUPPORTED';
+}
+
+/** A bug in imspec itself: an invariant broke. Please report it. */
+export class InternalError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_INTERNAL';
+  override readonly exitCode = 3;
+}
+
+export function isImspecError(value: unknown): value is ImspecError {
+  return value instanceof ImspecError;
+}

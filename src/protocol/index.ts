@@ -1,0 +1,4 @@
+export * from './codec.js';
+export * from './frames.js';
+export * from './requirements.js';
+export * from './validate.js';
