@@ -1,4 +1,5 @@
 export * from './codec.js';
+export * from './auth.js';
 export * from './frames.js';
 export * from './requirements.js';
 export * from './validate.js';

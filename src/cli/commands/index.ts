@@ -1,0 +1,13 @@
+/**
+ * Every CLI command, one file each. Add a command by adding its file and one line here.
+ */
+
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+const commands: Register[] = [];
+
+export function registerCommands(program: Command): void {
+  for (const register of commands) register(program);
+}

@@ -1,0 +1,125 @@
+/**
+ * The seam between bots and a target. A driver hides the wire protocol: bots connect a
+ * user/device, send, ack, sync, close, and read a stream of normalized R/A/N notifications.
+ * Every frame in both directions is also appended to the history (`FrameEvent`) by the driver,
+ * with its timestamp and raw form.
+ *
+ * `ran` is the canonical driver (RAN/1 over WebSocket). `mqtt` and `xmpp` map their protocols
+ * onto the same operations and declare what they cannot do in `caps`, so cases needing a missing
+ * capability are UNSUPPORTED rather than FAILED. test/drivers/contract.ts runs one contract suite
+ * against every driver.
+ */
+
+import type { ActorId, History } from '../history/events.js';
+import type { Cap, Limits, ReceiptStatus, StoredMessage } from '../protocol/frames.js';
+
+export interface ConnectOptions {
+  user: string;
+  device: string;
+  /** Credential for the user; drivers interpret it (RAN token, MQTT password, XMPP password). */
+  token: string;
+  /** Highest seq this device has committed contiguously; omit for a device with no local state. */
+  lastSeq?: number;
+  /** Abort connecting after this long. @default 5000 */
+  timeoutMs?: number;
+}
+
+/** What the session learned at login (hello:A, or the driver's fixed answer). */
+export interface SessionInfo {
+  user: string;
+  device: string;
+  maxSeq: number;
+  pending: number;
+  caps: readonly Cap[];
+  limits: Limits | undefined;
+}
+
+export interface Accepted {
+  cmid: string;
+  smid: string;
+  ts: number;
+  dup: boolean;
+}
+
+export interface SyncRequest {
+  after?: number;
+  before?: number;
+  limit: number;
+  ackUpTo?: number;
+}
+
+export interface SyncPage {
+  msgs: StoredMessage[];
+  more: boolean;
+  maxSeq: number;
+}
+
+/** Server-initiated notifications, normalized. */
+export type Notification =
+  | { type: 'msg:N'; msg: StoredMessage; attempt: number | undefined; t: number }
+  | { type: 'ack:N'; cmid: string; smid: string; to: string; status: ReceiptStatus; t: number };
+
+export interface CloseInfo {
+  code: number | undefined;
+  reason: string;
+  initiator: 'client' | 'server' | 'crash' | 'network';
+}
+
+export interface DriverSession {
+  readonly actor: ActorId;
+  readonly info: SessionInfo;
+  /** Connection number of this actor (1, 2, ... across reconnects), as in FrameEvent.conn. */
+  readonly conn: number;
+
+  /**
+   * Sends msg:R. Resolves on msg:A; rejects with ServerRejectedError on error:A, with
+   * ConnectionClosedError when the connection ends first, with TimeoutError after `timeoutMs`.
+   * A lost msg:A is the bot's problem: it retransmits with the same cmid.
+   */
+  send(msg: { cmid: string; to: string; body: string }, timeoutMs?: number): Promise<Accepted>;
+  /** Sends ack:R (cumulative); resolves with ack:A's cursor. */
+  ack(upTo: number, timeoutMs?: number): Promise<number>;
+  /** Sends sync:R; resolves with sync:A's page. */
+  sync(req: SyncRequest, timeoutMs?: number): Promise<SyncPage>;
+  /** Sends ping:R; resolves with the round-trip time in ms. */
+  ping(timeoutMs?: number): Promise<number>;
+  /**
+   * Sends one raw text frame exactly as given (ran driver only; others throw UnsupportedError),
+   * for probes of malformed input. Resolves with the next A frame whose rid matches `rid`, or,
+   * when `rid` is null, the next error:A with rid null; resolves `undefined` when the connection
+   * closes first (with the close in `closed`).
+   */
+  sendRaw?(
+    text: string,
+    rid: string | null,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown> | undefined>;
+
+  /** Notifications in arrival order. Ends when the session closes. */
+  notifications(): AsyncIterable<Notification>;
+  /** Registers a notification callback (alternative to the iterator); returns an unsubscribe. */
+  onNotification(listener: (n: Notification) => void): () => void;
+
+  /** Clean close (close handshake). */
+  close(): Promise<void>;
+  /** Drop the connection with no goodbye — a client crash, as the server sees it. */
+  abort(): void;
+  /** Settles once when the connection ends, however it ends. */
+  readonly closed: Promise<CloseInfo>;
+}
+
+export interface Driver {
+  /** 'ran' | 'mqtt' | 'xmpp' */
+  readonly name: string;
+  /**
+   * Capabilities this driver can ever offer, whatever the server claims. The session's
+   * `info.caps` is the intersection with what the server claims.
+   */
+  readonly caps: readonly Cap[];
+  connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession>;
+}
+
+export interface DriverFactoryOptions {
+  /** Target URL: ws://host:port for ran, mqtt://host:port, xmpp://host:port. */
+  target: string;
+}

@@ -1,0 +1,6 @@
+/**
+ * imspec's programmatic API. The CLI calls only what is exported here.
+ */
+
+export * from './errors.js';
+export * from './protocol/index.js';
