@@ -35,6 +35,8 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   /** A retransmission stops after a `stored` receipt (true) or only after `delivered` (false). @default true */
   storedStopsRetransmit: boolean;
+  /** Wait before reconnecting after the server or network closed the connection (doubles per failure, up to 5 s). @default 100 */
+  reconnectDelayMs: number;
 }
 
 /** "alice" (every device of alice) or "alice/phone". */
