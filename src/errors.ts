@@ -116,6 +116,11 @@ export class UnsupportedError extends ImspecError {
   readonly code = 'IMSPEC_ERR_UNSUPPORTED';
 }
 
+/** Metrics could not be exported: the Pushgateway refused or did not answer a push. */
+export class MetricsExportError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_METRICS_EXPORT';
+}
+
 /** A bug in imspec itself: an invariant broke. Please report it. */
 export class InternalError extends ImspecError {
   readonly code = 'IMSPEC_ERR_INTERNAL';
