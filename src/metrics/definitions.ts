@@ -1,0 +1,248 @@
+/**
+ * THE table of imspec metrics (DESIGN.md section 6). The exporter (registry.ts), the Grafana
+ * dashboards (src/dashboards/) and the Prometheus alert rules (src/metrics/alert-rules.ts) all
+ * read names from here, so a renamed metric breaks the build instead of a dashboard in production.
+ *
+ * Naming follows Prometheus practice: `imspec_` prefix, base units (`_seconds`), `_total` on
+ * counters, and a small fixed label set. Message ids, user ids and device names never become
+ * labels: a label value must come from a bounded set known before the run starts.
+ */
+
+import type { FrameType } from '../protocol/frames.js';
+import { FRAME_TYPES } from '../protocol/frames.js';
+
+/** Every label any imspec metric may carry. Anything else is refused by `defineMetric`. */
+export const LABEL_NAMES = [
+  'scenario',
+  'driver',
+  'suite',
+  'op',
+  'kind',
+  'direction',
+  'layer',
+  'reason',
+  'ack',
+  'fault',
+  'verdict',
+] as const;
+export type LabelName = (typeof LABEL_NAMES)[number];
+export type Labels = Partial<Record<LabelName, string>>;
+
+/** Labels every run metric carries: which case, through which driver, in which suite. */
+export const BASE_LABELS = ['scenario', 'driver', 'suite'] as const satisfies readonly LabelName[];
+export type BaseLabels = Record<(typeof BASE_LABELS)[number], string>;
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricDefinition {
+  /** Full Prometheus name, e.g. `imspec_frames_total`. */
+  readonly name: string;
+  readonly type: MetricType;
+  /** One sentence: what is counted and when. Shown as `# HELP` and in docs/observability.md. */
+  readonly help: string;
+  /** Base unit (`seconds`) or `''` for a plain count; Grafana unit ids are derived from it. */
+  readonly unit: 'seconds' | 'messages' | 'frames' | 'events' | 'ratio' | 'bool' | '';
+  readonly labels: readonly LabelName[];
+  /**
+   * Known values per label, used to zero-initialise every combination so `rate()` exists from
+   * the first scrape. Base labels are filled in at registry creation time.
+   */
+  readonly values?: Partial<Record<LabelName, readonly string[]>>;
+  /** Histogram buckets in seconds (upper bounds, ascending). */
+  readonly buckets?: readonly number[];
+}
+
+/**
+ * Latency buckets from 100 µs to 30 s, roughly ×2–2.5 per step (1-2.5-5 series): loopback
+ * msg:A answers in ~100 µs, a retransmitted message over a faulty link takes seconds, and a
+ * message parked for an offline receiver tens of seconds. 19 buckets keep series count modest.
+ * 0.25 s is a bucket boundary on purpose: the ack-latency SLO threshold (alert-rules.ts).
+ */
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30,
+];
+
+const FRAME_OPS = [...new Set(FRAME_TYPES.map((t) => t.slice(0, t.indexOf(':'))))];
+const FRAME_KINDS = ['R', 'A', 'N'] as const;
+
+/** The (op, kind, direction) triples RAN/1 actually has: R goes out, A and N come in. */
+export function frameLabelTriples(): { op: string; kind: string; direction: string }[] {
+  return FRAME_TYPES.map((t: FrameType) => {
+    const [op, kind] = t.split(':') as [string, string];
+    return { op, kind, direction: kind === 'R' ? 'out' : 'in' };
+  });
+}
+
+export const RETRANSMIT_REASONS = ['timeout', 'reconnect'] as const;
+export const DUPLICATE_LAYERS = ['wire', 'app'] as const;
+export const ACK_KINDS = ['msg_a', 'ack_n'] as const;
+/** Fault actions the proxy and the runner report in FaultEvent.action. Others map to `other`. */
+export const FAULT_ACTIONS = [
+  'drop',
+  'duplicate',
+  'delay',
+  'reorder',
+  'cut',
+  'stall',
+  'kill',
+  'restart',
+  'pause',
+  'other',
+] as const;
+export const VERDICTS = ['PASS', 'FAIL', 'WARN', 'INFO', 'UNSUPPORTED', 'ERROR', 'FLAKY', 'XFAIL'] as const;
+/** Why a monitor probe cycle failed (imspec_probe_failures_total{reason}). */
+export const PROBE_FAILURE_REASONS = ['connect', 'timeout', 'lost', 'duplicate', 'error'] as const;
+
+function def<const T extends MetricDefinition>(d: T): T {
+  for (const label of d.labels) {
+    if (!(LABEL_NAMES as readonly string[]).includes(label)) throw new Error(`unknown label ${label}`);
+  }
+  if (d.type === 'counter' && !d.name.endsWith('_total'))
+    throw new Error(`${d.name}: counters end in _total`);
+  return Object.freeze(d);
+}
+
+export const METRICS = {
+  messagesSent: def({
+    name: 'imspec_messages_sent_total',
+    type: 'counter',
+    help: 'Messages the sending bots decided to send (first attempts only; retransmits are counted apart).',
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  messagesAccepted: def({
+    name: 'imspec_messages_accepted_total',
+    type: 'counter',
+    help: 'Messages the server accepted: the first msg:A for a sent cmid.',
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  messagesDelivered: def({
+    name: 'imspec_messages_delivered_total',
+    type: 'counter',
+    help: 'Messages committed by a receiving app for the first time (the moment that counts as delivery).',
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  messagesLost: def({
+    name: 'imspec_messages_lost_total',
+    type: 'counter',
+    help: 'Accepted messages never committed by their receiver (from the checker at case end, or a monitor canary that timed out).',
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  retransmits: def({
+    name: 'imspec_retransmits_total',
+    type: 'counter',
+    help: 'msg:R frames resent with the same cmid, by why the bot resent.',
+    unit: 'frames',
+    labels: [...BASE_LABELS, 'reason'],
+    values: { reason: RETRANSMIT_REASONS },
+  }),
+  duplicates: def({
+    name: 'imspec_duplicates_total',
+    type: 'counter',
+    help: 'Duplicate deliveries: layer="wire" a push of an already committed message (the bot dropped it), layer="app" a second commit (exactly-once broken).',
+    unit: 'messages',
+    labels: [...BASE_LABELS, 'layer'],
+    values: { layer: DUPLICATE_LAYERS },
+  }),
+  seqGaps: def({
+    name: 'imspec_seq_gaps_total',
+    type: 'counter',
+    help: 'Gaps a receiver saw in its inbox seq numbers (or broken prevSeq chains).',
+    unit: 'events',
+    labels: BASE_LABELS,
+  }),
+  syncPages: def({
+    name: 'imspec_sync_pages_total',
+    type: 'counter',
+    help: 'sync:A pages received during reconnect sync or gap refetch.',
+    unit: 'frames',
+    labels: BASE_LABELS,
+  }),
+  schemaViolations: def({
+    name: 'imspec_schema_violations_total',
+    type: 'counter',
+    help: 'Inbound frames that failed decoding or RAN/1 schema validation (FRAME-4), by op and kind (op="unknown" when undecodable).',
+    unit: 'frames',
+    labels: [...BASE_LABELS, 'op', 'kind'],
+  }),
+  faultsInjected: def({
+    name: 'imspec_faults_injected_total',
+    type: 'counter',
+    help: 'Faults injected by the fault proxy, the runner (target kill/restart/pause) or misbehaving bots, by action.',
+    unit: 'events',
+    labels: [...BASE_LABELS, 'fault'],
+    values: { fault: FAULT_ACTIONS },
+  }),
+  frames: def({
+    name: 'imspec_frames_total',
+    type: 'counter',
+    help: 'Frames on the wire as the client saw them, by op, kind (R/A/N) and direction (out = client to server).',
+    unit: 'frames',
+    labels: [...BASE_LABELS, 'op', 'kind', 'direction'],
+  }),
+  ackLatency: def({
+    name: 'imspec_ack_latency_seconds',
+    type: 'histogram',
+    help: 'ack="msg_a": msg:R sent to its msg:A (by rid); ack="ack_n": message sent to its first ack:N receipt.',
+    unit: 'seconds',
+    labels: [...BASE_LABELS, 'ack'],
+    values: { ack: ACK_KINDS },
+    buckets: LATENCY_BUCKETS,
+  }),
+  deliveryLatency: def({
+    name: 'imspec_delivery_latency_seconds',
+    type: 'histogram',
+    help: 'End-to-end latency: message sent to its first commit by a receiving app.',
+    unit: 'seconds',
+    labels: BASE_LABELS,
+    buckets: LATENCY_BUCKETS,
+  }),
+  syncDuration: def({
+    name: 'imspec_sync_duration_seconds',
+    type: 'histogram',
+    help: 'sync:R sent to its sync:A (one page).',
+    unit: 'seconds',
+    labels: BASE_LABELS,
+    buckets: LATENCY_BUCKETS,
+  }),
+  caseVerdict: def({
+    name: 'imspec_case_verdict',
+    type: 'gauge',
+    help: 'Verdict of the last run of a case: 1 for its verdict, 0 for the others.',
+    unit: 'bool',
+    labels: [...BASE_LABELS, 'verdict'],
+    values: { verdict: VERDICTS },
+  }),
+  probeSuccess: def({
+    name: 'imspec_probe_success',
+    type: 'gauge',
+    help: 'Monitor: 1 when the last probe cycle delivered every canary exactly once in both directions in time, else 0.',
+    unit: 'bool',
+    labels: BASE_LABELS,
+  }),
+  probeDuration: def({
+    name: 'imspec_probe_duration_seconds',
+    type: 'gauge',
+    help: 'Monitor: how long the last probe cycle took, from the first canary sent to the last receipt.',
+    unit: 'seconds',
+    labels: BASE_LABELS,
+  }),
+  probeFailures: def({
+    name: 'imspec_probe_failures_total',
+    type: 'counter',
+    help: 'Monitor: failed probe cycles, by reason (connect, timeout, lost, duplicate, error).',
+    unit: 'events',
+    labels: [...BASE_LABELS, 'reason'],
+    values: { reason: PROBE_FAILURE_REASONS },
+  }),
+} as const satisfies Record<string, MetricDefinition>;
+
+export type MetricKey = keyof typeof METRICS;
+export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);
+
+/** Label names of schema_violations / frames zero-initialisation (see registry.ts). */
+export const FRAME_OPS_KNOWN: readonly string[] = FRAME_OPS;
+export const FRAME_KINDS_KNOWN: readonly string[] = FRAME_KINDS;

@@ -1,0 +1,110 @@
+/**
+ * Registers the metric table (definitions.ts) in a prom-client Registry that the caller owns.
+ * Never prom-client's global registry: two runs in one process (tests, the monitor beside a
+ * run) must not share counters, and a library must not leak state into its host's /metrics.
+ */
+
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  type BaseLabels,
+  frameLabelTriples,
+  type LabelName,
+  type Labels,
+  METRICS,
+  type MetricDefinition,
+  type MetricKey,
+} from './definitions.js';
+
+type Handle = Counter<LabelName> | Gauge<LabelName> | Histogram<LabelName>;
+
+/** The live metric objects, one per entry of METRICS, all registered in `registry`. */
+export type MetricHandles = {
+  readonly [K in MetricKey]: (typeof METRICS)[K]['type'] extends 'counter'
+    ? Counter<LabelName>
+    : (typeof METRICS)[K]['type'] extends 'gauge'
+      ? Gauge<LabelName>
+      : Histogram<LabelName>;
+};
+
+export interface ImspecMetrics {
+  readonly registry: Registry;
+  readonly m: MetricHandles;
+  /**
+   * Creates every known label combination for these base labels with value 0, so `rate()` and
+   * `increase()` have a series from the first scrape (a counter born at 5 reads as no increase).
+   * Idempotent; call it when a case (or the monitor) starts.
+   */
+  zeroInit(base: BaseLabels): void;
+}
+
+const cache = new WeakMap<Registry, ImspecMetrics>();
+
+function create(d: MetricDefinition, registry: Registry): Handle {
+  const common = { name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] };
+  switch (d.type) {
+    case 'counter':
+      return new Counter<LabelName>(common);
+    case 'gauge':
+      return new Gauge<LabelName>(common);
+    case 'histogram':
+      return new Histogram<LabelName>({ ...common, buckets: [...(d.buckets ?? [])] });
+  }
+}
+
+/** Cartesian product of the known values of the non-base labels of one definition. */
+function combos(d: MetricDefinition): Labels[] {
+  let out: Labels[] = [{}];
+  for (const label of d.labels) {
+    const values = d.values?.[label];
+    if (!values) continue;
+    out = out.flatMap((l) => values.map((v) => ({ ...l, [label]: v })));
+  }
+  return out;
+}
+
+/**
+ * Registers imspec's metrics in `registry` (once per registry: a second call returns the same
+ * handles, so the runner and the monitor can both ask for them).
+ */
+export function createMetrics(registry: Registry): ImspecMetrics {
+  const existing = cache.get(registry);
+  if (existing) return existing;
+  const handles: Record<string, Handle> = {};
+  for (const [key, d] of Object.entries(METRICS)) handles[key] = create(d, registry);
+  const m = handles as unknown as MetricHandles;
+  const initialised = new Set<string>();
+
+  const zeroInit = (base: BaseLabels): void => {
+    const id = `${base.scenario}\u0000${base.driver}\u0000${base.suite}`;
+    if (initialised.has(id)) return;
+    initialised.add(id);
+    for (const [key, d] of Object.entries(METRICS) as [MetricKey, MetricDefinition][]) {
+      const handle = handles[key]!;
+      if (key === 'frames') {
+        for (const t of frameLabelTriples()) m.frames.inc({ ...base, ...t }, 0);
+        continue;
+      }
+      if (key === 'schemaViolations') {
+        // Only inbound frames are validated (FRAME-4): A and N kinds.
+        for (const t of frameLabelTriples()) {
+          if (t.direction === 'in') m.schemaViolations.inc({ ...base, op: t.op, kind: t.kind }, 0);
+        }
+        continue;
+      }
+      if (key === 'probeSuccess' || key === 'probeDuration' || key === 'caseVerdict') {
+        // Gauges that mean something only once set: a probe that never ran is absent, not 0
+        // (absent() alerts on it); a verdict appears when the case ends.
+        continue;
+      }
+      for (const extra of combos(d)) {
+        const labels = { ...base, ...extra };
+        if (handle instanceof Histogram) handle.zero(labels);
+        else if (handle instanceof Counter) handle.inc(labels, 0);
+      }
+    }
+  };
+
+  const metrics: ImspecMetrics = { registry, m, zeroInit };
+  cache.set(registry, metrics);
+  return metrics;
+}
