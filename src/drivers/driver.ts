@@ -8,10 +8,13 @@
  * onto the same operations and declare what they cannot do in `caps`, so cases needing a missing
  * capability are UNSUPPORTED rather than FAILED. test/drivers/contract.ts runs one contract suite
  * against every driver.
+ *
+ * Besides frames, a driver appends one `session` event when a login succeeds (what hello:A said)
+ * and one `close` event whenever a connection it opened ends, so bots never record those twice.
  */
 
 import type { ActorId, History } from '../history/events.js';
-import type { Cap, Limits, ReceiptStatus, StoredMessage } from '../protocol/frames.js';
+import type { Cap, FrameType, Limits, ReceiptStatus, StoredMessage } from '../protocol/frames.js';
 
 export interface ConnectOptions {
   user: string;
@@ -108,6 +111,40 @@ export interface DriverSession {
   readonly closed: Promise<CloseInfo>;
 }
 
+/** One inbound frame as a probe sees it (the same data as its FrameEvent). */
+export interface RawFrame {
+  /** `op:KIND` when the frame names a known type (even if otherwise invalid), else undefined. */
+  type: FrameType | undefined;
+  /** The parsed JSON object ({} when the text was not a JSON object). */
+  fields: Record<string, unknown>;
+  raw: string;
+  /** What was wrong, when the frame failed decoding or schema validation. */
+  invalid?: string;
+}
+
+/**
+ * A socket with no session on it, for probes of hostile or malformed input (AUTH-1/2/4,
+ * FRAME-2/3/5): nothing is sent on open, not even hello. Everything in both directions is
+ * recorded in the history like any other connection of the actor.
+ */
+export interface RawSocket {
+  readonly actor: ActorId;
+  readonly conn: number;
+  /** Sends one WebSocket message exactly as given: text, or binary for a Uint8Array. */
+  send(data: string | Uint8Array): void;
+  /**
+   * Resolves with the first frame received since the last match (frames that arrived earlier are
+   * kept until read) for which `match` is true, or `undefined` when the connection closes first.
+   * Rejects with TimeoutError after `timeoutMs`.
+   */
+  next(match: (frame: RawFrame) => boolean, timeoutMs: number): Promise<RawFrame | undefined>;
+  /** Clean close (close handshake); resolves when the connection has ended. */
+  close(): Promise<void>;
+  /** Drop the TCP connection without a close frame. */
+  abort(): void;
+  readonly closed: Promise<CloseInfo>;
+}
+
 export interface Driver {
   /** 'ran' | 'mqtt' | 'xmpp' */
   readonly name: string;
@@ -117,6 +154,8 @@ export interface Driver {
    */
   readonly caps: readonly Cap[];
   connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession>;
+  /** Opens a socket without logging in, for probes (ran only; other drivers leave it out). */
+  openRaw?(actor: ActorId, history: History, timeoutMs?: number): Promise<RawSocket>;
 }
 
 export interface DriverFactoryOptions {

@@ -1,0 +1,36 @@
+/**
+ * Connection numbering shared by every driver: `FrameEvent.conn` counts an actor's connections
+ * from 1 within one history, whichever driver (or raw probe socket) opened them, so the checker
+ * can tell a re-push on a new connection from one on the same connection.
+ */
+
+import type { ActorId, CloseEvent, History } from '../history/events.js';
+import type { CloseInfo } from './driver.js';
+
+const counters = new WeakMap<History, Map<ActorId, number>>();
+
+/** Returns the next connection number of `actor` in `history` (1 for the first). */
+export function nextConn(history: History, actor: ActorId): number {
+  let perActor = counters.get(history);
+  if (!perActor) {
+    perActor = new Map();
+    counters.set(history, perActor);
+  }
+  const n = (perActor.get(actor) ?? 0) + 1;
+  perActor.set(actor, n);
+  return n;
+}
+
+/** Appends the `close` event of one connection (drivers record it; bots do not). */
+export function recordClose(history: History, actor: ActorId, conn: number, info: CloseInfo): void {
+  const event: CloseEvent = {
+    kind: 'close',
+    t: history.now(),
+    actor,
+    conn,
+    initiator: info.initiator,
+    code: info.code,
+    reason: info.reason,
+  };
+  history.append(event);
+}

@@ -1,0 +1,247 @@
+/**
+ * One RAN/1 WebSocket as the kit sees it: every message in both directions is appended to the
+ * history as a FrameEvent (timestamp, exact text, normalized fields) before anything else looks
+ * at it, so the record holds even when a frame is garbage. Inbound frames are decoded with the
+ * shared codec; a frame that fails is recorded with `invalid` (FRAME-4 evidence) and handed on
+ * marked as such — it never throws out of the socket's event handler.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import WebSocket from 'ws';
+import { TargetUnreachableError, TimeoutError } from '../../errors.js';
+import type { ActorId, FrameEvent, History } from '../../history/events.js';
+import { decode, encode } from '../../protocol/codec.js';
+import { FRAME_TYPES, type Frame, type FrameType } from '../../protocol/frames.js';
+import { nextConn, recordClose } from '../connections.js';
+import type { CloseInfo, RawFrame } from '../driver.js';
+
+/** The subprotocol RAN/1 clients offer (docs/protocol.md section 2). */
+export const RAN_SUBPROTOCOL = 'ran.1';
+
+/** An inbound frame: what was recorded, plus the typed frame when it decoded cleanly. */
+export interface InboundFrame extends RawFrame {
+  frame: Frame | undefined;
+  t: number;
+}
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(FRAME_TYPES);
+/** The client reads whatever the server sends: a sync:A page may exceed limits.maxFrameBytes. */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+function knownType(value: unknown): FrameType | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' && KNOWN_TYPES.has(type) ? (type as FrameType) : undefined;
+}
+
+/** Parses text that failed decoding, to keep whatever structure it has as evidence. */
+function salvage(text: string): { type: FrameType | undefined; fields: Record<string, unknown> } {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return { type: knownType(value), fields: value as Record<string, unknown> };
+    }
+  } catch {
+    // Not JSON: the raw text is the evidence.
+  }
+  return { type: undefined, fields: {} };
+}
+
+/** Turns one received WebSocket message into a recorded frame. Never throws. */
+export function readInbound(data: WebSocket.RawData, isBinary: boolean, t: number): InboundFrame {
+  const buf = Array.isArray(data)
+    ? Buffer.concat(data)
+    : Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data as ArrayBuffer);
+  if (isBinary) {
+    return {
+      t,
+      frame: undefined,
+      type: undefined,
+      fields: {},
+      raw: `<binary message, ${buf.length} bytes>`,
+      invalid: 'binary message: RAN/1 frames are text (FRAME-1)',
+    };
+  }
+  // The socket skips ws's own UTF-8 check (it would close with 1007 and hide the frame), so the
+  // check happens here and an invalid frame is still recorded, rendered lossily.
+  if (!isUtf8(buf)) {
+    return {
+      t,
+      frame: undefined,
+      type: undefined,
+      fields: {},
+      raw: buf.toString('utf8'),
+      invalid: 'frame is not valid UTF-8 (FRAME-1)',
+    };
+  }
+  const raw = buf.toString('utf8');
+  const decoded = decode(raw, NO_LIMIT);
+  if (decoded.ok) {
+    const frame = decoded.frame;
+    return { t, frame, type: frame.type, fields: frame as unknown as Record<string, unknown>, raw };
+  }
+  const { type, fields } = salvage(raw);
+  return { t, frame: undefined, type, fields, raw, invalid: decoded.error.message };
+}
+
+/** Opens a WebSocket to a RAN/1 server, offering `ran.1`. */
+export async function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
+  try {
+    return await attempt(url, timeoutMs, [RAN_SUBPROTOCOL]);
+  } catch (error) {
+    // ws refuses a handshake in which the server picked no subprotocol; offering one is only a
+    // SHOULD (section 2), so a server that ignores it still gets certified.
+    if (error instanceof TargetUnreachableError && /no subprotocol/i.test(error.message)) {
+      return attempt(url, timeoutMs, []);
+    }
+    throw error;
+  }
+}
+
+function attempt(url: string, timeoutMs: number, protocols: string[]): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, protocols, {
+        handshakeTimeout: timeoutMs,
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+      });
+    } catch (cause) {
+      reject(new TargetUnreachableError(`cannot open ${url}: ${(cause as Error).message}`, { cause }));
+      return;
+    }
+    const onOpen = () => {
+      ws.off('error', onError);
+      resolve(ws);
+    };
+    const onError = (cause: Error) => {
+      ws.off('open', onOpen);
+      const timedOut = /timed out/i.test(cause.message);
+      const message = `cannot connect to ${url}: ${cause.message}. Is the target running and is the URL right?`;
+      reject(
+        timedOut ? new TimeoutError(message, { cause }) : new TargetUnreachableError(message, { cause }),
+      );
+    };
+    ws.once('open', onOpen);
+    ws.once('error', onError);
+  });
+}
+
+/** A recorded connection. Owners set `onFrame` and read `closed`. */
+export class Wire {
+  readonly conn: number;
+  readonly closed: Promise<CloseInfo>;
+  /** Called for every inbound frame, after it is recorded. */
+  onFrame: (frame: InboundFrame) => void = () => {};
+  private initiator: CloseInfo['initiator'] | undefined;
+  private isOpen = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly actor: ActorId,
+    private readonly history: History,
+  ) {
+    this.conn = nextConn(history, actor);
+    ws.on('message', (data, isBinary) => {
+      const frame = readInbound(data, isBinary, history.now());
+      const event: FrameEvent = {
+        kind: 'frame',
+        t: frame.t,
+        actor,
+        conn: this.conn,
+        dir: 'in',
+        type: frame.type,
+        fields: frame.fields,
+        raw: frame.raw,
+      };
+      if (frame.invalid !== undefined) event.invalid = frame.invalid;
+      history.append(event);
+      this.onFrame(frame);
+    });
+    // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
+    // the close is what we report, so an error must not become an unhandled exception.
+    ws.on('error', () => {});
+    this.closed = new Promise((resolve) => {
+      ws.once('close', (code: number, reason: Buffer) => {
+        this.isOpen = false;
+        // 1005 (no status) and 1006 (no close frame) are not codes anyone sent.
+        const sent = code === 1005 || code === 1006 ? undefined : code;
+        const initiator = this.initiator ?? (code === 1006 ? 'network' : 'server');
+        const info: CloseInfo = { code: sent, reason: reason.toString('utf8'), initiator };
+        recordClose(history, actor, this.conn, info);
+        resolve(info);
+      });
+    });
+  }
+
+  get open(): boolean {
+    return this.isOpen && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Encodes, records and sends a frame. Returns false when the socket is no longer open. */
+  sendFrame(frame: Frame): boolean {
+    const raw = encode(frame);
+    this.record(raw, frame.type, frame as unknown as Record<string, unknown>, undefined);
+    if (!this.open) return false;
+    this.ws.send(raw);
+    return true;
+  }
+
+  /** Records and sends one message exactly as given (probes). */
+  sendRaw(data: string | Uint8Array): boolean {
+    if (typeof data === 'string') {
+      const decoded = decode(data, NO_LIMIT);
+      if (decoded.ok) {
+        this.record(data, decoded.frame.type, decoded.frame as unknown as Record<string, unknown>, undefined);
+      } else {
+        const { type, fields } = salvage(data);
+        this.record(data, type, fields, decoded.error.message);
+      }
+    } else {
+      this.record(`<binary message, ${data.byteLength} bytes>`, undefined, {}, 'binary message');
+    }
+    if (!this.open) return false;
+    this.ws.send(data, { binary: typeof data !== 'string' });
+    return true;
+  }
+
+  /** Close handshake; resolves when the connection has ended. */
+  async close(): Promise<void> {
+    this.initiator ??= 'client';
+    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      this.ws.close(1000, 'client closing');
+    }
+    await this.closed;
+  }
+
+  /** Drops the TCP connection with no close frame: a crash, as the server sees it. */
+  abort(): void {
+    this.initiator ??= 'crash';
+    this.ws.terminate();
+  }
+
+  private record(
+    raw: string,
+    type: FrameType | undefined,
+    fields: Record<string, unknown>,
+    invalid?: string,
+  ) {
+    const event: FrameEvent = {
+      kind: 'frame',
+      t: this.history.now(),
+      actor: this.actor,
+      conn: this.conn,
+      dir: 'out',
+      type,
+      fields,
+      raw,
+    };
+    // Only raw probes send malformed frames on purpose; marking them keeps them apart from the
+    // server's FRAME-4 violations (which are always dir: 'in').
+    if (invalid !== undefined) event.invalid = invalid;
+    this.history.append(event);
+  }
+}
