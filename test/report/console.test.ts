@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { ConsoleReporter } from '../../src/report/console.js';
+import { formatDuration, summaryLine } from '../../src/report/format.js';
+import { sampleRun } from './fixtures.js';
+
+class Capture {
+  text = '';
+  constructor(readonly isTTY: boolean) {}
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+}
+
+/** Drives a reporter the way the runner does: start, then each case's start and result, then end. */
+function drive(reporter: ConsoleReporter): void {
+  const run = sampleRun();
+  reporter.onRunStart({ runId: run.runId, target: run.target, driver: run.driver, total: run.cases.length });
+  run.cases.forEach((c, index) => {
+    reporter.onCaseStart({ id: c.id, index, total: run.cases.length });
+    reporter.onCaseResult(c);
+  });
+  reporter.onRunEnd(run);
+}
+
+const ESC = '\x1b';
+
+describe('ConsoleReporter', () => {
+  it('writes a plain table without ANSI or progress lines when not a TTY', () => {
+    const out = new Capture(false);
+    drive(new ConsoleReporter(out));
+    expect(out.text).not.toContain(ESC);
+    expect(out.text).not.toContain('\r');
+    const lines = out.text.split('\n');
+    expect(lines[0]).toBe('imspec run run-1: 6 cases against ws://127.0.0.1:7000 (driver ran)');
+    expect(lines).toContain(` PASS   ${'hello-count-first'.padEnd(44)}   120 ms`);
+    expect(lines).toContain(
+      ` UNSUP  ${'multi-device-cursors'.padEnd(44)}     0 ms  target does not claim multi-device`,
+    );
+    expect(lines).toContain(` XFAIL  ${'sync-paging'.padEnd(44)}   120 ms  known: server pages off by one`);
+    expect(lines.at(-2)).toBe('1 passed, 1 failed, 1 errored, 1 warned, 1 unsupported, 1 xfailed (31.2 s)');
+  });
+
+  it('shows requirement, expected, actual, wire log and replay under a failing case', () => {
+    const out = new Capture(false);
+    drive(new ConsoleReporter(out));
+    const start = out.text.indexOf(' FAIL ');
+    const block = out.text.slice(start, out.text.indexOf(' WARN ')).split('\n');
+    expect(block.slice(1, -1)).toEqual([
+      '        DEDUP-2 (MUST) app-duplicate cmid=c1',
+      '          expected: message c1 committed once by bob/laptop',
+      '          actual:   committed 2 times (seq 1 at +3.4ms and +6.9ms) <dup> & "quoted"',
+      '        > +3.400ms bob/laptop commit smid=s1 cmid=c1 seq=1 via push',
+      '          …',
+      '        replay: imspec run suites/core --only dedup-no-second-entry --seed 42',
+    ]);
+    expect(out.text).toContain('        step 3 (line 12) timed out after 5000 ms');
+  });
+
+  it('draws an overwritten progress line and colours on a TTY', () => {
+    const out = new Capture(true);
+    drive(new ConsoleReporter(out, { env: {} }));
+    expect(out.text).toContain(`\r${ESC}[2K${ESC}[2m[0/6] running hello-count-first…${ESC}[0m`);
+    // Each result clears the progress line before it prints, so no result line carries it.
+    expect(out.text).toContain(`\r${ESC}[2K ${ESC}[32mPASS ${ESC}[0m  hello-count-first`);
+    expect(out.text).toContain(`${ESC}[1;31mFAIL `);
+    // The progress line is gone at the end: the summary is the last thing on screen.
+    expect(
+      out.text.endsWith(
+        `${ESC}[1;31m1 passed, 1 failed, 1 errored, 1 warned, 1 unsupported, 1 xfailed (31.2 s)${ESC}[0m\n`,
+      ),
+    ).toBe(true);
+  });
+
+  it('keeps the progress line but drops colours on a TTY when NO_COLOR is set', () => {
+    const out = new Capture(true);
+    drive(new ConsoleReporter(out, { env: { NO_COLOR: '1' } }));
+    expect(out.text).toContain('\r');
+    expect(out.text).not.toMatch(/\x1b\[[0-9;]*m/);
+  });
+
+  it('prints cases it was not told about when the run ends, and stale exemptions', () => {
+    const out = new Capture(false);
+    const run = { ...sampleRun(), staleExemptions: ['hello-count-first'] };
+    new ConsoleReporter(out).onRunEnd(run);
+    expect(out.text.match(/^ (PASS|FAIL|WARN|UNSUP|XFAIL|ERROR) /gm)).toHaveLength(6);
+    expect(out.text).toContain('stale exemptions (these cases no longer fail as expected; remove them');
+    expect(out.text).toContain('\n  hello-count-first\n');
+    expect(out.text).toContain(', 1 stale exemption (31.2 s)');
+  });
+});
+
+describe('format', () => {
+  it.each([
+    [12.4, '12 ms'],
+    [999, '999 ms'],
+    [1234, '1.2 s'],
+    [31_234, '31.2 s'],
+    [125_000, '2 m 05 s'],
+  ])('formats %d ms as %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it('summarises as "23 passed, 1 failed, 2 unsupported (31.2 s)"', () => {
+    const cases = [
+      ...Array.from({ length: 23 }, () => ({ verdict: 'PASS' as const })),
+      { verdict: 'FAIL' as const },
+      { verdict: 'UNSUPPORTED' as const },
+      { verdict: 'UNSUPPORTED' as const },
+    ];
+    expect(summaryLine(cases, 0, 31_200)).toBe('23 passed, 1 failed, 2 unsupported (31.2 s)');
+  });
+});
