@@ -1,0 +1,127 @@
+/**
+ * Reporters chosen by name from `--report` specs (as vitest chooses its reporters): `console`
+ * (the default), `json=PATH` and `junit=PATH`. File reporters write once, at the end of the run.
+ */
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UsageError } from '../errors.js';
+import { ConsoleReporter, type ConsoleReporterOptions, type OutputStream } from './console.js';
+import { editDistance } from './expect-failures.js';
+import { renderJunit } from './junit.js';
+import type { Reporter, RunResult } from './types.js';
+
+/** Pure: the JSON report (schemas/report.schema.json). */
+export function renderJson(run: RunResult): string {
+  return `${JSON.stringify(run, null, 2)}\n`;
+}
+
+/** Writes `render(run)` to `path` when the run ends, creating the directory. */
+export class FileReporter implements Reporter {
+  constructor(
+    readonly path: string,
+    private readonly render: (run: RunResult) => string,
+  ) {}
+
+  async onRunEnd(result: RunResult): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    await writeFile(this.path, this.render(result));
+  }
+}
+
+interface ReporterKind {
+  /** Whether the spec takes `=PATH`. */
+  path: boolean;
+  create(path: string, stream: OutputStream, options: ConsoleReporterOptions): Reporter;
+  help: string;
+}
+
+const KINDS: Record<string, ReporterKind> = {
+  console: {
+    path: false,
+    create: (_path, stream, options) => new ConsoleReporter(stream, options),
+    help: 'console (default): progress and results on the terminal',
+  },
+  json: {
+    path: true,
+    create: (path) => new FileReporter(path, renderJson),
+    help: 'json=PATH: the run as JSON (schemas/report.schema.json)',
+  },
+  junit: {
+    path: true,
+    create: (path) => new FileReporter(path, renderJunit),
+    help: 'junit=PATH: JUnit XML for CI',
+  },
+};
+
+/** The names `--report` accepts, for help texts. */
+export const REPORTER_NAMES: readonly string[] = Object.keys(KINDS);
+
+/**
+ * Parses `--report` specs (`console`, `json=PATH`, `junit=PATH`) into reporters. No specs means
+ * `console`. Unknown names, missing or unexpected paths and the same file named twice are
+ * UsageErrors that say what is accepted.
+ * @param stream where the console reporter writes. @default process.stdout
+ */
+export function createReporters(
+  specs: readonly string[],
+  stream: OutputStream = process.stdout,
+  options: ConsoleReporterOptions = {},
+): Reporter[] {
+  const list = specs.length === 0 ? ['console'] : specs;
+  const reporters: Reporter[] = [];
+  const paths = new Set<string>();
+  let consoles = 0;
+  for (const spec of list) {
+    const eq = spec.indexOf('=');
+    const name = (eq < 0 ? spec : spec.slice(0, eq)).trim();
+    const path = eq < 0 ? '' : spec.slice(eq + 1).trim();
+    const kind = Object.hasOwn(KINDS, name) ? KINDS[name] : undefined;
+    if (!kind) {
+      const near = REPORTER_NAMES.find((n) => editDistance(n, name.toLowerCase()) <= 2);
+      throw new UsageError(
+        `unknown reporter "${name}" in --report ${spec}${near ? ` (did you mean "${near}"?)` : ''}; ` +
+          `use one of: ${Object.values(KINDS)
+            .map((k) => k.help)
+            .join('; ')}`,
+      );
+    }
+    if (kind.path && path === '') {
+      throw new UsageError(`reporter "${name}" needs a file: --report ${name}=PATH`);
+    }
+    if (!kind.path && eq >= 0) {
+      throw new UsageError(`reporter "${name}" takes no file (got --report ${spec}); use --report ${name}`);
+    }
+    if (kind.path) {
+      if (paths.has(path)) throw new UsageError(`two reporters write to ${path}; give each its own file`);
+      paths.add(path);
+    } else if (++consoles > 1) {
+      throw new UsageError(`--report ${name} is given twice`);
+    }
+    reporters.push(kind.create(path, stream, options));
+  }
+  return reporters;
+}
+
+/**
+ * One reporter that forwards every hook to each of `reporters` in order. onRunEnd waits for all of
+ * them (files are written in parallel) and rethrows the first failure after every one has run.
+ */
+export function combineReporters(reporters: readonly Reporter[]): Required<Reporter> {
+  return {
+    onRunStart: (info) => {
+      for (const r of reporters) r.onRunStart?.(info);
+    },
+    onCaseStart: (info) => {
+      for (const r of reporters) r.onCaseStart?.(info);
+    },
+    onCaseResult: (result) => {
+      for (const r of reporters) r.onCaseResult?.(result);
+    },
+    onRunEnd: async (result) => {
+      const settled = await Promise.allSettled(reporters.map(async (r) => r.onRunEnd?.(result)));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { ConsoleReporter } from '../../src/report/console.js';
+import { combineReporters, createReporters, type FileReporter } from '../../src/report/reporters.js';
+import type { Reporter } from '../../src/report/types.js';
+import { sampleRun } from './fixtures.js';
+import { all, parseXml } from './tiny-xml.js';
+
+const sink = {
+  text: '',
+  write(s: string) {
+    this.text += s;
+  },
+};
+
+describe('createReporters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'imspec-reporters-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the console reporter when no spec is given', () => {
+    const reporters = createReporters([], sink);
+    expect(reporters).toHaveLength(1);
+    expect(reporters[0]).toBeInstanceOf(ConsoleReporter);
+  });
+
+  it('parses console, json=PATH and junit=PATH together', () => {
+    const reporters = createReporters(['console', `json=${dir}/r.json`, `junit=${dir}/r.xml`], sink);
+    expect(reporters.map((r) => r.constructor.name)).toEqual([
+      'ConsoleReporter',
+      'FileReporter',
+      'FileReporter',
+    ]);
+    expect((reporters[2] as FileReporter).path).toBe(`${dir}/r.xml`);
+  });
+
+  it.each([
+    ['junti=out.xml', 'unknown reporter "junti" in --report junti=out.xml (did you mean "junit"?)'],
+    ['html=out.html', 'unknown reporter "html"'],
+    ['json', 'reporter "json" needs a file: --report json=PATH'],
+    ['junit=', 'reporter "junit" needs a file'],
+    ['console=out.txt', 'reporter "console" takes no file'],
+  ])('refuses --report %s with a hint', (spec, message) => {
+    let error: unknown;
+    try {
+      createReporters([spec], sink);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toContain(message);
+    expect((error as UsageError).exitCode).toBe(2);
+  });
+
+  it('refuses two reporters writing the same file', () => {
+    expect(() => createReporters(['json=a.out', 'junit=a.out'], sink)).toThrow(
+      'two reporters write to a.out',
+    );
+  });
+
+  it('writes a JUnit file that parses back with the run counts', async () => {
+    const path = join(dir, 'ci', 'junit.xml');
+    const [reporter] = createReporters([`junit=${path}`], sink);
+    await reporter!.onRunEnd!(sampleRun());
+    const root = parseXml(readFileSync(path, 'utf8'));
+    expect(all(root, 'testcase')).toHaveLength(6);
+  });
+});
+
+describe('combineReporters', () => {
+  it('forwards every hook in order and waits for every onRunEnd, then rethrows the first failure', async () => {
+    const calls: string[] = [];
+    const recorder = (name: string): Reporter => ({
+      onRunStart: () => {
+        calls.push(`${name}:start`);
+      },
+      onCaseStart: () => {
+        calls.push(`${name}:case-start`);
+      },
+      onCaseResult: () => {
+        calls.push(`${name}:case`);
+      },
+      onRunEnd: async () => {
+        await Promise.resolve();
+        calls.push(`${name}:end`);
+      },
+    });
+    const failing: Reporter = {
+      onRunEnd: async () => {
+        throw new Error('disk full');
+      },
+    };
+    const combined = combineReporters([recorder('a'), failing, recorder('b'), {}]);
+    const run = sampleRun();
+    combined.onRunStart({ runId: 'r', target: 't', driver: 'ran', total: 1 });
+    combined.onCaseStart({ id: 'x', index: 0, total: 1 });
+    combined.onCaseResult(run.cases[0]!);
+    await expect(combined.onRunEnd(run)).rejects.toThrow('disk full');
+    expect(calls).toEqual([
+      'a:start',
+      'b:start',
+      'a:case-start',
+      'b:case-start',
+      'a:case',
+      'b:case',
+      'a:end',
+      'b:end',
+    ]);
+  });
+});
