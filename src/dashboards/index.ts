@@ -1,0 +1,69 @@
+/**
+ * The Grafana dashboards imspec ships, as data. `scripts/dashboards.ts` (`npm run dashboards`)
+ * writes them into dashboards/; test/dashboards checks the committed files match and evaluates
+ * every panel expression against a real Prometheus.
+ */
+
+import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { renderAlertRules } from './alert-rules.js';
+import { deliveryHealth } from './delivery-health.js';
+import { faultRun } from './fault-run.js';
+
+export const DASHBOARD_FILES = {
+  'imspec-delivery-health.json': deliveryHealth,
+  'imspec-fault-run.json': faultRun,
+} as const;
+
+export const ALERT_RULES_FILE = 'imspec-alerts.rules.yml';
+
+/** Builds one dashboard with stable panel ids (1, 2, … in layout order, rows included). */
+export function buildDashboard(make: () => dashboard.DashboardBuilder): dashboard.Dashboard {
+  const built = make().build();
+  let id = 0;
+  for (const panel of built.panels ?? []) {
+    panel.id = ++id;
+    if ('panels' in panel) for (const inner of panel.panels ?? []) inner.id = ++id;
+  }
+  return built;
+}
+
+/** Every generated file under dashboards/: name → exact content. */
+export function generatedFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const [file, make] of Object.entries(DASHBOARD_FILES)) {
+    files.set(file, `${JSON.stringify(buildDashboard(make), null, 2)}\n`);
+  }
+  files.set(ALERT_RULES_FILE, renderAlertRules());
+  return files;
+}
+
+export interface PanelExpression {
+  dashboard: string;
+  panel: string;
+  refId: string;
+  expr: string;
+}
+
+/** Every PromQL expression of every panel of a dashboard JSON (rows' nested panels included). */
+export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
+  const out: PanelExpression[] = [];
+  const visit = (panels: readonly (dashboard.Panel | dashboard.RowPanel)[]): void => {
+    for (const p of panels) {
+      if ('panels' in p && p.type === 'row') visit(p.panels ?? []);
+      for (const t of ('targets' in p ? p.targets : undefined) ?? []) {
+        const { expr, refId } = t as { expr?: string; refId?: string };
+        if (expr) out.push({ dashboard: json.title ?? '', panel: p.title ?? '', refId: refId ?? '', expr });
+      }
+    }
+  };
+  visit(json.panels ?? []);
+  return out;
+}
+
+/**
+ * Replaces Grafana's template variables in a PromQL expression as Grafana would before sending
+ * it: `$job`, `$scenario` (regexes, `.*` for All), `$__rate_interval`, `$__range`, `$__interval`.
+ */
+export function substituteVariables(expr: string, vars: Record<string, string>): string {
+  return expr.replace(/\$(__[a-z_]+|[a-zA-Z_][a-zA-Z0-9_]*)/g, (whole, v: string) => vars[v] ?? whole);
+}

@@ -1,0 +1,64 @@
+/**
+ * PromQL for the dashboards, built from the metric table (src/metrics/definitions.ts) so a
+ * metric rename cannot leave a panel querying a name that no longer exists.
+ *
+ * Every selector filters on the dashboards' template variables `$job` and `$scenario`
+ * (multi-value, "All" = `.*`), hence `=~`.
+ */
+
+import { METRICS, type MetricKey } from '../metrics/definitions.js';
+
+/** Grafana's variables the expressions use; test/dashboards substitutes them for real queries. */
+export const RATE_WINDOW = '$__rate_interval';
+export const RANGE_WINDOW = '$__range';
+
+export function name(key: MetricKey, suffix: '' | '_bucket' | '_sum' | '_count' = ''): string {
+  return METRICS[key].name + suffix;
+}
+
+/** `{job=~"$job",scenario=~"$scenario",…extra (=),…regex (=~)}` */
+export function sel(extra: Record<string, string> = {}, regex: Record<string, string> = {}): string {
+  const parts = [
+    'job=~"$job"',
+    'scenario=~"$scenario"',
+    ...Object.entries(extra).map(([k, v]) => `${k}="${v}"`),
+    ...Object.entries(regex).map(([k, v]) => `${k}=~"${v}"`),
+  ];
+  return `{${parts.join(',')}}`;
+}
+
+const by = (labels: readonly string[]): string => (labels.length ? ` by (${labels.join(', ')})` : '');
+
+/** `sum by (…) (rate(metric{…}[$__rate_interval]))` */
+export function sumRate(
+  key: MetricKey,
+  labels: readonly string[] = [],
+  extra: Record<string, string> = {},
+): string {
+  return `sum${by(labels)} (rate(${name(key)}${sel(extra)}[${RATE_WINDOW}]))`;
+}
+
+/** `sum by (…) (increase(metric{…}[window]))` */
+export function sumIncrease(
+  key: MetricKey,
+  labels: readonly string[] = [],
+  extra: Record<string, string> = {},
+  window: string = RATE_WINDOW,
+): string {
+  return `sum${by(labels)} (increase(${name(key)}${sel(extra)}[${window}]))`;
+}
+
+/** `histogram_quantile(q, sum by (le, …) (rate(metric_bucket{…}[$__rate_interval])))` */
+export function quantile(
+  q: number,
+  key: MetricKey,
+  extra: Record<string, string> = {},
+  labels: readonly string[] = [],
+): string {
+  return `histogram_quantile(${q}, sum by (${[...labels, 'le'].join(', ')}) (rate(${name(key, '_bucket')}${sel(extra)}[${RATE_WINDOW}])))`;
+}
+
+/** `sum by (le) (increase(metric_bucket{…}[$__rate_interval]))`: a heatmap's cells. */
+export function bucketIncrease(key: MetricKey): string {
+  return `sum by (le) (increase(${name(key, '_bucket')}${sel()}[${RATE_WINDOW}]))`;
+}

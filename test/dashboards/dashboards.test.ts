@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { alertRuleGroups } from '../../src/dashboards/alert-rules.js';
+import {
+  buildDashboard,
+  DASHBOARD_FILES,
+  generatedFiles,
+  panelExpressions,
+  substituteVariables,
+} from '../../src/dashboards/index.js';
+import { METRIC_LIST } from '../../src/metrics/definitions.js';
+
+const dir = new URL('../../dashboards/', import.meta.url);
+
+/** Every series name a definition exports: histograms add _bucket, _sum and _count. */
+const exported = new Set(
+  METRIC_LIST.flatMap((d) =>
+    d.type === 'histogram' ? [`${d.name}_bucket`, `${d.name}_sum`, `${d.name}_count`] : [d.name],
+  ),
+);
+const metricNames = (expr: string) => [...expr.matchAll(/\bimspec_[a-z_]+/g)].map((m) => m[0]);
+
+describe('generated dashboards and rules', () => {
+  it('match the committed files in dashboards/ (run `npm run dashboards` after changing src/dashboards)', () => {
+    for (const [file, content] of generatedFiles()) {
+      expect(readFileSync(new URL(file, dir), 'utf8'), `dashboards/${file} is stale`).toBe(content);
+    }
+  });
+
+  it('give every panel a description and every query a metric from the definition table', () => {
+    for (const make of Object.values(DASHBOARD_FILES)) {
+      const json = buildDashboard(make);
+      const panels = (json.panels ?? []).filter((p) => p.type !== 'row');
+      expect(panels.length).toBeGreaterThan(5);
+      for (const p of panels) {
+        expect(
+          (p as { description?: string }).description?.length,
+          `${json.title}/${p.title}`,
+        ).toBeGreaterThan(40);
+      }
+      const exprs = panelExpressions(json);
+      expect(exprs.length).toBeGreaterThanOrEqual(panels.length);
+      for (const e of exprs) {
+        const names = metricNames(e.expr);
+        expect(names.length, e.expr).toBeGreaterThan(0);
+        for (const n of names) expect(exported, `${e.panel}: ${n}`).toContain(n);
+      }
+    }
+  });
+
+  it('offer datasource, job and scenario template variables used by every query', () => {
+    for (const make of Object.values(DASHBOARD_FILES)) {
+      const json = buildDashboard(make);
+      expect(json.templating?.list?.map((v) => v.name)).toEqual(['datasource', 'job', 'scenario']);
+      for (const e of panelExpressions(json)) {
+        expect(e.expr).toContain('job=~"$job"');
+        expect(e.expr).toContain('scenario=~"$scenario"');
+      }
+    }
+  });
+
+  it('cover the panels the issue asks for', () => {
+    const titles = Object.values(DASHBOARD_FILES).flatMap((make) =>
+      (buildDashboard(make).panels ?? []).map((p) => p.title),
+    );
+    for (const wanted of [
+      'Messages per second',
+      'Lost messages',
+      'Duplicates: wire vs app',
+      'Retransmit rate',
+      'msg:A latency (p50 / p90 / p99)',
+      'ack:N latency (p50 / p90 / p99)',
+      'End-to-end delivery latency',
+      'Seq gaps',
+      'Schema violations by frame',
+      'Probe success',
+      'Faults injected vs retransmits and duplicates',
+      'Verdict per scenario',
+    ]) {
+      expect(titles).toContain(wanted);
+    }
+  });
+
+  it('substitute Grafana variables the way Grafana does before querying', () => {
+    expect(
+      substituteVariables('rate(x{job=~"$job"}[$__rate_interval]) + y[$__range]', {
+        job: 'ci',
+        __rate_interval: '1m',
+        __range: '5m',
+      }),
+    ).toBe('rate(x{job=~"ci"}[1m]) + y[5m]');
+  });
+
+  it('build alert rules only from defined metrics, with SRE-workbook burn windows', () => {
+    const rules = alertRuleGroups().groups.flatMap((g) => g.rules as { alert?: string; expr: string }[]);
+    for (const r of rules) for (const n of metricNames(r.expr)) expect(exported).toContain(n);
+    const burn = rules.filter((r) => r.alert?.startsWith('ImspecAckLatencyBudgetBurn'));
+    expect(burn.map((r) => r.expr)).toEqual([
+      expect.stringMatching(/ratio_rate1h > \(14\.4 \* 0\.001\) and .*ratio_rate5m > \(14\.4 \* 0\.001\)/),
+      expect.stringMatching(/ratio_rate6h > \(6 \* 0\.001\) and .*ratio_rate30m > \(6 \* 0\.001\)/),
+    ]);
+    expect(() => alertRuleGroups({ sloThresholdSeconds: 0.3 })).toThrow(/not a bucket bound/);
+  });
+});
