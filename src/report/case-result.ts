@@ -1,0 +1,97 @@
+/**
+ * Assembling results: what the runner has after a case (scenario, findings, history) becomes a
+ * CaseResult; the case results and the expected failures become the RunResult. Pure.
+ */
+
+import type { Finding, LedgerStats } from '../checker/types.js';
+import type { HistoryEvent } from '../history/events.js';
+import type { Scenario } from '../scenarios/types.js';
+import { applyExpectedFailures, type Exemption, type StaleExemption } from './expect-failures.js';
+import type { CaseResult, RunResult } from './types.js';
+import { decideVerdict, effectiveLevel, exitCodeOf } from './verdict.js';
+import { renderWireLog } from './wire-log.js';
+
+export interface CaseOutcome {
+  scenario: Pick<Scenario, 'id' | 'title' | 'suite' | 'file' | 'severity' | 'covers'>;
+  findings: readonly Finding[];
+  stats?: LedgerStats;
+  /** The case's history, for the wire-log excerpt. */
+  events: readonly HistoryEvent[];
+  unsupportedCaps?: readonly string[];
+  /** Set when the kit could not run the case. */
+  error?: unknown;
+  durationMs: number;
+  seed: number;
+  replay: string;
+  /** Wire-log lines at most. @default 12 */
+  wireLogLines?: number;
+}
+
+const RANK = { MUST: 0, SHOULD: 1, MAY: 2 } as const;
+
+/**
+ * Decides the verdict and excerpts the wire log around the evidence of the findings that decided
+ * it (up to three at the strongest level), so the excerpt shows why the case failed, not a side note.
+ */
+export function buildCaseResult(outcome: CaseOutcome): CaseResult {
+  const { scenario } = outcome;
+  const decision = decideVerdict({
+    severity: scenario.severity,
+    findings: outcome.findings,
+    ...(outcome.unsupportedCaps ? { unsupportedCaps: outcome.unsupportedCaps } : {}),
+    ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+  });
+  const rankOf = (f: Finding) => RANK[effectiveLevel(f, scenario.severity)];
+  const top = Math.min(...outcome.findings.map(rankOf));
+  const deciding = outcome.findings.filter((f) => rankOf(f) === top).slice(0, 3);
+  const result: CaseResult = {
+    id: scenario.id,
+    title: scenario.title,
+    suite: scenario.suite,
+    file: scenario.file,
+    severity: scenario.severity,
+    covers: [...scenario.covers],
+    verdict: decision.verdict,
+    durationMs: outcome.durationMs,
+    seed: outcome.seed,
+    findings: [...outcome.findings],
+    wireLog: renderWireLog(
+      outcome.events,
+      deciding.flatMap((f) => f.evidence),
+      outcome.wireLogLines ?? 12,
+    ),
+    replay: outcome.replay,
+  };
+  if (decision.reason !== undefined) result.reason = decision.reason;
+  if (outcome.stats) result.stats = outcome.stats;
+  return result;
+}
+
+export interface RunInfo {
+  runId: string;
+  startedAt: string;
+  durationMs: number;
+  target: string;
+  driver: string;
+  seed: number;
+}
+
+/**
+ * The RunResult (and the stale exemptions with their file and line): exemptions applied (XFAIL, stale ones listed), exit code computed. Check the
+ * exemption ids against the loaded suites first (checkExemptionIds), before running anything.
+ */
+export function buildRunResult(
+  info: RunInfo,
+  cases: readonly CaseResult[],
+  exemptions: readonly Exemption[] = [],
+): { run: RunResult; stale: StaleExemption[] } {
+  const applied = applyExpectedFailures(cases, exemptions);
+  const staleExemptions = applied.stale.map((s) => s.id);
+  const run: RunResult = {
+    ...info,
+    cases: applied.cases,
+    staleExemptions,
+    exitCode: exitCodeOf(applied.cases, staleExemptions),
+  };
+  return { run, stale: applied.stale };
+}
