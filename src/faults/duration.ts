@@ -1,0 +1,29 @@
+/**
+ * Durations in fault YAML: an integer is milliseconds, a string carries its unit ("250ms", "1.5s",
+ * "1m"). Window bounds are the exception: there an integer is a step index, so a time bound must
+ * be a string with a unit (see bound parsing in resolve.ts).
+ */
+
+const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/** Milliseconds for a duration string with a unit, or undefined when it is not one. */
+export function parseDurationText(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+}
+
+/** Milliseconds for an integer (already ms) or a duration string; undefined when neither. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string') return parseDurationText(value);
+  return undefined;
+}
+
+/** The shortest exact rendering: "1500ms" stays "1500ms", 2000 becomes "2s", 60000 "1m". */
+export function formatDuration(ms: number): string {
+  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
