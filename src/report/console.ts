@@ -51,7 +51,8 @@ export class ConsoleReporter implements Reporter {
   private readonly color: boolean;
   private readonly maxFindings: number;
   private readonly running = new Map<string, number>();
-  private readonly printed = new Set<string>();
+  /** Verdict each case was printed with, to catch changes made after (expected failures). */
+  private readonly printed = new Map<string, Verdict>();
   private total = 0;
   private done = 0;
   private progressShown = false;
@@ -82,23 +83,23 @@ export class ConsoleReporter implements Reporter {
   onCaseResult(result: CaseResult): void {
     this.running.delete(result.id);
     this.done++;
-    this.printed.add(result.id);
+    this.printed.set(result.id, result.verdict);
     this.clearProgress();
-    this.stream.write(
-      renderCase(result, { color: this.color, maxFindings: this.maxFindings }).join('\n') + '\n',
-    );
+    this.stream.write(this.render(result));
     this.drawProgress();
   }
 
   onRunEnd(result: RunResult): void {
     this.clearProgress();
     // A result replayed from a file (or a runner that reports only at the end) still gets its lines.
-    for (const c of result.cases) {
-      if (!this.printed.has(c.id)) {
-        this.stream.write(
-          renderCase(c, { color: this.color, maxFindings: this.maxFindings }).join('\n') + '\n',
-        );
-      }
+    for (const c of result.cases) if (!this.printed.has(c.id)) this.stream.write(this.render(c));
+    // A verdict changed after the case was printed (an exemption applied at the end): say so.
+    const changed = result.cases.filter(
+      (c) => this.printed.has(c.id) && this.printed.get(c.id) !== c.verdict,
+    );
+    if (changed.length > 0) {
+      this.stream.write('\nafter --expect-failures:\n');
+      for (const c of changed) this.stream.write(this.render(c));
     }
     if (result.staleExemptions.length > 0) {
       const head =
@@ -110,6 +111,10 @@ export class ConsoleReporter implements Reporter {
     const line = summaryLine(result.cases, result.staleExemptions.length, result.durationMs);
     const colour = result.exitCode === 0 ? '\x1b[1;32m' : '\x1b[1;31m';
     this.write(`\n${this.paint(colour, line)}\n`);
+  }
+
+  private render(result: CaseResult): string {
+    return `${renderCase(result, { color: this.color, maxFindings: this.maxFindings }).join('\n')}\n`;
   }
 
   private drawProgress(): void {

@@ -228,5 +228,16 @@ function levelAtLeast(level: string, floor: string): boolean {
 }
 
 function withReason(result: CaseResult, note: string): CaseResult {
+  // Idempotent, so exemptCase during the run and applyExpectedFailures at its end can both run.
+  if (result.reason?.includes(note)) return result;
   return { ...result, reason: result.reason ? `${result.reason}; ${note}` : note };
+}
+
+/**
+ * One case as it finishes, so reporters show XFAIL live instead of FAIL now and XFAIL at the end.
+ * Idempotent: applyExpectedFailures over the same results afterwards changes nothing more and
+ * still finds the stale exemptions.
+ */
+export function exemptCase(result: CaseResult, exemptions: readonly Exemption[]): CaseResult {
+  return applyExpectedFailures([result], exemptions).cases[0]!;
 }

@@ -111,3 +111,18 @@ describe('format', () => {
     expect(summaryLine(cases, 0, 31_200)).toBe('23 passed, 1 failed, 2 unsupported (31.2 s)');
   });
 });
+
+describe('ConsoleReporter with verdicts changed after printing', () => {
+  it('reprints a case whose verdict an exemption changed at the end of the run', () => {
+    const out = new Capture(false);
+    const reporter = new ConsoleReporter(out);
+    const run = sampleRun();
+    const failing = run.cases[1]!;
+    reporter.onCaseResult(failing);
+    run.cases[1] = { ...failing, verdict: 'XFAIL', reason: 'known deviation' };
+    reporter.onRunEnd(run);
+    expect(out.text).toContain(
+      `\nafter --expect-failures:\n XFAIL  ${failing.id.padEnd(44)}   120 ms  known deviation\n`,
+    );
+  });
+});

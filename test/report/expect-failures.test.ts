@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/errors.js';
 import {
   applyExpectedFailures,
   checkExemptionIds,
+  exemptCase,
   loadExpectedFailures,
   parseExpectedFailures,
 } from '../../src/report/expect-failures.js';
@@ -169,5 +170,22 @@ describe('loadExpectedFailures', () => {
     await expect(loadExpectedFailures(missing)).rejects.toThrow(
       `cannot read expected-failures file ${missing}`,
     );
+  });
+});
+
+describe('exemptCase', () => {
+  const exemptions = parseExpectedFailures(TEXT, FILE);
+
+  it('exempts one case as it finishes, and applying the file again at the end changes nothing', () => {
+    const failing = caseResult('dedup-retransmit', 'FAIL', {
+      findings: [finding('DEDUP-1', 'MUST'), finding('DEDUP-2', 'MUST')],
+    });
+    const live = exemptCase(failing, exemptions);
+    expect(live.reason).toContain('not exempted: DEDUP-2');
+    const xfail = exemptCase(caseResult('seq-contiguous', 'FAIL'), exemptions);
+    expect(xfail.verdict).toBe('XFAIL');
+    const again = applyExpectedFailures([live, xfail], exemptions);
+    expect(again.cases).toEqual([live, xfail]);
+    expect(again.stale).toEqual([]);
   });
 });
