@@ -5,7 +5,7 @@
  * Colours only on a TTY and never when NO_COLOR is set (https://no-color.org).
  */
 
-import { formatDuration, summaryLine } from './format.js';
+import { formatElapsed, summaryLine } from './format.js';
 import type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
 
 /** What the console reporter writes to: process.stdout or any writable with the same shape. */
@@ -145,7 +145,7 @@ export class ConsoleReporter implements Reporter {
 export function renderCase(result: CaseResult, options: { color: boolean; maxFindings?: number }): string[] {
   const paint = (open: string, text: string) => (options.color ? `${open}${text}${RESET}` : text);
   const [open, label] = STYLE[result.verdict];
-  const time = formatDuration(result.durationMs).padStart(8);
+  const time = formatElapsed(result.durationMs).padStart(8);
   const note = result.reason && !DETAILED.has(result.verdict) ? `  ${paint(DIM, result.reason)}` : '';
   const lines = [` ${paint(open, label.padEnd(5))}  ${result.id.padEnd(ID_WIDTH)} ${time}${note}`];
   if (!DETAILED.has(result.verdict)) return lines;

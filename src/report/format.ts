@@ -6,7 +6,7 @@
 import type { CaseResult, Verdict } from './types.js';
 
 /** "12 ms", "1.2 s", "2 m 05 s". */
-export function formatDuration(ms: number): string {
+export function formatElapsed(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '? s';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
@@ -57,5 +57,5 @@ export function summaryLine(
   }
   if (staleExemptions > 0)
     parts.push(`${staleExemptions} stale exemption${staleExemptions === 1 ? '' : 's'}`);
-  return `${parts.join(', ')} (${formatDuration(durationMs)})`;
+  return `${parts.join(', ')} (${formatElapsed(durationMs)})`;
 }

@@ -1,15 +1,44 @@
 /**
  * Verdicts, expected failures, reporters (console, JSON, JUnit), wire-log excerpts and
- * requirement coverage. docs/reports.md describes the outputs.
+ * requirement coverage. docs/reports.md describes the outputs. Named exports only: src/index.ts
+ * re-exports this next to other folders, and generic helper names must not collide there.
  */
 
-export * from './case-result.js';
-export * from './console.js';
-export * from './coverage.js';
-export * from './expect-failures.js';
-export * from './format.js';
-export * from './junit.js';
-export * from './reporters.js';
-export * from './types.js';
-export * from './verdict.js';
-export * from './wire-log.js';
+export { buildCaseResult, buildRunResult, type CaseOutcome, type RunInfo } from './case-result.js';
+export { ConsoleReporter, type ConsoleReporterOptions, type OutputStream, renderCase } from './console.js';
+export {
+  type CoverageCase,
+  type CoverageReport,
+  computeCoverage,
+  coverageExitCode,
+  type RequirementCoverage,
+  renderCoverage,
+  type SuiteCoverage,
+} from './coverage.js';
+export {
+  type AppliedExemptions,
+  applyExpectedFailures,
+  checkExemptionIds,
+  type Exemption,
+  exemptCase,
+  loadExpectedFailures,
+  parseExpectedFailures,
+  type StaleExemption,
+} from './expect-failures.js';
+export { countVerdicts, formatElapsed, summaryLine } from './format.js';
+export { escapeXml, renderJunit } from './junit.js';
+export { combineReporters, createReporters, FileReporter, REPORTER_NAMES, renderJson } from './reporters.js';
+export type { CaseResult, CheckResult, Reporter, RunResult, Verdict } from './types.js';
+export {
+  decideRepeatVerdict,
+  decideVerdict,
+  effectiveLevel,
+  exitCodeOf,
+  failsRun,
+  isPassing,
+  type RepeatDecision,
+  type RepeatRun,
+  type VerdictDecision,
+  type VerdictInput,
+} from './verdict.js';
+export { renderWireLog } from './wire-log.js';

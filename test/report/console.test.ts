@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleReporter } from '../../src/report/console.js';
-import { formatDuration, summaryLine } from '../../src/report/format.js';
+import { formatElapsed, summaryLine } from '../../src/report/format.js';
 import { sampleRun } from './fixtures.js';
 
 class Capture {
@@ -98,7 +98,7 @@ describe('format', () => {
     [31_234, '31.2 s'],
     [125_000, '2 m 05 s'],
   ])('formats %d ms as %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
+    expect(formatElapsed(ms)).toBe(text);
   });
 
   it('summarises as "23 passed, 1 failed, 2 unsupported (31.2 s)"', () => {
