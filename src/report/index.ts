@@ -28,7 +28,7 @@ export {
 export { countVerdicts, formatElapsed, summaryLine } from './format.js';
 export { escapeXml, renderJunit } from './junit.js';
 export { combineReporters, createReporters, FileReporter, REPORTER_NAMES, renderJson } from './reporters.js';
-export type { CaseResult, CheckResult, Reporter, RunResult, Verdict } from './types.js';
+export type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
 export {
   decideRepeatVerdict,
   decideVerdict,
