@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { createDriver } from '../../src/drivers/index.js';
+import { ServerRejectedError, TimeoutError, UsageError } from '../../src/errors.js';
+import { type FrameEvent, History } from '../../src/history/events.js';
+import { hmacToken } from '../../src/protocol/auth.js';
+import { CAPS } from '../../src/protocol/frames.js';
+import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
+import { defineDriverContract } from './contract.js';
+
+const SECRET = 'contract-secret';
+
+async function referenceServer(options: ServerOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'imspec-ran-'));
+  const server = await startServer({ port: 0, db: join(dir, 'server.db'), hmacSecret: SECRET, ...options });
+  return {
+    server,
+    teardown: async () => {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+defineDriverContract('ran', CAPS, async () => {
+  const { server, teardown } = await referenceServer();
+  return {
+    driver: createDriver('ran', { target: server.url }),
+    tokens: { alice: hmacToken(SECRET, 'alice'), bob: hmacToken(SECRET, 'bob') },
+    teardown,
+  };
+});
+
+describe('ran driver specifics', () => {
+  let server: RunningServer;
+  let teardown: () => Promise<void>;
+  let history: History;
+
+  beforeEach(() => {
+    history = new History();
+  });
+  afterEach(async () => {
+    await teardown?.();
+  });
+
+  async function start(options: ServerOptions = {}) {
+    ({ server, teardown } = await referenceServer(options));
+    return createDriver('ran', { target: server.url });
+  }
+
+  it('refuses an unknown driver name with the known names', () => {
+    expect(() => createDriver('smtp', { target: 'x' })).toThrow(UsageError);
+    expect(() => createDriver('smtp', { target: 'x' })).toThrow(/ran/);
+  });
+
+  it('rejects a request answered with error:A as ServerRejectedError carrying the wire code (ACK-2)', async () => {
+    const driver = await start();
+    const s = await driver.connect(
+      'bob/d1',
+      { user: 'bob', device: 'd1', token: hmacToken(SECRET, 'bob') },
+      history,
+    );
+    const error = await s.ack(s.info.maxSeq + 100).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerRejectedError);
+    expect((error as ServerRejectedError).wireCode).toBe('bad-ack');
+    await s.close();
+  });
+
+  it('records a schema-invalid frame from the server with invalid set and never crashes (FRAME-4)', async () => {
+    const driver = await start({ faults: ['bad-schema'] });
+    const s = await driver.connect(
+      'alice/d1',
+      { user: 'alice', device: 'd1', token: hmacToken(SECRET, 'alice') },
+      history,
+    );
+    for (let i = 0; i < 4; i++) await s.ping(2000).catch(() => undefined);
+    await s.close();
+    const invalid = history.events.filter(
+      (e): e is FrameEvent => e.kind === 'frame' && e.invalid !== undefined,
+    );
+    expect(invalid.length).toBeGreaterThan(0);
+    expect(invalid[0]?.dir).toBe('in');
+    expect(invalid[0]?.invalid).toMatch(/x-fault/);
+    expect(invalid[0]?.raw).toMatch(/x-fault/);
+  });
+
+  it('rejects an unanswered request with TimeoutError (RID-1 evidence stays in the history)', async () => {
+    const driver = await start({ faults: ['drop-answer'] });
+    const s = await driver.connect(
+      'alice/d1',
+      { user: 'alice', device: 'd1', token: hmacToken(SECRET, 'alice') },
+      history,
+    );
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => s.ping(300)));
+    expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof TimeoutError)).toHaveLength(
+      1,
+    );
+    await s.close();
+  });
+
+  it('fails a login against a server that never answers hello with TimeoutError', async () => {
+    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((resolve) => silent.once('listening', resolve));
+    teardown = async () => {
+      for (const c of silent.clients) c.terminate();
+      await new Promise((resolve) => silent.close(resolve));
+    };
+    const { port } = silent.address() as { port: number };
+    const driver = createDriver('ran', { target: `ws://127.0.0.1:${port}` });
+    const error = await driver
+      .connect('alice/d1', { user: 'alice', device: 'd1', token: 't', timeoutMs: 200 }, history)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(history.events.some((e) => e.kind === 'close' && e.actor === 'alice/d1')).toBe(true);
+  });
+
+  describe('raw sockets (probes)', () => {
+    it('answers a request before hello with not-authenticated (AUTH-1)', async () => {
+      const driver = await start();
+      const raw = await driver.openRaw!('probe/x', history, 2000);
+      raw.send(JSON.stringify({ type: 'ping:R', rid: 'p0' }));
+      raw.send(JSON.stringify({ type: 'ack:R', rid: 'p1', upTo: 1 }));
+      const answer = await raw.next((f) => f.fields.rid === 'p1', 2000);
+      expect(answer?.type).toBe('error:A');
+      expect(answer?.fields.code).toBe('not-authenticated');
+      await raw.close();
+    });
+
+    it('answers bad JSON with bad-json and rid null, recording the junk as sent (FRAME-2)', async () => {
+      const driver = await start();
+      const raw = await driver.openRaw!('probe/x', history, 2000);
+      raw.send('{not json');
+      const answer = await raw.next((f) => f.type === 'error:A' && f.fields.rid === null, 2000);
+      expect(answer?.fields.code).toBe('bad-json');
+      await raw.close();
+      const out = history.events.find((e): e is FrameEvent => e.kind === 'frame' && e.dir === 'out');
+      expect(out).toMatchObject({ raw: '{not json', type: undefined });
+      expect(out?.invalid).toMatch(/JSON/);
+    });
+
+    it('sees auth-failed and then the 4401 close for a wrong token (AUTH-2)', async () => {
+      const driver = await start();
+      const raw = await driver.openRaw!('probe/x', history, 2000);
+      raw.send(JSON.stringify({ type: 'hello:R', rid: 'h', user: 'alice', device: 'd', token: 'wrong' }));
+      const answer = await raw.next((f) => f.fields.rid === 'h', 2000);
+      expect(answer?.fields.code).toBe('auth-failed');
+      const close = await raw.closed;
+      expect(close).toMatchObject({ code: 4401, initiator: 'server' });
+    });
+
+    it('numbers connections per actor across sessions and raw sockets', async () => {
+      const driver = await start();
+      const raw = await driver.openRaw!('alice/d1', history, 2000);
+      await raw.close();
+      const s = await driver.connect(
+        'alice/d1',
+        { user: 'alice', device: 'd1', token: hmacToken(SECRET, 'alice') },
+        history,
+      );
+      expect(raw.conn).toBe(1);
+      expect(s.conn).toBe(2);
+      await s.close();
+    });
+  });
+});
