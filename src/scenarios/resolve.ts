@@ -1,0 +1,221 @@
+/**
+ * Turns a checked scenario document into the resolved model of types.ts: durations in
+ * milliseconds, every default applied (defaults.ts), bot lists normalized, raw frames rendered,
+ * every step given its position, and the whole frozen.
+ */
+
+import {
+  DEFAULT_CLIENT_OPTIONS,
+  DEFAULT_EXPECTATIONS,
+  DEFAULT_TIMEOUT_MS,
+  STEP_DEFAULTS,
+} from './defaults.js';
+import { parseDuration } from './duration.js';
+import type { RawBots, RawClient, RawExpect, RawScenario, RawStep, RawStepForms } from './raw-types.js';
+import { strongestLevel } from './semantics.js';
+import type { ClientOptions, Expectations, Loc, Scenario, Step } from './types.js';
+import type { Path } from './yaml-source.js';
+
+export interface ResolveContext {
+  file: string;
+  suite: string;
+  locate(path: Path): Loc;
+}
+
+/** Only for documents that passed schemaIssues and semanticIssues: anything else is a bug here. */
+export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario {
+  const client = resolveClient(raw.client ?? {});
+  const steps = raw.steps.map((step, i) => resolveStep(step, { ...ctx.locate(['steps', i]) }, raw, client));
+  const scenario: Scenario = {
+    id: raw.id,
+    title: raw.title,
+    description: raw.description ?? '',
+    covers: [...raw.covers],
+    severity: raw.severity ?? strongestLevel(raw.covers),
+    requires: [...(raw.requires ?? [])],
+    needsTargetControl: steps.some((step) => step.op === 'target'),
+    timeoutMs: raw.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(raw.timeout),
+    users: Object.fromEntries(
+      Object.entries(raw.users).map(([user, devices]) => [
+        user,
+        typeof devices === 'string' ? [devices] : [...devices],
+      ]),
+    ),
+    client,
+    steps,
+    expect: resolveExpect(raw.expect ?? {}),
+    // The faults engineer adds the `faults` key with its own schema; until then every case has none.
+    faults: [],
+    file: ctx.file,
+    suite: ctx.suite,
+  };
+  return deepFreeze(scenario);
+}
+
+function resolveClient(raw: RawClient): ClientOptions {
+  const ms = (value: RawClient[keyof RawClient], fallback: number) =>
+    value === undefined ? fallback : parseDuration(value as string | number);
+  const d = DEFAULT_CLIENT_OPTIONS;
+  return {
+    retransmitMs: ms(raw.retransmit, d.retransmitMs),
+    backoff: raw.backoff ?? d.backoff,
+    maxRetransmitMs: ms(raw.maxRetransmit, d.maxRetransmitMs),
+    maxAttempts: raw.maxAttempts ?? d.maxAttempts,
+    ackDelayMs: ms(raw.ackDelay, d.ackDelayMs),
+    pageSize: raw.pageSize ?? d.pageSize,
+    requestTimeoutMs: ms(raw.requestTimeout, d.requestTimeoutMs),
+    storedStopsRetransmit: raw.storedStopsRetransmit ?? d.storedStopsRetransmit,
+    reconnectDelayMs: ms(raw.reconnectDelay, d.reconnectDelayMs),
+  };
+}
+
+function resolveExpect(raw: RawExpect): Expectations {
+  const out: Expectations = {
+    exactlyOnce: raw.exactlyOnce ?? DEFAULT_EXPECTATIONS.exactlyOnce,
+    allAccepted: raw.allAccepted ?? DEFAULT_EXPECTATIONS.allAccepted,
+    receipt: raw.receipt ?? DEFAULT_EXPECTATIONS.receipt,
+  };
+  if (raw.standinWithin !== undefined) out.standinWithinMs = parseDuration(raw.standinWithin);
+  if (raw.ackLatencyP99 !== undefined) out.ackLatencyP99Ms = parseDuration(raw.ackLatencyP99);
+  if (raw.deliveryLatencyP99 !== undefined) out.deliveryLatencyP99Ms = parseDuration(raw.deliveryLatencyP99);
+  if (raw.maxRetransmitRatio !== undefined) out.maxRetransmitRatio = raw.maxRetransmitRatio;
+  if (raw.maxWireDuplicates !== undefined) out.maxWireDuplicates = raw.maxWireDuplicates;
+  return out;
+}
+
+function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: ClientOptions): Step {
+  const op = Object.keys(step)[0] as keyof RawStepForms;
+  const forms = step as Partial<RawStepForms>;
+  switch (op) {
+    case 'connect': {
+      const v = forms.connect!;
+      if (isBots(v)) return { op, loc, bots: bots(v), state: STEP_DEFAULTS.connect.state };
+      return { op, loc, bots: bots(v.bots), state: v.state ?? STEP_DEFAULTS.connect.state };
+    }
+    case 'disconnect': {
+      const v = forms.disconnect!;
+      if (isBots(v)) return { op, loc, bots: bots(v), mode: STEP_DEFAULTS.disconnect.mode };
+      return { op, loc, bots: bots(v.bots), mode: v.mode ?? STEP_DEFAULTS.disconnect.mode };
+    }
+    case 'crash':
+      return { op: 'disconnect', loc, bots: bots(forms.crash!), mode: 'crash' };
+    case 'send': {
+      const v = forms.send!;
+      const d = STEP_DEFAULTS.send;
+      return {
+        op,
+        loc,
+        from: v.from,
+        to: v.to,
+        count: v.count ?? d.count,
+        rate: v.rate ?? d.rate,
+        size: v.size ?? d.size,
+        await: v.await ?? d.await,
+      };
+    }
+    case 'wait':
+      return { op, loc, ms: parseDuration(forms.wait!) };
+    case 'waitFor': {
+      const v = forms.waitFor!;
+      const d = STEP_DEFAULTS.waitFor;
+      if (typeof v === 'string') return { op, loc, condition: v, timeoutMs: d.timeoutMs, quietMs: d.quietMs };
+      return {
+        op,
+        loc,
+        condition: v.condition,
+        timeoutMs: v.timeout === undefined ? d.timeoutMs : parseDuration(v.timeout),
+        quietMs: v.quiet === undefined ? d.quietMs : parseDuration(v.quiet),
+      };
+    }
+    case 'target': {
+      const v = forms.target!;
+      const action = typeof v === 'string' ? v : v.action;
+      const restart = typeof v === 'string' ? undefined : v.restart;
+      return { op, loc, action, restart: restart ?? STEP_DEFAULTS.targetRestart[action] };
+    }
+    case 'misbehave': {
+      const v = forms.misbehave!;
+      const out: Step = { op, loc, bots: bots(v.bots) };
+      if (v.crashBeforeCommit !== undefined) out.crashBeforeCommit = v.crashBeforeCommit;
+      if (v.withholdAcks !== undefined) out.withholdAcks = v.withholdAcks;
+      if (v.delayAcks !== undefined) out.delayAcksMs = parseDuration(v.delayAcks);
+      if (v.loseState !== undefined) out.loseState = v.loseState;
+      if (v.noRetransmit !== undefined) out.noRetransmit = v.noRetransmit;
+      return out;
+    }
+    case 'behave':
+      return { op, loc, bots: bots(forms.behave!) };
+    case 'page': {
+      const v = forms.page!;
+      return {
+        op,
+        loc,
+        bot: v.bot,
+        direction: v.direction ?? STEP_DEFAULTS.page.direction,
+        pages: v.pages ?? STEP_DEFAULTS.page.pages,
+        limit: v.limit ?? client.pageSize,
+      };
+    }
+    case 'raw': {
+      const v = forms.raw!;
+      const { type, closeCode, ...fields } = v.expect;
+      const expect: Extract<Step, { op: 'raw' }>['expect'] = { type };
+      if (Object.keys(fields).length > 0) expect.fields = fields;
+      if (closeCode !== undefined) expect.closeCode = closeCode;
+      const { text, rid } = renderRaw(v.send);
+      return {
+        op,
+        loc,
+        bot: v.bot,
+        text,
+        rid,
+        beforeHello: v.beforeHello ?? STEP_DEFAULTS.raw.beforeHello,
+        expect,
+        requirement: v.requirement ?? scenario.covers[0]!,
+      };
+    }
+    case 'expectSession': {
+      const v = forms.expectSession!;
+      const out: Step = { op, loc, bot: v.bot, requirement: v.requirement ?? scenario.covers[0]! };
+      if (v.maxSeq !== undefined) out.maxSeq = v.maxSeq;
+      if (v.pending !== undefined) out.pending = v.pending;
+      return out;
+    }
+  }
+}
+
+/**
+ * The exact text a raw step sends, and the rid its answer will carry. An object is JSON-encoded;
+ * a string goes verbatim, and its rid is read only when it is a JSON object with a string rid
+ * (FRAME-2/FRAME-3: the server can answer with the rid only when it could read one).
+ */
+export function renderRaw(send: string | Record<string, unknown>): { text: string; rid: string | null } {
+  if (typeof send !== 'string')
+    return { text: JSON.stringify(send), rid: typeof send.rid === 'string' ? send.rid : null };
+  try {
+    const parsed: unknown = JSON.parse(send);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      const rid = (parsed as { rid?: unknown }).rid;
+      return { text: send, rid: typeof rid === 'string' ? rid : null };
+    }
+  } catch {
+    // Not JSON: that is the point of many raw probes.
+  }
+  return { text: send, rid: null };
+}
+
+function isBots(value: unknown): value is RawBots {
+  return typeof value === 'string' || Array.isArray(value);
+}
+
+function bots(value: RawBots): string[] {
+  return typeof value === 'string' ? [value] : [...value];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}

@@ -1,0 +1,239 @@
+/**
+ * Valid scenario files resolve to the exact model of src/scenarios/types.ts: every form, every
+ * default, positions of every step, derived fields, frozen.
+ */
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CLIENT_OPTIONS,
+  loadScenarioFile,
+  loadScenarioText,
+  renderRaw,
+  type Scenario,
+} from '../../src/scenarios/index.js';
+
+const valid = (name: string) => join('test', 'scenarios', 'fixtures', 'valid', name);
+
+describe('resolving a scenario', () => {
+  it('resolves every key and step form of the full fixture to the exact model', () => {
+    const file = valid('full.yaml');
+    const at = (line: number) => ({ file, line, col: 5 });
+    const expected: Scenario = {
+      id: 'full-surface',
+      title: 'Every key and step form resolves',
+      description: 'Two lines\nof description.\n',
+      covers: ['DEDUP-1', 'DEDUP-2', 'FRAME-2', 'AUTH-3'],
+      severity: 'SHOULD',
+      requires: ['dedup', 'multi-device'],
+      needsTargetControl: true,
+      timeoutMs: 60_000,
+      users: { alice: ['phone'], bob: ['phone', 'tablet'] },
+      client: {
+        retransmitMs: 500,
+        backoff: 1.5,
+        maxRetransmitMs: 4000,
+        maxAttempts: 5,
+        ackDelayMs: 20,
+        pageSize: 50,
+        requestTimeoutMs: 2500,
+        storedStopsRetransmit: false,
+        reconnectDelayMs: 250,
+      },
+      steps: [
+        { op: 'connect', loc: at(25), bots: ['alice', 'bob'], state: 'keep' },
+        { op: 'connect', loc: at(26), bots: ['bob/tablet'], state: 'none' },
+        { op: 'disconnect', loc: at(27), bots: ['bob'], mode: 'clean' },
+        { op: 'disconnect', loc: at(28), bots: ['bob/phone'], mode: 'crash' },
+        { op: 'disconnect', loc: at(29), bots: ['alice'], mode: 'crash' },
+        {
+          op: 'send',
+          loc: at(30),
+          from: 'alice',
+          to: 'bob',
+          count: 250,
+          rate: 500,
+          size: 64,
+          await: 'accepted',
+        },
+        {
+          op: 'send',
+          loc: at(31),
+          from: 'bob/phone',
+          to: 'alice',
+          count: 1,
+          rate: 0,
+          size: 32,
+          await: 'none',
+        },
+        { op: 'wait', loc: at(32), ms: 1500 },
+        { op: 'wait', loc: at(33), ms: 20 },
+        { op: 'waitFor', loc: at(34), condition: 'settled', timeoutMs: 10_000, quietMs: 300 },
+        { op: 'waitFor', loc: at(35), condition: 'quiet', timeoutMs: 10_000, quietMs: 1000 },
+        { op: 'target', loc: at(36), action: 'kill', restart: true },
+        { op: 'target', loc: at(37), action: 'term', restart: true },
+        { op: 'target', loc: at(38), action: 'pause', restart: false },
+        {
+          op: 'misbehave',
+          loc: at(39),
+          bots: ['bob'],
+          crashBeforeCommit: 1,
+          withholdAcks: true,
+          delayAcksMs: 2000,
+          loseState: true,
+          noRetransmit: false,
+        },
+        { op: 'behave', loc: at(46), bots: ['bob'] },
+        { op: 'page', loc: at(47), bot: 'bob/tablet', direction: 'backward', limit: 100, pages: 3 },
+        // limit defaults to client.pageSize
+        { op: 'page', loc: at(48), bot: 'alice', direction: 'forward', limit: 50, pages: 0 },
+        {
+          op: 'raw',
+          loc: at(49),
+          bot: 'alice',
+          text: '{"type":"msg:R"',
+          rid: null,
+          beforeHello: false,
+          expect: { type: 'error:A', fields: { code: 'bad-json', rid: null } },
+          requirement: 'FRAME-2',
+        },
+        {
+          op: 'raw',
+          loc: at(54),
+          bot: 'bob/phone',
+          text: '{"type":"ping:R","rid":"p1"}',
+          rid: 'p1',
+          beforeHello: true,
+          expect: { type: 'ping:A', fields: { rid: 'p1' } },
+          requirement: 'AUTH-3',
+        },
+        {
+          op: 'raw',
+          loc: at(60),
+          bot: 'alice',
+          text: '{"type":"ping:R","rid":"r9"}',
+          rid: 'r9',
+          beforeHello: false,
+          expect: { type: 'close', closeCode: 1009 },
+          requirement: 'FRAME-2',
+        },
+        {
+          op: 'expectSession',
+          loc: at(67),
+          bot: 'bob/phone',
+          pending: 250,
+          maxSeq: 250,
+          requirement: 'AUTH-3',
+        },
+      ],
+      expect: {
+        exactlyOnce: false,
+        allAccepted: false,
+        receipt: 'any',
+        standinWithinMs: 2000,
+        ackLatencyP99Ms: 500,
+        deliveryLatencyP99Ms: 2000,
+        maxRetransmitRatio: 0.5,
+        maxWireDuplicates: 0,
+      },
+      faults: [],
+      file,
+      suite: 'valid',
+    };
+    expect(loadScenarioFile(file)).toStrictEqual(expected);
+  });
+
+  it('applies every default to a scenario with only the required keys', () => {
+    const file = valid('minimal.yaml');
+    const scenario = loadScenarioFile(file, 'core');
+    const at = (line: number) => ({ file, line, col: 5 });
+    expect(scenario).toStrictEqual({
+      id: 'minimal',
+      title: 'Only the required keys; everything else defaults',
+      description: '',
+      covers: ['RID-1'],
+      // the strongest level among the covered requirements (RID-1 is a MUST)
+      severity: 'MUST',
+      requires: [],
+      needsTargetControl: false,
+      timeoutMs: 30_000,
+      users: { alice: ['phone'], bob: ['phone'] },
+      client: { ...DEFAULT_CLIENT_OPTIONS },
+      steps: [
+        { op: 'connect', loc: at(8), bots: ['alice', 'bob'], state: 'keep' },
+        { op: 'send', loc: at(9), from: 'alice', to: 'bob', count: 1, rate: 0, size: 32, await: 'none' },
+        { op: 'waitFor', loc: at(10), condition: 'settled', timeoutMs: 10_000, quietMs: 300 },
+        { op: 'page', loc: at(11), bot: 'bob', direction: 'forward', limit: 100, pages: 0 },
+        {
+          op: 'raw',
+          loc: at(12),
+          bot: 'alice',
+          text: '{"type":"ping:R"}',
+          rid: null,
+          beforeHello: false,
+          expect: { type: 'ping:A' },
+          // the case's only covered id
+          requirement: 'RID-1',
+        },
+        { op: 'expectSession', loc: at(13), bot: 'bob', maxSeq: 1, requirement: 'RID-1' },
+      ],
+      expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
+      faults: [],
+      file,
+      suite: 'core',
+    });
+  });
+
+  it('severity defaults to the strongest covered level (SHOULD when no MUST is covered)', () => {
+    const text = 'id: x\ntitle: t\ncovers: [AUTH-4, RID-3]\nusers: {a: p}\nsteps: [connect: a]\n';
+    expect(loadScenarioText(text, 'x.yaml').severity).toBe('SHOULD');
+  });
+
+  it('returns a deeply frozen scenario', () => {
+    const scenario = loadScenarioFile(valid('full.yaml'));
+    expect(Object.isFrozen(scenario)).toBe(true);
+    expect(Object.isFrozen(scenario.steps)).toBe(true);
+    expect(Object.isFrozen(scenario.steps[0]!.loc)).toBe(true);
+    expect(Object.isFrozen(scenario.users.bob)).toBe(true);
+    expect(Object.isFrozen(scenario.client)).toBe(true);
+    expect(() => {
+      (scenario.steps as unknown[]).push(1);
+    }).toThrow(TypeError);
+  });
+
+  it('follows YAML anchors and aliases, keeping each step at its own position', () => {
+    const text = [
+      'id: x',
+      'title: t',
+      'covers: [RID-1]',
+      'users: {a: p}',
+      'steps:',
+      '  - send: &burst {from: a, to: a, count: 10}',
+      '  - send: *burst',
+      '',
+    ].join('\n');
+    const scenario = loadScenarioText(text, 'alias.yaml');
+    expect(scenario.steps.map((s) => [s.loc.line, s.op, s.op === 'send' && s.count])).toEqual([
+      [6, 'send', 10],
+      [7, 'send', 10],
+    ]);
+  });
+});
+
+describe('renderRaw', () => {
+  it('JSON-encodes an object and takes its rid only when it is a string', () => {
+    expect(renderRaw({ type: 'ping:R', rid: 'r1' })).toEqual({
+      text: '{"type":"ping:R","rid":"r1"}',
+      rid: 'r1',
+    });
+    expect(renderRaw({ type: 'ping:R', rid: 7 })).toEqual({ text: '{"type":"ping:R","rid":7}', rid: null });
+  });
+
+  it('sends a string verbatim and reads a rid only from a JSON object with a string rid', () => {
+    expect(renderRaw('{"type":"x:R","rid":"r2"}')).toEqual({ text: '{"type":"x:R","rid":"r2"}', rid: 'r2' });
+    expect(renderRaw('{"type":"x:R","rid":"r2"')).toEqual({ text: '{"type":"x:R","rid":"r2"', rid: null });
+    expect(renderRaw('["rid"]')).toEqual({ text: '["rid"]', rid: null });
+    expect(renderRaw('null')).toEqual({ text: 'null', rid: null });
+    expect(renderRaw('')).toEqual({ text: '', rid: null });
+  });
+});
