@@ -4,3 +4,4 @@
 
 export * from './errors.js';
 export * from './protocol/index.js';
+export * from './scenarios/index.js';

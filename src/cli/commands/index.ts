@@ -3,10 +3,11 @@
  */
 
 import type { Command } from 'commander';
+import { registerValidate } from './validate.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [];
+const commands: Register[] = [registerValidate];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
