@@ -3,11 +3,12 @@
  */
 
 import type { Command } from 'commander';
+import { registerCoverage } from './coverage.js';
 import { registerValidate } from './validate.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerValidate];
+const commands: Register[] = [registerValidate, registerCoverage];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
