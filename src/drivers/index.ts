@@ -4,11 +4,15 @@
 
 import { UsageError } from '../errors.js';
 import type { Driver, DriverFactoryOptions } from './driver.js';
+import { MqttDriver } from './mqtt/index.js';
 import { RanDriver } from './ran/index.js';
 
 export type Factory = (options: DriverFactoryOptions) => Driver;
 
-const factories = new Map<string, Factory>([['ran', (options) => new RanDriver(options)]]);
+const factories = new Map<string, Factory>([
+  ['ran', (options) => new RanDriver(options)],
+  ['mqtt', (options) => new MqttDriver(options)],
+]);
 
 /**
  * Makes a driver available to `createDriver` (and so to `--driver NAME`). Registering a name
