@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './protocol/index.js';
 export * from './report/index.js';
 export * from './scenarios/index.js';
+export * from './server/index.js';

@@ -4,11 +4,12 @@
 
 import type { Command } from 'commander';
 import { registerCoverage } from './coverage.js';
+import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerValidate, registerCoverage];
+const commands: Register[] = [registerValidate, registerCoverage, registerServe];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

@@ -1,0 +1,88 @@
+/**
+ * Named deliberate defects of the reference server (`--fault NAME`). Each one breaks exactly one
+ * rule of docs/protocol.md in an observable way, so the kit can prove that every conformance case
+ * is able to fail (STYLE: "Every conformance case is proved able to fail").
+ *
+ * Faults are deterministic — they fire on counts (every 5th request, every 7th message of an
+ * inbox), never on random draws — so a kill-matrix run with the same inputs repeats exactly.
+ * This table is the single source for `--help` and docs/server.md.
+ */
+
+export const SERVER_FAULTS = {
+  'no-dedup':
+    'a retransmitted msg:R (same cmid) is stored as a new message with a new smid and seq (DEDUP-1/2)',
+  'ack-before-commit':
+    'msg:A is sent before the transaction commits, and commits are deferred 200 ms, so kill -9 right after msg:A loses messages (MSG-1, DUR-1)',
+  'no-standin-receipt': 'no stored ack:N for a message whose receiver has no device connected (RCPT-1)',
+  'no-delivered-receipt': 'no delivered ack:N when the receiver acks (RCPT-2)',
+  'seq-gap': 'every 7th message of an inbox skips a seq (SEQ-1)',
+  'seq-reuse': 'every 7th message of an inbox gets the seq of the message before it (SEQ-2)',
+  'no-repush': 'unacked pushes are never re-sent, neither on a timer nor after hello (REPUSH-1/2)',
+  'sync-page-skip':
+    'a forward sync page that has more drops its last message, which is then never returned (SYNC-4)',
+  'duplicate-push': 'every msg:N is sent twice (wire duplicates)',
+  'reorder-push':
+    'first pushes are swapped in pairs: the 1st is held (up to 50 ms) and sent after the 2nd (ORDER-2)',
+  'bad-schema': 'every 3rd frame sent on a connection carries an unknown member "x-fault" (FRAME-4)',
+  'drop-answer': 'every 5th request after hello on a connection is never answered (RID-1)',
+  'double-answer': 'every 4th request after hello on a connection is answered twice (RID-2)',
+  'no-auth': 'any token is accepted (AUTH-2)',
+  'cursor-not-durable': 'ack cursors are kept in memory only, so a restart forgets them (DUR-2)',
+  'dup-no-receipt': 'a duplicate msg:R is answered but its known receipt is not sent again (DEDUP-3)',
+  'sync-ignore-ack': 'sync:R ackUpTo is ignored (SYNC-3)',
+  'shared-cursor': 'one ack cursor per user instead of one per device (MDEV-1)',
+  'lost-offline': 'a message for a receiver with no connected device is acknowledged but not stored (OFF-1)',
+} as const satisfies Record<string, string>;
+
+export type ServerFaultName = keyof typeof SERVER_FAULTS;
+/** Short alias used inside the server folder's importers. */
+export type FaultName = ServerFaultName;
+
+export const SERVER_FAULT_NAMES = Object.keys(SERVER_FAULTS) as ServerFaultName[];
+
+export function isServerFaultName(name: string): name is ServerFaultName {
+  return Object.hasOwn(SERVER_FAULTS, name);
+}
+
+/** How long `ack-before-commit` defers each commit: long enough for a kill -9 to land in between. */
+export const ACK_BEFORE_COMMIT_DELAY_MS = 200;
+
+/** How long `reorder-push` holds the first push of a pair when no second push follows. */
+export const REORDER_HOLD_MS = 50;
+
+/** Every n-th request after hello is dropped (`drop-answer`) or answered twice (`double-answer`). */
+export const DROP_ANSWER_EVERY = 5;
+export const DOUBLE_ANSWER_EVERY = 4;
+/** Every n-th frame sent on a connection gets an unknown member (`bad-schema`). */
+export const BAD_SCHEMA_EVERY = 3;
+/** Every n-th message of an inbox skips or reuses a seq (`seq-gap`, `seq-reuse`). */
+export const SEQ_FAULT_EVERY = 7;
+
+/** The faults in force, frozen. `has` is on hot paths, so it is a Set lookup. */
+export class FaultSet {
+  private readonly names: ReadonlySet<ServerFaultName>;
+
+  constructor(names: readonly ServerFaultName[]) {
+    this.names = new Set(names);
+  }
+
+  has(name: ServerFaultName): boolean {
+    return this.names.has(name);
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+
+  list(): ServerFaultName[] {
+    return [...this.names];
+  }
+}
+
+/** One line per fault, for `--help` and docs/server.md. */
+export function describeServerFaults(indent = '  '): string {
+  const width = Math.max(...SERVER_FAULT_NAMES.map((n) => n.length));
+  return SERVER_FAULT_NAMES.map((name) => `${indent}${name.padEnd(width)}  ${SERVER_FAULTS[name]}`).join(
+    '\n',
+  );
+}

@@ -1,0 +1,229 @@
+/**
+ * One WebSocket connection: decoding (FRAME-2/3/5), the hello/auth state machine (AUTH-1/4/5),
+ * dispatch of each request to its handler from one switch, and the answer faults. Nothing a
+ * client sends can throw out of here (FRAME-8): a handler that fails answers `internal`.
+ *
+ *   awaiting-hello ──hello:R ok──▶ hello-pending ──committed──▶ authenticated ──▶ closed
+ *         │                             └──storage error──▶ awaiting-hello
+ *         └── wrong token: error:A auth-failed, close 4401 (AUTH-2)
+ */
+
+import type { WebSocket } from 'ws';
+import { decode, encode } from '../protocol/codec.js';
+import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
+import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
+import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
+import { handleAck } from './handlers/ack.js';
+import { handleHello } from './handlers/hello.js';
+import { handleMsg } from './handlers/msg.js';
+import { handlePing } from './handlers/ping.js';
+import { handleSync } from './handlers/sync.js';
+import type { DeviceFeed } from './push.js';
+import { type Answerer, Reply } from './reply.js';
+
+export type SessionState = 'awaiting-hello' | 'hello-pending' | 'authenticated' | 'closed';
+
+/**
+ * A client that reads nothing while the server keeps writing would grow the send buffer without
+ * bound; past this much unsent data the connection is dropped so it cannot starve the others
+ * (FRAME-8).
+ */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
+export interface SessionHooks {
+  /** True once graceful shutdown began: requests get error:A shutting-down (SHUT-1). */
+  shuttingDown(): boolean;
+  onClosed(session: Session): void;
+}
+
+export class Session implements AuthedSession, LoginSession, ConnectedDevice, Answerer {
+  state: SessionState = 'awaiting-hello';
+  user = '';
+  device = '';
+  private feedOrNone: DeviceFeed | undefined;
+  /** Resolves when the WebSocket has closed. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private requestsAfterHello = 0;
+  private framesSent = 0;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastHeard = Date.now();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: ServerContext,
+    private readonly hooks: SessionHooks,
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => this.onSocketClosed());
+    // ws reports protocol errors (oversize → 1009, bad framing) and closes the socket itself.
+    ws.on('error', () => {});
+    // AUTH-4: no hello in time → 4408.
+    this.helloTimer = setTimeout(() => {
+      if (this.state === 'awaiting-hello') this.close(CloseCode.timeout, 'no hello in time');
+    }, ctx.limits.helloTimeoutMs);
+    this.armIdle(ctx.limits.idleMs);
+  }
+
+  get isOpen(): boolean {
+    return this.state !== 'closed';
+  }
+
+  get feed(): DeviceFeed {
+    // Handlers that use the feed run only in the authenticated state, where it is set.
+    return this.feedOrNone!;
+  }
+
+  beginHello(): void {
+    this.state = 'hello-pending';
+    clearTimeout(this.helloTimer);
+  }
+
+  helloFailed(): void {
+    if (this.state === 'hello-pending') this.state = 'awaiting-hello';
+  }
+
+  authenticate(user: string, device: string, feed: DeviceFeed): void {
+    this.user = user;
+    this.device = device;
+    this.feedOrNone = feed;
+    this.state = 'authenticated';
+  }
+
+  /** Sends any frame; a no-op once the session is closed (AUTH-6: "receives nothing more"). */
+  send(frame: Frame): void {
+    if (this.state === 'closed') return;
+    let text = encode(frame);
+    if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
+      text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
+    }
+    this.ws.send(text);
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.ctx.log(
+        `dropping ${this.user || 'a client'}: it reads too slowly (over ${MAX_BUFFERED_BYTES} bytes unsent)`,
+      );
+      this.terminate();
+    }
+  }
+
+  answer(frame: AnswerFrame, requestNo: number): void {
+    if (requestNo > 0 && this.ctx.faults.has('drop-answer') && requestNo % DROP_ANSWER_EVERY === 0) return;
+    this.send(frame);
+    if (requestNo > 0 && this.ctx.faults.has('double-answer') && requestNo % DOUBLE_ANSWER_EVERY === 0) {
+      this.send(frame);
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.release();
+    this.ws.close(code, reason);
+  }
+
+  /** Drops the connection without a closing handshake. */
+  terminate(): void {
+    this.release();
+    this.ws.terminate();
+  }
+
+  private release(): void {
+    this.state = 'closed';
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.idleTimer);
+    this.feedOrNone?.stop();
+    if (this.user !== '') this.ctx.registry.remove(this);
+  }
+
+  private onSocketClosed(): void {
+    this.release();
+    this.resolveClosed();
+    this.hooks.onClosed(this);
+  }
+
+  /** PING-2: closes with 4408 after idleMs without a frame; re-armed lazily, not per frame. */
+  private armIdle(delay: number): void {
+    this.idleTimer = setTimeout(() => {
+      const quiet = Date.now() - this.lastHeard;
+      if (quiet >= this.ctx.limits.idleMs) this.close(CloseCode.timeout, 'idle');
+      else if (this.state !== 'closed') this.armIdle(this.ctx.limits.idleMs - quiet);
+    }, delay);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    this.lastHeard = Date.now();
+    if (isBinary) {
+      // FRAME-5: binary is refused by closing; it changes nothing.
+      this.close(CloseCode.unsupportedData, 'RAN/1 frames are text');
+      return;
+    }
+    // ws runs with skipUTF8Validation so that invalid UTF-8 reaches decode, which answers
+    // bad-json and keeps the connection (FRAME-2) instead of ws closing it with 1007.
+    const decoded = decode(data, this.ctx.limits.maxFrameBytes);
+    if (!decoded.ok) {
+      const { error } = decoded;
+      if (error.wireCode === 'too-large') this.close(CloseCode.messageTooBig, 'frame too large');
+      else new Reply(this, error.rid).error(error.wireCode, error.message);
+      return;
+    }
+    const frame = decoded.frame;
+    if (!isRequest(frame)) {
+      const rid = 'rid' in frame && typeof frame.rid === 'string' ? frame.rid : null;
+      new Reply(this, rid).error('bad-frame', `${frame.type} is not a request: clients send only R frames`);
+      return;
+    }
+    try {
+      this.dispatch(frame);
+    } catch (error) {
+      // A bug, not the client's fault; the request had no effect because writes only happen in
+      // the commit queue, and the connection and the server keep going (FRAME-8).
+      this.ctx.log(`internal error on ${frame.type}: ${(error as Error).stack ?? String(error)}`);
+      new Reply(this, frame.rid).error('internal', 'the server failed on this request');
+    }
+  }
+
+  private dispatch(frame: RequestFrame): void {
+    const authed = this.state === 'authenticated';
+    const reply = new Reply(
+      this,
+      frame.rid,
+      authed && frame.type !== 'hello:R' ? ++this.requestsAfterHello : 0,
+    );
+    if (this.hooks.shuttingDown()) {
+      reply.error('shutting-down', 'the server is shutting down; reconnect later');
+      return;
+    }
+    const ctx = this.ctx;
+    switch (frame.type) {
+      case 'ping:R':
+        handlePing(frame, reply);
+        break;
+      case 'hello:R':
+        // AUTH-5: one hello per connection (a hello still being committed counts).
+        if (this.state !== 'awaiting-hello')
+          reply.error('already-authenticated', 'this connection already sent hello:R');
+        else handleHello(ctx, this, frame, reply);
+        break;
+      case 'msg:R':
+        if (this.authed(reply, frame.type)) handleMsg(ctx, this, frame, reply);
+        break;
+      case 'ack:R':
+        if (this.authed(reply, frame.type)) handleAck(ctx, this, frame, reply);
+        break;
+      case 'sync:R':
+        if (this.authed(reply, frame.type)) handleSync(ctx, this, frame, reply);
+        break;
+    }
+  }
+
+  /** AUTH-1: nothing but hello and ping before hello:A. */
+  private authed(reply: Reply, type: string): boolean {
+    if (this.state === 'authenticated') return true;
+    reply.error('not-authenticated', `send hello:R before ${type}`);
+    return false;
+  }
+}
