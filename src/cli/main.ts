@@ -9,6 +9,12 @@ import { isImspecError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from './version.js';
 
+// `imspec … | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('imspec')
     .description(
