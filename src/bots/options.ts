@@ -1,0 +1,48 @@
+/**
+ * Client behaviour defaults, the same values src/scenarios/types.ts documents with @default.
+ * Scenarios arrive with resolved options; this is for callers that build bots by hand (bench,
+ * tests, the probe).
+ */
+
+import { ConfigError } from '../errors.js';
+import type { ClientOptions } from '../scenarios/types.js';
+
+export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
+  retransmitMs: 1000,
+  backoff: 2,
+  maxRetransmitMs: 8000,
+  maxAttempts: 8,
+  ackDelayMs: 0,
+  pageSize: 100,
+  requestTimeoutMs: 5000,
+  storedStopsRetransmit: true,
+  reconnectDelayMs: 100,
+});
+
+/** Longest wait between reconnection attempts, whatever the backoff says. */
+export const MAX_RECONNECT_DELAY_MS = 5000;
+
+/** Defaults, checked and frozen. Unknown keys are refused so a typo cannot pass silently. */
+export function resolveClientOptions(partial: Partial<ClientOptions> = {}): Readonly<ClientOptions> {
+  const resolved: ClientOptions = { ...DEFAULT_CLIENT_OPTIONS };
+  for (const [key, value] of Object.entries(partial)) {
+    if (!(key in DEFAULT_CLIENT_OPTIONS)) {
+      throw new ConfigError(
+        `unknown client option "${key}": use one of ${Object.keys(DEFAULT_CLIENT_OPTIONS).join(', ')}`,
+      );
+    }
+    if (value === undefined) continue;
+    const expected = typeof DEFAULT_CLIENT_OPTIONS[key as keyof ClientOptions];
+    const badNumber = typeof value === 'number' && !(Number.isFinite(value) && value >= 0);
+    if (typeof value !== expected || badNumber) {
+      throw new ConfigError(
+        `client option "${key}" must be a ${expected === 'number' ? 'number ≥ 0' : expected}`,
+      );
+    }
+    (resolved as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (resolved.maxAttempts < 1) throw new ConfigError('client option "maxAttempts" must be at least 1');
+  if (resolved.pageSize < 1) throw new ConfigError('client option "pageSize" must be at least 1');
+  if (resolved.backoff < 1) throw new ConfigError('client option "backoff" must be at least 1');
+  return Object.freeze(resolved);
+}

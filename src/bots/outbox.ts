@@ -1,0 +1,182 @@
+/**
+ * The sender's waiting-for-ack queue (section 12): one timer per message; with no receipt in
+ * time, resend msg:R with the SAME cmid, the timeout growing by `backoff` up to
+ * `maxRetransmitMs`, until a receipt ends it or `maxAttempts` is used up (give up). On
+ * reconnect every message still waiting is resent at once.
+ *
+ * The outbox decides; the bot acts (sends frames, records events) through narrow hooks.
+ */
+
+import type { ReceiptStatus } from '../protocol/frames.js';
+import type { ClientOptions } from '../scenarios/types.js';
+import type { OutboxEntry, OutboxStatus } from './types.js';
+
+export type TransmitReason = 'first' | 'timeout' | 'reconnect';
+
+export interface OutboxHooks {
+  /** Send msg:R for the entry now (attempts already counts it). False when no session is up. */
+  transmit(entry: OutboxEntry, reason: TransmitReason): boolean;
+  giveUp(entry: OutboxEntry): void;
+  /** The bot is told not to retransmit (misbehaviour). */
+  retransmitSuppressed(): boolean;
+}
+
+export class Outbox {
+  readonly entries = new Map<string, OutboxEntry>();
+  readonly counts: Record<OutboxStatus, number> = {
+    pending: 0,
+    accepted: 0,
+    stored: 0,
+    delivered: 0,
+    'gave-up': 0,
+    rejected: 0,
+  };
+  /**
+   * Whether the target sends receipts at all (cap delivered-receipt). Without them msg:A is the
+   * last word on a message and retransmission stops there.
+   */
+  receiptsExpected = true;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: Readonly<ClientOptions>,
+    private readonly hooks: OutboxHooks,
+  ) {}
+
+  /** Queues a new message and sends it when `connected`. */
+  add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
+    const entry: OutboxEntry = { cmid, to, body, status: 'pending', attempts: 0 };
+    this.entries.set(cmid, entry);
+    this.counts.pending++;
+    if (connected) this.attempt(entry, 'first');
+    return entry;
+  }
+
+  /** msg:A arrived (the first, or a dup answer to a retransmission). */
+  accepted(cmid: string, smid: string): boolean {
+    const entry = this.entries.get(cmid);
+    if (!entry) return false;
+    entry.smid ??= smid;
+    if (entry.status !== 'pending') return false;
+    this.setStatus(entry, 'accepted');
+    if (!this.needsRetransmit(entry)) this.disarm(cmid);
+    return true;
+  }
+
+  /** The server refused the message (error:A): it will never be accepted, so stop. */
+  rejected(cmid: string): boolean {
+    const entry = this.entries.get(cmid);
+    if (!entry || (entry.status !== 'pending' && entry.status !== 'gave-up')) return false;
+    this.setStatus(entry, 'rejected');
+    this.disarm(cmid);
+    return true;
+  }
+
+  /**
+   * ack:N arrived. Returns true when it improved what the entry knew (stored → delivered), so
+   * a repeated receipt (DEDUP-3) is not counted twice. A receipt after give-up still counts: the
+   * message did get through.
+   */
+  receipt(cmid: string, smid: string, status: ReceiptStatus): OutboxEntry | undefined {
+    const entry = this.entries.get(cmid);
+    if (!entry || entry.status === 'delivered' || entry.status === 'rejected') return undefined;
+    if (status === 'stored' && entry.status === 'stored') return undefined;
+    entry.smid ??= smid;
+    this.setStatus(entry, status);
+    if (!this.needsRetransmit(entry)) this.disarm(cmid);
+    return entry;
+  }
+
+  /** A session came up: send what waits, resend what has no receipt (reason reconnect). */
+  connected(): void {
+    for (const entry of this.entries.values()) {
+      if (!this.needsRetransmit(entry)) continue;
+      if (entry.attempts === 0) {
+        this.attempt(entry, 'first');
+      } else if (this.hooks.retransmitSuppressed()) {
+        this.arm(entry);
+      } else if (entry.attempts >= this.options.maxAttempts) {
+        this.giveUp(entry);
+      } else {
+        this.attempt(entry, 'reconnect');
+      }
+    }
+  }
+
+  /** The session ended: timers stop until the next `connected()`. */
+  disconnected(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  stop(): void {
+    this.disconnected();
+  }
+
+  /** True while the message still wants a msg:R resent on timeout. */
+  needsRetransmit(entry: OutboxEntry): boolean {
+    switch (entry.status) {
+      case 'pending':
+        return true;
+      case 'accepted':
+        return this.receiptsExpected;
+      case 'stored':
+        return !this.options.storedStopsRetransmit;
+      default:
+        return false;
+    }
+  }
+
+  private attempt(entry: OutboxEntry, reason: TransmitReason): void {
+    entry.attempts++;
+    if (!this.hooks.transmit(entry, reason)) entry.attempts--;
+    else this.arm(entry);
+  }
+
+  private arm(entry: OutboxEntry): void {
+    const { retransmitMs, backoff, maxRetransmitMs } = this.options;
+    const n = Math.max(entry.attempts, 1);
+    const delay = Math.min(retransmitMs * backoff ** (n - 1), maxRetransmitMs);
+    clearTimeout(this.timers.get(entry.cmid));
+    this.timers.set(
+      entry.cmid,
+      setTimeout(() => this.expired(entry), delay),
+    );
+  }
+
+  private disarm(cmid: string): void {
+    const timer = this.timers.get(cmid);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(cmid);
+    }
+  }
+
+  private expired(entry: OutboxEntry): void {
+    this.timers.delete(entry.cmid);
+    if (!this.needsRetransmit(entry)) return;
+    if (this.hooks.retransmitSuppressed()) {
+      // Keep the clock running so retransmission resumes after `behave`.
+      this.arm(entry);
+      return;
+    }
+    // The last attempt had its full timeout to earn a receipt: now give up (section 12).
+    if (entry.attempts >= this.options.maxAttempts) {
+      this.giveUp(entry);
+      return;
+    }
+    this.attempt(entry, 'timeout');
+  }
+
+  private giveUp(entry: OutboxEntry): void {
+    this.disarm(entry.cmid);
+    this.setStatus(entry, 'gave-up');
+    this.hooks.giveUp(entry);
+  }
+
+  private setStatus(entry: OutboxEntry, status: OutboxStatus): void {
+    this.counts[entry.status]--;
+    entry.status = status;
+    this.counts[status]++;
+  }
+}
