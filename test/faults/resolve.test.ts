@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../src/errors.js';
 import { resolveFaultRules } from '../../src/faults/resolve.js';
+import type { FrameRule } from '../../src/faults/types.js';
 
 function fails(raw: unknown[]): ScenarioError {
   try {
@@ -37,7 +38,7 @@ describe('resolveFaultRules', () => {
       window: { from: { step: 2 }, until: { step: 5 } },
     });
     expect(Object.isFrozen(a)).toBe(true);
-    expect(Object.isFrozen(a!.match.op)).toBe(true);
+    expect(Object.isFrozen((a as FrameRule).match.op)).toBe(true);
   });
 
   it('fills every action default and parses durations', () => {

@@ -1,0 +1,346 @@
+/**
+ * The frame-aware chaos proxy for RAN/1: a WebSocket server on 127.0.0.1 that opens one upstream
+ * connection to the target per client connection and applies frame rules (types.ts) to the
+ * frames in between. Close codes, pings and the negotiated subprotocol pass through both ways, and
+ * invalid UTF-8 or oversized frames are forwarded untouched, so the target's own answers to
+ * hostile input (FRAME-2, FRAME-5) stay testable through the proxy. Frames that do not decode as
+ * RAN/1 pass through and are counted.
+ *
+ * With no rules each message is forwarded as the Buffer ws handed us, without decoding: that path
+ * is the one `npm run bench` measures against a direct connection.
+ */
+
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { ConfigError } from '../errors.js';
+import type { History } from '../history/events.js';
+import { FrameRuleEngine } from './frame-engine.js';
+import { RuleGate } from './gate.js';
+import { createRng, type Rng } from './random.js';
+import type { FaultRecord, FaultRule, FrameRule } from './types.js';
+import { Link, type LinkContext } from './ws-link.js';
+
+export interface WsProxyOptions {
+  /**
+   * The target, e.g. `ws://127.0.0.1:8080`. A client's request path and query are kept (a client
+   * of `ws://proxy/ran?x=1` reaches `ws://target/ran?x=1`); a client asking for `/` reaches the
+   * upstream URL as given.
+   */
+  upstream: string;
+  /** Frame rules, resolved by `resolveFaultRules`. Stream rules are refused (use the TCP proxy). @default [] */
+  rules?: readonly FaultRule[];
+  /** Source of every random choice. @default createRng('imspec') */
+  rng?: Rng;
+  /** Fault events are appended here too; its clock times events and time windows. @default none */
+  history?: History;
+  /** Called with each fault event as it is recorded. @default none */
+  onFault?: (event: FaultRecord) => void;
+  /** Listen port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Largest message accepted from either side, in bytes. @default 104857600 (ws's default) */
+  maxPayload?: number;
+}
+
+export interface WsProxyStats {
+  connections: number;
+  toServer: number;
+  toClient: number;
+  /** Frames that did not decode as RAN/1 (counted only when there are rules). */
+  undecodable: number;
+  faults: number;
+}
+
+export interface WsProxy {
+  /** `ws://127.0.0.1:<port>`: where clients connect instead of the target. */
+  readonly url: string;
+  readonly port: number;
+  /** Every fault this proxy injected, in order. */
+  readonly events: readonly FaultRecord[];
+  readonly stats: Readonly<WsProxyStats>;
+  /** The timeline step now running (StepEvent.index); step windows follow it. */
+  setStep(index: number): void;
+  /** Force a rule on or off regardless of its window; `undefined` returns it to its window. */
+  setActive(ruleId: string, active: boolean | undefined): void;
+  /** Terminates every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Handshake headers ws sets itself; everything else the client sent is passed to the target. */
+const OWN_HEADERS = new Set([
+  'host',
+  'connection',
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
+
+export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
+  const rules = options.rules ?? [];
+  const streamRule = rules.find((r) => r.layer !== 'frame');
+  if (streamRule) {
+    throw new ConfigError(
+      `fault rule "${streamRule.id}" (${streamRule.action.type}) acts on TCP bytes, but the WebSocket proxy acts on frames; run it through startTcpProxy or use a frame action`,
+    );
+  }
+  let upstreamBase: URL;
+  try {
+    upstreamBase = new URL(options.upstream);
+  } catch {
+    throw new ConfigError(
+      `fault proxy upstream ${JSON.stringify(options.upstream)} is not a URL; pass e.g. ws://127.0.0.1:8080`,
+    );
+  }
+  if (upstreamBase.protocol !== 'ws:' && upstreamBase.protocol !== 'wss:') {
+    throw new ConfigError(`fault proxy upstream ${options.upstream} must be a ws:// or wss:// URL`);
+  }
+  const history = options.history;
+  const t0 = performance.now();
+  const clock = history ? () => history.now() : () => performance.now() - t0;
+  const gate = new RuleGate(rules, clock);
+  const engine = new FrameRuleEngine(rules as readonly FrameRule[], options.rng ?? createRng('imspec'), gate);
+  const hasRules = !engine.empty;
+  const events: FaultRecord[] = [];
+  const stats: WsProxyStats = { connections: 0, toServer: 0, toClient: 0, undecodable: 0, faults: 0 };
+  const actorConns = new Map<string, number>();
+  const occurrences = new Map<string, number>();
+  const ctx: LinkContext = {
+    engine,
+    clock,
+    stats,
+    record(fields) {
+      const event: FaultRecord = {
+        kind: 'fault',
+        t: clock(),
+        id: events.length + 1,
+        layer: 'frame',
+        ...fields,
+      };
+      if (event.actor === undefined) delete event.actor;
+      if (event.cause === undefined) delete event.cause;
+      events.push(event);
+      stats.faults++;
+      history?.append(event);
+      options.onFault?.(event);
+      return event.id;
+    },
+    nextConn(actor) {
+      const n = (actorConns.get(actor) ?? 0) + 1;
+      actorConns.set(actor, n);
+      return n;
+    },
+    nextOccurrence(key) {
+      const n = (occurrences.get(key) ?? 0) + 1;
+      occurrences.set(key, n);
+      return n;
+    },
+  };
+
+  const maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
+  const chosenProtocol = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    // Pings are forwarded, not answered here: a stalled (half-open) link must not pong.
+    autoPong: false,
+    // Invalid UTF-8 is the target's to judge (FRAME-2), not the proxy's.
+    skipUTF8Validation: true,
+    maxPayload,
+    handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
+  });
+  const sockets = new Set<Socket>();
+  const links = new Set<Link>();
+  let linkIndex = 0;
+
+  const server = createServer((req, res) => {
+    // Plain HTTP (health, metrics, HTTP endpoints of the target) passes through unchanged.
+    const url = new URL(req.url ?? '/', upstreamBase);
+    url.protocol = upstreamBase.protocol === 'wss:' ? 'https:' : 'http:';
+    const up = httpRequest(url, { method: req.method, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', () => {
+      if (!res.headersSent) res.writeHead(502).end('imspec fault proxy: upstream unreachable\n');
+      else res.destroy();
+    });
+    req.pipe(up);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => {});
+    const target = req.url && req.url !== '/' ? new URL(req.url, upstreamBase) : upstreamBase;
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (!OWN_HEADERS.has(k) && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const upstream = new WebSocket(target, offered, {
+      perMessageDeflate: false,
+      autoPong: false,
+      skipUTF8Validation: true,
+      maxPayload,
+      headers,
+    });
+    let upstreamSocket: Socket | undefined;
+    let opened = false;
+    upstream.once('upgrade', (res) => {
+      upstreamSocket = res.socket as Socket;
+      upstreamSocket.setNoDelay(true);
+    });
+    const abandon = () => {
+      if (!opened) upstream.terminate();
+    };
+    socket.once('close', abandon);
+    upstream.once('unexpected-response', (_req, res) => {
+      // The target refused the handshake (401, 404, …): the client gets the same answer.
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        if (chunks.length < 64) chunks.push(c);
+      });
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        socket.end(
+          `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body.toString('latin1')}`,
+          'latin1',
+        );
+      });
+      res.on('error', () => socket.destroy());
+    });
+    upstream.on('error', () => {
+      if (!opened && socket.writable) {
+        socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+    });
+    upstream.once('open', () => {
+      opened = true;
+      socket.off('close', abandon);
+      if (upstream.protocol) chosenProtocol.set(req, upstream.protocol);
+      // handleUpgrade completes synchronously here (no verifyClient), so no upstream message can
+      // arrive before the link is wired.
+      wss.handleUpgrade(req, socket, head, (client) => {
+        const link = new Link(++linkIndex, client, upstream, socket, upstreamSocket, ctx);
+        links.add(link);
+        stats.connections++;
+        wire(link, hasRules, stats);
+        const done = () => {
+          link.dispose();
+          links.delete(link);
+        };
+        client.once('close', (code, reason) => {
+          if (!link.cut) mirrorClose(upstream, code, reason);
+          done();
+        });
+        upstream.once('close', (code, reason) => {
+          if (!link.cut) mirrorClose(client, code, reason);
+          done();
+        });
+      });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    events,
+    stats,
+    setStep: (index) => gate.setStep(index),
+    setActive: (ruleId, active) => {
+      if (!rules.some((r) => r.id === ruleId)) {
+        throw new ConfigError(
+          `no fault rule "${ruleId}" in this proxy; rules: ${rules.map((r) => r.id).join(', ') || '(none)'}`,
+        );
+      }
+      gate.setActive(ruleId, active);
+    },
+    async close() {
+      for (const link of links) {
+        link.dispose();
+        link.client.terminate();
+        link.upstream.terminate();
+      }
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => {
+        wss.close(() => server.close(() => resolve()));
+      });
+    },
+  };
+}
+
+function wire(link: Link, hasRules: boolean, stats: WsProxyStats): void {
+  const { client, upstream } = link;
+  if (hasRules) {
+    client.on('message', (data: Buffer, isBinary: boolean) => {
+      stats.toServer++;
+      link.onMessage('to-server', data, isBinary);
+    });
+    upstream.on('message', (data: Buffer, isBinary: boolean) => {
+      stats.toClient++;
+      link.onMessage('to-client', data, isBinary);
+    });
+    client.on('ping', (d: Buffer) => link.onControl('to-server', 'ping', d));
+    client.on('pong', (d: Buffer) => link.onControl('to-server', 'pong', d));
+    upstream.on('ping', (d: Buffer) => link.onControl('to-client', 'ping', d));
+    upstream.on('pong', (d: Buffer) => link.onControl('to-client', 'pong', d));
+  } else {
+    // The no-rule path: hand each message on as received, nothing decoded, nothing allocated.
+    const text = { binary: false } as const;
+    const binary = { binary: true } as const;
+    client.on('message', (data: Buffer, isBinary: boolean) => {
+      stats.toServer++;
+      if (upstream.readyState === 1) upstream.send(data, isBinary ? binary : text);
+    });
+    upstream.on('message', (data: Buffer, isBinary: boolean) => {
+      stats.toClient++;
+      if (client.readyState === 1) client.send(data, isBinary ? binary : text);
+    });
+    client.on('ping', (d: Buffer) => upstream.readyState === 1 && upstream.ping(d));
+    client.on('pong', (d: Buffer) => upstream.readyState === 1 && upstream.pong(d));
+    upstream.on('ping', (d: Buffer) => client.readyState === 1 && client.ping(d));
+    upstream.on('pong', (d: Buffer) => client.readyState === 1 && client.pong(d));
+  }
+  client.on('error', () => {});
+  upstream.on('error', () => {});
+}
+
+/**
+ * Passes a close on to the other side with the same code and reason (AUTH-2's 4401, AUTH-6's
+ * 4409, SHUT-1's 1001 must reach the client as the server sent them). 1005 (no code) becomes a
+ * close without code; 1006 (no close frame: the peer vanished) becomes a terminated connection.
+ */
+function mirrorClose(target: WebSocket, code: number, reason: Buffer): void {
+  if (target.readyState === WebSocket.CLOSED || target.readyState === WebSocket.CLOSING) return;
+  if (target.readyState === WebSocket.CONNECTING) {
+    target.terminate();
+    return;
+  }
+  if (code === 1005) target.close();
+  else if (isSendableCloseCode(code)) target.close(code, reason);
+  else target.terminate();
+}
+
+function isSendableCloseCode(code: number): boolean {
+  return (
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    (code >= 3000 && code <= 4999)
+  );
+}
