@@ -53,6 +53,7 @@ export type Step =
   | BehaveStep
   | PageStep
   | RawStep
+  | ProbeStep
   | ExpectSessionStep;
 
 interface StepBase {
@@ -63,8 +64,12 @@ interface StepBase {
 export interface ConnectStep extends StepBase {
   op: 'connect';
   bots: BotRef[];
-  /** @default 'keep' */
-  state: 'keep' | 'none';
+  /**
+   * `keep`: send lastSeq (the bot's committed watermark). `none`: forget the local store and send
+   * no lastSeq (a reinstall, or a new device). `server`: keep the store but send no lastSeq, so the
+   * server's own cursor for the device decides (DUR-2, MDEV-1). @default 'keep'
+   */
+  state: 'keep' | 'none' | 'server';
 }
 
 /** `clean`: close handshake. `crash`: drop the socket; the bot loses everything not committed. */
@@ -129,6 +134,12 @@ export interface MisbehaveStep extends StepBase {
   loseState?: boolean;
   /** Do not retransmit. */
   noRetransmit?: boolean;
+  /** Treat the next n msg:A frames as lost in the network (the bot ignores them). */
+  loseAccepts?: number;
+  /** Treat the next n ack:N frames as lost. */
+  loseReceipts?: number;
+  /** Treat the next n msg:N frames as lost (never seen by the app). */
+  losePushes?: number;
 }
 
 /** Undo `misbehave` for these bots. */
@@ -169,6 +180,40 @@ export interface RawStep extends StepBase {
     closeCode?: number;
   };
   requirement: string;
+}
+
+/**
+ * A scripted exchange on a socket of its own: a probe of one protocol rule that needs several
+ * frames (dedup of a repeated cmid, ack cursors, a second hello). Values captured from one answer
+ * (`capture: {name: path}`) can be expected later as `"$name"`, also in later probes of the case.
+ */
+export interface ProbeStep extends StepBase {
+  op: 'probe';
+  /** User (or user/device) to speak as; need not be a bot of the scenario. Device defaults to "probe". */
+  user: string;
+  device: string;
+  /** `valid`: log in with the user's token; `wrong`: with a wrong one; `none`: send no hello. @default 'valid' */
+  login: 'valid' | 'wrong' | 'none';
+  exchange: ProbeExchange[];
+  /** Requirement a mismatch violates (an exchange may name its own). */
+  requirement: string;
+}
+
+export interface ProbeExchange {
+  /** Text to send verbatim (objects are JSON-encoded by the loader); absent: send nothing, just expect. */
+  send?: string;
+  /** Send `send` as a binary WebSocket message. @default false */
+  binary: boolean;
+  expect?: {
+    /** Answer type (e.g. "msg:A", "error:A", "msg:N") or "close". */
+    type: string;
+    /** Dotted paths into the answer (e.g. "msgs.0.body") → exact value, or "$name" for a capture. */
+    fields: Record<string, unknown>;
+    closeCode?: number;
+  };
+  /** name → dotted path in the answer, remembered for later "$name" expectations. */
+  capture: Record<string, string>;
+  requirement?: string;
 }
 
 /** Check what the last hello:A of a bot said (count first): maxSeq, pending. */
