@@ -40,7 +40,8 @@ export interface YamlSource {
 export function parseYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   // prettyErrors off: we add file:line:col ourselves and want the parser's message alone.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: `<<: *common` lets a suite share option blocks between steps, as CI configs do.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): Loc => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };

@@ -218,6 +218,29 @@ describe('resolving a scenario', () => {
       [7, 'send', 10],
     ]);
   });
+
+  it('merges shared blocks with <<, the merged-in keys checked like any other', () => {
+    const text = [
+      'id: x',
+      'title: t',
+      'covers: [RID-1]',
+      'users: { a: p }',
+      'steps:',
+      '  - send: &burst { from: a, to: a, count: 10, rate: 100 }',
+      '  - send: { <<: *burst, count: 3 }',
+      '  - send: { <<: *burst, cuont: 3 }',
+      '',
+    ].join('\n');
+    expect(() => loadScenarioText(text, 'merge.yaml')).toThrow(
+      /^merge\.yaml:8:25: unknown key "cuont" in steps\[2\]\.send; did you mean "count"\?$/,
+    );
+    const fixed = loadScenarioText(text.replace('cuont', 'size'), 'merge.yaml');
+    expect(fixed.steps.map((s) => s.op === 'send' && [s.count, s.rate, s.size])).toEqual([
+      [10, 100, 32],
+      [3, 100, 32],
+      [10, 100, 3],
+    ]);
+  });
 });
 
 describe('renderRaw', () => {
