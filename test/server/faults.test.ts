@@ -1,0 +1,256 @@
+/**
+ * Every `--fault` demonstrably changes what a client observes: one test per fault, each the
+ * mirror of the correct behaviour proved in the other server tests.
+ */
+
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SERVER_FAULT_NAMES, type ServerFaultName } from '../../src/server/index.js';
+import type { TestClient } from './client.js';
+import { sendMsg, useFixture } from './fixture.js';
+
+const fx = useFixture();
+
+const start = (fault: ServerFaultName, options: Parameters<typeof fx.start>[0] = {}) =>
+  fx.start({ ...options, faults: [fault] });
+
+async function seqsOf(c: TestClient, limit = 100): Promise<number[]> {
+  const page = await c.request({ type: 'sync:R', after: 0, limit });
+  if (page.type !== 'sync:A') throw new Error(JSON.stringify(page));
+  return page.msgs.map((m) => m.seq);
+}
+
+const tested = new Set<string>();
+const faultIt = (fault: ServerFaultName, title: string, fn: () => Promise<void>) => {
+  tested.add(fault);
+  it(`${fault}: ${title}`, fn);
+};
+
+describe('server faults', () => {
+  faultIt('no-dedup', 'a retransmit is stored again with a new smid and seq (DEDUP-1/2 broken)', async () => {
+    const server = await start('no-dedup');
+    const alice = await fx.login(server, 'alice', 'd');
+    const first = await sendMsg(alice, 'bob', 'c1');
+    const again = await sendMsg(alice, 'bob', 'c1');
+    expect(again.smid).not.toBe(first.smid);
+    expect(again.dup).toBeUndefined();
+    const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+    expect(await seqsOf(bob)).toEqual([1, 2]);
+  });
+
+  faultIt(
+    'ack-before-commit',
+    'msg:A arrives while the message is not yet in the database (MSG-1 broken)',
+    async () => {
+      for (const faulty of [false, true]) {
+        const db = join(fx.dir(), 'abc.db');
+        const server = await fx.start({ db, faults: faulty ? ['ack-before-commit'] : [] });
+        const alice = await fx.login(server, 'alice', 'd');
+        await sendMsg(alice, 'bob', 'c1');
+        // Read the file through a second connection the moment msg:A is in hand.
+        const reader = new Database(db, { readonly: true });
+        const { n } = reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
+        reader.close();
+        expect(n).toBe(faulty ? 0 : 1);
+        await server.close();
+      }
+    },
+  );
+
+  faultIt('no-standin-receipt', 'no stored ack:N for an offline receiver (RCPT-1 broken)', async () => {
+    const server = await start('no-standin-receipt');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    await alice.barrier();
+    expect(alice.all('ack:N')).toEqual([]);
+  });
+
+  faultIt('no-delivered-receipt', 'no delivered ack:N after the receiver acks (RCPT-2 broken)', async () => {
+    const server = await start('no-delivered-receipt');
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    await bob.next('msg:N');
+    await bob.request({ type: 'ack:R', upTo: 1 });
+    await alice.barrier();
+    expect(alice.all('ack:N')).toEqual([]);
+  });
+
+  faultIt('seq-gap', 'the 7th message of an inbox skips a seq (SEQ-1 broken)', async () => {
+    const server = await start('seq-gap');
+    const alice = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 8; i++) await sendMsg(alice, 'bob', `m${i}`);
+    const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+    expect(await seqsOf(bob)).toEqual([1, 2, 3, 4, 5, 6, 8, 9]);
+  });
+
+  faultIt('seq-reuse', 'the 7th message of an inbox shares the seq of the 6th (SEQ-2 broken)', async () => {
+    const server = await start('seq-reuse');
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 8; i++) await sendMsg(alice, 'bob', `m${i}`);
+    await bob.next('msg:N', (m) => m.cmid === 'm8');
+    expect(bob.all('msg:N').map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 6, 7]);
+    expect(await seqsOf(bob)).toEqual([1, 2, 3, 4, 5, 6, 6, 7]);
+  });
+
+  faultIt('no-repush', 'no timed re-push and no backlog push after hello (REPUSH-1/2 broken)', async () => {
+    const server = await start('no-repush', { repushMs: 40 });
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    await bob.next('msg:N');
+    // The correct server re-pushes after 40 ms (ack-sync.test.ts); give it ten times that.
+    await expect(bob.next('msg:N', () => true, 400)).rejects.toThrow(/no msg:N/);
+    await bob.close();
+    const again = await fx.login(server, 'bob', 'd');
+    expect(again.helloA.pending).toBe(1);
+    await again.barrier();
+    expect(again.all('msg:N')).toEqual([]);
+  });
+
+  faultIt('sync-page-skip', 'paging forward loses a message at a page boundary (SYNC-4 broken)', async () => {
+    const server = await start('sync-page-skip');
+    const alice = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 5; i++) await sendMsg(alice, 'bob', `m${i}`);
+    const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+    const seen: number[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await bob.request({ type: 'sync:R', after, limit: 2 });
+      if (page.type !== 'sync:A') throw new Error(JSON.stringify(page));
+      seen.push(...page.msgs.map((m) => m.seq));
+      if (!page.more) break;
+      after = page.msgs.at(-1)!.seq;
+    }
+    expect(seen).not.toEqual([1, 2, 3, 4, 5]);
+    expect(seen).toEqual([1, 3, 4, 5]);
+  });
+
+  faultIt('duplicate-push', 'every msg:N arrives twice', async () => {
+    const server = await start('duplicate-push');
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    const [a, b] = [await bob.next('msg:N'), await bob.next('msg:N')];
+    expect(b).toEqual(a);
+  });
+
+  faultIt(
+    'reorder-push',
+    'pipelined messages are first-pushed out of seq order (ORDER-2 broken)',
+    async () => {
+      const server = await start('reorder-push');
+      const bob = await fx.login(server, 'bob', 'd');
+      const alice = await fx.login(server, 'alice', 'd');
+      alice.send({ type: 'msg:R', rid: 'a', cmid: 'c1', to: 'bob', body: 'x' });
+      alice.send({ type: 'msg:R', rid: 'b', cmid: 'c2', to: 'bob', body: 'y' });
+      const [first, second] = [await bob.next('msg:N'), await bob.next('msg:N')];
+      expect([first.seq, second.seq]).toEqual([2, 1]);
+    },
+  );
+
+  faultIt('bad-schema', 'some frames carry an unknown member (FRAME-4 broken)', async () => {
+    const server = await start('bad-schema');
+    const c = await fx.client(server, { allowInvalid: true });
+    await c.hello('alice', 'd'); // frame 1
+    for (let i = 1; i <= 4; i++) c.send({ type: 'ping:R', rid: `p${i}` });
+    await c.nextAnswer('p4'); // frame 5; frame 3 (the answer to p2) was the 3rd
+    expect(c.invalid).toHaveLength(1);
+    expect(JSON.parse(c.invalid[0]!)).toEqual(
+      expect.objectContaining({ rid: 'p2', 'x-fault': 'bad-schema' }),
+    );
+  });
+
+  faultIt('drop-answer', 'the 5th request after hello is never answered (RID-1 broken)', async () => {
+    const server = await start('drop-answer');
+    const c = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 6; i++) c.send({ type: 'ping:R', rid: `p${i}` });
+    await c.nextAnswer('p6');
+    const answered = c.all('ping:A').map((a) => a.rid);
+    expect(answered).toEqual(['p1', 'p2', 'p3', 'p4', 'p6']);
+  });
+
+  faultIt('double-answer', 'the 4th request after hello is answered twice (RID-2 broken)', async () => {
+    const server = await start('double-answer');
+    const c = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 5; i++) c.send({ type: 'ping:R', rid: `p${i}` });
+    await c.nextAnswer('p5');
+    expect(c.all('ping:A').map((a) => a.rid)).toEqual(['p1', 'p2', 'p3', 'p4', 'p4', 'p5']);
+  });
+
+  faultIt('no-auth', 'a wrong token opens a session (AUTH-2 broken)', async () => {
+    const server = await start('no-auth');
+    const c = await fx.client(server);
+    await expect(c.hello('bob', 'd', { token: 'wrong' })).resolves.toMatchObject({ user: 'bob' });
+  });
+
+  faultIt('cursor-not-durable', 'acks are forgotten by a restart (DUR-2 broken)', async () => {
+    const db = join(fx.dir(), 'cursor.db');
+    const first = await fx.start({ db, faults: ['cursor-not-durable'] });
+    const bob = await fx.login(first, 'bob', 'd');
+    const alice = await fx.login(first, 'alice', 'd');
+    for (let i = 1; i <= 3; i++) await sendMsg(alice, 'bob', `m${i}`);
+    expect(await bob.request({ type: 'ack:R', upTo: 3 })).toMatchObject({ upTo: 3 });
+    await first.close();
+    const second = await fx.start({ db, faults: ['cursor-not-durable'] });
+    const again = await fx.login(second, 'bob', 'd');
+    expect(again.helloA.pending).toBe(3);
+  });
+
+  faultIt('dup-no-receipt', 'a duplicate gets msg:A but not its known receipt (DEDUP-3 broken)', async () => {
+    const server = await start('dup-no-receipt');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    await alice.next('ack:N');
+    expect((await sendMsg(alice, 'bob', 'c1')).dup).toBe(true);
+    await alice.barrier();
+    expect(alice.all('ack:N')).toHaveLength(1);
+  });
+
+  faultIt('sync-ignore-ack', 'ackUpTo on sync:R does not move the cursor (SYNC-3 broken)', async () => {
+    const server = await start('sync-ignore-ack');
+    const alice = await fx.login(server, 'alice', 'd');
+    for (let i = 1; i <= 3; i++) await sendMsg(alice, 'bob', `m${i}`);
+    const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+    await bob.request({ type: 'sync:R', after: 3, limit: 5, ackUpTo: 3 });
+    await bob.close();
+    const again = await fx.login(server, 'bob', 'd');
+    expect(again.helloA.pending).toBe(3);
+  });
+
+  faultIt(
+    'shared-cursor',
+    "one device's ack advances the other devices' cursor (MDEV-1 broken)",
+    async () => {
+      const server = await start('shared-cursor');
+      const phone = await fx.login(server, 'bob', 'phone');
+      const laptop = await fx.login(server, 'bob', 'laptop');
+      const alice = await fx.login(server, 'alice', 'd');
+      for (let i = 1; i <= 3; i++) await sendMsg(alice, 'bob', `m${i}`);
+      await phone.next('msg:N', (m) => m.seq === 3);
+      await phone.request({ type: 'ack:R', upTo: 3 });
+      await laptop.close();
+      const laptop2 = await fx.login(server, 'bob', 'laptop');
+      expect(laptop2.helloA.pending).toBe(0);
+    },
+  );
+
+  faultIt(
+    'lost-offline',
+    'a message for an offline receiver is acknowledged but never stored (OFF-1 broken)',
+    async () => {
+      const server = await start('lost-offline');
+      const alice = await fx.login(server, 'alice', 'd');
+      await sendMsg(alice, 'bob', 'c1');
+      expect(await alice.next('ack:N')).toMatchObject({ status: 'stored' });
+      const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+      expect(bob.helloA.maxSeq).toBe(0);
+    },
+  );
+
+  it('every fault in the catalogue has a test here', () => {
+    expect([...tested].sort()).toEqual([...SERVER_FAULT_NAMES].sort());
+  });
+});
