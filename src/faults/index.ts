@@ -17,5 +17,6 @@ export {
   resolveFaultRules,
   STREAM_ACTIONS,
 } from './resolve.js';
+export { startTcpProxy, type TcpProxy, type TcpProxyOptions, type TcpProxyStats } from './tcp-proxy.js';
 export * from './types.js';
 export { startWsProxy, type WsProxy, type WsProxyOptions, type WsProxyStats } from './ws-proxy.js';
