@@ -1,0 +1,218 @@
+/**
+ * The monitor's config file (YAML): target, accounts, timing. Checked, defaulted and frozen
+ * once. Credentials never live in the file: each account names the environment variable that
+ * holds its token (`tokenEnv`), and a `token:` key is refused, so a config can be committed.
+ *
+ * ```yaml
+ * target: wss://chat.example.com/ran
+ * driver: ran
+ * interval: 30s
+ * timeout: 10s
+ * accounts:
+ *   - { user: probe-a, device: monitor, tokenEnv: IMSPEC_PROBE_A_TOKEN }
+ *   - { user: probe-b, device: monitor, tokenEnv: IMSPEC_PROBE_B_TOKEN }
+ * ```
+ */
+
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { ConfigError } from '../errors.js';
+
+export interface MonitorAccount {
+  user: string;
+  device: string;
+  /** From the environment variable named by `tokenEnv` in the file. */
+  token: string;
+  tokenEnv: string;
+}
+
+/** Resolved, frozen monitor settings. Durations in ms. */
+export interface MonitorConfig {
+  target: string;
+  /** @default 'ran' */
+  driver: string;
+  /** Time between the starts of two probe cycles. @default 30000 */
+  intervalMs: number;
+  /** A canary not receipted and committed within this long of its send fails the cycle. @default 10000 */
+  timeoutMs: number;
+  /** Resend a canary's msg:R (same cmid) when no msg:A or ack:N came within this long. @default 1000 */
+  retransmitMs: number;
+  /** First reconnect delay after the target dropped or refused us; doubles per failure. @default 200 */
+  reconnectMinMs: number;
+  /** Upper bound of the reconnect delay. @default 30000 */
+  reconnectMaxMs: number;
+  /** Two or more accounts; each ordered pair exchanges one canary per cycle. */
+  accounts: readonly MonitorAccount[];
+  /** `scenario` label of the monitor's series. @default 'monitor' */
+  scenario: string;
+  /** `suite` label of the monitor's series. @default 'monitor' */
+  suite: string;
+  /** /metrics address. @default { host: '127.0.0.1', port: 9464 } */
+  metrics: { host: string; port: number };
+}
+
+export const MONITOR_DEFAULTS = {
+  driver: 'ran',
+  intervalMs: 30_000,
+  timeoutMs: 10_000,
+  retransmitMs: 1_000,
+  reconnectMinMs: 200,
+  reconnectMaxMs: 30_000,
+  scenario: 'monitor',
+  suite: 'monitor',
+  metrics: { host: '127.0.0.1', port: 9464 },
+} as const;
+
+const TOP_KEYS = [
+  'target',
+  'driver',
+  'interval',
+  'timeout',
+  'retransmit',
+  'reconnectMin',
+  'reconnectMax',
+  'accounts',
+  'scenario',
+  'suite',
+  'metrics',
+] as const;
+const ACCOUNT_KEYS = ['user', 'device', 'tokenEnv'] as const;
+
+/** "250ms", "10s", "2m", or integer milliseconds. */
+export function parseDuration(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
+  if (!m) throw new ConfigError(`${where}: "${String(value)}" is not a duration: use e.g. 250ms, 10s, 2m`);
+  const scale = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * scale);
+}
+
+/** Resolves a parsed config object. `env` supplies the tokens. `where(path)` locates a key for messages. */
+export function resolveMonitorConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  where: (path: (string | number)[]) => string = (p) => p.join('.') || 'config',
+): MonitorConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${where([])}: the monitor config must be a mapping with target and accounts`);
+  }
+  const o = raw as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(TOP_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(`${where([key])}: unknown key "${key}": expected one of ${TOP_KEYS.join(', ')}`);
+    }
+  }
+  if (typeof o['target'] !== 'string' || !/^(wss?|mqtts?|xmpp):\/\//.test(o['target'])) {
+    throw new ConfigError(`${where(['target'])}: target must be a URL such as ws://127.0.0.1:7400`);
+  }
+  const accountsRaw = o['accounts'];
+  if (!Array.isArray(accountsRaw) || accountsRaw.length < 2) {
+    throw new ConfigError(`${where(['accounts'])}: give two or more accounts: canaries go between them`);
+  }
+  const accounts = accountsRaw.map((a, i): MonitorAccount => {
+    const path = ['accounts', i];
+    if (typeof a !== 'object' || a === null) throw new ConfigError(`${where(path)}: an account is a mapping`);
+    const acc = a as Record<string, unknown>;
+    if ('token' in acc || 'password' in acc) {
+      throw new ConfigError(
+        `${where([...path, 'token' in acc ? 'token' : 'password'])}: credentials never go in the file: name an environment variable with tokenEnv`,
+      );
+    }
+    for (const key of Object.keys(acc)) {
+      if (!(ACCOUNT_KEYS as readonly string[]).includes(key)) {
+        throw new ConfigError(
+          `${where([...path, key])}: unknown key "${key}": expected ${ACCOUNT_KEYS.join(', ')}`,
+        );
+      }
+    }
+    const { user, device = 'monitor', tokenEnv } = acc;
+    if (typeof user !== 'string' || user === '')
+      throw new ConfigError(`${where([...path, 'user'])}: user is required`);
+    if (typeof device !== 'string' || device === '')
+      throw new ConfigError(`${where([...path, 'device'])}: device must be a string`);
+    if (typeof tokenEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) {
+      throw new ConfigError(`${where([...path, 'tokenEnv'])}: tokenEnv must name an environment variable`);
+    }
+    const token = env[tokenEnv];
+    if (token === undefined || token === '') {
+      throw new ConfigError(
+        `${where([...path, 'tokenEnv'])}: environment variable ${tokenEnv} (token of ${user}) is not set`,
+      );
+    }
+    return Object.freeze({ user, device, token, tokenEnv });
+  });
+  const users = new Set(accounts.map((a) => a.user));
+  if (users.size !== accounts.length) {
+    throw new ConfigError(
+      `${where(['accounts'])}: each account needs its own user (canaries are addressed to users)`,
+    );
+  }
+  const duration = (key: string, fallback: number) =>
+    o[key] === undefined ? fallback : parseDuration(o[key], where([key]));
+  const metricsRaw = (o['metrics'] ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(metricsRaw)) {
+    if (key !== 'host' && key !== 'port')
+      throw new ConfigError(`${where(['metrics', key])}: expected host or port`);
+  }
+  const port = metricsRaw['port'] ?? MONITOR_DEFAULTS.metrics.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${where(['metrics', 'port'])}: port must be 0..65535`);
+  }
+  const label = (key: 'scenario' | 'suite') => {
+    const v = o[key] ?? MONITOR_DEFAULTS[key];
+    if (typeof v !== 'string' || !/^[\w.-]+$/.test(v))
+      throw new ConfigError(`${where([key])}: use letters, digits, . _ -`);
+    return v;
+  };
+  const config: MonitorConfig = {
+    target: o['target'],
+    driver: typeof o['driver'] === 'string' ? o['driver'] : MONITOR_DEFAULTS.driver,
+    intervalMs: duration('interval', MONITOR_DEFAULTS.intervalMs),
+    timeoutMs: duration('timeout', MONITOR_DEFAULTS.timeoutMs),
+    retransmitMs: duration('retransmit', MONITOR_DEFAULTS.retransmitMs),
+    reconnectMinMs: duration('reconnectMin', MONITOR_DEFAULTS.reconnectMinMs),
+    reconnectMaxMs: duration('reconnectMax', MONITOR_DEFAULTS.reconnectMaxMs),
+    accounts: Object.freeze(accounts),
+    scenario: label('scenario'),
+    suite: label('suite'),
+    metrics: Object.freeze({ host: String(metricsRaw['host'] ?? MONITOR_DEFAULTS.metrics.host), port }),
+  };
+  if (config.timeoutMs <= 0) throw new ConfigError(`${where(['timeout'])}: timeout must be above 0`);
+  if (config.retransmitMs <= 0) throw new ConfigError(`${where(['retransmit'])}: retransmit must be above 0`);
+  return Object.freeze(config);
+}
+
+/** Reads and resolves a config file; errors name file:line:col of the offending key. */
+export function loadMonitorConfig(file: string, env: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read monitor config ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lines.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const where = (path: (string | number)[]): string => {
+    let node: unknown = doc.contents;
+    let found: YamlNode | undefined = doc.contents ?? undefined;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+        found = (pair?.key as YamlNode | undefined) ?? found;
+        node = pair?.value;
+      } else if (isSeq(node) && typeof key === 'number') {
+        node = node.items[key];
+        found = (node as YamlNode | undefined) ?? found;
+      } else break;
+    }
+    const offset = found?.range?.[0] ?? 0;
+    const pos = lines.linePos(offset);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  return resolveMonitorConfig(doc.toJS(), env, where);
+}

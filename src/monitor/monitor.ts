@@ -1,0 +1,281 @@
+/**
+ * `imspec monitor`: a long-running two-party probe for production, like blackbox_exporter but
+ * with two (or more) real accounts. Every interval each ordered pair of accounts exchanges one
+ * canary; the monitor retransmits like a client would (same cmid), commits on the receiving
+ * side with dedup and gap detection, and exports what it saw through the same metrics as a
+ * conformance run (fed by history events) plus imspec_probe_success / _duration_seconds.
+ *
+ * It never crashes on the target's behalf: connection failures are counted and retried with
+ * backoff, a cycle that cannot run is a failed probe. Memory is bounded (RollingHistory,
+ * BoundedMaps), so it can run for months.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { Registry } from 'prom-client';
+import type { Driver } from '../drivers/driver.js';
+import { createDriver } from '../drivers/index.js';
+import { ServerRejectedError } from '../errors.js';
+import type { BaseLabels } from '../metrics/definitions.js';
+import { attachHistoryMetrics } from '../metrics/from-history.js';
+import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
+import { type ProbeFailureReason, recordProbe } from '../metrics/probe.js';
+import { createMetrics, type ImspecMetrics } from '../metrics/registry.js';
+import type { MonitorConfig } from './config.js';
+import { ProbeAccount } from './probe-account.js';
+import { RollingHistory } from './rolling-history.js';
+
+export interface MonitorOptions {
+  /** Registry to fill. @default a new Registry */
+  registry?: Registry;
+  /** Serve /metrics and /healthz at `config.metrics`. @default true */
+  serve?: boolean;
+  /** Events kept in the rolling history (for debugging; metrics see all). @default 1000 */
+  historyKeep?: number;
+  /** Stop after this many cycles (0 = run until stopped). @default 0 */
+  maxCycles?: number;
+  /** Called after every cycle. @default undefined */
+  onCycle?: (result: CycleResult) => void;
+  /** Driver to use instead of `createDriver(config.driver, …)` (tests, custom drivers). */
+  driver?: Driver;
+}
+
+export interface DirectionResult {
+  from: string;
+  to: string;
+  ok: boolean;
+  reason?: ProbeFailureReason;
+  attempts: number;
+}
+
+export interface CycleResult {
+  cycle: number;
+  success: boolean;
+  reason?: ProbeFailureReason;
+  durationSeconds: number;
+  directions: DirectionResult[];
+}
+
+export interface RunningMonitor {
+  readonly metrics: ImspecMetrics;
+  readonly history: RollingHistory;
+  /** `http://host:port` of /metrics, when serving. */
+  readonly metricsUrl: string | undefined;
+  /** Cycles completed so far. */
+  cycles(): number;
+  last(): CycleResult | undefined;
+  /** Settles when `maxCycles` is reached or after stop(). */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Failure reasons in the order one is reported when directions fail differently. */
+const REASON_ORDER: ProbeFailureReason[] = ['duplicate', 'lost', 'timeout', 'connect', 'error'];
+
+/**
+ * A timer promise that can be cancelled (it then resolves at once), so thousands of cycles
+ * leave no pending timers behind and stop() never waits out an interval.
+ */
+function delay(ms: number): { promise: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  let wake: () => void = () => {};
+  const promise = new Promise<void>((resolve) => {
+    wake = resolve;
+    timer = setTimeout(resolve, Math.max(0, ms));
+  });
+  return {
+    promise,
+    cancel: () => {
+      clearTimeout(timer);
+      wake();
+    },
+  };
+}
+
+export async function startMonitor(
+  config: MonitorConfig,
+  options: MonitorOptions = {},
+): Promise<RunningMonitor> {
+  const registry = options.registry ?? new Registry();
+  const metrics = createMetrics(registry);
+  const history = new RollingHistory(options.historyKeep ?? 1_000);
+  const base: BaseLabels = { scenario: config.scenario, driver: config.driver, suite: config.suite };
+  attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
+  const driver = options.driver ?? createDriver(config.driver, { target: config.target });
+  const timing = {
+    reconnectMinMs: config.reconnectMinMs,
+    reconnectMaxMs: config.reconnectMaxMs,
+    requestTimeoutMs: config.timeoutMs,
+  };
+  const accounts = config.accounts.map((a) => new ProbeAccount(a, driver, history, timing));
+  const runId = randomBytes(4).toString('hex');
+  let appDuplicateSeen = false;
+  for (const a of accounts) {
+    a.onAppDuplicate = () => {
+      appDuplicateSeen = true;
+      metrics.m.duplicates.inc({ ...base, layer: 'app' });
+    };
+    a.start();
+  }
+  const pairs = accounts.flatMap((from) =>
+    accounts.filter((to) => to !== from).map((to) => [from, to] as const),
+  );
+
+  let stopped = false;
+  let count = 0;
+  /** Waits of running cycles, cancelled by stop() so it does not wait out a retransmit timer. */
+  const waits = new Set<{ cancel: () => void }>();
+  let lastResult: CycleResult | undefined;
+  let server: MetricsServer | undefined;
+  if (options.serve ?? true) {
+    server = await startMetricsServer({
+      registry,
+      host: config.metrics.host,
+      port: config.metrics.port,
+      health: () => {
+        const up = accounts.filter((a) => a.session).length;
+        const probe = lastResult
+          ? lastResult.success
+            ? 'last probe ok'
+            : `last probe failed: ${lastResult.reason}`
+          : 'no probe yet';
+        return { ok: !stopped, detail: `${up}/${accounts.length} accounts connected, ${probe}` };
+      },
+    });
+  }
+
+  async function probe(
+    from: ProbeAccount,
+    to: ProbeAccount,
+    cycle: number,
+    index: number,
+  ): Promise<DirectionResult> {
+    const result: DirectionResult = { from: from.account.user, to: to.account.user, ok: false, attempts: 0 };
+    const deadline = performance.now() + config.timeoutMs;
+    const remaining = () => deadline - performance.now();
+    const cmid = `canary-${runId}-${cycle}-${index}`;
+    let delivered = false;
+    let receipted = false;
+    let accepted = false;
+    const both = Promise.all([
+      to.expectDelivery(cmid).then(() => {
+        delivered = true;
+      }),
+      from.expectReceipt(cmid).then(() => {
+        receipted = true;
+      }),
+    ]);
+    try {
+      if (!(await to.connected(remaining()))) return { ...result, reason: 'connect' };
+      history.append({
+        kind: 'send',
+        t: history.now(),
+        actor: from.actor,
+        cmid,
+        to: to.account.user,
+        body: cmid,
+      });
+      let previous: unknown;
+      while (!(delivered && receipted) && remaining() > 0 && !stopped) {
+        const session = await from.connected(remaining());
+        if (!session) break;
+        if (result.attempts > 0) {
+          // The delivery model: no receipt in time → resend msg:R with the same cmid.
+          const reason = session === previous ? 'timeout' : 'reconnect';
+          history.append({
+            kind: 'retransmit',
+            t: history.now(),
+            actor: from.actor,
+            cmid,
+            attempt: result.attempts + 1,
+            reason,
+          });
+        }
+        previous = session;
+        result.attempts++;
+        const wait = Math.min(config.retransmitMs, remaining());
+        try {
+          await session.send({ cmid, to: to.account.user, body: cmid }, wait);
+          accepted = true;
+        } catch (err) {
+          if (err instanceof ServerRejectedError) return { ...result, reason: 'error' };
+          continue; // timed out or the connection dropped: retransmit (after reconnecting)
+        }
+        const timer = delay(Math.min(config.retransmitMs, remaining()));
+        waits.add(timer);
+        await Promise.race([both, timer.promise]);
+        timer.cancel();
+        waits.delete(timer);
+      }
+      if (delivered && receipted) return { ...result, ok: true };
+      if (result.attempts === 0) return { ...result, reason: 'connect' };
+      if (accepted && !delivered) {
+        metrics.m.messagesLost.inc(base);
+        return { ...result, reason: 'lost' };
+      }
+      return { ...result, reason: 'timeout' };
+    } finally {
+      from.forget(cmid);
+      to.forget(cmid);
+    }
+  }
+
+  async function cycle(n: number): Promise<CycleResult> {
+    const t0 = performance.now();
+    appDuplicateSeen = false;
+    let directions: DirectionResult[];
+    try {
+      directions = await Promise.all(pairs.map(([from, to], i) => probe(from, to, n, i)));
+    } catch {
+      directions = [];
+    }
+    const durationSeconds = (performance.now() - t0) / 1000;
+    const reasons = directions.filter((d) => !d.ok).map((d) => d.reason ?? 'error');
+    if (appDuplicateSeen) reasons.push('duplicate');
+    if (directions.length === 0) reasons.push('error');
+    const reason = REASON_ORDER.find((r) => reasons.includes(r));
+    const result: CycleResult = {
+      cycle: n,
+      success: reason === undefined,
+      durationSeconds,
+      directions,
+      ...(reason ? { reason } : {}),
+    };
+    recordProbe(metrics, base, {
+      success: result.success,
+      durationSeconds,
+      ...(reason ? { failure: reason } : {}),
+    });
+    return result;
+  }
+
+  let stopWait: { cancel: () => void } | undefined;
+  const done = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      lastResult = await cycle(++count);
+      options.onCycle?.(lastResult);
+      if (options.maxCycles && count >= options.maxCycles) break;
+      const wait = delay(config.intervalMs - (performance.now() - started));
+      stopWait = wait;
+      await wait.promise;
+    }
+  })();
+
+  return {
+    metrics,
+    history,
+    metricsUrl: server?.url,
+    cycles: () => count,
+    last: () => lastResult,
+    done,
+    stop: async () => {
+      stopped = true;
+      stopWait?.cancel();
+      for (const w of waits) w.cancel();
+      // Closing the sessions ends a running cycle's waits (connected() wakes with undefined).
+      await Promise.all(accounts.map((a) => a.stop()));
+      await done;
+      await server?.close();
+    },
+  };
+}
