@@ -3,6 +3,8 @@
  */
 
 export * from './errors.js';
+export * from './metrics/index.js';
+export * from './monitor/index.js';
 export * from './protocol/index.js';
 export * from './report/index.js';
 export * from './scenarios/index.js';

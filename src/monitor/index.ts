@@ -3,7 +3,6 @@ export {
   MONITOR_DEFAULTS,
   type MonitorAccount,
   type MonitorConfig,
-  parseDuration,
   resolveMonitorConfig,
 } from './config.js';
 export {

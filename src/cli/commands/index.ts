@@ -4,12 +4,13 @@
 
 import type { Command } from 'commander';
 import { registerCoverage } from './coverage.js';
+import { registerMonitor } from './monitor.js';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerValidate, registerCoverage, registerServe];
+const commands: Register[] = [registerValidate, registerCoverage, registerServe, registerMonitor];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

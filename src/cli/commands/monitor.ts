@@ -1,0 +1,92 @@
+/**
+ * `imspec monitor --config monitor.yaml`: the long-running two-party production probe. Serves
+ * /metrics and /healthz until SIGINT/SIGTERM; prints one line per failed probe cycle.
+ */
+
+import type { Command } from 'commander';
+import { loadMonitorConfig, type MonitorConfig, startMonitor, UsageError } from '../../index.js';
+
+interface MonitorCliOptions {
+  config: string;
+  metricsPort?: string;
+  metricsHost?: string;
+  cycles?: string;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new UsageError(`--metrics-port ${value} is not a port: use 0..65535 (0 picks a free one)`);
+  }
+  return n;
+}
+
+export function registerMonitor(program: Command): void {
+  program
+    .command('monitor')
+    .summary('probe a production server continuously with canaries between two accounts')
+    .description(
+      'Exchange a canary message between every ordered pair of the configured accounts every ' +
+        'interval; measure msg:A, ack:N and end-to-end latency, loss, duplicates, retransmits and seq ' +
+        'gaps; serve them on /metrics with imspec_probe_success and imspec_probe_duration_seconds. ' +
+        'Tokens come from the environment variables the config names (tokenEnv), never from the file.',
+    )
+    .requiredOption('-c, --config <file>', 'monitor config (YAML): target, accounts, interval, timeout')
+    .option('--metrics-port <port>', 'serve /metrics on this port (overrides the config; 0 = any free port)')
+    .option('--metrics-host <host>', 'serve /metrics on this address (overrides the config)')
+    .option('--cycles <n>', 'stop after n probe cycles (default: run until interrupted)')
+    .addHelpText(
+      'after',
+      '\nExample config (docs/observability.md has the full reference):\n' +
+        '  target: ws://chat.internal:7400\n' +
+        '  interval: 30s\n' +
+        '  timeout: 10s\n' +
+        '  accounts:\n' +
+        '    - { user: probe-a, device: monitor, tokenEnv: IMSPEC_PROBE_A_TOKEN }\n' +
+        '    - { user: probe-b, device: monitor, tokenEnv: IMSPEC_PROBE_B_TOKEN }\n\n' +
+        'Example:\n' +
+        '  $ IMSPEC_PROBE_A_TOKEN=… IMSPEC_PROBE_B_TOKEN=… imspec monitor -c monitor.yaml --metrics-port 9464',
+    )
+    .action(async (options: MonitorCliOptions) => {
+      const loaded = loadMonitorConfig(options.config);
+      const config: MonitorConfig = Object.freeze({
+        ...loaded,
+        metrics: {
+          host: options.metricsHost ?? loaded.metrics.host,
+          port: options.metricsPort === undefined ? loaded.metrics.port : port(options.metricsPort),
+        },
+      });
+      const cycles = options.cycles === undefined ? 0 : Number(options.cycles);
+      if (!Number.isInteger(cycles) || cycles < 0)
+        throw new UsageError(`--cycles ${options.cycles}: use a whole number`);
+      const monitor = await startMonitor(config, {
+        maxCycles: cycles,
+        onCycle: (r) => {
+          if (r.success) return;
+          const dirs = r.directions
+            .filter((d) => !d.ok)
+            .map((d) => `${d.from}→${d.to} ${d.reason} after ${d.attempts} attempt(s)`)
+            .join(', ');
+          process.stderr.write(
+            `imspec monitor: cycle ${r.cycle} failed (${r.reason}): ${dirs || r.reason}\n`,
+          );
+        },
+      });
+      process.stdout.write(
+        `imspec monitor: probing ${config.target} with ${config.accounts.length} accounts every ${config.intervalMs} ms; ` +
+          `metrics on ${monitor.metricsUrl}/metrics\n`,
+      );
+      const stop = () => void monitor.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await monitor.done;
+      await monitor.stop();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      const last = monitor.last();
+      process.stdout.write(
+        `imspec monitor: stopped after ${monitor.cycles()} cycle(s); last ${last?.success ? 'succeeded' : 'failed'}\n`,
+      );
+      if (last && !last.success) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,19 @@
+export * from './definitions.js';
+export {
+  attachHistoryMetrics,
+  faultLabel,
+  type HistoryMetricsOptions,
+  metricsListener,
+  recordCaseResult,
+  recordCheckStats,
+} from './from-history.js';
+export {
+  type HealthStatus,
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './http.js';
+export { type ProbeFailureReason, type ProbeOutcome, recordProbe } from './probe.js';
+export { deleteFromGateway, groupUrl, type PushOptions, pushToGateway } from './pushgateway.js';
+export { createMetrics, type ImspecMetrics, type MetricHandles } from './registry.js';
+export { type ExpositionFormat, negotiateFormat, renderMetrics } from './render.js';

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hmacToken } from '../../src/protocol/auth.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../bin/imspec.js', import.meta.url));
+const SECRET = 'cli-monitor';
+
+let server: RunningServer | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  server = undefined;
+  dir = undefined;
+});
+
+function configFile(target: string): string {
+  dir = mkdtempSync(join(tmpdir(), 'imspec-monitor-cli-'));
+  const path = join(dir, 'monitor.yaml');
+  writeFileSync(
+    path,
+    `target: ${target}\ninterval: 50ms\ntimeout: 2s\naccounts:\n` +
+      '  - { user: cli-a, tokenEnv: CLI_A_TOKEN }\n  - { user: cli-b, tokenEnv: CLI_B_TOKEN }\n',
+  );
+  return path;
+}
+
+describe('imspec monitor (CLI, built)', () => {
+  it('probes for --cycles cycles with tokens from the environment and exits 0', async () => {
+    server = await startServer({ port: 0, hmacSecret: SECRET });
+    const env = {
+      ...process.env,
+      CLI_A_TOKEN: hmacToken(SECRET, 'cli-a'),
+      CLI_B_TOKEN: hmacToken(SECRET, 'cli-b'),
+    };
+    const { stdout } = await run(
+      'node',
+      [bin, 'monitor', '-c', configFile(server.url), '--metrics-port', '0', '--cycles', '3'],
+      {
+        env,
+      },
+    );
+    expect(stdout).toMatch(
+      /probing ws:\/\/127\.0\.0\.1:\d+ with 2 accounts every 50 ms; metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/,
+    );
+    expect(stdout).toContain('stopped after 3 cycle(s); last succeeded');
+  });
+
+  it('exits 2 with the config error when a token variable is missing', async () => {
+    const path = configFile('ws://127.0.0.1:9');
+    const env: NodeJS.ProcessEnv = { ...process.env, CLI_A_TOKEN: 'x' };
+    delete env['CLI_B_TOKEN'];
+    const failed = await run('node', [bin, 'monitor', '-c', path], { env }).catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
+      /environment variable CLI_B_TOKEN \(token of cli-b\) is not set \[IMSPEC_ERR_CONFIG\]/,
+    );
+  });
+});

@@ -1,0 +1,190 @@
+import { Registry } from 'prom-client';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveMonitorConfig } from '../../src/monitor/config.js';
+import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
+import { hmacToken } from '../../src/protocol/auth.js';
+import type { FaultName } from '../../src/server/faults.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+
+const SECRET = 'monitor-test-secret';
+const env = { A_TOKEN: hmacToken(SECRET, 'probe-a'), B_TOKEN: hmacToken(SECRET, 'probe-b') };
+
+let server: RunningServer | undefined;
+let monitor: RunningMonitor | undefined;
+afterEach(async () => {
+  await monitor?.stop();
+  await server?.close();
+  monitor = undefined;
+  server = undefined;
+});
+
+function config(target: string, extra: Record<string, unknown> = {}) {
+  return resolveMonitorConfig(
+    {
+      target,
+      interval: 0,
+      timeout: '2s',
+      retransmit: '150ms',
+      reconnectMin: '20ms',
+      reconnectMax: '200ms',
+      accounts: [
+        { user: 'probe-a', device: 'monitor', tokenEnv: 'A_TOKEN' },
+        { user: 'probe-b', device: 'monitor', tokenEnv: 'B_TOKEN' },
+      ],
+      metrics: { port: 0 },
+      ...extra,
+    },
+    env,
+  );
+}
+
+/** Sum of a metric's samples with these labels; `…_count` / `…_sum` pick a histogram's series. */
+async function sample(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const series = /_(count|sum)$/.test(name) ? name : undefined;
+  const metric = registry.getSingleMetric(series ? name.replace(/_(count|sum)$/, '') : name);
+  const { values } = await metric!.get();
+  return (values as { metricName?: string; labels: Record<string, unknown>; value: number }[])
+    .filter((v) => series === undefined || v.metricName === series)
+    .filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function withServer(faults: FaultName[] = [], port = 0) {
+  server = await startServer({ port, hmacSecret: SECRET, faults });
+  return server;
+}
+
+describe('imspec monitor', () => {
+  it('exchanges canaries both ways and exports probe success, latencies and deliveries', async () => {
+    const s = await withServer();
+    const registry = new Registry();
+    monitor = await startMonitor(config(s.url), { registry, maxCycles: 5 });
+    await monitor.done;
+    expect(monitor.last()).toMatchObject({ success: true, cycle: 5 });
+    expect(monitor.last()!.directions.map((d) => `${d.from}->${d.to}`)).toEqual([
+      'probe-a->probe-b',
+      'probe-b->probe-a',
+    ]);
+    expect(await sample(registry, 'imspec_probe_success')).toBe(1);
+    expect(await sample(registry, 'imspec_messages_delivered_total')).toBe(10);
+    expect(await sample(registry, 'imspec_ack_latency_seconds_count', { ack: 'msg_a' })).toBe(10);
+    expect(await sample(registry, 'imspec_ack_latency_seconds_count', { ack: 'ack_n' })).toBe(10);
+    expect(await sample(registry, 'imspec_delivery_latency_seconds_count')).toBe(10);
+    expect(await sample(registry, 'imspec_retransmits_total')).toBe(0);
+
+    const metrics = await request(`${monitor.metricsUrl}/metrics`);
+    expect(await metrics.body.text()).toMatch(
+      /^imspec_probe_duration_seconds\{scenario="monitor",driver="ran",suite="monitor"\} [\d.e-]+$/m,
+    );
+    const health = await request(`${monitor.metricsUrl}/healthz`);
+    expect([health.statusCode, await health.body.text()]).toEqual([
+      200,
+      'ok: 2/2 accounts connected, last probe ok\n',
+    ]);
+  });
+
+  it('tolerates dropped answers (drop-answer): a receipt without msg:A still completes the canary', async () => {
+    const s = await withServer(['drop-answer']);
+    const registry = new Registry();
+    const results: boolean[] = [];
+    monitor = await startMonitor(config(s.url), {
+      registry,
+      maxCycles: 6,
+      serve: false,
+      onCycle: (r) => results.push(r.success),
+    });
+    await monitor.done;
+    expect(results).toEqual([true, true, true, true, true, true]);
+    expect(await sample(registry, 'imspec_messages_delivered_total')).toBe(12);
+  });
+
+  it('retransmits with the same cmid when no receipt comes, and gets it from the dedup answer (DEDUP-3)', async () => {
+    const s = await withServer(['no-delivered-receipt']);
+    const registry = new Registry();
+    const results: boolean[] = [];
+    monitor = await startMonitor(config(s.url, { timeout: '500ms' }), {
+      registry,
+      maxCycles: 2,
+      serve: false,
+      onCycle: (r) => results.push(r.success),
+    });
+    await monitor.done;
+    expect(results).toEqual([true, true]);
+    expect(await sample(registry, 'imspec_retransmits_total', { reason: 'timeout' })).toBeGreaterThanOrEqual(
+      4,
+    );
+    // The server deduplicates the retransmits (DEDUP-1): each canary is delivered once.
+    expect(await sample(registry, 'imspec_messages_delivered_total')).toBe(4);
+    expect(await sample(registry, 'imspec_duplicates_total', { layer: 'app' })).toBe(0);
+  });
+
+  it('fails the probe with reason timeout when receipts never come (no-delivered-receipt + dup-no-receipt)', async () => {
+    const s = await withServer(['no-delivered-receipt', 'dup-no-receipt']);
+    const registry = new Registry();
+    const reasons: (string | undefined)[] = [];
+    monitor = await startMonitor(config(s.url, { timeout: '400ms' }), {
+      registry,
+      maxCycles: 2,
+      serve: false,
+      onCycle: (r) => reasons.push(r.reason),
+    });
+    await monitor.done;
+    expect(reasons).toEqual(['timeout', 'timeout']);
+    expect(await sample(registry, 'imspec_probe_failures_total', { reason: 'timeout' })).toBe(2);
+    expect(await sample(registry, 'imspec_probe_success')).toBe(0);
+  });
+
+  it('reports app duplicates when the server does not deduplicate retransmits (no-dedup)', async () => {
+    const s = await withServer(['no-dedup', 'no-delivered-receipt']);
+    const registry = new Registry();
+    const reasons: (string | undefined)[] = [];
+    monitor = await startMonitor(config(s.url, { timeout: '500ms' }), {
+      registry,
+      maxCycles: 2,
+      serve: false,
+      onCycle: (r) => reasons.push(r.reason),
+    });
+    await monitor.done;
+    expect(reasons).toEqual(['duplicate', 'duplicate']);
+    expect(await sample(registry, 'imspec_duplicates_total', { layer: 'app' })).toBeGreaterThanOrEqual(4);
+    expect(await sample(registry, 'imspec_probe_failures_total', { reason: 'duplicate' })).toBe(2);
+  });
+
+  it('survives a target outage: counts failed probes, reconnects with backoff, recovers', async () => {
+    const s = await withServer();
+    const { port, dbPath } = s;
+    const registry = new Registry();
+    const results: boolean[] = [];
+    let outage: Promise<void> | undefined;
+    let recovered!: () => void;
+    const recovery = new Promise<void>((r) => (recovered = r));
+    monitor = await startMonitor(config(s.url, { timeout: '300ms' }), {
+      registry,
+      serve: false,
+      onCycle: (r) => {
+        results.push(r.success);
+        // After two good cycles, take the target down; once three failed, bring it back.
+        if (results.length === 2) outage = s.close();
+        const failures = results.filter((ok) => !ok).length;
+        if (failures === 3 && server === s) {
+          server = undefined;
+          void outage!.then(async () => {
+            server = await startServer({ port, db: dbPath, hmacSecret: SECRET });
+          });
+        }
+        if (failures >= 3 && r.success) recovered();
+      },
+    });
+    await recovery;
+    expect(results.slice(0, 2)).toEqual([true, true]);
+    expect(results.filter((ok) => !ok).length).toBeGreaterThanOrEqual(3);
+    expect(results.at(-1)).toBe(true);
+    expect(await sample(registry, 'imspec_probe_failures_total')).toBeGreaterThanOrEqual(3);
+    expect(await sample(registry, 'imspec_probe_success')).toBe(1);
+  });
+});
