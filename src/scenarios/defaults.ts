@@ -50,6 +50,8 @@ export const STEP_DEFAULTS = Object.freeze({
   >),
   page: Object.freeze({ direction: 'forward', pages: 0 } as const),
   raw: Object.freeze({ beforeHello: false }),
+  /** A probe speaks as this device of its user unless `user: alice/laptop` names one. */
+  probe: Object.freeze({ device: 'probe', login: 'valid', binary: false } as const),
   /** kill restarts the target at once unless told not to; term stops it for good unless told to restart. */
   targetRestart: Object.freeze({ kill: true, restart: true, term: false, pause: false, resume: false }),
 });

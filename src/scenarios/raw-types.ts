@@ -53,7 +53,7 @@ export type RawTargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
 
 /** Each step is a mapping with exactly one of these keys. */
 export interface RawStepForms {
-  connect: RawBots | { bots: RawBots; state?: 'keep' | 'none' };
+  connect: RawBots | { bots: RawBots; state?: 'keep' | 'none' | 'server' };
   disconnect: RawBots | { bots: RawBots; mode?: 'clean' | 'crash' };
   crash: RawBots;
   send: {
@@ -74,6 +74,9 @@ export interface RawStepForms {
     delayAcks?: RawDuration;
     loseState?: boolean;
     noRetransmit?: boolean;
+    loseAccepts?: number;
+    loseReceipts?: number;
+    losePushes?: number;
   };
   behave: RawBots;
   page: { bot: string; direction?: 'forward' | 'backward'; limit?: number; pages?: number };
@@ -82,9 +85,30 @@ export interface RawStepForms {
     send: string | Record<string, unknown>;
     beforeHello?: boolean;
     requirement?: string;
-    expect: { type: string; closeCode?: number; [field: string]: unknown };
+    expect: RawAnswer;
+  };
+  probe: {
+    user: string;
+    login?: 'valid' | 'wrong' | 'none';
+    requirement?: string;
+    exchange: RawExchange[];
   };
   expectSession: { bot: string; pending?: number; maxSeq?: number; requirement?: string };
+}
+
+/** What an answer must look like: its type, a close code, and members by dotted path. */
+export interface RawAnswer {
+  type: string;
+  closeCode?: number;
+  [field: string]: unknown;
+}
+
+export interface RawExchange {
+  send?: string | Record<string, unknown>;
+  binary?: boolean;
+  expect?: RawAnswer;
+  capture?: Record<string, string>;
+  requirement?: string;
 }
 
 export type RawStepOp = keyof RawStepForms;

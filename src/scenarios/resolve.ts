@@ -11,9 +11,17 @@ import {
   STEP_DEFAULTS,
 } from './defaults.js';
 import { parseDuration } from './duration.js';
-import type { RawBots, RawClient, RawExpect, RawScenario, RawStep, RawStepForms } from './raw-types.js';
+import type {
+  RawBots,
+  RawClient,
+  RawExchange,
+  RawExpect,
+  RawScenario,
+  RawStep as RawStepForm,
+  RawStepForms,
+} from './raw-types.js';
 import { strongestLevel } from './semantics.js';
-import type { ClientOptions, Expectations, Loc, Scenario, Step } from './types.js';
+import type { ClientOptions, Expectations, Loc, ProbeExchange, RawStep, Scenario, Step } from './types.js';
 import type { Path } from './yaml-source.js';
 
 export interface ResolveContext {
@@ -83,7 +91,7 @@ function resolveExpect(raw: RawExpect): Expectations {
   return out;
 }
 
-function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: ClientOptions): Step {
+function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client: ClientOptions): Step {
   const op = Object.keys(step)[0] as keyof RawStepForms;
   const forms = step as Partial<RawStepForms>;
   switch (op) {
@@ -141,6 +149,9 @@ function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: Cli
       if (v.delayAcks !== undefined) out.delayAcksMs = parseDuration(v.delayAcks);
       if (v.loseState !== undefined) out.loseState = v.loseState;
       if (v.noRetransmit !== undefined) out.noRetransmit = v.noRetransmit;
+      if (v.loseAccepts !== undefined) out.loseAccepts = v.loseAccepts;
+      if (v.loseReceipts !== undefined) out.loseReceipts = v.loseReceipts;
+      if (v.losePushes !== undefined) out.losePushes = v.losePushes;
       return out;
     }
     case 'behave':
@@ -159,7 +170,7 @@ function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: Cli
     case 'raw': {
       const v = forms.raw!;
       const { type, closeCode, ...fields } = v.expect;
-      const expect: Extract<Step, { op: 'raw' }>['expect'] = { type };
+      const expect: RawStep['expect'] = { type };
       if (Object.keys(fields).length > 0) expect.fields = fields;
       if (closeCode !== undefined) expect.closeCode = closeCode;
       const { text, rid } = renderRaw(v.send);
@@ -174,6 +185,19 @@ function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: Cli
         requirement: v.requirement ?? scenario.covers[0]!,
       };
     }
+    case 'probe': {
+      const v = forms.probe!;
+      const [user, device] = v.user.split('/') as [string, string | undefined];
+      return {
+        op,
+        loc,
+        user,
+        device: device ?? STEP_DEFAULTS.probe.device,
+        login: v.login ?? STEP_DEFAULTS.probe.login,
+        exchange: v.exchange.map(resolveExchange),
+        requirement: v.requirement ?? scenario.covers[0]!,
+      };
+    }
     case 'expectSession': {
       const v = forms.expectSession!;
       const out: Step = { op, loc, bot: v.bot, requirement: v.requirement ?? scenario.covers[0]! };
@@ -182,6 +206,21 @@ function resolveStep(step: RawStep, loc: Loc, scenario: RawScenario, client: Cli
       return out;
     }
   }
+}
+
+function resolveExchange(raw: RawExchange): ProbeExchange {
+  const out: ProbeExchange = {
+    binary: raw.binary ?? STEP_DEFAULTS.probe.binary,
+    capture: { ...(raw.capture ?? {}) },
+  };
+  if (raw.send !== undefined) out.send = renderRaw(raw.send).text;
+  if (raw.expect !== undefined) {
+    const { type, closeCode, ...fields } = raw.expect;
+    out.expect = { type, fields };
+    if (closeCode !== undefined) out.expect.closeCode = closeCode;
+  }
+  if (raw.requirement !== undefined) out.requirement = raw.requirement;
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { type Level, REQUIREMENTS, requirement } from '../protocol/requirements.js';
 import { DEFAULT_CLIENT_OPTIONS } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { didYouMean } from './hints.js';
+import { closest, didYouMean } from './hints.js';
 import { isRecord, orList, where } from './schema-check.js';
 import type { Path, PathIssue } from './yaml-source.js';
 
@@ -17,7 +17,16 @@ const BOT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63
 const REQUIREMENT_ID = /^[A-Z]+-[0-9]+$/;
 const DURATION = /^(?:[0-9]+ms|[0-9]+(?:\.[0-9]+)?[sm])$/;
 
-const MISBEHAVIOURS = ['crashBeforeCommit', 'withholdAcks', 'delayAcks', 'loseState', 'noRetransmit'];
+const MISBEHAVIOURS = [
+  'crashBeforeCommit',
+  'withholdAcks',
+  'delayAcks',
+  'loseState',
+  'noRetransmit',
+  'loseAccepts',
+  'loseReceipts',
+  'losePushes',
+];
 
 interface Context {
   issues: PathIssue[];
@@ -25,11 +34,18 @@ interface Context {
   users: Map<string, string[] | null> | undefined;
   /** Covered requirement ids as written (valid or not), when `covers` is a list. */
   covers: string[] | undefined;
+  /** Capture names of the probes so far: a later "$name" expectation must name one. */
+  captured: Set<string>;
 }
 
 export function semanticIssues(data: unknown): PathIssue[] {
   if (!isRecord(data)) return [];
-  const ctx: Context = { issues: [], users: usersOf(data.users), covers: stringList(data.covers) };
+  const ctx: Context = {
+    issues: [],
+    users: usersOf(data.users),
+    covers: stringList(data.covers),
+    captured: new Set(),
+  };
   checkCovers(data, ctx);
   checkDurations(data, ctx);
   if (Array.isArray(data.steps)) {
@@ -147,12 +163,14 @@ function checkStep(step: unknown, path: Path, ctx: Context): void {
       if (!isRecord(value)) return;
       checkBot(value.bot, [...at, 'bot'], ctx, true);
       checkStepRequirement(value.requirement, at, ctx);
-      if (isRecord(value.expect) && value.expect.closeCode !== undefined && value.expect.type !== 'close') {
-        ctx.issues.push({
-          path: [...at, 'expect', 'closeCode'],
-          atKey: true,
-          message: `${where([...at, 'expect'])}closeCode needs type: close (got type ${JSON.stringify(value.expect.type)})`,
-        });
+      checkAnswer(value.expect, [...at, 'expect'], ctx);
+      return;
+    case 'probe':
+      if (!isRecord(value)) return;
+      checkStepRequirement(value.requirement, at, ctx);
+      if (Array.isArray(value.exchange)) {
+        for (const [i, exchange] of value.exchange.entries())
+          checkExchange(exchange, [...at, 'exchange', i], ctx);
       }
       return;
     case 'expectSession':
@@ -222,10 +240,55 @@ function checkReceiver(ref: unknown, path: Path, ctx: Context): void {
   }
 }
 
-/** raw and expectSession name the requirement a mismatch violates; one of the case's own. */
+function checkExchange(exchange: unknown, path: Path, ctx: Context): void {
+  if (!isRecord(exchange)) return;
+  if (exchange.send === undefined && exchange.expect === undefined) {
+    ctx.issues.push({ path, message: `${where(path)}does nothing: add send, expect or both` });
+  }
+  if (exchange.binary === true && exchange.send === undefined) {
+    ctx.issues.push({
+      path: [...path, 'binary'],
+      atKey: true,
+      message: `${where(path)}binary needs send: there is nothing to send as binary`,
+    });
+  }
+  if (exchange.requirement !== undefined)
+    checkRequirementRef(exchange.requirement, [...path, 'requirement'], ctx);
+  checkAnswer(exchange.expect, [...path, 'expect'], ctx);
+  // A capture is taken from this exchange's answer, so only later expectations may use it.
+  if (isRecord(exchange.capture)) for (const name of Object.keys(exchange.capture)) ctx.captured.add(name);
+}
+
+/** An expected answer: closeCode only with type close; "$name" values need an earlier capture. */
+function checkAnswer(expect: unknown, path: Path, ctx: Context): void {
+  if (!isRecord(expect)) return;
+  if (expect.closeCode !== undefined && expect.type !== 'close') {
+    ctx.issues.push({
+      path: [...path, 'closeCode'],
+      atKey: true,
+      message: `${where(path)}closeCode needs type: close (got type ${JSON.stringify(expect.type)})`,
+    });
+  }
+  for (const [key, value] of Object.entries(expect)) {
+    if (key === 'type' || key === 'closeCode' || typeof value !== 'string' || !value.startsWith('$'))
+      continue;
+    const name = value.slice(1);
+    if (ctx.captured.has(name)) continue;
+    const near = closest(name, ctx.captured);
+    const fix =
+      near === undefined
+        ? `capture it first, e.g. capture: { ${name}: <path in the answer> }`
+        : `did you mean "$${near}"?`;
+    ctx.issues.push({
+      path: [...path, key],
+      message: `${where([...path, key])}"${value}" names no capture of an earlier exchange; ${fix}`,
+    });
+  }
+}
+
+/** raw, probe and expectSession name the requirement a mismatch violates; one of the case's own. */
 function checkStepRequirement(id: unknown, at: Path, ctx: Context): void {
   if (!ctx.covers) return;
-  const path = [...at, 'requirement'];
   if (id === undefined) {
     if (ctx.covers.length !== 1) {
       ctx.issues.push({
@@ -235,6 +298,11 @@ function checkStepRequirement(id: unknown, at: Path, ctx: Context): void {
     }
     return;
   }
+  checkRequirementRef(id, [...at, 'requirement'], ctx);
+}
+
+function checkRequirementRef(id: unknown, path: Path, ctx: Context): void {
+  if (!ctx.covers) return;
   if (typeof id !== 'string' || !REQUIREMENT_ID.test(id)) return;
   if (!requirement(id)) {
     const hint = didYouMean(

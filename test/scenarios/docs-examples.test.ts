@@ -13,7 +13,8 @@ const blocks = [...doc.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!
 const WRAPPER = [
   'id: docs-example',
   'title: a step snippet from docs/scenarios.md',
-  'covers: [FRAME-2, PING-1, AUTH-3]',
+  'covers: [FRAME-2, FRAME-5, PING-1, AUTH-3, DEDUP-1]',
+  'requires: [dedup]',
   'users:',
   '  alice: phone',
   '  bob: [phone, tablet]',

@@ -23,7 +23,7 @@ function reported(name: string): string[] {
 
 const DURATION = 'a duration like 250ms, 2s, 1.5s or 1m, or integer milliseconds';
 const STEP =
-  'a step: a mapping with one key (connect, disconnect, crash, send, wait, waitFor, target, misbehave, behave, page, raw or expectSession)';
+  'a step: a mapping with one key (connect, disconnect, crash, send, wait, waitFor, target, misbehave, behave, page, raw, probe or expectSession)';
 
 describe('scenario errors', () => {
   it('a YAML syntax error keeps the parser position and message', () => {
@@ -155,10 +155,41 @@ describe('scenario errors', () => {
       [
         'combo.yaml:5:41: client.maxRetransmit: client.maxRetransmit (1s) is below client.retransmit (2s); raise maxRetransmit or lower retransmit',
         'combo.yaml:7:29: steps[0].target: restart applies only to actions kill and term, not pause; remove it',
-        'combo.yaml:8:16: steps[1].misbehave: says no misbehaviour: add one of crashBeforeCommit, withholdAcks, delayAcks, loseState or noRetransmit',
+        'combo.yaml:8:16: steps[1].misbehave: says no misbehaviour: add one of crashBeforeCommit, withholdAcks, delayAcks, loseState, noRetransmit, loseAccepts, loseReceipts or losePushes',
         'combo.yaml:9:20: steps[2].expectSession: checks nothing: add pending, maxSeq or both',
         'combo.yaml:10:10: steps[3].raw: missing required key "requirement" (it may be left out only when covers lists one id)',
         'combo.yaml:10:52: steps[3].raw.expect: closeCode needs type: close (got type "error:A")',
+      ].join('\n'),
+    );
+  });
+
+  it('probe exchanges must do something, and "$name" must name an earlier capture', () => {
+    const text = [
+      'id: x',
+      'title: t',
+      'covers: [DEDUP-1, DEDUP-4]',
+      'requires: [dedup]',
+      'users: { a: p }',
+      'steps:',
+      '  - probe:',
+      '      user: a',
+      '      requirement: DEDUP-4',
+      '      exchange:',
+      '        - send: { type: msg:R, rid: r1, cmid: c1, to: a, body: x }',
+      '          expect: { type: msg:A, smid: $smid }',
+      '          capture: { smid: smid }',
+      '        - expect: { type: msg:A, smid: $smdi }',
+      '        - binary: true',
+      '        - { requirement: DEDUP-2, expect: { type: close } }',
+      '',
+    ].join('\n');
+    expect(() => loadScenarioText(text, 'probe.yaml')).toThrow(
+      [
+        'probe.yaml:12:40: steps[0].probe.exchange[0].expect.smid: "$smid" names no capture of an earlier exchange; capture it first, e.g. capture: { smid: <path in the answer> }',
+        'probe.yaml:14:40: steps[0].probe.exchange[1].expect.smid: "$smdi" names no capture of an earlier exchange; did you mean "$smid"?',
+        'probe.yaml:15:11: steps[0].probe.exchange[2]: does nothing: add send, expect or both',
+        'probe.yaml:15:11: steps[0].probe.exchange[2]: binary needs send: there is nothing to send as binary',
+        'probe.yaml:16:26: steps[0].probe.exchange[3].requirement: DEDUP-2 is not in covers; add it there, so coverage counts it',
       ].join('\n'),
     );
   });

@@ -125,6 +125,46 @@ describe('resolving a scenario', () => {
           maxSeq: 250,
           requirement: 'AUTH-3',
         },
+        { op: 'connect', loc: at(68), bots: ['alice'], state: 'server' },
+        { op: 'misbehave', loc: at(69), bots: ['alice'], loseAccepts: 1, loseReceipts: 2, losePushes: 3 },
+        {
+          op: 'probe',
+          loc: at(70),
+          user: 'bob',
+          device: 'laptop',
+          login: 'wrong',
+          requirement: 'AUTH-3',
+          exchange: [
+            {
+              send: '{"type":"hello:R","rid":"h2","user":"bob","device":"laptop","token":"x"}',
+              binary: false,
+              expect: { type: 'error:A', fields: { code: 'auth-failed' } },
+              capture: { code: 'code' },
+            },
+            {
+              binary: false,
+              expect: { type: 'close', fields: {}, closeCode: 4401 },
+              capture: {},
+              requirement: 'FRAME-2',
+            },
+            {
+              send: 'bin',
+              binary: true,
+              expect: { type: 'error:A', fields: { code: '$code', 'msgs.0.seq': 1 } },
+              capture: {},
+            },
+          ],
+        },
+        {
+          op: 'probe',
+          loc: at(83),
+          user: 'alice',
+          // a probe speaks as its own device unless told otherwise, so it never replaces a bot's session
+          device: 'probe',
+          login: 'valid',
+          requirement: 'FRAME-2',
+          exchange: [{ send: '{"type":"ping:R","rid":"p9"}', binary: false, capture: {} }],
+        },
       ],
       expect: {
         exactlyOnce: false,
