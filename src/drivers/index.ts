@@ -6,12 +6,14 @@ import { UsageError } from '../errors.js';
 import type { Driver, DriverFactoryOptions } from './driver.js';
 import { MqttDriver } from './mqtt/index.js';
 import { RanDriver } from './ran/index.js';
+import { XmppDriver } from './xmpp/index.js';
 
 export type Factory = (options: DriverFactoryOptions) => Driver;
 
 const factories = new Map<string, Factory>([
   ['ran', (options) => new RanDriver(options)],
   ['mqtt', (options) => new MqttDriver(options)],
+  ['xmpp', (options) => new XmppDriver(options)],
 ]);
 
 /**

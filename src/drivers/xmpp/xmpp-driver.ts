@@ -1,0 +1,60 @@
+/**
+ * The XMPP driver (@xmpp/client): certifies an XMPP server such as Prosody as an IM transport.
+ * Each user/device is one client stream, user@domain/device, with XEP-0198 stream management
+ * (its <a h/> is the msg:A; a stream the network broke is resumed on the next login), XEP-0184
+ * receipts (sent when the bot acks, arriving at the sender as ack:N), initial presence so
+ * mod_offline hands over what was stored for an offline user, XEP-0313 MAM as `sync`, and
+ * XEP-0359 ids (origin-id carries the cmid; the server's stanza-id keys the archive).
+ *
+ * Capabilities (docs/protocol.md section 10), declared honestly: only `delivered-receipt` — the
+ * receiver's device returns a XEP-0184 receipt once the bot has committed and acked the message,
+ * and the server routes it to the sender (RCPT-2, RCPT-3). No `dedup` (a resent stanza is a new
+ * message), no `contiguous-seq`/`prev-seq` (no inbox seq), no `server-repush` (the server resends
+ * only on resumption), no `standin-receipt` (offline storage tells the sender nothing), no
+ * `cumulative-ack`, no `paged-sync`/`backward-sync` (MAM pages by archive id, and the driver's
+ * seq mapping cannot promise SYNC-1's contiguity), no `multi-device` (one offline store per user,
+ * not one cursor per device).
+ */
+
+import type { ActorId, History } from '../../history/events.js';
+import type { Cap } from '../../protocol/frames.js';
+import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
+import { XmppActorStates } from './actor-state.js';
+import { resolveXmppTarget, type XmppTarget, type XmppTargetOptions } from './target.js';
+import { XmppSession } from './xmpp-session.js';
+
+export const XMPP_CAPS: readonly Cap[] = Object.freeze(['delivered-receipt'] as Cap[]);
+
+export type XmppDriverOptions = XmppTargetOptions;
+
+export class XmppDriver implements Driver {
+  readonly name = 'xmpp';
+  readonly caps: readonly Cap[] = XMPP_CAPS;
+  readonly target: XmppTarget;
+  private readonly states = new XmppActorStates();
+
+  /** Throws ConfigError for a bad target URL or option. */
+  constructor(options: XmppDriverOptions) {
+    this.target = resolveXmppTarget(options);
+  }
+
+  /**
+   * Logs `options.user`@domain in as resource `options.device` (password = `options.token`).
+   * Rejects with AuthError, TargetUnreachableError, TimeoutError or ConnectionClosedError; the
+   * failed connection is closed and recorded all the same.
+   */
+  async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
+    const state = this.states.get(history, actor);
+    const session = new XmppSession(
+      actor,
+      options.user,
+      options.device,
+      this.target,
+      state,
+      history,
+      options.token,
+    );
+    await session.login(options, this.caps);
+    return session;
+  }
+}
