@@ -2,7 +2,9 @@
  * What the checker says about one case: findings with evidence. Pure data; reporters render it.
  */
 
+import type { Cap } from '../protocol/frames.js';
 import type { Level } from '../protocol/requirements.js';
+import type { Expectations } from '../scenarios/types.js';
 
 export type FindingKind =
   | 'lost'
@@ -67,4 +69,35 @@ export interface LedgerStats {
 export interface CheckResult {
   findings: Finding[];
   stats: LedgerStats;
+}
+
+/** What the checker needs besides the history: the case's expectations and the server's claims. */
+export interface CheckContext {
+  expect: Expectations;
+  /** Requirement ids the case covers; threshold findings (latency, retransmits) take `covers[0]`. */
+  covers: string[];
+  /** user → device names of the case's bots. */
+  users: Record<string, string[]>;
+  /** Capabilities the server claims: findings against a requirement tagged with an unclaimed cap are dropped. */
+  caps: Cap[];
+  /**
+   * How long a connected device, an open connection or a sender must have had for a missing
+   * commit, answer or receipt to count against the server (retransmit, re-push and round trips
+   * included). @default max(2000, 2 × limits.repushMs of the sessions)
+   */
+  graceMs?: number;
+  /**
+   * How long before a request the receiver's last connection must have closed for the server to
+   * count it offline (RCPT-1, DEDUP-3): a server learns of a close a little after the client.
+   * @default 250
+   */
+  settleMs?: number;
+  /**
+   * When the case ended (history time), before the runner's teardown closed the bots. Closes by the
+   * client at or after it are teardown: those connections count as connected at the end.
+   * @default the first event of the trailing run of client closes (and late inbound frames)
+   */
+  endT?: number;
+  /** Findings kept per (kind, requirement); the last kept one says how many more there were. @default 50 */
+  maxFindingsPerRule?: number;
 }

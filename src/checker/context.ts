@@ -1,0 +1,54 @@
+/**
+ * The state every check of one run shares: the ledger, the finding sink, the fault index, and the
+ * resolved options (grace, settle, the end of the case).
+ */
+
+import type { Cap } from '../protocol/frames.js';
+import type { Expectations } from '../scenarios/types.js';
+import type { FaultIndex } from './fault-index.js';
+import type { FindingSink } from './findings.js';
+import type { ConnState, Ledger, Msg, Stored, UserState } from './state.js';
+
+/** A page whose seqs left holes, judged at the end when we know which seqs exist. */
+export interface PageHoles {
+  idx: number;
+  user: UserState;
+  holes: number[];
+  forward: boolean;
+  /** The page continues the previous forward page (after = its last seq): SYNC-4 territory. */
+  chained: boolean;
+  /** Holes before the page's first message (at the boundary with the previous page). */
+  boundary: number;
+}
+
+/** A delivered receipt that came before the message's seq was known (RCPT-3, judged at the end). */
+export interface DeferredReceipt {
+  idx: number;
+  msg: Msg;
+  stored: Stored | undefined;
+  receiver: UserState;
+  maxAckSent: number;
+}
+
+export interface Scan {
+  readonly l: Ledger;
+  readonly sink: FindingSink;
+  readonly faults: FaultIndex;
+  readonly caps: ReadonlySet<Cap>;
+  readonly expect: Expectations;
+  readonly covers: readonly string[];
+  readonly settleMs: number;
+  /** History time the case ended (before the runner's teardown). */
+  readonly endT: number;
+  /** Close events at or after this index with initiator 'client' are the runner's teardown. */
+  readonly teardownFrom: number;
+  /** Resolved once the pass has seen every session's limits. */
+  graceMs: number;
+  readonly pageHoles: PageHoles[];
+  readonly deferredReceipts: DeferredReceipt[];
+}
+
+/** When a connection stopped counting: its close, or the end of the case if it was open then. */
+export function connEnd(s: Scan, conn: ConnState): number {
+  return conn.open ? s.endT : conn.closeT;
+}

@@ -1,0 +1,147 @@
+/**
+ * Ack cursors and session counts. ack:A carries the device's cursor after the ack (ACK-1), and a
+ * cursor never moves backwards (ACK-4) nor forgets a restart (DUR-2); `sync:R.ackUpTo` acts as an
+ * ack (SYNC-3); hello:A's `pending` is `maxSeq − lastSeq` when the device sent `lastSeq`
+ * (HELLO-1). Requests may be in flight together and answers may come out of order (RID-3), so
+ * each answer is checked against an interval, never a single value:
+ *   lower = max(requested, cursor confirmed before the request went out)
+ *   upper = max(requested, everything this device ever asked for, maxSeq at its first hello)
+ * A correct server always answers inside it; one device's cursor leaking into another's (MDEV-1)
+ * lands above it.
+ */
+
+import type { FrameEvent, SessionEvent } from '../history/events.js';
+import type { Scan } from './context.js';
+import type { ActorState, ConnState, Req } from './state.js';
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** An ack left the device: ack:R upTo, sync:R ackUpTo, or hello:R lastSeq (HELLO-2). */
+export function ackSent(actor: ActorState, upTo: number): void {
+  if (upTo > actor.requestedMax) actor.requestedMax = upTo;
+  if (upTo > actor.user.maxAckSent) actor.user.maxAckSent = upTo;
+}
+
+export function onAckRequest(actor: ActorState, req: Req | undefined, upTo: unknown): void {
+  const n = num(upTo);
+  if (n === undefined) return;
+  if (req) req.cursorAtSend = actor.cursorLo;
+  ackSent(actor, n);
+}
+
+/**
+ * The server confirmed the device's cursor is at least `upTo`. Every seq newly covered for the
+ * user is marked acked now: the delivered receipt is owed from this moment (RCPT-2).
+ */
+export function confirmCursor(actor: ActorState, upTo: number, by: 'ack' | 'sync', t: number, i: number) {
+  if (upTo > actor.cursorLo) {
+    actor.cursorLo = upTo;
+    actor.cursorLoBy = by;
+    actor.cursorLoIdx = i;
+    actor.cursorLoT = t;
+  }
+  const user = actor.user;
+  if (upTo <= user.ackConfirmed) return;
+  const top = Math.min(upTo, user.maxSeqKnown);
+  for (let seq = user.ackConfirmed + 1; seq <= top; seq++) {
+    const st = user.seqs.get(seq);
+    if (st && Number.isNaN(st.ackConfT)) {
+      st.ackConfT = t;
+      st.ackConfIdx = i;
+    }
+  }
+  user.ackConfirmed = upTo;
+}
+
+export function onAckAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, req: Req): void {
+  const actor = conn.actor;
+  const got = num(e.fields['upTo']);
+  const asked = num(req.fields['upTo']);
+  if (got === undefined || asked === undefined) return;
+  const lower = Math.max(asked, req.cursorAtSend);
+  const upper = Math.max(asked, actor.requestedMax, actor.maxSeqAtFirstHello);
+  if (got < lower) {
+    let id = 'ACK-4';
+    let evidence = [req.idx, i];
+    if (got < asked) id = 'ACK-1';
+    else {
+      evidence = [actor.cursorLoIdx, req.idx, i];
+      const crash = s.faults.targetAction(actor.cursorLoT, e.t);
+      // The lost cursor was set by a sync's ackUpTo (SYNC-3), or lost in a crash (DUR-2).
+      if (actor.cursorLoBy === 'sync') id = 'SYNC-3';
+      else if (crash >= 0) {
+        id = 'DUR-2';
+        evidence.push(crash);
+      }
+    }
+    s.sink.add({
+      kind: 'assertion',
+      requirement: id,
+      expected: `ack:A upTo ≥ ${lower} (requested ${asked}, cursor already ${Math.max(req.cursorAtSend, 0)})`,
+      actual: `${actor.id} got ack:A upTo ${got}`,
+      evidence,
+    });
+  } else if (got > upper) {
+    const leak = actor.user.devices.find((d) => d !== actor && d.requestedMax >= got);
+    s.sink.add({
+      kind: 'assertion',
+      requirement: leak ? 'MDEV-1' : 'ACK-1',
+      expected: `ack:A upTo ≤ ${upper}: ${actor.id} never acked beyond that`,
+      actual: `${actor.id} got ack:A upTo ${got}${leak ? ` (what ${leak.id} acked)` : ''}`,
+      evidence: [req.idx, i],
+    });
+  }
+  confirmCursor(actor, got, 'ack', e.t, i);
+}
+
+/** HELLO-1: with lastSeq, pending = max(0, maxSeq − lastSeq). */
+export function onHelloAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, req: Req): void {
+  const lastSeq = num(req.fields['lastSeq']);
+  const maxSeq = num(e.fields['maxSeq']);
+  const pending = num(e.fields['pending']);
+  if (maxSeq !== undefined && maxSeq > conn.actor.user.maxSeqKnown) conn.actor.user.maxSeqKnown = maxSeq;
+  if (lastSeq === undefined || maxSeq === undefined || pending === undefined) return;
+  const expected = Math.max(0, maxSeq - lastSeq);
+  if (pending !== expected) {
+    s.sink.add({
+      kind: 'assertion',
+      requirement: 'HELLO-1',
+      expected: `pending ${expected} (maxSeq ${maxSeq} − lastSeq ${lastSeq})`,
+      actual: `${conn.actor.id} got pending ${pending}`,
+      evidence: [req.idx, i],
+    });
+  }
+}
+
+/** A session came up: the device's starting point, cursor knowledge, and app epoch. */
+export function onSession(s: Scan, actor: ActorState, conn: ConnState, e: SessionEvent, i: number): void {
+  const base = e.maxSeq - e.pending;
+  if (actor.firstBase === undefined) {
+    actor.firstBase = base;
+    actor.firstSessionT = e.t;
+    actor.maxSeqAtFirstHello = e.maxSeq;
+    actor.firstHadState = e.lastSeq !== undefined;
+  }
+  if (e.lastSeq === undefined) {
+    // No local state: whatever the app committed before is forgotten (a reinstall, a new device),
+    // so seeing those messages again is not an app duplicate.
+    actor.epoch++;
+    // With pending > 0 the base is the device's stored cursor (HELLO-1).
+    if (e.pending > 0 && base > actor.cursorLo) {
+      actor.cursorLo = base;
+      actor.cursorLoBy = 'hello';
+      actor.cursorLoIdx = i;
+      actor.cursorLoT = e.t;
+    }
+    if (base > actor.requestedMax) actor.requestedMax = base;
+  }
+  if (e.maxSeq > actor.user.maxSeqKnown) actor.user.maxSeqKnown = e.maxSeq;
+  conn.sessionIdx = i;
+  conn.sessionT = e.t;
+  conn.limits = e.limits;
+  if (e.limits && e.limits.repushMs > s.l.maxRepushMs) s.l.maxRepushMs = e.limits.repushMs;
+  actor.sessionConn = conn;
+  actor.liveSince = e.t;
+}

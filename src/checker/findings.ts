@@ -1,0 +1,80 @@
+/**
+ * Where every check reports. The sink knows the server's claimed caps and drops findings against
+ * a requirement tagged with a cap that is not claimed (docs/protocol.md: such a case is
+ * UNSUPPORTED, never FAILED), takes each finding's level from the requirement, and bounds how
+ * many findings one (kind, requirement) keeps, so a broken server with a million messages yields a
+ * readable report rather than a million lines.
+ */
+
+import type { Cap } from '../protocol/frames.js';
+import { requirement } from '../protocol/requirements.js';
+import type { Finding, FindingKind } from './types.js';
+
+export interface FindingInput {
+  kind: FindingKind;
+  requirement: string;
+  expected: string;
+  actual: string;
+  evidence: readonly number[];
+  cmid?: string | undefined;
+  smid?: string | undefined;
+}
+
+/** Most evidence indexes kept per finding: enough to show the pattern in a wire log. */
+const MAX_EVIDENCE = 24;
+
+export class FindingSink {
+  private readonly kept: Finding[] = [];
+  private readonly counts = new Map<string, { count: number; last: Finding }>();
+
+  constructor(
+    private readonly caps: ReadonlySet<Cap>,
+    private readonly maxPerRule: number,
+  ) {}
+
+  /** True when findings against `id` count (its cap, if any, is claimed). */
+  applies(id: string): boolean {
+    const cap = requirement(id)?.cap;
+    return cap === undefined || this.caps.has(cap as Cap);
+  }
+
+  add(input: FindingInput): void {
+    if (!this.applies(input.requirement)) return;
+    const key = `${input.kind}\u0000${input.requirement}`;
+    const seen = this.counts.get(key);
+    if (seen && seen.count >= this.maxPerRule) {
+      seen.count++;
+      return;
+    }
+    const evidence = [...new Set(input.evidence.filter((i) => i >= 0))].sort((a, b) => a - b);
+    const finding: Finding = {
+      kind: input.kind,
+      requirement: input.requirement,
+      // An id missing from docs/protocol.md (a scenario's own label) is treated as a MUST.
+      level: requirement(input.requirement)?.level ?? 'MUST',
+      expected: input.expected,
+      actual: input.actual,
+      evidence: evidence.length > MAX_EVIDENCE ? evidence.slice(0, MAX_EVIDENCE) : evidence,
+    };
+    if (input.cmid !== undefined) finding.cmid = input.cmid;
+    if (input.smid !== undefined) finding.smid = input.smid;
+    this.kept.push(finding);
+    if (seen) {
+      seen.count++;
+      seen.last = finding;
+    } else {
+      this.counts.set(key, { count: 1, last: finding });
+    }
+  }
+
+  /** The findings in order of their first evidence; truncated rules say how many were left out. */
+  result(): Finding[] {
+    for (const { count, last } of this.counts.values()) {
+      if (count > this.maxPerRule) {
+        last.actual += ` (and ${count - this.maxPerRule} more ${last.kind} findings against ${last.requirement} not listed)`;
+      }
+    }
+    const first = (f: Finding) => f.evidence[0] ?? Number.MAX_SAFE_INTEGER;
+    return this.kept.sort((a, b) => first(a) - first(b));
+  }
+}

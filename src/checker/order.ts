@@ -1,0 +1,99 @@
+/**
+ * Ordering. ORDER-2: on one connection, first pushes come in increasing seq — tracked per
+ * connection as pushes arrive, judged at the end (when we know whether the server marks
+ * re-pushes with `attempt`, and whether a proxy duplicated or reordered frames there).
+ * ORDER-1: from one sender to one receiver, a message whose msg:R went out after the msg:A of an
+ * earlier one gets a higher seq — a two-pointer walk over the messages in request order and in
+ * accept order, both of which the pass already produced in time order.
+ */
+
+import { connEnd, type Scan } from './context.js';
+import { DUP, LOSS, ORDER } from './fault-index.js';
+import type { ConnState, Msg, Order2Candidate } from './state.js';
+
+export function trackFirstPush(s: Scan, conn: ConnState, seq: number, attempt: unknown, i: number): void {
+  // REPUSH-3: `attempt` absent or 1 is a first push.
+  if (attempt === undefined || attempt === 1) {
+    if (seq <= conn.lastFirstSeq) {
+      conn.order2 ??= [];
+      conn.order2.push({ idx: i, prevIdx: conn.lastFirstIdx, seq, prevSeq: conn.lastFirstSeq });
+    } else {
+      conn.lastFirstSeq = seq;
+      conn.lastFirstIdx = i;
+    }
+  }
+  // A server that never sends `attempt` cannot be told apart from one re-pushing, so for it the
+  // first arrival of each seq on the connection is its first push. Only kept until some push
+  // shows `attempt`.
+  if (s.l.attemptSeen) {
+    conn.pushed = undefined;
+    return;
+  }
+  conn.pushed ??= new Set();
+  const pushed = conn.pushed;
+  if (pushed.has(seq)) return;
+  pushed.add(seq);
+  if (seq < conn.lastNewSeq) {
+    conn.order2New ??= [];
+    conn.order2New.push({ idx: i, prevIdx: conn.lastNewIdx, seq, prevSeq: conn.lastNewSeq });
+  } else {
+    conn.lastNewSeq = seq;
+    conn.lastNewIdx = i;
+  }
+}
+
+export function judgeOrder(s: Scan): void {
+  for (const actor of s.l.actors.values()) {
+    for (const conn of actor.conns) {
+      const candidates: Order2Candidate[] | undefined = s.l.attemptSeen ? conn.order2 : conn.order2New;
+      if (!candidates) continue;
+      // A proxy that duplicated, delayed or reordered frames (or, without `attempt`, dropped one
+      // so a re-push looks first) on this connection explains an out-of-order first push.
+      const mask = DUP | ORDER | (s.l.attemptSeen ? 0 : LOSS);
+      if (s.faults.touching(actor.id, conn.openT, connEnd(s, conn), mask) >= 0) continue;
+      for (const c of candidates) {
+        s.sink.add({
+          kind: 'order-violation',
+          requirement: 'ORDER-2',
+          expected: `first pushes on ${actor.id} conn ${conn.n} in increasing seq`,
+          actual:
+            c.seq === c.prevSeq
+              ? `seq ${c.seq} was first-pushed twice`
+              : `seq ${c.seq} was first-pushed after seq ${c.prevSeq}`,
+          evidence: [c.prevIdx, c.idx],
+        });
+      }
+    }
+  }
+  for (const user of s.l.users.values()) {
+    for (const [to, pair] of user.pairs) judgePair(s, user.name, to, pair.byRequest, pair.byAccept);
+  }
+}
+
+/** ORDER-1 for one (sender, receiver) pair. */
+function judgePair(s: Scan, from: string, to: string, byRequest: Msg[], byAccept: Msg[]): void {
+  let j = 0;
+  let best: Msg | undefined;
+  let bestSeq = -1;
+  for (const m of byRequest) {
+    while (j < byAccept.length && byAccept[j]!.acceptT < m.firstRT) {
+      const a = byAccept[j++]!;
+      const seq = a.stored?.seq;
+      if (seq !== undefined && seq > bestSeq) {
+        bestSeq = seq;
+        best = a;
+      }
+    }
+    const seq = m.stored?.seq;
+    if (seq === undefined || !best || best === m || seq > bestSeq) continue;
+    s.sink.add({
+      kind: 'order-violation',
+      requirement: 'ORDER-1',
+      expected: `cmid ${m.cmid}, sent after cmid ${best.cmid} was accepted, gets a seq above ${bestSeq} in ${to}'s inbox`,
+      actual: `it got seq ${seq} (from ${from})`,
+      evidence: [best.acceptIdx, m.firstRIdx, best.stored?.seqIdx ?? -1, m.stored?.seqIdx ?? -1],
+      cmid: m.cmid,
+      smid: m.stored?.smid,
+    });
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * Verdicts that need the whole history: lost messages, sends with unknown outcome, missing
+ * receipts (RCPT-1, RCPT-2, DEDUP-3), early receipts whose seq showed up late (RCPT-3), and seq
+ * holes no device ever filled (SEQ-1). Each one asks first whether the server had the chance — a
+ * device connected long enough, a sender still there to receive — and whether a crash or an
+ * injected fault explains it, so a correct server under faults gets no finding.
+ */
+
+import { connEnd, type Scan } from './context.js';
+import { LOSS } from './fault-index.js';
+import { falseReceipt } from './messages.js';
+import type { ActorState, ConnState, Msg, UserState } from './state.js';
+
+/** Counted by the end passes, for LedgerStats. */
+export interface EndCounts {
+  accepted: number;
+  delivered: number;
+  lost: number;
+  sent: number;
+  unknownOutcome: number;
+  recovered: number;
+}
+
+function connectedAtEnd(d: ActorState): boolean {
+  return d.sessionConn?.open === true;
+}
+
+function committedBy(m: Msg, d: ActorState): boolean {
+  const recs = m.commits;
+  if (!recs) return false;
+  for (const r of recs) if (r.actor === d) return true;
+  return false;
+}
+
+/** A receipt could only be lost with its frame (or the connection): the faults that excuse one. */
+const receiptFault = (f: { type: string | undefined }) => f.type === undefined || f.type === 'ack:N';
+
+export function judgeMessages(s: Scan): EndCounts {
+  const counts: EndCounts = { accepted: 0, delivered: 0, lost: 0, sent: 0, unknownOutcome: 0, recovered: 0 };
+  const multiDevice = s.caps.has('multi-device');
+  const repush = s.caps.has('server-repush');
+  for (const m of s.l.msgs) {
+    if (m.sendIdx >= 0) counts.sent++;
+    if (m.commits !== undefined) counts.delivered++;
+    if (m.acceptIdx < 0) {
+      if (m.sendIdx >= 0) unknownOutcome(s, m, counts);
+      continue;
+    }
+    counts.accepted++;
+    const receiver = m.to === undefined ? undefined : s.l.users.get(m.to);
+    if (receiver && lost(s, m, receiver, multiDevice, repush)) counts.lost++;
+    if (s.expect.receipt !== 'none') receipts(s, m);
+  }
+  return counts;
+}
+
+function unknownOutcome(s: Scan, m: Msg, counts: EndCounts): void {
+  counts.unknownOutcome++;
+  if (m.commits !== undefined) counts.recovered++;
+  // Never on the wire (the sender never connected): nothing the server could have answered.
+  if (!s.expect.allAccepted || m.firstRIdx < 0) return;
+  // Still being retried when the case ended: not a verdict yet.
+  if (m.gaveUpIdx < 0 && s.endT - m.lastRT < s.graceMs) return;
+  s.sink.add({
+    kind: 'unknown-outcome',
+    requirement: m.answered ? 'MSG-1' : 'RID-1',
+    expected: `cmid ${m.cmid} accepted with msg:A (the case expects every send accepted)`,
+    actual: `${m.requests} msg:R, ${m.answered ? 'answered only with error:A' : 'never answered'}${m.gaveUpIdx >= 0 ? ', then the sender gave up' : ''}${m.commits ? '; the receiver has it anyway' : ''}`,
+    evidence: [m.sendIdx, m.firstRIdx, m.errorIdx, m.gaveUpIdx],
+    cmid: m.cmid,
+  });
+}
+
+/** Accepted, and never committed by a receiver device that was connected at the end and had time. */
+function lost(s: Scan, m: Msg, receiver: UserState, multiDevice: boolean, repush: boolean): boolean {
+  const missing: ActorState[] = [];
+  let anyCommitted = false;
+  const seq = m.stored?.seq;
+  for (const d of receiver.devices) {
+    if (committedBy(m, d)) {
+      anyCommitted = true;
+      continue;
+    }
+    if (!connectedAtEnd(d)) continue;
+    // A device is owed only what lies above its starting point (NEWDEV-1: a new device starts at
+    // maxSeq). A message no device ever saw has no known seq: it is owed to a device that had
+    // local state (its lastSeq predates the case's messages) or that logged in before the accept.
+    const owed =
+      seq !== undefined
+        ? d.firstBase === undefined || seq > d.firstBase
+        : d.firstHadState || m.acceptT > d.firstSessionT;
+    if (!owed) continue;
+    const from = Math.max(m.acceptT, d.liveSince);
+    if (s.endT - from < s.graceMs) continue;
+    // A stalled (half-open) connection, or a dropped push on a server that does not re-push.
+    const fault = s.faults.touching(
+      d.id,
+      from,
+      s.endT,
+      LOSS,
+      (f) => f.type === undefined || (!repush && f.type === 'msg:N'),
+    );
+    if (fault >= 0) continue;
+    missing.push(d);
+  }
+  // Without multi-device, one device of the receiver having it is delivery.
+  if (missing.length === 0 || (!multiDevice && anyCommitted)) return false;
+  const crash = s.faults.targetAction(m.acceptT, s.endT, true);
+  const requirement = crash >= 0 ? 'DUR-1' : m.offlineAtAccept ? 'OFF-1' : 'PUSH-1';
+  if (!s.expect.exactlyOnce) return true;
+  s.sink.add({
+    kind: 'lost',
+    requirement,
+    expected: `cmid ${m.cmid} (smid ${m.stored?.smid ?? '?'}) committed by every connected device of ${receiver.name}`,
+    actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(m.acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : m.offlineAtAccept ? ', receiver was offline at accept' : ''}`,
+    evidence: [
+      m.sendIdx,
+      m.acceptIdx,
+      m.stored?.seqIdx ?? -1,
+      crash,
+      ...missing.map((d) => d.sessionConn?.sessionIdx ?? -1),
+    ],
+    cmid: m.cmid,
+    smid: m.stored?.smid,
+  });
+  return true;
+}
+
+function receipts(s: Scan, m: Msg): void {
+  const sender = m.sender;
+  if (!sender) return;
+  // RCPT-1: accepted while the receiver was offline → a stand-in `stored` receipt right after msg:A.
+  if (m.offlineAtAccept) {
+    if (m.storedRcptIdx < 0) {
+      const conn = m.acceptConn!;
+      const end = connEnd(s, conn);
+      if (
+        end - m.acceptT >= s.graceMs &&
+        s.faults.touching(sender.id, m.acceptT, end, LOSS, receiptFault) < 0
+      ) {
+        s.sink.add({
+          kind: 'missing-receipt',
+          requirement: 'RCPT-1',
+          expected: `ack:N stored for cmid ${m.cmid} after its msg:A (receiver ${m.to} offline)`,
+          actual: `${sender.id} got no stored receipt`,
+          evidence: [m.acceptIdx],
+          cmid: m.cmid,
+          smid: m.stored?.smid,
+        });
+      }
+    } else if (
+      s.expect.standinWithinMs !== undefined &&
+      m.storedRcptT - m.acceptT > s.expect.standinWithinMs
+    ) {
+      s.sink.add({
+        kind: 'latency',
+        requirement: 'RCPT-1',
+        expected: `stored receipt within ${s.expect.standinWithinMs} ms of msg:A`,
+        actual: `after ${Math.round(m.storedRcptT - m.acceptT)} ms`,
+        evidence: [m.acceptIdx, m.storedRcptIdx],
+        cmid: m.cmid,
+        smid: m.stored?.smid,
+      });
+    }
+  }
+  // RCPT-2: once a receiver device's ack covering the seq was confirmed, a sender device that
+  // stayed connected gets `delivered`.
+  const st = m.stored;
+  if (s.expect.receipt !== 'delivered' || m.deliveredRcptIdx >= 0 || !st || Number.isNaN(st.ackConfT)) return;
+  const conn = connAt(sender, st.ackConfT);
+  if (!conn) return;
+  const end = connEnd(s, conn);
+  if (end - st.ackConfT < s.graceMs) return;
+  if (s.faults.touching(sender.id, st.ackConfT, end, LOSS, receiptFault) >= 0) return;
+  s.sink.add({
+    kind: 'missing-receipt',
+    requirement: 'RCPT-2',
+    expected: `ack:N delivered for cmid ${m.cmid} once ${m.to} acked seq ${st.seq}`,
+    actual: `${sender.id} stayed connected ${Math.round(end - st.ackConfT)} ms after the ack and got none`,
+    evidence: [m.acceptIdx, st.ackConfIdx],
+    cmid: m.cmid,
+    smid: st.smid,
+  });
+}
+
+/** The sender's session that was up at time t. */
+function connAt(actor: ActorState, t: number): ConnState | undefined {
+  for (let k = actor.conns.length - 1; k >= 0; k--) {
+    const c = actor.conns[k]!;
+    if (c.sessionIdx >= 0 && c.sessionT <= t && t < c.closeT) return c;
+  }
+  return undefined;
+}
+
+/** DEDUP-3: a duplicate answered while the receipt was known must be followed by that ack:N. */
+export function judgeResentReceipts(s: Scan): void {
+  for (const actor of s.l.actors.values()) {
+    for (const conn of actor.conns) {
+      if (!conn.expectReceipt) continue;
+      const end = connEnd(s, conn);
+      for (const [smid, x] of conn.expectReceipt) {
+        if (end - x.t < s.graceMs) continue;
+        if (s.faults.touching(actor.id, x.t, end, LOSS, receiptFault) >= 0) continue;
+        s.sink.add({
+          kind: 'missing-receipt',
+          requirement: 'DEDUP-3',
+          expected: `ack:N for cmid ${x.msg.cmid} again after the dup msg:A (its receipt was known)`,
+          actual: `${actor.id} conn ${conn.n} got none`,
+          evidence: [x.idx, x.msg.deliveredRcptIdx, x.msg.storedRcptIdx],
+          cmid: x.msg.cmid,
+          smid,
+        });
+      }
+    }
+  }
+}
+
+/** RCPT-3 for receipts that came before the message's seq was known anywhere. */
+export function judgeDeferredReceipts(s: Scan): void {
+  for (const r of s.deferredReceipts) {
+    const seq = r.stored?.seq ?? r.msg.stored?.seq;
+    if (seq === undefined ? r.maxAckSent === 0 : r.maxAckSent < seq) {
+      falseReceipt(s, r.idx, r.msg, r.stored ?? r.msg.stored, r.maxAckSent);
+    }
+  }
+}
+
+/**
+ * SEQ-1: a seq between a device's starting point and the highest seq it had seen `grace` before
+ * the end, that no device of the user ever saw although this one stayed connected to the end —
+ * a client fetches gaps (docs/protocol.md section 12), so a hole that outlives that is real.
+ */
+export function judgeHoles(s: Scan): void {
+  if (!s.caps.has('contiguous-seq')) return;
+  const cutoff = s.endT - s.graceMs;
+  const bound = 10 * s.l.events.length + 1000;
+  for (const user of s.l.users.values()) {
+    for (const d of user.devices) {
+      if (!connectedAtEnd(d) || d.maxSteps.length === 0) continue;
+      const hi = seenBy(d, cutoff);
+      const lo = (d.firstBase ?? 0) + 1;
+      if (hi - lo > bound) continue;
+      let run: number[] = [];
+      const flush = () => {
+        if (run.length === 0) return;
+        s.l.seqGaps += run.length;
+        const above = user.seqs.get(run[run.length - 1]! + 1);
+        s.sink.add({
+          kind: 'seq-gap',
+          requirement: 'SEQ-1',
+          expected: `contiguous seqs in ${user.name}'s inbox`,
+          actual: `seq ${run.length > 3 ? `${run[0]}…${run[run.length - 1]}` : run.join(', ')} never reached any device; ${d.id} saw seq ${hi} and stayed connected`,
+          evidence: [above?.seqIdx ?? -1],
+        });
+        run = [];
+      };
+      for (let seq = lo; seq < hi; seq++) {
+        if (user.seqs.has(seq) || user.holesReported.has(seq)) {
+          flush();
+          continue;
+        }
+        user.holesReported.add(seq);
+        run.push(seq);
+      }
+      flush();
+    }
+  }
+}
+
+/** The highest seq `d` had seen at or before time t (its max rises in steps). */
+function seenBy(d: ActorState, t: number): number {
+  const steps = d.maxSteps;
+  let lo = 0;
+  let hi = steps.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (steps[2 * mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : steps[2 * (lo - 1) + 1]!;
+}
