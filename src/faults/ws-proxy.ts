@@ -6,8 +6,8 @@
  * hostile input (FRAME-2, FRAME-5) stay testable through the proxy. Frames that do not decode as
  * RAN/1 pass through and are counted.
  *
- * With no rules each message is forwarded as the Buffer ws handed us, without decoding: that path
- * is the one `npm run bench` measures against a direct connection.
+ * With no rules the two TCP connections are piped to each other after the handshakes, nothing
+ * parsed (ws-tunnel.ts): that is the path `npm run bench` measures against a direct connection.
  */
 
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -20,6 +20,7 @@ import { RuleGate } from './gate.js';
 import { createRng, type Rng } from './random.js';
 import type { FaultRecord, FaultRule, FrameRule } from './types.js';
 import { Link, type LinkContext } from './ws-link.js';
+import { tunnel } from './ws-tunnel.js';
 
 export interface WsProxyOptions {
   /**
@@ -44,6 +45,7 @@ export interface WsProxyOptions {
 
 export interface WsProxyStats {
   connections: number;
+  /** Frames client→target and target→client. Counted only when there are rules (with none, bytes are piped unparsed). */
   toServer: number;
   toClient: number;
   /** Frames that did not decode as RAN/1 (counted only when there are rules). */
@@ -177,6 +179,16 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => {});
     const target = req.url && req.url !== '/' ? new URL(req.url, upstreamBase) : upstreamBase;
+    if (!hasRules && upstreamBase.protocol === 'ws:') {
+      tunnel(req, socket, head, target, {
+        opened: (_client, upstream) => {
+          stats.connections++;
+          sockets.add(upstream);
+          upstream.on('close', () => sockets.delete(upstream));
+        },
+      });
+      return;
+    }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -232,7 +244,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         const link = new Link(++linkIndex, client, upstream, socket, upstreamSocket, ctx);
         links.add(link);
         stats.connections++;
-        wire(link, hasRules, stats);
+        wire(link, stats);
         const done = () => {
           link.dispose();
           links.delete(link);
@@ -286,38 +298,20 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   };
 }
 
-function wire(link: Link, hasRules: boolean, stats: WsProxyStats): void {
+function wire(link: Link, stats: WsProxyStats): void {
   const { client, upstream } = link;
-  if (hasRules) {
-    client.on('message', (data: Buffer, isBinary: boolean) => {
-      stats.toServer++;
-      link.onMessage('to-server', data, isBinary);
-    });
-    upstream.on('message', (data: Buffer, isBinary: boolean) => {
-      stats.toClient++;
-      link.onMessage('to-client', data, isBinary);
-    });
-    client.on('ping', (d: Buffer) => link.onControl('to-server', 'ping', d));
-    client.on('pong', (d: Buffer) => link.onControl('to-server', 'pong', d));
-    upstream.on('ping', (d: Buffer) => link.onControl('to-client', 'ping', d));
-    upstream.on('pong', (d: Buffer) => link.onControl('to-client', 'pong', d));
-  } else {
-    // The no-rule path: hand each message on as received, nothing decoded, nothing allocated.
-    const text = { binary: false } as const;
-    const binary = { binary: true } as const;
-    client.on('message', (data: Buffer, isBinary: boolean) => {
-      stats.toServer++;
-      if (upstream.readyState === 1) upstream.send(data, isBinary ? binary : text);
-    });
-    upstream.on('message', (data: Buffer, isBinary: boolean) => {
-      stats.toClient++;
-      if (client.readyState === 1) client.send(data, isBinary ? binary : text);
-    });
-    client.on('ping', (d: Buffer) => upstream.readyState === 1 && upstream.ping(d));
-    client.on('pong', (d: Buffer) => upstream.readyState === 1 && upstream.pong(d));
-    upstream.on('ping', (d: Buffer) => client.readyState === 1 && client.ping(d));
-    upstream.on('pong', (d: Buffer) => client.readyState === 1 && client.pong(d));
-  }
+  client.on('message', (data: Buffer, isBinary: boolean) => {
+    stats.toServer++;
+    link.onMessage('to-server', data, isBinary);
+  });
+  upstream.on('message', (data: Buffer, isBinary: boolean) => {
+    stats.toClient++;
+    link.onMessage('to-client', data, isBinary);
+  });
+  client.on('ping', (d: Buffer) => link.onControl('to-server', 'ping', d));
+  client.on('pong', (d: Buffer) => link.onControl('to-server', 'pong', d));
+  upstream.on('ping', (d: Buffer) => link.onControl('to-client', 'ping', d));
+  upstream.on('pong', (d: Buffer) => link.onControl('to-client', 'pong', d));
   client.on('error', () => {});
   upstream.on('error', () => {});
 }
