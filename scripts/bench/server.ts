@@ -1,0 +1,245 @@
+/**
+ * Bench section "server": messages per second the reference server accepts durably (msg:R →
+ * msg:A, WAL with synchronous=FULL), with 1 and with 50 concurrent senders, with and without
+ * group commit, in one run; prints a table and the ratios group/no-group.
+ *
+ * Each sender is closed-loop (its next msg:R goes out when the previous msg:A is in), to its own
+ * offline receiver, so every accept is a commit plus a stand-in receipt. The server runs in a
+ * worker thread (its own event loop and core, like a separate process) on a fresh database per
+ * cell; the clients are bare `ws` in this thread. Loopback only; each cell runs a fixed time.
+ *
+ * Environment: IMSPEC_BENCH_SECONDS (per cell, default 3), IMSPEC_BENCH_SENDERS (default "1,50").
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import WebSocket from 'ws';
+import { hmacToken } from '../../src/protocol/auth.js';
+import { type CommitStats, startServer } from '../../src/server/index.js';
+
+const SECRET = 'bench';
+const WARMUP_MS = 300;
+
+interface Settings {
+  seconds: number;
+  senders: number[];
+}
+
+function settings(): Settings {
+  const seconds = Number.parseFloat(process.env['IMSPEC_BENCH_SECONDS'] ?? '');
+  const senders = (process.env['IMSPEC_BENCH_SENDERS'] ?? '1,50')
+    .split(',')
+    .map((s) => Number.parseInt(s, 10))
+    .filter((n) => Number.isInteger(n) && n > 0 && n <= 1000);
+  return {
+    seconds: Number.isFinite(seconds) && seconds > 0 && seconds <= 60 ? seconds : 3,
+    senders: senders.length > 0 ? senders : [1, 50],
+  };
+}
+
+// ── server side (worker thread) ────────────────────────────────────────────────────────────
+
+interface WorkerInput {
+  imspecBenchServer: true;
+  db: string;
+  groupCommit: boolean;
+}
+type ToWorker = { op: 'stats' } | { op: 'close' };
+type FromWorker = { op: 'listening'; url: string } | { op: 'stats'; commits: CommitStats } | { op: 'closed' };
+
+async function serverWorker(input: WorkerInput): Promise<void> {
+  const port = parentPort!;
+  const server = await startServer({
+    port: 0,
+    db: input.db,
+    hmacSecret: SECRET,
+    groupCommit: input.groupCommit,
+  });
+  port.postMessage({ op: 'listening', url: server.url } satisfies FromWorker);
+  port.on('message', async (m: ToWorker) => {
+    if (m.op === 'stats')
+      port.postMessage({ op: 'stats', commits: server.stats().commits } satisfies FromWorker);
+    if (m.op === 'close') {
+      await server.close();
+      port.postMessage({ op: 'closed' } satisfies FromWorker);
+      port.close();
+    }
+  });
+}
+
+class ServerThread {
+  private constructor(
+    private readonly worker: Worker,
+    readonly url: string,
+  ) {}
+
+  static start(db: string, groupCommit: boolean): Promise<ServerThread> {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { imspecBenchServer: true, db, groupCommit } satisfies WorkerInput,
+    });
+    return new Promise((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m: FromWorker) => {
+        if (m.op === 'listening') resolve(new ServerThread(worker, m.url));
+      });
+    });
+  }
+
+  private ask<T extends FromWorker['op']>(message: ToWorker, op: T): Promise<Extract<FromWorker, { op: T }>> {
+    return new Promise((resolve) => {
+      const on = (m: FromWorker) => {
+        if (m.op !== op) return;
+        this.worker.off('message', on);
+        resolve(m as Extract<FromWorker, { op: T }>);
+      };
+      this.worker.on('message', on);
+      this.worker.postMessage(message);
+    });
+  }
+
+  async stats(): Promise<CommitStats> {
+    return (await this.ask({ op: 'stats' }, 'stats')).commits;
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ op: 'close' }, 'closed');
+    await this.worker.terminate();
+  }
+}
+
+// ── client side ────────────────────────────────────────────────────────────────────────────
+
+interface Sender {
+  ws: WebSocket;
+  user: string;
+}
+
+function connect(url: string, user: string): Promise<Sender> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ['ran.1'], { perMessageDeflate: false });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.send(
+        JSON.stringify({ type: 'hello:R', rid: 'h', user, device: 'bench', token: hmacToken(SECRET, user) }),
+      );
+    });
+    ws.once('message', (data) => {
+      if (!String(data).startsWith('{"type":"hello:A"')) reject(new Error(`hello failed: ${String(data)}`));
+      else resolve({ ws, user });
+    });
+  });
+}
+
+interface CellResult {
+  senders: number;
+  groupCommit: boolean;
+  rate: number;
+  p50: number;
+  p99: number;
+  avgBatch: number;
+}
+
+/** Closed loop on every sender for `seconds`; counts msg:A after the warm-up. */
+async function cell(senders: number, groupCommit: boolean, seconds: number): Promise<CellResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'imspec-bench-server-'));
+  const server = await ServerThread.start(join(dir, 'bench.db'), groupCommit);
+  try {
+    const clients = await Promise.all(
+      Array.from({ length: senders }, (_, i) => connect(server.url, `s${i}`)),
+    );
+    const body = 'x'.repeat(64);
+    const latencies: number[] = [];
+    let counted = 0;
+    let measuring = false;
+    let stopping = false;
+    let n = 0;
+    const done = clients.map(
+      (c, i) =>
+        new Promise<void>((resolve) => {
+          let sentAt = 0;
+          const sendNext = () => {
+            if (stopping) {
+              resolve();
+              return;
+            }
+            const k = n++;
+            sentAt = performance.now();
+            c.ws.send(`{"type":"msg:R","rid":"r${k}","cmid":"c${k}","to":"r${i}","body":"${body}"}`);
+          };
+          c.ws.on('message', (data) => {
+            // Only msg:A answers; the stand-in ack:N that follows each one is not counted.
+            if (!(data as Buffer).subarray(0, 16).toString().startsWith('{"type":"msg:A"')) return;
+            if (measuring) {
+              counted++;
+              latencies.push(performance.now() - sentAt);
+            }
+            sendNext();
+          });
+          sendNext();
+        }),
+    );
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const before = await server.stats();
+    measuring = true;
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    measuring = false;
+    const elapsed = performance.now() - start;
+    const after = await server.stats();
+    stopping = true;
+    await Promise.all(done);
+    for (const c of clients) c.ws.terminate();
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+    const transactions = after.transactions - before.transactions;
+    return {
+      senders,
+      groupCommit,
+      rate: (counted / elapsed) * 1000,
+      p50: q(0.5),
+      p99: q(0.99),
+      avgBatch: transactions > 0 ? (after.operations - before.operations) / transactions : 0,
+    };
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ── section ────────────────────────────────────────────────────────────────────────────────
+
+/** The bench section: one table, group commit vs one transaction per request. */
+export async function run(): Promise<void> {
+  const s = settings();
+  console.log(
+    `server: durable accepts (msg:R → msg:A, WAL + synchronous=FULL), closed-loop senders, ${s.seconds} s per cell, fresh database per cell`,
+  );
+  const rows: [CellResult, CellResult][] = [];
+  for (const senders of s.senders) {
+    const grouped = await cell(senders, true, s.seconds);
+    const single = await cell(senders, false, s.seconds);
+    rows.push([grouped, single]);
+  }
+  const rate = (r: CellResult) => `${Math.round(r.rate).toLocaleString('en-US')}/s`.padStart(10);
+  const lat = (r: CellResult) => `p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms`.padEnd(24);
+  console.log(
+    '  senders │ group commit                       avg batch │ no group commit                    │ group/no-group',
+  );
+  for (const [g, n] of rows) {
+    console.log(
+      `  ${String(g.senders).padStart(7)} │ ${rate(g)}  ${lat(g)} ${g.avgBatch.toFixed(1).padStart(9)} │ ${rate(n)}  ${lat(n)} │ ${(g.rate / n.rate).toFixed(2)}×`,
+    );
+  }
+}
+
+if (!isMainThread && (workerData as WorkerInput | undefined)?.imspecBenchServer) {
+  await serverWorker(workerData as WorkerInput);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  run().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
