@@ -89,6 +89,7 @@ export interface RawStepForms {
   };
   probe: {
     user: string;
+    device?: string;
     login?: 'valid' | 'wrong' | 'none';
     requirement?: string;
     exchange: RawExchange[];

@@ -192,7 +192,7 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
         op,
         loc,
         user,
-        device: device ?? STEP_DEFAULTS.probe.device,
+        device: device ?? v.device ?? STEP_DEFAULTS.probe.device,
         login: v.login ?? STEP_DEFAULTS.probe.login,
         exchange: v.exchange.map(resolveExchange),
         requirement: v.requirement ?? scenario.covers[0]!,

@@ -94,10 +94,9 @@ describe('scenario errors', () => {
     ]);
   });
 
-  it('unknown caps are refused, and a covered requirement tagged with a cap needs it in requires', () => {
+  it('unknown caps are refused with the nearest known cap', () => {
     const f = broken('unknown-cap.yaml');
     expect(reported('unknown-cap.yaml')).toEqual([
-      `${f}:3:10: covers[0]: DEDUP-1 applies only to servers that claim "dedup": add dedup to requires`,
       `${f}:4:12: requires[0]: expected dedup, contiguous-seq, prev-seq, server-repush, standin-receipt, delivered-receipt, cumulative-ack, paged-sync, backward-sync or multi-device, got "dedupe"; did you mean "dedup"?`,
     ]);
   });
@@ -191,6 +190,10 @@ describe('scenario errors', () => {
         'probe.yaml:15:11: steps[0].probe.exchange[2]: binary needs send: there is nothing to send as binary',
         'probe.yaml:16:26: steps[0].probe.exchange[3].requirement: DEDUP-2 is not in covers; add it there, so coverage counts it',
       ].join('\n'),
+    );
+    const twice = text.replace('      user: a\n', '      user: a/x\n      device: y\n');
+    expect(() => loadScenarioText(twice, 'probe.yaml')).toThrow(
+      /^probe\.yaml:9:7: steps\[0\]\.probe: the device is named twice \(user: a\/x and device: y\); keep one$/m,
     );
   });
 

@@ -229,6 +229,22 @@ describe('resolving a scenario', () => {
     expect(loadScenarioText(text, 'x.yaml').severity).toBe('SHOULD');
   });
 
+  it('takes a probe device from user: a/x or from device:, else "probe"', () => {
+    const probe = (lines: string) =>
+      `id: x\ntitle: t\ncovers: [PING-1]\nusers: { a: p }\nsteps:\n  - probe:\n${lines}      exchange: [send: x]\n`;
+    const devices = ['      user: a/x\n', '      user: a\n      device: y\n', '      user: a\n'].map(
+      (lines) => {
+        const step = loadScenarioText(probe(lines), 'p.yaml').steps[0]!;
+        return step.op === 'probe' && [step.user, step.device];
+      },
+    );
+    expect(devices).toEqual([
+      ['a', 'x'],
+      ['a', 'y'],
+      ['a', 'probe'],
+    ]);
+  });
+
   it('returns a deeply frozen scenario', () => {
     const scenario = loadScenarioFile(valid('full.yaml'));
     expect(Object.isFrozen(scenario)).toBe(true);
