@@ -1,0 +1,251 @@
+/**
+ * Receipt verdicts from literal histories: stand-in receipts for offline receivers (RCPT-1),
+ * delivered receipts after the receiver's ack (RCPT-2), no delivered receipt before any ack
+ * (RCPT-3), and the receipt re-sent after a duplicate (DEDUP-3).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { check } from '../../src/checker/index.js';
+import { ctx, GRACE, H, type M, summary } from './fixtures.js';
+
+const A = 'alice/phone';
+const B = 'bob/phone';
+
+/** alice sends while bob (a bot) is offline; the server accepts. */
+function offlineSend(h: H, opts: { stored?: boolean } = {}): M {
+  h.bot(B);
+  h.connect(A);
+  const m = h.send(A, 'bob');
+  h.accept(m);
+  if (opts.stored !== false) h.receipt(A, m, 'stored');
+  return m;
+}
+
+describe('RCPT-1: stand-in receipt for an offline receiver', () => {
+  it('accepted while every receiver device was offline, no stored receipt → RCPT-1', () => {
+    const h = new H();
+    const m = offlineSend(h, { stored: false });
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false } }));
+    expect(summary(r)).toEqual(['missing-receipt RCPT-1']);
+    expect(r.findings[0]!.cmid).toBe(m.cmid);
+  });
+
+  it('near miss: with the stored receipt there is no finding, and it is counted', () => {
+    const h = new H();
+    offlineSend(h);
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false } }));
+    expect(summary(r)).toEqual([]);
+    expect(r.stats.receiptsStored).toBe(1);
+  });
+
+  it('a stored receipt later than standinWithinMs → latency RCPT-1', () => {
+    const h = new H();
+    h.bot(B);
+    h.connect(A);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.tick(300);
+    h.receipt(A, m, 'stored');
+    h.teardown();
+    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false, standinWithinMs: 100 } }));
+    expect(summary(r)).toEqual(['latency RCPT-1']);
+    expect(
+      summary(check(h.events, ctx(h, { expect: { exactlyOnce: false, standinWithinMs: 500 } }))),
+    ).toEqual([]);
+  });
+
+  it('near miss: a receiver that closed only just before the send may still look online to the server', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    h.close(B, 'network');
+    h.tick(50); // within settleMs (250)
+    h.accept(h.send(A, 'bob'));
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('near miss: the sender was disconnected right after msg:A (no chance to receive it)', () => {
+    const h = new H();
+    offlineSend(h, { stored: false });
+    h.close(A, 'network');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, { expect: { exactlyOnce: false } })))).toEqual([]);
+  });
+
+  it('near miss: standin-receipt not claimed → no RCPT-1 finding (UNSUPPORTED, not FAILED)', () => {
+    const h = new H();
+    offlineSend(h, { stored: false });
+    h.wait(GRACE + 100);
+    h.teardown();
+    const caps = ctx(h).caps.filter((c) => c !== 'standin-receipt');
+    expect(summary(check(h.events, ctx(h, { caps, expect: { exactlyOnce: false } })))).toEqual([]);
+  });
+});
+
+describe('RCPT-2: delivered receipt once the receiver acked', () => {
+  function ackedNoReceipt(h: H): M {
+    h.connect(A);
+    h.connect(B);
+    return h.deliver(A, [B], { receipt: false });
+  }
+
+  it('receiver ack confirmed, sender connected long after, no delivered receipt → RCPT-2', () => {
+    const h = new H();
+    const m = ackedNoReceipt(h);
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['missing-receipt RCPT-2']);
+    expect(r.findings[0]!.smid).toBe(m.smid);
+  });
+
+  it('near miss: the sender went offline right after the ack (it recovers the receipt by retransmitting)', () => {
+    const h = new H();
+    ackedNoReceipt(h);
+    h.close(A, 'client');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('near miss: receipt expectation "any" does not demand delivered', () => {
+    const h = new H();
+    ackedNoReceipt(h);
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, { expect: { receipt: 'any' } })))).toEqual([]);
+  });
+
+  it('near miss: the receiver never acked (withheld acks): no delivered receipt is owed', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('near miss: the ack:N was dropped by the proxy', () => {
+    const h = new H();
+    const m = ackedNoReceipt(h);
+    h.fault('drop', { actor: A, frame: { type: 'ack:N', smid: m.smid } });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+});
+
+describe('RCPT-3: no delivered receipt before an ack', () => {
+  it('delivered arrives before any receiver device acked that seq → RCPT-3', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.receipt(A, m, 'delivered');
+    h.commit(B, m);
+    h.ack(B, m.seq!);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['false-receipt RCPT-3']);
+  });
+
+  it('delivered for a message the receiver never even saw → RCPT-3 (judged at the end)', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.receipt(A, m, 'delivered');
+    h.teardown();
+    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false } }));
+    expect(summary(r)).toEqual(['false-receipt RCPT-3']);
+  });
+
+  it('near miss: the receipt may overtake the ack:A (the ack:R had already gone out)', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    const rid = h.request(B, 'ack:R', { upTo: m.seq });
+    h.receipt(A, m, 'delivered');
+    h.in(B, 'ack:A', { rid, upTo: m.seq });
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+});
+
+describe('DEDUP-3: a duplicate answered while the receipt is known re-sends it', () => {
+  it('dup msg:A after a delivered receipt, no ack:N after it → DEDUP-3', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.deliver(A, [B]);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt DEDUP-3']);
+  });
+
+  it('dup msg:A while the receiver is offline, no stored receipt re-sent → DEDUP-3', () => {
+    const h = new H();
+    const m = offlineSend(h);
+    h.tick(1000);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, { expect: { exactlyOnce: false } })))).toEqual([
+      'missing-receipt DEDUP-3',
+    ]);
+  });
+
+  it('near miss: the receipt re-sent after the dup msg:A', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.deliver(A, [B]);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('near miss: a retransmission racing its own msg:A (receipt not known yet) owes nothing extra', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    const first = m.rid;
+    h.retransmit(m);
+    h.accept(m, { rid: first });
+    h.accept(m, { dup: true });
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, m.seq!);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual([]);
+    expect(r.stats).toMatchObject({ sent: 1, accepted: 1, retransmits: 1, unanswered: 0 });
+  });
+});
