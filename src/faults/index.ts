@@ -5,7 +5,6 @@
  */
 
 export { type MinimizeOptions, type MinimizeResult, minimize } from './ddmin.js';
-export { formatDuration, parseDuration } from './duration.js';
 export { type FrameInfo, FrameRuleEngine, matches } from './frame-engine.js';
 export { RuleGate } from './gate.js';
 export { createRng, type Rng, randomSeed } from './random.js';
