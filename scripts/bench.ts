@@ -11,15 +11,14 @@ interface Section {
   run(): Promise<void>;
 }
 
-const SECTIONS: Record<string, { what: string; load: () => Promise<Section> }> = {
-  server: {
-    what: 'reference server durable accepts, group commit vs none',
-    load: () => import('./bench/server.js'),
-  },
+/** name → [what it measures, loader]. One line per section. */
+const SECTIONS: Record<string, [what: string, load: () => Promise<Section>]> = {
+  server: ['reference server: durable accepts/s, group commit vs none', () => import('./bench/server.js')],
+  proxy: ['fault proxy with no rules vs direct: throughput and latency', () => import('./bench/proxy.js')],
 };
 
 function usage(): string {
-  const names = Object.entries(SECTIONS).map(([name, s]) => `  ${name.padEnd(10)} ${s.what}`);
+  const names = Object.entries(SECTIONS).map(([name, [what]]) => `  ${name.padEnd(10)} ${what}`);
   return `usage: npm run bench [-- --only NAME[,NAME…]]\nsections:\n${names.join('\n')}`;
 }
 
@@ -49,7 +48,7 @@ function selected(argv: string[]): string[] {
 
 for (const name of selected(process.argv.slice(2))) {
   const started = performance.now();
-  const section = await SECTIONS[name]!.load();
+  const section = await SECTIONS[name]![1]();
   await section.run();
   console.log(`  (${name}: ${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }
