@@ -1,9 +1,11 @@
 /**
  * Proof against the real thing: Debian's Prometheus scrapes imspec's /metrics (OpenMetrics
- * negotiated), and every PromQL expression of every dashboard panel — template variables
- * substituted as Grafana would — returns data through the Prometheus HTTP API. Retransmit rate
- * is above zero for a run under loss and exactly zero for a clean one. The Pushgateway path is
- * checked end to end: push, scrape, query.
+ * negotiated) while two monitors probe in-process reference servers — one correct, one with
+ * receipts lost (`no-delivered-receipt`) and seq gaps (`seq-gap`) — and a fault-run history
+ * (drops, verdicts) is replayed through the listener. Every PromQL expression of every dashboard
+ * panel, template variables substituted as Grafana would, must return data through the
+ * Prometheus HTTP API; retransmit rate must be above zero under loss and exactly zero without.
+ * The Pushgateway path is checked end to end: push, scrape, query.
  */
 
 import { Registry } from 'prom-client';
@@ -17,9 +19,13 @@ import {
 import { History } from '../../src/history/events.js';
 import { attachHistoryMetrics, recordCaseResult, recordCheckStats } from '../../src/metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
-import { recordProbe } from '../../src/metrics/probe.js';
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
+import { resolveMonitorConfig } from '../../src/monitor/config.js';
+import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
+import { hmacToken } from '../../src/protocol/auth.js';
+import type { FaultName } from '../../src/server/faults.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
 import {
   query,
   type RunningBinary,
@@ -37,13 +43,40 @@ let prometheus: RunningBinary | undefined;
 let pushgateway: RunningBinary | undefined;
 let exporter: MetricsServer | undefined;
 let metrics: ImspecMetrics;
+const servers: RunningServer[] = [];
+const monitors: RunningMonitor[] = [];
 
 const base = (scenario: string) => ({ scenario, driver: 'ran', suite: 'observability' });
+const SECRET = 'prometheus-test';
+
+/** A monitor labelled `scenario` probing a reference server with `faults`, into `registry`. */
+async function monitorAgainst(registry: Registry, scenario: string, faults: FaultName[], retransmit: string) {
+  const server = await startServer({ port: 0, hmacSecret: SECRET, faults });
+  servers.push(server);
+  const users = [`${scenario}-a`, `${scenario}-b`];
+  const config = resolveMonitorConfig(
+    {
+      target: server.url,
+      scenario,
+      suite: 'observability',
+      interval: '200ms',
+      timeout: '2s',
+      retransmit,
+      accounts: users.map((user, i) => ({ user, tokenEnv: `T${i}` })),
+    },
+    { T0: hmacToken(SECRET, users[0]!), T1: hmacToken(SECRET, users[1]!) },
+  );
+  monitors.push(await startMonitor(config, { registry, serve: false }));
+}
 
 beforeAll(async () => {
   const registry = new Registry();
   metrics = createMetrics(registry);
   exporter = await startMetricsServer({ registry });
+  // Receipts never come from the lossy server except in answer to a retransmit (DEDUP-3), so its
+  // monitor retransmits every canary; the clean one's 1 s retransmit timer never fires on loopback.
+  await monitorAgainst(registry, 'loss', ['no-delivered-receipt', 'seq-gap'], '150ms');
+  await monitorAgainst(registry, 'clean', [], '1s');
   pushgateway = await startPushgateway();
   prometheus = await startPrometheus([
     { job: JOB, targets: [new URL(exporter.url).host] },
@@ -52,6 +85,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(monitors.map((m) => m.stop()));
+  await Promise.all(servers.map((s) => s.close()));
   await prometheus?.stop();
   await pushgateway?.stop();
   await exporter?.close();
@@ -59,23 +94,21 @@ afterAll(async () => {
 
 describe('dashboards against a real Prometheus', () => {
   it('answer every panel expression with data, and retransmit rate > 0 under loss and 0 without', async () => {
-    const loss = new History();
-    const clean = new History();
-    attachHistoryMetrics(loss, metrics, base('loss'));
-    attachHistoryMetrics(clean, metrics, base('clean'));
+    const faultRun = new History();
+    attachHistoryMetrics(faultRun, metrics, base('fault-replay'));
     const prom = prometheus!.url;
     // A counter must be seen before it moves, or rate() reads its first value as no increase.
     await waitFor('first scrape of the zero-initialised series', async () => {
-      const r = await query(prom, `imspec_retransmits_total{job="${JOB}",scenario="loss",reason="timeout"}`);
+      const r = await query(
+        prom,
+        `imspec_faults_injected_total{job="${JOB}",scenario="fault-replay",fault="drop"}`,
+      );
       return r.length > 0 ? r : undefined;
     });
-
-    replayDeliveries(loss, { messages: 40, lossEvery: 4, t0: 0 });
-    replayDeliveries(clean, { messages: 40, t0: 0 });
-    recordCheckStats(metrics, { lost: 1, appDuplicates: 1 } as never, base('loss'));
-    recordCaseResult(metrics, { id: 'loss', suite: 'observability', verdict: 'FAIL' }, 'ran');
+    replayDeliveries(faultRun, { messages: 40, lossEvery: 4, t0: 0 });
+    recordCheckStats(metrics, { lost: 1, appDuplicates: 1 } as never, base('fault-replay'));
+    recordCaseResult(metrics, { id: 'fault-replay', suite: 'observability', verdict: 'FAIL' }, 'ran');
     recordCaseResult(metrics, { id: 'clean', suite: 'observability', verdict: 'PASS' }, 'ran');
-    recordProbe(metrics, base('monitor'), { success: true, durationSeconds: 0.012 });
 
     const expressions = Object.values(DASHBOARD_FILES).flatMap((make) =>
       panelExpressions(buildDashboard(make)),
@@ -97,11 +130,26 @@ describe('dashboards against a real Prometheus', () => {
     expect(expressions.length).toBeGreaterThan(25);
 
     const lossy = await rate('loss');
-    expect(lossy.map((s) => s.metric['reason'])).toContain('timeout');
     expect(Number(lossy.find((s) => s.metric['reason'] === 'timeout')!.value[1])).toBeGreaterThan(0);
     const cleanRate = await rate('clean');
-    expect(cleanRate.length).toBeGreaterThan(0);
+    expect(cleanRate.map((s) => s.metric['reason']).sort()).toEqual(['reconnect', 'timeout']);
     for (const s of cleanRate) expect(Number(s.value[1])).toBe(0);
+    // The clean monitor really ran: its canaries were delivered and its probe succeeds.
+    const delivered = await query(
+      prom,
+      `sum(rate(imspec_messages_delivered_total{job="${JOB}",scenario="clean"}[20s]))`,
+    );
+    expect(Number(delivered[0]!.value[1])).toBeGreaterThan(0);
+    const probe = await query(prom, `imspec_probe_success{job="${JOB}",scenario="clean"}`);
+    expect(probe.map((s) => s.value[1])).toEqual(['1']);
+    // seq-gap skips every 7th seq, so gaps keep coming while the lossy monitor runs.
+    await waitFor('seq gaps from the seq-gap server', async () => {
+      const r = await query(
+        prom,
+        `sum(increase(imspec_seq_gaps_total{job="${JOB}",scenario="loss"}[20s])) > 0`,
+      );
+      return r.length > 0 ? r : undefined;
+    });
   });
 
   it('push final values to the Pushgateway with job, run id and suite, and Prometheus scrapes them', async () => {
