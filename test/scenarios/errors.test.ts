@@ -79,7 +79,7 @@ describe('scenario errors', () => {
       `${f}:3:10: covers[0]: unknown requirement id "DEDUP-9"; did you mean "DEDUP-1"? (ids are defined in docs/protocol.md)`,
       `${f}:3:26: covers[2]: expected a requirement id like DEDUP-1, got "dedup-1"`,
       `${f}:8:46: steps[0].raw.requirement: unknown requirement id "AUTH-99"; did you mean "AUTH-1"? (ids are defined in docs/protocol.md)`,
-      `${f}:9:59: steps[1].expectSession.requirement: AUTH-3 is not in covers; add it there, so coverage counts it`,
+      `${f}:9:59: steps[1].expectSession.requirement: unknown requirement id "AUHT-3"; did you mean "AUTH-3"? (ids are defined in docs/protocol.md)`,
     ]);
   });
 
@@ -179,7 +179,7 @@ describe('scenario errors', () => {
       '          capture: { smid: smid }',
       '        - expect: { type: msg:A, smid: $smdi }',
       '        - binary: true',
-      '        - { requirement: DEDUP-2, expect: { type: close } }',
+      '        - { requirement: DEDUP-0, expect: { type: close } }',
       '',
     ].join('\n');
     expect(() => loadScenarioText(text, 'probe.yaml')).toThrow(
@@ -188,7 +188,7 @@ describe('scenario errors', () => {
         'probe.yaml:14:40: steps[0].probe.exchange[1].expect.smid: "$smdi" names no capture of an earlier exchange; did you mean "$smid"?',
         'probe.yaml:15:11: steps[0].probe.exchange[2]: does nothing: add send, expect or both',
         'probe.yaml:15:11: steps[0].probe.exchange[2]: binary needs send: there is nothing to send as binary',
-        'probe.yaml:16:26: steps[0].probe.exchange[3].requirement: DEDUP-2 is not in covers; add it there, so coverage counts it',
+        'probe.yaml:16:26: steps[0].probe.exchange[3].requirement: unknown requirement id "DEDUP-0"; did you mean "DEDUP-1"? (ids are defined in docs/protocol.md)',
       ].join('\n'),
     );
     const twice = text.replace('      user: a\n', '      user: a/x\n      device: y\n');
