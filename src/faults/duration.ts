@@ -4,14 +4,17 @@
  * be a string with a unit (see bound parsing in resolve.ts).
  */
 
-const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/;
+// The same forms as scenario durations (src/scenarios/duration.ts): whole milliseconds, or
+// seconds and minutes with an optional fraction.
+const DURATION = /^([0-9]+)(ms)$|^([0-9]+(?:\.[0-9]+)?)(s|m)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 
 /** Milliseconds for a duration string with a unit, or undefined when it is not one. */
 export function parseDurationText(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]);
+  if (m[1] !== undefined) return Number(m[1]);
+  return Math.round(Number(m[3]) * UNIT_MS[m[4] as keyof typeof UNIT_MS]);
 }
 
 /** Milliseconds for an integer (already ms) or a duration string; undefined when neither. */

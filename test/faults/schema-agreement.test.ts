@@ -40,6 +40,7 @@ const invalid: unknown[] = [
   { action: 'latency' },
   { action: { type: 'delay' } },
   { action: { type: 'delay', by: 'soon' } },
+  { action: { type: 'delay', by: '1.5ms' } },
   { action: { type: 'drop', copies: 2 } },
   { action: { type: 'duplicate', copies: 0 } },
   { action: { type: 'cut', code: 999 } },
