@@ -14,6 +14,8 @@ export interface PageHoles {
   idx: number;
   user: UserState;
   holes: number[];
+  /** The page's maxSeq: that seq exists, by the server's own word. */
+  maxSeq: number;
   forward: boolean;
   /** The page continues the previous forward page (after = its last seq): SYNC-4 territory. */
   chained: boolean;

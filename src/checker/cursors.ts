@@ -121,7 +121,9 @@ export function onSession(s: Scan, actor: ActorState, conn: ConnState, e: Sessio
   if (actor.firstBase === undefined) {
     actor.firstBase = base;
     actor.firstSessionT = e.t;
-    actor.maxSeqAtFirstHello = e.maxSeq;
+    // A new device (no lastSeq) may have its cursor set to maxSeq at hello; one with local state
+    // starts from its lastSeq (HELLO-2), which counts as requested.
+    if (e.lastSeq === undefined) actor.maxSeqAtFirstHello = e.maxSeq;
     actor.firstHadState = e.lastSeq !== undefined;
   }
   if (e.lastSeq === undefined) {

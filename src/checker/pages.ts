@@ -123,7 +123,7 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
     }
   }
   if (holes.length > 0 && contiguous) {
-    s.pageHoles.push({ idx: i, user, holes, forward, chained, boundary });
+    s.pageHoles.push({ idx: i, user, holes, maxSeq, forward, chained, boundary });
   }
 }
 
@@ -134,7 +134,7 @@ export function judgePageHoles(s: Scan): void {
     const missing: number[] = [];
     let atBoundary = false;
     for (const [k, h] of page.holes.entries()) {
-      if (page.user.seqs.has(h)) {
+      if (page.user.seqs.has(h) || h === page.maxSeq) {
         skipped.push(h);
         if (k < page.boundary) atBoundary = true;
       } else if (!page.user.holesReported.has(h)) {

@@ -136,12 +136,13 @@ export function judgeSilence(s: Scan): void {
         s.l.unanswered++;
         if (end - req.t < s.graceMs) continue;
         if (s.faults.targetAction(req.t, end) >= 0) continue;
+        // A stall anywhere in the connection, or a fault on this request's own frames.
         const fault = s.faults.touching(
           actor.id,
-          req.t,
+          conn.openT,
           end,
           LOSS | ORDER | CORRUPT,
-          (f) => f.type === undefined || f.rid === req.rid,
+          (f) => f.type === undefined || (f.rid === req.rid && f.t >= req.t),
         );
         if (fault >= 0) continue;
         s.sink.add({

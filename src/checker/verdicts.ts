@@ -7,7 +7,7 @@
  */
 
 import { connEnd, type Scan } from './context.js';
-import { LOSS } from './fault-index.js';
+import { type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
 import type { ActorState, ConnState, Msg, UserState } from './state.js';
 
@@ -32,8 +32,14 @@ function committedBy(m: Msg, d: ActorState): boolean {
   return false;
 }
 
-/** A receipt could only be lost with its frame (or the connection): the faults that excuse one. */
-const receiptFault = (f: { type: string | undefined }) => f.type === undefined || f.type === 'ack:N';
+/**
+ * A receipt could only be lost with its own frame or with the connection (a stall): the faults
+ * that excuse a missing one.
+ */
+function receiptFault(smid: string | undefined) {
+  return (f: FaultRecord) =>
+    f.type === undefined || (f.type === 'ack:N' && (f.smid === undefined || f.smid === smid));
+}
 
 export function judgeMessages(s: Scan): EndCounts {
   const counts: EndCounts = { accepted: 0, delivered: 0, lost: 0, sent: 0, unknownOutcome: 0, recovered: 0 };
@@ -90,15 +96,14 @@ function lost(s: Scan, m: Msg, receiver: UserState, multiDevice: boolean, repush
         ? d.firstBase === undefined || seq > d.firstBase
         : d.firstHadState || m.acceptT > d.firstSessionT;
     if (!owed) continue;
-    const from = Math.max(m.acceptT, d.liveSince);
-    if (s.endT - from < s.graceMs) continue;
-    // A stalled (half-open) connection, or a dropped push on a server that does not re-push.
+    if (s.endT - Math.max(m.acceptT, d.liveSince) < s.graceMs) continue;
+    // A stalled (half-open) session, or a dropped push on a server that does not re-push.
     const fault = s.faults.touching(
       d.id,
-      from,
+      d.liveSince,
       s.endT,
       LOSS,
-      (f) => f.type === undefined || (!repush && f.type === 'msg:N'),
+      (f) => f.type === undefined || (!repush && f.type === 'msg:N' && f.smid === m.stored?.smid),
     );
     if (fault >= 0) continue;
     missing.push(d);
@@ -134,10 +139,8 @@ function receipts(s: Scan, m: Msg): void {
     if (m.storedRcptIdx < 0) {
       const conn = m.acceptConn!;
       const end = connEnd(s, conn);
-      if (
-        end - m.acceptT >= s.graceMs &&
-        s.faults.touching(sender.id, m.acceptT, end, LOSS, receiptFault) < 0
-      ) {
+      const excused = s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(m.stored?.smid)) >= 0;
+      if (end - m.acceptT >= s.graceMs && !excused) {
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'RCPT-1',
@@ -171,7 +174,7 @@ function receipts(s: Scan, m: Msg): void {
   if (!conn) return;
   const end = connEnd(s, conn);
   if (end - st.ackConfT < s.graceMs) return;
-  if (s.faults.touching(sender.id, st.ackConfT, end, LOSS, receiptFault) >= 0) return;
+  if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(st.smid)) >= 0) return;
   s.sink.add({
     kind: 'missing-receipt',
     requirement: 'RCPT-2',
@@ -200,7 +203,7 @@ export function judgeResentReceipts(s: Scan): void {
       const end = connEnd(s, conn);
       for (const [smid, x] of conn.expectReceipt) {
         if (end - x.t < s.graceMs) continue;
-        if (s.faults.touching(actor.id, x.t, end, LOSS, receiptFault) >= 0) continue;
+        if (s.faults.touching(actor.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) continue;
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'DEDUP-3',

@@ -1,0 +1,177 @@
+/**
+ * Case-level thresholds (latency p99, retransmit ratio), assertion events, and how findings are
+ * shaped: level from the requirement, cap filtering, evidence order, truncation per rule, the end
+ * of the case.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { check, percentile } from '../../src/checker/index.js';
+import { ctx, GRACE, H, summary } from './fixtures.js';
+
+const A = 'alice/phone';
+const B = 'bob/phone';
+
+/** n delivered messages; msg:A comes `ackMs` after each msg:R. */
+function delivered(n: number, ackMs: number): H {
+  const h = new H();
+  h.connect(A);
+  h.connect(B);
+  for (let k = 0; k < n; k++) {
+    const m = h.send(A, 'bob');
+    h.tick(ackMs);
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, m.seq!);
+    h.receipt(A, m, 'delivered');
+  }
+  h.teardown();
+  return h;
+}
+
+describe('latency thresholds', () => {
+  it('p99 msg:R→msg:A over ackLatencyP99Ms → latency finding against covers[0]', () => {
+    const h = delivered(20, 30);
+    const r = check(h.events, ctx(h, { covers: ['MSG-1'], expect: { ackLatencyP99Ms: 10 } }));
+    expect(summary(r)).toEqual(['latency MSG-1']);
+    expect(r.findings[0]!.actual).toMatch(/p99 30\.\d ms over 20 messages/);
+    expect(r.findings[0]!.evidence).toHaveLength(2);
+    expect(summary(check(h.events, ctx(h, { expect: { ackLatencyP99Ms: 50 } })))).toEqual([]);
+  });
+
+  it('p99 send→commit over deliveryLatencyP99Ms → latency finding', () => {
+    const h = delivered(5, 30);
+    expect(
+      summary(check(h.events, ctx(h, { covers: ['PUSH-1'], expect: { deliveryLatencyP99Ms: 5 } }))),
+    ).toEqual(['latency PUSH-1']);
+    expect(summary(check(h.events, ctx(h, { expect: { deliveryLatencyP99Ms: 100 } })))).toEqual([]);
+  });
+
+  it('retransmissions per message over maxRetransmitRatio → retransmit-bound', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    for (let k = 0; k < 4; k++) {
+      const m = h.send(A, 'bob');
+      const first = m.rid;
+      if (k === 0) h.retransmit(m);
+      h.accept(m, { rid: first });
+      if (k === 0) h.accept(m, { dup: true });
+      h.push(B, m);
+      h.commit(B, m);
+      h.ack(B, m.seq!);
+      h.receipt(A, m, 'delivered');
+    }
+    h.teardown();
+    const over = check(h.events, ctx(h, { covers: ['DEDUP-1'], expect: { maxRetransmitRatio: 0.1 } }));
+    expect(summary(over)).toEqual(['retransmit-bound DEDUP-1']);
+    expect(over.findings[0]!.actual).toContain('1 retransmissions for 4 messages');
+    expect(summary(check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.25 } })))).toEqual([]);
+  });
+
+  it('latencies are reported ascending; percentile is nearest-rank', () => {
+    const h = delivered(3, 5);
+    const { ackLatencyMs, deliveryLatencyMs, receiptLatencyMs } = check(h.events, ctx(h)).stats;
+    for (const list of [ackLatencyMs, deliveryLatencyMs, receiptLatencyMs]) {
+      expect(list).toHaveLength(3);
+      expect([...list].sort((a, b) => a - b)).toEqual(list);
+    }
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(percentile([1, 2, 3, 4], 99)).toBe(4);
+    expect(percentile([], 99)).toBeNaN();
+  });
+});
+
+describe('assertions and finding shape', () => {
+  it('a failed assert event becomes an assertion finding with its requirement and level', () => {
+    const h = new H();
+    h.add({
+      kind: 'assert',
+      t: 1,
+      requirement: 'AUTH-4',
+      ok: false,
+      expected: 'close 4408',
+      actual: 'open',
+      actor: A,
+    });
+    h.add({
+      kind: 'assert',
+      t: 2,
+      requirement: 'AUTH-2',
+      ok: true,
+      expected: 'close 4401',
+      actual: 'close 4401',
+    });
+    const r = check(h.events, ctx(h));
+    expect(r.findings).toEqual([
+      {
+        kind: 'assertion',
+        requirement: 'AUTH-4',
+        level: 'SHOULD',
+        expected: 'close 4408',
+        actual: `${A}: open`,
+        evidence: [0],
+      },
+    ]);
+  });
+
+  it('a requirement id outside docs/protocol.md is treated as MUST', () => {
+    const h = new H();
+    h.add({ kind: 'assert', t: 1, requirement: 'CASE-9', ok: false, expected: 'x', actual: 'y' });
+    expect(check(h.events, ctx(h)).findings[0]!.level).toBe('MUST');
+  });
+
+  it('findings against a cap the server does not claim are dropped', () => {
+    const h = new H();
+    h.add({ kind: 'assert', t: 1, requirement: 'MDEV-1', ok: false, expected: 'x', actual: 'y' });
+    expect(summary(check(h.events, ctx(h)))).toEqual(['assertion MDEV-1']);
+    expect(summary(check(h.events, ctx(h, { caps: [] })))).toEqual([]);
+  });
+
+  it('keeps maxFindingsPerRule per (kind, requirement) and says how many more there were', () => {
+    const h = new H();
+    for (let k = 0; k < 7; k++)
+      h.add({ kind: 'assert', t: k, requirement: 'PING-1', ok: false, expected: 'x', actual: `y${k}` });
+    const r = check(h.events, ctx(h, { maxFindingsPerRule: 3 }));
+    expect(r.findings).toHaveLength(3);
+    expect(r.findings[2]!.actual).toContain('and 4 more assertion findings against PING-1');
+  });
+
+  it('findings come in order of their first evidence, evidence sorted and unique', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.add({ kind: 'assert', t: h.t, requirement: 'PING-1', ok: false, expected: 'x', actual: 'y' });
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['lost PUSH-1', 'assertion PING-1']);
+    for (const f of r.findings) expect([...new Set(f.evidence)].sort((a, b) => a - b)).toEqual(f.evidence);
+  });
+});
+
+describe('the end of the case', () => {
+  it('endT from the context: closes after it are teardown, closes before it are real', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    h.accept(h.send(A, 'bob'));
+    h.tick(GRACE + 100);
+    const endT = h.t;
+    h.close(B, 'client');
+    h.mark();
+    h.close(A, 'client');
+    // No trailing-close heuristic can see bob's close as teardown (an event follows it)…
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+    // …but the runner's endT says the case had ended: bob was connected, and the message is lost.
+    expect(summary(check(h.events, ctx(h, { endT })))).toEqual(['lost PUSH-1']);
+  });
+
+  it('an empty history gives empty results', () => {
+    const r = check([], ctx(new H()));
+    expect(r.findings).toEqual([]);
+    expect(r.stats).toMatchObject({ sent: 0, accepted: 0, requests: 0, ackLatencyMs: [] });
+  });
+});

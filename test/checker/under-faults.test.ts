@@ -1,0 +1,181 @@
+/**
+ * A correct server under faults must get no finding: lost frames of each kind of the exchange,
+ * a retransmission racing its own msg:A, pushes crossing acks, a cut between msg:A and msg:N, a
+ * kill -9 right after msg:A, duplicated pushes, a half-open receiver. Each history is what a
+ * correct server and the kit's bots produce; the last test bends one of them into the server
+ * fault `no-repush` to show the same checker still catches it.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { check } from '../../src/checker/index.js';
+import { ctx, GRACE, H, summary } from './fixtures.js';
+
+const A = 'alice/phone';
+const B = 'bob/phone';
+const REPUSH = 500;
+
+function both(): H {
+  const h = new H();
+  h.connect(A);
+  h.connect(B);
+  return h;
+}
+
+function end(h: H) {
+  h.wait(GRACE + 100);
+  h.teardown();
+  return check(h.events, ctx(h));
+}
+
+describe('a correct server under faults', () => {
+  it('msg:N dropped → re-pushed after repushMs (attempt 2) → committed', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.fault('drop', { actor: B, frame: { type: 'msg:N', smid: m.smid } });
+    h.tick(REPUSH);
+    h.push(B, m, { attempt: 2 });
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+    expect(r.stats).toMatchObject({ delivered: 1, lost: 0, wireDuplicates: 0 });
+  });
+
+  it('msg:A dropped → retransmission answered dup → receipts as usual', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    const first = m.rid;
+    h.fault('drop', { actor: A, frame: { type: 'msg:A', rid: first, smid: 's1' } });
+    m.smid = 's1';
+    m.seq = 1;
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    h.tick(1000);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    h.receipt(A, m, 'delivered'); // DEDUP-3: the known receipt again
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+    expect(r.stats).toMatchObject({ accepted: 1, unknownOutcome: 0, unanswered: 1 });
+  });
+
+  it('ack:R dropped → re-push of a committed message (a wire duplicate) → acked again', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    const rid = h.request(B, 'ack:R', { upTo: 1 });
+    h.fault('drop', { actor: B, frame: { type: 'ack:R', rid, upTo: 1 } });
+    h.tick(REPUSH);
+    h.push(B, m, { attempt: 2 });
+    h.add({ kind: 'dedup', t: h.t, actor: B, smid: m.smid!, seq: 1, via: 'push' });
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+    expect(r.stats.wireDuplicates).toBe(1);
+  });
+
+  it('ack:N dropped → the sender retransmits → dup msg:A and the receipt again', () => {
+    const h = both();
+    const m = h.deliver(A, [B], { receipt: false });
+    h.fault('drop', { actor: A, frame: { type: 'ack:N', smid: m.smid, status: 'delivered' } });
+    h.tick(1000);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    h.receipt(A, m, 'delivered');
+    expect(summary(end(h))).toEqual([]);
+  });
+
+  it('pushes crossing acks: a re-push in flight while the ack:R is on its way', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    h.tick(REPUSH - 1);
+    const rid = h.request(B, 'ack:R', { upTo: 1 });
+    h.push(B, m, { attempt: 2 });
+    h.in(B, 'ack:A', { rid, upTo: 1 });
+    h.receipt(A, m, 'delivered');
+    expect(summary(end(h))).toEqual([]);
+  });
+
+  it('the receiver’s connection cut between msg:A and msg:N → reconnect, on-connect push (attempt 1)', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.fault('cut', { actor: B });
+    h.close(B, 'network');
+    h.tick(100);
+    h.connect(B, { lastSeq: 0 });
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    expect(summary(end(h))).toEqual([]);
+  });
+
+  it('kill -9 right after msg:A → restart → everyone reconnects, the message arrives, the retransmit is dup', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.target('kill');
+    h.close(A, 'network');
+    h.close(B, 'network');
+    h.target('restart');
+    h.tick(200);
+    h.connect(A, { lastSeq: 0 });
+    h.connect(B, { lastSeq: 0 });
+    h.retransmit(m, 'reconnect');
+    h.accept(m, { dup: true });
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+    expect(r.stats).toMatchObject({ accepted: 1, delivered: 1, retransmits: 1 });
+  });
+
+  it('msg:N duplicated by the proxy: two identical first pushes, counted as a wire duplicate only', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.fault('duplicate', { actor: B, frame: h.stored(m) });
+    h.push(B, m);
+    h.commit(B, m);
+    h.push(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+    expect(r.stats.wireDuplicates).toBe(1);
+  });
+
+  it('a half-open receiver (stall without close) until the end: its missing commit is not counted against the server', () => {
+    const h = both();
+    h.fault('stall', { actor: B });
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    const r = end(h);
+    expect(summary(r)).toEqual([]);
+  });
+
+  it('the same loss without re-push (server fault no-repush) is caught: lost PUSH-1', () => {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.fault('drop', { actor: B, frame: { type: 'msg:N', smid: m.smid } });
+    const r = end(h);
+    expect(summary(r)).toEqual(['lost PUSH-1']);
+    // A server that never claimed server-repush cannot be blamed for it.
+    const caps = ctx(h).caps.filter((c) => c !== 'server-repush');
+    expect(summary(check(h.events, ctx(h, { caps })))).toEqual([]);
+  });
+});
