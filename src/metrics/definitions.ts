@@ -76,17 +76,29 @@ export function frameLabelTriples(): { op: string; kind: string; direction: stri
 export const RETRANSMIT_REASONS = ['timeout', 'reconnect'] as const;
 export const DUPLICATE_LAYERS = ['wire', 'app'] as const;
 export const ACK_KINDS = ['msg_a', 'ack_n'] as const;
-/** Fault actions the proxy and the runner report in FaultEvent.action. Others map to `other`. */
+/**
+ * Fault labels: the fault proxies' actions (FaultEvent.action: frame rules drop … stall, stream
+ * rules latency … slice), the runner's target actions (TargetEvent kill, term, restart, pause)
+ * and bot misbehaviour (MisbehaveEvent). Anything else maps to `other`.
+ */
 export const FAULT_ACTIONS = [
   'drop',
   'duplicate',
   'delay',
   'reorder',
+  'corrupt',
   'cut',
   'stall',
+  'latency',
+  'bandwidth',
+  'reset',
+  'blackhole',
+  'slice',
   'kill',
+  'term',
   'restart',
   'pause',
+  'misbehave',
   'other',
 ] as const;
 export const VERDICTS = ['PASS', 'FAIL', 'WARN', 'INFO', 'UNSUPPORTED', 'ERROR', 'FLAKY', 'XFAIL'] as const;

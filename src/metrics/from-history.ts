@@ -170,6 +170,18 @@ export function metricsListener(
       case 'fault':
         m.faultsInjected.inc({ ...base, fault: faultLabel(e.action) });
         return;
+      case 'target':
+        // The runner acting on the target is a fault too; the restart that follows a kill
+        // (detail "same data") is its recovery, not a second fault.
+        if (e.action === 'kill' || e.action === 'term' || e.action === 'pause') {
+          m.faultsInjected.inc({ ...base, fault: e.action });
+        } else if (e.action === 'restart' && e.detail === undefined) {
+          m.faultsInjected.inc({ ...base, fault: 'restart' });
+        }
+        return;
+      case 'misbehave':
+        if (e.what !== 'behave') m.faultsInjected.inc({ ...base, fault: 'misbehave' });
+        return;
       default:
         return;
     }

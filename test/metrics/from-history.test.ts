@@ -177,6 +177,19 @@ describe('metrics fed by history events', () => {
     ).toBe(1);
   });
 
+  it('counts target kills and bot misbehaviour as faults, but not the restart that recovers a kill', async () => {
+    const registry = new Registry();
+    const listen = metricsListener(createMetrics(registry), base);
+    listen({ kind: 'target', t: 1, action: 'kill' });
+    listen({ kind: 'target', t: 2, action: 'restart', detail: 'same data' });
+    listen({ kind: 'target', t: 3, action: 'restart' });
+    listen({ kind: 'misbehave', t: 4, actor: 'b/p', what: 'withholdAcks' });
+    listen({ kind: 'misbehave', t: 5, actor: 'b/p', what: 'behave' });
+    expect(await value(registry, 'imspec_faults_injected_total', { fault: 'kill' })).toBe(1);
+    expect(await value(registry, 'imspec_faults_injected_total', { fault: 'restart' })).toBe(1);
+    expect(await value(registry, 'imspec_faults_injected_total', { fault: 'misbehave' })).toBe(1);
+  });
+
   it('maps free-text fault actions onto a bounded label', () => {
     expect(faultLabel('drop msg:N')).toBe('drop');
     expect(faultLabel('kill -9')).toBe('kill');
