@@ -1,9 +1,14 @@
 /**
  * What one MQTT client (user/device) remembers between its connections within one history, the
  * way an MQTT client library's session state does: its in-flight QoS 1/2 packets (replayed with
- * DUP=1 after a reconnect), and, because MQTT has neither inbox seqs nor server message ids, the
- * device-local arrival counter handed to bots as `seq` and how often each message reached it.
- * A client crash (`abort`) throws the library state away; a network loss or clean close keeps it.
+ * DUP=1 after a reconnect), and how often each message reached it (`attempt`). A client crash
+ * (`abort`) throws the library state away; a network loss or clean close keeps it.
+ *
+ * MQTT has no inbox seq, but bots and the checker key delivery, acks and dedup on one, so the
+ * driver numbers messages itself: per user, shared by all of the user's devices in the history,
+ * the n-th distinct message (smid) to reach any of them is seq n, and it keeps that seq in every
+ * redelivery and on every device (SEQ-2, SEQ-3 hold by construction and say nothing about the
+ * broker). A device that misses a message another device got sees a gap.
  */
 
 import { Store } from 'mqtt';
@@ -27,9 +32,26 @@ export class ReplayStore extends Store {
   }
 }
 
-export class ActorState {
-  /** Device-local arrival counter: the `seq` of the last msg:N handed to the bot. */
+/** The driver-assigned seqs of one user's messages (see above). */
+export class UserSeqs {
+  /** The highest seq given out so far. */
   lastSeq = 0;
+  private readonly seqs = new Map<string, number>();
+
+  /** The seq of message `smid`: the one it already has, or the next. */
+  seqOf(smid: string): number {
+    let seq = this.seqs.get(smid);
+    if (seq === undefined) {
+      seq = ++this.lastSeq;
+      this.seqs.set(smid, seq);
+    }
+    return seq;
+  }
+}
+
+export class ActorState {
+  constructor(readonly seqs: UserSeqs) {}
+
   /** smid → how many times this device has received it (the `attempt` of the next push). */
   readonly pushes = new Map<string, number>();
   outgoing = new ReplayStore();
@@ -44,20 +66,28 @@ export class ActorState {
   }
 }
 
-/** Per-driver registry: one ActorState per (history, actor), created on first use. */
+/** Per-driver registry: one ActorState per (history, actor), one UserSeqs per (history, user). */
 export class ActorStates {
-  private readonly states = new WeakMap<History, Map<ActorId, ActorState>>();
+  private readonly states = new WeakMap<
+    History,
+    { actors: Map<ActorId, ActorState>; users: Map<string, UserSeqs> }
+  >();
 
-  get(history: History, actor: ActorId): ActorState {
-    let perActor = this.states.get(history);
-    if (!perActor) {
-      perActor = new Map();
-      this.states.set(history, perActor);
+  get(history: History, actor: ActorId, user: string): ActorState {
+    let perHistory = this.states.get(history);
+    if (!perHistory) {
+      perHistory = { actors: new Map(), users: new Map() };
+      this.states.set(history, perHistory);
     }
-    let state = perActor.get(actor);
+    let state = perHistory.actors.get(actor);
     if (!state) {
-      state = new ActorState();
-      perActor.set(actor, state);
+      let seqs = perHistory.users.get(user);
+      if (!seqs) {
+        seqs = new UserSeqs();
+        perHistory.users.set(user, seqs);
+      }
+      state = new ActorState(seqs);
+      perHistory.actors.set(actor, state);
     }
     return state;
   }

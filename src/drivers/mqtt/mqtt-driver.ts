@@ -48,7 +48,7 @@ export class MqttDriver implements Driver {
    * an earlier run cannot leak old messages into this one; every later login resumes the session.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
-    const state = this.states.get(history, actor);
+    const state = this.states.get(history, actor, options.user);
     let clean = false;
     if (!state.started) {
       // MQTT 5 can start clean and still keep the session after the connection (expiry > 0).

@@ -132,6 +132,9 @@ export class MqttSession implements DriverSession {
     });
     this.client.handleMessage = (packet, done) => this.onMessage(packet, done);
     this.client.connect();
+    // Nagle would hold a PUBLISH behind an unacknowledged segment (up to a delayed-ACK timeout,
+    // ~40 ms) and show up as ack latency that is the kit's, not the broker's.
+    (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     this.closed = new Promise((resolve) => {
       this.client.once('close', () => {
         this.isClosed = true;
@@ -207,8 +210,8 @@ export class MqttSession implements DriverSession {
     const info: SessionInfo = {
       user: this.user,
       device: this.device,
-      // No inbox seq on MQTT: the device's own arrival counter, so a bot's lastSeq stays coherent.
-      maxSeq: this.state.lastSeq,
+      // No inbox seq on MQTT: the highest seq the driver has given the user's messages so far.
+      maxSeq: this.state.seqs.lastSeq,
       // MQTT never says how much is queued (no count first): queued messages simply arrive.
       pending: 0,
       caps,
@@ -407,7 +410,7 @@ export class MqttSession implements DriverSession {
     const smid = smidOf(envelope.from, envelope.cmid);
     // Counted when the PUBLISH arrived (publishFrame), so the msg:N frame carries it too.
     const attempt = this.state.pushes.get(smid) ?? 1;
-    const seq = ++this.state.lastSeq;
+    const seq = this.state.seqs.seqOf(smid);
     if (packet.messageId !== undefined)
       this.receivedPids.set(packet.messageId, { cmid: envelope.cmid, smid, seq });
     this.hub.push({

@@ -1,9 +1,14 @@
 /**
  * What one XMPP client (user/resource) remembers between its connections within one history:
- * the device-local arrival counter handed to bots as `seq` (XMPP has no inbox seq), how often
- * each message reached the device, the archive ids behind those seqs (for MAM paging), the
- * messages whose XEP-0184 receipt is still owed, and the XEP-0198 state needed to resume a
- * stream that the network (not the client) broke. A client crash forgets the last two.
+ * how often each message reached the device (`attempt`), the messages whose XEP-0184 receipt is
+ * still owed, and the XEP-0198 state needed to resume a stream that the network (not the client)
+ * broke. A client crash forgets the last two.
+ *
+ * XMPP has no inbox seq, but bots and the checker key delivery, acks and dedup on one, so the
+ * driver numbers messages itself: per user, shared by the user's resources in the history, the
+ * n-th distinct message (smid) to reach any of them is seq n, in every resend, page and device
+ * (SEQ-2 and SEQ-3 hold by construction and say nothing about the server). The archive id
+ * (XEP-0359 stanza-id) behind each seq is kept for MAM paging.
  */
 
 import type { QueueItem } from '@xmpp/client';
@@ -23,26 +28,31 @@ export interface Resumable {
   queue: QueueItem[];
 }
 
-export class XmppActorState {
+/** The driver-assigned seqs of one user's messages, and the archive ids behind them. */
+export class XmppUserSeqs {
   lastSeq = 0;
-  readonly pushes = new Map<string, number>();
+  private readonly seqs = new Map<string, number>();
   readonly archiveIdBySeq = new Map<number, string>();
-  readonly seqByArchiveId = new Map<string, number>();
+
+  /** The seq of message `smid` (the one it has, or the next); `archiveId` is remembered for paging. */
+  seqOf(smid: string, archiveId?: string): number {
+    let seq = this.seqs.get(smid);
+    if (seq === undefined) {
+      seq = ++this.lastSeq;
+      this.seqs.set(smid, seq);
+    }
+    if (archiveId !== undefined && !this.archiveIdBySeq.has(seq)) this.archiveIdBySeq.set(seq, archiveId);
+    return seq;
+  }
+}
+
+export class XmppActorState {
+  readonly pushes = new Map<string, number>();
   /** Receipts requested and not yet sent, in arrival order. */
   owed: Owed[] = [];
   resume: Resumable | undefined;
 
-  /** Gives a message arriving at the device its seq: the one it already has, or the next. */
-  seqFor(archiveId: string | undefined): number {
-    const known = archiveId !== undefined ? this.seqByArchiveId.get(archiveId) : undefined;
-    if (known !== undefined) return known;
-    const seq = ++this.lastSeq;
-    if (archiveId !== undefined) {
-      this.seqByArchiveId.set(archiveId, seq);
-      this.archiveIdBySeq.set(seq, archiveId);
-    }
-    return seq;
-  }
+  constructor(readonly seqs: XmppUserSeqs) {}
 
   /** Counts one more arrival of `smid` at this device; returns the attempt number. */
   pushed(smid: string): number {
@@ -57,20 +67,28 @@ export class XmppActorState {
   }
 }
 
-/** Per-driver registry: one state per (history, actor), created on first use. */
+/** Per-driver registry: one state per (history, actor), one XmppUserSeqs per (history, user). */
 export class XmppActorStates {
-  private readonly states = new WeakMap<History, Map<ActorId, XmppActorState>>();
+  private readonly states = new WeakMap<
+    History,
+    { actors: Map<ActorId, XmppActorState>; users: Map<string, XmppUserSeqs> }
+  >();
 
-  get(history: History, actor: ActorId): XmppActorState {
-    let perActor = this.states.get(history);
-    if (!perActor) {
-      perActor = new Map();
-      this.states.set(history, perActor);
+  get(history: History, actor: ActorId, user: string): XmppActorState {
+    let perHistory = this.states.get(history);
+    if (!perHistory) {
+      perHistory = { actors: new Map(), users: new Map() };
+      this.states.set(history, perHistory);
     }
-    let state = perActor.get(actor);
+    let state = perHistory.actors.get(actor);
     if (!state) {
-      state = new XmppActorState();
-      perActor.set(actor, state);
+      let seqs = perHistory.users.get(user);
+      if (!seqs) {
+        seqs = new XmppUserSeqs();
+        perHistory.users.set(user, seqs);
+      }
+      state = new XmppActorState(seqs);
+      perHistory.actors.set(actor, state);
     }
     return state;
   }

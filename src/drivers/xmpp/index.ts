@@ -1,4 +1,4 @@
-export { type Owed, type Resumable, XmppActorState, XmppActorStates } from './actor-state.js';
+export { type Owed, type Resumable, XmppActorState, XmppActorStates, XmppUserSeqs } from './actor-state.js';
 export { finSaysMore, mamQuery, storedFromArchive } from './mam.js';
 export {
   bareOf,

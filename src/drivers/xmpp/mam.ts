@@ -2,8 +2,8 @@
  * `sync` over XEP-0313 Message Archive Management with XEP-0059 result-set paging. MAM pages by
  * archive id, not by seq, and the archive holds the user's own sends too, so the driver maps:
  * `after: 0` reads from the start, `after: n` continues after the archive id the device saw as
- * seq n, `before: n` with n above every seq the device knows reads the newest page. Archived
- * messages the device never saw get the next device-local seqs as they arrive. A page holds at
+ * seq n, `before: n` with n above every seq the user's devices know reads the newest page.
+ * Archived messages no device saw get the next driver-assigned seqs as they arrive. A page holds at
  * most `limit` archive entries; only messages to the user are returned, so it may hold fewer.
  * Pure, apart from the state it updates.
  */
@@ -12,7 +12,7 @@ import { type Element, xml } from '@xmpp/client';
 import { UnsupportedError } from '../../errors.js';
 import type { StoredMessage } from '../../protocol/frames.js';
 import type { SyncRequest } from '../driver.js';
-import type { XmppActorState } from './actor-state.js';
+import type { XmppUserSeqs } from './actor-state.js';
 import { type ChatIn, localOf, NS } from './stanzas.js';
 
 export interface MamQuery {
@@ -21,12 +21,12 @@ export interface MamQuery {
 }
 
 /** Builds the MAM query for a sync request. Throws UnsupportedError for a seq with no archive id. */
-export function mamQuery(req: SyncRequest, state: XmppActorState, id: string): MamQuery {
+export function mamQuery(req: SyncRequest, seqs: XmppUserSeqs, id: string): MamQuery {
   const set: Element[] = [xml('max', {}, String(req.limit))];
   if (req.after !== undefined) {
-    if (req.after > 0) set.push(xml('after', {}, archiveIdOf(req.after, state)));
+    if (req.after > 0) set.push(xml('after', {}, archiveIdOf(req.after, seqs)));
   } else if (req.before !== undefined) {
-    set.push(req.before > state.lastSeq ? xml('before') : xml('before', {}, archiveIdOf(req.before, state)));
+    set.push(req.before > seqs.lastSeq ? xml('before') : xml('before', {}, archiveIdOf(req.before, seqs)));
   }
   const queryId = `q${id}`;
   const iq = xml(
@@ -37,12 +37,12 @@ export function mamQuery(req: SyncRequest, state: XmppActorState, id: string): M
   return { iq, queryId };
 }
 
-function archiveIdOf(seq: number, state: XmppActorState): string {
-  const id = state.archiveIdBySeq.get(seq);
+function archiveIdOf(seq: number, seqs: XmppUserSeqs): string {
+  const id = seqs.archiveIdBySeq.get(seq);
   if (id === undefined) {
     throw new UnsupportedError(
-      `seq ${seq} names no archived message this device has seen: XMPP has no inbox seq, so MAM paging ` +
-        'can only continue from a message the device received (or start from after: 0)',
+      `seq ${seq} names no archived message the user's devices have seen: XMPP has no inbox seq, so ` +
+        'MAM paging can only continue from a message a device received (or start from after: 0)',
     );
   }
   return id;
@@ -52,17 +52,18 @@ function archiveIdOf(seq: number, state: XmppActorState): string {
 export function storedFromArchive(
   archiveId: string,
   chat: ChatIn,
-  state: XmppActorState,
+  seqs: XmppUserSeqs,
   user: string,
 ): StoredMessage {
   const from = localOf(chat.fromJid);
+  const smid = `${from}/${chat.cmid}`;
   return {
-    smid: `${from}/${chat.cmid}`,
+    smid,
     cmid: chat.cmid,
     from,
     to: user,
     body: chat.body,
-    seq: state.seqFor(archiveId),
+    seq: seqs.seqOf(smid, archiveId),
     ts: chat.delayed ?? 0,
   };
 }

@@ -44,7 +44,7 @@ export class XmppDriver implements Driver {
    * failed connection is closed and recorded all the same.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
-    const state = this.states.get(history, actor);
+    const state = this.states.get(history, actor, options.user);
     const session = new XmppSession(
       actor,
       options.user,

@@ -186,8 +186,8 @@ export class XmppSession implements DriverSession {
     const info: SessionInfo = {
       user: this.user,
       device: this.device,
-      // No inbox seq on XMPP: the device's own arrival counter, so a bot's lastSeq stays coherent.
-      maxSeq: this.state.lastSeq,
+      // No inbox seq on XMPP: the highest seq the driver has given the user's messages so far.
+      maxSeq: this.state.seqs.lastSeq,
       pending: 0,
       caps,
       limits: undefined,
@@ -268,7 +268,7 @@ export class XmppSession implements DriverSession {
     this.assertOpen();
     if (req.ackUpTo !== undefined) await this.ack(req.ackUpTo, timeoutMs);
     const rid = this.rid();
-    const { iq, queryId } = mamQuery(req, this.state, rid);
+    const { iq, queryId } = mamQuery(req, this.state.seqs, rid);
     const waiter: IqWaiter = { rid, kind: 'sync', done: deferred<void>(), queryId, results: [] };
     this.iqs.set(rid, waiter);
     const fields: Record<string, unknown> = { rid, limit: req.limit };
@@ -594,7 +594,7 @@ export class XmppSession implements DriverSession {
         if (m.stanzaId !== undefined) fields.stanzaId = m.stanzaId;
         if (m.delayed !== undefined) fields.delayed = true;
         this.record('in', 'msg:N', fields, raw);
-        const seq = this.state.seqFor(m.stanzaId);
+        const seq = this.state.seqs.seqOf(smid, m.stanzaId);
         if (m.receiptRequested && !this.state.owed.some((o) => o.seq === seq)) {
           this.state.owed.push({ seq, cmid: m.cmid, to: m.fromJid });
         }
@@ -657,8 +657,10 @@ export class XmppSession implements DriverSession {
     if (waiter.kind === 'ping') {
       this.record('in', 'ping:A', { rid: waiter.rid }, raw);
     } else {
-      const msgs = waiter.results.map((r) => storedFromArchive(r.archiveId, r.chat, this.state, this.user));
-      waiter.page = { msgs, more: finSaysMore(el), maxSeq: this.state.lastSeq };
+      const msgs = waiter.results.map((r) =>
+        storedFromArchive(r.archiveId, r.chat, this.state.seqs, this.user),
+      );
+      waiter.page = { msgs, more: finSaysMore(el), maxSeq: this.state.seqs.lastSeq };
       this.record('in', 'sync:A', { rid: waiter.rid, ...waiter.page }, raw);
     }
     waiter.done.resolve();
