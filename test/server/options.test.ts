@@ -2,7 +2,7 @@
  * Pure parts of the server: option resolution, seq assignment, the commit queue's batching.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
   DEFAULT_LIMITS,
   resolveServerOptions,
   SERVER_DEFAULTS,
+  SERVER_FAULTS,
   type ServerOptions,
 } from '../../src/server/index.js';
 import { Store } from '../../src/server/store.js';
@@ -176,5 +177,20 @@ describe('CommitQueue', () => {
     expect([s.cursor('u', 'a'), s.cursor('u', 'c')]).toEqual([1, 3]);
     expect(errors).toEqual(['batch: bad op']);
     s.close();
+  });
+});
+
+describe('docs/server.md', () => {
+  it('lists every fault with the one-line description of the catalogue', () => {
+    const doc = readFileSync(new URL('../../docs/server.md', import.meta.url), 'utf8');
+    // Table cells, trimmed: the formatter pads markdown tables.
+    const rows = new Map(
+      doc
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .map((line) => line.split('|').map((cell) => cell.trim()))
+        .map((cells) => [cells[1], cells[2]]),
+    );
+    for (const [name, what] of Object.entries(SERVER_FAULTS)) expect(rows.get(`\`${name}\``)).toBe(what);
   });
 });
