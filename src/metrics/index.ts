@@ -17,3 +17,4 @@ export { type ProbeFailureReason, type ProbeOutcome, recordProbe } from './probe
 export { deleteFromGateway, groupUrl, type PushOptions, pushToGateway } from './pushgateway.js';
 export { createMetrics, type ImspecMetrics, type MetricHandles } from './registry.js';
 export { type ExpositionFormat, negotiateFormat, renderMetrics } from './render.js';
+export { type RunMetrics, runMetrics } from './run-metrics.js';

@@ -10,6 +10,7 @@ import {
   recordCheckStats,
 } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
+import { runMetrics } from '../../src/metrics/run-metrics.js';
 import { replayDeliveries } from './fixtures.js';
 
 const base = { scenario: 'loss', driver: 'ran', suite: 'core' };
@@ -202,5 +203,27 @@ describe('metrics fed by history events', () => {
     recordCaseResult(metrics, { id: 'dedup-1', suite: 'core', verdict: 'FAIL' }, 'ran');
     expect(await value(registry, 'imspec_case_verdict', { verdict: 'FAIL' })).toBe(1);
     expect(await value(registry, 'imspec_case_verdict', { verdict: 'PASS' })).toBe(0);
+  });
+
+  it('wires a run: per-case histories feed metrics, case results add lost, app duplicates and the verdict', async () => {
+    const registry = new Registry();
+    const wiring = runMetrics(createMetrics(registry), 'ran');
+    const history = new History();
+    wiring.onHistory(history, { id: 'dedup-1', suite: 'core' });
+    replayDeliveries(history, { messages: 4, t0: 0 });
+    wiring.reporter.onCaseResult?.({
+      id: 'dedup-1',
+      suite: 'core',
+      verdict: 'FAIL',
+      stats: { lost: 2, appDuplicates: 1 },
+    } as never);
+    // After the case result the listener is detached: later events are not counted.
+    replayDeliveries(history, { messages: 4, t0: 100, prefix: 'late' });
+    expect(await value(registry, 'imspec_messages_sent_total', { scenario: 'dedup-1' })).toBe(4);
+    expect(await value(registry, 'imspec_messages_lost_total', { scenario: 'dedup-1', suite: 'core' })).toBe(
+      2,
+    );
+    expect(await value(registry, 'imspec_duplicates_total', { layer: 'app' })).toBe(1);
+    expect(await value(registry, 'imspec_case_verdict', { scenario: 'dedup-1', verdict: 'FAIL' })).toBe(1);
   });
 });
