@@ -237,6 +237,11 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     upstream.once('open', () => {
       opened = true;
       socket.off('close', abandon);
+      if (!socket.writable) {
+        // The client gave up while the target was answering; ws would drop the upgrade silently.
+        upstream.terminate();
+        return;
+      }
       if (upstream.protocol) chosenProtocol.set(req, upstream.protocol);
       // handleUpgrade completes synchronously here (no verifyClient), so no upstream message can
       // arrive before the link is wired.
