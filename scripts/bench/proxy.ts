@@ -218,6 +218,10 @@ async function roundTrips(url: string, s: Settings): Promise<number[]> {
   return samples;
 }
 
+function roundList(rates: readonly number[]): string {
+  return rates.map((r) => `${Math.round(r / 1000)}k`).join(', ');
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
@@ -248,6 +252,7 @@ export async function run(): Promise<void> {
     const p = Math.max(...proxied);
     const i = Math.max(...idle);
     console.log(`  echo target      direct ${fmt(d)}   via proxy ${fmt(p)}`);
+    console.log(`                   rounds: direct ${roundList(direct)}; via proxy ${roundList(proxied)}`);
     console.log(`                   ratio ${(p / d).toFixed(2)}  (goal ≥ 0.80)${verdict(p / d >= 0.8)}`);
     console.log(
       `                   with one idle rule (every frame decoded and matched): ${fmt(i)}, ratio ${(i / d).toFixed(2)} (informative)`,
@@ -288,6 +293,7 @@ export async function run(): Promise<void> {
     const d = Math.max(...direct);
     const p = Math.max(...proxied);
     console.log(`  reference server direct ${fmt(d)}   via proxy ${fmt(p)}   (msg:R → msg:A)`);
+    console.log(`                   rounds: direct ${roundList(direct)}; via proxy ${roundList(proxied)}`);
     console.log(`                   ratio ${(p / d).toFixed(2)}  (goal ≥ 0.80)${verdict(p / d >= 0.8)}`);
   } finally {
     await server.stop();
