@@ -62,10 +62,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     ws.on('close', () => this.onSocketClosed());
     // ws reports protocol errors (oversize → 1009, bad framing) and closes the socket itself.
     ws.on('error', () => {});
-    // AUTH-4: no hello in time → 4408.
-    this.helloTimer = setTimeout(() => {
-      if (this.state === 'awaiting-hello') this.close(CloseCode.timeout, 'no hello in time');
-    }, ctx.limits.helloTimeoutMs);
+    this.armHelloTimer();
     this.armIdle(ctx.limits.idleMs);
   }
 
@@ -84,7 +81,16 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   }
 
   helloFailed(): void {
-    if (this.state === 'hello-pending') this.state = 'awaiting-hello';
+    if (this.state !== 'hello-pending') return;
+    this.state = 'awaiting-hello';
+    this.armHelloTimer();
+  }
+
+  /** AUTH-4: no hello in time → 4408. */
+  private armHelloTimer(): void {
+    this.helloTimer = setTimeout(() => {
+      if (this.state === 'awaiting-hello') this.close(CloseCode.timeout, 'no hello in time');
+    }, this.ctx.limits.helloTimeoutMs);
   }
 
   authenticate(user: string, device: string, feed: DeviceFeed): void {
