@@ -27,7 +27,9 @@ describe('resolveXmppTarget', () => {
       domain: 'chat.example',
       sasl: 'PLAIN',
       smTimeout: 60000,
+      register: false,
     });
+    expect(resolveXmppTarget({ target: 'xmpp://127.0.0.1:5222?register=1' }).register).toBe(true);
     expect(resolveXmppTarget({ target: 'xmpp://127.0.0.1:5222?sasl=SCRAM-SHA-1' })).toMatchObject({
       domain: 'localhost',
       sasl: 'SCRAM-SHA-1',
@@ -38,7 +40,8 @@ describe('resolveXmppTarget', () => {
   });
 
   it.each([
-    ['xmpp://h:5222?colour=red', /unknown parameter "colour"; known: domain, sasl, smTimeout/],
+    ['xmpp://h:5222?colour=red', /unknown parameter "colour"; known: domain, sasl, smTimeout, register/],
+    ['xmpp://h:5222?register=yes', /register must be 1 or 0/],
     ['xmpp://h:5222?sasl=DIGEST-MD5', /sasl must be PLAIN or SCRAM-SHA-1/],
     ['xmpp://h:5222?smTimeout=-1', /smTimeout must be a positive integer/],
     ['xmpp://h', /give the port explicitly/],

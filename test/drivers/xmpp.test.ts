@@ -265,6 +265,37 @@ describe('xmpp driver on Prosody', () => {
   });
 });
 
+describe('xmpp driver creating accounts (register=1, XEP-0077)', () => {
+  let server: ProsodyServer | undefined;
+  afterEach(async () => {
+    await server?.dispose();
+    server = undefined;
+  });
+
+  it('registers a fresh user before its first login, and an existing account still needs its password', async () => {
+    server = await startProsody({ allowRegistration: true });
+    const history = new History();
+    const d = new XmppDriver({ target: `${server.url}?register=1` });
+    const s = await d.connect('fresh/d1', { user: 'fresh', device: 'd1', token: 'pw1' }, history);
+    await s.close();
+    // Another driver (another run) asks again: "conflict" is fine, the login checks the password.
+    const other = new XmppDriver({ target: `${server.url}?register=1` });
+    const again = await other.connect('fresh/d2', { user: 'fresh', device: 'd2', token: 'pw1' }, history);
+    await again.close();
+    await expect(
+      other.connect('fresh/d3', { user: 'fresh', device: 'd3', token: 'other' }, history),
+    ).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('says how to fix a server that offers no registration', async () => {
+    server = await startProsody();
+    const d = new XmppDriver({ target: `${server.url}?register=1` });
+    const attempt = d.connect('x/d1', { user: 'x', device: 'd1', token: 'pw' }, new History());
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/allow_registration/);
+  });
+});
+
 describe('xmpp driver on Prosody without mod_mam', () => {
   let server: ProsodyServer | undefined;
   afterEach(async () => {

@@ -36,6 +36,8 @@ export interface ProsodyOptions {
   mam?: boolean;
   /** Load mod_offline (store messages for users with no available resource). @default true */
   offline?: boolean;
+  /** Allow XEP-0077 in-band registration (the xmpp driver's `register=1`). @default false */
+  allowRegistration?: boolean;
   /** Extra Lua lines for the global section. @default [] */
   extraConfig?: string[];
   /** How long to wait for the c2s listener. @default 15000 */
@@ -109,6 +111,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const modules = ['roster', 'saslauth', 'disco', 'ping', 'time', 'posix', 'smacks'];
   if (options.offline !== false) modules.push('offline');
   if (options.mam !== false) modules.push('mam');
+  if (options.allowRegistration) modules.push('register');
   const rate = options.rateLimit === undefined ? '100mb/s' : options.rateLimit;
   const lines = [
     `pidfile = ${luaString(join(dir, 'prosody.pid'))}`,
@@ -133,6 +136,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     'allow_unencrypted_plain_auth = true',
     rate === false ? 'limits = {}' : `limits = { c2s = { rate = ${luaString(rate)}; burst = "2s" } }`,
     `smacks_hibernation_time = ${options.hibernationSeconds ?? 600}`,
+    `allow_registration = ${options.allowRegistration === true}`,
     // Keep the archive for the whole run; the default query page limit (50) stays.
     'archive_expires_after = "never"',
     ...(options.extraConfig ?? []),

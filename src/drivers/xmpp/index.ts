@@ -1,5 +1,6 @@
 export { type Owed, type Resumable, XmppActorState, XmppActorStates, XmppUserSeqs } from './actor-state.js';
 export { finSaysMore, mamQuery, storedFromArchive } from './mam.js';
+export { registerAccount } from './register.js';
 export {
   bareOf,
   type ChatIn,

@@ -26,6 +26,11 @@ export interface XmppTargetOptions {
    * @default 60000
    */
   smTimeout?: number;
+  /**
+   * Create each user's account by XEP-0077 in-band registration before its first login (for
+   * runs with fresh users per case; the server must allow registration). @default false
+   */
+  register?: boolean;
 }
 
 export interface XmppTarget {
@@ -34,11 +39,16 @@ export interface XmppTarget {
   readonly domain: string;
   readonly sasl: SaslMechanism;
   readonly smTimeout: number;
+  readonly register: boolean;
 }
 
-export const XMPP_TARGET_DEFAULTS = Object.freeze({ sasl: 'PLAIN' as SaslMechanism, smTimeout: 60_000 });
+export const XMPP_TARGET_DEFAULTS = Object.freeze({
+  sasl: 'PLAIN' as SaslMechanism,
+  smTimeout: 60_000,
+  register: false,
+});
 
-const KNOWN = ['domain', 'sasl', 'smTimeout'] as const;
+const KNOWN = ['domain', 'sasl', 'smTimeout', 'register'] as const;
 
 function bad(target: string, what: string): ConfigError {
   return new ConfigError(`XMPP target ${target}: ${what}`);
@@ -79,6 +89,12 @@ export function resolveXmppTarget(options: XmppTargetOptions): XmppTarget {
       throw bad(t, `smTimeout must be a positive integer (ms), got "${query.smTimeout}"`);
     }
   }
+  let register = options.register ?? XMPP_TARGET_DEFAULTS.register;
+  if (options.register === undefined && query.register !== undefined) {
+    if (query.register === '1' || query.register === 'true') register = true;
+    else if (query.register === '0' || query.register === 'false') register = false;
+    else throw bad(t, `register must be 1 or 0, got "${query.register}"`);
+  }
   if (!url.port) throw bad(t, 'give the port explicitly (xmpp://host:5222)');
-  return Object.freeze({ url: `xmpp://${url.host}`, domain, sasl, smTimeout });
+  return Object.freeze({ url: `xmpp://${url.host}`, domain, sasl, smTimeout, register });
 }

@@ -20,11 +20,21 @@ declare module '@xmpp/client' {
     toString(): string;
   }
 
-  export function xml(
-    name: string,
-    attrs?: Record<string, string | number | undefined> | null,
-    ...children: (Element | string)[]
-  ): Element;
+  /** xmpp.js's streaming parser: 'start' (stream header), 'element' (each top-level child), 'end'. */
+  export interface XmlParser extends EventEmitter {
+    write(data: string): void;
+  }
+
+  export interface Xml {
+    (
+      name: string,
+      attrs?: Record<string, string | number | undefined> | null,
+      ...children: (Element | string)[]
+    ): Element;
+    Parser: new () => XmlParser;
+  }
+
+  export const xml: Xml;
 
   export interface QueueItem {
     stanza: Element;

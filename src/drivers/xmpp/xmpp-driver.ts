@@ -20,8 +20,9 @@ import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
 import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
 import { XmppActorStates } from './actor-state.js';
+import { registerAccount } from './register.js';
 import { resolveXmppTarget, type XmppTarget, type XmppTargetOptions } from './target.js';
-import { XmppSession } from './xmpp-session.js';
+import { DEFAULT_TIMEOUT_MS, XmppSession } from './xmpp-session.js';
 
 export const XMPP_CAPS: readonly Cap[] = Object.freeze(['delivered-receipt'] as Cap[]);
 
@@ -32,6 +33,8 @@ export class XmppDriver implements Driver {
   readonly caps: readonly Cap[] = XMPP_CAPS;
   readonly target: XmppTarget;
   private readonly states = new XmppActorStates();
+  /** Users this driver has registered (target option `register`). */
+  private readonly registered = new Set<string>();
 
   /** Throws ConfigError for a bad target URL or option. */
   constructor(options: XmppDriverOptions) {
@@ -39,11 +42,21 @@ export class XmppDriver implements Driver {
   }
 
   /**
-   * Logs `options.user`@domain in as resource `options.device` (password = `options.token`).
+   * Logs `options.user`@domain in as resource `options.device` (password = `options.token`),
+   * registering the account first when the target says `register=1`.
    * Rejects with AuthError, TargetUnreachableError, TimeoutError or ConnectionClosedError; the
    * failed connection is closed and recorded all the same.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
+    if (this.target.register && !this.registered.has(options.user)) {
+      await registerAccount(
+        this.target,
+        options.user,
+        options.token,
+        options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      );
+      this.registered.add(options.user);
+    }
     const state = this.states.get(history, actor, options.user);
     const session = new XmppSession(
       actor,
