@@ -2,11 +2,11 @@
  * Pure parts of the server: option resolution, seq assignment, the commit queue's batching.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, StorageError } from '../../src/errors.js';
 import { CommitQueue, type Outcome } from '../../src/server/commit-queue.js';
 import { assignSeq } from '../../src/server/inbox.js';
 import {
@@ -192,5 +192,44 @@ describe('docs/server.md', () => {
         .map((cells) => [cells[1], cells[2]]),
     );
     for (const [name, what] of Object.entries(SERVER_FAULTS)) expect(rows.get(`\`${name}\``)).toBe(what);
+  });
+});
+
+describe('Store', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a file that is not a database with a StorageError that says what to do', () => {
+    dir = mkdtempSync(join(tmpdir(), 'imspec-store-'));
+    const file = join(dir, 'not-a.db');
+    writeFileSync(file, 'this is not sqlite, just text that is long enough to have a header'.repeat(20));
+    expect(() => new Store(file, { uniqueSeq: true })).toThrow(StorageError);
+    expect(() => new Store(file, { uniqueSeq: true })).toThrow(
+      /cannot open the server database .*fresh --db/,
+    );
+  });
+
+  it('SEQ-2: a file written under seq-reuse (two messages on one seq) is refused without the fault', () => {
+    dir = mkdtempSync(join(tmpdir(), 'imspec-store-'));
+    const file = join(dir, 'reuse.db');
+    const faulty = new Store(file, { uniqueSeq: false });
+    const m = {
+      cmid: 'c',
+      from: 'a',
+      to: 'b',
+      body: 'x',
+      seq: 1,
+      prevSeq: 0,
+      ts: 1,
+      receipt: 'none' as const,
+    };
+    faulty.transaction(() => {
+      faulty.insertMessage({ ...m, smid: 's1' });
+      faulty.insertMessage({ ...m, smid: 's2' });
+    });
+    faulty.close();
+    expect(() => new Store(file, { uniqueSeq: true })).toThrow(
+      /share a seq \(the file was written with --fault seq-reuse\)/,
+    );
   });
 });

@@ -110,6 +110,13 @@ describe('hello and authentication', () => {
     expect(chatty.isClosed).toBe(false);
   });
 
+  it('refuses a port that is taken with a ConfigError that says what to do', async () => {
+    const server = await fx.start();
+    await expect(fx.start({ port: server.port })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE.*--port/,
+    );
+  });
+
   it('subprotocol ran.1 is selected when offered', async () => {
     const server = await fx.start();
     const c = await fx.client(server);
