@@ -52,7 +52,15 @@ export function handleSync(ctx: SyncContext, session: AuthedSession, frame: Sync
   const answer = () => {
     const limit = Math.min(frame.limit, ctx.limits.syncLimitMax);
     const range = after !== undefined ? { after } : { before: before! };
-    const page = readPage(ctx.store, ctx.faults, session.user, range, limit);
+    let page: Page;
+    try {
+      page = readPage(ctx.store, ctx.faults, session.user, range, limit);
+    } catch (error) {
+      // Also reached from a commit callback, where nobody else would answer (RID-1).
+      ctx.log(`sync of ${session.user}/${session.device} failed: ${(error as Error).message}`);
+      reply.error('internal', 'the page could not be read; try again');
+      return;
+    }
     // SYNC-6: a device catching up becomes live once a forward page reached the end.
     if (after !== undefined && !page.more && !session.feed.live) session.feed.goLive(page.maxSeq);
     reply.ok({ type: 'sync:A', rid: frame.rid, msgs: page.msgs, more: page.more, maxSeq: page.maxSeq });
