@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import type { Driver } from '../drivers/driver.js';
 import { createDriver } from '../drivers/index.js';
 import { ServerRejectedError } from '../errors.js';
+import type { History } from '../history/events.js';
 import type { BaseLabels } from '../metrics/definitions.js';
 import { attachHistoryMetrics } from '../metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
@@ -31,6 +32,12 @@ export interface MonitorOptions {
   serve?: boolean;
   /** Events kept in the rolling history (for debugging; metrics see all). @default 1000 */
   historyKeep?: number;
+  /**
+   * Record into this history instead of a new RollingHistory(historyKeep) — e.g. one shared
+   * with a fault proxy so its injections are counted. Keep it bounded for a long run.
+   * @default new RollingHistory(historyKeep)
+   */
+  history?: History;
   /** Stop after this many cycles (0 = run until stopped). @default 0 */
   maxCycles?: number;
   /** Called after every cycle. @default undefined */
@@ -57,7 +64,7 @@ export interface CycleResult {
 
 export interface RunningMonitor {
   readonly metrics: ImspecMetrics;
-  readonly history: RollingHistory;
+  readonly history: History;
   /** `http://host:port` of /metrics, when serving. */
   readonly metricsUrl: string | undefined;
   /** Cycles completed so far. */
@@ -97,7 +104,7 @@ export async function startMonitor(
 ): Promise<RunningMonitor> {
   const registry = options.registry ?? new Registry();
   const metrics = createMetrics(registry);
-  const history = new RollingHistory(options.historyKeep ?? 1_000);
+  const history = options.history ?? new RollingHistory(options.historyKeep ?? 1_000);
   const base: BaseLabels = { scenario: config.scenario, driver: config.driver, suite: config.suite };
   attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
   const driver = options.driver ?? createDriver(config.driver, { target: config.target });

@@ -1,8 +1,8 @@
 /**
  * Proof against the real thing: Debian's Prometheus scrapes imspec's /metrics (OpenMetrics
- * negotiated) while two monitors probe in-process reference servers — one correct, one with
- * receipts lost (`no-delivered-receipt`) and seq gaps (`seq-gap`) — and a fault-run history
- * (drops, verdicts) is replayed through the listener. Every PromQL expression of every dashboard
+ * negotiated) while two monitors probe in-process reference servers — one directly, one through
+ * the frame-aware fault proxy dropping receipts and pushes — and a fault-run history (drops,
+ * verdicts) is replayed through the listener. Every PromQL expression of every dashboard
  * panel, template variables substituted as Grafana would, must return data through the
  * Prometheus HTTP API; retransmit rate must be above zero under loss and exactly zero without.
  * The Pushgateway path is checked end to end: push, scrape, query.
@@ -16,6 +16,8 @@ import {
   panelExpressions,
   substituteVariables,
 } from '../../src/dashboards/index.js';
+import { resolveFaultRules } from '../../src/faults/resolve.js';
+import { startWsProxy, type WsProxy } from '../../src/faults/ws-proxy.js';
 import { History } from '../../src/history/events.js';
 import { attachHistoryMetrics, recordCaseResult, recordCheckStats } from '../../src/metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
@@ -23,6 +25,7 @@ import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
 import { resolveMonitorConfig } from '../../src/monitor/config.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
+import { RollingHistory } from '../../src/monitor/rolling-history.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import type { FaultName } from '../../src/server/faults.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
@@ -45,23 +48,34 @@ let exporter: MetricsServer | undefined;
 let metrics: ImspecMetrics;
 const servers: RunningServer[] = [];
 const monitors: RunningMonitor[] = [];
+const proxies: WsProxy[] = [];
 
 const base = (scenario: string) => ({ scenario, driver: 'ran', suite: 'observability' });
 const SECRET = 'prometheus-test';
 
-/** A monitor labelled `scenario` probing a reference server with `faults`, into `registry`. */
+/**
+ * A monitor labelled `scenario` probing a reference server (with server `faults`), through the
+ * fault proxy when `rules` are given (its injections recorded in the monitor's history).
+ */
 async function monitorAgainst(
   registry: Registry,
   scenario: string,
-  faults: FaultName[],
+  { rules = [], faults = [] }: { rules?: unknown[]; faults?: FaultName[] },
   timing: { retransmit: string; timeout: string },
 ) {
-  const server = await startServer({ port: 0, hmacSecret: SECRET, faults });
+  const server = await startServer({ port: 0, hmacSecret: SECRET, repushMs: 500, faults });
   servers.push(server);
+  const history = new RollingHistory(1_000);
+  let target = server.url;
+  if (rules.length > 0) {
+    const proxy = await startWsProxy({ upstream: server.url, rules: resolveFaultRules(rules), history });
+    proxies.push(proxy);
+    target = proxy.url;
+  }
   const users = [`${scenario}-a`, `${scenario}-b`];
   const config = resolveMonitorConfig(
     {
-      target: server.url,
+      target,
       scenario,
       suite: 'observability',
       interval: '200ms',
@@ -70,20 +84,28 @@ async function monitorAgainst(
     },
     { T0: hmacToken(SECRET, users[0]!), T1: hmacToken(SECRET, users[1]!) },
   );
-  monitors.push(await startMonitor(config, { registry, serve: false }));
+  monitors.push(await startMonitor(config, { registry, serve: false, history }));
 }
 
 beforeAll(async () => {
   const registry = new Registry();
   metrics = createMetrics(registry);
   exporter = await startMetricsServer({ registry });
-  // Receipts never come from the lossy server except in answer to a retransmit (DEDUP-3), so its
-  // monitor retransmits every canary; the clean one's 5 s retransmit timer never fires on loopback, even on a loaded machine.
-  await monitorAgainst(registry, 'loss', ['no-delivered-receipt', 'seq-gap'], {
-    retransmit: '150ms',
-    timeout: '2s',
-  });
-  await monitorAgainst(registry, 'clean', [], { retransmit: '5s', timeout: '10s' });
+  // Injected loss: half the ack:N receipts and a fifth of the msg:N pushes vanish in the proxy.
+  // Senders retransmit (the dedup answer re-sends the receipt, DEDUP-3) and the server re-pushes;
+  // its seq-gap fault skips every 7th seq, so receivers also see gaps and refetch. The clean
+  // monitor's 5 s retransmit timer never fires on loopback, even on a loaded machine.
+  const rules = [
+    { match: { op: 'ack', kind: 'N' }, probability: 0.5, action: 'drop' },
+    { match: { op: 'msg', kind: 'N' }, probability: 0.2, action: 'drop' },
+  ];
+  await monitorAgainst(
+    registry,
+    'loss',
+    { rules, faults: ['seq-gap'] },
+    { retransmit: '150ms', timeout: '2s' },
+  );
+  await monitorAgainst(registry, 'clean', {}, { retransmit: '5s', timeout: '10s' });
   pushgateway = await startPushgateway();
   prometheus = await startPrometheus([
     { job: JOB, targets: [new URL(exporter.url).host] },
@@ -93,6 +115,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(monitors.map((m) => m.stop()));
+  await Promise.all(proxies.map((p) => p.close()));
   await Promise.all(servers.map((s) => s.close()));
   await prometheus?.stop();
   await pushgateway?.stop();
@@ -149,6 +172,11 @@ describe('dashboards against a real Prometheus', () => {
     expect(Number(delivered[0]!.value[1])).toBeGreaterThan(0);
     const probe = await query(prom, `imspec_probe_success{job="${JOB}",scenario="clean"}`);
     expect(probe.map((s) => s.value[1])).toEqual(['1']);
+    const faults = await query(
+      prom,
+      `sum(increase(imspec_faults_injected_total{job="${JOB}",scenario="loss",fault="drop"}[1m]))`,
+    );
+    expect(Number(faults[0]!.value[1])).toBeGreaterThan(0);
     // seq-gap skips every 7th seq, so gaps keep coming while the lossy monitor runs.
     await waitFor('seq gaps from the seq-gap server', async () => {
       const r = await query(
