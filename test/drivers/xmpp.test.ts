@@ -211,6 +211,29 @@ describe('xmpp driver on Prosody', () => {
     expect(frames(history, `${b}/d1`, 'hello:A').at(-1)?.fields.resumed).toBeUndefined();
   });
 
+  it('bounces what sat in a hibernating session back to the sender once another resource of the user is online', async () => {
+    const d = driver();
+    const { a, b } = users();
+    const sleeper = await login(d, b);
+    sleeper.abort();
+    await sleeper.closed;
+    const alice = await login(d, a);
+    await alice.send({ cmid: 'c1', to: b, body: 'lost' });
+    // Initial presence makes Prosody hand over what it has before it answers a later ping, so a
+    // ping is the barrier that proves nothing more is coming.
+    const other = await login(d, b, 'd2');
+    const otherIn = collect(other);
+    await other.ping();
+    const again = await login(d, b);
+    const againIn = collect(again);
+    await again.ping();
+    await alice.ping();
+    expect([...otherIn.seenMsgs, ...againIn.seenMsgs]).toEqual([]);
+    const bounce = frames(history, `${a}/d1`).find((f) => f.fields.bounce !== undefined);
+    expect(bounce?.fields).toMatchObject({ cmid: 'c1', bounce: 'recipient-unavailable' });
+    expect(bounce?.type).toBeUndefined();
+  });
+
   it('resumes the stream after a network cut (XEP-0198) and receives what was sent meanwhile', async () => {
     const proxy = await cuttableProxy(server.port);
     try {

@@ -611,8 +611,10 @@ export class XmppSession implements DriverSession {
         return;
       }
       case 'error':
-        // A bounce (e.g. recipient-unavailable from a destroyed hibernating session).
-        this.record('in', 'error:A', { rid: null, code: m.condition, message: m.text, id: m.id }, raw);
+        // A bounce (e.g. recipient-unavailable for what sat in a replaced hibernating session). It
+        // answers no request — RAN/1 has no frame for "your message was dropped" — so it stays
+        // untyped; the loss itself is the checker's finding, and this is its evidence.
+        this.record('in', undefined, { xmpp: 'message', bounce: m.condition, cmid: m.id, text: m.text }, raw);
         return;
       case 'mam-result': {
         const waiter = [...this.iqs.values()].find((w) => w.queryId === m.queryId);
