@@ -1,6 +1,8 @@
 import { Registry } from 'prom-client';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resolveFaultRules } from '../../src/faults/resolve.js';
+import { startWsProxy } from '../../src/faults/ws-proxy.js';
 import { resolveMonitorConfig } from '../../src/monitor/config.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import { hmacToken } from '../../src/protocol/auth.js';
@@ -153,6 +155,48 @@ describe('imspec monitor', () => {
     expect(reasons).toEqual(['duplicate', 'duplicate']);
     expect(await sample(registry, 'imspec_duplicates_total', { layer: 'app' })).toBeGreaterThanOrEqual(4);
     expect(await sample(registry, 'imspec_probe_failures_total', { reason: 'duplicate' })).toBe(2);
+  });
+
+  it('counts wire duplicates and stays successful when the server pushes everything twice (duplicate-push)', async () => {
+    const s = await withServer(['duplicate-push']);
+    const registry = new Registry();
+    const results: boolean[] = [];
+    monitor = await startMonitor(config(s.url), {
+      registry,
+      maxCycles: 3,
+      serve: false,
+      onCycle: (r) => results.push(r.success),
+    });
+    await monitor.done;
+    expect(results).toEqual([true, true, true]);
+    expect(await sample(registry, 'imspec_duplicates_total', { layer: 'wire' })).toBeGreaterThanOrEqual(5);
+    expect(await sample(registry, 'imspec_duplicates_total', { layer: 'app' })).toBe(0);
+    expect(await sample(registry, 'imspec_messages_delivered_total')).toBe(6);
+  });
+
+  it('reports lost canaries when pushes never reach the receiver (fault proxy drops every msg:N)', async () => {
+    server = await startServer({ port: 0, hmacSecret: SECRET, repushMs: 60_000 });
+    const proxy = await startWsProxy({
+      upstream: server.url,
+      rules: resolveFaultRules([{ match: { op: 'msg', kind: 'N' }, action: 'drop' }]),
+    });
+    try {
+      const registry = new Registry();
+      const reasons: (string | undefined)[] = [];
+      monitor = await startMonitor(config(proxy.url, { timeout: '300ms' }), {
+        registry,
+        maxCycles: 2,
+        serve: false,
+        onCycle: (r) => reasons.push(r.reason),
+      });
+      await monitor.done;
+      expect(reasons).toEqual(['lost', 'lost']);
+      expect(await sample(registry, 'imspec_messages_lost_total')).toBe(4);
+      expect(await sample(registry, 'imspec_probe_failures_total', { reason: 'lost' })).toBe(2);
+    } finally {
+      await monitor?.stop();
+      await proxy.close();
+    }
   });
 
   it('survives a target outage: counts failed probes, reconnects with backoff, recovers', async () => {
