@@ -43,6 +43,9 @@ function toFrame(m: StoredMessage, attempt: number): MsgN {
   };
 }
 
+/** `lastPushedSmid` after goLive: every message at `pushedUpTo` counts as delivered already. */
+const EVERY_SMID = '\u0000every';
+
 export class DeviceFeed {
   /** Receives first pushes (SYNC-6: false while the device is catching up by sync). */
   live = false;
@@ -50,6 +53,12 @@ export class DeviceFeed {
   private pushedUpTo = 0;
   private lastPushedSmid = '';
   private readonly inFlight = new Map<string, InFlight>();
+  /**
+   * True while `inFlight` is in ascending seq order, as first pushes make it; a re-push of only
+   * some entries moves them behind later seqs. While ordered, an ack stops at the first entry it
+   * does not cover instead of scanning every entry — acks of a busy device stay O(acked).
+   */
+  private ordered = true;
   private timer: NodeJS.Timeout | undefined;
   private held: { frame: MsgN; timer: NodeJS.Timeout } | undefined;
   private stopped = false;
@@ -67,7 +76,10 @@ export class DeviceFeed {
   /** Makes the device live; messages up to `upTo` are not pushed (it has them or will page them). */
   goLive(upTo: number): void {
     this.live = true;
-    if (upTo > this.pushedUpTo) this.pushedUpTo = upTo;
+    if (upTo > this.pushedUpTo) {
+      this.pushedUpTo = upTo;
+      this.lastPushedSmid = EVERY_SMID;
+    }
   }
 
   /** A newly committed message of this device's user (PUSH-1). */
@@ -84,9 +96,13 @@ export class DeviceFeed {
   ack(upTo: number): void {
     if (upTo <= this.acked) return;
     this.acked = upTo;
-    for (const [smid, entry] of this.inFlight) if (entry.message.seq <= upTo) this.inFlight.delete(smid);
-    if (this.inFlight.size === 0 && this.timer !== undefined) {
-      clearTimeout(this.timer);
+    for (const [smid, entry] of this.inFlight) {
+      if (entry.message.seq <= upTo) this.inFlight.delete(smid);
+      else if (this.ordered) break;
+    }
+    if (this.inFlight.size === 0) {
+      this.ordered = true;
+      if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
     }
   }
@@ -110,7 +126,12 @@ export class DeviceFeed {
     if (this.stopped || m.seq <= this.acked) return; // PUSH-2
     // Already first-pushed on this connection. (Equal seq with another smid only happens under
     // the seq-reuse fault; that message is pushed so the reuse is visible.)
-    if (m.seq < this.pushedUpTo || (m.seq === this.pushedUpTo && m.smid === this.lastPushedSmid)) return;
+    if (
+      m.seq < this.pushedUpTo ||
+      (m.seq === this.pushedUpTo && (m.smid === this.lastPushedSmid || this.lastPushedSmid === EVERY_SMID))
+    ) {
+      return;
+    }
     this.pushedUpTo = m.seq;
     this.lastPushedSmid = m.smid;
     if (this.options.repush) {
@@ -165,6 +186,7 @@ export class DeviceFeed {
       if (entry.dueAt > now) break;
       due.push(entry);
     }
+    if (due.length > 0 && due.length < this.inFlight.size) this.ordered = false;
     for (const entry of due) {
       this.inFlight.delete(entry.message.smid);
       entry.attempt++;
