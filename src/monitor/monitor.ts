@@ -207,9 +207,18 @@ export async function startMonitor(
           if (err instanceof ServerRejectedError) return { ...result, reason: 'error' };
           continue; // timed out or the connection dropped: retransmit (after reconnecting)
         }
-        const timer = delay(Math.min(config.retransmitMs, remaining()));
+        // Wait for the receipt for one retransmit period; once receipted, the sender stops
+        // retransmitting (the delivery model) and only the receiver's commit is awaited.
+        let timer = delay(Math.min(config.retransmitMs, remaining()));
         waits.add(timer);
         await Promise.race([both, timer.promise]);
+        if (receipted && !delivered && !stopped) {
+          timer.cancel();
+          waits.delete(timer);
+          timer = delay(remaining());
+          waits.add(timer);
+          await Promise.race([both, timer.promise]);
+        }
         timer.cancel();
         waits.delete(timer);
       }
