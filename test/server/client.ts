@@ -31,6 +31,8 @@ export class TestClient {
   readonly received: Frame[] = [];
   /** Raw texts that were not valid frames (FRAME-4 violations). */
   readonly invalid: string[] = [];
+  /** WebSocket messages received, valid or not. */
+  messages = 0;
   /** Resolves when the connection closes, with the close code and reason. */
   readonly closed: Promise<Closed>;
   private readonly unread: Frame[] = [];
@@ -52,6 +54,7 @@ export class TestClient {
     });
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => {
+      this.messages++;
       const text = isBinary ? '' : data.toString();
       let value: unknown;
       try {

@@ -179,6 +179,23 @@ describe('starting points', () => {
 });
 
 describe('framing and request ids', () => {
+  it('FRAME-1/FRAME-4: every WebSocket message from the server is one valid JSON frame', async () => {
+    const server = await fx.start({ repushMs: 50 });
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1');
+    await bob.next('msg:N', (m) => m.attempt === 2);
+    await bob.request({ type: 'ack:R', upTo: 1 });
+    await alice.next('ack:N');
+    await bob.request({ type: 'sync:R', before: 2, limit: 5 });
+    bob.send('not json');
+    await bob.nextAnswer(null);
+    for (const c of [alice, bob]) {
+      expect(c.invalid).toEqual([]);
+      expect(c.received).toHaveLength(c.messages);
+    }
+  });
+
   it('FRAME-2: text that is not JSON, not an object, or not UTF-8 gets error:A bad-json with rid null; the connection stays', async () => {
     const server = await fx.start();
     const c = await fx.client(server);

@@ -59,7 +59,7 @@ describe('graceful shutdown and restart', () => {
     for (const a of alice.all('msg:A')) expect(stored.has(a.smid)).toBe(true);
   });
 
-  it('DUR-2/DUR-3: ack cursors and dedup state survive a restart', async () => {
+  it('DUR-2/DUR-3/DEDUP-5: ack cursors and the (24 h) dedup state survive a restart', async () => {
     const db = join(fx.dir(), 'restart.db');
     const first = await fx.start({ db });
     const bob = await fx.login(first, 'bob', 'd');
@@ -72,6 +72,7 @@ describe('graceful shutdown and restart', () => {
     const bob2 = await fx.login(second, 'bob', 'd');
     expect(bob2.helloA).toMatchObject({ maxSeq: 2, pending: 1 });
     const alice2 = await fx.login(second, 'alice', 'd');
+    expect(alice2.helloA.limits.dedupWindowMs).toBeGreaterThanOrEqual(24 * 3600 * 1000);
     expect(await sendMsg(alice2, 'bob', 'c1')).toMatchObject({ smid: a.smid, dup: true });
   });
 });
