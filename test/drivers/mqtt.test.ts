@@ -131,6 +131,25 @@ describe('mqtt driver on Mosquitto', () => {
     });
   }
 
+  it('keeps no more QoS 2 PUBLISHes in flight than the broker’s Receive Maximum (MQTT 5 §4.9)', async () => {
+    const d = driver({ qos: 2 });
+    const { a } = users();
+    const alice = await login(d, a);
+    const sends = Array.from({ length: 60 }, (_, i) =>
+      alice.send({ cmid: `c${i}`, to: 'nobody', body: `${i}` }),
+    );
+    expect(await Promise.all(sends)).toHaveLength(60);
+    const quota = frames(history, `${a}/d1`, 'hello:A')[0]?.fields.receiveMaximum;
+    expect(quota).toBe(20); // Mosquitto's max_inflight_messages default
+    let outstanding = 0;
+    let most = 0;
+    for (const f of frames(history, `${a}/d1`)) {
+      if (f.type === 'msg:R') most = Math.max(most, ++outstanding);
+      if (f.type === 'msg:A') outstanding--;
+    }
+    expect(most).toBe(quota);
+  });
+
   it('never writes the password into the history', async () => {
     const d = driver();
     const { a } = users();

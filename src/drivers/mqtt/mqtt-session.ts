@@ -87,6 +87,14 @@ export class MqttSession implements DriverSession {
   /** Packet id → what the bot was handed, for the ack:R that follows. */
   private readonly receivedPids = new Map<number, { cmid: string; smid: string; seq: number }>();
   private readonly pingRids: string[] = [];
+  /**
+   * MQTT 5 flow control (§4.9): at most the broker's Receive Maximum QoS 1/2 PUBLISHes may await
+   * their acknowledgement. mqtt.js does not enforce it, and Mosquitto refuses the excess of QoS 2
+   * with "quota exceeded", so sends beyond it wait here for a slot.
+   */
+  private quota = Number.POSITIVE_INFINITY;
+  private inflight = 0;
+  private readonly quotaWaiters: (() => void)[] = [];
   private readonly pingWaiters: (() => void)[] = [];
   private initiator: CloseInfo['initiator'] | undefined;
   private serverDisconnect: { code: number | undefined; reason: string } | undefined;
@@ -250,15 +258,21 @@ export class MqttSession implements DriverSession {
       if (entry.done) this.outgoing.delete(msg.cmid);
     } else if (!entry) {
       entry = this.track(msg.cmid, msg.to, false);
-      const encoded = encodeEnvelope(
-        { cmid: msg.cmid, from: this.user, body: msg.body, ts: Date.now() },
-        this.target.cmid,
-      );
-      const properties = encoded.userProperties ? { userProperties: encoded.userProperties } : undefined;
-      this.client.publish(`${this.target.topic}/${msg.to}`, encoded.payload, {
-        qos: this.target.qos,
-        ...(properties ? { properties } : {}),
-      });
+      const publish = (): void => {
+        if (this.isClosed) return; // the entry was rejected when the connection closed
+        this.inflight++;
+        const encoded = encodeEnvelope(
+          { cmid: msg.cmid, from: this.user, body: msg.body, ts: Date.now() },
+          this.target.cmid,
+        );
+        const properties = encoded.userProperties ? { userProperties: encoded.userProperties } : undefined;
+        this.client.publish(`${this.target.topic}/${msg.to}`, encoded.payload, {
+          qos: this.target.qos,
+          ...(properties ? { properties } : {}),
+        });
+      };
+      if (this.inflight < this.quota) publish();
+      else this.quotaWaiters.push(publish);
     }
     return this.withTimeout(entry.promise, timeoutMs, `PUBACK for cmid ${msg.cmid} of ${this.actor}`);
   }
@@ -452,8 +466,11 @@ export class MqttSession implements DriverSession {
         break;
       case 'connack': {
         type = 'hello:A';
+        if (this.target.version === 5) this.quota = packet.properties?.receiveMaximum ?? 65_535;
         const code = packet.reasonCode ?? packet.returnCode ?? 0;
         fields = { rid: '~h', sessionPresent: packet.sessionPresent === true, reasonCode: code };
+        if (packet.properties?.receiveMaximum !== undefined)
+          fields.receiveMaximum = packet.properties.receiveMaximum;
         if (code !== 0) {
           type = 'error:A';
           fields = { rid: '~h', code: `mqtt-${code}`, message: `CONNACK refused the connection (${code})` };
@@ -535,7 +552,10 @@ export class MqttSession implements DriverSession {
       const rid = this.rid();
       if (packet.messageId !== undefined) this.sentPids.set(packet.messageId, { rid, cmid: envelope.cmid });
       // A packet mqtt.js replays from the store after a reconnect: make later sends of it join.
-      if (!this.outgoing.has(envelope.cmid)) this.track(envelope.cmid, to, true);
+      if (!this.outgoing.has(envelope.cmid)) {
+        this.track(envelope.cmid, to, true);
+        this.inflight++;
+      }
       return { type: 'msg:R', fields: { rid, cmid: envelope.cmid, to, body: envelope.body, ...wire } };
     }
     const smid = smidOf(envelope.from, envelope.cmid);
@@ -574,6 +594,10 @@ export class MqttSession implements DriverSession {
     const sent = pid !== undefined ? this.sentPids.get(pid) : undefined;
     if (pid !== undefined) this.sentPids.delete(pid);
     if (!sent) return { type: undefined, fields: { mqtt: cmd, pid, reasonCode } };
+    this.inflight--;
+    // After this acknowledgement is recorded, so the history shows the slot freed before it is reused.
+    const next = this.quotaWaiters.shift();
+    if (next) queueMicrotask(next);
     const entry = this.outgoing.get(sent.cmid);
     // A completed replay stays until the bot's retransmission of it picks up the answer.
     if (entry?.replay) entry.done = true;
