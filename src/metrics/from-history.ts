@@ -12,7 +12,7 @@ import type { History, HistoryEvent } from '../history/events.js';
 import type { CaseResult } from '../report/types.js';
 import { BoundedMap } from './bounded-map.js';
 import { type BaseLabels, FAULT_ACTIONS, VERDICTS } from './definitions.js';
-import type { ImspecMetrics } from './registry.js';
+import type { CounterCell, ImspecMetrics } from './registry.js';
 
 export interface HistoryMetricsOptions {
   /**
@@ -64,6 +64,51 @@ export function metricsListener(
   // Keyed "receiving actor|smid": a later commit of the same message is not a new delivery.
   const committed = new BoundedMap<string, true>(max);
 
+  // Hot path: every series this listener touches is resolved once (label objects and counter
+  // cells), so an event costs a Map lookup and an addition, not a label hash (registry.ts).
+  const labels = { ...base };
+  const msgA = { ...base, ack: 'msg_a' };
+  const ackN = { ...base, ack: 'ack_n' };
+  const sent = metrics.cell('messagesSent', labels);
+  const accepted = metrics.cell('messagesAccepted', labels);
+  const delivered = metrics.cell('messagesDelivered', labels);
+  const syncPages = metrics.cell('syncPages', labels);
+  const seqGaps = metrics.cell('seqGaps', labels);
+  const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
+  const retransmits = {
+    timeout: metrics.cell('retransmits', { ...base, reason: 'timeout' }),
+    reconnect: metrics.cell('retransmits', { ...base, reason: 'reconnect' }),
+  };
+  const fault = (name: string) => metrics.cell('faultsInjected', { ...base, fault: name });
+  type FrameCells = { frames: CounterCell; violations: CounterCell };
+  const frameCells = {
+    in: new Map<string | undefined, FrameCells>(),
+    out: new Map<string | undefined, FrameCells>(),
+  };
+  const frameCell = (type: string | undefined, dir: 'in' | 'out'): FrameCells => {
+    let c = frameCells[dir].get(type);
+    if (!c) {
+      const colon = type === undefined ? -1 : type.indexOf(':');
+      const op = type === undefined ? 'unknown' : type.slice(0, colon);
+      const kind = type === undefined ? 'unknown' : type.slice(colon + 1);
+      c = {
+        frames: metrics.cell('frames', { ...base, op, kind, direction: dir }),
+        violations: metrics.cell('schemaViolations', { ...base, op, kind }),
+      };
+      frameCells[dir].set(type, c);
+    }
+    return c;
+  };
+  const users = new Map<string, string>();
+  const userOfActor = (actor: string): string => {
+    let user = users.get(actor);
+    if (user === undefined) {
+      user = userOf(actor);
+      if (users.size < 10_000) users.set(actor, user);
+    }
+    return user;
+  };
+
   const settle = (key: string, p: Pending): void => {
     if (p.receipted && p.delivered) sends.delete(key);
   };
@@ -71,47 +116,40 @@ export function metricsListener(
   return (e: HistoryEvent): void => {
     switch (e.kind) {
       case 'frame': {
+        const cells = frameCell(e.type, e.dir);
+        cells.frames.inc();
+        // FRAME-4: an undecodable or invalid frame is counted, and not trusted for timing.
+        if (e.type === undefined || e.invalid !== undefined) {
+          cells.violations.inc();
+          return;
+        }
         const f = e.fields;
-        if (e.type === undefined) {
-          m.frames.inc({ ...base, op: 'unknown', kind: 'unknown', direction: e.dir });
-          m.schemaViolations.inc({ ...base, op: 'unknown', kind: 'unknown' });
-          return;
-        }
-        const colon = e.type.indexOf(':');
-        const op = e.type.slice(0, colon);
-        const kind = e.type.slice(colon + 1);
-        m.frames.inc({ ...base, op, kind, direction: e.dir });
-        // FRAME-4: an invalid frame is counted, and not trusted for timing.
-        if (e.invalid !== undefined) {
-          m.schemaViolations.inc({ ...base, op, kind });
-          return;
-        }
         const rid = typeof f['rid'] === 'string' ? `${e.actor}|${f['rid']}` : undefined;
         if (e.dir === 'out') {
-          if (rid && (op === 'msg' || op === 'sync')) requests.set(rid, e.t);
+          if (rid && (e.type === 'msg:R' || e.type === 'sync:R')) requests.set(rid, e.t);
           return;
         }
         switch (e.type) {
           case 'msg:A': {
-            const sent = rid === undefined ? undefined : requests.get(rid);
-            if (sent !== undefined) {
+            const t = rid === undefined ? undefined : requests.get(rid);
+            if (t !== undefined) {
               requests.delete(rid!);
-              m.ackLatency.observe({ ...base, ack: 'msg_a' }, (e.t - sent) / 1000);
+              m.ackLatency.observe(msgA, (e.t - t) / 1000);
             }
-            const key = `${userOf(e.actor)}|${String(f['cmid'])}`;
+            const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
             const p = sends.get(key);
             if (p && !p.accepted) {
               p.accepted = true;
-              m.messagesAccepted.inc(base);
+              accepted.inc();
             }
             return;
           }
           case 'sync:A': {
-            m.syncPages.inc(base);
-            const sent = rid === undefined ? undefined : requests.get(rid);
-            if (sent !== undefined) {
+            syncPages.inc();
+            const t = rid === undefined ? undefined : requests.get(rid);
+            if (t !== undefined) {
               requests.delete(rid!);
-              m.syncDuration.observe(base, (e.t - sent) / 1000);
+              m.syncDuration.observe(labels, (e.t - t) / 1000);
             }
             return;
           }
@@ -119,11 +157,11 @@ export function metricsListener(
             if (rid) requests.delete(rid);
             return;
           case 'ack:N': {
-            const key = `${userOf(e.actor)}|${String(f['cmid'])}`;
+            const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
             const p = sends.get(key);
             if (p && !p.receipted) {
               p.receipted = true;
-              m.ackLatency.observe({ ...base, ack: 'ack_n' }, (e.t - p.t) / 1000);
+              m.ackLatency.observe(ackN, (e.t - p.t) / 1000);
               settle(key, p);
             }
             return;
@@ -133,54 +171,54 @@ export function metricsListener(
         }
       }
       case 'send':
-        sends.set(`${userOf(e.actor)}|${e.cmid}`, {
+        sends.set(`${userOfActor(e.actor)}|${e.cmid}`, {
           t: e.t,
           accepted: false,
           receipted: false,
           delivered: false,
         });
-        m.messagesSent.inc(base);
+        sent.inc();
         return;
       case 'retransmit':
-        m.retransmits.inc({ ...base, reason: e.reason });
+        retransmits[e.reason].inc();
         return;
       case 'give-up':
-        sends.delete(`${userOf(e.actor)}|${e.cmid}`);
+        sends.delete(`${userOfActor(e.actor)}|${e.cmid}`);
         return;
       case 'commit': {
         const seen = `${e.actor}|${e.smid}`;
         if (committed.has(seen)) return; // an app duplicate: the checker counts it (recordCheckStats)
         committed.set(seen, true);
-        m.messagesDelivered.inc(base);
+        delivered.inc();
         const key = `${e.from}|${e.cmid}`;
         const p = sends.get(key);
         if (p && !p.delivered) {
           p.delivered = true;
-          m.deliveryLatency.observe(base, (e.t - p.t) / 1000);
+          m.deliveryLatency.observe(labels, (e.t - p.t) / 1000);
           settle(key, p);
         }
         return;
       }
       case 'dedup':
-        m.duplicates.inc({ ...base, layer: 'wire' });
+        wireDuplicates.inc();
         return;
       case 'gap':
-        m.seqGaps.inc(base);
+        seqGaps.inc();
         return;
       case 'fault':
-        m.faultsInjected.inc({ ...base, fault: faultLabel(e.action) });
+        fault(faultLabel(e.action)).inc();
         return;
       case 'target':
         // The runner acting on the target is a fault too; the restart that follows a kill
         // (detail "same data") is its recovery, not a second fault.
         if (e.action === 'kill' || e.action === 'term' || e.action === 'pause') {
-          m.faultsInjected.inc({ ...base, fault: e.action });
+          fault(e.action).inc();
         } else if (e.action === 'restart' && e.detail === undefined) {
-          m.faultsInjected.inc({ ...base, fault: 'restart' });
+          fault('restart').inc();
         }
         return;
       case 'misbehave':
-        if (e.what !== 'behave') m.faultsInjected.inc({ ...base, fault: 'misbehave' });
+        if (e.what !== 'behave') fault('misbehave').inc();
         return;
       default:
         return;

@@ -35,15 +35,41 @@ export interface ImspecMetrics {
    * Idempotent; call it when a case (or the monitor) starts.
    */
   zeroInit(base: BaseLabels): void;
+  /** The buffered series of counter `key` with exactly these labels (cached; see CounterCell). */
+  cell(key: CounterKey, labels: Labels): CounterCell;
 }
+
+/** Keys of METRICS whose type is counter. */
+export type CounterKey = {
+  [K in MetricKey]: (typeof METRICS)[K]['type'] extends 'counter' ? K : never;
+}[MetricKey];
 
 const cache = new WeakMap<Registry, ImspecMetrics>();
 
-function create(d: MetricDefinition, registry: Registry): Handle {
+/**
+ * A buffered increment of one counter series. The history listener sees several events per
+ * message; prom-client hashes and validates the labels on every `inc` (about 1 µs, plus garbage),
+ * which measured 4 µs per event in all. A cell is a plain number added on the hot path and
+ * moved into the counter when the registry is read (prom-client's `collect` hook, run on every
+ * scrape, push and `get()`), so readers never see a stale value.
+ */
+export interface CounterCell {
+  inc(by?: number): void;
+}
+
+class Cell implements CounterCell {
+  pending = 0;
+  constructor(readonly labels: Labels) {}
+  inc(by = 1): void {
+    this.pending += by;
+  }
+}
+
+function create(d: MetricDefinition, registry: Registry, flush: () => void): Handle {
   const common = { name: d.name, help: d.help, labelNames: [...d.labels], registers: [registry] };
   switch (d.type) {
     case 'counter':
-      return new Counter<LabelName>(common);
+      return new Counter<LabelName>({ ...common, collect: flush });
     case 'gauge':
       return new Gauge<LabelName>(common);
     case 'histogram':
@@ -70,8 +96,31 @@ export function createMetrics(registry: Registry): ImspecMetrics {
   const existing = cache.get(registry);
   if (existing) return existing;
   const handles: Record<string, Handle> = {};
-  for (const [key, d] of Object.entries(METRICS)) handles[key] = create(d, registry);
+  const cells = new Map<string, Map<string, Cell>>();
+  for (const [key, d] of Object.entries(METRICS)) {
+    const own = new Map<string, Cell>();
+    cells.set(key, own);
+    const flush = (): void => {
+      const counter = handles[key] as Counter<LabelName>;
+      for (const c of own.values()) {
+        if (c.pending === 0) continue;
+        counter.inc(c.labels, c.pending);
+        c.pending = 0;
+      }
+    };
+    handles[key] = create(d, registry, flush);
+  }
   const m = handles as unknown as MetricHandles;
+  const cell = (key: CounterKey, labels: Labels): CounterCell => {
+    const own = cells.get(key)!;
+    const id = METRICS[key].labels.map((l) => labels[l] ?? '').join('\u0000');
+    let c = own.get(id);
+    if (!c) {
+      c = new Cell({ ...labels });
+      own.set(id, c);
+    }
+    return c;
+  };
   const initialised = new Set<string>();
 
   const zeroInit = (base: BaseLabels): void => {
@@ -104,7 +153,7 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     }
   };
 
-  const metrics: ImspecMetrics = { registry, m, zeroInit };
+  const metrics: ImspecMetrics = { registry, m, zeroInit, cell };
   cache.set(registry, metrics);
   return metrics;
 }
