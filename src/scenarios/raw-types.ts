@@ -95,6 +95,7 @@ export interface RawStepForms {
     exchange: RawExchange[];
   };
   expectSession: { bot: string; pending?: number; maxSeq?: number; requirement?: string };
+  expectClosed: { bot: string; code: number; requirement?: string };
 }
 
 /** What an answer must look like: its type, a close code, and members by dotted path. */

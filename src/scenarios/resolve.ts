@@ -205,6 +205,10 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
       if (v.pending !== undefined) out.pending = v.pending;
       return out;
     }
+    case 'expectClosed': {
+      const v = forms.expectClosed!;
+      return { op, loc, bot: v.bot, code: v.code, requirement: v.requirement ?? scenario.covers[0]! };
+    }
   }
 }
 

@@ -181,6 +181,11 @@ function checkStep(step: unknown, path: Path, ctx: Context): void {
         ctx.issues.push({ path: at, message: `${where(at)}checks nothing: add pending, maxSeq or both` });
       }
       return;
+    case 'expectClosed':
+      if (!isRecord(value)) return;
+      checkBot(value.bot, [...at, 'bot'], ctx, true);
+      checkStepRequirement(value.requirement, at, ctx);
+      return;
   }
 }
 

@@ -54,7 +54,8 @@ export type Step =
   | PageStep
   | RawStep
   | ProbeStep
-  | ExpectSessionStep;
+  | ExpectSessionStep
+  | ExpectClosedStep;
 
 interface StepBase {
   loc: Loc;
@@ -269,4 +270,12 @@ export interface Scenario {
   file: string;
   /** Suite name: the folder under suites/ (e.g. "core"). */
   suite: string;
+}
+
+/** Check how a bot's last connection ended: the close code the server sent (AUTH-6, SHUT-1). */
+export interface ExpectClosedStep extends StepBase {
+  op: 'expectClosed';
+  bot: BotRef;
+  code: number;
+  requirement: string;
 }

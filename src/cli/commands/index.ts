@@ -1,17 +1,26 @@
 /**
  * Every CLI command, one file each. Add a command by adding its file and one line here.
+ *
+ * Commands load lazily: `imspec serve` imports only the server, not the runner, the reporters and
+ * the dashboards. That matters because the kit itself starts `imspec serve` for every case and
+ * restarts it in crash cases; eager imports made each start take over a second.
  */
 
 import type { Command } from 'commander';
-import { registerCoverage } from './coverage.js';
-import { registerMonitor } from './monitor.js';
-import { registerServe } from './serve.js';
-import { registerValidate } from './validate.js';
 
 type Register = (program: Command) => void;
 
-const commands: Register[] = [registerValidate, registerCoverage, registerServe, registerMonitor];
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  serve: async () => (await import('./serve.js')).registerServe,
+  validate: async () => (await import('./validate.js')).registerValidate,
+  coverage: async () => (await import('./coverage.js')).registerCoverage,
+  monitor: async () => (await import('./monitor.js')).registerMonitor,
+};
 
-export function registerCommands(program: Command): void {
-  for (const register of commands) register(program);
+/** Registers the command named in argv (or every command, for top-level help). */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const name = argv[2];
+  const names = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  for (const n of names) (await COMMANDS[n]!())(program);
 }

@@ -1,0 +1,134 @@
+/**
+ * `imspec run`: parse options, call runSuites, exit with the run's code.
+ */
+
+import { type Command, Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import { createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { runSuites } from '../../runner/run.js';
+import { parseDuration } from '../../scenarios/duration.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectList = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Run scenarios against a target and decide, per case, whether every message was delivered exactly once.\n' +
+        'With no --target, each case gets a fresh embedded reference server (`imspec serve`) as a child process.',
+    )
+    .argument('[paths...]', 'scenario files or directories', ['suites/core'])
+    .option('--target <url>', 'server to test, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
+    .option(
+      '--target-cmd <command>',
+      'shell command that starts the target at --target; the kit kills and restarts it for crash cases',
+    )
+    .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
+    .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
+    .option('--seed <n>', 'seed for every random choice (printed in the report; replays a run)', parseSeed)
+    .option('--timeout <duration>', "per-case deadline, e.g. 20s (default: each scenario's timeout)")
+    .option(
+      '--server-fault <name>',
+      'turn on a deliberate defect in the embedded server (repeatable; see `imspec serve --help`)',
+      collect,
+      [],
+    )
+    .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
+    .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
+    .addOption(
+      new Option(
+        '--report <spec>',
+        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH; repeatable)`,
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .option(
+      '--expect-failures <file>',
+      'known failures: they become XFAIL; an exemption that now passes fails',
+    )
+    .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .addHelpText(
+      'after',
+      `
+Verdicts: PASS, FAIL (a MUST broken), WARN (a SHOULD broken), INFO, UNSUPPORTED (capability not
+claimed), ERROR (the kit could not run the case), FLAKY (--repeat), XFAIL (expected failure).
+Exit codes: 0 every MUST case passed; 1 a conformance failure; 2 usage or configuration error.
+
+Examples:
+  imspec run                                   # core suite, embedded reference server
+  imspec run suites/core --server-fault no-dedup   # prove the suite catches a broken server
+  imspec run suites/core --target ws://127.0.0.1:7400 --hmac-secret s3cret
+  imspec run suites/core --target ws://127.0.0.1:7401 \\
+      --target-cmd 'imspec serve --port 7401 --db /tmp/t.db --hmac-secret s'
+  imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json`,
+    )
+    .action(async (paths: string[], opts: RunCliOptions) => {
+      const reporters = createReporters(opts.report.length ? opts.report : ['console']);
+      const run = await runSuites(
+        {
+          paths,
+          driver: opts.driver,
+          only: opts.only,
+          serverFaults: opts.serverFault,
+          serverArgs: opts.serverArg,
+          reports: opts.report,
+          repeat: opts.repeat,
+          ...(opts.target !== undefined ? { target: opts.target } : {}),
+          ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.timeout !== undefined
+            ? { timeoutMs: parseDurationOption('--timeout', opts.timeout) }
+            : {}),
+          ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
+          ...(opts.expectFailures !== undefined ? { expectFailures: opts.expectFailures } : {}),
+        },
+        { reporters },
+      );
+      process.exitCode = run.exitCode;
+    });
+}
+
+interface RunCliOptions {
+  target?: string;
+  targetCmd?: string;
+  driver: string;
+  only: string[];
+  seed?: number;
+  timeout?: string;
+  serverFault: string[];
+  serverArg: string[];
+  hmacSecret?: string;
+  report: string[];
+  expectFailures?: string;
+  repeat: number;
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
+  }
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function parseDurationOption(flag: string, value: string): number {
+  try {
+    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Fits a `Bot` (src/bots) to the runner's narrow `CaseBot` view.
+ */
+
+import { Bot } from '../bots/index.js';
+import type { Driver } from '../drivers/driver.js';
+import type { History } from '../history/events.js';
+import type { ClientOptions } from '../scenarios/types.js';
+import type { CaseBot, OutboxView, PageView } from './case-bot.js';
+import { lossyDriver, newLossBudget } from './lossy-driver.js';
+
+export interface CaseBotOptions {
+  user: string;
+  device: string;
+  token: string;
+  driver: Driver;
+  history: History;
+  client: Readonly<ClientOptions>;
+}
+
+export function createCaseBot(options: CaseBotOptions): CaseBot {
+  const loss = newLossBudget();
+  const bot = new Bot({
+    ...options,
+    driver: lossyDriver(options.driver, loss),
+    actor: `${options.user}/${options.device}`,
+  });
+  return {
+    actor: bot.actor,
+    user: bot.user,
+    device: bot.device,
+    get connected() {
+      return bot.state.connected;
+    },
+    get lastSession() {
+      return bot.state.lastSession;
+    },
+    connect: (state) => {
+      if (state !== 'server') return bot.connect({ state });
+      loss.omitLastSeqOnce = true;
+      return bot.connect({ state: 'keep' });
+    },
+    disconnect: (mode) => bot.disconnect(mode),
+    send: (to, body) => bot.send(to, body),
+    *outboxEntries(): Iterable<OutboxView> {
+      for (const e of bot.state.outbox.values()) {
+        // A rejected message (error:A) is final: nothing more will happen to it.
+        const status = e.status === 'rejected' ? 'gave-up' : e.status;
+        yield e.smid === undefined
+          ? { cmid: e.cmid, to: e.to, status }
+          : { cmid: e.cmid, to: e.to, status, smid: e.smid };
+      }
+    },
+    hasCommitted: (smid) => bot.state.store.has(smid),
+    misbehave: ({ loseAccepts, loseReceipts, losePushes, ...flags }) => {
+      loss.accepts += loseAccepts ?? 0;
+      loss.receipts += loseReceipts ?? 0;
+      loss.pushes += losePushes ?? 0;
+      bot.misbehave(flags);
+    },
+    behave: () => bot.behave(),
+    async page(direction, limit, pages): Promise<PageView> {
+      const result = await bot.page(direction, limit, pages);
+      return { seqs: result.pages.flatMap((p) => p.seqs), maxSeq: result.maxSeq, pages: result.pages.length };
+    },
+    stop: () => bot.stop(),
+  };
+}

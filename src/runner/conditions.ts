@@ -1,0 +1,87 @@
+/**
+ * Conditions a `waitFor` step waits on, evaluated over the bots' own state (never the history,
+ * which is append-only and not searched while a case runs).
+ */
+
+import type { WaitForStep } from '../scenarios/types.js';
+import type { CaseBot } from './case-bot.js';
+
+export type Condition = WaitForStep['condition'];
+
+export interface ConditionContext {
+  bots: readonly CaseBot[];
+  /** user → that user's bots (devices). */
+  devicesOf: (user: string) => readonly CaseBot[];
+  /** Which receipt settles a message: `delivered`, `any` (stored or delivered), or none. */
+  receipt: 'none' | 'any' | 'delivered';
+  /** Time of the last history event, for `quiet`. */
+  lastEventAt: () => number;
+  now: () => number;
+  quietMs: number;
+}
+
+const FINAL_ACCEPTED = new Set(['accepted', 'stored', 'delivered', 'gave-up']);
+const FINAL_RECEIPTED = new Set(['stored', 'delivered', 'gave-up']);
+const FINAL_DELIVERED = new Set(['delivered', 'gave-up']);
+
+function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): boolean {
+  for (const bot of ctx.bots) {
+    for (const entry of bot.outboxEntries()) if (!final.has(entry.status)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every accepted message is committed by every connected device of its receiver. A device that is
+ * offline is not waited for: it will catch up when it connects, and the checker judges the end.
+ */
+function everyAcceptedCommitted(ctx: ConditionContext): boolean {
+  for (const bot of ctx.bots) {
+    for (const entry of bot.outboxEntries()) {
+      if (entry.smid === undefined) continue;
+      for (const receiver of ctx.devicesOf(entry.to)) {
+        if (receiver.connected && !receiver.hasCommitted(entry.smid)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+export function holds(condition: Condition, ctx: ConditionContext): boolean {
+  switch (condition) {
+    case 'accepted':
+      return everyOutboxEntry(ctx, FINAL_ACCEPTED);
+    case 'receipted':
+      return everyOutboxEntry(ctx, FINAL_RECEIPTED);
+    case 'delivered':
+      return everyOutboxEntry(ctx, FINAL_DELIVERED);
+    case 'committed':
+      return everyOutboxEntry(ctx, FINAL_ACCEPTED) && everyAcceptedCommitted(ctx);
+    case 'settled': {
+      const final =
+        ctx.receipt === 'delivered'
+          ? FINAL_DELIVERED
+          : ctx.receipt === 'any'
+            ? FINAL_RECEIPTED
+            : FINAL_ACCEPTED;
+      return everyOutboxEntry(ctx, final) && everyAcceptedCommitted(ctx);
+    }
+    case 'quiet':
+      return ctx.now() - ctx.lastEventAt() >= ctx.quietMs;
+  }
+}
+
+/** Polls `holds` until it is true or the deadline passes; resolves whether it held. */
+export async function waitUntil(
+  test: () => boolean,
+  timeoutMs: number,
+  pollMs = 10,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!test()) {
+    if (performance.now() >= deadline || signal?.aborted) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * The embedded reference server: `imspec serve` as a child process on a fresh database, so a
+ * crash case can SIGKILL it and restart it on the same file.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath } from './paths.js';
+import { ProcessTarget, type Target } from './target.js';
+
+export interface EmbeddedOptions {
+  /** HMAC secret the server derives tokens from (the kit derives the same tokens). */
+  secret: string;
+  /** Deliberate defects to switch on (`imspec serve --fault`). */
+  faults: readonly string[];
+  /** Extra `imspec serve` arguments (e.g. ['--repush-ms', '500']). */
+  extraArgs?: readonly string[];
+}
+
+export interface EmbeddedTarget extends Target {
+  readonly dataDir: string;
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'imspec-target-'));
+  const args = [
+    cliPath(),
+    'serve',
+    '--port',
+    '0',
+    '--db',
+    join(dataDir, 'imspec.db'),
+    '--hmac-secret',
+    options.secret,
+    '--quiet',
+    // A short hello timeout keeps the AUTH-4 case fast; hello:A advertises it, so cases read it.
+    '--hello-timeout-ms',
+    '2000',
+    ...options.faults.flatMap((f) => ['--fault', f]),
+    ...(options.extraArgs ?? []),
+  ];
+  const target = await ProcessTarget.start({
+    command: process.execPath,
+    args,
+    shell: false,
+    url: { fromStdout: true },
+    pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
+  });
+  const stop = target.stop.bind(target);
+  return Object.assign(target, {
+    dataDir,
+    stop: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}

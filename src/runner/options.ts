@@ -1,0 +1,84 @@
+/**
+ * Options of `imspec run`, resolved once: user options in, checked, defaulted and frozen out.
+ * Every default lives here.
+ */
+
+import { UsageError } from '../errors.js';
+
+export interface RunOptions {
+  /** Scenario files or directories. @default ['suites/core'] */
+  paths: string[];
+  /** Target URL; absent → the embedded reference server, one per case. */
+  target?: string;
+  /** Shell command that starts the target at `target` (the kit may kill and restart it). */
+  targetCmd?: string;
+  /** Driver name. @default 'ran' */
+  driver: string;
+  /** Case ids (or globs with *) to run; empty runs all. @default [] */
+  only: string[];
+  /** Seed for every random choice; printed so a run can be replayed. @default random */
+  seed: number;
+  /** Per-case deadline override in ms (otherwise each scenario's `timeout`). */
+  timeoutMs?: number;
+  /** `imspec serve --fault` names for the embedded server (to prove cases can fail). @default [] */
+  serverFaults: string[];
+  /** Extra `imspec serve` args for the embedded server. @default [] */
+  serverArgs: string[];
+  /** HMAC secret for tokens (embedded: random; external: --hmac-secret or IMSPEC_HMAC_SECRET). */
+  hmacSecret?: string;
+  /** Reporter specs: console, json=PATH, junit=PATH. @default ['console'] */
+  reports: string[];
+  /** Expected-failures file. */
+  expectFailures?: string;
+  /** Run each case this many times (FLAKY detection). @default 1 */
+  repeat: number;
+}
+
+export const RUN_DEFAULTS = {
+  paths: ['suites/core'],
+  driver: 'ran',
+  only: [] as string[],
+  serverFaults: [] as string[],
+  serverArgs: [] as string[],
+  reports: ['console'],
+  repeat: 1,
+} as const;
+
+export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptions> {
+  const options: RunOptions = {
+    paths: input.paths?.length ? input.paths : [...RUN_DEFAULTS.paths],
+    driver: input.driver ?? RUN_DEFAULTS.driver,
+    only: input.only ?? [],
+    seed: input.seed ?? Math.floor(Math.random() * 2 ** 31),
+    serverFaults: input.serverFaults ?? [],
+    serverArgs: input.serverArgs ?? [],
+    reports: input.reports?.length ? input.reports : [...RUN_DEFAULTS.reports],
+    repeat: input.repeat ?? RUN_DEFAULTS.repeat,
+  };
+  if (input.target !== undefined) options.target = input.target;
+  if (input.targetCmd !== undefined) options.targetCmd = input.targetCmd;
+  if (input.timeoutMs !== undefined) options.timeoutMs = input.timeoutMs;
+  if (input.hmacSecret !== undefined) options.hmacSecret = input.hmacSecret;
+  if (input.expectFailures !== undefined) options.expectFailures = input.expectFailures;
+
+  if (options.targetCmd && !options.target) {
+    throw new UsageError(
+      '--target-cmd needs --target URL: the address the command makes the server listen on',
+    );
+  }
+  if (options.serverFaults.length && options.target) {
+    throw new UsageError(
+      '--server-fault applies to the embedded reference server only; drop --target to use it',
+    );
+  }
+  if (!Number.isInteger(options.seed) || options.seed < 0) {
+    throw new UsageError(`--seed must be a non-negative integer, got ${input.seed}`);
+  }
+  if (!Number.isInteger(options.repeat) || options.repeat < 1) {
+    throw new UsageError(`--repeat must be a positive integer, got ${input.repeat}`);
+  }
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+    throw new UsageError(`--timeout must be a positive duration, got ${input.timeoutMs}`);
+  }
+  return Object.freeze(options);
+}

@@ -1,0 +1,204 @@
+/**
+ * Probes: scripted frames on a socket of their own, each answer compared with what the scenario
+ * expects. `raw` steps are one-exchange probes; `probe` steps script several exchanges and can
+ * capture values (a smid, a cursor) to expect later as "$name". Probes speak as a separate device
+ * by default, so they never replace (AUTH-6) the session of a bot.
+ */
+
+import type { Driver, RawFrame, RawSocket } from '../drivers/driver.js';
+import { UnsupportedError } from '../errors.js';
+import type { History } from '../history/events.js';
+import type { ProbeExchange, ProbeStep, RawStep } from '../scenarios/types.js';
+
+export interface ProbeOutcome {
+  requirement: string;
+  ok: boolean;
+  expected: string;
+  actual: string;
+}
+
+export interface ProbeEnv {
+  driver: Driver;
+  history: History;
+  tokenFor(user: string): string;
+  /** Captured values, shared by the probes of one case. */
+  captures: Map<string, unknown>;
+  timeoutMs: number;
+}
+
+/** A `raw` step is a probe with one exchange. */
+export function rawAsProbe(step: RawStep, user: string, device: string): ProbeStep {
+  const fields = { ...(step.expect.fields ?? {}) };
+  const expect: NonNullable<ProbeExchange['expect']> = { type: step.expect.type, fields };
+  if (step.expect.closeCode !== undefined) expect.closeCode = step.expect.closeCode;
+  return {
+    op: 'probe',
+    loc: step.loc,
+    user,
+    device,
+    login: step.beforeHello ? 'none' : 'valid',
+    exchange: [{ send: step.text, binary: false, expect, capture: {} }],
+    requirement: step.requirement,
+  };
+}
+
+export async function runProbe(step: ProbeStep, env: ProbeEnv): Promise<ProbeOutcome[]> {
+  if (!env.driver.openRaw) throw new UnsupportedError(`driver ${env.driver.name} cannot send raw frames`);
+  const socket = await env.driver.openRaw(`${step.user}/${step.device}`, env.history, env.timeoutMs);
+  const outcomes: ProbeOutcome[] = [];
+  // "$token" in a probe stands for the probing user's own token (a hand-written hello:R).
+  env.captures.set('token', env.tokenFor(step.user));
+  try {
+    if (step.login !== 'none') {
+      const token =
+        step.login === 'valid' ? env.tokenFor(step.user) : `wrong-${env.tokenFor(step.user).slice(0, 8)}`;
+      socket.send(
+        JSON.stringify({ type: 'hello:R', rid: 'probe-hello', user: step.user, device: step.device, token }),
+      );
+      if (step.login === 'valid') {
+        const hello = await next(socket, (f) => f.fields['rid'] === 'probe-hello', env.timeoutMs);
+        if (hello?.type !== 'hello:A') {
+          return [{ requirement: step.requirement, ok: false, expected: 'hello:A', actual: describe(hello) }];
+        }
+      }
+    }
+    for (const exchange of step.exchange) {
+      const outcome = await runExchange(socket, exchange, step.requirement, env);
+      outcomes.push(outcome);
+      // Later exchanges depend on earlier answers; after a mismatch they would only add noise.
+      if (!outcome.ok) break;
+    }
+    return outcomes;
+  } finally {
+    socket.abort();
+  }
+}
+
+async function runExchange(
+  socket: RawSocket,
+  exchange: ProbeExchange,
+  requirement: string,
+  env: ProbeEnv,
+): Promise<ProbeOutcome> {
+  const req = exchange.requirement ?? requirement;
+  const text = exchange.send === undefined ? undefined : expand(exchange.send, env.captures);
+  if (text !== undefined) socket.send(exchange.binary ? new TextEncoder().encode(text) : text);
+  const expect = exchange.expect;
+  if (!expect) return { requirement: req, ok: true, expected: 'nothing', actual: 'sent' };
+  const expected = describeExpectation(expect);
+
+  if (expect.type === 'close') {
+    // Frames before the close are allowed (error:A auth-failed precedes close 4401).
+    const closed = await Promise.race([
+      socket.closed,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), env.timeoutMs)),
+    ]);
+    if (!closed)
+      return { requirement: req, ok: false, expected, actual: `still open after ${env.timeoutMs} ms` };
+    const ok = expect.closeCode === undefined || closed.code === expect.closeCode;
+    return {
+      requirement: req,
+      ok,
+      expected,
+      actual: `close ${closed.code ?? '(no code)'} ${closed.reason}`.trim(),
+    };
+  }
+
+  const rid = text === undefined ? undefined : readRid(text);
+  const answer = await next(socket, (f) => answers(f, expect.type, rid), env.timeoutMs);
+  if (!answer) return { requirement: req, ok: false, expected, actual: 'no answer (closed or timed out)' };
+  const mismatches: string[] = [];
+  if (answer.type !== expect.type) mismatches.push(`type ${answer.type ?? '(none)'}`);
+  for (const [path, want] of Object.entries(expect.fields)) {
+    const wanted = typeof want === 'string' && want.startsWith('$') ? env.captures.get(want.slice(1)) : want;
+    const got = at(answer.fields, path);
+    if (!matches(got, wanted)) {
+      mismatches.push(`${path} = ${JSON.stringify(got)} (expected ${JSON.stringify(wanted)})`);
+    }
+  }
+  for (const [name, path] of Object.entries(exchange.capture))
+    env.captures.set(name, at(answer.fields, path));
+  const actual = mismatches.length ? `${mismatches.join('; ')} in ${describe(answer)}` : describe(answer);
+  return { requirement: req, ok: mismatches.length === 0, expected, actual };
+}
+
+/**
+ * Which inbound frame answers: an N frame of the expected type; otherwise the A frame with the
+ * request's rid, or — for a request whose rid is unreadable — an error:A with rid null.
+ */
+function answers(frame: RawFrame, type: string, rid: string | null | undefined): boolean {
+  if (type.endsWith(':N')) return frame.type === type;
+  if (!frame.type?.endsWith(':A')) return false;
+  if (rid === undefined) return frame.type === type;
+  return frame.fields['rid'] === rid;
+}
+
+function readRid(text: string): string | null {
+  try {
+    const value = JSON.parse(text) as { rid?: unknown };
+    return typeof value?.rid === 'string' && value.rid.length >= 1 && value.rid.length <= 64
+      ? value.rid
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+const COMPARATORS: Record<string, (a: number, b: number) => boolean> = {
+  '>=': (a, b) => a >= b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '<': (a, b) => a < b,
+};
+
+/** Exact JSON equality, or a comparison written as `{'>=': 86400000}`. */
+export function matches(got: unknown, wanted: unknown): boolean {
+  if (wanted !== null && typeof wanted === 'object' && !Array.isArray(wanted)) {
+    const entries = Object.entries(wanted);
+    const [op, bound] = entries[0] ?? [];
+    if (entries.length === 1 && op !== undefined && op in COMPARATORS) {
+      return typeof got === 'number' && typeof bound === 'number' && COMPARATORS[op]!(got, bound);
+    }
+  }
+  return JSON.stringify(got) === JSON.stringify(wanted);
+}
+
+/**
+ * Expands placeholders in a probe's text: `"$name"` (a JSON string) becomes the captured value,
+ * `$fill:N` becomes N "x" characters (for size limits: a body over maxBodyBytes, a frame over
+ * maxFrameBytes), so a scenario need not carry 70 kB of padding.
+ */
+export function expand(text: string, captures: ReadonlyMap<string, unknown>): string {
+  return text
+    .replace(/"\$([A-Za-z_][\w]*)"/g, (whole, name: string) =>
+      captures.has(name) ? JSON.stringify(captures.get(name)) : whole,
+    )
+    .replace(/\$fill:(\d{1,7})/g, (_, n: string) => 'x'.repeat(Number(n)));
+}
+
+/** Dotted path lookup: "msgs.0.body". */
+export function at(value: unknown, path: string): unknown {
+  let cur: unknown = value;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function next(socket: RawSocket, match: (f: RawFrame) => boolean, timeoutMs: number) {
+  return socket.next(match, timeoutMs).catch(() => undefined);
+}
+
+function describeExpectation(expect: NonNullable<ProbeExchange['expect']>): string {
+  if (expect.type === 'close') return `close ${expect.closeCode ?? ''}`.trim();
+  const fields = Object.entries(expect.fields)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `${expect.type}${fields ? ` ${fields}` : ''}`;
+}
+
+function describe(frame: RawFrame | undefined): string {
+  if (!frame) return 'nothing';
+  return frame.raw.length > 200 ? `${frame.raw.slice(0, 200)}…` : frame.raw;
+}

@@ -1,0 +1,219 @@
+/**
+ * `imspec run`, as a function: load the scenarios, set up the target, run every case, report.
+ * The CLI is a thin layer over `runSuites`.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { createDriver } from '../drivers/index.js';
+import { ConfigError } from '../errors.js';
+import type { History } from '../history/events.js';
+import { hmacToken } from '../protocol/auth.js';
+import type { Cap } from '../protocol/frames.js';
+import {
+  buildCaseResult,
+  buildRunResult,
+  type CaseResult,
+  checkExemptionIds,
+  combineReporters,
+  decideRepeatVerdict,
+  type Exemption,
+  exemptCase,
+  isPassing,
+  loadExpectedFailures,
+  type Reporter,
+  type RunResult,
+} from '../report/index.js';
+import { loadSuites } from '../scenarios/index.js';
+import type { Scenario } from '../scenarios/types.js';
+import { createCaseBot } from './bot-adapter.js';
+import { startEmbedded } from './embedded.js';
+import { type RunOptions, resolveRunOptions } from './options.js';
+import { probeCaps } from './probe-caps.js';
+import { runCase } from './run-case.js';
+import { ExternalTarget, ProcessTarget, type Target } from './target.js';
+
+export interface RunHooks {
+  reporters?: readonly Reporter[];
+  /** Each case's history, as it starts (metrics subscribe here). */
+  onHistory?: (history: History, scenario: Scenario) => void;
+}
+
+export async function runSuites(input: Partial<RunOptions>, hooks: RunHooks = {}): Promise<RunResult> {
+  const options = resolveRunOptions(input);
+  const started = Date.now();
+  const runId = `${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const all = await loadSuites(options.paths);
+  const scenarios = all.filter((s) => matchesOnly(s.id, options.only));
+  if (scenarios.length === 0) {
+    throw new ConfigError(
+      options.only.length
+        ? `--only ${options.only.join(',')} matches no case in ${options.paths.join(', ')}`
+        : `no scenarios found in ${options.paths.join(', ')}`,
+    );
+  }
+  let exemptions: Exemption[] = [];
+  if (options.expectFailures) {
+    exemptions = await loadExpectedFailures(options.expectFailures);
+    checkExemptionIds(
+      exemptions,
+      all.map((s) => s.id),
+    );
+  }
+
+  const reporter = combineReporters(hooks.reporters ?? []);
+  const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
+  const targetLabel = options.target ?? `embedded reference server${describeFaults(options.serverFaults)}`;
+  reporter.onRunStart({ runId, target: targetLabel, driver: options.driver, total: scenarios.length });
+
+  // A shared target (external or --target-cmd) keeps inboxes between cases: a per-case user
+  // prefix keeps cases apart. The embedded server is fresh per case and needs none.
+  const shared = await startSharedTarget(options);
+  const results: CaseResult[] = [];
+  try {
+    for (const [index, scenario] of scenarios.entries()) {
+      reporter.onCaseStart({ id: scenario.id, index, total: scenarios.length });
+      const runs: CaseResult[] = [];
+      for (let r = 0; r < options.repeat; r++) {
+        const seed = caseSeed(options.seed, scenario.id, r);
+        const prefix = shared ? `${runId}-${index}-${r}-` : '';
+        runs.push(await runOne(scenario, options, { seed, prefix, secret, shared, hooks }));
+      }
+      // Exemptions apply as each case ends, so the console shows XFAIL at once.
+      const result = exemptCase(runs.length === 1 ? runs[0]! : mergeRepeats(runs), exemptions);
+      results.push(result);
+      reporter.onCaseResult(result);
+    }
+  } finally {
+    await shared?.stop();
+  }
+
+  const { run } = buildRunResult(
+    {
+      runId,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      target: targetLabel,
+      driver: options.driver,
+      seed: options.seed,
+    },
+    results,
+    exemptions,
+  );
+  await reporter.onRunEnd(run);
+  return run;
+}
+
+interface CaseSetup {
+  seed: number;
+  prefix: string;
+  secret: string;
+  shared: Target | undefined;
+  hooks: RunHooks;
+}
+
+async function runOne(
+  scenario: Scenario,
+  options: Readonly<RunOptions>,
+  setup: CaseSetup,
+): Promise<CaseResult> {
+  const replay = replayCommand(scenario, options, setup.seed);
+  let target: Target | undefined = setup.shared;
+  try {
+    target ??= await startEmbedded({
+      secret: setup.secret,
+      faults: options.serverFaults,
+      extraArgs: options.serverArgs,
+    });
+    const driver = createDriver(options.driver, { target: target.url });
+    const tokenFor = (user: string) => hmacToken(setup.secret, user);
+    const caps: readonly Cap[] = await probeCaps(driver, target.url, tokenFor, setup.prefix);
+    const outcome = await runCase(scenario, {
+      target,
+      driver,
+      caps,
+      tokenFor,
+      userPrefix: setup.prefix,
+      seed: setup.seed,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      makeBot: ({ user, device, token, history }) =>
+        createCaseBot({ user, device, token, driver, history, client: scenario.client }),
+      onHistory: (h) => setup.hooks.onHistory?.(h, scenario),
+      replay,
+    });
+    return buildCaseResult(outcome);
+  } catch (error) {
+    return buildCaseResult({
+      scenario,
+      findings: [],
+      events: [],
+      error: withLog(error, target),
+      durationMs: 0,
+      seed: setup.seed,
+      replay,
+    });
+  } finally {
+    if (target && target !== setup.shared) await target.stop();
+  }
+}
+
+async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target | undefined> {
+  if (!options.target) return undefined;
+  if (!options.targetCmd) return new ExternalTarget(options.target);
+  return ProcessTarget.start({
+    command: options.targetCmd,
+    args: [],
+    shell: true,
+    url: { fixed: options.target },
+  });
+}
+
+function withLog(error: unknown, target: Target | undefined): unknown {
+  const tail = target?.logTail().trim();
+  if (!tail || !(error instanceof Error)) return error;
+  error.message += `\n--- target log (tail) ---\n${tail.split('\n').slice(-15).join('\n')}`;
+  return error;
+}
+
+/** `--only` accepts exact ids and globs with `*`. */
+export function matchesOnly(id: string, only: readonly string[]): boolean {
+  if (only.length === 0) return true;
+  return only.some((pattern) =>
+    pattern.includes('*')
+      ? new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(id)
+      : pattern === id,
+  );
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A per-case seed derived from the run seed, so `--only X --seed S` replays case X exactly. */
+export function caseSeed(runSeed: number, caseId: string, repetition: number): number {
+  let h = (runSeed ^ 0x9e3779b9) >>> 0;
+  for (const ch of `${caseId}#${repetition}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+function replayCommand(scenario: Scenario, options: Readonly<RunOptions>, seed: number): string {
+  const parts = ['imspec run', scenario.file, '--only', scenario.id, '--seed', String(options.seed)];
+  if (options.target) parts.push('--target', options.target);
+  if (options.targetCmd) parts.push('--target-cmd', `'${options.targetCmd}'`);
+  for (const f of options.serverFaults) parts.push('--server-fault', f);
+  if (options.driver !== 'ran') parts.push('--driver', options.driver);
+  void seed;
+  return parts.join(' ');
+}
+
+function describeFaults(faults: readonly string[]): string {
+  return faults.length ? ` with --fault ${faults.join(', --fault ')}` : '';
+}
+
+/** --repeat: mixed outcomes make a case FLAKY, with its pass rate and the seeds that failed. */
+function mergeRepeats(runs: CaseResult[]): CaseResult {
+  const decision = decideRepeatVerdict(runs);
+  const representative = runs.find((r) => !isPassing(r.verdict)) ?? runs[0]!;
+  const merged: CaseResult = { ...representative, verdict: decision.verdict, passRate: decision.passRate };
+  if (decision.reason !== undefined) merged.reason = decision.reason;
+  return merged;
+}

@@ -1,0 +1,306 @@
+/**
+ * One handler per timeline step, dispatched from one switch. Each handler gets a narrow context:
+ * the bots it may address, the target, the history — never the runner itself.
+ */
+
+import type { Driver } from '../drivers/driver.js';
+import { InternalError, ScenarioError } from '../errors.js';
+import type { History } from '../history/events.js';
+import type { ProbeStep, Scenario, SendStep, Step } from '../scenarios/types.js';
+import type { CaseBot } from './case-bot.js';
+import { type ConditionContext, holds, waitUntil } from './conditions.js';
+import { rawAsProbe, runProbe } from './probe.js';
+import type { Target } from './target.js';
+
+export interface StepContext {
+  scenario: Scenario;
+  history: History;
+  target: Target;
+  driver: Driver;
+  /** Bots addressed by a ref: "alice" → every device of alice, "alice/phone" → one. */
+  resolve(ref: string): CaseBot[];
+  devicesOf(user: string): CaseBot[];
+  allBots: readonly CaseBot[];
+  /** Scenario user name → name on the target (a prefix isolates runs on a shared target). */
+  userName(user: string): string;
+  tokenFor(user: string): string;
+  /** Milliseconds left before the case deadline. */
+  remainingMs(): number;
+  signal: AbortSignal;
+  /** Unique message bodies across the case. */
+  nextBody(from: string, to: string, size: number): string;
+  lastEventAt(): number;
+  /** The last close event of an actor in this case. */
+  lastClose(actor: string): { code: number | undefined } | undefined;
+  /** Values captured by probes, shared across the case. */
+  captures: Map<string, unknown>;
+}
+
+/** A step whose condition did not hold: the case stops and the checker judges what happened. */
+export class StepUnmet extends Error {}
+
+export async function runStep(step: Step, ctx: StepContext): Promise<void> {
+  switch (step.op) {
+    case 'connect':
+      await Promise.all(bots(step.bots, ctx).map((b) => b.connect(step.state)));
+      return;
+    case 'disconnect':
+      await Promise.all(bots(step.bots, ctx).map((b) => b.disconnect(step.mode)));
+      return;
+    case 'send':
+      await runSend(step, ctx);
+      return;
+    case 'wait':
+      await sleep(Math.min(step.ms, ctx.remainingMs()), ctx.signal);
+      return;
+    case 'waitFor': {
+      const cond = conditionContext(ctx, step.quietMs);
+      const ok = await waitUntil(
+        () => holds(step.condition, cond),
+        Math.min(step.timeoutMs, ctx.remainingMs()),
+        10,
+        ctx.signal,
+      );
+      if (!ok) {
+        ctx.history.append({
+          kind: 'assert',
+          t: ctx.history.now(),
+          requirement: ctx.scenario.covers[0] ?? 'RID-1',
+          ok: false,
+          expected: `${step.condition} within ${step.timeoutMs} ms (line ${step.loc.line})`,
+          actual: 'not reached',
+        });
+        throw new StepUnmet(`waitFor ${step.condition} not reached within ${step.timeoutMs} ms`);
+      }
+      return;
+    }
+    case 'target': {
+      const connected = ctx.allBots.filter((b) => b.connected).map((b) => b.actor);
+      const from = ctx.history.events.length;
+      ctx.history.append({ kind: 'target', t: ctx.history.now(), action: step.action });
+      await ctx.target.act(step.action, step.restart);
+      if (step.action === 'term') await assertGoingAway(connected, from, ctx);
+      if (step.restart && (step.action === 'kill' || step.action === 'term')) {
+        ctx.history.append({ kind: 'target', t: ctx.history.now(), action: 'restart', detail: 'same data' });
+      }
+      return;
+    }
+    case 'misbehave': {
+      const { op: _op, loc: _loc, bots: refs, ...flags } = step;
+      for (const b of bots(refs, ctx)) b.misbehave(flags);
+      return;
+    }
+    case 'behave':
+      for (const b of bots(step.bots, ctx)) b.behave();
+      return;
+    case 'page': {
+      const [bot] = bots([step.bot], ctx);
+      const view = await bot!.page(step.direction, step.limit, step.pages);
+      if (step.pages === 0) assertCompletePaging(view, step.direction, ctx);
+      return;
+    }
+    case 'raw': {
+      const [bot] = bots([step.bot], ctx);
+      await recordProbe(rawAsProbe(step, bot!.user, `${bot!.device}-probe`), ctx, bot!.actor);
+      return;
+    }
+    case 'probe': {
+      const user = ctx.userName(step.user);
+      await recordProbe({ ...step, user }, ctx, `${user}/${step.device}`);
+      return;
+    }
+    case 'expectSession': {
+      const [bot] = bots([step.bot], ctx);
+      const session = bot!.lastSession;
+      const checks: [string, number | undefined, number | undefined][] = [
+        ['maxSeq', step.maxSeq, session?.maxSeq],
+        ['pending', step.pending, session?.pending],
+      ];
+      for (const [name, want, got] of checks) {
+        if (want === undefined) continue;
+        ctx.history.append({
+          kind: 'assert',
+          t: ctx.history.now(),
+          requirement: step.requirement,
+          ok: want === got,
+          expected: `hello:A ${name} = ${want}`,
+          actual: session ? `${name} = ${got}` : 'no session',
+          actor: bot!.actor,
+        });
+      }
+      return;
+    }
+    case 'expectClosed': {
+      const [bot] = bots([step.bot], ctx);
+      let close: { code: number | undefined } | undefined;
+      await waitUntil(
+        () => {
+          close = ctx.lastClose(bot!.actor);
+          return close?.code === step.code;
+        },
+        Math.min(2_000, ctx.remainingMs()),
+        10,
+        ctx.signal,
+      );
+      ctx.history.append({
+        kind: 'assert',
+        t: ctx.history.now(),
+        requirement: step.requirement,
+        ok: close?.code === step.code,
+        expected: `connection closed by the server with ${step.code}`,
+        actual: close ? `close ${close.code ?? '(no code)'}` : 'still open',
+        actor: bot!.actor,
+      });
+      return;
+    }
+    default:
+      throw new InternalError(`unknown step ${(step as { op: string }).op}`);
+  }
+}
+
+async function recordProbe(step: ProbeStep, ctx: StepContext, actor: string): Promise<void> {
+  const outcomes = await runProbe(step, {
+    driver: ctx.driver,
+    history: ctx.history,
+    tokenFor: ctx.tokenFor,
+    captures: ctx.captures,
+    timeoutMs: Math.min(5_000, ctx.remainingMs()),
+  });
+  for (const o of outcomes) {
+    ctx.history.append({
+      kind: 'assert',
+      t: ctx.history.now(),
+      requirement: o.requirement,
+      ok: o.ok,
+      expected: o.expected,
+      actual: o.actual,
+      actor,
+    });
+  }
+}
+
+function bots(refs: readonly string[], ctx: StepContext): CaseBot[] {
+  const out: CaseBot[] = [];
+  for (const ref of refs) out.push(...ctx.resolve(ref));
+  if (out.length === 0) throw new ScenarioError(`step addresses no bot: ${refs.join(', ')}`);
+  return out;
+}
+
+function conditionContext(ctx: StepContext, quietMs: number): ConditionContext {
+  return {
+    bots: ctx.allBots,
+    devicesOf: (user) => ctx.devicesOf(user),
+    receipt: ctx.scenario.expect.receipt,
+    lastEventAt: ctx.lastEventAt,
+    now: () => ctx.history.now(),
+    quietMs,
+  };
+}
+
+/**
+ * Open-model sending: message i is due at start + i/rate whatever the server does, so a slow
+ * server cannot slow the offered load (DESIGN.md section 7). Late messages are sent at once.
+ */
+async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
+  const [from] = bots([step.from], ctx);
+  const to = ctx.userName(step.to);
+  const cmids = new Set<string>();
+  const start = performance.now();
+  for (let i = 0; i < step.count; i++) {
+    if (step.rate > 0) {
+      const wait = start + (i * 1000) / step.rate - performance.now();
+      if (wait > 1) await sleep(wait, ctx.signal);
+    } else if (i > 0 && i % 256 === 0) {
+      // Yield now and then so frames flow while a large burst is issued.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (ctx.signal.aborted) return;
+    cmids.add(from!.send(to, ctx.nextBody(from!.actor, to, step.size)));
+  }
+  if (step.await === 'none') return;
+  const final =
+    step.await === 'accepted'
+      ? new Set(['accepted', 'stored', 'delivered', 'gave-up'])
+      : step.await === 'receipted'
+        ? new Set(['stored', 'delivered', 'gave-up'])
+        : new Set(['delivered', 'gave-up']);
+  const ok = await waitUntil(
+    () => {
+      for (const e of from!.outboxEntries()) if (cmids.has(e.cmid) && !final.has(e.status)) return false;
+      return true;
+    },
+    ctx.remainingMs(),
+    10,
+    ctx.signal,
+  );
+  if (!ok)
+    throw new StepUnmet(`send (line ${step.loc.line}): messages not ${step.await} before the case deadline`);
+}
+
+/**
+ * SHUT-1: after SIGTERM, every connection that was up is closed by the server with 1001. Only the
+ * events since the signal are read (a short slice, not a search of the history).
+ */
+async function assertGoingAway(actors: readonly string[], from: number, ctx: StepContext): Promise<void> {
+  const closes = new Map<string, number | undefined>();
+  await waitUntil(
+    () => {
+      for (let i = from; i < ctx.history.events.length; i++) {
+        const e = ctx.history.events[i]!;
+        if (e.kind === 'close' && !closes.has(e.actor)) closes.set(e.actor, e.code);
+      }
+      return actors.every((a) => closes.has(a));
+    },
+    2_000,
+    10,
+    ctx.signal,
+  );
+  for (const actor of actors) {
+    const code = closes.get(actor);
+    ctx.history.append({
+      kind: 'assert',
+      t: ctx.history.now(),
+      requirement: 'SHUT-1',
+      ok: code === 1001,
+      expected: 'close 1001 (going away) on SIGTERM',
+      actual: closes.has(actor) ? `close ${code ?? '(no code)'}` : 'no close seen',
+      actor,
+    });
+  }
+}
+
+/** NEWDEV-1 / SYNC-2: paging to the end reaches every seq from 1 to maxSeq exactly once. */
+function assertCompletePaging(
+  view: { seqs: number[]; maxSeq: number },
+  direction: 'forward' | 'backward',
+  ctx: StepContext,
+) {
+  const seen = new Set(view.seqs);
+  const missing: number[] = [];
+  for (let s = 1; s <= view.maxSeq && missing.length < 5; s++) if (!seen.has(s)) missing.push(s);
+  const repeated = view.seqs.length - seen.size;
+  ctx.history.append({
+    kind: 'assert',
+    t: ctx.history.now(),
+    requirement: direction === 'backward' ? 'SYNC-2' : 'SYNC-4',
+    ok: missing.length === 0 && repeated === 0,
+    expected: `${direction} paging to the end returns seq 1…${view.maxSeq} once each`,
+    actual:
+      missing.length === 0 && repeated === 0
+        ? `${view.seqs.length} messages`
+        : `${missing.length ? `missing ${missing.join(', ')}` : ''}${repeated ? ` ${repeated} repeated` : ''}`.trim(),
+  });
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

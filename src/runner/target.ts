@@ -1,0 +1,255 @@
+/**
+ * The target a run talks to, and — when the kit launched it — control over its process: the
+ * process faults of the scenario vocabulary (kill -9, SIGTERM + restart, pause/resume). Modelled
+ * on Complement, which starts, kills and restarts the homeserver containers it tests.
+ *
+ * Three kinds:
+ * - embedded: the reference server (`imspec serve`) as a child process, one per case on a fresh
+ *   database, so crash cases can kill it and cases cannot see each other's inboxes;
+ * - command: `--target-cmd '…'` with `--target URL`: any server the kit starts with a shell command
+ *   and restarts by running the same command again (so it must keep its data between runs);
+ * - external: `--target URL` only; process faults are unavailable (those cases are UNSUPPORTED).
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
+
+export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
+
+export interface Target {
+  /** Where bots connect. Stable across restarts. */
+  readonly url: string;
+  /** True when the kit controls the process (process faults possible). */
+  readonly controllable: boolean;
+  /** Kill -9 / SIGTERM / SIGSTOP / SIGCONT, and restart on the same data when asked. */
+  act(action: TargetAction, restart: boolean): Promise<void>;
+  /** Stop for good (graceful, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+  /** Output the process wrote (bounded tail), for ERROR reports. */
+  logTail(): string;
+  /** Called when the process exits without being told to (a crash of the target under test). */
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+}
+
+export interface ProcessTargetOptions {
+  /** Executable and arguments (embedded), or a shell command line (command). */
+  command: string;
+  args: string[];
+  shell: boolean;
+  /**
+   * How to learn the URL: read it from the first stdout line matching /ws:\/\/\S+/ (embedded),
+   * or a fixed URL whose port is polled until it accepts connections (command).
+   */
+  url: { fromStdout: true } | { fixed: string };
+  /** After the first start, rewrite args so a restart reuses the port (embedded: --port N). */
+  pinPort?: (args: string[], port: number) => string[];
+  env?: NodeJS.ProcessEnv;
+  /** How long a start may take. @default 15000 */
+  startTimeoutMs?: number;
+}
+
+const LOG_TAIL_BYTES = 16_384;
+
+export class ProcessTarget implements Target {
+  readonly controllable = true;
+  #url = '';
+  #child: ChildProcess | undefined;
+  #args: string[];
+  #log = '';
+  #expectedExit = false;
+  #exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
+
+  private constructor(private readonly options: ProcessTargetOptions) {
+    this.#args = [...options.args];
+  }
+
+  static async start(options: ProcessTargetOptions): Promise<ProcessTarget> {
+    const target = new ProcessTarget(options);
+    await target.#spawn();
+    return target;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  logTail(): string {
+    return this.#log;
+  }
+
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.#exitListeners.push(listener);
+  }
+
+  async act(action: TargetAction, restart: boolean): Promise<void> {
+    switch (action) {
+      case 'kill':
+        await this.#signalAndWait('SIGKILL');
+        if (restart) await this.#spawn();
+        return;
+      case 'term':
+        await this.#signalAndWait('SIGTERM');
+        if (restart) await this.#spawn();
+        return;
+      case 'restart':
+        if (this.#child) await this.#signalAndWait('SIGTERM');
+        await this.#spawn();
+        return;
+      case 'pause':
+        this.#child?.kill('SIGSTOP');
+        return;
+      case 'resume':
+        this.#child?.kill('SIGCONT');
+        return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#child) return;
+    // A paused process cannot handle SIGTERM; wake it first.
+    this.#child.kill('SIGCONT');
+    const exited = this.#signalAndWait('SIGTERM');
+    const timer = setTimeout(() => this.#child?.kill('SIGKILL'), 5_000);
+    try {
+      await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.#child = undefined;
+      return;
+    }
+    this.#expectedExit = true;
+    const exited = once(child, 'exit');
+    // Kill the whole process group: a --target-cmd shell may have children of its own.
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+    await exited;
+    this.#child = undefined;
+  }
+
+  async #spawn(): Promise<void> {
+    const { command, shell, env } = this.options;
+    this.#expectedExit = false;
+    const child = spawn(command, this.#args, {
+      shell,
+      detached: true, // own process group, so signals reach the whole tree
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
+    });
+    this.#child = child;
+    const append = (chunk: Buffer) => {
+      this.#log = (this.#log + chunk.toString('utf8')).slice(-LOG_TAIL_BYTES);
+    };
+    child.stderr?.on('data', append);
+    child.on('exit', (code, signal) => {
+      if (this.#child === child) this.#child = undefined;
+      if (!this.#expectedExit) for (const l of this.#exitListeners) l(code, signal);
+    });
+    const timeoutMs = this.options.startTimeoutMs ?? 15_000;
+    const url = this.options.url;
+    if ('fixed' in url) {
+      child.stdout?.on('data', append);
+      await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
+      this.#url = url.fixed;
+      return;
+    }
+    this.#url = await readUrlFromStdout(child, timeoutMs, append, () => this.#log);
+    if (this.options.pinPort) {
+      this.#args = this.options.pinPort(this.#args, Number(new URL(this.#url).port));
+    }
+  }
+}
+
+/** A target the kit does not control. */
+export class ExternalTarget implements Target {
+  readonly controllable = false;
+  constructor(readonly url: string) {}
+  async act(action: TargetAction): Promise<void> {
+    throw new TargetUnreachableError(
+      `cannot ${action} ${this.url}: the kit did not launch it (use --target-cmd to let imspec start it)`,
+    );
+  }
+  async stop(): Promise<void> {}
+  logTail(): string {
+    return '';
+  }
+  onUnexpectedExit(): void {}
+}
+
+function readUrlFromStdout(
+  child: ChildProcess,
+  timeoutMs: number,
+  append: (chunk: Buffer) => void,
+  log: () => string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new TimeoutError(`target did not report its address within ${timeoutMs} ms\n${log()}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      append(chunk);
+      buffered += chunk.toString('utf8');
+      const m = /ws:\/\/[^\s]+/.exec(buffered);
+      if (m) {
+        cleanup();
+        resolve(m[0]);
+      }
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      cleanup();
+      reject(new TargetExitedError(`target exited during start (code ${code}, signal ${signal})\n${log()}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      // Keep draining stdout so a chatty server never blocks on a full pipe.
+      child.stdout?.on('data', append);
+    };
+    child.stdout?.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+async function waitForPort(url: string, timeoutMs: number, child: ChildProcess, log: () => string) {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    if (exited)
+      throw new TargetExitedError(`target command exited before ${url} accepted connections\n${log()}`);
+    if (await canConnect(hostname, Number(port))) return;
+    if (Date.now() > deadline) {
+      throw new TimeoutError(`${url} did not accept connections within ${timeoutMs} ms\n${log()}`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** True when something accepts TCP connections at host:port. */
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: host.replace(/^\[|\]$/g, ''), port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
