@@ -15,7 +15,11 @@ export interface PushOptions {
   registry: Registry;
   /** The `job` grouping label. */
   job: string;
-  /** More grouping labels, e.g. `{ run_id: '…', suite: 'core' }`. @default {} */
+  /**
+   * More grouping labels, e.g. `{ run_id: '…', suite: 'core' }`. The Pushgateway stamps them on
+   * every pushed series, overwriting a same-named label (measured with Pushgateway 1.5): pass
+   * `suite` only when every case of the run belongs to that suite. @default {}
+   */
   grouping?: Record<string, string>;
   /**
    * `put` replaces every metric of the group (the final values of a run); `post` replaces

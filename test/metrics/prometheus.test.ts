@@ -5,7 +5,8 @@
  * verdicts) is replayed through the listener. Every PromQL expression of every dashboard
  * panel, template variables substituted as Grafana would, must return data through the
  * Prometheus HTTP API; retransmit rate must be above zero under loss and exactly zero without.
- * The Pushgateway path is checked end to end: push, scrape, query.
+ * The Pushgateway path is checked end to end with a real conformance run (lost-msg-a): push,
+ * scrape, query.
  */
 
 import { Registry } from 'prom-client';
@@ -23,10 +24,12 @@ import { attachHistoryMetrics, recordCaseResult, recordCheckStats } from '../../
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
+import { runMetrics } from '../../src/metrics/run-metrics.js';
 import { resolveMonitorConfig } from '../../src/monitor/config.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import { RollingHistory } from '../../src/monitor/rolling-history.js';
 import { hmacToken } from '../../src/protocol/auth.js';
+import { runSuites } from '../../src/runner/run.js';
 import type { FaultName } from '../../src/server/faults.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import {
@@ -187,22 +190,28 @@ describe('dashboards against a real Prometheus', () => {
     });
   });
 
-  it('push final values to the Pushgateway with job, run id and suite, and Prometheus scrapes them', async () => {
+  it("push a real run's final values to the Pushgateway with job, run id and suite; Prometheus scrapes them", async () => {
     const registry = new Registry();
-    const run = createMetrics(registry);
-    const history = new History();
-    attachHistoryMetrics(history, run, base('short-ci-run'));
-    replayDeliveries(history, { messages: 7, t0: 0 });
-    const grouping = { run_id: `r${process.pid}`, suite: 'observability' };
+    const wiring = runMetrics(createMetrics(registry), 'ran');
+    const result = await runSuites(
+      { paths: ['suites/core'], only: ['lost-msg-a'], reports: [], seed: 7 },
+      { onHistory: wiring.onHistory, reporters: [wiring.reporter] },
+    );
+    const grouping = { run_id: result.runId, suite: 'core' };
     await pushToGateway({ url: pushgateway!.url, registry, job: 'imspec-ci', grouping });
-    const sent = await waitFor('pushed metrics scraped through the Pushgateway', async () => {
+    const retransmits = await waitFor('pushed metrics scraped through the Pushgateway', async () => {
       const r = await query(
         prometheus!.url,
-        `imspec_messages_sent_total{job="imspec-ci",run_id="${grouping.run_id}",suite="observability"}`,
+        `sum(imspec_retransmits_total{job="imspec-ci",run_id="${result.runId}",suite="core",scenario="lost-msg-a"})`,
       );
       return r.length > 0 ? r : undefined;
     });
-    expect(sent.map((s) => Number(s.value[1]))).toEqual([7]);
+    expect(Number(retransmits[0]!.value[1])).toBeGreaterThan(0);
+    const verdict = await query(
+      prometheus!.url,
+      `imspec_case_verdict{job="imspec-ci",run_id="${result.runId}",scenario="lost-msg-a",verdict="${result.cases[0]!.verdict}"}`,
+    );
+    expect(verdict.map((s) => s.value[1])).toEqual(['1']);
     await deleteFromGateway({ url: pushgateway!.url, job: 'imspec-ci', grouping });
   });
 });
