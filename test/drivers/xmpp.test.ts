@@ -5,12 +5,13 @@
  * shared driver contract.
  */
 
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverSession, Notification } from '../../src/drivers/driver.js';
 import { createDriver } from '../../src/drivers/index.js';
 import { XMPP_CAPS, XmppDriver } from '../../src/drivers/xmpp/index.js';
-import { AuthError, ConfigError, UnsupportedError } from '../../src/errors.js';
+import { AuthError, ConfigError, ConnectionClosedError, UnsupportedError } from '../../src/errors.js';
+import { resolveFaultRules } from '../../src/faults/resolve.js';
+import { startTcpProxy } from '../../src/faults/tcp-proxy.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
 import { type ProsodyServer, startProsody } from '../helpers/prosody.js';
 import { defineDriverContract } from './contract.js';
@@ -65,36 +66,6 @@ const frames = (history: History, actor: string, type?: string): FrameEvent[] =>
     (e): e is FrameEvent =>
       e.kind === 'frame' && e.actor === actor && (type === undefined || e.type === type),
   );
-
-/** A TCP pass-through whose connections the test can cut, as a network fault would. */
-async function cuttableProxy(port: number): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection({ host: '127.0.0.1', port });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no proxy port');
-  return {
-    url: `xmpp://127.0.0.1:${address.port}`,
-    cut: () => {
-      for (const s of sockets) s.resetAndDestroy();
-    },
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('xmpp driver on Prosody', () => {
   let server: ProsodyServer;
@@ -235,23 +206,30 @@ describe('xmpp driver on Prosody', () => {
   });
 
   it('resumes the stream after a network cut (XEP-0198) and receives what was sent meanwhile', async () => {
-    const proxy = await cuttableProxy(server.port);
+    // The kit's TCP fault proxy between bob and Prosody: a reset, switched on when the test says.
+    const proxy = await startTcpProxy({
+      upstream: { host: '127.0.0.1', port: server.port },
+      rules: resolveFaultRules([{ id: 'cut', action: 'reset' }]),
+    });
+    proxy.setActive('cut', false);
     try {
-      const d = driver(proxy.url);
+      const d = driver(`xmpp://127.0.0.1:${proxy.port}`);
       const { a, b } = users();
       const bob = await login(d, b);
       const first = collect(bob);
       const alice = await login(driver(), a);
       await alice.send({ cmid: 'c1', to: b, body: 'before' });
       await first.msgs(1);
-      proxy.cut();
-      const closed = await bob.closed;
-      expect(closed.initiator).toBe('network');
+      proxy.setActive('cut', true);
+      await expect(bob.ping()).rejects.toBeInstanceOf(ConnectionClosedError);
+      expect((await bob.closed).initiator).toBe('network');
+      proxy.setActive('cut', false);
       await alice.send({ cmid: 'c2', to: b, body: 'during' });
       const again = await login(d, b);
       const [m] = await collect(again).msgs(1);
       expect(m?.msg).toMatchObject({ cmid: 'c2', body: 'during', seq: 2 });
       expect(frames(history, `${b}/d1`, 'hello:A').at(-1)?.fields).toMatchObject({ resumed: true });
+      expect(proxy.events.map((e) => e.action)).toEqual(['reset']);
     } finally {
       for (const s of open.splice(0)) {
         s.abort();
