@@ -45,3 +45,5 @@ export { nextConn, recordClose } from './connections.js';
 export type * from './driver.js';
 export { NotificationHub } from './notification-hub.js';
 export { RanDriver } from './ran/index.js';
+export { MqttDriver } from './mqtt/index.js';
+export { XmppDriver } from './xmpp/index.js';
