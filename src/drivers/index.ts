@@ -43,7 +43,7 @@ export function createDriver(name: string, options: DriverFactoryOptions): Drive
 
 export { nextConn, recordClose } from './connections.js';
 export type * from './driver.js';
+export { MqttDriver } from './mqtt/index.js';
 export { NotificationHub } from './notification-hub.js';
 export { RanDriver } from './ran/index.js';
-export { MqttDriver } from './mqtt/index.js';
 export { XmppDriver } from './xmpp/index.js';
