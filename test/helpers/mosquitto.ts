@@ -68,6 +68,31 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * Spawns a server binary as `account` (when given) that dies with the process that started it.
+ * A test that times out or a setup that throws never reaches its dispose(), and vitest ends its
+ * workers without an 'exit' event, so the kernel does it: setpriv sets the parent-death signal
+ * (after switching user, which would clear it) and execs the binary, so the pid is the server's.
+ */
+export function spawnServer(
+  bin: string,
+  args: string[],
+  account: { uid: number; gid: number } | undefined,
+  cwd?: string,
+): ChildProcess {
+  const options = {
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
+  };
+  if (!existsSync(SETPRIV)) return spawn(bin, args, { ...options, ...(account ?? {}) });
+  const user = account
+    ? ['--reuid', String(account.uid), '--regid', String(account.gid), '--clear-groups']
+    : [];
+  return spawn(SETPRIV, [...user, '--pdeathsig', 'KILL', '--', bin, ...args], options);
+}
+
 /**
  * The uid/gid of a service account when we run as root, so the server runs as its own user (as
  * its package intends) rather than as root. Undefined when not root or the account is missing.
@@ -131,10 +156,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     // The listener line goes first so a retry with another port rewrites only the file.
     writeFileSync(configFile, [`listener ${port} 127.0.0.1`, ...lines, ''].join('\n'));
     if (account) chownSync(configFile, account.uid, account.gid);
-    const proc = spawn(MOSQUITTO, ['-c', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(account ?? {}),
-    });
+    const proc = spawnServer(MOSQUITTO, ['-c', configFile], account);
     child = proc;
     // Only what this launch printed counts: the log of an earlier run already says "running".
     const from = output.length;

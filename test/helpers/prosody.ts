@@ -14,12 +14,12 @@
  *   sleeping session, not to offline storage.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, serviceAccount } from './mosquitto.js';
+import { freePort, serviceAccount, spawnServer } from './mosquitto.js';
 
 const PROSODY = '/usr/bin/prosody';
 
@@ -155,11 +155,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     );
     own(configFile);
     // -F: stay in the foreground so the pid we hold is the server's.
-    const proc = spawn(PROSODY, ['--config', configFile, '-F'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: dir,
-      ...(account ?? {}),
-    });
+    const proc = spawnServer(PROSODY, ['--config', configFile, '-F'], account, dir);
     child = proc;
     // Only what this launch printed counts: the log of an earlier run already has the line.
     const from = output.length;
