@@ -14,7 +14,14 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { ConnectOptions, Driver, DriverSession, Notification, SessionInfo } from '../drivers/driver.js';
+import type {
+  Accepted,
+  ConnectOptions,
+  Driver,
+  DriverSession,
+  Notification,
+  SessionInfo,
+} from '../drivers/driver.js';
 import { ConnectionClosedError, ServerRejectedError, UnsupportedError, UsageError } from '../errors.js';
 import type { ActorId, History, HistoryEvent } from '../history/events.js';
 import { CloseCode, type StoredMessage } from '../protocol/frames.js';
@@ -54,7 +61,8 @@ export class Bot {
   private readonly outbox: Outbox;
   private readonly acker: Acker;
   private readonly flags = new MisbehaviourFlags();
-  private readonly listeners = new Set<() => void>();
+  /** An array, not a Set: it is walked several times per message. */
+  private listeners: (() => void)[] = [];
   private current: Live | undefined;
   private connecting: Promise<SessionInfo> | undefined;
   private lastInfo: SessionInfo | undefined;
@@ -70,6 +78,8 @@ export class Bot {
   private backwardCursor: number | undefined;
   private readonly cmidPrefix = randomBytes(4).toString('hex');
   private cmidCount = 0;
+  private notifying = false;
+  private dirty = false;
 
   constructor(options: BotOptions) {
     this.actor = options.actor;
@@ -254,8 +264,10 @@ export class Bot {
 
   /** Calls `listener` after every state change; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** Cancels every timer and closes the connection. The bot cannot be used afterwards. */
@@ -553,19 +565,17 @@ export class Bot {
         reason,
       });
     }
-    live.session
-      .send({ cmid: entry.cmid, to: entry.to, body: entry.body }, this.client.requestTimeoutMs)
-      .then(
-        (accepted) => {
-          if (this.outbox.accepted(entry.cmid, accepted.smid)) this.changed();
-        },
-        (error: unknown) => {
-          // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
-          if (error instanceof ServerRejectedError && this.outbox.rejected(entry.cmid)) this.changed();
-        },
-      );
+    // The entry itself carries cmid, to and body: no per-send copy on the hot path.
+    live.session.send(entry, this.client.requestTimeoutMs).then(this.onAccepted, (error: unknown) => {
+      // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
+      if (error instanceof ServerRejectedError && this.outbox.rejected(entry.cmid)) this.changed();
+    });
     return true;
   }
+
+  private readonly onAccepted = (accepted: Accepted): void => {
+    if (this.outbox.accepted(accepted.cmid, accepted.smid)) this.changed();
+  };
 
   private sendAck(upTo: number): boolean {
     const live = this.current;
@@ -586,13 +596,30 @@ export class Bot {
   }
 
   private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (error) {
-        // A listener's bug must not corrupt the bot's state machine mid-frame.
-        process.emitWarning(`onChange listener of ${this.actor} threw: ${String(error)}`);
-      }
+    // Listeners may act on the bot (a runner sends the next message from onChange); a change
+    // they cause is announced after the current round, never by recursion.
+    if (this.notifying) {
+      this.dirty = true;
+      return;
+    }
+    this.notifying = true;
+    try {
+      do {
+        this.dirty = false;
+        // A snapshot: listeners may unsubscribe while being called.
+        const listeners = this.listeners;
+        for (let i = 0; i < listeners.length; i++) {
+          const listener = listeners[i] as () => void;
+          try {
+            listener();
+          } catch (error) {
+            // A listener's bug must not corrupt the bot's state machine mid-frame.
+            process.emitWarning(`onChange listener of ${this.actor} threw: ${String(error)}`);
+          }
+        }
+      } while (this.dirty);
+    } finally {
+      this.notifying = false;
     }
   }
 

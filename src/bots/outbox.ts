@@ -7,6 +7,7 @@
  * The outbox decides; the bot acts (sends frames, records events) through narrow hooks.
  */
 
+import { TimerLanes } from '../drivers/timer-lanes.js';
 import type { ReceiptStatus } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
 import type { OutboxEntry, OutboxStatus } from './types.js';
@@ -36,7 +37,18 @@ export class Outbox {
    * last word on a message and retransmission stops there.
    */
   receiptsExpected = true;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Retransmit timers. An entry's current timer is the one whose stamp matches `armed`; re-arming
+   * or disarming just changes the stamp, so stale expiries fall through (TimerLanes).
+   */
+  private readonly timers = new TimerLanes<OutboxEntry>((entry, stamp) => {
+    if (this.armed.get(entry) === stamp) {
+      this.armed.delete(entry);
+      this.expired(entry);
+    }
+  });
+  private readonly armed = new Map<OutboxEntry, number>();
+  private nextStamp = 0;
 
   constructor(
     private readonly options: Readonly<ClientOptions>,
@@ -59,7 +71,7 @@ export class Outbox {
     entry.smid ??= smid;
     if (entry.status !== 'pending') return false;
     this.setStatus(entry, 'accepted');
-    if (!this.needsRetransmit(entry)) this.disarm(cmid);
+    if (!this.needsRetransmit(entry)) this.disarm(entry);
     return true;
   }
 
@@ -68,7 +80,7 @@ export class Outbox {
     const entry = this.entries.get(cmid);
     if (!entry || (entry.status !== 'pending' && entry.status !== 'gave-up')) return false;
     this.setStatus(entry, 'rejected');
-    this.disarm(cmid);
+    this.disarm(entry);
     return true;
   }
 
@@ -83,7 +95,7 @@ export class Outbox {
     if (status === 'stored' && entry.status === 'stored') return undefined;
     entry.smid ??= smid;
     this.setStatus(entry, status);
-    if (!this.needsRetransmit(entry)) this.disarm(cmid);
+    if (!this.needsRetransmit(entry)) this.disarm(entry);
     return entry;
   }
 
@@ -105,8 +117,8 @@ export class Outbox {
 
   /** The session ended: timers stop until the next `connected()`. */
   disconnected(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.armed.clear();
   }
 
   stop(): void {
@@ -137,23 +149,16 @@ export class Outbox {
     const { retransmitMs, backoff, maxRetransmitMs } = this.options;
     const n = Math.max(entry.attempts, 1);
     const delay = Math.min(retransmitMs * backoff ** (n - 1), maxRetransmitMs);
-    clearTimeout(this.timers.get(entry.cmid));
-    this.timers.set(
-      entry.cmid,
-      setTimeout(() => this.expired(entry), delay),
-    );
+    const stamp = ++this.nextStamp;
+    this.armed.set(entry, stamp);
+    this.timers.add(delay, entry, stamp);
   }
 
-  private disarm(cmid: string): void {
-    const timer = this.timers.get(cmid);
-    if (timer) {
-      clearTimeout(timer);
-      this.timers.delete(cmid);
-    }
+  private disarm(entry: OutboxEntry): void {
+    this.armed.delete(entry);
   }
 
   private expired(entry: OutboxEntry): void {
-    this.timers.delete(entry.cmid);
     if (!this.needsRetransmit(entry)) return;
     if (this.hooks.retransmitSuppressed()) {
       // Keep the clock running so retransmission resumes after `behave`.
@@ -169,7 +174,7 @@ export class Outbox {
   }
 
   private giveUp(entry: OutboxEntry): void {
-    this.disarm(entry.cmid);
+    this.disarm(entry);
     this.setStatus(entry, 'gave-up');
     this.hooks.giveUp(entry);
   }

@@ -18,8 +18,8 @@ export class NotificationHub<T> {
       this.early.push(n);
       return;
     }
-    for (const listener of this.listeners) listener(n);
-    for (const queue of this.iterators) queue.push(n);
+    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as (n: T) => void)(n);
+    if (this.iterators.size > 0) for (const queue of this.iterators) queue.push(n);
   }
 
   /** No more notifications: iterators finish, later pushes are dropped. */

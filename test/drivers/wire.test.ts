@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { NotificationHub } from '../../src/drivers/notification-hub.js';
-import { readInbound } from '../../src/drivers/ran/wire.js';
+import { frameOf, readInbound } from '../../src/drivers/ran/wire.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 describe('readInbound (FRAME-4 evidence)', () => {
   it('decodes a valid frame into typed fields', () => {
-    const f = readInbound(text('{"type":"ping:A","rid":"r1","serverTime":5}'), false, 1);
+    const f = readInbound(text('{"type":"ping:A","rid":"r1","serverTime":5}'), false, 1, 'a/d', 1);
     expect(f.invalid).toBeUndefined();
     expect(f.type).toBe('ping:A');
-    expect(f.frame).toEqual({ type: 'ping:A', rid: 'r1', serverTime: 5 });
+    expect(frameOf(f)).toEqual({ type: 'ping:A', rid: 'r1', serverTime: 5 });
   });
 
   it('keeps the claimed type and fields of a schema-invalid frame and says what is wrong', () => {
@@ -17,15 +17,17 @@ describe('readInbound (FRAME-4 evidence)', () => {
       text('{"type":"msg:A","rid":"r1","cmid":"c","smid":"s","ts":1,"extra":1}'),
       false,
       1,
+      'a/d',
+      1,
     );
-    expect(f.frame).toBeUndefined();
+    expect(frameOf(f)).toBeUndefined();
     expect(f.type).toBe('msg:A');
     expect(f.fields.extra).toBe(1);
     expect(f.invalid).toMatch(/extra/);
   });
 
   it('records text that is not JSON with no type and the raw text', () => {
-    const f = readInbound(text('not json'), false, 1);
+    const f = readInbound(text('not json'), false, 1, 'a/d', 1);
     expect(f.type).toBeUndefined();
     expect(f.fields).toEqual({});
     expect(f.raw).toBe('not json');
@@ -33,12 +35,12 @@ describe('readInbound (FRAME-4 evidence)', () => {
   });
 
   it('flags invalid UTF-8 instead of throwing', () => {
-    const f = readInbound(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false, 1);
+    const f = readInbound(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false, 1, 'a/d', 1);
     expect(f.invalid).toMatch(/UTF-8/);
   });
 
   it('flags a binary message', () => {
-    const f = readInbound(Buffer.from([1, 2, 3]), true, 1);
+    const f = readInbound(Buffer.from([1, 2, 3]), true, 1, 'a/d', 1);
     expect(f.invalid).toMatch(/binary/);
     expect(f.raw).toMatch(/3 bytes/);
   });
@@ -57,6 +59,8 @@ describe('readInbound (FRAME-4 evidence)', () => {
     const f = readInbound(
       text(JSON.stringify({ type: 'sync:A', rid: 'r', msgs, more: false, maxSeq: 10 })),
       false,
+      1,
+      'a/d',
       1,
     );
     expect(f.invalid).toBeUndefined();

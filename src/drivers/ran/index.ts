@@ -1,4 +1,4 @@
 export { RanDriver, type RanDriverOptions } from './ran-driver.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS, RanSession } from './ran-session.js';
 export { RanRawSocket } from './raw-socket.js';
-export { type InboundFrame, RAN_SUBPROTOCOL, readInbound } from './wire.js';
+export { frameOf, RAN_SUBPROTOCOL, readInbound } from './wire.js';

@@ -4,19 +4,8 @@
  */
 
 import { AuthError, ConnectionClosedError, ServerRejectedError } from '../../errors.js';
-import type { ActorId, History, SessionEvent } from '../../history/events.js';
-import type {
-  AckA,
-  Cap,
-  Frame,
-  HelloA,
-  MsgA,
-  MsgN,
-  PingA,
-  StoredMessage,
-  SyncA,
-  SyncR,
-} from '../../protocol/frames.js';
+import type { ActorId, FrameEvent, History, SessionEvent } from '../../history/events.js';
+import type { AckA, Cap, Frame, HelloA, MsgA, PingA, SyncA, SyncR } from '../../protocol/frames.js';
 import type {
   Accepted,
   CloseInfo,
@@ -29,24 +18,14 @@ import type {
 } from '../driver.js';
 import { NotificationHub } from '../notification-hub.js';
 import { Requests } from './requests.js';
-import type { InboundFrame, Wire } from './wire.js';
+import { frameOf, type Wire } from './wire.js';
 
 /** Deadline for requests whose caller gives none. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
-function storedMessage(n: MsgN): StoredMessage {
-  const msg: StoredMessage = {
-    smid: n.smid,
-    cmid: n.cmid,
-    from: n.from,
-    to: n.to,
-    body: n.body,
-    seq: n.seq,
-    ts: n.ts,
-  };
-  if (n.prevSeq !== undefined) msg.prevSeq = n.prevSeq;
-  return msg;
-}
+const toAccepted = (a: MsgA): Accepted => ({ cmid: a.cmid, smid: a.smid, ts: a.ts, dup: a.dup === true });
+const toCursor = (a: AckA): number => a.upTo;
+const toPage = (a: SyncA): SyncPage => ({ msgs: a.msgs, more: a.more, maxSeq: a.maxSeq });
 
 export class RanSession implements DriverSession {
   readonly closed: Promise<CloseInfo>;
@@ -94,13 +73,14 @@ export class RanSession implements DriverSession {
       token: options.token,
     };
     if (options.lastSeq !== undefined) hello.lastSeq = options.lastSeq;
+    this.wire.sendFrame(hello);
     const answer = this.requests.wait<HelloA>(
       rid,
       'hello:A',
-      `hello:R of ${options.user}/${options.device} at ${this.url}`,
+      'hello:R',
+      `of ${options.user}/${options.device} at ${this.url}`,
       options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     );
-    this.wire.sendFrame(hello);
     let a: HelloA;
     try {
       a = await answer;
@@ -143,60 +123,58 @@ export class RanSession implements DriverSession {
     return info;
   }
 
-  async send(msg: { cmid: string; to: string; body: string }, timeoutMs?: number): Promise<Accepted> {
+  // Each request is sent before its wait is registered: the answer cannot arrive in between (it
+  // needs a later event-loop turn), and a send that throws leaves no orphaned wait behind.
+
+  send(msg: { cmid: string; to: string; body: string }, timeoutMs?: number): Promise<Accepted> {
     const rid = this.rid();
-    const answer = this.requests.wait<MsgA>(
+    this.wire.sendFrame({ type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body });
+    return this.requests.wait(
       rid,
       'msg:A',
-      `msg:R ${msg.cmid} (rid ${rid})`,
+      'msg:R',
+      msg.cmid,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      toAccepted,
     );
-    this.wire.sendFrame({ type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body });
-    const a = await answer;
-    return { cmid: a.cmid, smid: a.smid, ts: a.ts, dup: a.dup === true };
   }
 
-  async ack(upTo: number, timeoutMs?: number): Promise<number> {
+  ack(upTo: number, timeoutMs?: number): Promise<number> {
     const rid = this.rid();
-    const answer = this.requests.wait<AckA>(
+    this.wire.sendFrame({ type: 'ack:R', rid, upTo });
+    return this.requests.wait(
       rid,
       'ack:A',
-      `ack:R upTo ${upTo} (rid ${rid})`,
+      'ack:R',
+      `upTo ${upTo}`,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      toCursor,
     );
-    this.wire.sendFrame({ type: 'ack:R', rid, upTo });
-    return (await answer).upTo;
   }
 
-  async sync(req: SyncRequest, timeoutMs?: number): Promise<SyncPage> {
+  sync(req: SyncRequest, timeoutMs?: number): Promise<SyncPage> {
     const rid = this.rid();
     const frame: SyncR = { type: 'sync:R', rid, limit: req.limit };
     if (req.after !== undefined) frame.after = req.after;
     if (req.before !== undefined) frame.before = req.before;
     if (req.ackUpTo !== undefined) frame.ackUpTo = req.ackUpTo;
+    this.wire.sendFrame(frame);
     const where = req.after !== undefined ? `after ${req.after}` : `before ${req.before}`;
-    const answer = this.requests.wait<SyncA>(
+    return this.requests.wait(
       rid,
       'sync:A',
-      `sync:R ${where} (rid ${rid})`,
+      'sync:R',
+      where,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      toPage,
     );
-    this.wire.sendFrame(frame);
-    const a = await answer;
-    return { msgs: a.msgs, more: a.more, maxSeq: a.maxSeq };
   }
 
   async ping(timeoutMs?: number): Promise<number> {
     const rid = this.rid();
-    const answer = this.requests.wait<PingA>(
-      rid,
-      'ping:A',
-      `ping:R (rid ${rid})`,
-      timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    );
     const start = performance.now();
     this.wire.sendFrame({ type: 'ping:R', rid });
-    await answer;
+    await this.requests.wait<PingA>(rid, 'ping:A', 'ping:R', '', timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     return performance.now() - start;
   }
 
@@ -205,13 +183,8 @@ export class RanSession implements DriverSession {
     rid: string | null,
     timeoutMs?: number,
   ): Promise<Record<string, unknown> | undefined> {
-    const answer = this.requests.waitRaw(
-      rid,
-      `raw frame (rid ${rid === null ? 'null' : rid})`,
-      timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    );
     this.wire.sendRaw(text);
-    return answer;
+    return this.requests.waitRaw(rid, timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   notifications(): AsyncIterable<Notification> {
@@ -235,17 +208,20 @@ export class RanSession implements DriverSession {
     return `~${(++this.nextRid).toString(36)}`;
   }
 
-  private onFrame(f: InboundFrame): void {
-    if (f.type === undefined) return;
-    if (f.type.endsWith(':A')) {
+  private onFrame(f: FrameEvent): void {
+    const type = f.type;
+    if (type === undefined) return;
+    if (type.charCodeAt(type.length - 1) === 65 /* 'A' */) {
       this.requests.settle(f);
       return;
     }
     // A malformed notification is evidence (recorded by the wire), never input to the bot.
-    const frame = f.frame;
+    const frame = frameOf(f);
     if (!frame) return;
     if (frame.type === 'msg:N') {
-      this.hub.push({ type: 'msg:N', msg: storedMessage(frame), attempt: frame.attempt, t: f.t });
+      // The frame is a StoredMessage plus `type` and `attempt`; handing it on uncopied saves an
+      // allocation per push (nothing downstream mutates it).
+      this.hub.push({ type: 'msg:N', msg: frame, attempt: frame.attempt, t: f.t });
     } else if (frame.type === 'ack:N') {
       this.hub.push({
         type: 'ack:N',

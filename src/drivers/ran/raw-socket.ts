@@ -6,18 +6,12 @@
 import { TimeoutError } from '../../errors.js';
 import type { ActorId } from '../../history/events.js';
 import type { CloseInfo, RawFrame, RawSocket } from '../driver.js';
-import type { InboundFrame, Wire } from './wire.js';
+import type { Wire } from './wire.js';
 
 interface Reader {
   match: (frame: RawFrame) => boolean;
   resolve: (frame: RawFrame | undefined) => void;
   timer: NodeJS.Timeout;
-}
-
-function toRawFrame(f: InboundFrame): RawFrame {
-  const frame: RawFrame = { type: f.type, fields: f.fields, raw: f.raw };
-  if (f.invalid !== undefined) frame.invalid = f.invalid;
-  return frame;
 }
 
 export class RanRawSocket implements RawSocket {
@@ -28,7 +22,8 @@ export class RanRawSocket implements RawSocket {
   private ended = false;
 
   constructor(private readonly wire: Wire) {
-    wire.onFrame = (f) => this.onFrame(toRawFrame(f));
+    // A FrameEvent is a RawFrame (type, fields, raw, invalid) with more context.
+    wire.onFrame = (f) => this.onFrame(f);
     this.closed = wire.closed.then((info) => {
       this.ended = true;
       const reader = this.reader;

@@ -6,69 +6,104 @@
  */
 
 import { ConnectionClosedError, ProtocolError, ServerRejectedError, TimeoutError } from '../../errors.js';
+import type { FrameEvent } from '../../history/events.js';
 import type { AnswerFrame, FrameType } from '../../protocol/frames.js';
 import type { CloseInfo } from '../driver.js';
-import type { InboundFrame } from './wire.js';
+import { TimerLanes } from '../timer-lanes.js';
 
 interface Waiter {
+  rid: string | null;
   /** The A type expected, or 'raw' for a probe that takes any answer. */
   expect: FrameType | 'raw';
-  /** For messages: "msg:R rid 7 to ws://…". */
-  what: string;
+  /** The request's type and a detail ("msg:R", "c1"), rendered only when something fails. */
+  request: string;
+  detail: string;
+  timeoutMs: number;
+  done: boolean;
+  /** Turns the answer frame into what the caller wants, saving a `.then` per request. */
+  map: ((frame: never) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout | undefined;
 }
 
 export class Requests {
   private readonly waiting = new Map<string, Waiter>();
   /** Probes waiting for an error:A with rid null (FRAME-2), first come first served. */
   private readonly nullRid: Waiter[] = [];
+  private readonly deadlines = new TimerLanes<Waiter>((w) => this.expire(w));
   private closedWith: CloseInfo | undefined;
 
   get size(): number {
     return this.waiting.size;
   }
 
-  /** Waits for the answer of type `expect` to `rid`. */
-  wait<T extends AnswerFrame>(rid: string, expect: T['type'], what: string, timeoutMs: number): Promise<T> {
-    return this.add(rid, expect, what, timeoutMs) as Promise<T>;
+  /**
+   * Waits for the answer of type `expect` to `rid`. `request` and `detail` name the request in
+   * error messages ("msg:R", "c1").
+   */
+  wait<T extends AnswerFrame, R = T>(
+    rid: string,
+    expect: T['type'],
+    request: string,
+    detail: string,
+    timeoutMs: number,
+    map?: (frame: T) => R,
+  ): Promise<R> {
+    return this.add(rid, expect, request, detail, timeoutMs, map) as Promise<R>;
   }
 
   /** Waits for any A frame answering `rid` (or, for null, the next error:A with rid null). */
-  waitRaw(rid: string | null, what: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
-    return this.add(rid, 'raw', what, timeoutMs) as Promise<Record<string, unknown> | undefined>;
+  waitRaw(rid: string | null, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+    return this.add(rid, 'raw', 'raw frame', '', timeoutMs) as Promise<Record<string, unknown> | undefined>;
   }
 
   private add(
     rid: string | null,
     expect: FrameType | 'raw',
-    what: string,
+    request: string,
+    detail: string,
     timeoutMs: number,
+    map?: (frame: never) => unknown,
   ): Promise<unknown> {
+    const waiter: Waiter = {
+      rid,
+      expect,
+      request,
+      detail,
+      timeoutMs,
+      done: false,
+      map,
+      resolve: noop,
+      reject: noop,
+    };
     if (this.closedWith) {
       return expect === 'raw'
         ? Promise.resolve(undefined)
-        : Promise.reject(closedError(what, this.closedWith));
+        : Promise.reject(closedError(what(waiter), this.closedWith));
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { expect, what, resolve, reject, timer: undefined };
-      waiter.timer = setTimeout(() => {
-        if (rid === null) {
-          const i = this.nullRid.indexOf(waiter);
-          if (i >= 0) this.nullRid.splice(i, 1);
-        } else if (this.waiting.get(rid) === waiter) {
-          this.waiting.delete(rid);
-        }
-        reject(new TimeoutError(`no answer to ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      waiter.resolve = resolve;
+      waiter.reject = reject;
       if (rid === null) this.nullRid.push(waiter);
       else this.waiting.set(rid, waiter);
+      this.deadlines.add(timeoutMs, waiter);
     });
   }
 
+  private expire(waiter: Waiter): void {
+    if (waiter.done) return;
+    waiter.done = true;
+    if (waiter.rid === null) {
+      const i = this.nullRid.indexOf(waiter);
+      if (i >= 0) this.nullRid.splice(i, 1);
+    } else if (this.waiting.get(waiter.rid) === waiter) {
+      this.waiting.delete(waiter.rid);
+    }
+    waiter.reject(new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
+  }
+
   /** Offers an inbound A frame; returns true when it answered a waiting request. */
-  settle(inbound: InboundFrame): boolean {
+  settle(inbound: FrameEvent): boolean {
     const rid = inbound.fields.rid;
     let waiter: Waiter | undefined;
     if (typeof rid === 'string') {
@@ -78,29 +113,30 @@ export class Requests {
       waiter = this.nullRid.shift();
     }
     if (!waiter) return false;
-    clearTimeout(waiter.timer);
+    waiter.done = true;
     if (waiter.expect === 'raw') {
       waiter.resolve(inbound.fields);
     } else if (inbound.type === 'error:A') {
       const code = typeof inbound.fields.code === 'string' ? inbound.fields.code : 'unknown';
       const message = typeof inbound.fields.message === 'string' ? inbound.fields.message : '';
-      waiter.reject(new ServerRejectedError(`server refused ${waiter.what}: ${code}: ${message}`, code));
+      waiter.reject(new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
     } else if (inbound.invalid !== undefined) {
       waiter.reject(
         new ProtocolError(
-          `the answer to ${waiter.what} is not a valid RAN/1 frame: ${inbound.invalid}`,
+          `the answer to ${what(waiter)} is not a valid RAN/1 frame: ${inbound.invalid}`,
           'bad-frame',
         ),
       );
     } else if (inbound.type !== waiter.expect) {
       waiter.reject(
         new ProtocolError(
-          `the answer to ${waiter.what} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
+          `the answer to ${what(waiter)} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
           'bad-frame',
         ),
       );
     } else {
-      waiter.resolve(inbound.frame);
+      // A valid frame: its fields are the decoded frame itself.
+      waiter.resolve(waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
     }
     return true;
   }
@@ -108,22 +144,30 @@ export class Requests {
   /** The connection ended: every request fails, every probe resolves `undefined`. */
   close(info: CloseInfo): void {
     this.closedWith = info;
+    this.deadlines.clear();
     const all = [...this.waiting.values(), ...this.nullRid];
     this.waiting.clear();
     this.nullRid.length = 0;
     for (const waiter of all) {
-      clearTimeout(waiter.timer);
+      waiter.done = true;
       if (waiter.expect === 'raw') waiter.resolve(undefined);
-      else waiter.reject(closedError(waiter.what, info));
+      else waiter.reject(closedError(what(waiter), info));
     }
   }
 }
 
-function closedError(what: string, info: CloseInfo): ConnectionClosedError {
+const noop = () => {};
+
+function what(w: Waiter): string {
+  const rid = w.rid === null ? 'null' : w.rid;
+  return w.detail ? `${w.request} ${w.detail} (rid ${rid})` : `${w.request} (rid ${rid})`;
+}
+
+function closedError(request: string, info: CloseInfo): ConnectionClosedError {
   const how = info.code === undefined ? 'without a close code' : `with code ${info.code}`;
   const reason = info.reason ? ` (${info.reason})` : '';
   return new ConnectionClosedError(
-    `the connection closed (${info.initiator}, ${how}${reason}) before the answer to ${what}`,
+    `the connection closed (${info.initiator}, ${how}${reason}) before the answer to ${request}`,
     info.code,
   );
 }

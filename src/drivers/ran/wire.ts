@@ -13,16 +13,10 @@ import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import { decode, encode } from '../../protocol/codec.js';
 import { FRAME_TYPES, type Frame, type FrameType } from '../../protocol/frames.js';
 import { nextConn, recordClose } from '../connections.js';
-import type { CloseInfo, RawFrame } from '../driver.js';
+import type { CloseInfo } from '../driver.js';
 
 /** The subprotocol RAN/1 clients offer (docs/protocol.md section 2). */
 export const RAN_SUBPROTOCOL = 'ran.1';
-
-/** An inbound frame: what was recorded, plus the typed frame when it decoded cleanly. */
-export interface InboundFrame extends RawFrame {
-  frame: Frame | undefined;
-  t: number;
-}
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(FRAME_TYPES);
 /** The client reads whatever the server sends: a sync:A page may exceed limits.maxFrameBytes. */
@@ -47,43 +41,65 @@ function salvage(text: string): { type: FrameType | undefined; fields: Record<st
   return { type: undefined, fields: {} };
 }
 
-/** Turns one received WebSocket message into a recorded frame. Never throws. */
-export function readInbound(data: WebSocket.RawData, isBinary: boolean, t: number): InboundFrame {
+/**
+ * Turns one received WebSocket message into its FrameEvent. Never throws. When the frame is
+ * valid (`invalid` unset and `type` set), `fields` is the decoded frame itself — owners read it
+ * from there rather than from a second object, since this runs once per frame on the hot path.
+ */
+export function readInbound(
+  data: WebSocket.RawData,
+  isBinary: boolean,
+  t: number,
+  actor: ActorId,
+  conn: number,
+): FrameEvent {
   const buf = Array.isArray(data)
     ? Buffer.concat(data)
     : Buffer.isBuffer(data)
       ? data
       : Buffer.from(data as ArrayBuffer);
+  const event: FrameEvent = {
+    kind: 'frame',
+    t,
+    actor,
+    conn,
+    dir: 'in',
+    type: undefined,
+    fields: {},
+    raw: '',
+  };
   if (isBinary) {
-    return {
-      t,
-      frame: undefined,
-      type: undefined,
-      fields: {},
-      raw: `<binary message, ${buf.length} bytes>`,
-      invalid: 'binary message: RAN/1 frames are text (FRAME-1)',
-    };
+    event.raw = `<binary message, ${buf.length} bytes>`;
+    event.invalid = 'binary message: RAN/1 frames are text (FRAME-1)';
+    return event;
   }
   // The socket skips ws's own UTF-8 check (it would close with 1007 and hide the frame), so the
   // check happens here and an invalid frame is still recorded, rendered lossily.
   if (!isUtf8(buf)) {
-    return {
-      t,
-      frame: undefined,
-      type: undefined,
-      fields: {},
-      raw: buf.toString('utf8'),
-      invalid: 'frame is not valid UTF-8 (FRAME-1)',
-    };
+    event.raw = buf.toString('utf8');
+    event.invalid = 'frame is not valid UTF-8 (FRAME-1)';
+    return event;
   }
   const raw = buf.toString('utf8');
+  event.raw = raw;
   const decoded = decode(raw, NO_LIMIT);
   if (decoded.ok) {
-    const frame = decoded.frame;
-    return { t, frame, type: frame.type, fields: frame as unknown as Record<string, unknown>, raw };
+    event.type = decoded.frame.type;
+    event.fields = decoded.frame as unknown as Record<string, unknown>;
+    return event;
   }
   const { type, fields } = salvage(raw);
-  return { t, frame: undefined, type, fields, raw, invalid: decoded.error.message };
+  event.type = type;
+  event.fields = fields;
+  event.invalid = decoded.error.message;
+  return event;
+}
+
+/** The decoded frame of a valid inbound FrameEvent, else undefined. */
+export function frameOf(event: FrameEvent): Frame | undefined {
+  return event.invalid === undefined && event.type !== undefined
+    ? (event.fields as unknown as Frame)
+    : undefined;
 }
 
 /** Opens a WebSocket to a RAN/1 server, offering `ran.1`. */
@@ -135,7 +151,7 @@ export class Wire {
   readonly conn: number;
   readonly closed: Promise<CloseInfo>;
   /** Called for every inbound frame, after it is recorded. */
-  onFrame: (frame: InboundFrame) => void = () => {};
+  onFrame: (event: FrameEvent) => void = () => {};
   private initiator: CloseInfo['initiator'] | undefined;
   private isOpen = true;
 
@@ -146,20 +162,9 @@ export class Wire {
   ) {
     this.conn = nextConn(history, actor);
     ws.on('message', (data, isBinary) => {
-      const frame = readInbound(data, isBinary, history.now());
-      const event: FrameEvent = {
-        kind: 'frame',
-        t: frame.t,
-        actor,
-        conn: this.conn,
-        dir: 'in',
-        type: frame.type,
-        fields: frame.fields,
-        raw: frame.raw,
-      };
-      if (frame.invalid !== undefined) event.invalid = frame.invalid;
+      const event = readInbound(data, isBinary, history.now(), actor, this.conn);
       history.append(event);
-      this.onFrame(frame);
+      this.onFrame(event);
     });
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
