@@ -20,6 +20,7 @@ export interface EmbeddedOptions {
 
 export interface EmbeddedTarget extends Target {
   readonly dataDir: string;
+  readonly pid: number | undefined;
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {

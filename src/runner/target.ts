@@ -75,6 +75,11 @@ export class ProcessTarget implements Target {
     return this.#url;
   }
 
+  /** The process id while it runs (for diagnostics and tests). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   logTail(): string {
     return this.#log;
   }

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import reportSchema from '../../schemas/report.schema.json' with { type: 'json' };
+import type { RunResult } from '../../src/report/types.js';
+
+// These run the built CLI (npm test builds first), as a user would.
+const cli = new URL('../../bin/imspec.js', import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'imspec-run-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function imspec(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function validReport(path: string): RunResult {
+  const report = JSON.parse(readFileSync(path, 'utf8')) as RunResult;
+  const ajv = new Ajv2020({ strict: false });
+  ajv.addFormat('date-time', true);
+  const validate = ajv.compile(reportSchema);
+  expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  return report;
+}
+
+describe('imspec run', () => {
+  it('exits 0 when the cases pass, and writes a JSON report that matches its schema', () => {
+    const json = join(dir, 'pass.json');
+    const r = imspec(
+      'run',
+      'suites/core',
+      '--only',
+      'happy-six-frames,ack-rules',
+      '--report',
+      'console',
+      '--report',
+      `json=${json}`,
+    );
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/PASS\s+ack-rules/);
+    expect(r.out).toMatch(/2 passed/);
+    const report = validReport(json);
+    expect(report.cases.map((c) => [c.id, c.verdict])).toEqual([
+      ['ack-rules', 'PASS'],
+      ['happy-six-frames', 'PASS'],
+    ]);
+    expect(report.exitCode).toBe(0);
+  });
+
+  it('exits 1 on a broken server, naming the requirement, expected and actual, and the replay command', () => {
+    const json = join(dir, 'fail.json');
+    const r = imspec(
+      'run',
+      'suites/core',
+      '--only',
+      'auth',
+      '--server-fault',
+      'no-auth',
+      '--seed',
+      '7',
+      '--report',
+      `json=${json}`,
+      '--report',
+      'console',
+    );
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/FAIL\s+auth/);
+    expect(r.out).toContain('AUTH-2');
+    expect(r.out).toMatch(/expected: +error:A code="auth-failed"/);
+    expect(r.out).toContain('--server-fault no-auth');
+    const report = validReport(json);
+    const [result] = report.cases;
+    expect(result?.verdict).toBe('FAIL');
+    expect(result?.findings.some((f) => f.requirement === 'AUTH-2' && f.evidence.length > 0)).toBe(true);
+    expect(result?.replay).toContain('--seed 7');
+  });
+
+  it('turns a known failure into XFAIL with --expect-failures, and fails on a stale exemption', () => {
+    const known = join(dir, 'known.yaml');
+    writeFileSync(known, '- id: happy-six-frames\n  reason: receipts not implemented yet\n');
+    const xfail = imspec(
+      'run',
+      '--only',
+      'happy-six-frames',
+      '--server-fault',
+      'no-delivered-receipt',
+      '--expect-failures',
+      known,
+    );
+    expect(xfail.code, xfail.out + xfail.err).toBe(0);
+    expect(xfail.out).toContain('XFAIL');
+    const stale = imspec('run', '--only', 'happy-six-frames', '--expect-failures', known);
+    expect(stale.code, stale.out + stale.err).toBe(1);
+    expect(stale.out + stale.err).toMatch(/stale/i);
+  });
+
+  it('exits 2 with a clear message on usage and configuration errors', () => {
+    const unknown = imspec('run', '--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown option '--bogus'/);
+    const nothing = imspec('run', 'suites/core', '--only', 'no-such-case');
+    expect(nothing.code).toBe(2);
+    expect(nothing.err).toMatch(/--only no-such-case matches no case/);
+    const badSeed = imspec('run', '--seed', 'abc');
+    expect(badSeed.code).toBe(2);
+    expect(badSeed.err).toMatch(/--seed must be an integer/);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { resolveRunOptions } from '../../src/runner/options.js';
+import { at, expand, matches } from '../../src/runner/probe.js';
+import { caseSeed, matchesOnly } from '../../src/runner/run.js';
+
+describe('--only', () => {
+  it('selects exact ids and * globs, and everything when empty', () => {
+    expect(matchesOnly('lost-msg-a', [])).toBe(true);
+    expect(matchesOnly('lost-msg-a', ['lost-msg-a'])).toBe(true);
+    expect(matchesOnly('lost-msg-a', ['lost-*'])).toBe(true);
+    expect(matchesOnly('lost-msg-a', ['*-a'])).toBe(true);
+    expect(matchesOnly('lost-msg-a', ['lost'])).toBe(false);
+    expect(matchesOnly('lost-msg-a', ['dedup-*', 'auth'])).toBe(false);
+    // Regex metacharacters in ids are literal.
+    expect(matchesOnly('a.b', ['a.b'])).toBe(true);
+    expect(matchesOnly('axb', ['a.*'])).toBe(false);
+  });
+});
+
+describe('case seeds', () => {
+  it('are a pure function of run seed, case id and repetition, so --only X --seed S replays X', () => {
+    expect(caseSeed(42, 'lost-msg-a', 0)).toBe(caseSeed(42, 'lost-msg-a', 0));
+    expect(caseSeed(42, 'lost-msg-a', 0)).not.toBe(caseSeed(43, 'lost-msg-a', 0));
+    expect(caseSeed(42, 'lost-msg-a', 0)).not.toBe(caseSeed(42, 'lost-msg-b', 0));
+    expect(caseSeed(42, 'lost-msg-a', 0)).not.toBe(caseSeed(42, 'lost-msg-a', 1));
+  });
+});
+
+describe('run options', () => {
+  it('apply defaults and freeze', () => {
+    const o = resolveRunOptions({ seed: 7 });
+    expect(o).toMatchObject({
+      paths: ['suites/core'],
+      driver: 'ran',
+      repeat: 1,
+      reports: ['console'],
+      seed: 7,
+    });
+    expect(Object.isFrozen(o)).toBe(true);
+  });
+  it.each([
+    [{ targetCmd: 'x' }, /--target-cmd needs --target/],
+    [{ target: 'ws://127.0.0.1:1', serverFaults: ['no-dedup'] }, /embedded reference server only/],
+    [{ repeat: 0 }, /--repeat must be a positive integer/],
+    [{ seed: -1 }, /--seed must be a non-negative integer/],
+    [{ timeoutMs: 0 }, /--timeout must be a positive duration/],
+  ])('refuse %j with a UsageError that says what to do', (input, message) => {
+    expect(() => resolveRunOptions(input)).toThrow(UsageError);
+    expect(() => resolveRunOptions(input)).toThrow(message);
+  });
+});
+
+describe('probe expectations', () => {
+  it('look up dotted paths, array lengths included', () => {
+    const frame = { msgs: [{ body: 'first' }], limits: { dedupWindowMs: 5 } };
+    expect(at(frame, 'msgs.0.body')).toBe('first');
+    expect(at(frame, 'msgs.length')).toBe(1);
+    expect(at(frame, 'limits.dedupWindowMs')).toBe(5);
+    expect(at(frame, 'msgs.1.body')).toBeUndefined();
+    expect(at(frame, '__proto__')).toBeUndefined();
+  });
+  it('compare exactly, or with a comparison operator', () => {
+    expect(matches(null, null)).toBe(true);
+    expect(matches('a', 'a')).toBe(true);
+    expect(matches(1, '1')).toBe(false);
+    expect(matches(86_400_000, { '>=': 86_400_000 })).toBe(true);
+    expect(matches(1000, { '>=': 86_400_000 })).toBe(false);
+    expect(matches(undefined, { '<': 3 })).toBe(false);
+    expect(matches({ a: 1 }, { a: 1 })).toBe(true);
+  });
+  it('expand captures and size fillers in the text they send', () => {
+    const captures = new Map<string, unknown>([
+      ['token', 't0k'],
+      ['n', 5],
+    ]);
+    expect(expand('{"token":"$token","n":"$n","x":"$missing"}', captures)).toBe(
+      '{"token":"t0k","n":5,"x":"$missing"}',
+    );
+    expect(expand('{"body":"$fill:4"}', captures)).toBe('{"body":"xxxx"}');
+    expect(expand('$fill:3', captures)).toBe('xxx');
+  });
+});
