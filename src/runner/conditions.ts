@@ -18,6 +18,8 @@ export interface ConditionContext {
   lastEventAt: () => number;
   now: () => number;
   quietMs: number;
+  /** Receipts the target can send; a condition never waits for a receipt that cannot come. */
+  caps: readonly string[];
 }
 
 const FINAL_ACCEPTED = new Set(['accepted', 'stored', 'delivered', 'gave-up']);
@@ -47,7 +49,26 @@ function everyAcceptedCommitted(ctx: ConditionContext): boolean {
   return true;
 }
 
+/**
+ * A receipt expectation the target can meet: a server without `delivered-receipt` (MQTT, say)
+ * never says delivered, so waiting for it would only time out; the checker judges what it can.
+ */
+export function achievableReceipt(
+  receipt: 'none' | 'any' | 'delivered',
+  caps: readonly string[],
+): 'none' | 'any' | 'delivered' {
+  const delivered = caps.includes('delivered-receipt');
+  const stored = caps.includes('standin-receipt');
+  if (receipt === 'delivered') return delivered ? 'delivered' : stored ? 'any' : 'none';
+  if (receipt === 'any') return delivered || stored ? 'any' : 'none';
+  return 'none';
+}
+
 export function holds(condition: Condition, ctx: ConditionContext): boolean {
+  // Without any receipt capability, a message is as final as it gets once accepted.
+  const noReceipts = achievableReceipt('any', ctx.caps) === 'none';
+  if (noReceipts && (condition === 'receipted' || condition === 'delivered')) condition = 'accepted';
+  if (condition === 'delivered' && !ctx.caps.includes('delivered-receipt')) condition = 'receipted';
   switch (condition) {
     case 'accepted':
       return everyOutboxEntry(ctx, FINAL_ACCEPTED);

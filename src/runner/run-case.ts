@@ -51,6 +51,15 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   if (missing.length > 0) {
     return { ...base, findings: [], events: [], unsupportedCaps: missing, durationMs: 0 };
   }
+  if (!env.driver.openRaw && scenario.steps.some((s) => s.op === 'raw' || s.op === 'probe')) {
+    return {
+      ...base,
+      findings: [],
+      events: [],
+      unsupportedCaps: [`raw frames (the ${env.driver.name} driver cannot send hand-made frames)`],
+      durationMs: 0,
+    };
+  }
   if (scenario.needsTargetControl && !env.target.controllable) {
     return {
       ...base,
@@ -130,6 +139,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
       return head.length >= size ? head : head + '.'.repeat(size - head.length);
     },
     lastEventAt: () => lastEventAt,
+    caps: env.caps,
     captures: new Map<string, unknown>(),
     lastClose: (actor: string) => lastClose.get(actor),
   };
@@ -153,6 +163,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
           lastEventAt: () => lastEventAt,
           now: () => history.now(),
           quietMs: 0,
+          caps: env.caps,
         }),
       Math.min(SETTLE_GRACE_MS, ctx.remainingMs()),
       10,

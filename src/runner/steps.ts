@@ -8,7 +8,7 @@ import { InternalError, ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { ProbeStep, Scenario, SendStep, Step } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
-import { type ConditionContext, holds, waitUntil } from './conditions.js';
+import { achievableReceipt, type ConditionContext, holds, waitUntil } from './conditions.js';
 import { rawAsProbe, runProbe } from './probe.js';
 import type { Target } from './target.js';
 
@@ -24,6 +24,8 @@ export interface StepContext {
   /** Scenario user name → name on the target (a prefix isolates runs on a shared target). */
   userName(user: string): string;
   tokenFor(user: string): string;
+  /** Capabilities the target claims. */
+  caps: readonly string[];
   /** Milliseconds left before the case deadline. */
   remainingMs(): number;
   signal: AbortSignal;
@@ -194,6 +196,7 @@ function conditionContext(ctx: StepContext, quietMs: number): ConditionContext {
     lastEventAt: ctx.lastEventAt,
     now: () => ctx.history.now(),
     quietMs,
+    caps: ctx.caps,
   };
 }
 
@@ -218,10 +221,15 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
     cmids.add(from!.send(to, ctx.nextBody(from!.actor, to, step.size)));
   }
   if (step.await === 'none') return;
+  // Never wait for a receipt the target cannot send (see achievableReceipt).
+  const receipt = achievableReceipt(
+    step.await === 'delivered' ? 'delivered' : step.await === 'receipted' ? 'any' : 'none',
+    ctx.caps,
+  );
   const final =
-    step.await === 'accepted'
+    receipt === 'none'
       ? new Set(['accepted', 'stored', 'delivered', 'gave-up'])
-      : step.await === 'receipted'
+      : receipt === 'any'
         ? new Set(['stored', 'delivered', 'gave-up'])
         : new Set(['delivered', 'gave-up']);
   const ok = await waitUntil(
