@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import reportSchema from '../../schemas/report.schema.json' with { type: 'json' };
 import type { RunResult } from '../../src/report/types.js';
+import { startPushgateway } from '../helpers/prometheus.js';
 
 // These run the built CLI (npm test builds first), as a user would.
 const cli = new URL('../../bin/imspec.js', import.meta.url).pathname;
@@ -108,5 +109,40 @@ describe('imspec run', () => {
     const badSeed = imspec('run', '--seed', 'abc');
     expect(badSeed.code).toBe(2);
     expect(badSeed.err).toMatch(/--seed must be an integer/);
+  });
+});
+
+describe('imspec run --pushgateway', () => {
+  it('pushes the final metrics of the run, grouped by run id, to a real Pushgateway', async () => {
+    const gateway = await startPushgateway();
+    try {
+      const json = join(dir, 'pushed.json');
+      const r = imspec(
+        'run',
+        '--only',
+        'lost-msg-a',
+        '--pushgateway',
+        gateway.url,
+        '--report',
+        `json=${json}`,
+      );
+      expect(r.code, r.out + r.err).toBe(0);
+      const { runId } = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+      expect(r.err).toContain(`run_id/${runId}`);
+      const body = await (await fetch(`${gateway.url}/metrics`)).text();
+      // The case retransmitted once (its msg:A was lost): the pushed counter says so.
+      const line = body
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('imspec_retransmits_total{') &&
+            l.includes(`run_id="${runId}"`) &&
+            l.includes('reason="timeout"'),
+        );
+      expect(line, body.slice(0, 2000)).toBeDefined();
+      expect(Number(line!.split(' ').at(-1))).toBeGreaterThan(0);
+    } finally {
+      await gateway.stop();
+    }
   });
 });

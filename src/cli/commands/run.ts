@@ -3,7 +3,9 @@
  */
 
 import { type Command, Option } from 'commander';
+import { Registry } from 'prom-client';
 import { UsageError } from '../../errors.js';
+import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { runSuites } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
@@ -55,6 +57,16 @@ export function registerRun(program: Command): void {
       'known failures: they become XFAIL; an exemption that now passes fails',
     )
     .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics on this port while running (0 = any free port)',
+      parsePort,
+    )
+    .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
+    .option(
+      '--pushgateway <url>',
+      'push the final metrics to this Prometheus Pushgateway (job imspec, grouped by run id)',
+    )
     .addHelpText(
       'after',
       `
@@ -68,10 +80,19 @@ Examples:
   imspec run suites/core --target ws://127.0.0.1:7400 --hmac-secret s3cret
   imspec run suites/core --target ws://127.0.0.1:7401 \\
       --target-cmd 'imspec serve --port 7401 --db /tmp/t.db --hmac-secret s'
-  imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json`,
+  imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json
+  imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md`,
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
       const reporters = createReporters(opts.report.length ? opts.report : ['console']);
+      // Metrics are fed by each case's history events and results, never by calls in the runner.
+      const registry = new Registry();
+      const wiring = runMetrics(createMetrics(registry), opts.driver);
+      const server =
+        opts.metricsPort === undefined
+          ? undefined
+          : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
+      if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
       const run = await runSuites(
         {
           paths,
@@ -90,8 +111,17 @@ Examples:
           ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
           ...(opts.expectFailures !== undefined ? { expectFailures: opts.expectFailures } : {}),
         },
-        { reporters },
-      );
+        { reporters: [...reporters, wiring.reporter], onHistory: wiring.onHistory },
+      ).finally(() => server?.close());
+      if (opts.pushgateway) {
+        const { url } = await pushToGateway({
+          url: opts.pushgateway,
+          registry,
+          job: 'imspec',
+          grouping: { run_id: run.runId },
+        });
+        process.stderr.write(`imspec run: metrics pushed to ${url}\n`);
+      }
       process.exitCode = run.exitCode;
     });
 }
@@ -109,6 +139,9 @@ interface RunCliOptions {
   report: string[];
   expectFailures?: string;
   repeat: number;
+  metricsPort?: number;
+  metricsHost: string;
+  pushgateway?: string;
 }
 
 function parseSeed(value: string): number {
@@ -116,6 +149,13 @@ function parseSeed(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
     throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
   }
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--metrics-port must be 0–65535, got "${value}"`);
   return n;
 }
 
