@@ -79,12 +79,10 @@ export function holds(condition: Condition, ctx: ConditionContext): boolean {
     case 'committed':
       return everyOutboxEntry(ctx, FINAL_ACCEPTED) && everyAcceptedCommitted(ctx);
     case 'settled': {
+      // Capped by the caps like every other wait: a target without receipts (MQTT) never sends one.
+      const receipt = achievableReceipt(ctx.receipt, ctx.caps);
       const final =
-        ctx.receipt === 'delivered'
-          ? FINAL_DELIVERED
-          : ctx.receipt === 'any'
-            ? FINAL_RECEIPTED
-            : FINAL_ACCEPTED;
+        receipt === 'delivered' ? FINAL_DELIVERED : receipt === 'any' ? FINAL_RECEIPTED : FINAL_ACCEPTED;
       return everyOutboxEntry(ctx, final) && everyAcceptedCommitted(ctx);
     }
     case 'quiet':
