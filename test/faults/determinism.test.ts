@@ -69,7 +69,8 @@ function comparable(events: readonly FaultRecord[], keepRule = true) {
   const byActor: Record<string, unknown[]> = {};
   for (const e of events) {
     const { t: _t, id: _id, rule, ...rest } = e;
-    (byActor[e.actor ?? '?'] ??= []).push(keepRule ? { rule, ...rest } : rest);
+    const actor = e.actor ?? '?';
+    byActor[actor] = [...(byActor[actor] ?? []), keepRule ? { rule, ...rest } : rest];
   }
   return byActor;
 }
