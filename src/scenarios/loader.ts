@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ScenarioError } from '../errors.js';
+import { faultIssues } from './faults-check.js';
 import type { RawScenario } from './raw-types.js';
 import { resolveScenario } from './resolve.js';
 import { schemaIssues } from './schema-check.js';
@@ -54,7 +55,8 @@ export function checkScenarioText(
     if (!taken.has(JSON.stringify([issue.path, issue.atKey ?? false]))) pathIssues.push(issue);
   }
   const issues = pathIssues
-    .map((issue) => ({ ...source.locate(issue.path, issue.atKey), message: issue.message }))
+    .map((issue): ScenarioIssue => ({ ...source.locate(issue.path, issue.atKey), message: issue.message }))
+    .concat(faultIssues(data, (path) => source.locate(path)))
     .sort(byPosition);
   const check: ScenarioCheck = { file, suite, issues: dedupe(issues) };
   const id = (data as { id?: unknown } | null)?.id;

@@ -23,6 +23,8 @@ export interface RawScenario {
   client?: RawClient;
   steps: RawStep[];
   expect?: RawExpect;
+  /** Fault rules, each as schemas/faults.schema.json admits it (resolved by src/faults). */
+  faults?: unknown[];
 }
 
 export interface RawClient {

@@ -11,6 +11,7 @@ import {
   STEP_DEFAULTS,
 } from './defaults.js';
 import { parseDuration } from './duration.js';
+import { resolveScenarioFaults } from './faults-check.js';
 import type {
   RawBots,
   RawClient,
@@ -52,8 +53,7 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
     client,
     steps,
     expect: resolveExpect(raw.expect ?? {}),
-    // The faults engineer adds the `faults` key with its own schema; until then every case has none.
-    faults: [],
+    faults: resolveScenarioFaults(raw.faults, ctx.locate),
     file: ctx.file,
     suite: ctx.suite,
   };

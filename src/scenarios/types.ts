@@ -7,6 +7,7 @@
  * always milliseconds.
  */
 
+import type { FaultRule } from '../faults/types.js';
 import type { Cap } from '../protocol/frames.js';
 import type { Level } from '../protocol/requirements.js';
 
@@ -265,8 +266,11 @@ export interface Scenario {
   client: ClientOptions;
   steps: Step[];
   expect: Expectations;
-  /** Fault rules (schema owned by src/faults; opaque here until that lands). */
-  faults: unknown[];
+  /**
+   * Fault rules the runner's proxy injects (src/faults/types.ts; docs/faults.md). Step windows
+   * count the steps from 0; `steps.length` is the settling after the last step. @default []
+   */
+  faults: readonly FaultRule[];
   file: string;
   /** Suite name: the folder under suites/ (e.g. "core"). */
   suite: string;
