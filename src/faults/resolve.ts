@@ -7,6 +7,7 @@
  */
 
 import { ScenarioError, type SourcePosition } from '../errors.js';
+import { editDistance } from '../hints.js';
 import type { Kind, Op } from '../protocol/frames.js';
 import { parseDuration, parseDurationText } from './duration.js';
 import type {
@@ -448,19 +449,6 @@ function hint(word: string, known: readonly string[]): string {
     }
   }
   return best !== undefined && best !== word ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -16,6 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { editDistance } from '../hints.js';
 import type { CaseResult, Verdict } from './types.js';
 import { isPassing } from './verdict.js';
 
@@ -144,20 +145,6 @@ function hint(id: string, known: ReadonlySet<string>): string {
     }
   }
   return best === undefined ? '' : ` (did you mean "${best}"?)`;
-}
-
-/** Levenshtein distance; ids are short, so the quadratic table is fine. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 export interface StaleExemption {

@@ -6,8 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { editDistance } from '../hints.js';
 import { ConsoleReporter, type ConsoleReporterOptions, type OutputStream } from './console.js';
-import { editDistance } from './expect-failures.js';
 import { renderJunit } from './junit.js';
 import type { Reporter, RunResult } from './types.js';
 

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { editDistance } from '../hints.js';
 import type { Limits } from '../protocol/frames.js';
 import { isServerFaultName, SERVER_FAULT_NAMES, type ServerFaultName } from './faults.js';
 
@@ -127,20 +128,6 @@ function hintFor(key: string): string {
     (k) => k.toLowerCase() === lower || editDistance(k.toLowerCase(), lower) <= 2,
   );
   return close ? ` (did you mean ${close}?)` : ` (known options: ${KNOWN_KEYS.join(', ')})`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }
 
 function fail(what: string): never {
