@@ -144,6 +144,39 @@ describe('Bot sessions: reconnects, new devices, misbehaviour, probes', () => {
     expect(probe.state.connected).toBe(true);
   });
 
+  it('batches cumulative acks by ackDelayMs: one ack:R covers a burst of pushes', async () => {
+    await fx.start();
+    const alice = fx.bot('alice/d1');
+    const bob = fx.bot('bob/d1', { ackDelayMs: 200 });
+    await bob.connect();
+    await alice.connect();
+    for (let i = 0; i < 5; i++) alice.send('bob', `m${i}`);
+    await until(fx, [alice], () => allStatus(alice, 'delivered', 5), 'delivered');
+    const acks = fx.history.events.filter(
+      (e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === 'ack:R',
+    );
+    expect(acks).toHaveLength(1);
+    expect(acks[0]).toMatchObject({ fields: { upTo: 5 } });
+  });
+
+  it('does not retransmit while told noRetransmit, and resumes after behave', async () => {
+    // The server's re-push (REPUSH-1, after 150 ms with acks withheld) is the clock: by then
+    // three retransmit periods of 40 ms have passed with no receipt.
+    await fx.start({ repushMs: 150 });
+    const alice = fx.bot('alice/d1', { retransmitMs: 40, backoff: 1 });
+    const bob = fx.bot('bob/d1');
+    await bob.connect();
+    bob.misbehave({ withholdAcks: true });
+    alice.misbehave({ noRetransmit: true });
+    await alice.connect();
+    const cmid = alice.send('bob', 'once only');
+    await until(fx, [bob], () => fx.events('dedup', 'bob/d1').length >= 1, 'server re-push');
+    expect(fx.events('retransmit', 'alice/d1')).toHaveLength(0);
+    alice.behave();
+    await until(fx, [alice], () => fx.events('retransmit', 'alice/d1').length >= 1, 'retransmission resumes');
+    expect(fx.events('retransmit', 'alice/d1')[0]).toMatchObject({ cmid, attempt: 2, reason: 'timeout' });
+  });
+
   it('refuses to page while offline with a clear error', async () => {
     await fx.start();
     const bob = fx.bot('bob/d1');
