@@ -23,7 +23,7 @@ function reported(name: string): string[] {
 
 const DURATION = 'a duration like 250ms, 2s, 1.5s or 1m, or integer milliseconds';
 const STEP =
-  'a step: a mapping with one key (connect, disconnect, crash, send, wait, waitFor, target, misbehave, behave, page, raw, probe or expectSession)';
+  'a step: a mapping with one key (connect, disconnect, crash, send, wait, waitFor, target, misbehave, behave, page, raw, probe, expectSession or expectClosed)';
 
 describe('scenario errors', () => {
   it('a YAML syntax error keeps the parser position and message', () => {
