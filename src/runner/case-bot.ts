@@ -4,6 +4,7 @@
  */
 
 import type { SessionInfo } from '../drivers/driver.js';
+import type { MisbehaveStep } from '../scenarios/types.js';
 
 export type OutboxStatus = 'pending' | 'accepted' | 'stored' | 'delivered' | 'gave-up';
 
@@ -33,16 +34,8 @@ export interface CaseBot {
   send(to: string, body: string): string;
   outboxEntries(): Iterable<OutboxView>;
   hasCommitted(smid: string): boolean;
-  misbehave(flags: {
-    crashBeforeCommit?: number;
-    withholdAcks?: boolean;
-    delayAcksMs?: number;
-    loseState?: boolean;
-    noRetransmit?: boolean;
-    loseAccepts?: number;
-    loseReceipts?: number;
-    losePushes?: number;
-  }): void;
+  /** The flags of a `misbehave` step. */
+  misbehave(flags: Omit<MisbehaveStep, 'op' | 'loc' | 'bots'>): void;
   behave(): void;
   page(direction: 'forward' | 'backward', limit: number, pages: number): Promise<PageView>;
   stop(): Promise<void>;
