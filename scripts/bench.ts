@@ -15,6 +15,7 @@ interface Section {
 const SECTIONS: Record<string, [what: string, load: () => Promise<Section>]> = {
   server: ['reference server: durable accepts/s, group commit vs none', () => import('./bench/server.js')],
   proxy: ['fault proxy with no rules vs direct: throughput and latency', () => import('./bench/proxy.js')],
+  bots: ['imspec bots vs a bare ws client: msgs/s and CPU per message', () => import('./bench/bots.js')],
 };
 
 function usage(): string {
