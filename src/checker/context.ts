@@ -7,7 +7,7 @@ import type { Cap } from '../protocol/frames.js';
 import type { Expectations } from '../scenarios/types.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
-import type { ConnState, Ledger, Msg, Stored, UserState } from './state.js';
+import type { ConnState, Ledger, UserState } from './state.js';
 
 /** A page whose seqs left holes, judged at the end when we know which seqs exist. */
 export interface PageHoles {
@@ -26,8 +26,9 @@ export interface PageHoles {
 /** A delivered receipt that came before the message's seq was known (RCPT-3, judged at the end). */
 export interface DeferredReceipt {
   idx: number;
-  msg: Msg;
-  stored: Stored | undefined;
+  msg: number;
+  /** Stored id, or -1. */
+  stored: number;
   receiver: UserState;
   maxAckSent: number;
 }

@@ -12,7 +12,7 @@
 
 import type { FrameEvent, SessionEvent } from '../history/events.js';
 import type { Scan } from './context.js';
-import type { ActorState, ConnState, Req } from './state.js';
+import type { ActorState, ConnState, Ledger, Req } from './state.js';
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -35,7 +35,14 @@ export function onAckRequest(actor: ActorState, req: Req | undefined, upTo: unkn
  * The server confirmed the device's cursor is at least `upTo`. Every seq newly covered for the
  * user is marked acked now: the delivered receipt is owed from this moment (RCPT-2).
  */
-export function confirmCursor(actor: ActorState, upTo: number, by: 'ack' | 'sync', t: number, i: number) {
+export function confirmCursor(
+  l: Ledger,
+  actor: ActorState,
+  upTo: number,
+  by: 'ack' | 'sync',
+  t: number,
+  i: number,
+): void {
   if (upTo > actor.cursorLo) {
     actor.cursorLo = upTo;
     actor.cursorLoBy = by;
@@ -47,10 +54,7 @@ export function confirmCursor(actor: ActorState, upTo: number, by: 'ack' | 'sync
   const top = Math.min(upTo, user.maxSeqKnown);
   for (let seq = user.ackConfirmed + 1; seq <= top; seq++) {
     const st = user.seqs.get(seq);
-    if (st && Number.isNaN(st.ackConfT)) {
-      st.ackConfT = t;
-      st.ackConfIdx = i;
-    }
+    if (st >= 0 && l.stored.ackConfIdx[st]! < 0) l.stored.ackConfIdx[st] = i;
   }
   user.ackConfirmed = upTo;
 }
@@ -93,7 +97,7 @@ export function onAckAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
       evidence: [req.idx, i],
     });
   }
-  confirmCursor(actor, got, 'ack', e.t, i);
+  confirmCursor(s.l, actor, got, 'ack', e.t, i);
 }
 
 /** HELLO-1: with lastSeq, pending = max(0, maxSeq − lastSeq). */

@@ -6,21 +6,25 @@
  * stand-in and delivered receipts, DEDUP-3's re-sent receipts.
  */
 
-import type { CommitEvent, FrameEvent, GiveUpEvent, RetransmitEvent, SendEvent } from '../history/events.js';
+import type { CommitEvent, FrameEvent, GiveUpEvent, SendEvent } from '../history/events.js';
 import type { Scan } from './context.js';
-import { observe } from './observe.js';
+import { findStored, observe, storedOf } from './observe.js';
 import { trackFirstPush } from './order.js';
 import {
   type ActorState,
   type ConnState,
   findMsg,
-  type Msg,
+  msgBody,
+  msgCmid,
   msgOf,
+  msgSender,
+  msgTo,
   pairOf,
   type Req,
-  Stored,
+  storedSmid,
   type UserState,
 } from './state.js';
+import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, UNEXPECTED } from './tables.js';
 
 /**
  * No device of `user` was connected (nor logging in) from `settleMs` before the request until the
@@ -33,24 +37,19 @@ export function offline(s: Scan, user: UserState | undefined, reqT: number, t: n
 }
 
 export function onSend(s: Scan, actor: ActorState, e: SendEvent, i: number): void {
-  const m = msgOf(s.l, actor.user, e.cmid);
-  if (m.sendIdx >= 0) return;
-  m.sendIdx = i;
-  m.sendT = e.t;
-  m.sender ??= actor;
-  m.to ??= e.to;
-  m.body ??= e.body;
+  const m = msgOf(s.l, actor.user, e.cmid, i);
+  if (s.l.msgs.originIdx[m] === i) s.l.msgs.set(m, SENT);
+  actor.lastCmid = e.cmid;
+  actor.lastMsg = m;
 }
 
-export function onRetransmit(s: Scan, actor: ActorState, e: RetransmitEvent, i: number): void {
+export function onRetransmit(s: Scan, i: number): void {
   s.l.retransmitIdx.push(i);
-  const m = actor.user.msgs.get(e.cmid);
-  if (m) m.retransmits++;
 }
 
-export function onGiveUp(actor: ActorState, e: GiveUpEvent, i: number): void {
+export function onGiveUp(s: Scan, actor: ActorState, e: GiveUpEvent, i: number): void {
   const m = actor.user.msgs.get(e.cmid);
-  if (m && m.gaveUpIdx < 0) m.gaveUpIdx = i;
+  if (m !== undefined && !s.l.msgs.gaveUpIdx.has(m)) s.l.msgs.gaveUpIdx.set(m, i);
 }
 
 export function onMsgRequest(
@@ -62,61 +61,72 @@ export function onMsgRequest(
 ): void {
   const cmid = e.fields['cmid'];
   if (typeof cmid !== 'string') return;
-  const m = msgOf(s.l, actor.user, cmid);
-  const to = e.fields['to'];
-  m.sender ??= actor;
-  if (m.to === undefined && typeof to === 'string') m.to = to;
-  if (m.body === undefined && typeof e.fields['body'] === 'string') m.body = e.fields['body'] as string;
-  if (m.firstRIdx < 0) {
-    m.firstRIdx = i;
-    m.firstRT = e.t;
-    if (m.to !== undefined) pairOf(actor.user, m.to).byRequest.push(m);
+  const l = s.l;
+  const t = l.msgs;
+  const m = cmid === actor.lastCmid ? actor.lastMsg : msgOf(l, actor.user, cmid, i);
+  actor.lastCmid = cmid;
+  actor.lastMsg = m;
+  if (t.firstRIdx[m]! < 0) {
+    t.firstRIdx[m] = i;
+    const to = msgTo(l, m);
+    if (to !== undefined) pairOf(actor.user, to).byRequest.push(m);
+  } else {
+    t.lastRIdx.set(m, i);
+    t.moreRequests.set(m, (t.moreRequests.get(m) ?? 0) + 1);
   }
-  m.requests++;
-  m.lastRT = e.t;
   if (req) req.msg = m;
 }
 
 export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, req: Req): void {
-  const actor = conn.actor;
-  const m = req.msg ?? findMsg(s.l, actor.user.name, e.fields['cmid']);
-  if (!m) return;
-  m.answered = true;
+  const l = s.l;
+  const t = l.msgs;
+  const m = req.msg >= 0 ? req.msg : findMsg(l, conn.actor.user.name, e.fields['cmid']);
+  if (m < 0) return;
+  t.set(m, ANSWERED);
   const smid = e.fields['smid'];
   if (typeof smid !== 'string') return;
-  const l = s.l;
-  let st = l.bySmid.get(smid);
-  if (!st) {
-    st = new Stored(smid, m);
-    l.bySmid.set(smid, st);
-  } else if (!st.msg) st.msg = m;
-  if (!m.stored) m.stored = st;
-  const recv = m.to === undefined ? undefined : l.users.get(m.to);
-  if (m.acceptIdx < 0) {
-    m.acceptIdx = i;
-    m.acceptT = e.t;
-    m.acceptReqT = req.t;
-    m.acceptConn = conn;
-    if (m.to !== undefined) pairOf(m.from, m.to).byAccept.push(m);
-    m.offlineAtAccept = offline(s, recv, req.t, e.t);
+  const st = storedOf(l, smid, m, i, -1);
+  const to = msgTo(l, m);
+  const recv = to === undefined ? undefined : l.users.get(to);
+  const reqT = l.events[req.idx]!.t;
+  if (t.acceptIdx[m]! < 0) {
+    t.acceptIdx[m] = i;
+    if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
+    if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
   }
   if (e.fields['dup'] === true) {
     // DEDUP-3: the receipt is known when it was delivered (the sender saw it, or a receiver's ack
     // was confirmed) before this retransmission went out, or stored because the receiver is
-    // offline. Each branch counts only when the server claims that receipt at all.
-    const delivered = s.caps.has('delivered-receipt') && (m.deliveredRcptT < req.t || st.ackConfT < req.t);
-    const stored = s.caps.has('standin-receipt') && offline(s, recv, req.t, e.t);
+    // offline. Each branch counts only when the server claims that receipt at all. Indexes are
+    // in time order, so "before the retransmission" is "a smaller index".
+    const before = (idx: number) => idx >= 0 && idx < req.idx;
+    const delivered =
+      s.caps.has('delivered-receipt') && (before(t.deliveredRcptIdx[m]!) || before(l.stored.ackConfIdx[st]!));
+    const stored = s.caps.has('standin-receipt') && offline(s, recv, reqT, e.t);
     if (delivered || stored) {
       conn.expectReceipt ??= new Map();
-      conn.expectReceipt.set(smid, { idx: i, t: e.t, msg: m });
+      conn.expectReceipt.set(smid, { idx: i, msg: m });
     }
   }
 }
 
-export function onMsgError(m: Msg | undefined, i: number): void {
-  if (!m) return;
-  m.answered = true;
-  if (m.errorIdx < 0) m.errorIdx = i;
+export function onMsgError(s: Scan, m: number, i: number): void {
+  if (m < 0) return;
+  const t = s.l.msgs;
+  t.set(m, ANSWERED);
+  if (!t.errorIdx.has(m)) t.errorIdx.set(m, i);
+}
+
+/**
+ * The commit event of message `m` by `actor` in its current app epoch (of `smid`, when given), or
+ * -1. A commit event carries its actor and smid, so the ledger keeps only its index.
+ */
+function committedIn(s: Scan, m: number, actor: ActorState, smid?: string): number {
+  const events = s.l.events;
+  return s.l.msgs.findCommit(m, actor.epoch, (idx) => {
+    const e = events[idx] as CommitEvent;
+    return e.actor === actor.id && (smid === undefined || e.smid === smid);
+  });
 }
 
 /** msg:N: an observation, maybe a wire duplicate, and an ORDER-2 data point. */
@@ -125,110 +135,102 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   const f = e.fields;
   const attempt = f['attempt'];
   if (attempt !== undefined) s.l.attemptSeen = true;
-  const st = observe(s, actor, f, i, e.t);
-  if (!st) return;
-  const commits = st.msg?.commits;
-  if (commits) {
-    for (const rec of commits) {
-      if (rec.actor === actor && rec.epoch === actor.epoch && rec.smid === st.smid) {
-        s.l.wireDuplicates.push(i);
-        break;
-      }
-    }
+  const st = observe(s, actor, f, i);
+  if (st < 0) return;
+  // A push of a message this device already committed (in its current app epoch).
+  const m = s.l.stored.msg[st]!;
+  if (m >= 0 && s.l.msgs.commitIdx[m]! >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
+    s.l.wireDuplicates.push(i);
   }
-  if (st.seq !== undefined) trackFirstPush(s, conn, st.seq, attempt, i);
+  const seq = s.l.stored.seqOf(st);
+  if (seq !== undefined) trackFirstPush(s, conn, seq, attempt, i);
 }
 
 /** The receiver's app committed a message: delivery, or an app duplicate. */
 export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number): void {
-  const fields = e as unknown as Record<string, unknown>;
-  const st = observe(s, actor, fields, i, e.t);
-  const m = st?.msg ?? findMsg(s.l, e.from, e.cmid);
-  if (!m || (m.sendIdx < 0 && m.firstRIdx < 0)) {
+  const l = s.l;
+  const t = l.msgs;
+  const st = observe(s, actor, e as unknown as Record<string, unknown>, i);
+  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const m = linked >= 0 ? linked : findMsg(l, e.from, e.cmid);
+  if (m < 0) {
     // Only a bot of this case could have sent it (users are fresh per case).
-    if (s.l.users.get(e.from)?.listed) {
+    if (l.users.get(e.from)?.listed) {
       s.sink.add({
         kind: 'unexpected-message',
         requirement: 'SEQ-3',
         expected: 'only messages the case sent are delivered',
         actual: `${actor.id} committed smid ${e.smid} (from ${e.from}, cmid ${e.cmid}) that no bot sent`,
-        evidence: st ? [st.obsIdx, i] : [i],
+        evidence: st >= 0 ? [l.stored.obsIdx[st]!, i] : [i],
         cmid: e.cmid,
         smid: e.smid,
       });
     }
     return;
   }
-  if (
-    !m.unexpected &&
-    (e.cmid !== m.cmid || e.from !== m.from.name || (m.body !== undefined && e.body !== m.body))
-  ) {
-    m.unexpected = true;
-    s.sink.add({
-      kind: 'unexpected-message',
-      requirement: 'SEQ-3',
-      expected: `cmid ${m.cmid} from ${m.from.name} with the body that was sent`,
-      actual: `${actor.id} committed it with ${e.cmid !== m.cmid ? `cmid ${e.cmid}` : e.from !== m.from.name ? `from ${e.from}` : 'a different body'}`,
-      evidence: [m.sendIdx >= 0 ? m.sendIdx : m.firstRIdx, i],
-      cmid: m.cmid,
-      smid: e.smid,
-    });
+  if (!t.has(m, UNEXPECTED)) {
+    const cmid = msgCmid(l, m);
+    const from = msgSender(l, m).user.name;
+    const body = msgBody(l, m);
+    if (e.cmid !== cmid || e.from !== from || (body !== undefined && e.body !== body)) {
+      t.set(m, UNEXPECTED);
+      s.sink.add({
+        kind: 'unexpected-message',
+        requirement: 'SEQ-3',
+        expected: `cmid ${cmid} from ${from} with the body that was sent`,
+        actual: `${actor.id} committed it with ${e.cmid !== cmid ? `cmid ${e.cmid}` : e.from !== from ? `from ${e.from}` : 'a different body'}`,
+        evidence: [t.originIdx[m]!, i],
+        cmid,
+        smid: e.smid,
+      });
+    }
   }
-  m.commits ??= [];
-  const recs = m.commits;
-  for (const rec of recs) {
-    if (rec.actor !== actor || rec.epoch !== actor.epoch) continue;
-    s.l.appDuplicates++;
-    const sameSmid = rec.smid === e.smid;
+  const prev = t.commitIdx[m]! >= 0 ? committedIn(s, m, actor) : -1;
+  if (prev >= 0) {
+    l.appDuplicates++;
+    const sameSmid = committedIn(s, m, actor, e.smid) >= 0;
     s.sink.add({
       kind: 'app-duplicate',
       // The same smid twice means a push changed its seq past the app's dedup (SEQ-3); a second
       // smid for one (from, cmid) means the server stored a retransmission twice (DEDUP-2).
       requirement: sameSmid ? 'SEQ-3' : 'DEDUP-2',
-      expected: `${actor.id} commits cmid ${m.cmid} from ${m.from.name} once`,
+      expected: `${actor.id} commits cmid ${e.cmid} from ${e.from} once`,
       actual: sameSmid
         ? `committed smid ${e.smid} twice`
-        : `committed it as smid ${rec.smid} and again as smid ${e.smid}`,
-      evidence: [rec.idx, i],
-      cmid: m.cmid,
+        : `committed it as smid ${(l.events[prev] as CommitEvent).smid} and again as smid ${e.smid}`,
+      evidence: [prev, i],
+      cmid: e.cmid,
       smid: e.smid,
     });
-    break;
   }
-  recs.push({ actor, epoch: actor.epoch, smid: e.smid, idx: i });
-  if (m.firstCommitIdx < 0) {
-    m.firstCommitIdx = i;
-    m.firstCommitT = e.t;
-  }
+  t.addCommit(m, i, actor.epoch);
 }
 
 /** ack:N: a receipt for one of the actor's messages. */
 export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): void {
-  const actor = conn.actor;
+  const l = s.l;
+  const t = l.msgs;
   const smid = e.fields['smid'];
-  const st = typeof smid === 'string' ? s.l.bySmid.get(smid) : undefined;
-  const m = st?.msg ?? findMsg(s.l, actor.user.name, e.fields['cmid']);
+  const cmid = e.fields['cmid'];
+  const byCmid = typeof cmid === 'string' ? (conn.actor.user.msgs.get(cmid) ?? -1) : -1;
+  const st = typeof smid === 'string' ? findStored(l, smid, byCmid) : -1;
+  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const m = linked >= 0 ? linked : byCmid;
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
-  if (!m) return;
-  if (Number.isNaN(m.firstRcptT)) m.firstRcptT = e.t;
+  if (m < 0) return;
   const status = e.fields['status'];
   if (status === 'stored') {
-    if (m.storedRcptIdx < 0) {
-      m.storedRcptIdx = i;
-      m.storedRcptT = e.t;
-    }
+    if (t.storedRcptIdx[m]! < 0) t.storedRcptIdx[m] = i;
     return;
   }
   if (status !== 'delivered') return;
-  if (m.deliveredRcptIdx < 0) {
-    m.deliveredRcptIdx = i;
-    m.deliveredRcptT = e.t;
-  }
+  if (t.deliveredRcptIdx[m]! < 0) t.deliveredRcptIdx[m] = i;
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
-  const receiver = m.to === undefined ? undefined : s.l.users.get(m.to);
+  const to = msgTo(l, m);
+  const receiver = to === undefined ? undefined : l.users.get(to);
   if (!receiver?.listed) return;
-  const stored = st ?? m.stored;
-  const seq = stored?.seq;
+  const stored = st >= 0 ? st : t.stored[m]!;
+  const seq = stored >= 0 ? l.stored.seqOf(stored) : undefined;
   if (seq === undefined) {
     s.deferredReceipts.push({ idx: i, msg: m, stored, receiver, maxAckSent: receiver.maxAckSent });
   } else if (receiver.maxAckSent < seq) {
@@ -236,14 +238,17 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   }
 }
 
-export function falseReceipt(s: Scan, i: number, m: Msg, stored: Stored | undefined, acked: number): void {
+export function falseReceipt(s: Scan, i: number, m: number, stored: number, acked: number): void {
+  const l = s.l;
+  const seq = stored >= 0 ? l.stored.seqOf(stored) : undefined;
+  const to = msgTo(l, m);
   s.sink.add({
     kind: 'false-receipt',
     requirement: 'RCPT-3',
-    expected: `a delivered receipt only after a device of ${m.to} acked seq ${stored?.seq ?? '(never seen)'}`,
-    actual: `delivered arrived when ${m.to}'s devices had acked up to ${acked}`,
-    evidence: [m.acceptIdx, stored?.seqIdx ?? -1, i],
-    cmid: m.cmid,
-    smid: stored?.smid,
+    expected: `a delivered receipt only after a device of ${to} acked seq ${seq ?? '(never seen)'}`,
+    actual: `delivered arrived when ${to}'s devices had acked up to ${acked}`,
+    evidence: [l.msgs.acceptIdx[m]!, stored >= 0 ? l.stored.seqIdx(stored) : -1, i],
+    cmid: msgCmid(l, m),
+    smid: stored >= 0 ? storedSmid(l, stored) : undefined,
   });
 }

@@ -5,100 +5,143 @@
  */
 
 import type { Scan } from './context.js';
-import { type ActorState, findMsg, Stored } from './state.js';
+import { type ActorState, findMsg, type Ledger, recordAt, storedSmid } from './state.js';
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+/**
+ * The stored id of `smid` (of message `msg`, or -1 when no bot's message is known for it), or -1.
+ * A message's first smid is reached through the message itself — found by (from, cmid), which
+ * every push, commit and receipt names — so the smid map only holds the rest: a retransmission
+ * the server stored twice, or messages no bot sent. One map insert per message instead of two.
+ */
+export function findStored(l: Ledger, smid: string, msg: number): number {
+  if (msg >= 0) {
+    const primary = l.msgs.stored[msg]!;
+    if (primary >= 0 && storedSmid(l, primary) === smid) return primary;
+  }
+  return l.bySmid.get(smid) ?? -1;
 }
 
-/** Records what `actor` saw. Returns the stored message, or undefined when the fields are unusable. */
+/** Like findStored, but creates the stored message on first sight at event `idx` (page item `item`, or -1). */
+export function storedOf(l: Ledger, smid: string, msg: number, idx: number, item: number): number {
+  const found = findStored(l, smid, msg);
+  if (found >= 0) {
+    if (msg >= 0 && l.stored.msg[found]! < 0) l.stored.msg[found] = msg;
+    return found;
+  }
+  const id = l.stored.add(msg, idx, item);
+  if (msg >= 0 && l.msgs.stored[msg]! < 0) l.msgs.stored[msg] = id;
+  else l.bySmid.set(smid, id);
+  return id;
+}
+
+function differs(a: unknown, b: unknown): boolean {
+  return a !== undefined && b !== undefined && a !== b;
+}
+
+/**
+ * Records what `actor` saw at event `i` (`item`: its index in a sync page, else -1). Returns the
+ * stored id, or -1 when the fields are unusable.
+ */
 export function observe(
   s: Scan,
   actor: ActorState,
   f: Record<string, unknown>,
   i: number,
-  t: number,
-): Stored | undefined {
+  item = -1,
+): number {
   const smid = f['smid'];
-  if (typeof smid !== 'string') return undefined;
+  if (typeof smid !== 'string') return -1;
   const l = s.l;
-  const seqValue = f['seq'];
-  const seq = typeof seqValue === 'number' && Number.isSafeInteger(seqValue) ? seqValue : undefined;
-  let st = l.bySmid.get(smid);
-  if (!st) {
-    st = new Stored(smid, findMsg(l, f['from'], f['cmid']));
-    l.bySmid.set(smid, st);
-    if (st.msg && !st.msg.stored) st.msg.stored = st;
+  const table = l.stored;
+  // A commit follows the push (or page) that brought the message: same smid, same stored id.
+  let id: number;
+  if (smid === actor.lastSmid) id = actor.lastStored;
+  else {
+    id = storedOf(l, smid, findMsg(l, f['from'], f['cmid']), i, item);
+    actor.lastSmid = smid;
+    actor.lastStored = id;
   }
-  if (st.obsIdx < 0) {
-    st.obsIdx = i;
-    st.cmid = str(f['cmid']);
-    st.from = str(f['from']);
-    st.to = str(f['to']);
-    st.body = str(f['body']);
-    if (!st.msg) {
-      st.msg = findMsg(l, st.from, st.cmid);
-      if (st.msg && !st.msg.stored) st.msg.stored = st;
-    }
-  } else if (
-    !st.inconsistent &&
-    ((f['cmid'] !== undefined && f['cmid'] !== st.cmid) ||
-      (f['from'] !== undefined && f['from'] !== st.from) ||
-      (f['body'] !== undefined && f['body'] !== st.body) ||
-      (f['to'] !== undefined && st.to !== undefined && f['to'] !== st.to))
+  if (table.obsIdx[id]! < 0) {
+    table.obsIdx[id] = i;
+    if (item >= 0) table.obsItem.set(id, item);
+    return seqOf(s, actor, id, f, i, smid);
+  }
+  const first = recordAt(l, table.obsIdx[id]!, table.obsItem.get(id) ?? -1);
+  if (
+    !table.inconsistent.has(id) &&
+    (differs(f['cmid'], first['cmid']) ||
+      differs(f['from'], first['from']) ||
+      differs(f['body'], first['body']) ||
+      differs(f['to'], first['to']))
   ) {
-    st.inconsistent = true;
+    table.inconsistent.add(id);
     s.sink.add({
       kind: 'unexpected-message',
       requirement: 'SEQ-3',
       expected: `smid ${smid} with the cmid, from and body it was first seen with`,
       actual: `${actor.id} saw it with different content`,
-      evidence: [st.obsIdx, i],
-      cmid: st.cmid,
+      evidence: [table.obsIdx[id]!, i],
+      cmid: typeof first['cmid'] === 'string' ? first['cmid'] : undefined,
       smid,
     });
   }
-  if (seq === undefined) return st;
+  return seqOf(s, actor, id, f, i, smid);
+}
 
+/** The seq part of an observation: SEQ-3 (a message keeps its seq) and SEQ-2 (a seq, one message). */
+function seqOf(
+  s: Scan,
+  actor: ActorState,
+  id: number,
+  f: Record<string, unknown>,
+  i: number,
+  smid: string,
+): number {
+  const table = s.l.stored;
+  const seqValue = f['seq'];
+  if (typeof seqValue !== 'number' || !Number.isSafeInteger(seqValue)) return id;
+  const seq = seqValue;
   const user = actor.user;
-  if (st.seq === undefined) {
-    st.seq = seq;
-    st.seqIdx = i;
+  const known = table.seqOf(id);
+  if (known === undefined) {
+    table.setSeq(id, seq, i);
     // Acked (cumulatively) before this device's view of it arrived: the receipt clock starts now.
-    if (seq <= user.ackConfirmed && Number.isNaN(st.ackConfT)) {
-      st.ackConfT = t;
-      st.ackConfIdx = i;
-    }
-  } else if (st.seq !== seq && !st.inconsistent) {
-    st.inconsistent = true;
+    if (seq <= user.ackConfirmed && table.ackConfIdx[id]! < 0) table.ackConfIdx[id] = i;
+  } else if (known !== seq && !table.inconsistent.has(id)) {
+    table.inconsistent.add(id);
     s.sink.add({
       kind: 'unexpected-message',
       requirement: 'SEQ-3',
-      expected: `smid ${smid} keeps seq ${st.seq} in every push, re-push and page`,
+      expected: `smid ${smid} keeps seq ${known} in every push, re-push and page`,
       actual: `${actor.id} saw it with seq ${seq}`,
-      evidence: [st.seqIdx, i],
-      cmid: st.cmid,
+      evidence: [table.seqIdx(id), i],
       smid,
     });
   }
   const other = user.seqs.get(seq);
-  if (!other) {
-    user.seqs.set(seq, st);
-  } else if (other !== st && st.seq === seq && !user.reusedSeqs.has(seq)) {
+  if (other < 0) {
+    user.seqs.set(seq, id);
+  } else if (other !== id && table.seqOf(id) === seq && !user.reusedSeqs.has(seq)) {
     user.reusedSeqs.add(seq);
     s.sink.add({
       kind: 'seq-reuse',
       requirement: 'SEQ-2',
       expected: `seq ${seq} of ${user.name}'s inbox names one message`,
-      actual: `seq ${seq} carries smid ${other.smid} and smid ${smid}`,
-      evidence: [other.seqIdx, i],
+      actual: `seq ${seq} carries smid ${storedSmid(s.l, other)} and smid ${smid}`,
+      evidence: [table.seqIdx(other), i],
       smid,
     });
   }
   if (seq > user.maxSeqKnown) user.maxSeqKnown = seq;
   if (seq > actor.seenMax) {
     actor.seenMax = seq;
-    actor.maxSteps.push(t, seq);
+    // Steps 50 ms apart are enough for "what had it seen by then" (SEQ-1, judged with a grace of
+    // seconds): within one, the latest step just takes the new maximum.
+    const t = s.l.events[i]!.t;
+    const steps = actor.maxSteps;
+    const n = steps.length;
+    if (n >= 2 && t - steps[n - 2]! < 50) steps[n - 1] = seq;
+    else steps.push(t, seq);
   }
-  return st;
+  return id;
 }

@@ -9,7 +9,7 @@
 
 import { connEnd, type Scan } from './context.js';
 import { DUP, LOSS, ORDER } from './fault-index.js';
-import type { ConnState, Msg, Order2Candidate } from './state.js';
+import { type ConnState, msgCmid, type Order2Candidate, storedSmid } from './state.js';
 
 export function trackFirstPush(s: Scan, conn: ConnState, seq: number, attempt: unknown, i: number): void {
   // REPUSH-3: `attempt` absent or 1 is a first push.
@@ -71,29 +71,35 @@ export function judgeOrder(s: Scan): void {
 }
 
 /** ORDER-1 for one (sender, receiver) pair. */
-function judgePair(s: Scan, from: string, to: string, byRequest: Msg[], byAccept: Msg[]): void {
+function judgePair(s: Scan, from: string, to: string, byRequest: number[], byAccept: number[]): void {
+  const t = s.l.msgs;
+  const st = s.l.stored;
+  const seqOf = (m: number) => (t.stored[m]! >= 0 ? st.seqOf(t.stored[m]!) : undefined);
+  const seqIdxOf = (m: number) => (t.stored[m]! >= 0 ? st.seqIdx(t.stored[m]!) : -1);
   let j = 0;
-  let best: Msg | undefined;
+  let best = -1;
   let bestSeq = -1;
-  for (const m of byRequest) {
-    while (j < byAccept.length && byAccept[j]!.acceptT < m.firstRT) {
+  for (let k = 0; k < byRequest.length; k++) {
+    const m = byRequest[k]!;
+    // Indexes are in time order: accepted before this message's first msg:R went out.
+    while (j < byAccept.length && t.acceptIdx[byAccept[j]!]! < t.firstRIdx[m]!) {
       const a = byAccept[j++]!;
-      const seq = a.stored?.seq;
+      const seq = seqOf(a);
       if (seq !== undefined && seq > bestSeq) {
         bestSeq = seq;
         best = a;
       }
     }
-    const seq = m.stored?.seq;
-    if (seq === undefined || !best || best === m || seq > bestSeq) continue;
+    const seq = seqOf(m);
+    if (seq === undefined || best < 0 || best === m || seq > bestSeq) continue;
     s.sink.add({
       kind: 'order-violation',
       requirement: 'ORDER-1',
-      expected: `cmid ${m.cmid}, sent after cmid ${best.cmid} was accepted, gets a seq above ${bestSeq} in ${to}'s inbox`,
+      expected: `cmid ${msgCmid(s.l, m)}, sent after cmid ${msgCmid(s.l, best)} was accepted, gets a seq above ${bestSeq} in ${to}'s inbox`,
       actual: `it got seq ${seq} (from ${from})`,
-      evidence: [best.acceptIdx, m.firstRIdx, best.stored?.seqIdx ?? -1, m.stored?.seqIdx ?? -1],
-      cmid: m.cmid,
-      smid: m.stored?.smid,
+      evidence: [t.acceptIdx[best]!, t.firstRIdx[m]!, seqIdxOf(best), seqIdxOf(m)],
+      cmid: msgCmid(s.l, m),
+      smid: t.stored[m]! >= 0 ? storedSmid(s.l, t.stored[m]!) : undefined,
     });
   }
 }

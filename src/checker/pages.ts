@@ -25,7 +25,7 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
   const user = actor.user;
   const ackUpTo = num(req.fields['ackUpTo']);
   // SYNC-3: the ack rides on the request and is applied before the page is read.
-  if (ackUpTo !== undefined) confirmCursor(actor, ackUpTo, 'sync', e.t, i);
+  if (ackUpTo !== undefined) confirmCursor(s.l, actor, ackUpTo, 'sync', e.t, i);
   const msgs = e.fields['msgs'];
   const maxSeq = num(e.fields['maxSeq']);
   const more = e.fields['more'];
@@ -54,7 +54,7 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
   const holes: number[] = [];
   for (const item of msgs) {
     if (typeof item !== 'object' || item === null) continue;
-    observe(s, actor, item as Record<string, unknown>, i, e.t);
+    observe(s, actor, item as Record<string, unknown>, i);
     const seq = num((item as { seq?: unknown }).seq);
     if (seq === undefined) continue;
     const prev = seqs[seqs.length - 1];
@@ -149,7 +149,7 @@ export function judgePageHoles(s: Scan): void {
         requirement,
         expected: `every existing seq in the page's range${requirement === 'SYNC-4' ? ', none skipped at the page boundary' : ''}`,
         actual: `the page skipped seq ${skipped.join(', ')}, seen elsewhere in ${page.user.name}'s inbox`,
-        evidence: [page.idx, ...skipped.map((h) => page.user.seqs.get(h)?.seqIdx ?? -1)],
+        evidence: [page.idx, ...skipped.map((h) => seqIdxOf(s, page.user.seqs.get(h)))],
       });
     }
     if (missing.length > 0) {
@@ -163,4 +163,8 @@ export function judgePageHoles(s: Scan): void {
       });
     }
   }
+}
+
+function seqIdxOf(s: Scan, stored: number): number {
+  return stored >= 0 ? s.l.stored.seqIdx(stored) : -1;
 }

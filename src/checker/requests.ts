@@ -9,12 +9,25 @@ import type { FrameEvent } from '../history/events.js';
 import { opOf } from '../protocol/frames.js';
 import { connEnd, type Scan } from './context.js';
 import { CORRUPT, DUP, LOSS, ORDER } from './fault-index.js';
-import type { ConnState, Req } from './state.js';
+import { type ConnState, msgCmid, type Req } from './state.js';
+
+/** Whether two frame types share their op ("msg:A", "msg:R"), without allocating. */
+function sameOp(a: string, b: string): boolean {
+  const colon = a.indexOf(':');
+  if (colon < 0 || colon !== b.indexOf(':')) return false;
+  for (let k = 0; k < colon; k++) if (a.charCodeAt(k) !== b.charCodeAt(k)) return false;
+  return true;
+}
 
 /** A rid the server can echo: a string of 1 to 64 characters (docs/protocol.md, Identifiers). */
 export function readableRid(value: unknown): string | undefined {
   return typeof value === 'string' && value.length >= 1 && value.length <= 64 ? value : undefined;
 }
+
+/** Settled rids remembered per connection to recognise a late second answer. */
+const SETTLED_RING = 64;
+/** A request this far behind the newest one leaves the queue for the stale list. */
+const MAX_QUEUE_LAG = 256;
 
 /** Records an outbound frame as a request. Probes (malformed on purpose) are never judged for silence. */
 export function registerRequest(
@@ -29,32 +42,89 @@ export function registerRequest(
   if (rid === undefined || probe) conn.anonymous++;
   if (rid === undefined) return undefined;
   s.l.requests++;
-  const known = conn.requests.get(rid);
-  if (known) {
-    // A reused rid (clients SHOULD NOT): the next answer belongs to the newest request.
-    known.sent++;
-    known.idx = i;
-    known.t = e.t;
-    known.type = e.type;
-    known.fields = e.fields;
-    known.probe ||= probe;
-    return known;
-  }
   const req: Req = {
     idx: i,
-    t: e.t,
     type: e.type,
     rid,
     fields: e.fields,
-    sent: 1,
-    answers: 0,
     answerIdx: -1,
     cursorAtSend: -1,
-    msg: undefined,
+    msg: -1,
     probe,
   };
-  conn.requests.set(rid, req);
+  enqueue(conn, req);
+  conn.byRid?.set(rid, req);
+  if (conn.tail - conn.head > MAX_QUEUE_LAG) {
+    // The head has waited for its answer while hundreds of later requests went out: move it
+    // aside (still findable by rid) so in-order matching keeps working for the rest.
+    const old = conn.queue[conn.head]!;
+    indexInFlight(conn);
+    conn.stale.push(old);
+    conn.queue[conn.head++] = undefined;
+    advance(conn);
+  }
   return req;
+}
+
+/**
+ * Appends to the queue. Slots are reused — the array is never replaced or shortened, because a
+ * fresh array per drained queue (on a healthy run: per request) was measured as a large share of
+ * the checker's garbage.
+ */
+function enqueue(conn: ConnState, req: Req): void {
+  const q = conn.queue;
+  if (conn.tail === q.length) {
+    if (conn.head > 0 && conn.head >= q.length / 2) {
+      // Slide the live part down instead of growing.
+      let k = 0;
+      for (let j = conn.head; j < conn.tail; j++) q[k++] = q[j];
+      for (let j = k; j < conn.tail; j++) q[j] = undefined;
+      conn.tail = k;
+      conn.head = 0;
+    } else {
+      q.push(undefined);
+    }
+  }
+  q[conn.tail++] = req;
+}
+
+/** Builds the rid index of everything in flight (once an answer came out of order). */
+function indexInFlight(conn: ConnState): Map<string, Req> {
+  if (conn.byRid) return conn.byRid;
+  const byRid = new Map<string, Req>();
+  for (let k = conn.head; k < conn.tail; k++) {
+    const r = conn.queue[k];
+    if (r !== undefined && r.answerIdx < 0) byRid.set(r.rid, r);
+  }
+  for (const r of conn.stale) if (r.answerIdx < 0) byRid.set(r.rid, r);
+  conn.byRid = byRid;
+  return byRid;
+}
+
+/** Moves the head past settled requests (clearing their slots); a drained queue starts over. */
+function advance(conn: ConnState): void {
+  const q = conn.queue;
+  while (conn.head < conn.tail && q[conn.head]!.answerIdx >= 0) q[conn.head++] = undefined;
+  if (conn.head === conn.tail) {
+    conn.head = 0;
+    conn.tail = 0;
+    if (conn.stale.length === 0) conn.byRid = undefined;
+  }
+}
+
+function settle(conn: ConnState, req: Req, i: number): void {
+  req.answerIdx = i;
+  conn.byRid?.delete(req.rid);
+  const pos = conn.settledPos++ % SETTLED_RING;
+  conn.settledRid[pos] = req.rid;
+  conn.settledIdx[pos] = i;
+  advance(conn);
+}
+
+/** The answer that settled `rid` recently, or -1. */
+function settledAnswer(conn: ConnState, rid: string): number {
+  for (let k = 0; k < conn.settledRid.length; k++) if (conn.settledRid[k] === rid) return conn.settledIdx[k]!;
+  return -1;
 }
 
 /**
@@ -81,33 +151,36 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
     return undefined;
   }
   const rid = typeof ridValue === 'string' ? ridValue : undefined;
-  const req = rid === undefined ? undefined : conn.requests.get(rid);
-  if (!req) {
+  let req: Req | undefined;
+  if (rid !== undefined) {
+    const head = conn.head < conn.tail ? conn.queue[conn.head] : undefined;
+    req = head !== undefined && head.rid === rid ? head : indexInFlight(conn).get(rid);
+  }
+  if (req === undefined) {
+    const first = rid === undefined ? -1 : settledAnswer(conn, rid);
     if (s.faults.touching(actor, conn.openT, e.t, CORRUPT | DUP) >= 0) return undefined;
-    s.sink.add({
-      kind: 'unsolicited-answer',
-      requirement: 'RID-2',
-      expected: 'an A frame only with a rid the server received on this connection',
-      actual: `${actor} conn ${conn.n} got ${e.type} with rid ${JSON.stringify(ridValue)} it never sent`,
-      evidence: [i],
-    });
+    if (first >= 0) {
+      s.sink.add({
+        kind: 'doubly-answered-request',
+        requirement: 'RID-2',
+        expected: `one answer to rid ${rid}`,
+        actual: `${actor} conn ${conn.n} got a second answer (${e.type})`,
+        evidence: [first, i],
+      });
+    } else {
+      s.sink.add({
+        kind: 'unsolicited-answer',
+        requirement: 'RID-2',
+        expected: 'an A frame only with a rid the server received on this connection and has not answered',
+        actual: `${actor} conn ${conn.n} got ${e.type} with rid ${JSON.stringify(ridValue)}, not in flight`,
+        evidence: [i],
+      });
+    }
     return undefined;
   }
-  req.answers++;
-  if (req.answers > req.sent) {
-    if (s.faults.touching(actor, req.t, e.t, DUP) >= 0) return undefined;
-    s.sink.add({
-      kind: 'doubly-answered-request',
-      requirement: 'RID-2',
-      expected: `one answer to ${req.type ?? 'the request'} rid ${rid}`,
-      actual: `${actor} conn ${conn.n} got a second answer (${e.type})`,
-      evidence: [req.idx, req.answerIdx, i],
-    });
-    return undefined;
-  }
-  req.answerIdx = i;
+  settle(conn, req, i);
   if (e.type !== 'error:A' && e.type !== undefined && req.type?.endsWith(':R')) {
-    if (opOf(e.type) !== opOf(req.type)) {
+    if (!sameOp(e.type, req.type)) {
       s.sink.add({
         kind: 'unsolicited-answer',
         requirement: 'FRAME-7',
@@ -128,30 +201,33 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
  * not a violation.
  */
 export function judgeSilence(s: Scan): void {
+  const events = s.l.events;
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       const end = connEnd(s, conn);
-      for (const req of conn.requests.values()) {
-        if (req.answers >= req.sent || req.probe) continue;
+      const pending = [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
+      for (const req of pending) {
+        if (req === undefined || req.answerIdx >= 0 || req.probe) continue;
         s.l.unanswered++;
-        if (end - req.t < s.graceMs) continue;
-        if (s.faults.targetAction(req.t, end) >= 0) continue;
+        const t = events[req.idx]!.t;
+        if (end - t < s.graceMs) continue;
+        if (s.faults.targetAction(t, end) >= 0) continue;
         // A stall anywhere in the connection, or a fault on this request's own frames.
         const fault = s.faults.touching(
           actor.id,
           conn.openT,
           end,
           LOSS | ORDER | CORRUPT,
-          (f) => f.type === undefined || (f.rid === req.rid && f.t >= req.t),
+          (f) => f.type === undefined || (f.rid === req.rid && f.t >= t),
         );
         if (fault >= 0) continue;
         s.sink.add({
           kind: 'unanswered-request',
           requirement: 'RID-1',
           expected: `one A with rid ${req.rid} in answer to ${req.type ?? 'the request'}`,
-          actual: `${actor.id} conn ${conn.n} got no answer in ${Math.round(end - req.t)} ms (${conn.open ? 'connection open at the end' : 'until the connection closed'})`,
+          actual: `${actor.id} conn ${conn.n} got no answer in ${Math.round(end - t)} ms (${conn.open ? 'connection open at the end' : 'until the connection closed'})`,
           evidence: conn.closeIdx >= 0 ? [req.idx, conn.closeIdx] : [req.idx],
-          cmid: req.msg?.cmid,
+          cmid: req.msg >= 0 ? msgCmid(s.l, req.msg) : undefined,
         });
       }
     }

@@ -57,10 +57,10 @@ export function scan(s: Scan): void {
         onCommit(s, actorOf(s.l, e.actor), e, i);
         break;
       case 'retransmit':
-        onRetransmit(s, actorOf(s.l, e.actor), e, i);
+        onRetransmit(s, i);
         break;
       case 'give-up':
-        onGiveUp(actorOf(s.l, e.actor), e, i);
+        onGiveUp(s, actorOf(s.l, e.actor), e, i);
         break;
       case 'session': {
         const actor = actorOf(s.l, e.actor);
@@ -179,7 +179,7 @@ function onFrame(s: Scan, e: FrameEvent, i: number): void {
       onHelloAnswer(s, conn, e, i, req);
       break;
     case 'error:A':
-      if (req.type === 'msg:R') onMsgError(req.msg, i);
+      if (req.type === 'msg:R') onMsgError(s, req.msg, i);
       break;
   }
 }

@@ -1,28 +1,27 @@
 /**
  * The ledger the checker builds in one pass over the history: users, actors (user/device), their
- * connections, requests, and two views of every message — `Msg` per (sender user, cmid), the
- * message as the sender's app knows it, and `Stored` per smid, a copy the server stored (a server
- * that stores a retransmission twice has two Stored for one Msg). Everything is reached through
- * maps keyed by actor, user, rid, cmid, smid and seq: nothing searches the history.
+ * connections, requests, and two views of every message (tables.ts) — a message per (sender
+ * user, cmid), as the sender's app knows it, and a stored copy per smid (a server that stores a
+ * retransmission twice has two stored copies of one message). Everything is reached through maps
+ * keyed by actor, user, rid, cmid, smid and seq: nothing searches the history.
  */
 
 import type { ActorId, HistoryEvent } from '../history/events.js';
 import type { FrameType, Limits } from '../protocol/frames.js';
+import { MessageTable, StoredTable } from './tables.js';
 
+/** A request: in flight until `answerIdx` is set. */
 export interface Req {
   idx: number;
-  t: number;
   type: FrameType | undefined;
   rid: string;
   fields: Record<string, unknown>;
-  /** R frames sent with this rid on the connection (a client SHOULD keep rids unique). */
-  sent: number;
-  answers: number;
+  /** Index of the answer that settled it; -1 while in flight. */
   answerIdx: number;
   /** ack:R / sync:R with ackUpTo: the device's confirmed cursor when the request went out. */
   cursorAtSend: number;
-  /** msg:R: the message it carries. */
-  msg: Msg | undefined;
+  /** msg:R: the message id it carries, or -1. */
+  msg: number;
   /** Sent malformed on purpose (a raw probe): its answer is the probe's business, not RID-1's. */
   probe: boolean;
 }
@@ -30,8 +29,7 @@ export interface Req {
 /** A pending "must see this on this connection" expectation: DEDUP-3's re-sent receipt. */
 export interface Expect {
   idx: number;
-  t: number;
-  msg: Msg;
+  msg: number;
 }
 
 export interface Order2Candidate {
@@ -55,7 +53,22 @@ export class ConnState {
   sessionIdx = -1;
   sessionT = Number.NaN;
   limits: Limits | undefined;
-  readonly requests = new Map<string, Req>();
+  /**
+   * Requests in send order from `head` on. Servers answer in order almost always, so an answer is
+   * matched against the head first; `byRid` indexes what is in flight only once an answer comes
+   * out of order (RID-3), and is dropped when the queue drains.
+   */
+  queue: (Req | undefined)[] = [];
+  head = 0;
+  /** One past the newest request in `queue` (slots are reused: the array never shrinks). */
+  tail = 0;
+  byRid: Map<string, Req> | undefined;
+  /** Requests that waited too long at the head, still in `byRid`, judged for RID-1 at the end. */
+  readonly stale: Req[] = [];
+  /** The last settled rids and their answers (a ring), to tell a second answer (RID-2) from a stray one. */
+  readonly settledRid: string[] = [];
+  readonly settledIdx: number[] = [];
+  settledPos = 0;
   /** Out frames without a readable rid, waiting for an error:A with rid null (FRAME-2/3). */
   anonymous = 0;
   // ORDER-2, by `attempt` (absent or 1 = first push).
@@ -105,6 +118,15 @@ export class ActorState {
   cursorLoBy: 'ack' | 'sync' | 'hello' = 'ack';
   requestedMax = -1;
   maxSeqAtFirstHello = -1;
+  /**
+   * The message this actor's previous event was about (cmid → id), and the stored message it last
+   * saw (smid → id): a bot's msg:R follows its send, a commit follows its push, so most lookups
+   * are answered here without touching the ledger's maps.
+   */
+  lastCmid: string | undefined;
+  lastMsg = -1;
+  lastSmid: string | undefined;
+  lastStored = -1;
   // Seqs seen (pushes, pages, commits): (t, seq) each time the device's maximum rose.
   readonly maxSteps: number[] = [];
   seenMax = 0;
@@ -117,10 +139,45 @@ export class ActorState {
 }
 
 export interface Pair {
-  /** Messages in the order their first msg:R went out. */
-  byRequest: Msg[];
-  /** Messages in the order their first msg:A came back. */
-  byAccept: Msg[];
+  /** Message ids in the order their first msg:R went out (plain arrays: on the heap, off the array-buffer budget). */
+  byRequest: number[];
+  /** Message ids in the order their first msg:A came back. */
+  byAccept: number[];
+}
+
+/**
+ * seq → stored message. Inbox seqs are small and dense (1, 2, 3…), so an array indexed by seq is
+ * the fast path; a seq far beyond what was seen (a hostile or broken server) goes to a map so
+ * one absurd number cannot make the array sparse.
+ */
+export class SeqIndex {
+  /** seq → stored id + 1 (0: none). A plain array of small integers: on the heap, off the array-buffer budget. */
+  private readonly dense: number[] = [];
+  private sparse: Map<number, number> | undefined;
+
+  /** Stored id with this seq, or -1. */
+  get(seq: number): number {
+    if (seq >= 0 && seq < this.dense.length) {
+      const v = this.dense[seq]!;
+      if (v !== 0) return v - 1;
+    }
+    return this.sparse?.get(seq) ?? -1;
+  }
+
+  has(seq: number): boolean {
+    return this.get(seq) >= 0;
+  }
+
+  set(seq: number, stored: number): void {
+    const dense = this.dense;
+    if (Number.isSafeInteger(seq) && seq >= 0 && seq <= dense.length + 1024) {
+      while (dense.length <= seq) dense.push(0);
+      dense[seq] = stored + 1;
+    } else {
+      this.sparse ??= new Map();
+      this.sparse.set(seq, stored);
+    }
+  }
 }
 
 export class UserState {
@@ -130,7 +187,7 @@ export class UserState {
   /** When `connected` last dropped to 0; -∞ when never connected. */
   zeroSince = Number.NEGATIVE_INFINITY;
   /** Inbox: seq → the first stored message seen with it. */
-  readonly seqs = new Map<number, Stored>();
+  readonly seqs = new SeqIndex();
   maxSeqKnown = 0;
   /** Highest seq any device of the user has acked (sent: ack:R, ackUpTo, hello lastSeq). */
   maxAckSent = 0;
@@ -138,10 +195,12 @@ export class UserState {
   ackConfirmed = 0;
   readonly holesReported = new Set<number>();
   readonly reusedSeqs = new Set<number>();
-  /** As a sender: cmid → message. */
-  readonly msgs = new Map<string, Msg>();
+  /** As a sender: cmid → message id. */
+  readonly msgs = new Map<string, number>();
   /** As a sender: receiver user → order bookkeeping (ORDER-1). */
   readonly pairs = new Map<string, Pair>();
+  lastPairTo: string | undefined;
+  lastPair: Pair | undefined;
 
   constructor(
     readonly name: string,
@@ -149,87 +208,21 @@ export class UserState {
   ) {}
 }
 
-export interface CommitRec {
-  actor: ActorState;
-  epoch: number;
-  smid: string;
-  idx: number;
-}
-
-/** A message as its sender knows it: one per (sender user, cmid). */
-export class Msg {
-  sender: ActorState | undefined;
-  to: string | undefined;
-  body: string | undefined;
-  /** Sent by a bot (`send` event): the ledger holds it to account. */
-  sendIdx = -1;
-  sendT = Number.NaN;
-  firstRIdx = -1;
-  firstRT = Number.NaN;
-  lastRT = Number.NaN;
-  requests = 0;
-  retransmits = 0;
-  answered = false;
-  errorIdx = -1;
-  gaveUpIdx = -1;
-  acceptIdx = -1;
-  acceptT = Number.NaN;
-  /** When the msg:R answered by the first msg:A went out. */
-  acceptReqT = Number.NaN;
-  acceptConn: ConnState | undefined;
-  offlineAtAccept = false;
-  stored: Stored | undefined;
-  storedRcptIdx = -1;
-  storedRcptT = Number.NaN;
-  deliveredRcptIdx = -1;
-  deliveredRcptT = Number.NaN;
-  firstRcptT = Number.NaN;
-  commits: CommitRec[] | undefined;
-  /** Already reported as differing from what was sent (SEQ-3). */
-  unexpected = false;
-  firstCommitIdx = -1;
-  firstCommitT = Number.NaN;
-
-  constructor(
-    readonly from: UserState,
-    readonly cmid: string,
-  ) {}
-}
-
-/** A message as the server stored it: one per smid. */
-export class Stored {
-  seq: number | undefined;
-  /** First event that showed this smid with a seq. */
-  seqIdx = -1;
-  cmid: string | undefined;
-  from: string | undefined;
-  to: string | undefined;
-  body: string | undefined;
-  /** First observation (push, page, commit) — the reference for SEQ-3. */
-  obsIdx = -1;
-  inconsistent = false;
-  /** When an ack covering its seq was first confirmed to a device of the receiver. */
-  ackConfT = Number.NaN;
-  ackConfIdx = -1;
-
-  constructor(
-    readonly smid: string,
-    public msg: Msg | undefined,
-  ) {}
-}
-
 export interface Ledger {
   readonly events: readonly HistoryEvent[];
   readonly users: Map<string, UserState>;
   readonly actors: Map<ActorId, ActorState>;
-  readonly bySmid: Map<string, Stored>;
-  /** Messages in the order the ledger first heard of them. */
-  readonly msgs: Msg[];
+  /** smid → stored id, for smids that are not a message's first (see findStored). */
+  readonly bySmid: Map<string, number>;
+  /** Messages, ids in the order the ledger first heard of them. */
+  readonly msgs: MessageTable;
+  readonly stored: StoredTable;
   /** Indexes of inbound msg:N frames of messages the device had already committed (wire duplicates). */
   readonly wireDuplicates: number[];
   /** Index of every retransmit event. */
   readonly retransmitIdx: number[];
   attemptSeen: boolean;
+  lastActor: ActorState | undefined;
   schemaViolations: number;
   appDuplicates: number;
   seqGaps: number;
@@ -244,10 +237,12 @@ export function newLedger(events: readonly HistoryEvent[]): Ledger {
     users: new Map(),
     actors: new Map(),
     bySmid: new Map(),
-    msgs: [],
+    msgs: new MessageTable(),
+    stored: new StoredTable(),
     wireDuplicates: [],
     retransmitIdx: [],
     attemptSeen: false,
+    lastActor: undefined,
     schemaViolations: 0,
     appDuplicates: 0,
     seqGaps: 0,
@@ -268,6 +263,9 @@ export function userOf(l: Ledger, name: string): UserState {
 
 /** Actor ids are "user/device"; an actor outside the case's bots is split at its first '/'. */
 export function actorOf(l: Ledger, id: ActorId): ActorState {
+  // Runs of events by one actor are common (send, msg:R, msg:A): skip the map for them.
+  const last = l.lastActor;
+  if (last !== undefined && last.id === id) return last;
   let a = l.actors.get(id);
   if (!a) {
     const slash = id.indexOf('/');
@@ -276,30 +274,72 @@ export function actorOf(l: Ledger, id: ActorId): ActorState {
     user.devices.push(a);
     l.actors.set(id, a);
   }
+  l.lastActor = a;
   return a;
 }
 
-/** The message (from, cmid), created on first sight. */
-export function msgOf(l: Ledger, from: UserState, cmid: string): Msg {
-  let m = from.msgs.get(cmid);
-  if (!m) {
-    m = new Msg(from, cmid);
-    from.msgs.set(cmid, m);
-    l.msgs.push(m);
+/** The message id of (from, cmid), created on first sight at event `originIdx`. */
+export function msgOf(l: Ledger, from: UserState, cmid: string, originIdx: number): number {
+  let id = from.msgs.get(cmid);
+  if (id === undefined) {
+    id = l.msgs.add(originIdx);
+    from.msgs.set(cmid, id);
   }
-  return m;
+  return id;
 }
 
-export function findMsg(l: Ledger, from: unknown, cmid: unknown): Msg | undefined {
-  if (typeof from !== 'string' || typeof cmid !== 'string') return undefined;
-  return l.users.get(from)?.msgs.get(cmid);
+/** A stored message's fields as event `idx` showed them (`item`: its index in a sync page). */
+export function recordAt(l: Ledger, idx: number, item: number): Record<string, unknown> {
+  const e = l.events[idx]!;
+  if (e.kind !== 'frame') return e as unknown as Record<string, unknown>;
+  if (item < 0) return e.fields;
+  return (e.fields['msgs'] as Record<string, unknown>[])[item]!;
+}
+
+/** A message's origin: the send event's members, or the first msg:R's fields. */
+function origin(l: Ledger, m: number): Record<string, unknown> {
+  const e = l.events[l.msgs.originIdx[m]!]!;
+  return e.kind === 'frame' ? e.fields : (e as unknown as Record<string, unknown>);
+}
+
+export function msgCmid(l: Ledger, m: number): string {
+  return origin(l, m)['cmid'] as string;
+}
+
+export function msgTo(l: Ledger, m: number): string | undefined {
+  const to = origin(l, m)['to'];
+  return typeof to === 'string' ? to : undefined;
+}
+
+export function msgBody(l: Ledger, m: number): string | undefined {
+  const body = origin(l, m)['body'];
+  return typeof body === 'string' ? body : undefined;
+}
+
+/** The sending actor (the origin event's actor). */
+export function msgSender(l: Ledger, m: number): ActorState {
+  return actorOf(l, (l.events[l.msgs.originIdx[m]!] as { actor: ActorId }).actor);
+}
+
+export function storedSmid(l: Ledger, st: number): string {
+  return recordAt(l, l.stored.originIdx[st]!, l.stored.originItem.get(st) ?? -1)['smid'] as string;
+}
+
+/** The message id of (from, cmid), or -1. */
+export function findMsg(l: Ledger, from: unknown, cmid: unknown): number {
+  if (typeof from !== 'string' || typeof cmid !== 'string') return -1;
+  return l.users.get(from)?.msgs.get(cmid) ?? -1;
 }
 
 export function pairOf(from: UserState, to: string): Pair {
+  // Most messages of a sender go to the receiver of its previous one.
+  if (from.lastPairTo === to) return from.lastPair!;
   let p = from.pairs.get(to);
   if (!p) {
     p = { byRequest: [], byAccept: [] };
     from.pairs.set(to, p);
   }
+  from.lastPairTo = to;
+  from.lastPair = p;
   return p;
 }

@@ -6,23 +6,23 @@
  */
 
 import type { Scan } from './context.js';
-import type { Msg } from './state.js';
+import { msgCmid } from './state.js';
 import type { LedgerStats } from './types.js';
 import type { EndCounts } from './verdicts.js';
 
 /** Latencies sorted ascending, with the message behind each kept for evidence. */
 interface Series {
   values: number[];
-  /** The slowest message (for evidence). */
-  worst: Msg | undefined;
+  /** The slowest message id (for evidence), or -1. */
+  worst: number;
 }
 
-function series(msgs: readonly Msg[], pick: (m: Msg) => number): Series {
-  const buf = new Float64Array(msgs.length);
+function series(count: number, pick: (m: number) => number): Series {
+  const buf = new Float64Array(count);
   let n = 0;
-  let worst: Msg | undefined;
+  let worst = -1;
   let worstValue = Number.NEGATIVE_INFINITY;
-  for (const m of msgs) {
+  for (let m = 0; m < count; m++) {
     const v = pick(m);
     if (Number.isNaN(v)) continue;
     buf[n++] = v;
@@ -33,7 +33,10 @@ function series(msgs: readonly Msg[], pick: (m: Msg) => number): Series {
   }
   // A typed-array sort is numeric and far faster than Array#sort on a million values.
   const sorted = buf.subarray(0, n).sort();
-  return { values: Array.from(sorted), worst };
+  // A plain loop: Array.from on a typed array goes through the iterator, an object per element.
+  const values = new Array<number>(n);
+  for (let k = 0; k < n; k++) values[k] = sorted[k]!;
+  return { values, worst };
 }
 
 /** Nearest-rank percentile of an ascending list; NaN when empty. */
@@ -45,13 +48,17 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   const l = s.l;
-  const msgs = l.msgs;
-  const sentAt = (m: Msg) => (m.sendIdx >= 0 ? m.sendT : m.firstRT);
-  const ack = series(msgs, (m) =>
-    m.acceptIdx >= 0 && m.firstRIdx >= 0 ? m.acceptT - m.firstRT : Number.NaN,
+  const t = l.msgs;
+  const n = t.size;
+  const events = l.events;
+  const at = (idx: number) => (idx >= 0 ? events[idx]!.t : Number.NaN);
+  // The app's send when there was one, else the first msg:R.
+  const sentIdx = (m: number) => t.originIdx[m]!;
+  const ack = series(n, (m) =>
+    t.firstRIdx[m]! >= 0 ? at(t.acceptIdx[m]!) - at(t.firstRIdx[m]!) : Number.NaN,
   );
-  const receipt = series(msgs, (m) => m.firstRcptT - sentAt(m));
-  const delivery = series(msgs, (m) => m.firstCommitT - sentAt(m));
+  const receipt = series(n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
+  const delivery = series(n, (m) => at(t.commitIdx[m]!) - at(sentIdx(m)));
   const covered = s.covers[0];
 
   const p99ack = percentile(ack.values, 99);
@@ -61,8 +68,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       requirement: covered ?? 'MSG-1',
       expected: `p99 msg:R→msg:A ≤ ${s.expect.ackLatencyP99Ms} ms`,
       actual: `p99 ${p99ack.toFixed(1)} ms over ${ack.values.length} messages`,
-      evidence: ack.worst ? [ack.worst.firstRIdx, ack.worst.acceptIdx] : [],
-      cmid: ack.worst?.cmid,
+      evidence: ack.worst >= 0 ? [t.firstRIdx[ack.worst]!, t.acceptIdx[ack.worst]!] : [],
+      cmid: ack.worst >= 0 ? msgCmid(l, ack.worst) : undefined,
     });
   }
   const p99delivery = percentile(delivery.values, 99);
@@ -73,8 +80,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       requirement: covered ?? 'PUSH-1',
       expected: `p99 send→commit ≤ ${s.expect.deliveryLatencyP99Ms} ms`,
       actual: `p99 ${p99delivery.toFixed(1)} ms over ${delivery.values.length} messages`,
-      evidence: w ? [w.sendIdx >= 0 ? w.sendIdx : w.firstRIdx, w.firstCommitIdx] : [],
-      cmid: w?.cmid,
+      evidence: w >= 0 ? [sentIdx(w), t.commitIdx[w]!] : [],
+      cmid: w >= 0 ? msgCmid(l, w) : undefined,
     });
   }
   const retransmits = l.retransmitIdx.length;
@@ -101,9 +108,9 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
 
   let receiptsStored = 0;
   let receiptsDelivered = 0;
-  for (const m of msgs) {
-    if (m.storedRcptIdx >= 0) receiptsStored++;
-    if (m.deliveredRcptIdx >= 0) receiptsDelivered++;
+  for (let m = 0; m < n; m++) {
+    if (t.storedRcptIdx[m]! >= 0) receiptsStored++;
+    if (t.deliveredRcptIdx[m]! >= 0) receiptsDelivered++;
   }
   return {
     sent: counts.sent,

@@ -9,7 +9,17 @@
 import { connEnd, type Scan } from './context.js';
 import { type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
-import type { ActorState, ConnState, Msg, UserState } from './state.js';
+import {
+  type ActorState,
+  actorOf,
+  type ConnState,
+  msgCmid,
+  msgSender,
+  msgTo,
+  storedSmid,
+  type UserState,
+} from './state.js';
+import { ANSWERED, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 /** Counted by the end passes, for LedgerStats. */
 export interface EndCounts {
@@ -25,11 +35,20 @@ function connectedAtEnd(d: ActorState): boolean {
   return d.sessionConn?.open === true;
 }
 
-function committedBy(m: Msg, d: ActorState): boolean {
-  const recs = m.commits;
-  if (!recs) return false;
-  for (const r of recs) if (r.actor === d) return true;
-  return false;
+/** Whether device `d` ever committed message `m` (any epoch). */
+function committedBy(s: Scan, m: number, d: ActorState): boolean {
+  const events = s.l.events;
+  return s.l.msgs.findCommit(m, -1, (idx) => (events[idx] as { actor: string }).actor === d.id) >= 0;
+}
+
+/** The connection a frame event came on. */
+function connOfEvent(s: Scan, idx: number): ConnState {
+  const e = s.l.events[idx] as { actor: string; conn: number };
+  return actorOf(s.l, e.actor).connByN.get(e.conn)!;
+}
+
+function tOf(s: Scan, idx: number): number {
+  return idx >= 0 ? s.l.events[idx]!.t : Number.NaN;
 }
 
 /**
@@ -45,45 +64,55 @@ export function judgeMessages(s: Scan): EndCounts {
   const counts: EndCounts = { accepted: 0, delivered: 0, lost: 0, sent: 0, unknownOutcome: 0, recovered: 0 };
   const multiDevice = s.caps.has('multi-device');
   const repush = s.caps.has('server-repush');
-  for (const m of s.l.msgs) {
-    if (m.sendIdx >= 0) counts.sent++;
-    if (m.commits !== undefined) counts.delivered++;
-    if (m.acceptIdx < 0) {
-      if (m.sendIdx >= 0) unknownOutcome(s, m, counts);
+  const t = s.l.msgs;
+  for (let m = 0; m < t.size; m++) {
+    if (t.has(m, SENT)) counts.sent++;
+    if (t.delivered(m)) counts.delivered++;
+    if (t.acceptIdx[m]! < 0) {
+      if (t.has(m, SENT)) unknownOutcome(s, m, counts);
       continue;
     }
     counts.accepted++;
-    const receiver = m.to === undefined ? undefined : s.l.users.get(m.to);
+    const to = msgTo(s.l, m);
+    const receiver = to === undefined ? undefined : s.l.users.get(to);
     if (receiver && lost(s, m, receiver, multiDevice, repush)) counts.lost++;
     if (s.expect.receipt !== 'none') receipts(s, m);
   }
   return counts;
 }
 
-function unknownOutcome(s: Scan, m: Msg, counts: EndCounts): void {
+function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
+  const t = s.l.msgs;
   counts.unknownOutcome++;
-  if (m.commits !== undefined) counts.recovered++;
+  const delivered = t.delivered(m);
+  if (delivered) counts.recovered++;
   // Never on the wire (the sender never connected): nothing the server could have answered.
-  if (!s.expect.allAccepted || m.firstRIdx < 0) return;
+  if (!s.expect.allAccepted || t.firstRIdx[m]! < 0) return;
+  const gaveUp = t.gaveUpIdx.get(m) ?? -1;
   // Still being retried when the case ended: not a verdict yet.
-  if (m.gaveUpIdx < 0 && s.endT - m.lastRT < s.graceMs) return;
+  if (gaveUp < 0 && s.endT - tOf(s, t.lastR(m)) < s.graceMs) return;
+  const answered = t.has(m, ANSWERED);
   s.sink.add({
     kind: 'unknown-outcome',
-    requirement: m.answered ? 'MSG-1' : 'RID-1',
-    expected: `cmid ${m.cmid} accepted with msg:A (the case expects every send accepted)`,
-    actual: `${m.requests} msg:R, ${m.answered ? 'answered only with error:A' : 'never answered'}${m.gaveUpIdx >= 0 ? ', then the sender gave up' : ''}${m.commits ? '; the receiver has it anyway' : ''}`,
-    evidence: [m.sendIdx, m.firstRIdx, m.errorIdx, m.gaveUpIdx],
-    cmid: m.cmid,
+    requirement: answered ? 'MSG-1' : 'RID-1',
+    expected: `cmid ${msgCmid(s.l, m)} accepted with msg:A (the case expects every send accepted)`,
+    actual: `${t.requests(m)} msg:R, ${answered ? 'answered only with error:A' : 'never answered'}${gaveUp >= 0 ? ', then the sender gave up' : ''}${delivered ? '; the receiver has it anyway' : ''}`,
+    evidence: [t.sendIdx(m), t.firstRIdx[m]!, t.errorIdx.get(m) ?? -1, gaveUp],
+    cmid: msgCmid(s.l, m),
   });
 }
 
 /** Accepted, and never committed by a receiver device that was connected at the end and had time. */
-function lost(s: Scan, m: Msg, receiver: UserState, multiDevice: boolean, repush: boolean): boolean {
+function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, repush: boolean): boolean {
+  const t = s.l.msgs;
+  const st = t.stored[m]!;
+  const seq = st >= 0 ? s.l.stored.seqOf(st) : undefined;
+  const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
+  const acceptT = tOf(s, t.acceptIdx[m]!);
   const missing: ActorState[] = [];
   let anyCommitted = false;
-  const seq = m.stored?.seq;
   for (const d of receiver.devices) {
-    if (committedBy(m, d)) {
+    if (committedBy(s, m, d)) {
       anyCommitted = true;
       continue;
     }
@@ -94,95 +123,105 @@ function lost(s: Scan, m: Msg, receiver: UserState, multiDevice: boolean, repush
     const owed =
       seq !== undefined
         ? d.firstBase === undefined || seq > d.firstBase
-        : d.firstHadState || m.acceptT > d.firstSessionT;
+        : d.firstHadState || acceptT > d.firstSessionT;
     if (!owed) continue;
-    if (s.endT - Math.max(m.acceptT, d.liveSince) < s.graceMs) continue;
+    if (s.endT - Math.max(acceptT, d.liveSince) < s.graceMs) continue;
     // A stalled (half-open) session, or a dropped push on a server that does not re-push.
     const fault = s.faults.touching(
       d.id,
       d.liveSince,
       s.endT,
       LOSS,
-      (f) => f.type === undefined || (!repush && f.type === 'msg:N' && f.smid === m.stored?.smid),
+      (f) => f.type === undefined || (!repush && f.type === 'msg:N' && f.smid === smid),
     );
     if (fault >= 0) continue;
     missing.push(d);
   }
   // Without multi-device, one device of the receiver having it is delivery.
   if (missing.length === 0 || (!multiDevice && anyCommitted)) return false;
-  const crash = s.faults.targetAction(m.acceptT, s.endT, true);
-  const requirement = crash >= 0 ? 'DUR-1' : m.offlineAtAccept ? 'OFF-1' : 'PUSH-1';
+  const crash = s.faults.targetAction(acceptT, s.endT, true);
+  const offlineAtAccept = t.has(m, OFFLINE_AT_ACCEPT);
+  const requirement = crash >= 0 ? 'DUR-1' : offlineAtAccept ? 'OFF-1' : 'PUSH-1';
   if (!s.expect.exactlyOnce) return true;
   s.sink.add({
     kind: 'lost',
     requirement,
-    expected: `cmid ${m.cmid} (smid ${m.stored?.smid ?? '?'}) committed by every connected device of ${receiver.name}`,
-    actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(m.acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : m.offlineAtAccept ? ', receiver was offline at accept' : ''}`,
+    expected: `cmid ${msgCmid(s.l, m)} (smid ${smid ?? '?'}) committed by every connected device of ${receiver.name}`,
+    actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : offlineAtAccept ? ', receiver was offline at accept' : ''}`,
     evidence: [
-      m.sendIdx,
-      m.acceptIdx,
-      m.stored?.seqIdx ?? -1,
+      t.sendIdx(m),
+      t.acceptIdx[m]!,
+      st >= 0 ? s.l.stored.seqIdx(st) : -1,
       crash,
       ...missing.map((d) => d.sessionConn?.sessionIdx ?? -1),
     ],
-    cmid: m.cmid,
-    smid: m.stored?.smid,
+    cmid: msgCmid(s.l, m),
+    smid,
   });
   return true;
 }
 
-function receipts(s: Scan, m: Msg): void {
-  const sender = m.sender;
-  if (!sender) return;
+function receipts(s: Scan, m: number): void {
+  const t = s.l.msgs;
+  const sender = msgSender(s.l, m);
+  const acceptIdx = t.acceptIdx[m]!;
+  const acceptT = tOf(s, acceptIdx);
+  const st = t.stored[m]!;
+  const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
+  const cmid = msgCmid(s.l, m);
+  const to = msgTo(s.l, m);
   // RCPT-1: accepted while the receiver was offline → a stand-in `stored` receipt right after msg:A.
-  if (m.offlineAtAccept) {
-    if (m.storedRcptIdx < 0) {
-      const conn = m.acceptConn!;
+  if (t.has(m, OFFLINE_AT_ACCEPT)) {
+    const storedIdx = t.storedRcptIdx[m]!;
+    if (storedIdx < 0) {
+      const conn = connOfEvent(s, acceptIdx);
       const end = connEnd(s, conn);
-      const excused = s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(m.stored?.smid)) >= 0;
-      if (end - m.acceptT >= s.graceMs && !excused) {
+      const excused = s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0;
+      if (end - acceptT >= s.graceMs && !excused) {
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'RCPT-1',
-          expected: `ack:N stored for cmid ${m.cmid} after its msg:A (receiver ${m.to} offline)`,
+          expected: `ack:N stored for cmid ${cmid} after its msg:A (receiver ${to} offline)`,
           actual: `${sender.id} got no stored receipt`,
-          evidence: [m.acceptIdx],
-          cmid: m.cmid,
-          smid: m.stored?.smid,
+          evidence: [acceptIdx],
+          cmid,
+          smid,
         });
       }
     } else if (
       s.expect.standinWithinMs !== undefined &&
-      m.storedRcptT - m.acceptT > s.expect.standinWithinMs
+      tOf(s, storedIdx) - acceptT > s.expect.standinWithinMs
     ) {
       s.sink.add({
         kind: 'latency',
         requirement: 'RCPT-1',
         expected: `stored receipt within ${s.expect.standinWithinMs} ms of msg:A`,
-        actual: `after ${Math.round(m.storedRcptT - m.acceptT)} ms`,
-        evidence: [m.acceptIdx, m.storedRcptIdx],
-        cmid: m.cmid,
-        smid: m.stored?.smid,
+        actual: `after ${Math.round(tOf(s, storedIdx) - acceptT)} ms`,
+        evidence: [acceptIdx, storedIdx],
+        cmid,
+        smid,
       });
     }
   }
   // RCPT-2: once a receiver device's ack covering the seq was confirmed, a sender device that
   // stayed connected gets `delivered`.
-  const st = m.stored;
-  if (s.expect.receipt !== 'delivered' || m.deliveredRcptIdx >= 0 || !st || Number.isNaN(st.ackConfT)) return;
-  const conn = connAt(sender, st.ackConfT);
+  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx[m]! >= 0 || st < 0) return;
+  const ackIdx = s.l.stored.ackConfIdx[st]!;
+  if (ackIdx < 0) return;
+  const ackT = tOf(s, ackIdx);
+  const conn = connAt(sender, ackT);
   if (!conn) return;
   const end = connEnd(s, conn);
-  if (end - st.ackConfT < s.graceMs) return;
-  if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(st.smid)) >= 0) return;
+  if (end - ackT < s.graceMs) return;
+  if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) return;
   s.sink.add({
     kind: 'missing-receipt',
     requirement: 'RCPT-2',
-    expected: `ack:N delivered for cmid ${m.cmid} once ${m.to} acked seq ${st.seq}`,
-    actual: `${sender.id} stayed connected ${Math.round(end - st.ackConfT)} ms after the ack and got none`,
-    evidence: [m.acceptIdx, st.ackConfIdx],
-    cmid: m.cmid,
-    smid: st.smid,
+    expected: `ack:N delivered for cmid ${cmid} once ${to} acked seq ${s.l.stored.seqOf(st)}`,
+    actual: `${sender.id} stayed connected ${Math.round(end - ackT)} ms after the ack and got none`,
+    evidence: [acceptIdx, ackIdx],
+    cmid,
+    smid,
   });
 }
 
@@ -197,20 +236,21 @@ function connAt(actor: ActorState, t: number): ConnState | undefined {
 
 /** DEDUP-3: a duplicate answered while the receipt was known must be followed by that ack:N. */
 export function judgeResentReceipts(s: Scan): void {
+  const t = s.l.msgs;
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       if (!conn.expectReceipt) continue;
       const end = connEnd(s, conn);
       for (const [smid, x] of conn.expectReceipt) {
-        if (end - x.t < s.graceMs) continue;
+        if (end - tOf(s, x.idx) < s.graceMs) continue;
         if (s.faults.touching(actor.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) continue;
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'DEDUP-3',
-          expected: `ack:N for cmid ${x.msg.cmid} again after the dup msg:A (its receipt was known)`,
+          expected: `ack:N for cmid ${msgCmid(s.l, x.msg)} again after the dup msg:A (its receipt was known)`,
           actual: `${actor.id} conn ${conn.n} got none`,
-          evidence: [x.idx, x.msg.deliveredRcptIdx, x.msg.storedRcptIdx],
-          cmid: x.msg.cmid,
+          evidence: [x.idx, t.deliveredRcptIdx[x.msg]!, t.storedRcptIdx[x.msg]!],
+          cmid: msgCmid(s.l, x.msg),
           smid,
         });
       }
@@ -221,9 +261,10 @@ export function judgeResentReceipts(s: Scan): void {
 /** RCPT-3 for receipts that came before the message's seq was known anywhere. */
 export function judgeDeferredReceipts(s: Scan): void {
   for (const r of s.deferredReceipts) {
-    const seq = r.stored?.seq ?? r.msg.stored?.seq;
+    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored[r.msg]!;
+    const seq = stored >= 0 ? s.l.stored.seqOf(stored) : undefined;
     if (seq === undefined ? r.maxAckSent === 0 : r.maxAckSent < seq) {
-      falseReceipt(s, r.idx, r.msg, r.stored ?? r.msg.stored, r.maxAckSent);
+      falseReceipt(s, r.idx, r.msg, stored, r.maxAckSent);
     }
   }
 }
@@ -253,7 +294,7 @@ export function judgeHoles(s: Scan): void {
           requirement: 'SEQ-1',
           expected: `contiguous seqs in ${user.name}'s inbox`,
           actual: `seq ${run.length > 3 ? `${run[0]}…${run[run.length - 1]}` : run.join(', ')} never reached any device; ${d.id} saw seq ${hi} and stayed connected`,
-          evidence: [above?.seqIdx ?? -1],
+          evidence: [above >= 0 ? s.l.stored.seqIdx(above) : -1],
         });
         run = [];
       };
