@@ -44,7 +44,9 @@ export function rawAsProbe(step: RawStep, user: string, device: string): ProbeSt
 
 export async function runProbe(step: ProbeStep, env: ProbeEnv): Promise<ProbeOutcome[]> {
   if (!env.driver.openRaw) throw new UnsupportedError(`driver ${env.driver.name} cannot send raw frames`);
-  const socket = await env.driver.openRaw(`${step.user}/${step.device}`, env.history, env.timeoutMs);
+  // A probe is its own client: its actor must never be mistaken for a bot speaking as the same
+  // device (AUTH-6 cases log a probe in as a bot's device).
+  const socket = await env.driver.openRaw(`${step.user}/${step.device}~probe`, env.history, env.timeoutMs);
   const outcomes: ProbeOutcome[] = [];
   // "$token" in a probe stands for the probing user's own token (a hand-written hello:R).
   env.captures.set('token', env.tokenFor(step.user));

@@ -108,7 +108,7 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
     }
     case 'probe': {
       const user = ctx.userName(step.user);
-      await recordProbe({ ...step, user }, ctx, `${user}/${step.device}`);
+      await recordProbe({ ...step, user }, ctx, `${user}/${step.device}~probe`);
       return;
     }
     case 'expectSession': {
