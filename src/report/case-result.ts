@@ -7,9 +7,9 @@ import type { Finding, LedgerStats } from '../checker/types.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Scenario } from '../scenarios/types.js';
 import { applyExpectedFailures, type Exemption, type StaleExemption } from './expect-failures.js';
-import type { CaseResult, RunResult } from './types.js';
+import type { CaseResult, FaultSummary, RunResult } from './types.js';
 import { decideVerdict, effectiveLevel, exitCodeOf } from './verdict.js';
-import { renderWireLog } from './wire-log.js';
+import { cut, renderWireLog } from './wire-log.js';
 
 export interface CaseOutcome {
   scenario: Pick<Scenario, 'id' | 'title' | 'suite' | 'file' | 'severity' | 'covers'>;
@@ -64,7 +64,25 @@ export function buildCaseResult(outcome: CaseOutcome): CaseResult {
   };
   if (decision.reason !== undefined) result.reason = decision.reason;
   if (outcome.stats) result.stats = outcome.stats;
+  const faults = faultSummaries(outcome.events);
+  if (faults.length > 0) result.faults = faults;
   return result;
+}
+
+/** Longest frame excerpt a fault summary keeps: enough to see type, ids and seq. */
+const FAULT_FRAME_WIDTH = 160;
+
+/** Every fault event of a history, as the report shows it (times rounded to 0.1 ms). */
+export function faultSummaries(events: readonly HistoryEvent[]): FaultSummary[] {
+  const out: FaultSummary[] = [];
+  for (const e of events) {
+    if (e.kind !== 'fault') continue;
+    const summary: FaultSummary = { t: Math.round(e.t * 10) / 10, rule: e.rule, action: e.action };
+    if (e.actor !== undefined) summary.actor = e.actor;
+    if (e.frame !== undefined) summary.frame = cut(e.frame, FAULT_FRAME_WIDTH);
+    out.push(summary);
+  }
+  return out;
 }
 
 export interface RunInfo {

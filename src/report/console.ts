@@ -142,7 +142,10 @@ export class ConsoleReporter implements Reporter {
 }
 
 /** Pure: the lines for one case (no trailing newline). */
-export function renderCase(result: CaseResult, options: { color: boolean; maxFindings?: number }): string[] {
+export function renderCase(
+  result: CaseResult,
+  options: { color: boolean; maxFindings?: number; maxFaults?: number },
+): string[] {
   const paint = (open: string, text: string) => (options.color ? `${open}${text}${RESET}` : text);
   const [open, label] = STYLE[result.verdict];
   const time = formatElapsed(result.durationMs).padStart(8);
@@ -167,6 +170,34 @@ export function renderCase(result: CaseResult, options: { color: boolean; maxFin
     lines.push(`${indent}failing seeds: ${result.passRate.failingSeeds.join(', ')}`);
   }
   for (const wire of result.wireLog) lines.push(`${indent}${paint(DIM, wire)}`);
-  if (result.replay) lines.push(`${indent}replay: ${result.replay}`);
+  lines.push(...renderFaults(result, indent, options.maxFaults ?? 8));
+  if (result.replays && result.replays.length > 0) {
+    // --repeat: every failing seed gets its own exact command.
+    for (const replay of result.replays) lines.push(`${indent}replay: ${replay}`);
+  } else if (result.replay) {
+    lines.push(`${indent}replay: ${result.replay}`);
+  }
+  const m = result.minimized;
+  if (m) {
+    lines.push(
+      `${indent}minimised: ${m.events} of ${m.of} faults still fail it (${m.runs} replays${m.exhausted ? ', budget spent' : ''}): ${m.file}`,
+    );
+  }
+  return lines;
+}
+
+/** The injected faults of a case that needs attention: the first `max`, then a count. */
+function renderFaults(result: CaseResult, indent: string, max: number): string[] {
+  const faults = result.faults ?? [];
+  if (faults.length === 0) return [];
+  const lines = [
+    `${indent}${faults.length} fault${faults.length === 1 ? '' : 's'} injected (seed ${result.seed}):`,
+  ];
+  for (const f of faults.slice(0, max)) {
+    const who = f.actor ? ` ${f.actor}` : '';
+    const frame = f.frame ? ` ${f.frame}` : '';
+    lines.push(`${indent}  ${f.t.toFixed(1).padStart(8)} ms ${f.rule}: ${f.action}${who}${frame}`);
+  }
+  if (faults.length > max) lines.push(`${indent}  … ${faults.length - max} more (all in the JSON report)`);
   return lines;
 }

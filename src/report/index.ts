@@ -4,7 +4,13 @@
  * re-exports this next to other folders, and generic helper names must not collide there.
  */
 
-export { buildCaseResult, buildRunResult, type CaseOutcome, type RunInfo } from './case-result.js';
+export {
+  buildCaseResult,
+  buildRunResult,
+  type CaseOutcome,
+  faultSummaries,
+  type RunInfo,
+} from './case-result.js';
 export { ConsoleReporter, type ConsoleReporterOptions, type OutputStream, renderCase } from './console.js';
 export {
   type CoverageCase,
@@ -28,7 +34,14 @@ export {
 export { countVerdicts, formatElapsed, summaryLine } from './format.js';
 export { escapeXml, renderJunit } from './junit.js';
 export { combineReporters, createReporters, FileReporter, REPORTER_NAMES, renderJson } from './reporters.js';
-export type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
+export type {
+  CaseResult,
+  FaultSummary,
+  MinimizedCase,
+  Reporter,
+  RunResult,
+  Verdict,
+} from './types.js';
 export {
   decideRepeatVerdict,
   decideVerdict,

@@ -27,6 +27,39 @@ export interface CaseResult {
   passRate?: { passed: number; runs: number; failingSeeds: number[] };
   /** The exact command that replays this case. */
   replay: string;
+  /** For --repeat: the exact command that replays each failing run (one per failing seed). */
+  replays?: string[];
+  /** Every fault the proxies injected, in time order (absent when none was). */
+  faults?: FaultSummary[];
+  /** A failing case whose rules use `probability`, cut down to the fewest faults that still fail it. */
+  minimized?: MinimizedCase;
+}
+
+/** One injected fault, as reports show it. */
+export interface FaultSummary {
+  /** Milliseconds since the case began (the history's clock). */
+  t: number;
+  /** The rule's id (a replayed event: `<rule>.<event id>`). */
+  rule: string;
+  /** drop, duplicate, delay, reorder, corrupt, cut, stall; latency, bandwidth, reset, blackhole, slice. */
+  action: string;
+  /** The connection's actor (frame faults, once hello:R named it). */
+  actor?: string;
+  /** The frame's text (or a preview of the bytes), cut to a readable excerpt. */
+  frame?: string;
+}
+
+/** Where a minimisation ended (src/runner/faults-setup.ts). */
+export interface MinimizedCase {
+  /** A runnable scenario: the case with only the minimal `faults:`. */
+  file: string;
+  /** Fault events in it, out of `of` primary events of the failing run. */
+  events: number;
+  of: number;
+  /** Case runs spent replaying subsets. */
+  runs: number;
+  /** The budget ran out before the set was proved 1-minimal. */
+  exhausted: boolean;
 }
 
 export interface RunResult {

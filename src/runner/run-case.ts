@@ -11,6 +11,7 @@ import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
 import { holds, waitUntil } from './conditions.js';
+import type { CaseFaults } from './faults-setup.js';
 import { runStep, StepUnmet } from './steps.js';
 import type { Target } from './target.js';
 
@@ -31,7 +32,14 @@ export interface CaseEnv {
     token: string;
     history: History;
     scenario: Scenario;
+    /** The driver this bot uses: through the fault proxies when the case has faults. */
+    driver: Driver;
   }): CaseBot;
+  /**
+   * Starts the case's fault proxies once its history exists (faults-setup.ts); bots connect
+   * through them, probes go direct. @default no faults
+   */
+  faults?: (history: History) => Promise<CaseFaults | undefined>;
   /** Called with the case's history before the first step (metrics subscribe here). */
   onHistory?: (history: History) => void;
   replay: string;
@@ -78,6 +86,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     if (e.kind === 'close') lastClose.set(e.actor, { code: e.code });
   });
   env.onHistory?.(history);
+  const faults = await env.faults?.(history);
   env.target.onUnexpectedExit((code, signal) => {
     history.append({
       kind: 'target',
@@ -102,7 +111,8 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     const list: CaseBot[] = [];
     for (const device of devices) {
       const name = userName(user);
-      const bot = env.makeBot({ user: name, device, token: env.tokenFor(name), history, scenario });
+      const driver = faults?.driver ?? env.driver;
+      const bot = env.makeBot({ user: name, device, token: env.tokenFor(name), history, scenario, driver });
       list.push(bot);
       bots.push(bot);
     }
@@ -150,9 +160,12 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     for (const [index, step] of scenario.steps.entries()) {
       if (abort.signal.aborted)
         throw new StepUnmet(`case timeout (${timeoutMs} ms) before step ${index + 1}`);
+      faults?.setStep(index);
       history.append({ kind: 'step', t: history.now(), index, label: step.op, line: step.loc.line });
       await runStep(step, ctx);
     }
+    // Settling counts as the step after the last (a window `until: <steps>` ends with the timeline).
+    faults?.setStep(scenario.steps.length);
     // Let in-flight messages settle before judging; the checker decides what did not.
     await waitUntil(
       () =>
@@ -178,6 +191,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   // The case ends here; the closes that follow are teardown, not disconnections to judge.
   const endT = history.now();
   await Promise.allSettled(bots.map((b) => b.stop()));
+  await faults?.close();
   if (stopped && abort.signal.aborted) {
     history.append({
       kind: 'assert',

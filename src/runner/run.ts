@@ -5,7 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { createDriver } from '../drivers/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
+import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
 import { hmacToken } from '../protocol/auth.js';
 import type { Cap } from '../protocol/frames.js';
@@ -27,6 +28,15 @@ import { loadSuites } from '../scenarios/index.js';
 import type { Scenario } from '../scenarios/types.js';
 import { createCaseBot } from './bot-adapter.js';
 import { startEmbedded } from './embedded.js';
+import {
+  type FaultRunOptions,
+  faultRecords,
+  faultsUnsupported,
+  minimizeCase,
+  resolveFaultRunOptions,
+  startCaseFaults,
+  usesProbability,
+} from './faults-setup.js';
 import { type RunOptions, resolveRunOptions } from './options.js';
 import { probeCaps } from './probe-caps.js';
 import { runCase } from './run-case.js';
@@ -38,8 +48,12 @@ export interface RunHooks {
   onHistory?: (history: History, scenario: Scenario) => void;
 }
 
-export async function runSuites(input: Partial<RunOptions>, hooks: RunHooks = {}): Promise<RunResult> {
+export async function runSuites(
+  input: Partial<RunOptions & FaultRunOptions>,
+  hooks: RunHooks = {},
+): Promise<RunResult> {
   const options = resolveRunOptions(input);
+  const faultOptions = resolveFaultRunOptions(input);
   const started = Date.now();
   const runId = `${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const all = await loadSuites(options.paths);
@@ -49,6 +63,11 @@ export async function runSuites(input: Partial<RunOptions>, hooks: RunHooks = {}
       options.only.length
         ? `--only ${options.only.join(',')} matches no case in ${options.paths.join(', ')}`
         : `no scenarios found in ${options.paths.join(', ')}`,
+    );
+  }
+  if (faultOptions.caseSeed !== undefined && scenarios.length !== 1) {
+    throw new UsageError(
+      `--case-seed replays one case: give --only selecting exactly one (it selects ${scenarios.length})`,
     );
   }
   let exemptions: Exemption[] = [];
@@ -73,10 +92,28 @@ export async function runSuites(input: Partial<RunOptions>, hooks: RunHooks = {}
     for (const [index, scenario] of scenarios.entries()) {
       reporter.onCaseStart({ id: scenario.id, index, total: scenarios.length });
       const runs: CaseResult[] = [];
+      let minimized = false;
       for (let r = 0; r < options.repeat; r++) {
-        const seed = caseSeed(options.seed, scenario.id, r);
-        const prefix = shared ? `${runId}-${index}-${r}-` : '';
-        runs.push(await runOne(scenario, options, { seed, prefix, secret, shared, hooks }));
+        const seed = faultOptions.caseSeed ?? caseSeed(options.seed, scenario.id, r);
+        const setup = { seed, prefix: shared ? `${runId}-${index}-${r}-` : '', secret, shared, hooks };
+        const { result, records } = await runOne(scenario, options, setup);
+        // The first failing run of a probabilistic case is cut down to the faults that matter.
+        if (faultOptions.minimize && !minimized && isMinimizable(result, scenario, records)) {
+          minimized = true;
+          result.minimized = await minimizeCase({
+            scenario,
+            seed,
+            records,
+            prefix: setup.prefix,
+            options: faultOptions,
+            stillFails: async (rules) => {
+              const prefix = shared ? `${runId}-${index}-${r}-m${randomBytes(2).toString('hex')}-` : '';
+              const replay = await runOne(scenario, options, { ...setup, prefix, hooks: {} }, rules);
+              return replay.result.verdict === result.verdict;
+            },
+          });
+        }
+        runs.push(result);
       }
       // Exemptions apply as each case ends, so the console shows XFAIL at once.
       const result = exemptCase(runs.length === 1 ? runs[0]! : mergeRepeats(runs), exemptions);
@@ -111,12 +148,19 @@ interface CaseSetup {
   hooks: RunHooks;
 }
 
+/** One run of one case; `rules` replace the scenario's own fault rules (a minimisation replay). */
 async function runOne(
   scenario: Scenario,
   options: Readonly<RunOptions>,
   setup: CaseSetup,
-): Promise<CaseResult> {
+  rules: readonly FaultRule[] = scenario.faults,
+): Promise<{ result: CaseResult; records: FaultRecord[] }> {
   const replay = replayCommand(scenario, options, setup.seed);
+  const unsupported = faultsUnsupported(rules, options.driver);
+  if (unsupported) {
+    const base = { scenario, findings: [], events: [], durationMs: 0, seed: setup.seed, replay };
+    return { result: buildCaseResult({ ...base, unsupportedCaps: [unsupported] }), records: [] };
+  }
   let target: Target | undefined = setup.shared;
   try {
     target ??= await startEmbedded({
@@ -127,6 +171,7 @@ async function runOne(
     const driver = createDriver(options.driver, { target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
     const caps: readonly Cap[] = await probeCaps(driver, target.url, tokenFor, setup.prefix);
+    const url = target.url;
     const outcome = await runCase(scenario, {
       target,
       driver,
@@ -135,14 +180,23 @@ async function runOne(
       userPrefix: setup.prefix,
       seed: setup.seed,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-      makeBot: ({ user, device, token, history }) =>
-        createCaseBot({ user, device, token, driver, history, client: scenario.client }),
+      makeBot: ({ user, device, token, history, driver: botDriver }) =>
+        createCaseBot({ user, device, token, driver: botDriver, history, client: scenario.client }),
+      faults: (history) =>
+        startCaseFaults({
+          rules,
+          driverName: options.driver,
+          target: url,
+          seed: setup.seed,
+          history,
+          prefix: setup.prefix,
+        }),
       onHistory: (h) => setup.hooks.onHistory?.(h, scenario),
       replay,
     });
-    return buildCaseResult(outcome);
+    return { result: buildCaseResult(outcome), records: faultRecords(outcome.events) };
   } catch (error) {
-    return buildCaseResult({
+    const result = buildCaseResult({
       scenario,
       findings: [],
       events: [],
@@ -151,6 +205,7 @@ async function runOne(
       seed: setup.seed,
       replay,
     });
+    return { result, records: [] };
   } finally {
     if (target && target !== setup.shared) await target.stop();
   }
@@ -197,11 +252,11 @@ export function caseSeed(runSeed: number, caseId: string, repetition: number): n
 
 function replayCommand(scenario: Scenario, options: Readonly<RunOptions>, seed: number): string {
   const parts = ['imspec run', scenario.file, '--only', scenario.id, '--seed', String(options.seed)];
+  parts.push('--case-seed', String(seed));
   if (options.target) parts.push('--target', options.target);
   if (options.targetCmd) parts.push('--target-cmd', `'${options.targetCmd}'`);
   for (const f of options.serverFaults) parts.push('--server-fault', f);
   if (options.driver !== 'ran') parts.push('--driver', options.driver);
-  void seed;
   return parts.join(' ');
 }
 
@@ -215,5 +270,14 @@ function mergeRepeats(runs: CaseResult[]): CaseResult {
   const representative = runs.find((r) => !isPassing(r.verdict)) ?? runs[0]!;
   const merged: CaseResult = { ...representative, verdict: decision.verdict, passRate: decision.passRate };
   if (decision.reason !== undefined) merged.reason = decision.reason;
+  // Each failing seed replays on its own: `--case-seed` replaces the derived per-case seed.
+  const failing = runs.filter((r) => !isPassing(r.verdict));
+  if (failing.length > 0) merged.replays = failing.map((r) => r.replay);
   return merged;
+}
+
+/** A case whose rules drew on chance failed with fault events to cut down. */
+function isMinimizable(result: CaseResult, scenario: Scenario, records: readonly FaultRecord[]): boolean {
+  const failed = result.verdict === 'FAIL' || result.verdict === 'WARN';
+  return failed && usesProbability(scenario.faults) && records.length > 0;
 }

@@ -25,6 +25,9 @@ const FULL_CASE: Required<CaseResult> = {
   reason: '3/4 runs passed',
   stats: STATS,
   passRate: { passed: 3, runs: 4, failingSeeds: [9] },
+  replays: ['imspec run suites/faults/x.yaml --only full --seed 1 --case-seed 9'],
+  faults: [{ t: 12.5, rule: 'lose', action: 'drop', actor: 'alice/phone', frame: '{"type":"msg:A"}' }],
+  minimized: { file: 'reports/minimized/full-seed-9.yaml', events: 1, of: 7, runs: 9, exhausted: false },
 };
 
 describe('schemas/report.schema.json', () => {

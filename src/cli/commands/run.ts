@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { runSuites } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
 
@@ -58,6 +59,17 @@ export function registerRun(program: Command): void {
     )
     .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
     .option(
+      '--case-seed <n>',
+      'use this seed for the case instead of the one derived from --seed (replays one run exactly; needs --only selecting one case)',
+      parseCaseSeed,
+    )
+    .option('--no-minimize', 'do not cut a failing probabilistic fault case down to its fewest faults')
+    .option(
+      '--minimize-dir <dir>',
+      'where minimised fault scenarios are written',
+      FAULT_RUN_DEFAULTS.minimizeDir,
+    )
+    .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on this port while running (0 = any free port)',
       parsePort,
@@ -81,7 +93,9 @@ Examples:
   imspec run suites/core --target ws://127.0.0.1:7401 \\
       --target-cmd 'imspec serve --port 7401 --db /tmp/t.db --hmac-secret s'
   imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json
-  imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md`,
+  imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md
+  imspec run suites/faults --repeat 5          # fault cases; FLAKY ones list a replay per failing seed
+  imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
       const reporters = createReporters(opts.report.length ? opts.report : ['console']);
@@ -102,6 +116,9 @@ Examples:
           serverArgs: opts.serverArg,
           reports: opts.report,
           repeat: opts.repeat,
+          minimize: opts.minimize,
+          minimizeDir: opts.minimizeDir,
+          ...(opts.caseSeed !== undefined ? { caseSeed: opts.caseSeed } : {}),
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -139,6 +156,9 @@ interface RunCliOptions {
   report: string[];
   expectFailures?: string;
   repeat: number;
+  caseSeed?: number;
+  minimize: boolean;
+  minimizeDir: string;
   metricsPort?: number;
   metricsHost: string;
   pushgateway?: string;
@@ -148,6 +168,14 @@ function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
     throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
+  }
+  return n;
+}
+
+function parseCaseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+    throw new UsageError(`--case-seed must be an integer from 0 to 4294967295, got "${value}"`);
   }
   return n;
 }
