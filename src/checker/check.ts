@@ -15,7 +15,13 @@ import { scan } from './scan.js';
 import { ActorState, newLedger, UserState } from './state.js';
 import { finishStats } from './stats.js';
 import type { CheckContext, CheckResult } from './types.js';
-import { judgeDeferredReceipts, judgeHoles, judgeMessages, judgeResentReceipts } from './verdicts.js';
+import {
+  judgeDeferredReceipts,
+  judgeHoles,
+  judgeMessages,
+  judgeReaccepts,
+  judgeResentReceipts,
+} from './verdicts.js';
 
 /** @see CheckContext.settleMs */
 export const DEFAULT_SETTLE_MS = 250;
@@ -80,6 +86,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
     graceMs: ctx.graceMs ?? DEFAULT_GRACE_MS,
     pageHoles: [],
     deferredReceipts: [],
+    reaccepts: [],
   };
   scan(s);
   // A re-push comes repushMs after a lost push, so "had time" is at least two of them.
@@ -91,6 +98,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   const counts = judgeMessages(s);
   judgeResentReceipts(s);
   judgeDeferredReceipts(s);
+  judgeReaccepts(s);
   judgeHoles(s);
   const stats = finishStats(s, counts);
   return { findings: s.sink.result(), stats };

@@ -33,6 +33,17 @@ export interface DeferredReceipt {
   maxAckSent: number;
 }
 
+/** A message accepted again under another smid than its first msg:A gave (DEDUP-1, DUR-1, DUR-3). */
+export interface Reaccept {
+  msg: number;
+  /** The msg:A with the new smid, and the msg:R it answered. */
+  idx: number;
+  reqIdx: number;
+  /** Stored ids of the first smid and the new one. */
+  first: number;
+  again: number;
+}
+
 export interface Scan {
   readonly l: Ledger;
   readonly sink: FindingSink;
@@ -49,6 +60,7 @@ export interface Scan {
   graceMs: number;
   readonly pageHoles: PageHoles[];
   readonly deferredReceipts: DeferredReceipt[];
+  readonly reaccepts: Reaccept[];
 }
 
 /** When a connection stopped counting: its close, or the end of the case if it was open then. */

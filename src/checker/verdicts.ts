@@ -323,3 +323,45 @@ function seenBy(d: ActorState, t: number): number {
   }
   return lo === 0 ? 0 : steps[2 * (lo - 1) + 1]!;
 }
+
+/**
+ * One (sender, cmid) answered with two smids. After a crash in between, the first copy either
+ * never showed up again — an acknowledged message did not survive (DUR-1), the retransmission only
+ * papered over it — or it did and the dedup state was what the crash lost (DUR-3). Without a
+ * crash, the retransmission should have got the original smid and dup: true (DEDUP-1).
+ */
+export function judgeReaccepts(s: Scan): void {
+  const t = s.l.msgs;
+  const st = s.l.stored;
+  for (const r of s.reaccepts) {
+    const firstAcceptIdx = t.acceptIdx[r.msg]!;
+    const crash = s.faults.targetAction(tOf(s, firstAcceptIdx), tOf(s, r.reqIdx), true);
+    const firstSmid = storedSmid(s.l, r.first);
+    const againSmid = storedSmid(s.l, r.again);
+    const cmid = msgCmid(s.l, r.msg);
+    const base = { cmid, smid: firstSmid, evidence: [firstAcceptIdx, crash, r.reqIdx, r.idx] };
+    if (crash < 0) {
+      s.sink.add({
+        ...base,
+        kind: 'app-duplicate',
+        requirement: 'DEDUP-1',
+        expected: `the retransmission of cmid ${cmid} answered with smid ${firstSmid} and dup: true`,
+        actual: `it was accepted again as smid ${againSmid}`,
+      });
+      continue;
+    }
+    // Seen after the crash (a push, a page, a commit): the message survived, its dedup record did not.
+    const seenAfter = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first)) > crash;
+    s.sink.add({
+      ...base,
+      kind: seenAfter ? 'app-duplicate' : 'lost',
+      requirement: seenAfter ? 'DUR-3' : 'DUR-1',
+      expected: seenAfter
+        ? `after the restart, the retransmission of cmid ${cmid} gets smid ${firstSmid} (dedup state survives)`
+        : `smid ${firstSmid}, answered with msg:A before the crash, exists after the restart`,
+      actual: seenAfter
+        ? `it was stored again as smid ${againSmid}`
+        : `smid ${firstSmid} was never seen after the crash; a retransmission was stored anew as smid ${againSmid}`,
+    });
+  }
+}

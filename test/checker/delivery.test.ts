@@ -123,6 +123,57 @@ describe('lost messages', () => {
     expect(r.findings[0]!.evidence).toContain(h.events.findIndex((e) => e.kind === 'target'));
   });
 
+  it('msg:A before a crash, the smid gone after it, a retransmission stored anew → lost DUR-1', () => {
+    // What `ack-before-commit` looks like: the receiver does get a message, from the retransmission.
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m, { smid: 's-before', seq: 1 });
+    h.target('kill');
+    h.close(A, 'network');
+    h.close(B, 'network');
+    h.target('restart');
+    h.connect(A, { lastSeq: 0, maxSeq: 0 });
+    h.connect(B, { lastSeq: 0, maxSeq: 0 });
+    h.retransmit(m, 'reconnect');
+    h.accept(m, { smid: 's-after', seq: 1 });
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['lost DUR-1']);
+    expect(r.findings[0]!.actual).toContain('s-before');
+  });
+
+  it('the first copy survived the crash but the retransmission was stored again → DUR-3', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m, { smid: 's-before', seq: 1 });
+    h.target('kill');
+    h.close(A, 'network');
+    h.close(B, 'network');
+    h.target('restart');
+    h.connect(B, { lastSeq: 0 });
+    const first = { ...m };
+    h.push(B, first);
+    h.commit(B, first);
+    h.connect(A, { lastSeq: 0 });
+    h.retransmit(m, 'reconnect');
+    h.accept(m, { smid: 's-after', seq: 2 });
+    h.push(B, m);
+    h.commit(B, m);
+    h.wait(GRACE);
+    h.teardown();
+    const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
+    expect(summary(r).sort()).toEqual(['app-duplicate DEDUP-2', 'app-duplicate DUR-3']);
+  });
+
   it('near miss: a new device that joins after the message is not owed it (NEWDEV-1)', () => {
     const h = new H();
     h.connect(A);
@@ -188,7 +239,8 @@ describe('app duplicates', () => {
     h.wait(GRACE);
     h.teardown();
     const r = check(h.events, ctx(h));
-    expect(summary(r)).toEqual(['app-duplicate DEDUP-2']);
+    // The retransmission answered with a new smid (DEDUP-1) and committed twice (DEDUP-2).
+    expect(summary(r).sort()).toEqual(['app-duplicate DEDUP-1', 'app-duplicate DEDUP-2']);
     expect(r.stats.appDuplicates).toBe(1);
   });
 
