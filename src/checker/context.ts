@@ -33,7 +33,10 @@ export interface DeferredReceipt {
   maxAckSent: number;
 }
 
-/** A message accepted again under another smid than its first msg:A gave (DEDUP-1, DUR-1, DUR-3). */
+/**
+ * A retransmission, sent after its message's first msg:A arrived, answered as a new message:
+ * without dup: true, or with another smid (DEDUP-1, DUR-1, DUR-3).
+ */
 export interface Reaccept {
   msg: number;
   /** The msg:A with the new smid, and the msg:R it answered. */

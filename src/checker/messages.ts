@@ -93,9 +93,14 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     t.acceptIdx[m] = i;
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
     if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
-  } else if (st !== t.stored[m] && t.stored[m]! >= 0) {
-    // Accepted before with another smid: the server lost the first copy, or its dedup state.
-    s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored[m]!, again: st });
+  } else if (req.idx > t.acceptIdx[m]! && (e.fields['dup'] !== true || st !== t.stored[m])) {
+    // A retransmission sent after the first msg:A arrived, answered as a new message (DEDUP-1):
+    // judged at the end, when a crash in between turns it into DUR-1 or DUR-3.
+    const limits = conn.limits;
+    const window = limits ? limits.dedupWindowMs : Number.POSITIVE_INFINITY;
+    if (reqT - l.events[t.acceptIdx[m]!]!.t <= window) {
+      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored[m]!, again: st });
+    }
   }
   if (e.fields['dup'] === true) {
     // DEDUP-3: the receipt is known when it was delivered (the sender saw it, or a receiver's ack

@@ -325,12 +325,15 @@ function seenBy(d: ActorState, t: number): number {
 }
 
 /**
- * One (sender, cmid) answered with two smids. After a crash in between, the first copy either
- * never showed up again — an acknowledged message did not survive (DUR-1), the retransmission only
- * papered over it — or it did and the dedup state was what the crash lost (DUR-3). Without a
- * crash, the retransmission should have got the original smid and dup: true (DEDUP-1).
+ * A retransmission sent after its message was accepted, answered as a new message (no dup: true,
+ * or a new smid). After a crash in between, the first copy either never showed up again — an
+ * acknowledged message did not survive (DUR-1); a server that numbers smids deterministically may
+ * even re-create it under the same smid, and the missing dup: true is the only trace — or it did,
+ * and the crash lost the dedup state (DUR-3). Without a crash it is DEDUP-1. All of it presumes
+ * dedup: without the capability a retransmission is a new message by definition.
  */
 export function judgeReaccepts(s: Scan): void {
+  if (!s.caps.has('dedup')) return;
   const t = s.l.msgs;
   const st = s.l.stored;
   for (const r of s.reaccepts) {
@@ -339,6 +342,8 @@ export function judgeReaccepts(s: Scan): void {
     const firstSmid = storedSmid(s.l, r.first);
     const againSmid = storedSmid(s.l, r.again);
     const cmid = msgCmid(s.l, r.msg);
+    const answered =
+      againSmid === firstSmid ? `smid ${againSmid} without dup: true` : `a new smid ${againSmid}`;
     const base = { cmid, smid: firstSmid, evidence: [firstAcceptIdx, crash, r.reqIdx, r.idx] };
     if (crash < 0) {
       s.sink.add({
@@ -346,22 +351,24 @@ export function judgeReaccepts(s: Scan): void {
         kind: 'app-duplicate',
         requirement: 'DEDUP-1',
         expected: `the retransmission of cmid ${cmid} answered with smid ${firstSmid} and dup: true`,
-        actual: `it was accepted again as smid ${againSmid}`,
+        actual: `it was answered as a new message: ${answered}`,
       });
       continue;
     }
-    // Seen after the crash (a push, a page, a commit): the message survived, its dedup record did not.
-    const seenAfter = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first)) > crash;
+    // Seen after the crash (a push, a page, a commit) before the retransmission was answered:
+    // the message survived, its dedup record did not.
+    const seen = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first));
+    const survived = seen > crash && seen < r.idx;
     s.sink.add({
       ...base,
-      kind: seenAfter ? 'app-duplicate' : 'lost',
-      requirement: seenAfter ? 'DUR-3' : 'DUR-1',
-      expected: seenAfter
-        ? `after the restart, the retransmission of cmid ${cmid} gets smid ${firstSmid} (dedup state survives)`
-        : `smid ${firstSmid}, answered with msg:A before the crash, exists after the restart`,
-      actual: seenAfter
-        ? `it was stored again as smid ${againSmid}`
-        : `smid ${firstSmid} was never seen after the crash; a retransmission was stored anew as smid ${againSmid}`,
+      kind: survived ? 'app-duplicate' : 'lost',
+      requirement: survived ? 'DUR-3' : 'DUR-1',
+      expected: survived
+        ? `after the restart, the retransmission of cmid ${cmid} is recognised: smid ${firstSmid}, dup: true`
+        : `smid ${firstSmid}, answered with msg:A before the crash, still stored after the restart`,
+      actual: survived
+        ? `it was answered as a new message: ${answered}`
+        : `the server did not know it: the retransmission was answered as a new message (${answered})`,
     });
   }
 }

@@ -146,7 +146,53 @@ describe('lost messages', () => {
     h.teardown();
     const r = check(h.events, ctx(h));
     expect(summary(r)).toEqual(['lost DUR-1']);
-    expect(r.findings[0]!.actual).toContain('s-before');
+    expect(r.findings[0]!.smid).toBe('s-before');
+  });
+
+  it('the same loss under a server that re-creates the same smid: the missing dup: true → lost DUR-1', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.target('kill');
+    h.close(A, 'network');
+    h.close(B, 'network');
+    h.target('restart');
+    h.connect(A, { lastSeq: 0, maxSeq: 0 });
+    h.connect(B, { lastSeq: 0, maxSeq: 0 });
+    h.retransmit(m, 'reconnect');
+    h.accept(m); // same smid and seq, but not recognised as a duplicate
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['lost DUR-1']);
+    expect(r.findings[0]!.actual).toContain('without dup: true');
+    // A server without dedup makes no promise about retransmissions.
+    const caps = ctx(h).caps.filter((c) => c !== 'dedup');
+    expect(summary(check(h.events, ctx(h, { caps })))).toEqual([]);
+  });
+
+  it('near miss: a retransmission sent before the first msg:A arrived is not judged for dup', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    const first = m.rid;
+    h.retransmit(m);
+    h.accept(m, { rid: first });
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
   it('the first copy survived the crash but the retransmission was stored again → DUR-3', () => {
