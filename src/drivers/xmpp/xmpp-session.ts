@@ -62,7 +62,7 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** What an outgoing stanza awaits from XEP-0198. */
 type Awaiting =
   | { kind: 'msg'; rid: string; cmid: string; done: Deferred<Accepted> }
-  | { kind: 'receipt'; rid: string; seq: number; done: Deferred<void> };
+  | { kind: 'receipt'; rid: string; upTo: number; seq: number; done: Deferred<void> };
 
 interface IqWaiter {
   rid: string;
@@ -239,6 +239,11 @@ export class XmppSession implements DriverSession {
   /**
    * Sends a XEP-0184 receipt for every message up to device seq `upTo` that asked for one and has
    * not had it, and resolves with `upTo` once the server's <a h/> covers them (ack:A).
+   *
+   * Each receipt is recorded as `ack:R {upTo}` with the call's `upTo` (and the message's own seq in
+   * `seq`): the bot acknowledges cumulatively, and a redelivered copy of an older message is owed a
+   * receipt again after the bot's watermark moved on. Recording that receipt with its own seq would
+   * read as a cursor moving backwards (ACK-4), which nothing on the wire said.
    */
   async ack(upTo: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
     this.assertOpen();
@@ -250,10 +255,10 @@ export class XmppSession implements DriverSession {
       const el = receipt(o.to, rid, o.cmid);
       const done = deferred<void>();
       if (this.xmpp.streamManagement.enabled) {
-        this.awaiting.set(el, { kind: 'receipt', rid, seq: o.seq, done });
+        this.awaiting.set(el, { kind: 'receipt', rid, upTo, seq: o.seq, done });
         waits.push(done.promise);
       }
-      await this.sendRecorded(el, 'ack:R', { rid, upTo: o.seq, cmid: o.cmid, to: localOf(o.to) });
+      await this.sendRecorded(el, 'ack:R', { rid, upTo, seq: o.seq, cmid: o.cmid, to: localOf(o.to) });
     }
     await deadline(
       Promise.all(waits),
@@ -567,7 +572,7 @@ export class XmppSession implements DriverSession {
         );
         waiting.done.resolve(accepted);
       } else {
-        this.record('in', 'ack:A', { rid: waiting.rid, upTo: waiting.seq, h }, raw);
+        this.record('in', 'ack:A', { rid: waiting.rid, upTo: waiting.upTo, seq: waiting.seq, h }, raw);
         waiting.done.resolve();
       }
     }
