@@ -32,6 +32,8 @@ conf=$dir/mosquitto.conf
   echo 'allow_anonymous true'
   echo 'persistence true'
   echo "persistence_location $dir/data/"
+  # A pid file, so whoever started it can stop exactly this broker if the kit itself was killed.
+  echo "pid_file $dir/mosquitto.pid"
   # stderr reaches the kit's log tail; the file keeps the whole log for the report's readings.
   echo 'log_dest stderr'
   echo "log_dest file $dir/mosquitto.log"
