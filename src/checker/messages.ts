@@ -113,7 +113,8 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     const stored = s.caps.has('standin-receipt') && offline(s, recv, reqT, e.t);
     if (delivered || stored) {
       conn.expectReceipt ??= new Map();
-      conn.expectReceipt.set(smid, { idx: i, msg: m });
+      // Keep the first unmet one: a sender that keeps retransmitting must not reset the clock.
+      if (!conn.expectReceipt.has(smid)) conn.expectReceipt.set(smid, { idx: i, msg: m });
     }
   }
 }

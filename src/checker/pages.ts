@@ -52,9 +52,11 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
   const seqs: number[] = [];
   let ascending = true;
   const holes: number[] = [];
-  for (const item of msgs) {
+  for (let k = 0; k < msgs.length; k++) {
+    const item: unknown = msgs[k];
     if (typeof item !== 'object' || item === null) continue;
-    observe(s, actor, item as Record<string, unknown>, i);
+    // The item's position lets the ledger read this message back from the page later.
+    observe(s, actor, item as Record<string, unknown>, i, k);
     const seq = num((item as { seq?: unknown }).seq);
     if (seq === undefined) continue;
     const prev = seqs[seqs.length - 1];

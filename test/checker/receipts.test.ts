@@ -216,6 +216,20 @@ describe('DEDUP-3: a duplicate answered while the receipt is known re-sends it',
     ]);
   });
 
+  it('a sender retransmitting until the end does not reset the clock: the first unmet dup counts', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.deliver(A, [B]);
+    for (let k = 0; k < 6; k++) {
+      h.tick(800);
+      h.retransmit(m);
+      h.accept(m, { dup: true });
+    }
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt DEDUP-3']);
+  });
+
   it('near miss: the receipt re-sent after the dup msg:A', () => {
     const h = new H();
     h.connect(A);

@@ -112,6 +112,21 @@ describe('sync pages', () => {
     expect(summary(r).sort()).toEqual(['sync-page SYNC-2', 'sync-page SYNC-2']);
   });
 
+  it('a message first seen in a sync page is read back from that page item: a re-push with another body → SEQ-3', () => {
+    const { h, msgs } = inbox(2);
+    h.sync(B, { after: 0, limit: 10 }, { msgs, more: false });
+    for (const m of msgs) h.commit(B, m, { via: 'sync' });
+    h.ack(B, 2);
+    const m2 = msgs[1]!;
+    h.push(B, m2, { attempt: 2 });
+    h.push(B, m2, { attempt: 2, body: 'changed' });
+    const r = check(h.events, ctx(h, NO_RCPT));
+    // The changed body is caught against the page item it was first seen in.
+    expect(summary(r)).toEqual(['unexpected-message SEQ-3']);
+    expect(r.findings[0]!.smid).toBe(m2.smid);
+    expect(r.stats.wireDuplicates).toBe(2);
+  });
+
   it('a page message whose smid differs from what that seq was elsewhere → SEQ-2', () => {
     const { h, msgs } = inbox(2);
     h.push(B, msgs[0]!);
