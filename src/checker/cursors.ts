@@ -122,6 +122,9 @@ export function onHelloAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number
 /** A session came up: the device's starting point, cursor knowledge, and app epoch. */
 export function onSession(s: Scan, actor: ActorState, conn: ConnState, e: SessionEvent, i: number): void {
   const base = e.maxSeq - e.pending;
+  // A later login without lastSeq trusts the server's cursor: base is that cursor (HELLO-1), so it
+  // can be checked like an ack:A. (A first login may be a new device, whose base is maxSeq.)
+  if (e.lastSeq === undefined && actor.firstBase !== undefined) storedCursor(s, actor, e, i, base);
   if (actor.firstBase === undefined) {
     actor.firstBase = base;
     actor.firstSessionT = e.t;
@@ -150,4 +153,35 @@ export function onSession(s: Scan, actor: ActorState, conn: ConnState, e: Sessio
   if (e.limits && e.limits.repushMs > s.l.maxRepushMs) s.l.maxRepushMs = e.limits.repushMs;
   actor.sessionConn = conn;
   actor.liveSince = e.t;
+}
+
+/**
+ * The stored cursor a login reveals (base = maxSeq − pending; with pending 0 only "at least
+ * maxSeq"), against what this device acked (MDEV-1: one device's ack never advances another's)
+ * and what was confirmed to it (ACK-4; DUR-2 when the target restarted in between).
+ */
+function storedCursor(s: Scan, actor: ActorState, e: SessionEvent, i: number, base: number): void {
+  const upper = Math.max(actor.requestedMax, actor.maxSeqAtFirstHello, 0);
+  if (base > upper) {
+    const leak = actor.user.devices.find((d) => d !== actor && d.requestedMax >= base);
+    s.sink.add({
+      kind: 'assertion',
+      requirement: leak ? 'MDEV-1' : 'ACK-1',
+      expected: `${actor.id}'s stored cursor at most ${upper}, what it acked (pending ≥ ${Math.max(0, e.maxSeq - upper)})`,
+      actual: `hello:A says maxSeq ${e.maxSeq}, pending ${e.pending}: cursor ${e.pending > 0 ? '' : '≥ '}${base}${leak ? ` (what ${leak.id} acked)` : ''}`,
+      evidence: [actor.cursorLoIdx, i],
+    });
+    return;
+  }
+  if (e.pending > 0 && base < actor.cursorLo) {
+    const crash = s.faults.targetAction(actor.cursorLoT, e.t, true);
+    const requirement = actor.cursorLoBy === 'sync' ? 'SYNC-3' : crash >= 0 ? 'DUR-2' : 'ACK-4';
+    s.sink.add({
+      kind: 'assertion',
+      requirement,
+      expected: `${actor.id}'s stored cursor at least ${actor.cursorLo}, as acknowledged (pending ≤ ${e.maxSeq - actor.cursorLo})`,
+      actual: `hello:A says maxSeq ${e.maxSeq}, pending ${e.pending}: cursor ${base}${crash >= 0 ? ', after a restart' : ''}`,
+      evidence: [actor.cursorLoIdx, crash, i],
+    });
+  }
 }

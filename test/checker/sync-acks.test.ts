@@ -208,6 +208,41 @@ describe('ack answers', () => {
     expect(summary(check(h.events, ctx(h, NO_RCPT)))).toEqual(['assertion MDEV-1']);
   });
 
+  it('a re-login trusting the server shows another device’s cursor (pending too low) → MDEV-1', () => {
+    const { h, msgs } = inbox(3);
+    h.connect('bob/tablet', { lastSeq: 0 });
+    for (const m of msgs) h.push('bob/tablet', m);
+    h.ack(B, 3);
+    h.close('bob/tablet', 'client');
+    h.connect('bob/tablet', { maxSeq: 3, pending: 0 });
+    h.teardown();
+    const r = check(h.events, ctx(h, NO_RCPT));
+    expect(summary(r)).toEqual(['assertion MDEV-1']);
+    expect(r.findings[0]!.actual).toContain('bob/phone');
+  });
+
+  it('near miss: the re-login reports the device’s own cursor', () => {
+    const { h, msgs } = inbox(3);
+    h.connect('bob/tablet', { lastSeq: 0 });
+    for (const m of msgs) h.push('bob/tablet', m);
+    h.ack(B, 3);
+    h.ack('bob/tablet', 1);
+    h.close('bob/tablet', 'client');
+    h.connect('bob/tablet', { maxSeq: 3, pending: 2 });
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, NO_RCPT)))).toEqual([]);
+  });
+
+  it('a re-login after a restart shows the acked cursor forgotten (pending too high) → DUR-2', () => {
+    const h = acked();
+    h.target('kill');
+    h.close(B, 'network');
+    h.target('restart');
+    h.connect(B, { maxSeq: 3, pending: 3 });
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, NO_RCPT)))).toEqual(['assertion DUR-2']);
+  });
+
   it('near miss: acks in flight together answered out of order (RID-3)', () => {
     const { h, msgs } = inbox(3);
     for (const m of msgs) h.push(B, m);
