@@ -6,6 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { resolveFaultRules } from '../../src/faults/resolve.js';
+import type { FaultRule } from '../../src/faults/types.js';
 import { runSuites } from '../../src/runner/run.js';
 import { checkSuites } from '../../src/scenarios/index.js';
 import { SERVER_FAULT_NAMES } from '../../src/server/index.js';
@@ -23,6 +26,19 @@ describe('suites/faults', () => {
     expect(ids.length).toBeGreaterThanOrEqual(12);
     expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
     for (const row of rows) expect(SERVER_FAULT_NAMES as readonly string[]).toContain(row.fault);
+  });
+
+  it("docs/faults.md shows each case's faults as shipped", () => {
+    const doc = readFileSync('docs/faults.md', 'utf8');
+    const shown = [...doc.matchAll(/```yaml\n# (suites\/faults\/[a-z0-9-]+\.yaml)\n([\s\S]*?)```/g)];
+    const scenarios = checkSuites([SUITE]).map((c) => c.scenario!);
+    const withRules = scenarios.filter((s) => s.faults.length > 0);
+    expect(shown.map((m) => m[1]).sort()).toEqual(withRules.map((s) => s.file).sort());
+    const withoutLoc = (rules: readonly FaultRule[]) => rules.map(({ loc: _loc, ...rule }) => rule);
+    for (const [, file, text] of shown) {
+      const rules = resolveFaultRules((parse(text!) as { faults: unknown[] }).faults);
+      expect(withoutLoc(rules), file).toEqual(withoutLoc(scenarios.find((s) => s.file === file)!.faults));
+    }
   });
 
   it('every case passes on the reference server', { timeout: 120_000 }, async () => {
