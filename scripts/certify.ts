@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import type { History } from '../src/history/events.js';
 import type { CaseResult, RunResult, Verdict } from '../src/report/types.js';
 import { runSuites } from '../src/runner/run.js';
 
@@ -72,7 +73,7 @@ export const SERVERS: readonly ServerSpec[] = [
     configFile: 'prosody.cfg.lua',
     logFile: 'prosody.log',
     logMarks: {
-      'sessions hibernated (XEP-0198)': /hibernating/i,
+      'accounts created (XEP-0077, the kit registers each user at its first login)': /User account created/,
       'server starts': /Hello and welcome to Prosody/,
     },
     docPort: 15222,
@@ -115,8 +116,28 @@ const USER_PREFIX = /\d{14}-[0-9a-f]{6}-\d+-\d+-/g;
 function cell(text: string): string {
   return text
     .replace(USER_PREFIX, '')
+    .replace(/</g, '&lt;')
     .replace(/\|/g, '\\|')
     .replace(/\s*\n\s*/g, ' ');
+}
+
+/** What a case's history shows beyond the checker's ledger: pushes the broker flagged DUP, bounces. */
+export interface Evidence {
+  /** MQTT PUBLISHes to a receiver with the DUP flag set (a redelivery). */
+  dupFlagged: number;
+  /** XMPP messages bounced back to their sender (`<message type="error">`). */
+  bounced: number;
+}
+
+export function evidenceOf(history: History): Evidence {
+  let dupFlagged = 0;
+  let bounced = 0;
+  for (const e of history.events) {
+    if (e.kind !== 'frame' || e.dir !== 'in') continue;
+    if (e.type === 'msg:N' && e.fields['dup'] === true) dupFlagged++;
+    if (e.fields['bounce'] !== undefined) bounced++;
+  }
+  return { dupFlagged, bounced };
 }
 
 function cut(text: string, max: number): string {
@@ -124,10 +145,34 @@ function cut(text: string, max: number): string {
 }
 
 /** The stats of a case as one short line. */
-function statLine(c: CaseResult): string {
+function statLine(c: CaseResult, evidence: Evidence | undefined): string {
   const s = c.stats;
   if (!s || s.sent === 0) return '';
-  return `sent ${s.sent}, accepted ${s.accepted}, delivered ${s.delivered}, lost ${s.lost}, wire duplicates ${s.wireDuplicates}, retransmits ${s.retransmits}`;
+  const parts = [
+    `sent ${s.sent}`,
+    `accepted ${s.accepted}`,
+    `delivered ${s.delivered}`,
+    `lost ${s.lost}`,
+    `wire duplicates ${s.wireDuplicates}`,
+    `retransmits ${s.retransmits}`,
+  ];
+  if (evidence?.dupFlagged) parts.push(`pushes flagged DUP ${evidence.dupFlagged}`);
+  if (evidence?.bounced) parts.push(`bounced to the sender ${evidence.bounced}`);
+  return parts.join(', ');
+}
+
+/** The first finding of each requirement, as the checker stated it. */
+function findingLines(c: CaseResult): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const f of c.findings) {
+    if (seen.has(f.requirement)) continue;
+    seen.add(f.requirement);
+    out.push(
+      `- ${f.requirement} (${f.level}) ${f.kind}: expected ${cell(f.expected)}; actual ${cell(f.actual)}`,
+    );
+  }
+  return out;
 }
 
 /** Distinct requirement ids among a case's findings, with their counts. */
@@ -146,6 +191,8 @@ export interface RenderInput {
   config: string;
   logCounts: Record<string, number>;
   readings: Record<string, string>;
+  /** Per `suite/case id`, from its history. */
+  evidence: ReadonlyMap<string, Evidence>;
 }
 
 /** Pure: the certification document for one server run. */
@@ -195,8 +242,10 @@ export function renderCertification(input: RenderInput): string {
     const reading = readings[c.id];
     if (!reading && NOT_FOUND.has(c.verdict)) continue;
     lines.push(`### ${c.id}`, '', `**${c.verdict}** — ${c.title}.`);
-    const stats = statLine(c);
+    const stats = statLine(c, input.evidence.get(`${c.suite}/${c.id}`));
     if (stats) lines.push(`Measured: ${stats}.`);
+    const findings = findingLines(c);
+    if (findings.length) lines.push('', ...findings);
     lines.push(
       '',
       reading?.trim() ?? '_No reading yet: a deviation nobody has explained. Add one to readings.yaml._',
@@ -242,7 +291,9 @@ async function freePort(): Promise<number> {
 
 function packageVersion(pkg: string): string {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).trim();
+    // dpkg-query's own field syntax, not a template string.
+    const format = '-f=$' + '{Version}';
+    return execFileSync('dpkg-query', ['-W', format, pkg], { encoding: 'utf8' }).trim();
   } catch {
     return 'version unknown';
   }
@@ -266,6 +317,7 @@ async function certify(
   const script = join(ROOT, spec.script);
   process.stderr.write(`certify ${spec.name}: ${paths.join(' ')} on port ${port}, data in ${dir}\n`);
   try {
+    const histories = new Map<string, History>();
     const run = await runSuites(
       {
         paths: paths.map((p) => join(ROOT, p)),
@@ -278,6 +330,7 @@ async function certify(
         reports: [],
       },
       {
+        onHistory: (history, scenario) => histories.set(`${scenario.suite}/${scenario.id}`, history),
         reporters: [
           {
             onCaseResult: (c) =>
@@ -288,7 +341,8 @@ async function certify(
         ],
       },
     );
-    for (const c of run.cases) c.file = relative(ROOT, c.file);
+    const evidence = new Map<string, Evidence>();
+    for (const [id, history] of histories) evidence.set(id, evidenceOf(history));
     const config = readFileSync(join(dir, spec.configFile), 'utf8')
       .replaceAll(dir, `/tmp/imspec-${spec.name}`)
       .replaceAll(String(port), String(spec.docPort));
@@ -301,6 +355,7 @@ async function certify(
       config,
       logCounts: countLog(log, spec.logMarks),
       readings: readings[spec.name] ?? {},
+      evidence,
     });
     return { doc, run };
   } finally {
