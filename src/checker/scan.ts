@@ -20,7 +20,7 @@ import {
   onSend,
 } from './messages.js';
 import { onSyncAnswer } from './pages.js';
-import { matchAnswer, readableRid, registerRequest } from './requests.js';
+import { matchAnswer, registerRequest } from './requests.js';
 import { type ActorState, actorOf, ConnState } from './state.js';
 
 function connOf(actor: ActorState, n: number, t: number, i: number): ConnState {
@@ -139,10 +139,10 @@ function onFrame(s: Scan, e: FrameEvent, i: number): void {
     }
     return;
   }
-  if (e.invalid !== undefined) {
-    onInvalid(s, conn, e, i);
-    return;
-  }
+  // An invalid frame is a FRAME-4 violation, and still what the server said: a receipt with an
+  // extra member was sent all the same, so it is read like any other (every handler checks the
+  // type of each member it uses). Only an undecodable frame (no type) ends here.
+  if (e.invalid !== undefined) onInvalid(s, conn, e, i);
   const type = e.type;
   if (type === undefined) return;
   if (type === 'msg:N') {
@@ -184,7 +184,7 @@ function onFrame(s: Scan, e: FrameEvent, i: number): void {
   }
 }
 
-/** FRAME-4: every frame the server sends validates. An invalid answer still answers its request. */
+/** FRAME-4: every frame the server sends validates. */
 function onInvalid(s: Scan, conn: ConnState, e: FrameEvent, i: number): void {
   s.l.schemaViolations++;
   // A proxy's `corrupt` on a frame to this client explains it.
@@ -196,8 +196,5 @@ function onInvalid(s: Scan, conn: ConnState, e: FrameEvent, i: number): void {
       actual: `${conn.actor.id} got ${e.type ?? 'an undecodable frame'}: ${e.invalid}`,
       evidence: [i],
     });
-  }
-  if (e.type?.endsWith(':A') && readableRid(e.fields['rid']) !== undefined) {
-    matchAnswer(s, conn, e, i);
   }
 }

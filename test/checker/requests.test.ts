@@ -168,6 +168,24 @@ describe('FRAME-4: every frame the server sends validates', () => {
     expect(r.stats.schemaViolations).toBe(1);
   });
 
+  it('an invalid receipt is still the receipt the server sent: FRAME-4, not a missing RCPT-2', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect('bob/phone');
+    const m = h.deliver(A, ['bob/phone'], { receipt: false });
+    h.in(
+      A,
+      'ack:N',
+      { cmid: m.cmid, smid: m.smid, to: 'bob', status: 'delivered', ts: 1, extra: 1 },
+      'ack:N: unknown member "extra"',
+    );
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['schema-violation FRAME-4']);
+    expect(r.stats.receiptsDelivered).toBe(1);
+  });
+
   it('near miss: the proxy corrupted a frame to this client', () => {
     const h = opened();
     h.fault('corrupt', { actor: A, frame: { type: 'ping:A', rid: 'r9' } });
