@@ -1,6 +1,6 @@
 /**
  * Mosquitto 2.0 certified through the CLI: a subset of the core, servers and faults suites against
- * a real broker started by scripts/targets/mosquitto.sh, judged by suites/expected/mosquitto-2.0.yaml.
+ * a real broker started by scripts/targets/mosquitto.sh, judged by suites/expected/mosquitto-2.0.json.
  * Green on the known deviations; red on a deviation the file does not list and on an entry whose
  * case passes (stale), as docs/reports.md promises.
  */
@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { certifyRun, cleanup, MOSQUITTO, readExpected, writeExpected } from './cli.js';
 
-const EXPECTED = 'suites/expected/mosquitto-2.0.yaml';
+const EXPECTED = 'suites/expected/mosquitto-2.0.json';
 
 describe('Mosquitto 2.0 certification (imspec run --driver mqtt with its expected failures)', () => {
   afterAll(() => cleanup(MOSQUITTO));

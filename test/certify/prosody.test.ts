@@ -1,14 +1,14 @@
 /**
  * Prosody 0.12 certified through the CLI: a subset of the core, servers and faults suites against
  * a real server started by scripts/targets/prosody.sh (as the prosody user when root), judged by
- * suites/expected/prosody-0.12.yaml. Green on the known deviations; red on entries that no longer
+ * suites/expected/prosody-0.12.json. Green on the known deviations; red on entries that no longer
  * hold (a case that passes, or only warns where a FAIL is listed), as docs/reports.md promises.
  */
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { certifyRun, cleanup, PROSODY, readExpected, writeExpected } from './cli.js';
 
-const EXPECTED = 'suites/expected/prosody-0.12.yaml';
+const EXPECTED = 'suites/expected/prosody-0.12.json';
 
 describe('Prosody 0.12 certification (imspec run --driver xmpp with its expected failures)', () => {
   afterAll(() => cleanup(PROSODY));

@@ -90,7 +90,7 @@ describe('renderCertification', () => {
     expect(doc).toContain('| needs-dedup | target does not claim dedup |');
     expect(doc).toContain('listener 18830 127.0.0.1');
     expect(doc).toContain("--target-cmd 'exec scripts/targets/mosquitto.sh 18830");
-    expect(doc).toContain('--expect-failures suites/expected/mosquitto-2.0.yaml --seed');
+    expect(doc).toContain('--expect-failures suites/expected/mosquitto-2.0.json --seed');
   });
 
   it('drops the runner user prefix and escapes markup in findings', () => {
