@@ -38,6 +38,11 @@ function connectedAtEnd(d: ActorState): boolean {
 /** Whether device `d` ever committed message `m` (any epoch). */
 function committedBy(s: Scan, m: number, d: ActorState): boolean {
   const events = s.l.events;
+  const first = s.l.msgs.commitIdx[m]!;
+  if (first < 0) return false;
+  // The usual case — one commit, checked inline — allocates nothing.
+  if ((events[first] as { actor: string }).actor === d.id) return true;
+  if (!s.l.msgs.moreCommits.has(m)) return false;
   return s.l.msgs.findCommit(m, -1, (idx) => (events[idx] as { actor: string }).actor === d.id) >= 0;
 }
 
