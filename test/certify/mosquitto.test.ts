@@ -20,6 +20,7 @@ describe('Mosquitto 2.0 certification (imspec run --driver mqtt with its expecte
       'retransmit-after-lost-ack', // servers: a WARN is expected (QoS 1 duplicate)
       'crashed-device-offline', // servers: passes, one session per device
       'offline-kill-9', // servers: the snapshot loses what a kill -9 hits (--target-cmd restart)
+      'lost-acks-redelivery', // servers: DUP=1 redelivery behind the TCP fault proxy (WARN expected)
     ]);
     expect(run.verdicts, run.output).toEqual({
       'multi-device-cursors': 'XFAIL',
@@ -27,6 +28,7 @@ describe('Mosquitto 2.0 certification (imspec run --driver mqtt with its expecte
       'retransmit-after-lost-ack': 'XFAIL',
       'crashed-device-offline': 'PASS',
       'offline-kill-9': 'XFAIL',
+      'lost-acks-redelivery': 'XFAIL',
     });
     expect(run.report.staleExemptions).toEqual([]);
     expect(run.code, run.output).toBe(0);
