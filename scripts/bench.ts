@@ -16,6 +16,7 @@ const SECTIONS: Record<string, [what: string, load: () => Promise<Section>]> = {
   server: ['reference server: durable accepts/s, group commit vs none', () => import('./bench/server.js')],
   proxy: ['fault proxy with no rules vs direct: throughput and latency', () => import('./bench/proxy.js')],
   bots: ['imspec bots vs a bare ws client: msgs/s and CPU per message', () => import('./bench/bots.js')],
+  checker: ['checker on a synthetic 1M-message history', () => import('./bench/checker.js')],
 };
 
 function usage(): string {
