@@ -254,10 +254,19 @@ function replayCommand(scenario: Scenario, options: Readonly<RunOptions>, seed: 
   const parts = ['imspec run', scenario.file, '--only', scenario.id, '--seed', String(options.seed)];
   parts.push('--case-seed', String(seed));
   if (options.target) parts.push('--target', options.target);
-  if (options.targetCmd) parts.push('--target-cmd', `'${options.targetCmd}'`);
+  if (options.targetCmd) parts.push('--target-cmd', options.targetCmd);
   for (const f of options.serverFaults) parts.push('--server-fault', f);
   if (options.driver !== 'ran') parts.push('--driver', options.driver);
-  return parts.join(' ');
+  return parts.map(shellWord).join(' ');
+}
+
+/**
+ * Quotes a word for a POSIX shell when it needs it, so a replay command pastes as is: an XMPP
+ * target URL holds `&`, a --target-cmd holds spaces.
+ */
+export function shellWord(word: string): string {
+  if (word === 'imspec run' || /^[\w@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function describeFaults(faults: readonly string[]): string {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { resolveRunOptions } from '../../src/runner/options.js';
 import { at, expand, matches } from '../../src/runner/probe.js';
-import { caseSeed, matchesOnly } from '../../src/runner/run.js';
+import { caseSeed, matchesOnly, shellWord } from '../../src/runner/run.js';
 
 describe('--only', () => {
   it('selects exact ids and * globs, and everything when empty', () => {
@@ -79,5 +79,16 @@ describe('probe expectations', () => {
     );
     expect(expand('{"body":"$fill:4"}', captures)).toBe('{"body":"xxxx"}');
     expect(expand('$fill:3', captures)).toBe('xxx');
+  });
+});
+
+describe('replay commands', () => {
+  it('quote what a shell would split or interpret, and leave plain words alone', () => {
+    expect(shellWord('suites/core/lost-msg-a.yaml')).toBe('suites/core/lost-msg-a.yaml');
+    expect(shellWord('ws://127.0.0.1:7400')).toBe('ws://127.0.0.1:7400');
+    expect(shellWord('xmpp://127.0.0.1:5222?domain=localhost&register=1')).toBe(
+      "'xmpp://127.0.0.1:5222?domain=localhost&register=1'",
+    );
+    expect(shellWord("exec serve --db '/tmp/a b'")).toBe(`'exec serve --db '\\''/tmp/a b'\\'''`);
   });
 });
