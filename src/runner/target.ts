@@ -140,6 +140,9 @@ export class ProcessTarget implements Target {
     }
     await exited;
     this.#child = undefined;
+    // A --target-cmd shell may exit before the server it started has let go of its port (no
+    // `exec`): wait for the port to close, so a restart never races the old server for it.
+    if ('fixed' in this.options.url) await waitForPortClosed(this.#url, 5_000);
   }
 
   async #spawn(): Promise<void> {
@@ -244,6 +247,14 @@ async function waitForPort(url: string, timeoutMs: number, child: ChildProcess, 
       throw new TimeoutError(`${url} did not accept connections within ${timeoutMs} ms\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+async function waitForPortClosed(url: string, timeoutMs: number): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await canConnect(hostname, Number(port)))) {
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

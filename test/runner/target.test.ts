@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type EmbeddedTarget, startEmbedded } from '../../src/runner/embedded.js';
-import { canConnect } from '../../src/runner/target.js';
+import { canConnect, ProcessTarget } from '../../src/runner/target.js';
 
 let target: EmbeddedTarget | undefined;
 afterEach(async () => {
@@ -61,5 +61,39 @@ describe('the embedded target', () => {
     // Someone else kills it: not the kit's own act().
     process.kill(target.pid!, 'SIGKILL');
     expect(await exited).toBe('SIGKILL');
+  });
+});
+
+describe('a --target-cmd target', () => {
+  it('restarts cleanly on its fixed port even when the shell does not exec the server', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/imspec-cmd-`);
+    const cli = new URL('../../bin/imspec.js', import.meta.url).pathname;
+    // No `exec`: the shell is the process the kit signals; the server is its child.
+    const command = `"${process.execPath}" "${cli}" serve --port ${port} --db "${dir}/t.db" --hmac-secret s --quiet; true`;
+    const cmdTarget = await ProcessTarget.start({
+      command,
+      args: [],
+      shell: true,
+      url: { fixed: `ws://127.0.0.1:${port}` },
+    });
+    try {
+      expect(await ping(cmdTarget.url)).toContain('"ping:A"');
+      await cmdTarget.act('term', true);
+      expect(await ping(cmdTarget.url)).toContain('"ping:A"');
+      await cmdTarget.act('kill', true);
+      expect(await ping(cmdTarget.url)).toContain('"ping:A"');
+    } finally {
+      await cmdTarget.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
