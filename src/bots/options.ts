@@ -1,23 +1,14 @@
 /**
- * Client behaviour defaults, the same values src/scenarios/types.ts documents with @default.
- * Scenarios arrive with resolved options; this is for callers that build bots by hand (bench,
- * tests, the probe).
+ * Client options for callers that build bots by hand (bench, tests, the probe); scenarios arrive
+ * with resolved options. The defaults are the scenarios' own (src/scenarios/defaults.ts), so a
+ * hand-built bot behaves as a bot of a scenario that says nothing.
  */
 
 import { ConfigError } from '../errors.js';
+import { DEFAULT_CLIENT_OPTIONS } from '../scenarios/defaults.js';
 import type { ClientOptions } from '../scenarios/types.js';
 
-export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
-  retransmitMs: 1000,
-  backoff: 2,
-  maxRetransmitMs: 8000,
-  maxAttempts: 8,
-  ackDelayMs: 0,
-  pageSize: 100,
-  requestTimeoutMs: 5000,
-  storedStopsRetransmit: true,
-  reconnectDelayMs: 100,
-});
+export { DEFAULT_CLIENT_OPTIONS };
 
 /** Longest wait between reconnection attempts, whatever the backoff says. */
 export const MAX_RECONNECT_DELAY_MS = 5000;
