@@ -12,7 +12,7 @@
  */
 
 import { Store } from 'mqtt';
-import type { ActorId, History } from '../../history/events.js';
+import { ActorRegistry, UserSeqs } from '../actor-registry.js';
 
 /**
  * An outgoing store whose copies are marked DUP. mqtt.js stores a clone of each QoS 1/2 PUBLISH
@@ -29,23 +29,6 @@ export class ReplayStore extends Store {
     if (packet.cmd === 'publish') packet.dup = true;
     super.put(packet, cb);
     return this;
-  }
-}
-
-/** The driver-assigned seqs of one user's messages (see above). */
-export class UserSeqs {
-  /** The highest seq given out so far. */
-  lastSeq = 0;
-  private readonly seqs = new Map<string, number>();
-
-  /** The seq of message `smid`: the one it already has, or the next. */
-  seqOf(smid: string): number {
-    let seq = this.seqs.get(smid);
-    if (seq === undefined) {
-      seq = ++this.lastSeq;
-      this.seqs.set(smid, seq);
-    }
-    return seq;
   }
 }
 
@@ -67,28 +50,11 @@ export class ActorState {
 }
 
 /** Per-driver registry: one ActorState per (history, actor), one UserSeqs per (history, user). */
-export class ActorStates {
-  private readonly states = new WeakMap<
-    History,
-    { actors: Map<ActorId, ActorState>; users: Map<string, UserSeqs> }
-  >();
-
-  get(history: History, actor: ActorId, user: string): ActorState {
-    let perHistory = this.states.get(history);
-    if (!perHistory) {
-      perHistory = { actors: new Map(), users: new Map() };
-      this.states.set(history, perHistory);
-    }
-    let state = perHistory.actors.get(actor);
-    if (!state) {
-      let seqs = perHistory.users.get(user);
-      if (!seqs) {
-        seqs = new UserSeqs();
-        perHistory.users.set(user, seqs);
-      }
-      state = new ActorState(seqs);
-      perHistory.actors.set(actor, state);
-    }
-    return state;
+export class ActorStates extends ActorRegistry<ActorState, UserSeqs> {
+  constructor() {
+    super(
+      () => new UserSeqs(),
+      (seqs) => new ActorState(seqs),
+    );
   }
 }

@@ -1,4 +1,5 @@
-export { ActorState, ActorStates, ReplayStore, UserSeqs } from './actor-state.js';
+export { UserSeqs } from '../actor-registry.js';
+export { ActorState, ActorStates, ReplayStore } from './actor-state.js';
 export { decodeEnvelope, type Envelope, encodeEnvelope, smidOf } from './envelope.js';
 export { MQTT_CAPS, MqttDriver, type MqttDriverOptions } from './mqtt-driver.js';
 export { clientIdOf, MqttSession } from './mqtt-session.js';

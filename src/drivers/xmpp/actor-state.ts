@@ -12,7 +12,7 @@
  */
 
 import type { QueueItem } from '@xmpp/client';
-import type { ActorId, History } from '../../history/events.js';
+import { ActorRegistry, UserSeqs } from '../actor-registry.js';
 
 export interface Owed {
   seq: number;
@@ -29,18 +29,12 @@ export interface Resumable {
 }
 
 /** The driver-assigned seqs of one user's messages, and the archive ids behind them. */
-export class XmppUserSeqs {
-  lastSeq = 0;
-  private readonly seqs = new Map<string, number>();
+export class XmppUserSeqs extends UserSeqs {
   readonly archiveIdBySeq = new Map<number, string>();
 
   /** The seq of message `smid` (the one it has, or the next); `archiveId` is remembered for paging. */
-  seqOf(smid: string, archiveId?: string): number {
-    let seq = this.seqs.get(smid);
-    if (seq === undefined) {
-      seq = ++this.lastSeq;
-      this.seqs.set(smid, seq);
-    }
+  override seqOf(smid: string, archiveId?: string): number {
+    const seq = super.seqOf(smid);
     if (archiveId !== undefined && !this.archiveIdBySeq.has(seq)) this.archiveIdBySeq.set(seq, archiveId);
     return seq;
   }
@@ -68,28 +62,11 @@ export class XmppActorState {
 }
 
 /** Per-driver registry: one state per (history, actor), one XmppUserSeqs per (history, user). */
-export class XmppActorStates {
-  private readonly states = new WeakMap<
-    History,
-    { actors: Map<ActorId, XmppActorState>; users: Map<string, XmppUserSeqs> }
-  >();
-
-  get(history: History, actor: ActorId, user: string): XmppActorState {
-    let perHistory = this.states.get(history);
-    if (!perHistory) {
-      perHistory = { actors: new Map(), users: new Map() };
-      this.states.set(history, perHistory);
-    }
-    let state = perHistory.actors.get(actor);
-    if (!state) {
-      let seqs = perHistory.users.get(user);
-      if (!seqs) {
-        seqs = new XmppUserSeqs();
-        perHistory.users.set(user, seqs);
-      }
-      state = new XmppActorState(seqs);
-      perHistory.actors.set(actor, state);
-    }
-    return state;
+export class XmppActorStates extends ActorRegistry<XmppActorState, XmppUserSeqs> {
+  constructor() {
+    super(
+      () => new XmppUserSeqs(),
+      (seqs) => new XmppActorState(seqs),
+    );
   }
 }
