@@ -4,6 +4,7 @@
  * a timeline step runs). Pure: the clock is passed in.
  */
 
+import { ConfigError } from '../errors.js';
 import type { Bound, FaultRule } from './types.js';
 
 export class RuleGate {
@@ -13,7 +14,7 @@ export class RuleGate {
   private readonly timed: boolean;
 
   constructor(
-    rules: readonly FaultRule[],
+    private readonly rules: readonly FaultRule[],
     private readonly clock: () => number,
   ) {
     this.timed = rules.some((r) => isTime(r.window.from) || isTime(r.window.until));
@@ -30,6 +31,11 @@ export class RuleGate {
 
   /** Force a rule on (`true`) or off (`false`) whatever its window says; `undefined` hands it back to the window. */
   setActive(ruleId: string, active: boolean | undefined): void {
+    if (!this.rules.some((r) => r.id === ruleId)) {
+      throw new ConfigError(
+        `no fault rule "${ruleId}" in this proxy; rules: ${this.rules.map((r) => r.id).join(', ') || '(none)'}`,
+      );
+    }
     if (active === undefined) this.forced.delete(ruleId);
     else this.forced.set(ruleId, active);
   }

@@ -17,6 +17,7 @@ import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
 import { FrameRuleEngine } from './frame-engine.js';
 import { RuleGate } from './gate.js';
+import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 import { createRng, type Rng } from './random.js';
 import type { FaultRecord, FaultRule, FrameRule } from './types.js';
 import { Link, type LinkContext } from './ws-link.js';
@@ -214,25 +215,9 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       if (!opened) upstream.terminate();
     };
     socket.once('close', abandon);
-    upstream.once('unexpected-response', (_req, res) => {
-      // The target refused the handshake (401, 404, …): the client gets the same answer.
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => {
-        if (chunks.length < 64) chunks.push(c);
-      });
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        socket.end(
-          `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body.toString('latin1')}`,
-          'latin1',
-        );
-      });
-      res.on('error', () => socket.destroy());
-    });
+    upstream.once('unexpected-response', (_req, res) => relayRefusedHandshake(res, socket));
     upstream.on('error', () => {
-      if (!opened && socket.writable) {
-        socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+      if (!opened) answerBadGateway(socket);
     });
     upstream.once('open', () => {
       opened = true;
@@ -281,14 +266,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     events,
     stats,
     setStep: (index) => gate.setStep(index),
-    setActive: (ruleId, active) => {
-      if (!rules.some((r) => r.id === ruleId)) {
-        throw new ConfigError(
-          `no fault rule "${ruleId}" in this proxy; rules: ${rules.map((r) => r.id).join(', ') || '(none)'}`,
-        );
-      }
-      gate.setActive(ruleId, active);
-    },
+    setActive: (ruleId, active) => gate.setActive(ruleId, active),
     async close() {
       for (const link of links) {
         link.dispose();

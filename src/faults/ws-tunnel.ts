@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -108,25 +109,9 @@ export function tunnel(
     upSocket.pipe(socket);
     hooks.opened(socket, upSocket);
   });
-  up.on('response', (res: IncomingMessage) => {
-    // The target refused the handshake (401, 404, …): the client gets the same answer.
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => {
-      if (chunks.length < 64) chunks.push(c);
-    });
-    res.on('end', () => {
-      const body = Buffer.concat(chunks);
-      socket.end(
-        `HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body.toString('latin1')}`,
-        'latin1',
-      );
-    });
-    res.on('error', () => socket.destroy());
-  });
+  up.on('response', (res: IncomingMessage) => relayRefusedHandshake(res, socket));
   up.on('error', () => {
-    if (!upgraded && socket.writable) {
-      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    }
+    if (!upgraded) answerBadGateway(socket);
   });
   up.end();
 }
