@@ -35,18 +35,20 @@ export interface FaultRecord {
   type: string | undefined;
   rid: string | undefined;
   smid: string | undefined;
+  cmid: string | undefined;
 }
 
-function parseFrame(text: string | undefined): { type?: string; rid?: string; smid?: string } {
+function parseFrame(text: string | undefined): { type?: string; rid?: string; smid?: string; cmid?: string } {
   if (text === undefined) return {};
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null) return {};
     const o = v as Record<string, unknown>;
-    const out: { type?: string; rid?: string; smid?: string } = {};
+    const out: { type?: string; rid?: string; smid?: string; cmid?: string } = {};
     if (typeof o['type'] === 'string') out.type = o['type'];
     if (typeof o['rid'] === 'string') out.rid = o['rid'];
     if (typeof o['smid'] === 'string') out.smid = o['smid'];
+    if (typeof o['cmid'] === 'string') out.cmid = o['cmid'];
     return out;
   } catch {
     // A fault on a frame that was not JSON (or a rendering) tells us nothing about it.
@@ -71,6 +73,7 @@ export class FaultIndex {
       type: parsed.type,
       rid: parsed.rid,
       smid: parsed.smid,
+      cmid: parsed.cmid,
     };
     let list = this.byActor.get(e.actor);
     if (!list) {

@@ -7,7 +7,7 @@
  */
 
 import { connEnd, type Scan } from './context.js';
-import { type FaultRecord, LOSS } from './fault-index.js';
+import { CORRUPT, type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
 import {
   type ActorState,
@@ -97,6 +97,25 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
   // Still being retried when the case ended: not a verdict yet.
   if (gaveUp < 0 && s.endT - tOf(s, t.lastR(m)) < s.graceMs) return;
   const answered = t.has(m, ANSWERED);
+  // An injected fault on this message's own msg:R or msg:A (or a stall of the sender's
+  // connection) explains a send that never saw its msg:A — typically a lost msg:A whose
+  // delivered receipt then ended the retransmissions. That is the network's doing, not the server's.
+  const cmid = msgCmid(s.l, m);
+  const sendEvent = s.l.events[t.sendIdx(m)];
+  const sender = sendEvent?.kind === 'send' ? sendEvent.actor : undefined;
+  if (
+    !answered &&
+    sender !== undefined &&
+    s.faults.touching(
+      sender,
+      tOf(s, t.firstRIdx[m]!),
+      s.endT,
+      LOSS | CORRUPT,
+      (f) => f.type === undefined || f.cmid === cmid,
+    ) >= 0
+  ) {
+    return;
+  }
   s.sink.add({
     kind: 'unknown-outcome',
     requirement: answered ? 'MSG-1' : 'RID-1',

@@ -403,6 +403,30 @@ describe('sends with unknown outcome', () => {
     expect(r.stats.unknownOutcome).toBe(1);
   });
 
+  it('a msg:A the fault proxy dropped, the delivered receipt ending the retries → no finding; without the fault → RID-1', () => {
+    const run = (dropped: boolean) => {
+      const h = new H();
+      h.connect(A);
+      h.connect(B);
+      const m = h.send(A, 'bob');
+      if (dropped) {
+        h.fault('drop', {
+          actor: A,
+          frame: { type: 'msg:A', rid: m.rid, cmid: m.cmid, smid: m.smid, ts: 1 },
+        });
+      }
+      h.push(B, m);
+      h.commit(B, m);
+      h.ack(B, 1);
+      h.receipt(A, m, 'delivered');
+      h.wait(GRACE);
+      h.teardown();
+      return summary(check(h.events, ctx(h))).filter((f) => f.startsWith('unknown-outcome'));
+    };
+    expect(run(true)).toEqual([]);
+    expect(run(false)).toEqual(['unknown-outcome RID-1']);
+  });
+
   it('answered only with error:A → unknown-outcome MSG-1', () => {
     const h = new H();
     h.connect(A);
