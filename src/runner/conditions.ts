@@ -64,6 +64,11 @@ export function achievableReceipt(
   return 'none';
 }
 
+/** The outbox statuses at which a message waited on for `receipt` is final. */
+export function finalStatuses(receipt: 'none' | 'any' | 'delivered'): ReadonlySet<string> {
+  return receipt === 'delivered' ? FINAL_DELIVERED : receipt === 'any' ? FINAL_RECEIPTED : FINAL_ACCEPTED;
+}
+
 export function holds(condition: Condition, ctx: ConditionContext): boolean {
   // Without any receipt capability, a message is as final as it gets once accepted.
   const noReceipts = achievableReceipt('any', ctx.caps) === 'none';
@@ -80,9 +85,7 @@ export function holds(condition: Condition, ctx: ConditionContext): boolean {
       return everyOutboxEntry(ctx, FINAL_ACCEPTED) && everyAcceptedCommitted(ctx);
     case 'settled': {
       // Capped by the caps like every other wait: a target without receipts (MQTT) never sends one.
-      const receipt = achievableReceipt(ctx.receipt, ctx.caps);
-      const final =
-        receipt === 'delivered' ? FINAL_DELIVERED : receipt === 'any' ? FINAL_RECEIPTED : FINAL_ACCEPTED;
+      const final = finalStatuses(achievableReceipt(ctx.receipt, ctx.caps));
       return everyOutboxEntry(ctx, final) && everyAcceptedCommitted(ctx);
     }
     case 'quiet':

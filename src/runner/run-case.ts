@@ -12,7 +12,7 @@ import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
 import { holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
-import { runStep, StepUnmet } from './steps.js';
+import { conditionContext, runStep, StepUnmet } from './steps.js';
 import type { Target } from './target.js';
 
 export interface CaseEnv {
@@ -168,16 +168,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     faults?.setStep(scenario.steps.length);
     // Let in-flight messages settle before judging; the checker decides what did not.
     await waitUntil(
-      () =>
-        holds('settled', {
-          bots,
-          devicesOf: ctx.devicesOf,
-          receipt: scenario.expect.receipt,
-          lastEventAt: () => lastEventAt,
-          now: () => history.now(),
-          quietMs: 0,
-          caps: env.caps,
-        }),
+      () => holds('settled', conditionContext(ctx, 0)),
       Math.min(SETTLE_GRACE_MS, ctx.remainingMs()),
       10,
       abort.signal,

@@ -8,7 +8,7 @@ import { InternalError, ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { ProbeStep, Scenario, SendStep, Step } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
-import { achievableReceipt, type ConditionContext, holds, waitUntil } from './conditions.js';
+import { achievableReceipt, type ConditionContext, finalStatuses, holds, waitUntil } from './conditions.js';
 import { rawAsProbe, runProbe } from './probe.js';
 import type { Target } from './target.js';
 
@@ -188,7 +188,8 @@ function bots(refs: readonly string[], ctx: StepContext): CaseBot[] {
   return out;
 }
 
-function conditionContext(ctx: StepContext, quietMs: number): ConditionContext {
+/** What a condition reads, from a step context. */
+export function conditionContext(ctx: StepContext, quietMs: number): ConditionContext {
   return {
     bots: ctx.allBots,
     devicesOf: (user) => ctx.devicesOf(user),
@@ -222,16 +223,12 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
   }
   if (step.await === 'none') return;
   // Never wait for a receipt the target cannot send (see achievableReceipt).
-  const receipt = achievableReceipt(
-    step.await === 'delivered' ? 'delivered' : step.await === 'receipted' ? 'any' : 'none',
-    ctx.caps,
+  const final = finalStatuses(
+    achievableReceipt(
+      step.await === 'delivered' ? 'delivered' : step.await === 'receipted' ? 'any' : 'none',
+      ctx.caps,
+    ),
   );
-  const final =
-    receipt === 'none'
-      ? new Set(['accepted', 'stored', 'delivered', 'gave-up'])
-      : receipt === 'any'
-        ? new Set(['stored', 'delivered', 'gave-up'])
-        : new Set(['delivered', 'gave-up']);
   const ok = await waitUntil(
     () => {
       for (const e of from!.outboxEntries()) if (cmids.has(e.cmid) && !final.has(e.status)) return false;
