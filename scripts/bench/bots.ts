@@ -3,7 +3,7 @@
  * frame, history of every frame and decision, metrics fed from the history, and the checker over
  * the whole history at the end, its time included) against a bare `ws` client doing the same RAN/1 exchange — msg:R → msg:A,
  * msg:N → coalesced ack:R → ack:A, ack:N delivered — on the same in-process reference server, in
- * one run. Prints both rates and their ratio (goal ≥ 0.8, DESIGN.md section 7).
+ * one run. Prints both rates and their ratio (goal ≥ 0.8, docs/architecture.md).
  *
  * Both sides keep the same window of unaccepted messages in flight and finish when the sender
  * holds a delivered receipt for every message. Each side runs on a fresh server and database;

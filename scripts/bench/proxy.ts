@@ -1,6 +1,6 @@
 /**
  * Bench section "proxy": the cost of the frame-aware fault proxy with no rules (src/faults/ws-proxy.ts),
- * measured against a direct connection in the same run (DESIGN.md section 7; goals from the fault
+ * measured against a direct connection in the same run (docs/architecture.md; goals from the fault
  * injection issue):
  *
  * - throughput: messages/s of a bare ws client keeping a window of messages in flight, through

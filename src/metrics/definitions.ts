@@ -1,5 +1,5 @@
 /**
- * THE table of imspec metrics (DESIGN.md section 6). The exporter (registry.ts), the Grafana
+ * THE table of imspec metrics (docs/observability.md). The exporter (registry.ts), the Grafana
  * dashboards (src/dashboards/) and the Prometheus alert rules (src/metrics/alert-rules.ts) all
  * read names from here, so a renamed metric breaks the build instead of a dashboard in production.
  *

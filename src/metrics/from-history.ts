@@ -1,6 +1,6 @@
 /**
  * Turns history events into metric updates. Metrics are fed by events, not by calls sprinkled
- * through bots and drivers (DESIGN.md section 3): attach with `history.subscribe(...)` and every
+ * through bots and drivers (docs/architecture.md): attach with `history.subscribe(...)` and every
  * frame, send, commit and fault the run records is counted and timed here.
  *
  * What the live events cannot know — a message lost for good, a second commit of the same

@@ -1,6 +1,6 @@
 /**
  * Expected failures (`--expect-failures FILE`): known deviations of a target, so a real server can
- * be certified honestly without forking the suite (DESIGN.md section 4). The file is YAML (JSON is
+ * be certified honestly without forking the suite (docs/reports.md). The file is YAML (JSON is
  * YAML too), a list of exemptions:
  *
  *   - id: dedup-retransmit-same-smid

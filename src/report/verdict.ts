@@ -1,5 +1,5 @@
 /**
- * Verdicts (DESIGN.md section 5): pure functions from what the checker found to a case verdict,
+ * Verdicts (docs/reports.md, "Verdicts"): pure functions from what the checker found to a case verdict,
  * and from the verdicts of a run to the process exit code.
  */
 

@@ -203,7 +203,7 @@ export function conditionContext(ctx: StepContext, quietMs: number): ConditionCo
 
 /**
  * Open-model sending: message i is due at start + i/rate whatever the server does, so a slow
- * server cannot slow the offered load (DESIGN.md section 7). Late messages are sent at once.
+ * server cannot slow the offered load (docs/architecture.md, "Performance budget"). Late messages are sent at once.
  */
 async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
   const [from] = bots([step.from], ctx);

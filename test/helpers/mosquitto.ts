@@ -4,7 +4,7 @@
  * broker's own "running" log line, and stop by pid (waiting for the exit before the port or the
  * data dir is reused). Never a system service.
  *
- * Gotchas this helper makes explicit (DESIGN.md section 4):
+ * Gotchas this helper makes explicit (docs/drivers.md, "mqtt"):
  * - `max_queued_messages` (default 1000) bounds the QoS 1/2 queue of an offline or slow
  *   persistent session; messages past it are dropped silently (one log line). Set it per test.
  * - `persistence true` snapshots the in-memory database on shutdown and every

@@ -5,7 +5,7 @@
  * `addUser` works while it runs), readiness from the "Activated service 'c2s'" log line, and stop
  * by pid, waiting for the exit. Never a system service.
  *
- * Gotchas this helper makes explicit (DESIGN.md section 4):
+ * Gotchas this helper makes explicit (docs/drivers.md, "xmpp"):
  * - Prosody refuses to run as root: as root we start it as the `prosody` user and hand it the dir.
  * - Clients must send initial presence before mod_offline delivers what was stored for them.
  * - The default c2s rate limit (10 kb/s) throttles a test to ~80 msgs/s; `rateLimit` raises it.

@@ -6,7 +6,7 @@ import { decideRepeatVerdict, decideVerdict, exitCodeOf } from '../../src/report
 import { finding } from './fixtures.js';
 
 describe('decideVerdict', () => {
-  // severity of the case × level of its one finding → verdict (DESIGN.md section 5).
+  // severity of the case × level of its one finding → verdict (docs/reports.md).
   const table: [Level, Level | undefined, Verdict][] = [
     ['MUST', undefined, 'PASS'],
     ['MUST', 'MUST', 'FAIL'],
