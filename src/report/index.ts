@@ -32,8 +32,25 @@ export {
   type StaleExemption,
 } from './expect-failures.js';
 export { countVerdicts, formatElapsed, summaryLine } from './format.js';
+export {
+  buildLoadReport,
+  buildRunReport,
+  HtmlReporter,
+  type HtmlReporterOptions,
+  type LoadModel,
+  type ReportModel,
+  renderHtml,
+  writeHtmlReport,
+} from './html/index.js';
 export { escapeXml, renderJunit } from './junit.js';
-export { combineReporters, createReporters, FileReporter, REPORTER_NAMES, renderJson } from './reporters.js';
+export {
+  combineReporters,
+  createReporters,
+  FileReporter,
+  REPORTER_NAMES,
+  type ReporterOptions,
+  renderJson,
+} from './reporters.js';
 export type {
   CaseResult,
   FaultSummary,

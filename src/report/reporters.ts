@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../hints.js';
 import { ConsoleReporter, type ConsoleReporterOptions, type OutputStream } from './console.js';
+import { HtmlReporter } from './html/reporter.js';
 import { renderJunit } from './junit.js';
 import type { Reporter, RunResult } from './types.js';
 
@@ -29,10 +30,15 @@ export class FileReporter implements Reporter {
   }
 }
 
+export interface ReporterOptions extends ConsoleReporterOptions {
+  /** The command line of the run, for reports that show it (html). */
+  command?: string;
+}
+
 interface ReporterKind {
   /** Whether the spec takes `=PATH`. */
   path: boolean;
-  create(path: string, stream: OutputStream, options: ConsoleReporterOptions): Reporter;
+  create(path: string, stream: OutputStream, options: ReporterOptions): Reporter;
   help: string;
 }
 
@@ -52,13 +58,19 @@ const KINDS: Record<string, ReporterKind> = {
     create: (path) => new FileReporter(path, renderJunit),
     help: 'junit=PATH: JUnit XML for CI',
   },
+  html: {
+    path: true,
+    create: (path, _stream, options) =>
+      new HtmlReporter(path, options.command === undefined ? {} : { command: options.command }),
+    help: 'html=PATH: one self-contained page with a sequence diagram of every case (docs/reports.md)',
+  },
 };
 
 /** The names `--report` accepts, for help texts. */
 export const REPORTER_NAMES: readonly string[] = Object.keys(KINDS);
 
 /**
- * Parses `--report` specs (`console`, `json=PATH`, `junit=PATH`) into reporters. No specs means
+ * Parses `--report` specs (`console`, `json=PATH`, `junit=PATH`, `html=PATH`) into reporters. No specs means
  * `console`. Unknown names, missing or unexpected paths and the same file named twice are
  * UsageErrors that say what is accepted.
  * @param stream where the console reporter writes. @default process.stdout
@@ -66,7 +78,7 @@ export const REPORTER_NAMES: readonly string[] = Object.keys(KINDS);
 export function createReporters(
   specs: readonly string[],
   stream: OutputStream = process.stdout,
-  options: ConsoleReporterOptions = {},
+  options: ReporterOptions = {},
 ): Reporter[] {
   const list = specs.length === 0 ? ['console'] : specs;
   const reporters: Reporter[] = [];
@@ -114,6 +126,9 @@ export function combineReporters(reporters: readonly Reporter[]): Required<Repor
     },
     onCaseStart: (info) => {
       for (const r of reporters) r.onCaseStart?.(info);
+    },
+    onCaseHistory: (run) => {
+      for (const r of reporters) r.onCaseHistory?.(run);
     },
     onCaseResult: (result) => {
       for (const r of reporters) r.onCaseResult?.(result);

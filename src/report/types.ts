@@ -3,6 +3,7 @@
  */
 
 import type { CheckResult, Finding, LedgerStats } from '../checker/types.js';
+import type { HistoryEvent } from '../history/events.js';
 import type { Level } from '../protocol/requirements.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'WARN' | 'INFO' | 'UNSUPPORTED' | 'ERROR' | 'FLAKY' | 'XFAIL';
@@ -78,6 +79,12 @@ export interface RunResult {
 export interface Reporter {
   onRunStart?(info: { runId: string; target: string; driver: string; total: number }): void;
   onCaseStart?(info: { id: string; index: number; total: number }): void;
+  /**
+   * Each run of a case with its whole history, as the run ends (every `--repeat` run, never the
+   * replays of a minimisation), before onCaseResult. The history is dropped after the call: a
+   * reporter that draws it (html) keeps a bounded copy. Findings' evidence indexes into `events`.
+   */
+  onCaseHistory?(run: { result: CaseResult; events: readonly HistoryEvent[] }): void;
   onCaseResult?(result: CaseResult): void;
   onRunEnd?(result: RunResult): void | Promise<void>;
 }

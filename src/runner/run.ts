@@ -194,7 +194,10 @@ async function runOne(
       onHistory: (h) => setup.hooks.onHistory?.(h, scenario),
       replay,
     });
-    return { result: buildCaseResult(outcome), records: faultRecords(outcome.events) };
+    const result = buildCaseResult(outcome);
+    // Reporters that draw histories (html) see each run's; minimisation replays pass no reporters.
+    for (const r of setup.hooks.reporters ?? []) r.onCaseHistory?.({ result, events: outcome.events });
+    return { result, records: faultRecords(outcome.events) };
   } catch (error) {
     const result = buildCaseResult({
       scenario,

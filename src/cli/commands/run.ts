@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
-import { runSuites } from '../../runner/run.js';
+import { runSuites, shellWord } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,7 +48,7 @@ export function registerRun(program: Command): void {
     .addOption(
       new Option(
         '--report <spec>',
-        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH; repeatable)`,
+        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH, html=PATH; repeatable)`,
       )
         .argParser(collect)
         .default([]),
@@ -98,7 +98,10 @@ Examples:
   imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
-      const reporters = createReporters(opts.report.length ? opts.report : ['console']);
+      const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
+      const reporters = createReporters(opts.report.length ? opts.report : ['console'], process.stdout, {
+        command,
+      });
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
       const wiring = runMetrics(createMetrics(registry), opts.driver);
