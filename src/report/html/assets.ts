@@ -8,7 +8,7 @@
  * becomes a function scope returning its exports, so names never clash between modules.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,28 @@ export function pageAssets(): PageAssets {
   const require = createRequire(import.meta.url);
   const here = dirname(fileURLToPath(import.meta.url));
   cached = {
-    script: bundle(join(here, 'client', 'main.js')),
+    script: bundle(clientEntry(here)),
     uplotJs: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     uplotCss: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   };
   return cached;
+}
+
+/**
+ * The compiled client: beside this file in dist/, or — when this file runs from src/ under the
+ * test runner — in the build's dist/ (npm test builds first).
+ */
+function clientEntry(here: string): string {
+  const candidates = [
+    join(here, 'client', 'main.js'),
+    join(here, '..', '..', '..', 'dist', 'src', 'report', 'html', 'client', 'main.js'),
+  ];
+  const found = candidates.find((f) => existsSync(f));
+  if (!found)
+    throw new Error(
+      `the HTML report's page script is not built (looked in ${candidates.join(', ')}): run npm run build`,
+    );
+  return found;
 }
 
 const IMPORT = /^import\s*\{([^}]*)\}\s*from\s*'([^']+)';?[ \t]*$/gm;

@@ -96,6 +96,7 @@ export interface FaultLinks {
 export function linkFaults(events: readonly HistoryEvent[]): FaultLinks {
   const frameOf = new Map<number, number>();
   const faultOf = new Map<number, number>();
+  if (!events.some((e) => e.kind === 'fault')) return { frameOf, faultOf };
   const lastOut = new Map<string, number>();
   const pendingIn = new Map<string, { fault: number; left: number }>();
   for (let i = 0; i < events.length; i++) {

@@ -1,0 +1,61 @@
+/**
+ * `npm run screenshots`: regenerates the HTML report pictures in docs/img/ from a real failing
+ * run (suites/faults/lost-msg-a.yaml against the reference server with --fault no-dedup: the proxy
+ * drops a msg:A, the server stores the retransmission twice) and a synthetic load run.
+ */
+
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { HtmlReporter, type ReportModel, writeHtmlReport } from '../src/report/index.js';
+import { runSuites } from '../src/runner/run.js';
+import { launchChromium, waitForView } from './chromium.js';
+import { syntheticLoadReport } from './screenshots-data.js';
+
+const OUT = 'docs/img';
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'imspec-shots-'));
+  await mkdir(OUT, { recursive: true });
+  const browser = await launchChromium({ width: 1440, height: 900 });
+  try {
+    const runFile = join(work, 'run.html');
+    await runSuites(
+      { paths: ['suites/faults/lost-msg-a.yaml'], serverFaults: ['no-dedup'], seed: 1, minimize: false },
+      {
+        reporters: [
+          new HtmlReporter(runFile, {
+            command: 'imspec run suites/faults/lost-msg-a.yaml --server-fault no-dedup --seed 1',
+          }),
+        ],
+      },
+    );
+    const { page, errors } = await browser.page();
+    await page.goto(`${pathToFileURL(runFile).href}#case=lost-msg-a`);
+    await waitForView(page, 1);
+    // The finding tied to the dropped frame, selected: its frames highlighted in the diagram.
+    const model = (await page.evaluate(
+      `JSON.parse(document.getElementById('imspec-model').textContent)`,
+    )) as ReportModel;
+    const k = model.cases[0]!.findings.findIndex((f) => f.faults.length > 0);
+    await page.click(`.finding[data-finding="${Math.max(0, k)}"]`);
+    await page.screenshot({ path: join(OUT, 'report-case.png') });
+    await page.goto(pathToFileURL(runFile).href);
+    await waitForView(page, 1);
+    await page.screenshot({ path: join(OUT, 'report-overview.png') });
+
+    const loadFile = join(work, 'load.html');
+    await writeHtmlReport(loadFile, syntheticLoadReport());
+    await page.goto(pathToFileURL(loadFile).href);
+    await waitForView(page, 1);
+    await page.screenshot({ path: join(OUT, 'report-load.png'), fullPage: true });
+    if (errors.length > 0) throw new Error(`the report pages logged errors:\n${errors.join('\n')}`);
+    process.stdout.write(`wrote ${OUT}/report-case.png, report-overview.png, report-load.png\n`);
+  } finally {
+    await browser.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
