@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import type { HistoryEvent } from '../../src/history/events.js';
 import { ConsoleReporter } from '../../src/report/console.js';
+import { HtmlReporter, type ReportModel } from '../../src/report/html/index.js';
 import { combineReporters, createReporters, type FileReporter } from '../../src/report/reporters.js';
 import type { Reporter } from '../../src/report/types.js';
 import { sampleRun } from './fixtures.js';
@@ -38,7 +40,8 @@ describe('createReporters', () => {
 
   it.each([
     ['junti=out.xml', 'unknown reporter "junti" in --report junti=out.xml (did you mean "junit"?)'],
-    ['html=out.html', 'unknown reporter "html"'],
+    ['htlm=out.html', 'unknown reporter "htlm" in --report htlm=out.html (did you mean "html"?)'],
+    ['html', 'reporter "html" needs a file: --report html=PATH'],
     ['json', 'reporter "json" needs a file: --report json=PATH'],
     ['junit=', 'reporter "junit" needs a file'],
     ['console=out.txt', 'reporter "console" takes no file'],
@@ -69,6 +72,36 @@ describe('createReporters', () => {
   });
 });
 
+describe('the html reporter', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'imspec-html-reporter-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('draws the history it was given for each case and writes one page with the run inlined', async () => {
+    const path = join(dir, 'site', 'index.html');
+    const [reporter] = createReporters([`html=${path}`], sink, { command: 'imspec run x' });
+    expect(reporter).toBeInstanceOf(HtmlReporter);
+    const run = sampleRun();
+    const failing = run.cases.find((c) => c.verdict === 'FAIL')!;
+    const events: HistoryEvent[] = [
+      { kind: 'step', t: 0, index: 0, label: 'send' },
+      { kind: 'send', t: 1, actor: 'alice/phone', cmid: 'c1', to: 'bob', body: 'hi' },
+    ];
+    reporter!.onCaseHistory!({ result: failing, events });
+    await reporter!.onRunEnd!(run);
+    const html = readFileSync(path, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    const json = /<script type="application\/json" id="imspec-model">(.*?)<\/script>/s.exec(html)![1]!;
+    const model = JSON.parse(json) as ReportModel;
+    expect(model.meta.command).toBe('imspec run x');
+    expect(model.cases.map((c) => c.id)).toEqual(run.cases.map((c) => c.id));
+    const drawn = model.cases.filter((c) => c.timeline !== undefined);
+    expect(drawn.map((c) => c.id)).toEqual([failing.id]);
+    expect(drawn[0]!.timeline!.events.map((e) => e.k)).toEqual(['step', 'note']);
+    // Nothing on the page refers to anything outside it.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+  });
+});
+
 describe('combineReporters', () => {
   it('forwards every hook in order and waits for every onRunEnd, then rethrows the first failure', async () => {
     const calls: string[] = [];
@@ -78,6 +111,9 @@ describe('combineReporters', () => {
       },
       onCaseStart: () => {
         calls.push(`${name}:case-start`);
+      },
+      onCaseHistory: () => {
+        calls.push(`${name}:history`);
       },
       onCaseResult: () => {
         calls.push(`${name}:case`);
@@ -96,6 +132,7 @@ describe('combineReporters', () => {
     const run = sampleRun();
     combined.onRunStart({ runId: 'r', target: 't', driver: 'ran', total: 1 });
     combined.onCaseStart({ id: 'x', index: 0, total: 1 });
+    combined.onCaseHistory({ result: run.cases[0]!, events: [] });
     combined.onCaseResult(run.cases[0]!);
     await expect(combined.onRunEnd(run)).rejects.toThrow('disk full');
     expect(calls).toEqual([
@@ -103,6 +140,8 @@ describe('combineReporters', () => {
       'b:start',
       'a:case-start',
       'b:case-start',
+      'a:history',
+      'b:history',
       'a:case',
       'b:case',
       'a:end',

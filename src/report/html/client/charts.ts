@@ -31,7 +31,7 @@ export function latencyChart(m: LatencyModel): HTMLElement {
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: false, range: [-0.6, Math.max(0.6, xs.length - 0.4)] } },
-      axes: [{ values: (_u, ticks) => ticks.map((t) => labels[t] ?? ''), splits: () => xs }, { size: 44 }],
+      axes: [{ values: (_u, ticks) => ticks.map((t) => labels[t] ?? ''), splits: () => xs }, { size: 60 }],
       series: [
         {},
         {
