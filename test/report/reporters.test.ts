@@ -102,6 +102,27 @@ describe('the html reporter', () => {
   });
 });
 
+describe('the html reporter with --repeat', () => {
+  it('keeps the diagram of the run the case result stands for and drops the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imspec-html-repeat-'));
+    const path = join(dir, 'index.html');
+    const reporter = new HtmlReporter(path);
+    const run = sampleRun();
+    const c = run.cases[0]!;
+    const history = (label: string): HistoryEvent[] => [{ kind: 'step', t: 0, index: 0, label }];
+    reporter.onCaseHistory({ result: { ...c, seed: 1 }, events: history('first run') });
+    reporter.onCaseHistory({ result: { ...c, seed: 2 }, events: history('second run') });
+    expect(reporter.heldDiagrams).toBe(2);
+    reporter.onCaseResult({ ...c, seed: 2 });
+    expect(reporter.heldDiagrams).toBe(1);
+    await reporter.onRunEnd({ ...run, cases: [{ ...c, seed: 2 }] });
+    const html = readFileSync(path, 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    expect(html).toContain('second run');
+    expect(html).not.toContain('first run');
+  });
+});
+
 describe('combineReporters', () => {
   it('forwards every hook in order and waits for every onRunEnd, then rethrows the first failure', async () => {
     const calls: string[] = [];

@@ -41,6 +41,19 @@ export class HtmlReporter implements Reporter {
     );
   }
 
+  /** Case runs whose diagram is held until the run ends. */
+  get heldDiagrams(): number {
+    return this.timelines.size;
+  }
+
+  /** With --repeat, only the run the result stands for keeps its diagram (the others are dropped). */
+  onCaseResult(result: CaseResult): void {
+    const keep = timelineKey(result.id, result.seed);
+    for (const key of this.timelines.keys()) {
+      if (key !== keep && key.startsWith(`${result.id}#`)) this.timelines.delete(key);
+    }
+  }
+
   async onRunEnd(result: RunResult): Promise<void> {
     const model = buildRunReport(result, this.timelines, {
       version: IMSPEC_VERSION,
