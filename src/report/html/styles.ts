@@ -49,7 +49,8 @@ svg.seq .cross { stroke: var(--fail); stroke-width: 2.5; }
 svg.seq rect.fault { fill: var(--fail); } svg.seq rect.fault.consequence { fill: #ffb3b3; }
 svg.seq .note { fill: #6e7781; } svg.seq text.note { fill: #57606a; }
 svg.seq .target { stroke: #6e7781; stroke-width: 2; } svg.seq .target.down { stroke: var(--fail); }
-svg.seq text.target { fill: var(--fail); stroke: none; font-weight: 700; text-anchor: middle; }
+svg.seq text.target { fill: #57606a; stroke: none; font-weight: 600; text-anchor: middle; }
+svg.seq text.target.down { fill: var(--fail); font-weight: 700; }
 svg.seq .band.down { fill: #cf222e14; } svg.seq .band.paused { fill: #9a670014; }
 svg.seq .step { stroke: #8c959f; stroke-dasharray: 1 3; } svg.seq .step-label { fill: #57606a; font-style: italic; }
 svg.seq .omitted { fill: #eaeef2; } svg.seq .folded { fill: #f6f8fa; stroke: #d0d7de; cursor: pointer; }

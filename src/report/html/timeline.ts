@@ -90,8 +90,8 @@ export interface FaultLinks {
  * Matches each frame fault to the frame the bot saw: a client→server frame was recorded by the bot
  * before the proxy acted on it (the latest earlier frame of that actor with the same key fields); a
  * server→client frame the proxy delayed, duplicated or reordered reaches the bot later (the next
- * frames with the same key fields). A dropped server→client frame has no frame: the diagram draws
- * the fault itself as a lost arrow.
+ * frames with the same key fields). A dropped (or stall-swallowed) server→client frame has no
+ * frame: the diagram draws the fault itself as a lost arrow.
  */
 export function linkFaults(events: readonly HistoryEvent[]): FaultLinks {
   const frameOf = new Map<number, number>();
@@ -117,7 +117,6 @@ export function linkFaults(events: readonly HistoryEvent[]): FaultLinks {
     }
     if (e.kind !== 'fault' || e.actor === undefined || e.frame === undefined) continue;
     const extras = e as FaultExtras;
-    if (extras.cause !== undefined) continue;
     const fields = parseFields(e.frame);
     if (!fields) continue;
     const type = extras.type ?? (typeof fields['type'] === 'string' ? fields['type'] : undefined);
@@ -128,7 +127,15 @@ export function linkFaults(events: readonly HistoryEvent[]): FaultLinks {
         frameOf.set(i, frame);
         faultOf.set(frame, i);
       }
-    } else if (extras.direction === 'to-client' && e.action !== 'drop' && e.action !== 'corrupt') {
+    } else if (
+      extras.direction === 'to-client' &&
+      extras.cause === undefined &&
+      e.action !== 'drop' &&
+      e.action !== 'stall' &&
+      e.action !== 'corrupt'
+    ) {
+      // A frame swallowed as a consequence (a stall) never arrives: a later frame with the same
+      // fields is a re-push, not this one.
       const copies = typeof extras.params?.['copies'] === 'number' ? extras.params['copies'] : 0;
       pendingIn.set(key, { fault: i, left: 1 + copies });
     }
@@ -257,12 +264,12 @@ function toModel(e: HistoryEvent, i: number, links: FaultLinks, rawWidth: number
       const m: FaultModel = { k: 'fault', i, t, rule: e.rule, action: e.action };
       if (e.actor !== undefined) m.actor = e.actor;
       if (extras.direction !== undefined) m.direction = extras.direction;
-      if (typeof extras.type === 'string') m.type = extras.type;
-      if (e.frame !== undefined) {
-        m.frame = cut(e.frame, rawWidth);
-        const fields = parseFields(e.frame);
-        if (fields) m.fields = keyFields(fields);
-      }
+      const fields = e.frame === undefined ? undefined : parseFields(e.frame);
+      // A swallowed frame's record has no type of its own: its text says it.
+      const type = typeof extras.type === 'string' ? extras.type : fields?.['type'];
+      if (typeof type === 'string') m.type = type;
+      if (e.frame !== undefined) m.frame = cut(e.frame, rawWidth);
+      if (fields) m.fields = keyFields(fields);
       if (extras.params && Object.keys(extras.params).length > 0) m.params = { ...extras.params };
       const frame = links.frameOf.get(i);
       if (frame !== undefined) m.frameI = frame;

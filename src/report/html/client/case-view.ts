@@ -37,7 +37,7 @@ export function renderCase(c: CaseModel): CaseView {
   if (c.timeline) {
     diagram = createDiagram(c.timeline, evidence);
     const d = diagram;
-    wire = createWireLog(c.timeline, (i) => d.scrollTo(i));
+    wire = createWireLog(c.timeline, (i) => d.highlight(new Set([i]), true));
   }
   const findings = c.findings.length > 0 ? findingList(c.findings, diagram, wire) : null;
   if (diagram && wire) {

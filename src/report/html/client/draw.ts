@@ -84,7 +84,10 @@ function drawEvent(ev: TimelineEvent, y: number, g: Geometry): SVGElement[] {
         label(
           g.server,
           y - 4,
-          `server ${ev.action === 'kill' ? 'kill -9' : ev.action}${ev.detail ? ` (${ev.detail})` : ''}`,
+          shorten(
+            `server ${ev.action === 'kill' ? 'kill -9' : ev.action}${ev.detail ? ` (${ev.detail})` : ''}`,
+            90,
+          ),
           `${cls} mid`,
           ev.i,
         ),
@@ -123,9 +126,9 @@ function drawFrame(ev: FrameModel, y: number, g: Geometry, hl: string): SVGEleme
   const els: SVGElement[] = [];
   if (fault) {
     cls += ` faulted f-${fault.action}`;
-    if (fault.action === 'drop') {
+    if (isLost(fault)) {
       x2 = (x1 + x2) / 2;
-      note = ` ✕ dropped (${fault.rule})`;
+      note = ` ✕ ${fault.action === 'drop' ? 'dropped' : 'swallowed'} (${fault.rule})`;
       els.push(cross(x2, y2, ev.i, hl));
     } else if (fault.action === 'delay' || fault.action === 'reorder') {
       const ms = typeof fault.params?.['ms'] === 'number' ? fault.params['ms'] : undefined;
@@ -146,7 +149,7 @@ function drawFrame(ev: FrameModel, y: number, g: Geometry, hl: string): SVGEleme
       y2: y2End,
       class: cls,
       'data-i': ev.i,
-      'marker-end': fault?.action === 'drop' ? undefined : 'url(#arr)',
+      'marker-end': fault && isLost(fault) ? undefined : 'url(#arr)',
     }),
   );
   const text = `${ev.type} ${fieldText(ev.fields)}${ev.invalid !== undefined ? ' ✗ invalid' : ''}${note}`;
@@ -160,8 +163,10 @@ function drawFault(ev: FaultModel, y: number, g: Geometry, hl: string): SVGEleme
   const cls = `fault f-${ev.action}${ev.consequence ? ' consequence' : ''}${hl}`;
   const text = `⚡ ${ev.rule}: ${ev.action}${ev.type ? ` ${ev.type}` : ''} ${fieldText(ev.fields)}`;
   // Drawn on the frame it hit: here only a marker between the lanes.
-  if (a === undefined || ev.frameI !== undefined || ev.direction === undefined || ev.action !== 'drop') {
+  if (a === undefined || ev.frameI !== undefined || ev.direction === undefined || !isLost(ev)) {
     const x = a !== undefined ? (a + g.server) / 2 : g.server;
+    // Text runs away from the page's right edge.
+    const right = x > g.width * 0.6;
     return [
       s('rect', {
         x: x - 5,
@@ -172,7 +177,13 @@ function drawFault(ev: FaultModel, y: number, g: Geometry, hl: string): SVGEleme
         'data-i': ev.i,
         'data-fault': ev.action,
       }),
-      label(x + 9, y + 4, shorten(text, 70), `flabel faulted-label${hl}`, ev.i),
+      label(
+        right ? x - 9 : x + 9,
+        y + 4,
+        shorten(text, 70),
+        `flabel faulted-label${right ? ' end' : ''}${hl}`,
+        ev.i,
+      ),
     ];
   }
   // A dropped frame the bot never saw (server → client), or one sent before its frame was kept: a lost arrow.
@@ -185,11 +196,19 @@ function drawFault(ev: FaultModel, y: number, g: Geometry, hl: string): SVGEleme
     label(
       (x1 + x2) / 2,
       y - 4,
-      shorten(`${ev.type ?? 'frame'} ${fieldText(ev.fields)} ✕ dropped (${ev.rule})`, 70),
+      shorten(
+        `${ev.type ?? 'frame'} ${fieldText(ev.fields)} ✕ ${ev.action === 'drop' ? 'dropped' : 'swallowed'} (${ev.rule})`,
+        70,
+      ),
       `flabel faulted-label${hl} mid`,
       ev.i,
     ),
   ];
+}
+
+/** The frame never reached the other side: dropped, or swallowed by a stall (the stall's own frame too). */
+function isLost(f: FaultModel): boolean {
+  return f.action === 'drop' || f.action === 'stall' || f.consequence === true;
 }
 
 function cross(x: number, y: number, i: number, hl: string): SVGElement {
