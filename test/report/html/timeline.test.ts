@@ -82,7 +82,10 @@ describe('the diagram model of a history', () => {
   });
 
   it('never ties a push a stall swallowed to the re-push of the same message that arrived later', () => {
-    const swallowed = { ...fault(5, 'bob/phone', 'to-client', 'stall', msgN), cause: 1 } as HistoryEvent;
+    const swallowed = {
+      ...fault(5, 'bob/phone', 'to-client', 'stall', msgN),
+      cause: 1,
+    } as unknown as HistoryEvent;
     const events: HistoryEvent[] = [swallowed, frame(900, 'bob/phone', 'in', msgN)];
     const links = linkFaults(events);
     expect(links.frameOf.size).toBe(0);
