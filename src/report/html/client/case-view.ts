@@ -73,6 +73,7 @@ export function renderCase(c: CaseModel): CaseView {
     },
     beforePrint() {
       diagram?.renderAll();
+      wire?.renderAll();
     },
   };
 }

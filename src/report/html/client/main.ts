@@ -1,8 +1,8 @@
 /**
  * The report page's entry: reads the model inlined in the page, shows the overview or one case
  * (`#case=<id>`), and marks its own rendering work with the Performance API
- * (`imspec:view` measures building and drawing a view; `imspec:painted` is set after the next
- * frame), which the browser tests read.
+ * (`imspec:script` when this script starts; `imspec:view` measures building and drawing a view;
+ * `imspec:painted` is set after the next frame), which the browser tests read.
  */
 
 import { REPORT_MODEL_VERSION, type ReportModel } from '../model.js';
@@ -11,6 +11,8 @@ import { h } from './dom.js';
 import { renderOverview } from './overview.js';
 
 function start(): void {
+  // Everything before this mark is the browser reading the file (HTML, inline model, uPlot).
+  performance.mark('imspec:script');
   const app = document.getElementById('app')!;
   const source = document.getElementById('imspec-model')!.textContent ?? '';
   const model = JSON.parse(source) as ReportModel;

@@ -13,7 +13,12 @@ export interface WireLog {
   element: HTMLElement;
   highlight(indexes: ReadonlySet<number>): void;
   refresh(): void;
+  /** Every filtered line (up to PRINT_LINES) at once, for printing. */
+  renderAll(): void;
 }
+
+/** Lines a printout of the wire log holds at most; filter it to print others. */
+const PRINT_LINES = 3000;
 
 export function createWireLog(tl: TimelineModel, onPick: (i: number) => void): WireLog {
   const actor = h(
@@ -62,13 +67,14 @@ export function createWireLog(tl: TimelineModel, onPick: (i: number) => void): W
       shown.push(k);
     });
     count.textContent = `${shown.length} of ${tl.events.length}`;
-    inner.style.height = `${shown.length * LINE}px`;
     draw();
   };
   let frame = 0;
-  const draw = () => {
-    const first = Math.max(0, Math.floor(scroller.scrollTop / LINE) - 20);
-    const last = Math.min(shown.length, first + Math.ceil((scroller.clientHeight || 600) / LINE) + 40);
+  const draw = (all = false) => {
+    const first = all ? 0 : Math.max(0, Math.floor(scroller.scrollTop / LINE) - 20);
+    const last = all
+      ? Math.min(shown.length, PRINT_LINES)
+      : Math.min(shown.length, first + Math.ceil((scroller.clientHeight || 600) / LINE) + 40);
     const out: HTMLElement[] = [];
     for (let n = first; n < last; n++) {
       const e = tl.events[shown[n]!]!;
@@ -81,6 +87,11 @@ export function createWireLog(tl: TimelineModel, onPick: (i: number) => void): W
         ),
       );
     }
+    if (all && shown.length > last) {
+      const more = `… ${shown.length - last} more lines: filter the wire log to print them`;
+      out.push(h('div', { class: 'wl-line', style: `top:${last * LINE}px` }, more));
+    }
+    inner.style.height = `${(all ? Math.min(shown.length, last + 1) : shown.length) * LINE}px`;
     inner.replaceChildren(...out);
   };
   for (const el of [actor, type]) el.addEventListener('change', filter);
@@ -106,7 +117,8 @@ export function createWireLog(tl: TimelineModel, onPick: (i: number) => void): W
       if (first >= 0) scroller.scrollTop = Math.max(0, first * LINE - 3 * LINE);
       draw();
     },
-    refresh: draw,
+    refresh: () => draw(),
+    renderAll: () => draw(true),
   };
 }
 
