@@ -48,7 +48,7 @@ svg.seq .f-delay, svg.seq .f-reorder { stroke: var(--warn); } svg.seq .f-duplica
 svg.seq .cross { stroke: var(--fail); stroke-width: 2.5; }
 svg.seq rect.fault { fill: var(--fail); } svg.seq rect.fault.consequence { fill: #ffb3b3; }
 svg.seq .note { fill: #6e7781; } svg.seq text.note { fill: #57606a; }
-svg.seq .target { stroke: #6e7781; stroke-width: 2; } svg.seq .target.down { stroke: var(--fail); }
+svg.seq line.target { stroke: #6e7781; stroke-width: 2; } svg.seq line.target.down { stroke: var(--fail); }
 svg.seq text.target { fill: #57606a; stroke: none; font-weight: 600; text-anchor: middle; }
 svg.seq text.target.down { fill: var(--fail); font-weight: 700; }
 svg.seq .band.down { fill: #cf222e14; } svg.seq .band.paused { fill: #9a670014; }

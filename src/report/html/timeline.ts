@@ -240,18 +240,30 @@ function chooseKept(
   return keep;
 }
 
-/** Actors in order of first appearance, the server's lane in the middle (senders left, receivers right, as a rule). */
+/**
+ * Lanes: actors that sent messages left of the server's lane, the others right of it, each side
+ * in order of first appearance (alice | server | bob). With only one kind, half on each side.
+ */
 export function laneOrder(events: readonly HistoryEvent[]): string[] {
   const actors: string[] = [];
   const seen = new Set<string>();
+  const senders = new Set<string>();
   for (const e of events) {
     const actor = 'actor' in e ? e.actor : undefined;
-    if (actor === undefined || seen.has(actor)) continue;
+    if (actor === undefined) continue;
+    if (e.kind === 'send' || (e.kind === 'frame' && e.dir === 'out' && e.type === 'msg:R'))
+      senders.add(actor);
+    if (seen.has(actor)) continue;
     seen.add(actor);
     actors.push(actor);
   }
-  const left = Math.ceil(actors.length / 2);
-  return [...actors.slice(0, left), SERVER_LANE, ...actors.slice(left)];
+  const left = actors.filter((a) => senders.has(a));
+  const right = actors.filter((a) => !senders.has(a));
+  if (left.length === 0 || right.length === 0) {
+    const half = Math.ceil(actors.length / 2);
+    return [...actors.slice(0, half), SERVER_LANE, ...actors.slice(half)];
+  }
+  return [...left, SERVER_LANE, ...right];
 }
 
 function toModel(e: HistoryEvent, i: number, links: FaultLinks, rawWidth: number): TimelineEvent {

@@ -98,11 +98,17 @@ describe('the diagram model of a history', () => {
 
   it('puts the server lane between the senders and the receivers', () => {
     const events = [
-      frame(1, 'alice/phone', 'out', msgR),
-      frame(2, 'bob/phone', 'in', msgN),
-      frame(3, 'carol/pc', 'in', msgN),
+      frame(1, 'bob/phone', 'in', msgN),
+      frame(2, 'alice/phone', 'out', msgR),
+      frame(3, 'bob/tablet', 'in', msgN),
     ];
-    expect(laneOrder(events)).toEqual(['alice/phone', 'bob/phone', 'server', 'carol/pc']);
+    expect(laneOrder(events)).toEqual(['alice/phone', 'server', 'bob/phone', 'bob/tablet']);
+    // Nobody sent: half on each side.
+    expect(laneOrder([frame(1, 'a/x', 'in', msgN), frame(2, 'b/x', 'in', msgN)])).toEqual([
+      'a/x',
+      'server',
+      'b/x',
+    ]);
   });
 
   it('shows frames of a compact history (no raw text) from their fields and counts them', () => {
