@@ -4,6 +4,7 @@
  * background network feature off, so a page can only show what is in its file.
  */
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,9 @@ export interface Browser {
 }
 
 export async function launchChromium(viewport = { width: 1440, height: 900 }): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} is missing: run .ci/run (or apt-get install chromium) to install it`);
+  }
   const profile = await mkdtemp(join(tmpdir(), 'imspec-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
