@@ -101,5 +101,5 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   judgeReaccepts(s);
   judgeHoles(s);
   const stats = finishStats(s, counts);
-  return { findings: s.sink.result(), stats };
+  return { findings: s.sink.result(), stats, unmet: [] };
 }

@@ -66,9 +66,25 @@ export interface LedgerStats {
   deliveryLatencyMs: number[];
 }
 
+/**
+ * A precondition of a case that did not hold: what the case set up to judge a rule never happened
+ * (nothing was accepted while the receiver was offline, say), so the rule was not exercised and
+ * the case is INCONCLUSIVE rather than PASS or FAIL. Not a finding against the server.
+ */
+export interface UnmetPrecondition {
+  /** Which precondition: a `preconditions:` key (`accepted`, `acceptedOffline`), or a step's own (`send (line 14)`). */
+  precondition: string;
+  expected: string;
+  actual: string;
+  /** Indexes into the history's events, as for findings. */
+  evidence: number[];
+}
+
 export interface CheckResult {
   findings: Finding[];
   stats: LedgerStats;
+  /** Preconditions that did not hold (empty when all held). */
+  unmet: UnmetPrecondition[];
 }
 
 /** What the checker needs besides the history: the case's expectations and the server's claims. */

@@ -101,7 +101,17 @@ export const FAULT_ACTIONS = [
   'misbehave',
   'other',
 ] as const;
-export const VERDICTS = ['PASS', 'FAIL', 'WARN', 'INFO', 'UNSUPPORTED', 'ERROR', 'FLAKY', 'XFAIL'] as const;
+export const VERDICTS = [
+  'PASS',
+  'FAIL',
+  'WARN',
+  'INFO',
+  'UNSUPPORTED',
+  'INCONCLUSIVE',
+  'ERROR',
+  'FLAKY',
+  'XFAIL',
+] as const;
 /** Why a monitor probe cycle failed (imspec_probe_failures_total{reason}). */
 export const PROBE_FAILURE_REASONS = ['connect', 'timeout', 'lost', 'duplicate', 'error'] as const;
 

@@ -3,7 +3,7 @@
  * CaseResult; the case results and the expected failures become the RunResult. Pure.
  */
 
-import type { Finding, LedgerStats } from '../checker/types.js';
+import type { Finding, LedgerStats, UnmetPrecondition } from '../checker/types.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Scenario } from '../scenarios/types.js';
 import { applyExpectedFailures, type Exemption, type StaleExemption } from './expect-failures.js';
@@ -20,6 +20,10 @@ export interface CaseOutcome {
   unsupportedCaps?: readonly string[];
   /** Set when the kit could not run the case. */
   error?: unknown;
+  /** Set when the kit ran out of its own time: what was cut short and how far it got (ERROR). */
+  kitLimit?: string;
+  /** Preconditions that did not hold (INCONCLUSIVE). */
+  unmet?: readonly UnmetPrecondition[];
   durationMs: number;
   seed: number;
   replay: string;
@@ -40,10 +44,17 @@ export function buildCaseResult(outcome: CaseOutcome): CaseResult {
     findings: outcome.findings,
     ...(outcome.unsupportedCaps ? { unsupportedCaps: outcome.unsupportedCaps } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    ...(outcome.kitLimit !== undefined ? { kitLimit: outcome.kitLimit } : {}),
+    ...(outcome.unmet ? { unmet: outcome.unmet } : {}),
   });
   const rankOf = (f: Finding) => RANK[effectiveLevel(f, scenario.severity)];
   const top = Math.min(...outcome.findings.map(rankOf));
-  const deciding = outcome.findings.filter((f) => rankOf(f) === top).slice(0, 3);
+  const unmet = outcome.unmet ?? [];
+  // An INCONCLUSIVE case shows the frames behind its unmet precondition, not a side finding.
+  const deciding =
+    decision.verdict === 'INCONCLUSIVE'
+      ? unmet.slice(0, 3)
+      : outcome.findings.filter((f) => rankOf(f) === top).slice(0, 3);
   const result: CaseResult = {
     id: scenario.id,
     title: scenario.title,
@@ -63,6 +74,7 @@ export function buildCaseResult(outcome: CaseOutcome): CaseResult {
     replay: outcome.replay,
   };
   if (decision.reason !== undefined) result.reason = decision.reason;
+  if (unmet.length > 0) result.preconditions = unmet.map((u) => ({ ...u, evidence: [...u.evidence] }));
   if (outcome.stats) result.stats = outcome.stats;
   const faults = faultSummaries(outcome.events);
   if (faults.length > 0) result.faults = faults;
@@ -102,6 +114,7 @@ export function buildRunResult(
   info: RunInfo,
   cases: readonly CaseResult[],
   exemptions: readonly Exemption[] = [],
+  strict = false,
 ): { run: RunResult; stale: StaleExemption[] } {
   const applied = applyExpectedFailures(cases, exemptions);
   const staleExemptions = applied.stale.map((s) => s.id);
@@ -109,7 +122,8 @@ export function buildRunResult(
     ...info,
     cases: applied.cases,
     staleExemptions,
-    exitCode: exitCodeOf(applied.cases, staleExemptions),
+    exitCode: exitCodeOf(applied.cases, staleExemptions, strict),
   };
+  if (strict) run.strict = true;
   return { run, stale: applied.stale };
 }

@@ -32,6 +32,7 @@ const STYLE: Record<Verdict, [open: string, label: string]> = {
   WARN: ['\x1b[33m', 'WARN'],
   INFO: ['\x1b[36m', 'INFO'],
   UNSUPPORTED: ['\x1b[2m', 'UNSUP'],
+  INCONCLUSIVE: ['\x1b[1;34m', 'INCON'],
   ERROR: ['\x1b[1;35m', 'ERROR'],
   FLAKY: ['\x1b[1;33m', 'FLAKY'],
   XFAIL: ['\x1b[2m', 'XFAIL'],
@@ -41,7 +42,7 @@ const DIM = '\x1b[2m';
 const CLEAR_LINE = '\r\x1b[2K';
 
 /** Verdicts whose details (findings, wire log, replay) are printed under the case line. */
-const DETAILED = new Set<Verdict>(['FAIL', 'WARN', 'FLAKY', 'ERROR']);
+const DETAILED = new Set<Verdict>(['FAIL', 'WARN', 'FLAKY', 'ERROR', 'INCONCLUSIVE']);
 
 /** Id column width: most case ids fit, longer ones push the time column right. */
 const ID_WIDTH = 44;
@@ -156,6 +157,11 @@ export function renderCase(
   const indent = '        ';
   if (result.verdict === 'ERROR' || result.verdict === 'FLAKY') {
     if (result.reason) lines.push(`${indent}${result.reason}`);
+  }
+  for (const u of result.preconditions ?? []) {
+    lines.push(`${indent}${paint('\x1b[1m', `precondition ${u.precondition}`)} did not hold`);
+    lines.push(`${indent}  expected: ${u.expected}`);
+    lines.push(`${indent}  actual:   ${u.actual}`);
   }
   const max = options.maxFindings ?? 3;
   for (const f of result.findings.slice(0, max)) {

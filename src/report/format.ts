@@ -22,6 +22,7 @@ export const SUMMARY_WORDS: readonly [Verdict, string][] = [
   ['FLAKY', 'flaky'],
   ['WARN', 'warned'],
   ['INFO', 'info'],
+  ['INCONCLUSIVE', 'inconclusive'],
   ['UNSUPPORTED', 'unsupported'],
   ['XFAIL', 'xfailed'],
 ];
@@ -33,6 +34,7 @@ export function countVerdicts(cases: readonly Pick<CaseResult, 'verdict'>[]): Re
     WARN: 0,
     INFO: 0,
     UNSUPPORTED: 0,
+    INCONCLUSIVE: 0,
     ERROR: 0,
     FLAKY: 0,
     XFAIL: 0,

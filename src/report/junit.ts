@@ -4,6 +4,8 @@
  * when it makes the run exit 1 (see failsRun), so the CI's red/green and imspec's exit code agree.
  *
  * - FAIL, FLAKY of a MUST case, stale exemption → <failure type="FAIL|FLAKY|STALE_EXEMPTION">
+ * - INCONCLUSIVE → <skipped> with the unmet precondition, or <failure type="INCONCLUSIVE"> under
+ *   --strict (where it fails the run)
  * - ERROR → <error>
  * - UNSUPPORTED, XFAIL → <skipped> (pytest maps xfail to skipped too)
  * - PASS, INFO, WARN, FLAKY of a SHOULD/MAY case → passing; findings go to <system-out>
@@ -62,7 +64,7 @@ interface CaseOutcome {
   element?: { tag: 'failure' | 'error' | 'skipped'; type: string; message: string; body: string };
 }
 
-function outcomeOf(c: CaseResult, stale: boolean): CaseOutcome {
+function outcomeOf(c: CaseResult, stale: boolean, strict: boolean): CaseOutcome {
   const details = detailText(c);
   if (stale) {
     return {
@@ -84,7 +86,7 @@ function outcomeOf(c: CaseResult, stale: boolean): CaseOutcome {
       },
     };
   }
-  if (failsRun(c)) {
+  if (failsRun(c, strict)) {
     return {
       element: { tag: 'failure', type: c.verdict, message: c.reason ?? firstFinding(c), body: details },
     };
@@ -93,6 +95,10 @@ function outcomeOf(c: CaseResult, stale: boolean): CaseOutcome {
     const message =
       c.verdict === 'XFAIL' ? `expected failure: ${c.reason ?? ''}` : (c.reason ?? 'unsupported');
     return { element: { tag: 'skipped', type: c.verdict, message, body: '' } };
+  }
+  if (c.verdict === 'INCONCLUSIVE') {
+    const message = `inconclusive: ${c.reason ?? 'a precondition did not hold'}`;
+    return { element: { tag: 'skipped', type: c.verdict, message, body: details } };
   }
   return {};
 }
@@ -105,6 +111,11 @@ function firstFinding(c: CaseResult): string {
 /** The readable detail of a case: findings, wire log, replay command. */
 function detailText(c: CaseResult): string {
   const lines: string[] = [];
+  for (const u of c.preconditions ?? []) {
+    lines.push(`precondition ${u.precondition} did not hold`);
+    lines.push(`  expected: ${u.expected}`);
+    lines.push(`  actual:   ${u.actual}`);
+  }
   for (const f of c.findings) {
     lines.push(`${f.requirement} (${f.level}) ${f.kind}${f.cmid ? ` cmid=${f.cmid}` : ''}`);
     lines.push(`  expected: ${f.expected}`);
@@ -120,7 +131,7 @@ function detailText(c: CaseResult): string {
   return lines.join('\n');
 }
 
-function renderCase(c: CaseResult, stale: boolean): string {
+function renderCase(c: CaseResult, stale: boolean, strict: boolean): string {
   const props = [
     property('verdict', c.verdict),
     property('severity', c.severity),
@@ -128,7 +139,7 @@ function renderCase(c: CaseResult, stale: boolean): string {
     ...c.covers.map((id) => property('requirement', id)),
     ...c.findings.map((f) => property('finding', `${f.requirement} ${f.kind}`)),
   ];
-  const { element } = outcomeOf(c, stale);
+  const { element } = outcomeOf(c, stale, strict);
   const name = c.title ? `${c.id}: ${c.title}` : c.id;
   const out = [
     `    <testcase${attrs({ name, classname: `imspec.${c.suite}`, file: c.file, time: seconds(c.durationMs) })}>`,
@@ -153,12 +164,12 @@ interface Counts {
   ms: number;
 }
 
-function count(cases: readonly CaseResult[], stale: ReadonlySet<string>): Counts {
+function count(cases: readonly CaseResult[], stale: ReadonlySet<string>, strict: boolean): Counts {
   const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0, ms: 0 };
   for (const c of cases) {
     counts.tests++;
     counts.ms += c.durationMs;
-    const tag = outcomeOf(c, stale.has(c.id)).element?.tag;
+    const tag = outcomeOf(c, stale.has(c.id), strict).element?.tag;
     if (tag === 'failure') counts.failures++;
     else if (tag === 'error') counts.errors++;
     else if (tag === 'skipped') counts.skipped++;
@@ -169,20 +180,21 @@ function count(cases: readonly CaseResult[], stale: ReadonlySet<string>): Counts
 /** Pure: the whole JUnit XML document for a run. */
 export function renderJunit(run: RunResult): string {
   const stale = new Set(run.staleExemptions);
+  const strict = run.strict === true;
   const suites = new Map<string, CaseResult[]>();
   for (const c of run.cases) {
     const list = suites.get(c.suite);
     if (list) list.push(c);
     else suites.set(c.suite, [c]);
   }
-  const total = count(run.cases, stale);
+  const total = count(run.cases, stale, strict);
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${attrs({ name: 'imspec', tests: total.tests, failures: total.failures, errors: total.errors, skipped: total.skipped, time: seconds(run.durationMs), timestamp: run.startedAt })}>`,
   ];
   let index = 0;
   for (const [suite, cases] of suites) {
-    const n = count(cases, stale);
+    const n = count(cases, stale, strict);
     out.push(
       `  <testsuite${attrs({ name: suite, id: index++, tests: n.tests, failures: n.failures, errors: n.errors, skipped: n.skipped, time: seconds(n.ms), timestamp: run.startedAt })}>`,
       `    <properties>${[
@@ -192,7 +204,7 @@ export function renderJunit(run: RunResult): string {
         property('seed', run.seed),
       ].join('')}</properties>`,
     );
-    for (const c of cases) out.push(renderCase(c, stale.has(c.id)));
+    for (const c of cases) out.push(renderCase(c, stale.has(c.id), strict));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>', '');

@@ -2,11 +2,20 @@
  * Results of a run, as every reporter receives them. schemas/report.schema.json is the JSON form.
  */
 
-import type { CheckResult, Finding, LedgerStats } from '../checker/types.js';
+import type { CheckResult, Finding, LedgerStats, UnmetPrecondition } from '../checker/types.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Level } from '../protocol/requirements.js';
 
-export type Verdict = 'PASS' | 'FAIL' | 'WARN' | 'INFO' | 'UNSUPPORTED' | 'ERROR' | 'FLAKY' | 'XFAIL';
+export type Verdict =
+  | 'PASS'
+  | 'FAIL'
+  | 'WARN'
+  | 'INFO'
+  | 'UNSUPPORTED'
+  | 'INCONCLUSIVE'
+  | 'ERROR'
+  | 'FLAKY'
+  | 'XFAIL';
 
 export interface CaseResult {
   id: string;
@@ -16,11 +25,16 @@ export interface CaseResult {
   severity: Level;
   covers: string[];
   verdict: Verdict;
-  /** Why: for UNSUPPORTED the missing caps, for ERROR what broke, for XFAIL the exemption. */
+  /**
+   * Why: for UNSUPPORTED the missing caps, for ERROR what broke (or the kit limit reached), for
+   * INCONCLUSIVE the precondition that did not hold, for XFAIL the exemption.
+   */
   reason?: string;
   durationMs: number;
   seed: number;
   findings: Finding[];
+  /** Preconditions that did not hold (absent when every one held): why a case is INCONCLUSIVE. */
+  preconditions?: UnmetPrecondition[];
   stats?: LedgerStats;
   /** Short wire-log excerpt (rendered lines) around the first findings' evidence. */
   wireLog: string[];
@@ -73,6 +87,8 @@ export interface RunResult {
   cases: CaseResult[];
   /** Exemptions from --expect-failures that no longer fail. */
   staleExemptions: string[];
+  /** `--strict`: INCONCLUSIVE cases fail the run. @default false */
+  strict?: boolean;
   exitCode: 0 | 1 | 2;
 }
 

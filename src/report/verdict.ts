@@ -3,7 +3,7 @@
  * and from the verdicts of a run to the process exit code.
  */
 
-import type { Finding } from '../checker/types.js';
+import type { Finding, UnmetPrecondition } from '../checker/types.js';
 import type { Level } from '../protocol/requirements.js';
 import type { CaseResult, Verdict } from './types.js';
 
@@ -13,8 +13,16 @@ export interface VerdictInput {
   findings: readonly Finding[];
   /** Capabilities the case requires that the target does not claim. */
   unsupportedCaps?: readonly string[];
-  /** Set when the kit could not run the case (a step timed out, the target was unreachable…). */
+  /** Set when the kit could not run the case (the target was unreachable, a driver failed…). */
   error?: unknown;
+  /**
+   * Set when the case did not do all it says because the kit ran out of its own time (the case
+   * deadline, a `waitFor` timeout): what was cut short and how far it got. ERROR, never a
+   * server's requirement, unless a MUST finding stands anyway.
+   */
+  kitLimit?: string;
+  /** Preconditions of the case that did not hold: the rule was not exercised (INCONCLUSIVE). */
+  unmet?: readonly UnmetPrecondition[];
 }
 
 export interface VerdictDecision {
@@ -26,19 +34,23 @@ const RANK: Record<Level, number> = { MUST: 0, SHOULD: 1, MAY: 2 };
 const VERDICT_OF_LEVEL: Record<Level, Verdict> = { MUST: 'FAIL', SHOULD: 'WARN', MAY: 'INFO' };
 
 /**
- * A finding counts at the weaker of its own level and the case's severity: a MUST finding in a
- * SHOULD case only warns (the case author chose to enforce SHOULD), and a SHOULD finding inside a
- * MUST case cannot fail it (RFC 2119: a SHOULD is not a MUST).
+ * The level a finding counts at in a case of `severity`. A MUST finding always counts as MUST: a
+ * MUST broken fails wherever it is observed, even in a SHOULD or MAY case. Any other finding
+ * counts at the weaker of its own level and the case's: a SHOULD finding in a MUST case cannot
+ * fail it (RFC 2119: a SHOULD is not a MUST), and a MAY case only informs.
  */
 export function effectiveLevel(finding: Pick<Finding, 'level'>, severity: Level): Level {
+  if (finding.level === 'MUST') return 'MUST';
   return RANK[finding.level] >= RANK[severity] ? finding.level : severity;
 }
 
 /**
- * UNSUPPORTED when required caps are missing (a case for a feature the server does not claim is
- * never FAILED, see docs/protocol.md "Capabilities"); ERROR when the kit could not run the case;
- * otherwise the strongest finding decides: FAIL for MUST, WARN for SHOULD, INFO for MAY, PASS
- * when there is none.
+ * In order: UNSUPPORTED when required caps are missing (a case for a feature the server does not
+ * claim is never FAILED, see docs/protocol.md "Capabilities"); ERROR when the kit could not run
+ * the case; FAIL on any MUST finding, even in a case cut short or whose precondition failed (the
+ * frames prove it all the same); ERROR when the kit ran out of its own time (`kitLimit`);
+ * INCONCLUSIVE when a precondition did not hold; otherwise the strongest finding decides: WARN for
+ * SHOULD, INFO for MAY, PASS when there is none.
  */
 export function decideVerdict(input: VerdictInput): VerdictDecision {
   const missing = input.unsupportedCaps ?? [];
@@ -48,8 +60,6 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
   if (input.error !== undefined && input.error !== null) {
     return { verdict: 'ERROR', reason: errorText(input.error) };
   }
-  if (input.findings.length === 0) return { verdict: 'PASS' };
-
   let strongest: Finding | undefined;
   let strongestLevel: Level = 'MAY';
   for (const finding of input.findings) {
@@ -59,12 +69,28 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
       strongestLevel = level;
     }
   }
-  const first = strongest!;
   const more = input.findings.length - 1;
-  const reason =
-    `${first.requirement}: expected ${first.expected}, actual ${first.actual}` +
-    (more > 0 ? ` (+${more} more finding${more === 1 ? '' : 's'})` : '');
-  return { verdict: VERDICT_OF_LEVEL[strongestLevel], reason };
+  const findingReason = strongest
+    ? `${strongest.requirement}: expected ${strongest.expected}, actual ${strongest.actual}` +
+      (more > 0 ? ` (+${more} more finding${more === 1 ? '' : 's'})` : '')
+    : '';
+  const unmet = input.unmet ?? [];
+  if (strongest && strongestLevel === 'MUST') {
+    const cut = input.kitLimit ? `; the case was cut short: ${input.kitLimit}` : '';
+    return { verdict: 'FAIL', reason: findingReason + cut };
+  }
+  const also = strongest ? ` (also ${findingReason})` : '';
+  if (input.kitLimit) return { verdict: 'ERROR', reason: `kit limit: ${input.kitLimit}${also}` };
+  if (unmet.length > 0) {
+    const first = unmet[0]!;
+    const others = unmet.length > 1 ? ` (+${unmet.length - 1} more)` : '';
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `precondition ${first.precondition} did not hold: expected ${first.expected}, actual ${first.actual}${others}${also}`,
+    };
+  }
+  if (!strongest) return { verdict: 'PASS' };
+  return { verdict: VERDICT_OF_LEVEL[strongestLevel], reason: findingReason };
 }
 
 function errorText(error: unknown): string {
@@ -91,33 +117,42 @@ export interface RepeatDecision extends VerdictDecision {
 }
 
 /**
- * Combines the runs of one case under `--repeat N`. Mixed outcomes (some runs passing, some not)
- * are FLAKY; the failing seeds are kept so each can be replayed. When no run passes, the worst
- * verdict stands; when every run passes, the strongest passing verdict (INFO over PASS).
+ * Combines the runs of one case under `--repeat N`. INCONCLUSIVE runs judged nothing, so they are
+ * left out whenever another run judged the case. Mixed outcomes among the rest (some passing,
+ * some not) are FLAKY; the failing seeds are kept so each can be replayed. When no run passes, the
+ * worst verdict stands; when every run passes, the strongest passing verdict (INFO over PASS).
  */
 export function decideRepeatVerdict(runs: readonly RepeatRun[]): RepeatDecision {
-  const failing = runs.filter((r) => !isPassing(r.verdict));
+  const conclusive = runs.filter((r) => r.verdict !== 'INCONCLUSIVE');
+  const judged = conclusive.length > 0 ? conclusive : runs;
+  const failing = conclusive.filter((r) => !isPassing(r.verdict));
   const passRate = {
-    passed: runs.length - failing.length,
+    passed: conclusive.length - failing.length,
     runs: runs.length,
     failingSeeds: failing.map((r) => r.seed),
   };
   if (runs.length === 0) return { verdict: 'ERROR', reason: 'no runs', passRate };
-  if (failing.length > 0 && failing.length < runs.length) {
+  const skipped = runs.length - conclusive.length;
+  const note =
+    conclusive.length > 0 && skipped > 0
+      ? ` (${skipped} inconclusive run${skipped === 1 ? '' : 's'} not counted)`
+      : '';
+  if (failing.length > 0 && failing.length < conclusive.length) {
     const first = failing[0]!;
     return {
       verdict: 'FLAKY',
-      reason: `${passRate.passed}/${runs.length} runs passed; first ${first.verdict} with seed ${first.seed}${first.reason ? `: ${first.reason}` : ''}`,
+      reason: `${passRate.passed}/${conclusive.length} runs passed${note}; first ${first.verdict} with seed ${first.seed}${first.reason ? `: ${first.reason}` : ''}`,
       passRate,
     };
   }
-  const pool = failing.length > 0 ? failing : runs;
+  const pool = failing.length > 0 ? failing : judged;
   let worst = pool[0]!;
   for (const run of pool)
     if (SEVERITY_ORDER.indexOf(run.verdict) < SEVERITY_ORDER.indexOf(worst.verdict)) worst = run;
-  return worst.reason === undefined
+  const reason = worst.reason === undefined ? (note ? note.trim() : undefined) : worst.reason + note;
+  return reason === undefined
     ? { verdict: worst.verdict, passRate }
-    : { verdict: worst.verdict, reason: worst.reason, passRate };
+    : { verdict: worst.verdict, reason, passRate };
 }
 
 /** Worst first: the order in which verdicts dominate when runs are combined. */
@@ -126,6 +161,7 @@ const SEVERITY_ORDER: readonly Verdict[] = [
   'FAIL',
   'FLAKY',
   'WARN',
+  'INCONCLUSIVE',
   'UNSUPPORTED',
   'XFAIL',
   'INFO',
@@ -135,30 +171,40 @@ const SEVERITY_ORDER: readonly Verdict[] = [
 /**
  * Does this case, on its own, make the run fail? FAIL always (it only arises from a MUST); ERROR
  * always, because a case the kit could not run certifies nothing and CI must not read silence as
- * success; FLAKY only for a MUST case (an intermittent MUST violation is still a violation).
+ * success; FLAKY when the case is a MUST case or one of its runs broke a MUST (an intermittent
+ * MUST violation is still a violation); INCONCLUSIVE only with `strict` (a CI that wants every
+ * case to have judged its rule).
  */
-export function failsRun(result: Pick<CaseResult, 'verdict' | 'severity'>): boolean {
+export function failsRun(
+  result: Pick<CaseResult, 'verdict' | 'severity'> & { findings?: readonly Pick<Finding, 'level'>[] },
+  strict = false,
+): boolean {
   switch (result.verdict) {
     case 'FAIL':
     case 'ERROR':
       return true;
     case 'FLAKY':
-      return result.severity === 'MUST';
+      return result.severity === 'MUST' || (result.findings ?? []).some((f) => f.level === 'MUST');
+    case 'INCONCLUSIVE':
+      return strict;
     default:
       return false;
   }
 }
 
 /**
- * 0 when every required case held (WARN, INFO, UNSUPPORTED and XFAIL allowed); 1 on any case that
- * fails the run (see failsRun) or any stale exemption — a fixed deviation must be removed from the
- * expected-failures file. Exit code 2 (usage or configuration) is raised as an error, never
- * computed here.
+ * 0 when every required case held (WARN, INFO, UNSUPPORTED and XFAIL allowed, INCONCLUSIVE too
+ * unless `strict`); 1 on any case that fails the run (see failsRun) or any stale exemption — a
+ * fixed deviation must be removed from the expected-failures file. Exit code 2 (usage or
+ * configuration) is raised as an error, never computed here.
  */
 export function exitCodeOf(
-  results: readonly Pick<CaseResult, 'verdict' | 'severity'>[],
+  results: readonly (Pick<CaseResult, 'verdict' | 'severity'> & {
+    findings?: readonly Pick<Finding, 'level'>[];
+  })[],
   staleExemptions: readonly string[],
+  strict = false,
 ): 0 | 1 {
   if (staleExemptions.length > 0) return 1;
-  return results.some(failsRun) ? 1 : 0;
+  return results.some((r) => failsRun(r, strict)) ? 1 : 0;
 }

@@ -32,6 +32,8 @@ export interface RunOptions {
   expectFailures?: string;
   /** Run each case this many times (FLAKY detection). @default 1 */
   repeat: number;
+  /** INCONCLUSIVE cases (a precondition did not hold) fail the run (exit 1). @default false */
+  strict: boolean;
 }
 
 export const RUN_DEFAULTS = {
@@ -42,6 +44,7 @@ export const RUN_DEFAULTS = {
   serverArgs: [] as string[],
   reports: ['console'],
   repeat: 1,
+  strict: false,
 } as const;
 
 export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptions> {
@@ -54,6 +57,7 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
     serverArgs: input.serverArgs ?? [],
     reports: input.reports?.length ? input.reports : [...RUN_DEFAULTS.reports],
     repeat: input.repeat ?? RUN_DEFAULTS.repeat,
+    strict: input.strict ?? RUN_DEFAULTS.strict,
   };
   if (input.target !== undefined) options.target = input.target;
   if (input.targetCmd !== undefined) options.targetCmd = input.targetCmd;

@@ -135,6 +135,7 @@ export async function runSuites(
     },
     results,
     exemptions,
+    options.strict,
   );
   await reporter.onRunEnd(run);
   return run;
@@ -279,9 +280,17 @@ function describeFaults(faults: readonly string[]): string {
 /** --repeat: mixed outcomes make a case FLAKY, with its pass rate and the seeds that failed. */
 function mergeRepeats(runs: CaseResult[]): CaseResult {
   const decision = decideRepeatVerdict(runs);
-  const representative = runs.find((r) => !isPassing(r.verdict)) ?? runs[0]!;
+  // The worst failing run speaks for the case (a FAIL over a WARN): it decides whether a FLAKY case
+  // broke a MUST (failsRun).
+  const failingRuns = runs.filter((r) => !isPassing(r.verdict) && r.verdict !== 'INCONCLUSIVE');
+  const representative =
+    failingRuns.find((r) => r.verdict === 'FAIL') ??
+    failingRuns[0] ??
+    runs.find((r) => r.verdict === decision.verdict) ??
+    runs[0]!;
   const merged: CaseResult = { ...representative, verdict: decision.verdict, passRate: decision.passRate };
   if (decision.reason !== undefined) merged.reason = decision.reason;
+  else delete merged.reason;
   // Each failing seed replays on its own: `--case-seed` replaces the derived per-case seed.
   const failing = runs.filter((r) => !isPassing(r.verdict));
   if (failing.length > 0) merged.replays = failing.map((r) => r.replay);

@@ -109,6 +109,30 @@ describe('format', () => {
       { verdict: 'UNSUPPORTED' as const },
     ];
     expect(summaryLine(cases, 0, 31_200)).toBe('23 passed, 1 failed, 2 unsupported (31.2 s)');
+    expect(summaryLine([{ verdict: 'PASS' }, { verdict: 'INCONCLUSIVE' }], 0, 1_000)).toBe(
+      '1 passed, 1 inconclusive (1.0 s)',
+    );
+  });
+});
+
+describe('ConsoleReporter with an INCONCLUSIVE case', () => {
+  it('names the precondition that did not hold, with expected and actual', () => {
+    const out = new Capture(false);
+    const reporter = new ConsoleReporter(out);
+    const run = sampleRun();
+    const base = run.cases[0]!;
+    reporter.onCaseResult({
+      ...base,
+      verdict: 'INCONCLUSIVE',
+      reason: 'precondition acceptedOffline did not hold',
+      preconditions: [
+        { precondition: 'acceptedOffline', expected: 'at least 1', actual: '0 of 5', evidence: [] },
+      ],
+    });
+    expect(out.text).toContain(` INCON  ${base.id}`);
+    expect(out.text).toContain(
+      'precondition acceptedOffline did not hold\n          expected: at least 1\n          actual:   0 of 5',
+    );
   });
 });
 

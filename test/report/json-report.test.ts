@@ -23,6 +23,9 @@ const FULL_CASE: Required<CaseResult> = {
     findings: [finding('SEQ-1', 'MUST', { cmid: 'c1', smid: 's1', evidence: [1, 2] })],
   }),
   reason: '3/4 runs passed',
+  preconditions: [
+    { precondition: 'acceptedOffline', expected: 'at least 1', actual: '0 of 5', evidence: [3] },
+  ],
   stats: STATS,
   passRate: { passed: 3, runs: 4, failingSeeds: [9] },
   replays: ['imspec run suites/faults/x.yaml --only full --seed 1 --case-seed 9'],
@@ -41,13 +44,15 @@ describe('schemas/report.schema.json', () => {
     const defs = schema.$defs;
     expect(Object.keys(defs.caseResult.properties).sort()).toEqual(Object.keys(FULL_CASE).sort());
     expect(Object.keys(defs.ledgerStats.properties).sort()).toEqual(Object.keys(STATS).sort());
-    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(sampleRun()).sort());
+    const fullRun: Required<RunResult> = { ...sampleRun(), strict: true };
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(fullRun).sort());
     const verdicts: Record<Verdict, true> = {
       PASS: true,
       FAIL: true,
       WARN: true,
       INFO: true,
       UNSUPPORTED: true,
+      INCONCLUSIVE: true,
       ERROR: true,
       FLAKY: true,
       XFAIL: true,

@@ -107,6 +107,25 @@ describe('renderJunit', () => {
     const root = parseXml(renderJunit(run));
     expect(root.attrs).toMatchObject({ tests: '2', failures: '1', errors: '0', skipped: '0' });
   });
+
+  it('skips an INCONCLUSIVE case with its unmet precondition, and fails it under --strict', () => {
+    const run = sampleRun();
+    const reason = 'precondition acceptedOffline did not hold: expected at least 1, actual 0 of 5';
+    run.cases = [
+      caseResult('offline', 'INCONCLUSIVE', {
+        reason,
+        preconditions: [
+          { precondition: 'acceptedOffline', expected: 'at least 1', actual: '0 of 5', evidence: [] },
+        ],
+      }),
+    ];
+    const skipped = all(parseXml(renderJunit(run)), 'skipped')[0]!;
+    expect(skipped.attrs).toMatchObject({ type: 'INCONCLUSIVE', message: `inconclusive: ${reason}` });
+    expect(skipped.text).toContain('precondition acceptedOffline did not hold');
+    const strict = parseXml(renderJunit({ ...run, strict: true }));
+    expect(strict.attrs).toMatchObject({ tests: '1', failures: '1', skipped: '0' });
+    expect(all(strict, 'failure')[0]!.attrs['type']).toBe('INCONCLUSIVE');
+  });
 });
 
 describe('escapeXml', () => {

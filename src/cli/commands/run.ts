@@ -58,6 +58,7 @@ export function registerRun(program: Command): void {
       'known failures: they become XFAIL; an exemption that now passes fails',
     )
     .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .option('--strict', 'INCONCLUSIVE cases (a precondition did not hold) fail the run (exit 1)', false)
     .option(
       '--case-seed <n>',
       'use this seed for the case instead of the one derived from --seed (replays one run exactly; needs --only selecting one case)',
@@ -83,8 +84,10 @@ export function registerRun(program: Command): void {
       'after',
       `
 Verdicts: PASS, FAIL (a MUST broken), WARN (a SHOULD broken), INFO, UNSUPPORTED (capability not
-claimed), ERROR (the kit could not run the case), FLAKY (--repeat), XFAIL (expected failure).
-Exit codes: 0 every MUST case passed; 1 a conformance failure; 2 usage or configuration error.
+claimed), INCONCLUSIVE (a precondition of the case did not hold), ERROR (the kit could not run
+the case, or ran out of its own time), FLAKY (--repeat), XFAIL (expected failure).
+Exit codes: 0 every MUST case passed; 1 a conformance failure or an ERROR (INCONCLUSIVE too with
+--strict); 2 usage or configuration error.
 
 Examples:
   imspec run                                   # core suite, embedded reference server
@@ -119,6 +122,7 @@ Examples:
           serverArgs: opts.serverArg,
           reports: opts.report,
           repeat: opts.repeat,
+          strict: opts.strict,
           minimize: opts.minimize,
           minimizeDir: opts.minimizeDir,
           ...(opts.caseSeed !== undefined ? { caseSeed: opts.caseSeed } : {}),
@@ -159,6 +163,7 @@ interface RunCliOptions {
   report: string[];
   expectFailures?: string;
   repeat: number;
+  strict: boolean;
   caseSeed?: number;
   minimize: boolean;
   minimizeDir: string;
