@@ -93,6 +93,57 @@ export function holds(condition: Condition, ctx: ConditionContext): boolean {
   }
 }
 
+/**
+ * Why a condition does not hold, in numbers: how far the case got ("3 of 300 messages not yet
+ * receipted (2 pending, 1 accepted); 2 accepted messages not committed by bob/phone"). For a kit
+ * limit's reason, so an ERROR says what the case was still waiting for.
+ */
+export function explainUnmet(condition: Condition, ctx: ConditionContext): string {
+  if (condition === 'quiet') {
+    return `last event ${Math.round(ctx.now() - ctx.lastEventAt())} ms ago, ${ctx.quietMs} ms of quiet wanted`;
+  }
+  const noReceipts = achievableReceipt('any', ctx.caps) === 'none';
+  let c: Condition = condition;
+  if (noReceipts && (c === 'receipted' || c === 'delivered')) c = 'accepted';
+  if (c === 'delivered' && !ctx.caps.includes('delivered-receipt')) c = 'receipted';
+  const final =
+    c === 'settled'
+      ? finalStatuses(achievableReceipt(ctx.receipt, ctx.caps))
+      : c === 'receipted'
+        ? FINAL_RECEIPTED
+        : c === 'delivered'
+          ? FINAL_DELIVERED
+          : FINAL_ACCEPTED;
+  let total = 0;
+  const open = new Map<string, number>();
+  const uncommitted = new Map<string, number>();
+  for (const bot of ctx.bots) {
+    for (const entry of bot.outboxEntries()) {
+      total++;
+      if (!final.has(entry.status)) open.set(entry.status, (open.get(entry.status) ?? 0) + 1);
+      if (entry.smid === undefined || (c !== 'committed' && c !== 'settled')) continue;
+      for (const receiver of ctx.devicesOf(entry.to)) {
+        if (receiver.connected && !receiver.hasCommitted(entry.smid)) {
+          uncommitted.set(receiver.actor, (uncommitted.get(receiver.actor) ?? 0) + 1);
+        }
+      }
+    }
+  }
+  const parts: string[] = [];
+  const notFinal = [...open.values()].reduce((a, b) => a + b, 0);
+  if (notFinal > 0) {
+    const word = c === 'settled' || c === 'committed' ? finalWord(final) : c;
+    const by = [...open].map(([status, n]) => `${n} ${status}`).join(', ');
+    parts.push(`${notFinal} of ${total} messages not yet ${word} (${by})`);
+  }
+  for (const [actor, n] of uncommitted) parts.push(`${n} accepted messages not committed by ${actor}`);
+  return parts.length > 0 ? parts.join('; ') : `${condition} holds now`;
+}
+
+function finalWord(final: ReadonlySet<string>): string {
+  return final === FINAL_DELIVERED ? 'delivered' : final === FINAL_RECEIPTED ? 'receipted' : 'accepted';
+}
+
 /** Polls `holds` until it is true or the deadline passes; resolves whether it held. */
 export async function waitUntil(
   test: () => boolean,

@@ -15,6 +15,8 @@ export interface ProbeOutcome {
   ok: boolean;
   expected: string;
   actual: string;
+  /** No answer came before the probe stopped waiting (not: the server closed, or answered wrong). */
+  timedOut?: boolean;
 }
 
 export interface ProbeEnv {
@@ -59,6 +61,10 @@ export async function runProbe(step: ProbeStep, env: ProbeEnv): Promise<ProbeOut
       );
       if (step.login === 'valid') {
         const hello = await next(socket, (f) => f.fields['rid'] === 'probe-hello', env.timeoutMs);
+        if (hello === TIMED_OUT) {
+          const actual = `no answer in ${env.timeoutMs} ms`;
+          return [{ requirement: step.requirement, ok: false, expected: 'hello:A', actual, timedOut: true }];
+        }
         if (hello?.type !== 'hello:A') {
           return [{ requirement: step.requirement, ok: false, expected: 'hello:A', actual: describe(hello) }];
         }
@@ -95,8 +101,10 @@ async function runExchange(
       socket.closed,
       new Promise<undefined>((r) => setTimeout(() => r(undefined), env.timeoutMs)),
     ]);
-    if (!closed)
-      return { requirement: req, ok: false, expected, actual: `still open after ${env.timeoutMs} ms` };
+    if (!closed) {
+      const actual = `still open after ${env.timeoutMs} ms`;
+      return { requirement: req, ok: false, expected, actual, timedOut: true };
+    }
     const ok = expect.closeCode === undefined || closed.code === expect.closeCode;
     return {
       requirement: req,
@@ -108,7 +116,16 @@ async function runExchange(
 
   const rid = text === undefined ? undefined : readRid(text);
   const answer = await next(socket, (f) => answers(f, expect.type, rid), env.timeoutMs);
-  if (!answer) return { requirement: req, ok: false, expected, actual: 'no answer (closed or timed out)' };
+  if (answer === TIMED_OUT) {
+    return {
+      requirement: req,
+      ok: false,
+      expected,
+      actual: `no answer in ${env.timeoutMs} ms`,
+      timedOut: true,
+    };
+  }
+  if (!answer) return { requirement: req, ok: false, expected, actual: 'no answer: the connection closed' };
   const mismatches: string[] = [];
   if (answer.type !== expect.type) mismatches.push(`type ${answer.type ?? '(none)'}`);
   for (const [path, want] of Object.entries(expect.fields)) {
@@ -188,8 +205,15 @@ export function at(value: unknown, path: string): unknown {
   return cur;
 }
 
-function next(socket: RawSocket, match: (f: RawFrame) => boolean, timeoutMs: number) {
-  return socket.next(match, timeoutMs).catch(() => undefined);
+const TIMED_OUT = Symbol('timed out');
+
+/** The matching frame, undefined when the connection closed first, TIMED_OUT when none came in time. */
+function next(
+  socket: RawSocket,
+  match: (f: RawFrame) => boolean,
+  timeoutMs: number,
+): Promise<RawFrame | undefined | typeof TIMED_OUT> {
+  return socket.next(match, timeoutMs).catch(() => TIMED_OUT);
 }
 
 function describeExpectation(expect: NonNullable<ProbeExchange['expect']>): string {
@@ -200,7 +224,8 @@ function describeExpectation(expect: NonNullable<ProbeExchange['expect']>): stri
   return `${expect.type}${fields ? ` ${fields}` : ''}`;
 }
 
-function describe(frame: RawFrame | undefined): string {
+function describe(frame: RawFrame | undefined | typeof TIMED_OUT): string {
+  if (frame === TIMED_OUT) return 'nothing in time';
   if (!frame) return 'nothing';
   return frame.raw.length > 200 ? `${frame.raw.slice(0, 200)}…` : frame.raw;
 }

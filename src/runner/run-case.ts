@@ -10,9 +10,9 @@ import type { Cap } from '../protocol/frames.js';
 import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
-import { holds, waitUntil } from './conditions.js';
+import { explainUnmet, holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
-import { conditionContext, runStep, StepUnmet } from './steps.js';
+import { conditionContext, KitLimit, runStep } from './steps.js';
 import type { Target } from './target.js';
 
 export interface CaseEnv {
@@ -44,6 +44,9 @@ export interface CaseEnv {
   onHistory?: (history: History) => void;
   replay: string;
 }
+
+/** KitLimit detail of a deadline that passed between steps. */
+const BEFORE_STEP = 'before the step began';
 
 /** After the timeline, how long the case waits at most for in-flight messages to settle. */
 const SETTLE_GRACE_MS = 10_000;
@@ -155,26 +158,35 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   };
 
   let error: unknown;
-  let stopped = false;
+  let kitLimit: string | undefined;
+  /** The step running when the case stopped; undefined while settling after the last one. */
+  let current: { index: number; op: string; line: number } | undefined;
   try {
     for (const [index, step] of scenario.steps.entries()) {
-      if (abort.signal.aborted)
-        throw new StepUnmet(`case timeout (${timeoutMs} ms) before step ${index + 1}`);
+      current = { index, op: step.op, line: step.loc.line };
+      if (abort.signal.aborted) throw new KitLimit('deadline', BEFORE_STEP);
       faults?.setStep(index);
       history.append({ kind: 'step', t: history.now(), index, label: step.op, line: step.loc.line });
       await runStep(step, ctx);
     }
+    current = undefined;
     // Settling counts as the step after the last (a window `until: <steps>` ends with the timeline).
     faults?.setStep(scenario.steps.length);
-    // Let in-flight messages settle before judging; the checker decides what did not.
-    await waitUntil(
-      () => holds('settled', conditionContext(ctx, 0)),
+    // Let in-flight messages settle before judging; the checker decides what did not. Cut short
+    // by the case deadline, the case has not seen what became of them: a kit limit.
+    const settle = conditionContext(ctx, 0);
+    const capped = ctx.remainingMs() < SETTLE_GRACE_MS;
+    const settled = await waitUntil(
+      () => holds('settled', settle),
       Math.min(SETTLE_GRACE_MS, ctx.remainingMs()),
       10,
       abort.signal,
     );
+    if (!settled && (capped || abort.signal.aborted)) {
+      throw new KitLimit('deadline', explainUnmet('settled', settle));
+    }
   } catch (err) {
-    if (err instanceof StepUnmet) stopped = true;
+    if (err instanceof KitLimit) kitLimit = describeLimit(err, current, timeoutMs);
     else error = err;
   } finally {
     clearTimeout(timer);
@@ -183,16 +195,6 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   const endT = history.now();
   await Promise.allSettled(bots.map((b) => b.stop()));
   await faults?.close();
-  if (stopped && abort.signal.aborted) {
-    history.append({
-      kind: 'assert',
-      t: history.now(),
-      requirement: scenario.covers[0] ?? 'RID-1',
-      ok: false,
-      expected: `the case completes within ${timeoutMs} ms`,
-      actual: 'case deadline passed',
-    });
-  }
 
   const result = check(history.events, {
     expect: scenario.expect,
@@ -207,6 +209,24 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     stats: result.stats,
     events: history.events,
     ...(error !== undefined ? { error } : {}),
+    ...(kitLimit !== undefined ? { kitLimit } : {}),
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * A kit limit as a verdict reason: which limit, where in the timeline, and how far the case got
+ * ("case deadline (5000 ms) passed in step 2 (send, line 14): 499 of 3000 messages sent").
+ */
+function describeLimit(
+  limit: KitLimit,
+  step: { index: number; op: string; line: number } | undefined,
+  timeoutMs: number,
+): string {
+  const where = step
+    ? `step ${step.index + 1} (${step.op}, line ${step.line})`
+    : 'settling after the last step';
+  if (limit.kind === 'timeout') return `${where}: ${limit.detail}`;
+  if (limit.detail === BEFORE_STEP) return `case deadline (${timeoutMs} ms) passed before ${where}`;
+  return `case deadline (${timeoutMs} ms) passed ${step ? 'in ' : 'while '}${where}: ${limit.detail}`;
 }

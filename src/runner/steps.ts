@@ -8,7 +8,14 @@ import { InternalError, ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { ProbeStep, Scenario, SendStep, Step } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
-import { achievableReceipt, type ConditionContext, finalStatuses, holds, waitUntil } from './conditions.js';
+import {
+  achievableReceipt,
+  type ConditionContext,
+  explainUnmet,
+  finalStatuses,
+  holds,
+  waitUntil,
+} from './conditions.js';
 import { rawAsProbe, runProbe } from './probe.js';
 import type { Target } from './target.js';
 
@@ -38,8 +45,20 @@ export interface StepContext {
   captures: Map<string, unknown>;
 }
 
-/** A step whose condition did not hold: the case stops and the checker judges what happened. */
-export class StepUnmet extends Error {}
+/**
+ * The kit ran out of its own time in a step: the case deadline passed (`deadline`), or the step's
+ * own timeout did (`timeout`, a `waitFor`). The case stops there, the checker judges what happened,
+ * and the verdict is ERROR (a kit limit, never a server requirement) unless a MUST finding stands.
+ * `detail` says how far the step got ("499 of 3000 messages sent").
+ */
+export class KitLimit extends Error {
+  constructor(
+    readonly kind: 'deadline' | 'timeout',
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
 
 export async function runStep(step: Step, ctx: StepContext): Promise<void> {
   switch (step.op) {
@@ -52,11 +71,15 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
     case 'send':
       await runSend(step, ctx);
       return;
-    case 'wait':
+    case 'wait': {
+      const cut = step.ms > ctx.remainingMs();
       await sleep(Math.min(step.ms, ctx.remainingMs()), ctx.signal);
+      if (cut) throw new KitLimit('deadline', `${step.ms} ms wait cut short`);
       return;
+    }
     case 'waitFor': {
       const cond = conditionContext(ctx, step.quietMs);
+      const capped = ctx.remainingMs() < step.timeoutMs;
       const ok = await waitUntil(
         () => holds(step.condition, cond),
         Math.min(step.timeoutMs, ctx.remainingMs()),
@@ -64,15 +87,12 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
         ctx.signal,
       );
       if (!ok) {
-        ctx.history.append({
-          kind: 'assert',
-          t: ctx.history.now(),
-          requirement: ctx.scenario.covers[0] ?? 'RID-1',
-          ok: false,
-          expected: `${step.condition} within ${step.timeoutMs} ms (line ${step.loc.line})`,
-          actual: 'not reached',
-        });
-        throw new StepUnmet(`waitFor ${step.condition} not reached within ${step.timeoutMs} ms`);
+        // Not a server requirement: the checker judges what the server did; the kit only ran out
+        // of the time the scenario gave it.
+        const why = explainUnmet(step.condition, cond);
+        if (capped || ctx.signal.aborted)
+          throw new KitLimit('deadline', `${step.condition} not reached: ${why}`);
+        throw new KitLimit('timeout', `${step.condition} not reached within ${step.timeoutMs} ms: ${why}`);
       }
       return;
     }
@@ -135,15 +155,17 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
     case 'expectClosed': {
       const [bot] = bots([step.bot], ctx);
       let close: { code: number | undefined } | undefined;
+      const capped = ctx.remainingMs() < EXPECT_CLOSED_MS;
       await waitUntil(
         () => {
           close = ctx.lastClose(bot!.actor);
           return close?.code === step.code;
         },
-        Math.min(2_000, ctx.remainingMs()),
+        Math.min(EXPECT_CLOSED_MS, ctx.remainingMs()),
         10,
         ctx.signal,
       );
+      if (!close && capped) throw new KitLimit('deadline', `${bot!.actor} still open, no close seen yet`);
       ctx.history.append({
         kind: 'assert',
         t: ctx.history.now(),
@@ -160,14 +182,23 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
   }
 }
 
+/** How long `expectClosed` waits for the close. */
+const EXPECT_CLOSED_MS = 2_000;
+/** How long a probe waits for each answer. */
+const PROBE_ANSWER_MS = 5_000;
+
 async function recordProbe(step: ProbeStep, ctx: StepContext, actor: string): Promise<void> {
+  const capped = ctx.remainingMs() < PROBE_ANSWER_MS;
   const outcomes = await runProbe(step, {
     driver: ctx.driver,
     history: ctx.history,
     tokenFor: ctx.tokenFor,
     captures: ctx.captures,
-    timeoutMs: Math.min(5_000, ctx.remainingMs()),
+    timeoutMs: Math.floor(Math.min(PROBE_ANSWER_MS, ctx.remainingMs())),
   });
+  // An answer the probe stopped waiting for because the case deadline came first proves nothing.
+  const cut = outcomes.find((o) => o.timedOut && (capped || ctx.signal.aborted));
+  if (cut) throw new KitLimit('deadline', `probe waiting for ${cut.expected}: ${cut.actual}`);
   for (const o of outcomes) {
     ctx.history.append({
       kind: 'assert',
@@ -218,7 +249,7 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
       // Yield now and then so frames flow while a large burst is issued.
       await new Promise((r) => setImmediate(r));
     }
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted) throw new KitLimit('deadline', `${i} of ${step.count} messages sent`);
     cmids.add(from!.send(to, ctx.nextBody(from!.actor, to, step.size)));
   }
   if (step.await === 'none') return;
@@ -238,8 +269,14 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
     10,
     ctx.signal,
   );
-  if (!ok)
-    throw new StepUnmet(`send (line ${step.loc.line}): messages not ${step.await} before the case deadline`);
+  if (!ok) {
+    const open = new Map<string, number>();
+    for (const e of from!.outboxEntries())
+      if (cmids.has(e.cmid) && !final.has(e.status)) open.set(e.status, (open.get(e.status) ?? 0) + 1);
+    const n = [...open.values()].reduce((a, b) => a + b, 0);
+    const by = [...open].map(([status, k]) => `${k} ${status}`).join(', ');
+    throw new KitLimit('deadline', `all ${step.count} sent, ${n} not yet ${step.await} (${by})`);
+  }
 }
 
 /**
@@ -248,7 +285,7 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
  */
 async function assertGoingAway(actors: readonly string[], from: number, ctx: StepContext): Promise<void> {
   const closes = new Map<string, number | undefined>();
-  await waitUntil(
+  const all = await waitUntil(
     () => {
       for (let i = from; i < ctx.history.events.length; i++) {
         const e = ctx.history.events[i]!;
@@ -260,6 +297,12 @@ async function assertGoingAway(actors: readonly string[], from: number, ctx: Ste
     10,
     ctx.signal,
   );
+  if (!all && ctx.signal.aborted) {
+    throw new KitLimit(
+      'deadline',
+      `${actors.length - closes.size} of ${actors.length} connections not closed yet`,
+    );
+  }
   for (const actor of actors) {
     const code = closes.get(actor);
     ctx.history.append({
