@@ -284,7 +284,6 @@ function runChecker(history: History, caps: Cap[]): { ms: number; findings: Chec
   const start = performance.now();
   const result = check(history.events, {
     expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    covers: [],
     users: { alice: ['d1'], bob: ['d1'] },
     caps,
     endT: history.now(),

@@ -163,7 +163,6 @@ export function syntheticContext(): CheckContext {
   }
   return {
     expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    covers: ['PUSH-1'],
     users,
     caps: [...CAPS],
   };

@@ -79,7 +79,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
     faults: new FaultIndex(),
     caps,
     expect: ctx.expect,
-    covers: ctx.covers,
+    severity: ctx.severity ?? 'MUST',
     settleMs: ctx.settleMs ?? DEFAULT_SETTLE_MS,
     endT: end.endT,
     teardownFrom: end.teardownFrom,

@@ -4,6 +4,7 @@
  */
 
 import type { Cap } from '../protocol/frames.js';
+import type { Level } from '../protocol/requirements.js';
 import type { Expectations } from '../scenarios/types.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
@@ -53,7 +54,8 @@ export interface Scan {
   readonly faults: FaultIndex;
   readonly caps: ReadonlySet<Cap>;
   readonly expect: Expectations;
-  readonly covers: readonly string[];
+  /** The case's severity: the level of threshold findings. */
+  readonly severity: Level;
   readonly settleMs: number;
   /** History time the case ended (before the runner's teardown). */
   readonly endT: number;

@@ -7,12 +7,14 @@
  */
 
 import type { Cap } from '../protocol/frames.js';
-import { requirement } from '../protocol/requirements.js';
+import { type Level, requirement } from '../protocol/requirements.js';
 import type { Finding, FindingKind } from './types.js';
 
 export interface FindingInput {
   kind: FindingKind;
   requirement: string;
+  /** The finding's level when it is not a requirement's (a threshold's: the case severity). */
+  level?: Level;
   expected: string;
   actual: string;
   evidence: readonly number[];
@@ -51,7 +53,7 @@ export class FindingSink {
       kind: input.kind,
       requirement: input.requirement,
       // An id missing from docs/protocol.md (a scenario's own label) is treated as a MUST.
-      level: requirement(input.requirement)?.level ?? 'MUST',
+      level: input.level ?? requirement(input.requirement)?.level ?? 'MUST',
       expected: input.expected,
       actual: input.actual,
       evidence: evidence.length > MAX_EVIDENCE ? evidence.slice(0, MAX_EVIDENCE) : evidence,

@@ -2,13 +2,28 @@
  * LedgerStats and the case-level thresholds (k6-style): p99 of msg:R→msg:A against
  * `ackLatencyP99Ms`, p99 of send→first commit against `deliveryLatencyP99Ms`, retransmissions per
  * sent message against `maxRetransmitRatio`, wire duplicates against `maxWireDuplicates`. These
- * are the case's own promises, so their findings take the requirement the case covers first.
+ * are the case author's own bounds, not rules of RAN/1: their findings carry the threshold's own
+ * id (THRESHOLD_IDS) at the case's severity, never a server requirement — a latency problem is
+ * not a dedup violation, and how often the kit's own timers fire is not a server MUST.
  */
 
 import type { Scan } from './context.js';
 import { msgCmid } from './state.js';
-import type { LedgerStats } from './types.js';
+import type { LedgerStats, ThresholdId } from './types.js';
 import type { EndCounts } from './verdicts.js';
+
+/**
+ * The id each `expect:` threshold's findings carry (documented in docs/reports.md, listed in
+ * schemas/report.schema.json): `threshold:` and the scenario key, so it can never be mistaken
+ * for a requirement of docs/protocol.md.
+ */
+export const THRESHOLD_IDS = {
+  ackLatencyP99Ms: 'threshold:ackLatencyP99',
+  deliveryLatencyP99Ms: 'threshold:deliveryLatencyP99',
+  maxRetransmitRatio: 'threshold:maxRetransmitRatio',
+  maxWireDuplicates: 'threshold:maxWireDuplicates',
+  standinWithinMs: 'threshold:standinWithin',
+} as const satisfies Record<string, ThresholdId>;
 
 /** Latencies sorted ascending, with the message behind each kept for evidence. */
 interface Series {
@@ -59,13 +74,14 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   );
   const receipt = series(n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
   const delivery = series(n, (m) => at(t.commitIdx[m]!) - at(sentIdx(m)));
-  const covered = s.covers[0];
+  const level = s.severity;
 
   const p99ack = percentile(ack.values, 99);
   if (s.expect.ackLatencyP99Ms !== undefined && p99ack > s.expect.ackLatencyP99Ms) {
     s.sink.add({
       kind: 'latency',
-      requirement: covered ?? 'MSG-1',
+      requirement: THRESHOLD_IDS.ackLatencyP99Ms,
+      level,
       expected: `p99 msg:R→msg:A ≤ ${s.expect.ackLatencyP99Ms} ms`,
       actual: `p99 ${p99ack.toFixed(1)} ms over ${ack.values.length} messages`,
       evidence: ack.worst >= 0 ? [t.firstRIdx[ack.worst]!, t.acceptIdx[ack.worst]!] : [],
@@ -77,7 +93,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
     const w = delivery.worst;
     s.sink.add({
       kind: 'latency',
-      requirement: covered ?? 'PUSH-1',
+      requirement: THRESHOLD_IDS.deliveryLatencyP99Ms,
+      level,
       expected: `p99 send→commit ≤ ${s.expect.deliveryLatencyP99Ms} ms`,
       actual: `p99 ${p99delivery.toFixed(1)} ms over ${delivery.values.length} messages`,
       evidence: w >= 0 ? [sentIdx(w), t.commitIdx[w]!] : [],
@@ -89,7 +106,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   if (s.expect.maxRetransmitRatio !== undefined && ratio > s.expect.maxRetransmitRatio) {
     s.sink.add({
       kind: 'retransmit-bound',
-      requirement: covered ?? 'DEDUP-1',
+      requirement: THRESHOLD_IDS.maxRetransmitRatio,
+      level,
       expected: `at most ${s.expect.maxRetransmitRatio} retransmissions per message sent`,
       actual: `${retransmits} retransmissions for ${counts.sent} messages (${ratio.toFixed(3)})`,
       evidence: l.retransmitIdx.slice(0, 12),
@@ -99,7 +117,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   if (s.expect.maxWireDuplicates !== undefined && wire > s.expect.maxWireDuplicates) {
     s.sink.add({
       kind: 'wire-duplicate',
-      requirement: covered ?? 'PUSH-2',
+      requirement: THRESHOLD_IDS.maxWireDuplicates,
+      level,
       expected: `at most ${s.expect.maxWireDuplicates} pushes of messages the device had already committed`,
       actual: `${wire} such pushes`,
       evidence: l.wireDuplicates.slice(0, 12),

@@ -26,11 +26,17 @@ export type FindingKind =
   | 'retransmit-bound'
   | 'assertion';
 
+/** A case threshold's id (src/checker/stats.ts THRESHOLD_IDS): `threshold:<scenario key>`. */
+export type ThresholdId = `threshold:${string}`;
+
 export interface Finding {
   kind: FindingKind;
-  /** The docs/protocol.md requirement the finding breaks. */
+  /**
+   * The docs/protocol.md requirement the finding breaks, or the id of the case threshold it
+   * exceeds (`threshold:ackLatencyP99`, …).
+   */
   requirement: string;
-  /** The requirement's level (a SHOULD finding only warns). */
+  /** The requirement's level (a SHOULD finding only warns); a threshold's is the case's severity. */
   level: Level;
   expected: string;
   actual: string;
@@ -90,8 +96,8 @@ export interface CheckResult {
 /** What the checker needs besides the history: the case's expectations and the server's claims. */
 export interface CheckContext {
   expect: Expectations;
-  /** Requirement ids the case covers; threshold findings (latency, retransmits) take `covers[0]`. */
-  covers: string[];
+  /** The level the case enforces: the level of its threshold findings (latency, retransmits). @default 'MUST' */
+  severity?: Level;
   /** user → device names of the case's bots. */
   users: Record<string, string[]>;
   /** Capabilities the server claims: findings against a requirement tagged with an unclaimed cap are dropped. */

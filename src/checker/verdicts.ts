@@ -19,6 +19,7 @@ import {
   storedSmid,
   type UserState,
 } from './state.js';
+import { THRESHOLD_IDS } from './stats.js';
 import { ANSWERED, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 /** Counted by the end passes, for LedgerStats. */
@@ -216,9 +217,11 @@ function receipts(s: Scan, m: number): void {
       s.expect.standinWithinMs !== undefined &&
       tOf(s, storedIdx) - acceptT > s.expect.standinWithinMs
     ) {
+      // The bound is the case's own reading of "right after msg:A": a threshold, not RCPT-1.
       s.sink.add({
         kind: 'latency',
-        requirement: 'RCPT-1',
+        requirement: THRESHOLD_IDS.standinWithinMs,
+        level: s.severity,
         expected: `stored receipt within ${s.expect.standinWithinMs} ms of msg:A`,
         actual: `after ${Math.round(tOf(s, storedIdx) - acceptT)} ms`,
         evidence: [acceptIdx, storedIdx],

@@ -198,7 +198,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
 
   const result = check(history.events, {
     expect: scenario.expect,
-    covers: scenario.covers,
+    severity: scenario.severity,
     users: Object.fromEntries([...byUser].map(([u, list]) => [u, list.map((b) => b.device)])),
     caps: [...env.caps],
     endT,

@@ -335,7 +335,6 @@ export function ctx(
     users[user] = list;
   }
   return {
-    covers: ['PUSH-1'],
     users,
     caps: [...CAPS],
     ...over,

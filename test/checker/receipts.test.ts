@@ -42,7 +42,7 @@ describe('RCPT-1: stand-in receipt for an offline receiver', () => {
     expect(r.stats.receiptsStored).toBe(1);
   });
 
-  it('a stored receipt later than standinWithinMs → latency RCPT-1', () => {
+  it('a stored receipt later than standinWithinMs → latency against its threshold id, not RCPT-1', () => {
     const h = new H();
     h.bot(B);
     h.connect(A);
@@ -52,7 +52,7 @@ describe('RCPT-1: stand-in receipt for an offline receiver', () => {
     h.receipt(A, m, 'stored');
     h.teardown();
     const r = check(h.events, ctx(h, { expect: { exactlyOnce: false, standinWithinMs: 100 } }));
-    expect(summary(r)).toEqual(['latency RCPT-1']);
+    expect(summary(r)).toEqual(['latency threshold:standinWithin']);
     expect(
       summary(check(h.events, ctx(h, { expect: { exactlyOnce: false, standinWithinMs: 500 } }))),
     ).toEqual([]);

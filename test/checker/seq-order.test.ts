@@ -283,9 +283,10 @@ describe('wire duplicates', () => {
     expect(within.stats.wireDuplicates).toBe(2);
     const over = check(
       h.events,
-      ctx(h, { covers: ['REPUSH-1'], expect: { receipt: 'none', maxWireDuplicates: 1 } }),
+      ctx(h, { severity: 'SHOULD', expect: { receipt: 'none', maxWireDuplicates: 1 } }),
     );
-    expect(summary(over)).toEqual(['wire-duplicate REPUSH-1']);
+    expect(summary(over)).toEqual(['wire-duplicate threshold:maxWireDuplicates']);
+    expect(over.findings[0]!.level).toBe('SHOULD');
     expect(over.findings[0]!.evidence).toHaveLength(2);
   });
 });

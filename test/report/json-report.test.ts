@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import schema from '../../schemas/report.schema.json' with { type: 'json' };
+import { THRESHOLD_IDS } from '../../src/checker/stats.js';
 import type { FindingKind } from '../../src/checker/types.js';
 import { createReporters, renderJson } from '../../src/report/reporters.js';
 import type { CaseResult, RunResult, Verdict } from '../../src/report/types.js';
@@ -79,6 +80,7 @@ describe('schemas/report.schema.json', () => {
       assertion: true,
     };
     expect([...defs.finding.properties.kind.enum].sort()).toEqual(Object.keys(kinds).sort());
+    expect([...defs.thresholdId.enum].sort()).toEqual(Object.values(THRESHOLD_IDS).sort());
   });
 
   it.each<[string, (run: RunResult) => void, string]>([
