@@ -19,8 +19,6 @@ import { SERVER_FAULT_NAMES } from '../src/server/index.js';
 export const UNKILLABLE: Record<string, string> = {
   'dedup-window':
     'checks a SHOULD (DEDUP-5: a dedup window of at least 24 h) read from hello:A limits; the reference server has no fault that shortens its advertised window',
-  'hello-timeout':
-    'checks a SHOULD (AUTH-4: close 4408 on a silent socket); no fault of the reference server disables its hello timeout',
 };
 
 const CAUGHT: ReadonlySet<Verdict> = new Set(['FAIL', 'WARN']);

@@ -1,18 +1,25 @@
 /**
- * Learns what the target claims (hello:A caps) with one throwaway login before a case, so cases
- * for unclaimed features are UNSUPPORTED before any bot connects.
+ * Learns what the target claims (hello:A caps and limits) with one throwaway login before a case,
+ * so cases for unclaimed features are UNSUPPORTED before any bot connects, and probes can wait
+ * for the limits the server advertises (its hello timeout, say) instead of a fixed guess.
  */
 
 import type { Driver } from '../drivers/driver.js';
 import { History } from '../history/events.js';
-import type { Cap } from '../protocol/frames.js';
+import type { Cap, Limits } from '../protocol/frames.js';
+
+export interface TargetClaims {
+  caps: readonly Cap[];
+  /** hello:A `limits`; undefined when the driver's protocol has none. */
+  limits: Readonly<Limits> | undefined;
+}
 
 export async function probeCaps(
   driver: Driver,
   _url: string,
   tokenFor: (user: string) => string,
   prefix: string,
-): Promise<readonly Cap[]> {
+): Promise<TargetClaims> {
   const user = `${prefix}imspec-probe`;
   const session = await driver.connect(
     `${user}/caps`,
@@ -20,7 +27,7 @@ export async function probeCaps(
     new History(),
   );
   try {
-    return session.info.caps;
+    return { caps: session.info.caps, limits: session.info.limits };
   } finally {
     await session.close();
   }

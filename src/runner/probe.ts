@@ -8,6 +8,7 @@
 import type { Driver, RawFrame, RawSocket } from '../drivers/driver.js';
 import { UnsupportedError } from '../errors.js';
 import type { History } from '../history/events.js';
+import type { Limits } from '../protocol/frames.js';
 import type { ProbeExchange, ProbeStep, RawStep } from '../scenarios/types.js';
 
 export interface ProbeOutcome {
@@ -17,15 +18,57 @@ export interface ProbeOutcome {
   actual: string;
   /** No answer came before the probe stopped waiting (not: the server closed, or answered wrong). */
   timedOut?: boolean;
+  /** Set when the case deadline shortened the wait: what the probe meant to wait for. */
+  cut?: string;
 }
 
 export interface ProbeEnv {
   driver: Driver;
   history: History;
   tokenFor(user: string): string;
+  /** Scenario user name → name on the target, for `"$user:NAME"` in frames and expectations. */
+  userName(user: string): string;
   /** Captured values, shared by the probes of one case. */
   captures: Map<string, unknown>;
-  timeoutMs: number;
+  /** The limits the target advertises (hello:A), for exchanges with `timeout: limits.NAME`. */
+  limits: Readonly<Limits> | undefined;
+  /** Milliseconds left before the case deadline: no wait goes past it. */
+  remainingMs(): number;
+}
+
+/** How long a probe waits for an answer unless its exchange says otherwise. */
+export const PROBE_ANSWER_MS = 5_000;
+/**
+ * Added to an advertised limit an exchange waits on (`timeout: limits.helloTimeoutMs`): the server
+ * starts its timer a little after the socket opens, and its close takes a round trip to arrive.
+ */
+export const LIMIT_MARGIN_MS = 2_000;
+
+/** What one wait of a probe is: how long, capped by the case deadline, and why that long. */
+interface Wait {
+  ms: number;
+  /** Set when the case deadline shortened it. */
+  cut?: string;
+}
+
+function waitFor(exchange: Pick<ProbeExchange, 'timeout'> | undefined, env: ProbeEnv): Wait {
+  const t = exchange?.timeout;
+  let want = PROBE_ANSWER_MS;
+  let why = `${PROBE_ANSWER_MS} ms`;
+  if (t !== undefined && 'ms' in t) {
+    want = t.ms;
+    why = `${t.ms} ms`;
+  } else if (t !== undefined) {
+    // A server that advertises no limits (FRAME-4 judges that) gets the default wait.
+    const advertised = env.limits?.[t.limit];
+    if (typeof advertised === 'number' && advertised > 0) {
+      want = advertised + LIMIT_MARGIN_MS;
+      why = `${want} ms: limits.${t.limit} ${advertised} + ${LIMIT_MARGIN_MS} ms margin`;
+    }
+  }
+  const left = Math.floor(env.remainingMs());
+  if (left >= want) return { ms: want };
+  return { ms: left, cut: `meant to wait ${why}; raise the case timeout` };
 }
 
 /** A `raw` step is a probe with one exchange. */
@@ -48,7 +91,8 @@ export async function runProbe(step: ProbeStep, env: ProbeEnv): Promise<ProbeOut
   if (!env.driver.openRaw) throw new UnsupportedError(`driver ${env.driver.name} cannot send raw frames`);
   // A probe is its own client: its actor must never be mistaken for a bot speaking as the same
   // device (AUTH-6 cases log a probe in as a bot's device).
-  const socket = await env.driver.openRaw(`${step.user}/${step.device}~probe`, env.history, env.timeoutMs);
+  const open = waitFor(undefined, env);
+  const socket = await env.driver.openRaw(`${step.user}/${step.device}~probe`, env.history, open.ms);
   const outcomes: ProbeOutcome[] = [];
   // "$token" in a probe stands for the probing user's own token (a hand-written hello:R).
   env.captures.set('token', env.tokenFor(step.user));
@@ -60,10 +104,17 @@ export async function runProbe(step: ProbeStep, env: ProbeEnv): Promise<ProbeOut
         JSON.stringify({ type: 'hello:R', rid: 'probe-hello', user: step.user, device: step.device, token }),
       );
       if (step.login === 'valid') {
-        const hello = await next(socket, (f) => f.fields['rid'] === 'probe-hello', env.timeoutMs);
+        const wait = waitFor(undefined, env);
+        const hello = await next(socket, (f) => f.fields['rid'] === 'probe-hello', wait.ms);
         if (hello === TIMED_OUT) {
-          const actual = `no answer in ${env.timeoutMs} ms`;
-          return [{ requirement: step.requirement, ok: false, expected: 'hello:A', actual, timedOut: true }];
+          const actual = `no answer in ${wait.ms} ms`;
+          const outcome: ProbeOutcome = {
+            requirement: step.requirement,
+            ok: false,
+            expected: 'hello:A',
+            actual,
+          };
+          return [{ ...outcome, timedOut: true, ...(wait.cut ? { cut: wait.cut } : {}) }];
         }
         if (hello?.type !== 'hello:A') {
           return [{ requirement: step.requirement, ok: false, expected: 'hello:A', actual: describe(hello) }];
@@ -89,22 +140,32 @@ async function runExchange(
   env: ProbeEnv,
 ): Promise<ProbeOutcome> {
   const req = exchange.requirement ?? requirement;
-  const text = exchange.send === undefined ? undefined : expand(exchange.send, env.captures);
+  const text = exchange.send === undefined ? undefined : expand(exchange.send, env.captures, env.userName);
   if (text !== undefined) socket.send(exchange.binary ? new TextEncoder().encode(text) : text);
   const expect = exchange.expect;
   if (!expect) return { requirement: req, ok: true, expected: 'nothing', actual: 'sent' };
   const expected = describeExpectation(expect);
+  const wait = waitFor(exchange, env);
+  const timedOut = (actual: string): ProbeOutcome => ({
+    requirement: req,
+    ok: false,
+    expected,
+    actual,
+    timedOut: true,
+    ...(wait.cut ? { cut: wait.cut } : {}),
+  });
 
   if (expect.type === 'close') {
     // Frames before the close are allowed (error:A auth-failed precedes close 4401).
+    let timer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       socket.closed,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), env.timeoutMs)),
+      new Promise<undefined>((r) => {
+        timer = setTimeout(() => r(undefined), wait.ms);
+      }),
     ]);
-    if (!closed) {
-      const actual = `still open after ${env.timeoutMs} ms`;
-      return { requirement: req, ok: false, expected, actual, timedOut: true };
-    }
+    clearTimeout(timer);
+    if (!closed) return timedOut(`still open after ${wait.ms} ms`);
     const ok = expect.closeCode === undefined || closed.code === expect.closeCode;
     return {
       requirement: req,
@@ -115,21 +176,13 @@ async function runExchange(
   }
 
   const rid = text === undefined ? undefined : readRid(text);
-  const answer = await next(socket, (f) => answers(f, expect.type, rid), env.timeoutMs);
-  if (answer === TIMED_OUT) {
-    return {
-      requirement: req,
-      ok: false,
-      expected,
-      actual: `no answer in ${env.timeoutMs} ms`,
-      timedOut: true,
-    };
-  }
+  const answer = await next(socket, (f) => answers(f, expect.type, rid), wait.ms);
+  if (answer === TIMED_OUT) return timedOut(`no answer in ${wait.ms} ms`);
   if (!answer) return { requirement: req, ok: false, expected, actual: 'no answer: the connection closed' };
   const mismatches: string[] = [];
   if (answer.type !== expect.type) mismatches.push(`type ${answer.type ?? '(none)'}`);
   for (const [path, want] of Object.entries(expect.fields)) {
-    const wanted = typeof want === 'string' && want.startsWith('$') ? env.captures.get(want.slice(1)) : want;
+    const wanted = expected$(want, env);
     const got = at(answer.fields, path);
     if (!matches(got, wanted)) {
       mismatches.push(`${path} = ${JSON.stringify(got)} (expected ${JSON.stringify(wanted)})`);
@@ -163,6 +216,17 @@ function readRid(text: string): string | null {
   }
 }
 
+/** An expected value: `"$user:NAME"` is a user's name on the target, `"$name"` a capture. */
+function expected$(want: unknown, env: ProbeEnv): unknown {
+  if (typeof want !== 'string' || !want.startsWith('$')) return want;
+  const user = USER_REF.exec(want);
+  if (user) return env.userName(user[1]!);
+  return env.captures.get(want.slice(1));
+}
+
+/** `$user:NAME`: the scenario user NAME, as named on the target (with the run's prefix on a shared one). */
+const USER_REF = /^\$user:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
+
 const COMPARATORS: Record<string, (a: number, b: number) => boolean> = {
   '>=': (a, b) => a >= b,
   '<=': (a, b) => a <= b,
@@ -183,12 +247,20 @@ export function matches(got: unknown, wanted: unknown): boolean {
 }
 
 /**
- * Expands placeholders in a probe's text: `"$name"` (a JSON string) becomes the captured value,
- * `$fill:N` becomes N "x" characters (for size limits: a body over maxBodyBytes, a frame over
- * maxFrameBytes), so a scenario need not carry 70 kB of padding.
+ * Expands placeholders in a probe's text: `"$user:NAME"` becomes the user's name on the target
+ * (prefixed on a shared target, so a probe addresses the same inbox as the bots), `"$name"` (a JSON
+ * string) the captured value, `$fill:N` N "x" characters (for size limits: a body over
+ * maxBodyBytes, a frame over maxFrameBytes), so a scenario need not carry 70 kB of padding.
  */
-export function expand(text: string, captures: ReadonlyMap<string, unknown>): string {
+export function expand(
+  text: string,
+  captures: ReadonlyMap<string, unknown>,
+  userName: (user: string) => string = (u) => u,
+): string {
   return text
+    .replace(/"\$user:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})"/g, (_, name: string) =>
+      JSON.stringify(userName(name)),
+    )
     .replace(/"\$([A-Za-z_][\w]*)"/g, (whole, name: string) =>
       captures.has(name) ? JSON.stringify(captures.get(name)) : whole,
     )

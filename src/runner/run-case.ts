@@ -6,7 +6,7 @@
 import { check } from '../checker/index.js';
 import type { Driver } from '../drivers/driver.js';
 import { History } from '../history/events.js';
-import type { Cap } from '../protocol/frames.js';
+import type { Cap, Limits } from '../protocol/frames.js';
 import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
@@ -20,6 +20,8 @@ export interface CaseEnv {
   driver: Driver;
   /** Capabilities the target claims (from a hello at run start). */
   caps: readonly Cap[];
+  /** The limits the target advertises in hello:A (undefined when its protocol has none). */
+  limits?: Readonly<Limits> | undefined;
   tokenFor(user: string): string;
   /** Prefix for user names on the target ('' on a fresh embedded server). */
   userPrefix: string;
@@ -153,6 +155,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     },
     lastEventAt: () => lastEventAt,
     caps: env.caps,
+    limits: env.limits,
     captures: new Map<string, unknown>(),
     lastClose: (actor: string) => lastClose.get(actor),
   };

@@ -9,7 +9,6 @@ import { ConfigError, UsageError } from '../errors.js';
 import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
 import { hmacToken } from '../protocol/auth.js';
-import type { Cap } from '../protocol/frames.js';
 import {
   buildCaseResult,
   buildRunResult,
@@ -171,12 +170,13 @@ async function runOne(
     });
     const driver = createDriver(options.driver, { target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
-    const caps: readonly Cap[] = await probeCaps(driver, target.url, tokenFor, setup.prefix);
+    const { caps, limits } = await probeCaps(driver, target.url, tokenFor, setup.prefix);
     const url = target.url;
     const outcome = await runCase(scenario, {
       target,
       driver,
       caps,
+      limits,
       tokenFor,
       userPrefix: setup.prefix,
       seed: setup.seed,

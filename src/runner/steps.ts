@@ -6,6 +6,7 @@
 import type { Driver } from '../drivers/driver.js';
 import { InternalError, ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
+import type { Limits } from '../protocol/frames.js';
 import type { ProbeStep, Scenario, SendStep, Step } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
 import {
@@ -33,6 +34,8 @@ export interface StepContext {
   tokenFor(user: string): string;
   /** Capabilities the target claims. */
   caps: readonly string[];
+  /** The limits the target advertises in hello:A, for probes that wait on one. */
+  limits: Readonly<Limits> | undefined;
   /** Milliseconds left before the case deadline. */
   remainingMs(): number;
   signal: AbortSignal;
@@ -184,21 +187,19 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
 
 /** How long `expectClosed` waits for the close. */
 const EXPECT_CLOSED_MS = 2_000;
-/** How long a probe waits for each answer. */
-const PROBE_ANSWER_MS = 5_000;
-
 async function recordProbe(step: ProbeStep, ctx: StepContext, actor: string): Promise<void> {
-  const capped = ctx.remainingMs() < PROBE_ANSWER_MS;
   const outcomes = await runProbe(step, {
     driver: ctx.driver,
     history: ctx.history,
     tokenFor: ctx.tokenFor,
+    userName: ctx.userName,
     captures: ctx.captures,
-    timeoutMs: Math.floor(Math.min(PROBE_ANSWER_MS, ctx.remainingMs())),
+    limits: ctx.limits,
+    remainingMs: ctx.remainingMs,
   });
   // An answer the probe stopped waiting for because the case deadline came first proves nothing.
-  const cut = outcomes.find((o) => o.timedOut && (capped || ctx.signal.aborted));
-  if (cut) throw new KitLimit('deadline', `probe waiting for ${cut.expected}: ${cut.actual}`);
+  const cut = outcomes.find((o) => o.timedOut && o.cut !== undefined);
+  if (cut) throw new KitLimit('deadline', `probe waiting for ${cut.expected}: ${cut.actual} (${cut.cut})`);
   for (const o of outcomes) {
     ctx.history.append({
       kind: 'assert',

@@ -113,6 +113,7 @@ export interface RawExchange {
   expect?: RawAnswer;
   capture?: Record<string, string>;
   requirement?: string;
+  timeout?: string | number;
 }
 
 export type RawStepOp = keyof RawStepForms;

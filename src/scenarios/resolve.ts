@@ -22,7 +22,16 @@ import type {
   RawStepForms,
 } from './raw-types.js';
 import { strongestLevel } from './semantics.js';
-import type { ClientOptions, Expectations, Loc, ProbeExchange, RawStep, Scenario, Step } from './types.js';
+import type {
+  ClientOptions,
+  Expectations,
+  Loc,
+  ProbeExchange,
+  RawStep,
+  Scenario,
+  Step,
+  WAITABLE_LIMITS,
+} from './types.js';
 import type { Path } from './yaml-source.js';
 
 export interface ResolveContext {
@@ -224,6 +233,12 @@ function resolveExchange(raw: RawExchange): ProbeExchange {
     if (closeCode !== undefined) out.expect.closeCode = closeCode;
   }
   if (raw.requirement !== undefined) out.requirement = raw.requirement;
+  if (raw.timeout !== undefined) {
+    const limit = typeof raw.timeout === 'string' ? /^limits\.(\w+)$/.exec(raw.timeout)?.[1] : undefined;
+    out.timeout = limit
+      ? { limit: limit as (typeof WAITABLE_LIMITS)[number] }
+      : { ms: parseDuration(raw.timeout) };
+  }
   return out;
 }
 
@@ -231,10 +246,20 @@ function resolveExchange(raw: RawExchange): ProbeExchange {
  * The exact text a raw step sends, and the rid its answer will carry. An object is JSON-encoded;
  * a string goes verbatim, and its rid is read only when it is a JSON object with a string rid
  * (FRAME-2/FRAME-3: the server can answer with the rid only when it could read one).
+ *
+ * In an object, the members that name a user — `to` of a msg:R, `user` of a hello:R — become
+ * `"$user:NAME"`, which the runner expands to the user's name on the target: on a shared target
+ * users carry the run's prefix, and a probe must address the same inbox as the bots.
  */
 export function renderRaw(send: string | Record<string, unknown>): { text: string; rid: string | null } {
-  if (typeof send !== 'string')
-    return { text: JSON.stringify(send), rid: typeof send.rid === 'string' ? send.rid : null };
+  if (typeof send !== 'string') {
+    const member = USER_MEMBER[String(send.type)];
+    const name = member === undefined ? undefined : send[member];
+    // Only a well-formed name: a probe of a malformed `to` must send exactly what it says.
+    const named = typeof name === 'string' && USER_NAME.test(name);
+    const frame = named ? { ...send, [member!]: `$user:${name}` } : send;
+    return { text: JSON.stringify(frame), rid: typeof send.rid === 'string' ? send.rid : null };
+  }
   try {
     const parsed: unknown = JSON.parse(send);
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
@@ -246,6 +271,11 @@ export function renderRaw(send: string | Record<string, unknown>): { text: strin
   }
   return { text: send, rid: null };
 }
+
+/** The member of a client frame that names a user, by frame type. */
+const USER_MEMBER: Readonly<Record<string, string>> = { 'msg:R': 'to', 'hello:R': 'user' };
+/** A user name as `users:` allows it (schemas/scenario.schema.json $defs/name). */
+const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function isBots(value: unknown): value is RawBots {
   return typeof value === 'string' || Array.isArray(value);

@@ -259,6 +259,7 @@ function checkExchange(exchange: unknown, path: Path, ctx: Context): void {
   }
   if (exchange.requirement !== undefined)
     checkRequirementRef(exchange.requirement, [...path, 'requirement'], ctx);
+  positive(exchange.timeout, [...path, 'timeout'], ctx);
   checkAnswer(exchange.expect, [...path, 'expect'], ctx);
   // A capture is taken from this exchange's answer, so only later expectations may use it.
   if (isRecord(exchange.capture)) for (const name of Object.keys(exchange.capture)) ctx.captured.add(name);

@@ -216,7 +216,17 @@ export interface ProbeExchange {
   /** name → dotted path in the answer, remembered for later "$name" expectations. */
   capture: Record<string, string>;
   requirement?: string;
+  /**
+   * How long to wait for the answer: milliseconds, or a limit the server advertises in hello:A
+   * (waited for plus a margin), so a probe of AUTH-4 waits for the server's own hello timeout.
+   * @default 5000 ms
+   */
+  timeout?: ExchangeTimeout;
 }
+
+/** Limits of hello:A an exchange can wait on. */
+export const WAITABLE_LIMITS = ['helloTimeoutMs', 'idleMs', 'repushMs'] as const;
+export type ExchangeTimeout = { ms: number } | { limit: (typeof WAITABLE_LIMITS)[number] };
 
 /** Check what the last hello:A of a bot said (count first): maxSeq, pending. */
 export interface ExpectSessionStep extends StepBase {

@@ -32,6 +32,8 @@ export const SERVER_FAULTS = {
   'sync-ignore-ack': 'sync:R ackUpTo is ignored (SYNC-3)',
   'shared-cursor': 'one ack cursor per user instead of one per device (MDEV-1)',
   'lost-offline': 'a message for a receiver with no connected device is acknowledged but not stored (OFF-1)',
+  'no-hello-timeout':
+    'a connection that never says hello is not closed at limits.helloTimeoutMs, which hello:A still advertises (AUTH-4)',
 } as const satisfies Record<string, string>;
 
 export type ServerFaultName = keyof typeof SERVER_FAULTS;

@@ -88,6 +88,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
 
   /** AUTH-4: no hello in time → 4408. */
   private armHelloTimer(): void {
+    if (this.ctx.faults.has('no-hello-timeout')) return;
     this.helloTimer = setTimeout(() => {
       if (this.state === 'awaiting-hello') this.close(CloseCode.timeout, 'no hello in time');
     }, this.ctx.limits.helloTimeoutMs);

@@ -80,6 +80,13 @@ describe('probe expectations', () => {
     expect(expand('{"body":"$fill:4"}', captures)).toBe('{"body":"xxxx"}');
     expect(expand('$fill:3', captures)).toBe('xxx');
   });
+  it('expand "$user:NAME" to the user as named on the target (the run prefix of a shared target)', () => {
+    const prefixed = (u: string) => `run7-0-0-${u}`;
+    expect(expand('{"to":"$user:dave","x":"$user:"}', new Map(), prefixed)).toBe(
+      '{"to":"run7-0-0-dave","x":"$user:"}',
+    );
+    expect(expand('{"to":"$user:dave"}', new Map())).toBe('{"to":"dave"}');
+  });
 });
 
 describe('replay commands', () => {

@@ -136,7 +136,8 @@ describe('resolving a scenario', () => {
           requirement: 'AUTH-3',
           exchange: [
             {
-              send: '{"type":"hello:R","rid":"h2","user":"bob","device":"laptop","token":"x"}',
+              // The user a hand-written hello names follows the run's prefix on a shared target.
+              send: '{"type":"hello:R","rid":"h2","user":"$user:bob","device":"laptop","token":"x"}',
               binary: false,
               expect: { type: 'error:A', fields: { code: 'auth-failed' } },
               capture: { code: 'code' },
@@ -146,18 +147,20 @@ describe('resolving a scenario', () => {
               expect: { type: 'close', fields: {}, closeCode: 4401 },
               capture: {},
               requirement: 'FRAME-2',
+              timeout: { limit: 'helloTimeoutMs' },
             },
             {
               send: 'bin',
               binary: true,
               expect: { type: 'error:A', fields: { code: '$code', 'msgs.0.seq': 1 } },
               capture: {},
+              timeout: { ms: 3000 },
             },
           ],
         },
         {
           op: 'probe',
-          loc: at(83),
+          loc: at(85),
           user: 'alice',
           // a probe speaks as its own device unless told otherwise, so it never replaces a bot's session
           device: 'probe',
@@ -306,6 +309,20 @@ describe('renderRaw', () => {
       rid: 'r1',
     });
     expect(renderRaw({ type: 'ping:R', rid: 7 })).toEqual({ text: '{"type":"ping:R","rid":7}', rid: null });
+  });
+
+  it('names users in a mapping by "$user:NAME" (msg:R to, hello:R user), so the runner can prefix them', () => {
+    expect(renderRaw({ type: 'msg:R', rid: 'r', cmid: 'c', to: 'dave', body: 'b' }).text).toBe(
+      '{"type":"msg:R","rid":"r","cmid":"c","to":"$user:dave","body":"b"}',
+    );
+    expect(renderRaw({ type: 'hello:R', rid: 'h', user: 'alice', device: 'd', token: '$token' }).text).toBe(
+      '{"type":"hello:R","rid":"h","user":"$user:alice","device":"d","token":"$token"}',
+    );
+    // A malformed name, another frame type, or a string send is sent exactly as written.
+    expect(renderRaw({ type: 'msg:R', to: '' }).text).toBe('{"type":"msg:R","to":""}');
+    expect(renderRaw({ type: 'msg:R', to: 7 }).text).toBe('{"type":"msg:R","to":7}');
+    expect(renderRaw({ type: 'sync:R', to: 'dave' }).text).toBe('{"type":"sync:R","to":"dave"}');
+    expect(renderRaw('{"type":"msg:R","to":"dave"}').text).toBe('{"type":"msg:R","to":"dave"}');
   });
 
   it('sends a string verbatim and reads a rid only from a JSON object with a string rid', () => {
