@@ -21,17 +21,13 @@ export interface FrameInfo {
   /** The connection's user and actor ("alice/phone"), once its hello:R was seen. */
   user: string | undefined;
   actor: string | undefined;
-}
-
-/**
- * Per-connection random streams: one per rule and direction, labelled by the rule, the
- * connection's actor and per-actor connection number, and the direction. Frames of one direction
- * of one connection arrive in TCP order, so a rule's draws do not depend on how frames of other
- * connections, or of the other direction, happened to interleave with them.
- */
-export interface StreamSource {
-  streamKey: string;
-  streams: Map<string, Rng>;
+  /**
+   * What the frame is, whenever it arrives (frame-identity.ts): connection, direction, type,
+   * message ids and attempt. A probabilistic rule's draw for the frame, and its action's own draws,
+   * come from the rule and this identity alone, so the same logical frame meets the same fate in
+   * every run of a seed, however acks happened to batch or connections to interleave.
+   */
+  identity: string;
 }
 
 interface RuleState {
@@ -59,19 +55,23 @@ export class FrameRuleEngine {
     return this.rules.length === 0;
   }
 
-  /** The rule's random stream for one direction of this connection (also used for the action's own draws). */
-  stream(source: StreamSource, rule: FrameRule, direction: Direction): Rng {
-    const key = `${rule.id}\u0000${direction}`;
-    let s = source.streams.get(key);
-    if (!s) {
-      s = this.rng.fork(`rule:${rule.id}/${source.streamKey}/${direction}`);
-      source.streams.set(key, s);
-    }
-    return s;
+  /** True when some rule draws on chance (only then does a frame need its identity). */
+  get drawsOnChance(): boolean {
+    return this.rules.some((r) => r.probability < 1);
+  }
+
+  /** Whether `rule` fires on one logical frame: a draw of its own, from the rule and the frame's identity. */
+  private fires(rule: FrameRule, frame: FrameInfo): boolean {
+    return this.rng.fork(`rule:${rule.id}/${frame.identity}`).chance(rule.probability);
+  }
+
+  /** The draws of `rule`'s action on one logical frame (a delay's jitter, the member `corrupt` spoils). */
+  actionDraws(rule: FrameRule, frame: Pick<FrameInfo, 'identity'>): Rng {
+    return this.rng.fork(`rule:${rule.id}/${frame.identity}/action`);
   }
 
   /** Counts the frame for every rule it matches, and returns the first rule that fires on it. */
-  decide(frame: FrameInfo, source: StreamSource): FrameRule | undefined {
+  decide(frame: FrameInfo): FrameRule | undefined {
     let chosen: FrameRule | undefined;
     let now: number | undefined;
     for (let i = 0; i < this.rules.length; i++) {
@@ -85,8 +85,7 @@ export class FrameRuleEngine {
       if (rule.nth !== undefined && st.matched !== rule.nth) continue;
       if (rule.every !== undefined && st.matched % rule.every !== 0) continue;
       if (st.fired >= st.limit) continue;
-      if (rule.probability < 1 && !this.stream(source, rule, frame.direction).chance(rule.probability))
-        continue;
+      if (rule.probability < 1 && !this.fires(rule, frame)) continue;
       st.fired++;
       chosen = rule;
     }

@@ -145,6 +145,11 @@ export interface FaultRecord extends FaultEvent {
   /** Frame layer: connection number of this actor (1, 2, … across reconnects). Stream layer: connection number in the proxy. */
   conn: number;
   /**
+   * Frame layer, when a rule draws on chance: what the frame is, whenever it arrived
+   * (frame-identity.ts) — the key its fate was drawn from, the same in every run of the seed.
+   */
+  identity?: string;
+  /**
    * Set on a consequence of an earlier injection (a frame a stall swallowed, a held frame lost
    * with its connection): the `id` of that injection. Replay and minimisation skip these.
    */

@@ -6,15 +6,17 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { decode } from '../protocol/codec.js';
-import type { FrameType } from '../protocol/frames.js';
+import type { Frame, FrameType } from '../protocol/frames.js';
 import { corruptText } from './corrupt.js';
-import type { FrameRuleEngine, StreamSource } from './frame-engine.js';
-import type { Rng } from './random.js';
+import type { FrameInfo, FrameRuleEngine } from './frame-engine.js';
+import type { FrameIdentities } from './frame-identity.js';
 import type { Direction, FaultRecord, FrameRule } from './types.js';
 
 /** What every link of one proxy shares. */
 export interface LinkContext {
   engine: FrameRuleEngine;
+  /** Frame identities for the engine's draws; only when some rule draws on chance. */
+  identities: FrameIdentities | undefined;
   clock: () => number;
   /** Records a fault and returns its id. */
   record(fields: Omit<FaultRecord, 'kind' | 't' | 'id' | 'layer'>): number;
@@ -37,13 +39,13 @@ const BINARY = { binary: true } as const;
 /** Longest frame text kept in a fault event; the rest is elided (bodies can be 16 KiB). */
 const MAX_EVENT_TEXT = 4096;
 
-export class Link implements StreamSource {
+export class Link {
   actor: string | undefined;
   user: string | undefined;
   /** Connection number of the actor; 0 until hello:R names the actor. */
   conn = 0;
-  streamKey: string;
-  streams = new Map<string, Rng>();
+  /** Names the connection in occurrence counts: the actor's, once hello:R named it. */
+  private streamKey: string;
   /** We ended this connection (cut): do not mirror the resulting closes. */
   cut = false;
   private stalledUntil = 0;
@@ -71,11 +73,12 @@ export class Link implements StreamSource {
       return;
     }
     let type: FrameType | undefined;
+    let frame: Frame | undefined;
     if (!isBinary) {
       const decoded = decode(data);
       if (decoded.ok) {
-        type = decoded.frame.type;
-        const frame = decoded.frame;
+        frame = decoded.frame;
+        type = frame.type;
         if (frame.type === 'hello:R' && direction === 'to-server' && this.actor === undefined) {
           this.learnActor(frame.user, frame.device);
         }
@@ -85,13 +88,19 @@ export class Link implements StreamSource {
     // Every frame that reaches the rules is counted, acted on or not: replay addresses frames by
     // this number ("alice's 3rd msg:A").
     const occurrence = ctx.nextOccurrence(`${this.actor ?? this.streamKey}|${direction}|${type ?? ''}`);
-    const info = { direction, type, user: this.user, actor: this.actor };
-    const rule = ctx.engine.decide(info, this);
+    const conn = {
+      actor: this.actor,
+      user: this.user,
+      conn: this.actor === undefined ? this.index : this.conn,
+    };
+    const identity = ctx.identities?.of(direction, frame, conn) ?? '';
+    const info: FrameInfo = { direction, type, user: this.user, actor: this.actor, identity };
+    const rule = ctx.engine.decide(info);
     if (!rule) {
       this.forward(direction, data, isBinary);
       return;
     }
-    this.apply(rule, direction, data, isBinary, type, occurrence);
+    this.apply(rule, info, data, isBinary, occurrence);
   }
 
   /** Ping/pong pass through unless the connection is stalled (a half-open peer answers nothing). */
@@ -118,7 +127,6 @@ export class Link implements StreamSource {
     this.actor = `${user}/${device}`;
     this.conn = this.ctx.nextConn(this.actor);
     this.streamKey = `${this.actor}#${this.conn}`;
-    this.streams.clear();
   }
 
   private stalled(): boolean {
@@ -154,14 +162,8 @@ export class Link implements StreamSource {
     }
   }
 
-  private apply(
-    rule: FrameRule,
-    direction: Direction,
-    data: Buffer,
-    isBinary: boolean,
-    type: FrameType | undefined,
-    occurrence: number,
-  ): void {
+  private apply(rule: FrameRule, info: FrameInfo, data: Buffer, isBinary: boolean, occurrence: number): void {
+    const { direction, type } = info;
     const action = rule.action;
     const record = (params: Record<string, unknown>): number =>
       this.ctx.record({
@@ -174,6 +176,7 @@ export class Link implements StreamSource {
         type: type ?? null,
         occurrence,
         conn: this.conn,
+        ...(info.identity ? { identity: info.identity } : {}),
       });
     switch (action.type) {
       case 'drop':
@@ -187,7 +190,7 @@ export class Link implements StreamSource {
       case 'delay': {
         const ms =
           action.ms +
-          (action.jitterMs > 0 ? this.ctx.engine.stream(this, rule, direction).int(action.jitterMs + 1) : 0);
+          (action.jitterMs > 0 ? this.ctx.engine.actionDraws(rule, info).int(action.jitterMs + 1) : 0);
         record({ ms });
         this.later(ms, () => this.send(direction, data, isBinary));
         return;
@@ -210,12 +213,7 @@ export class Link implements StreamSource {
       }
       case 'corrupt': {
         const text = data.toString('utf8');
-        const spoiled = corruptText(
-          text,
-          action.mode,
-          action.field,
-          this.ctx.engine.stream(this, rule, direction),
-        );
+        const spoiled = corruptText(text, action.mode, action.field, this.ctx.engine.actionDraws(rule, info));
         record(
           spoiled.field === undefined ? { mode: spoiled.mode } : { mode: spoiled.mode, field: spoiled.field },
         );

@@ -16,6 +16,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
 import { FrameRuleEngine } from './frame-engine.js';
+import { FrameIdentities } from './frame-identity.js';
 import { RuleGate } from './gate.js';
 import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 import { createRng, type Rng } from './random.js';
@@ -34,6 +35,11 @@ export interface WsProxyOptions {
   rules?: readonly FaultRule[];
   /** Source of every random choice. @default createRng('imspec') */
   rng?: Rng;
+  /**
+   * The run's user prefix on a shared target: left out of frame identities, so probabilistic rules
+   * give a frame the same fate whatever the run's prefix. @default ''
+   */
+  userPrefix?: string;
   /** Fault events are appended here too; its clock times events and time windows. @default none */
   history?: History;
   /** Called with each fault event as it is recorded. @default none */
@@ -111,6 +117,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   const occurrences = new Map<string, number>();
   const ctx: LinkContext = {
     engine,
+    identities: engine.drawsOnChance ? new FrameIdentities(options.userPrefix ?? '') : undefined,
     clock,
     stats,
     record(fields) {

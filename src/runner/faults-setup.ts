@@ -132,7 +132,13 @@ export async function startCaseFaults(options: CaseFaultsOptions): Promise<CaseF
       url = throughProxy(target, tcp.port, options.driverName);
     }
     if (frameRules.length > 0) {
-      ws = await startWsProxy({ upstream: url, rules: frameRules, rng: rng.fork('frame'), history });
+      ws = await startWsProxy({
+        upstream: url,
+        rules: frameRules,
+        rng: rng.fork('frame'),
+        userPrefix: options.prefix ?? '',
+        history,
+      });
       url = throughProxy(new URL(url), ws.port, options.driverName);
     }
   } catch (error) {

@@ -68,9 +68,10 @@ async function faultRun(seed: string, rules: readonly FaultRule[]): Promise<Faul
 function comparable(events: readonly FaultRecord[], keepRule = true) {
   const byActor: Record<string, unknown[]> = {};
   for (const e of events) {
-    const { t: _t, id: _id, rule, ...rest } = e;
+    // A replay rule acts on "the k-th frame matching Y" by count, drawing nothing: no identity.
+    const { t: _t, id: _id, rule, identity, ...rest } = e;
     const actor = e.actor ?? '?';
-    byActor[actor] = [...(byActor[actor] ?? []), keepRule ? { rule, ...rest } : rest];
+    byActor[actor] = [...(byActor[actor] ?? []), keepRule ? { rule, identity, ...rest } : rest];
   }
   return byActor;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type FrameInfo, FrameRuleEngine, type StreamSource } from '../../src/faults/frame-engine.js';
+import { type FrameInfo, FrameRuleEngine } from '../../src/faults/frame-engine.js';
+import { FrameIdentities } from '../../src/faults/frame-identity.js';
 import { RuleGate } from '../../src/faults/gate.js';
-import { createRng, type Rng } from '../../src/faults/random.js';
+import { createRng } from '../../src/faults/random.js';
 import { resolveFaultRules } from '../../src/faults/resolve.js';
 import type { FrameRule } from '../../src/faults/types.js';
 import type { FrameType } from '../../src/protocol/frames.js';
@@ -12,20 +13,22 @@ function engine(raw: unknown[], seed = 'e', clock = () => 0) {
   return { engine: new FrameRuleEngine(rules, createRng(seed), gate), gate };
 }
 
-const conn = (key = 'alice/phone#1'): StreamSource => ({ streamKey: key, streams: new Map<string, Rng>() });
+let serial = 0;
 
+/** A frame with an identity of its own (the n-th frame made here). */
 function frame(
   type: FrameType | undefined,
   direction: FrameInfo['direction'] = 'to-server',
   actor = 'alice/phone',
+  identity = `${actor}#1|${direction}|${type}|#${++serial}`,
 ): FrameInfo {
-  return { type, direction, actor, user: actor.split('/')[0] };
+  return { type, direction, actor, user: actor.split('/')[0], identity };
 }
 
 /** Which of `frames` (1-based) the rule set acts on, and with which rule. */
-function hits(e: FrameRuleEngine, frames: FrameInfo[], source = conn()): string[] {
+function hits(e: FrameRuleEngine, frames: FrameInfo[]): string[] {
   return frames.flatMap((f, i) => {
-    const rule = e.decide(f, source);
+    const rule = e.decide(f);
     return rule ? [`${i + 1}:${rule.id}`] : [];
   });
 }
@@ -60,11 +63,11 @@ describe('frame rule selection', () => {
       { id: 'bob', match: { user: 'bob' }, action: 'drop' },
       { id: 'alice-laptop', match: { user: 'alice/laptop' }, action: 'drop' },
     ]);
-    expect(e.decide(frame('msg:R', 'to-server', 'bob/tablet'), conn())?.id).toBe('bob');
-    expect(e.decide(frame('msg:R', 'to-server', 'alice/laptop'), conn())?.id).toBe('alice-laptop');
-    expect(e.decide(frame('msg:R', 'to-server', 'alice/phone'), conn())).toBeUndefined();
+    expect(e.decide(frame('msg:R', 'to-server', 'bob/tablet'))?.id).toBe('bob');
+    expect(e.decide(frame('msg:R', 'to-server', 'alice/laptop'))?.id).toBe('alice-laptop');
+    expect(e.decide(frame('msg:R', 'to-server', 'alice/phone'))).toBeUndefined();
     expect(
-      e.decide({ type: 'ping:R', direction: 'to-server', user: undefined, actor: undefined }, conn()),
+      e.decide({ type: 'ping:R', direction: 'to-server', user: undefined, actor: undefined, identity: 'x' }),
     ).toBeUndefined();
   });
 
@@ -73,8 +76,8 @@ describe('frame rule selection', () => {
       { id: 'op', match: { op: 'msg' }, action: 'drop' },
       { id: 'bad', match: { undecodable: true }, action: 'drop' },
     ]);
-    expect(e.decide(frame(undefined), conn())?.id).toBe('bad');
-    expect(e.decide(frame('ping:R'), conn())).toBeUndefined();
+    expect(e.decide(frame(undefined))?.id).toBe('bad');
+    expect(e.decide(frame('ping:R'))).toBeUndefined();
   });
 
   it('nth acts once on the n-th match; every acts on each n-th; times caps both', () => {
@@ -106,8 +109,8 @@ describe('frame rule selection', () => {
     ]);
   });
 
-  it('probability draws from a per-rule, per-connection stream: same seed, same choices', () => {
-    const msgs = Array.from({ length: 400 }, () => frame('msg:R'));
+  it('probability draws from the rule and the frame identity: same seed, same choices, whatever came between', () => {
+    const msgs = Array.from({ length: 400 }, (_, i) => frame('msg:R', 'to-server', 'alice/phone', `m${i}`));
     const run = (seed: string) =>
       hits(engine([{ id: 'p', probability: 0.1, action: 'drop' }], seed).engine, msgs);
     const a = run('s1');
@@ -115,23 +118,24 @@ describe('frame rule selection', () => {
     expect(a.length).toBeLessThan(70);
     expect(run('s1')).toEqual(a);
     expect(run('s2')).not.toEqual(a);
-    // Another connection's frames in between do not shift this connection's draws.
+    // Other frames in between (another connection, an ack more or fewer) shift nothing.
     const { engine: e } = engine([{ id: 'p', probability: 0.1, action: 'drop' }], 's1');
-    const mine = conn('alice/phone#1');
-    const other = conn('bob/phone#1');
     const interleaved: string[] = [];
     msgs.forEach((f, i) => {
-      e.decide(frame('msg:R', 'to-server', 'bob/phone'), other);
-      if (e.decide(f, mine)) interleaved.push(`${i + 1}:p`);
+      if (i % 3 === 0) e.decide(frame('ack:R', 'to-server', 'bob/phone'));
+      if (e.decide(f)) interleaved.push(`${i + 1}:p`);
     });
     expect(interleaved).toEqual(a);
+    // In reverse order, the same frames meet the same fates.
+    const reversed = [...msgs].reverse().flatMap((f) => (e.decide(f) ? [f.identity] : []));
+    expect(reversed.sort()).toEqual(a.map((h) => `m${Number(h.split(':')[0]) - 1}`).sort());
   });
 
   it('step windows: in force from `from` (inclusive) until `until` (exclusive); setActive overrides', () => {
     const { engine: e, gate } = engine([{ id: 'w', from: 2, until: 4, action: 'drop' }]);
     const at = (step: number) => {
       gate.setStep(step);
-      return e.decide(frame('msg:R'), conn()) !== undefined;
+      return e.decide(frame('msg:R')) !== undefined;
     };
     expect([0, 1, 2, 3, 4, 5].map(at)).toEqual([false, false, true, true, false, false]);
     gate.setActive('w', true);
@@ -151,8 +155,80 @@ describe('frame rule selection', () => {
     );
     const at = (t: number) => {
       now = t;
-      return e.decide(frame('msg:R'), conn()) !== undefined;
+      return e.decide(frame('msg:R')) !== undefined;
     };
     expect([0, 50, 100, 200, 300, 1000].map(at)).toEqual([false, false, false, true, false, false]);
+  });
+});
+
+describe('frame identities', () => {
+  const alice = { actor: 'run9-alice/phone', user: 'run9-alice', conn: 1 };
+  const bob = { actor: 'run9-bob/phone', user: 'run9-bob', conn: 1 };
+  const msgR = (cmid: string) => ({ type: 'msg:R', rid: 'r', cmid, to: 'run9-bob', body: 'b' }) as const;
+
+  it("name a message by its ordinal among its sender's messages, whatever its cmid, and count attempts", () => {
+    const ids = new FrameIdentities('run9-');
+    expect(ids.of('to-server', msgR('x7.1'), alice)).toBe('alice/phone#1|to-server|msg:R|alice.1|#1');
+    expect(ids.of('to-server', msgR('x7.2'), alice)).toBe('alice/phone#1|to-server|msg:R|alice.2|#1');
+    // The retransmission of the first message is its second attempt.
+    expect(ids.of('to-server', msgR('x7.1'), alice)).toBe('alice/phone#1|to-server|msg:R|alice.1|#2');
+    // Its push to bob and its receipt to alice carry the same message ordinal.
+    const push = {
+      type: 'msg:N',
+      smid: 's',
+      cmid: 'x7.2',
+      from: 'run9-alice',
+      to: 'run9-bob',
+      body: 'b',
+      seq: 2,
+      ts: 1,
+    } as const;
+    expect(ids.of('to-client', push, bob)).toBe('bob/phone#1|to-client|msg:N|alice.2|#1');
+    const receipt = {
+      type: 'ack:N',
+      cmid: 'x7.2',
+      smid: 's',
+      to: 'run9-bob',
+      status: 'delivered',
+      ts: 1,
+    } as const;
+    expect(ids.of('to-client', receipt, alice)).toBe('alice/phone#1|to-client|ack:N|alice.2|delivered|#1');
+  });
+
+  it("are the same in another run whose bots spelt their cmids and their acks' rids differently", () => {
+    const run = (cmidPrefix: string, rids: string[]) => {
+      const ids = new FrameIdentities('run9-');
+      const out = [1, 2, 3].map((k) => ids.of('to-server', msgR(`${cmidPrefix}.${k}`), alice));
+      out.push(...rids.map((rid) => ids.of('to-server', { type: 'ack:R', rid, upTo: 3 }, bob)));
+      return out;
+    };
+    expect(run('aa', ['~1'])).toEqual(run('bb', ['~9']));
+  });
+
+  it('give a frame the same fate in two runs even when another frame (an extra ack) came before it', () => {
+    const { engine: e } = engine([{ id: 'p', probability: 0.5, action: 'drop' }], 'seed');
+    const fates = (extraAck: boolean) => {
+      const ids = new FrameIdentities('');
+      const info = (
+        direction: FrameInfo['direction'],
+        f: Parameters<FrameIdentities['of']>[1],
+        c = alice,
+      ) => ({
+        direction,
+        type: f?.type,
+        user: c.user,
+        actor: c.actor,
+        identity: ids.of(direction, f, c),
+      });
+      const out: string[] = [];
+      for (let k = 1; k <= 40; k++) {
+        if (extraAck && k === 3) e.decide(info('to-server', { type: 'ack:R', rid: 'z', upTo: 1 }, bob));
+        if (e.decide(info('to-server', msgR(`c.${k}`)))) out.push(`c.${k}`);
+      }
+      return out;
+    };
+    const plain = fates(false);
+    expect(plain.length).toBeGreaterThan(5);
+    expect(fates(true)).toEqual(plain);
   });
 });
