@@ -10,6 +10,7 @@ import { FaultIndex } from './fault-index.js';
 import { FindingSink } from './findings.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
+import { judgeRepush } from './repush.js';
 import { judgeSilence } from './requests.js';
 import { scan } from './scan.js';
 import { ActorState, newLedger, UserState } from './state.js';
@@ -93,6 +94,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   if (ctx.graceMs === undefined) s.graceMs = Math.max(DEFAULT_GRACE_MS, 2 * l.maxRepushMs);
 
   judgeSilence(s);
+  judgeRepush(s);
   judgeOrder(s);
   judgePageHoles(s);
   const counts = judgeMessages(s);

@@ -16,6 +16,7 @@ export type FindingKind =
   | 'seq-reuse'
   | 'order-violation'
   | 'missing-receipt'
+  | 'missing-repush'
   | 'false-receipt'
   | 'unanswered-request'
   | 'doubly-answered-request'

@@ -270,7 +270,9 @@ export function judgeResentReceipts(s: Scan): void {
       const end = connEnd(s, conn);
       for (const [smid, x] of conn.expectReceipt) {
         if (end - tOf(s, x.idx) < s.graceMs) continue;
-        if (s.faults.touching(actor.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) continue;
+        // Only a loss after the dup msg:A can explain a missing re-sent receipt: the lost first
+        // receipt that made the sender retransmit explains nothing about the second.
+        if (s.faults.touching(actor.id, tOf(s, x.idx), end, LOSS, receiptFault(smid)) >= 0) continue;
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'DEDUP-3',

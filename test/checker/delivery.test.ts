@@ -209,11 +209,13 @@ describe('lost messages', () => {
     const first = { ...m };
     h.push(B, first);
     h.commit(B, first);
+    h.ack(B, 1);
     h.connect(A, { lastSeq: 0 });
     h.retransmit(m, 'reconnect');
     h.accept(m, { smid: 's-after', seq: 2 });
     h.push(B, m);
     h.commit(B, m);
+    h.ack(B, 2);
     h.wait(GRACE);
     h.teardown();
     const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
@@ -475,6 +477,7 @@ describe('sends with unknown outcome', () => {
     m.seq = 1;
     h.push(B, m);
     h.commit(B, m);
+    h.ack(B, 1);
     h.add({ kind: 'give-up', t: h.t, actor: A, cmid: m.cmid, attempts: 1 });
     h.wait(GRACE);
     h.teardown();

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.js';
-import { ctx, GRACE, H, type M, summary } from './fixtures.js';
+import { ctx, GRACE, H, LIMITS, type M, summary } from './fixtures.js';
 
 const A = 'alice/phone';
 const B = 'bob/phone';
@@ -131,6 +131,11 @@ describe('RCPT-2: delivered receipt once the receiver acked', () => {
     h.accept(m);
     h.push(B, m);
     h.commit(B, m);
+    // No ack ever covers it, so the server pushes it again every repushMs (REPUSH-1).
+    for (let attempt = 2; attempt <= 6; attempt++) {
+      h.tick(LIMITS.repushMs);
+      h.push(B, m, { attempt });
+    }
     h.wait(GRACE + 100);
     h.teardown();
     expect(summary(check(h.events, ctx(h)))).toEqual([]);

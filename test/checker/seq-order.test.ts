@@ -27,6 +27,9 @@ function take(h: H, m: M, opts: { attempt?: number | null } = {}) {
   h.commit(B, m);
 }
 
+/** These histories leave pushes beyond a hole unacked and do not model the re-pushes they call for (REPUSH-1). */
+const noRepush = (h: H) => ctx(h).caps.filter((c) => c !== 'server-repush');
+
 describe('seq gaps (SEQ-1)', () => {
   it('a connected device saw seq 1 and 3, and seq 2 never reached anyone → SEQ-1', () => {
     const h = new H();
@@ -40,7 +43,7 @@ describe('seq gaps (SEQ-1)', () => {
     h.add({ kind: 'gap', t: h.t, actor: B, have: 1, saw: 3 });
     h.wait(GRACE + 100);
     h.teardown();
-    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false } }));
+    const r = check(h.events, ctx(h, { caps: noRepush(h), expect: { exactlyOnce: false } }));
     expect(summary(r)).toEqual(['seq-gap SEQ-1']);
     expect(r.findings[0]!.actual).toContain('seq 2');
     expect(r.stats.seqGaps).toBe(1);
@@ -71,7 +74,7 @@ describe('seq gaps (SEQ-1)', () => {
     h.wait(GRACE + 100);
     take(h, m3!);
     h.teardown();
-    const r = check(h.events, ctx(h, { expect: { exactlyOnce: false, receipt: 'none' } }));
+    const r = check(h.events, ctx(h, { caps: noRepush(h), expect: { exactlyOnce: false, receipt: 'none' } }));
     expect(summary(r)).toEqual([]);
   });
 
@@ -85,7 +88,7 @@ describe('seq gaps (SEQ-1)', () => {
     take(h, m2!);
     h.wait(GRACE + 100);
     h.teardown();
-    const caps = ctx(h).caps.filter((c) => c !== 'contiguous-seq');
+    const caps = noRepush(h).filter((c) => c !== 'contiguous-seq');
     expect(summary(check(h.events, ctx(h, { caps, expect: { receipt: 'none' } })))).toEqual([]);
   });
 });

@@ -179,3 +179,51 @@ describe('a correct server under faults', () => {
     expect(summary(check(h.events, ctx(h, { caps })))).toEqual([]);
   });
 });
+
+describe('what a lost frame cannot excuse', () => {
+  /** bob commits the push, his ack:R is dropped on the way: the server never learns of it. */
+  function ackLost(): { h: H; m: ReturnType<H['send']> } {
+    const h = both();
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    const rid = h.request(B, 'ack:R', { upTo: 1 });
+    h.fault('drop', { actor: B, frame: { type: 'ack:R', rid, upTo: 1 } });
+    return { h, m };
+  }
+
+  it('a push whose only ack was lost and that is never pushed again breaks REPUSH-1', () => {
+    const { h } = ackLost();
+    const r = end(h);
+    expect(summary(r)).toEqual(['missing-repush REPUSH-1']);
+    expect(r.findings[0]!.actual).toContain('highest ack that may have arrived: 0');
+    const caps = ctx(h).caps.filter((c) => c !== 'server-repush');
+    expect(summary(check(h.events, ctx(h, { caps })))).toEqual([]);
+  });
+
+  it('no REPUSH-1 finding when an ack that may have arrived covers it, or the connection ended first', () => {
+    const later = ackLost();
+    const again = later.h.send(A, 'bob');
+    later.h.accept(again);
+    later.h.push(B, again);
+    later.h.commit(B, again);
+    later.h.ack(B, 2); // cumulative: covers the first push too
+    expect(summary(end(later.h))).not.toContain('missing-repush REPUSH-1');
+    const gone = ackLost();
+    gone.h.tick(REPUSH - 100);
+    gone.h.close(B, 'client');
+    expect(summary(end(gone.h))).toEqual([]);
+  });
+
+  it('a duplicate answered after a lost receipt must still bring the receipt again (DEDUP-3)', () => {
+    const h = both();
+    const m = h.deliver(A, [B], { receipt: false });
+    h.fault('drop', { actor: A, frame: { type: 'ack:N', smid: m.smid, status: 'delivered' } });
+    h.tick(1000);
+    h.retransmit(m);
+    h.accept(m, { dup: true });
+    // The server answers the duplicate but never re-sends the receipt it knows (dup-no-receipt).
+    expect(summary(end(h))).toEqual(['missing-receipt DEDUP-3']);
+  });
+});

@@ -69,6 +69,7 @@ describe('schemas/report.schema.json', () => {
       'seq-reuse': true,
       'order-violation': true,
       'missing-receipt': true,
+      'missing-repush': true,
       'false-receipt': true,
       'unanswered-request': true,
       'doubly-answered-request': true,
