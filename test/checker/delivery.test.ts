@@ -429,6 +429,27 @@ describe('sends with unknown outcome', () => {
     expect(run(false)).toEqual(['unknown-outcome RID-1']);
   });
 
+  it('a msg:R in flight when the kit killed the target is excused; one sent after the restart and never answered is RID-1', () => {
+    const run = (retryAfterRestart: boolean) => {
+      const h = new H();
+      h.connect(A);
+      h.connect(B);
+      const m = h.send(A, 'bob');
+      h.target('kill');
+      h.close(A, 'network');
+      h.close(B, 'network');
+      h.target('restart');
+      h.connect(A);
+      if (retryAfterRestart) h.retransmit(m, 'reconnect');
+      h.tick(GRACE + 1);
+      h.add({ kind: 'give-up', t: h.t, actor: A, cmid: m.cmid, attempts: retryAfterRestart ? 2 : 1 });
+      h.teardown();
+      return summary(check(h.events, ctx(h, { expect: { receipt: 'none' } }))).sort();
+    };
+    expect(run(false)).toEqual([]);
+    expect(run(true)).toEqual(['unanswered-request RID-1', 'unknown-outcome RID-1']);
+  });
+
   it('answered only with error:A → unknown-outcome MSG-1', () => {
     const h = new H();
     h.connect(A);
