@@ -10,6 +10,7 @@ import { FaultIndex } from './fault-index.js';
 import { FindingSink } from './findings.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
+import { judgePreconditions } from './preconditions.js';
 import { judgeRepush } from './repush.js';
 import { judgeSilence } from './requests.js';
 import { scan } from './scan.js';
@@ -103,5 +104,6 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   judgeReaccepts(s);
   judgeHoles(s);
   const stats = finishStats(s, counts);
-  return { findings: s.sink.result(), stats, unmet: [] };
+  const unmet = judgePreconditions(s, ctx.preconditions ?? []);
+  return { findings: s.sink.result(), stats, unmet };
 }

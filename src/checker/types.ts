@@ -4,7 +4,7 @@
 
 import type { Cap } from '../protocol/frames.js';
 import type { Level } from '../protocol/requirements.js';
-import type { Expectations } from '../scenarios/types.js';
+import type { Expectations, Precondition } from '../scenarios/types.js';
 
 export type FindingKind =
   | 'lost'
@@ -99,6 +99,8 @@ export interface CheckContext {
   expect: Expectations;
   /** The level the case enforces: the level of its threshold findings (latency, retransmits). @default 'MUST' */
   severity?: Level;
+  /** What must have happened for the case to judge its rule (Scenario.preconditions). @default [] */
+  preconditions?: readonly Precondition[];
   /** user → device names of the case's bots. */
   users: Record<string, string[]>;
   /** Capabilities the server claims: findings against a requirement tagged with an unclaimed cap are dropped. */

@@ -4,6 +4,7 @@
  */
 
 import { check } from '../checker/index.js';
+import type { UnmetPrecondition } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { History } from '../history/events.js';
 import type { Cap, Limits } from '../protocol/frames.js';
@@ -12,7 +13,7 @@ import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
 import { explainUnmet, holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
-import { conditionContext, KitLimit, runStep } from './steps.js';
+import { conditionContext, KitLimit, PreconditionUnmet, runStep } from './steps.js';
 import type { Target } from './target.js';
 
 export interface CaseEnv {
@@ -162,6 +163,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
 
   let error: unknown;
   let kitLimit: string | undefined;
+  const unmet: UnmetPrecondition[] = [];
   /** The step running when the case stopped; undefined while settling after the last one. */
   let current: { index: number; op: string; line: number } | undefined;
   try {
@@ -190,6 +192,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     }
   } catch (err) {
     if (err instanceof KitLimit) kitLimit = describeLimit(err, current, timeoutMs);
+    else if (err instanceof PreconditionUnmet) unmet.push(err.unmet);
     else error = err;
   } finally {
     clearTimeout(timer);
@@ -202,6 +205,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   const result = check(history.events, {
     expect: scenario.expect,
     severity: scenario.severity,
+    preconditions: scenario.preconditions,
     users: Object.fromEntries([...byUser].map(([u, list]) => [u, list.map((b) => b.device)])),
     caps: [...env.caps],
     endT,
@@ -213,6 +217,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     events: history.events,
     ...(error !== undefined ? { error } : {}),
     ...(kitLimit !== undefined ? { kitLimit } : {}),
+    ...(unmet.length + result.unmet.length > 0 ? { unmet: [...unmet, ...result.unmet] } : {}),
     durationMs: performance.now() - started,
   };
 }

@@ -3,6 +3,7 @@
  * the bots it may address, the target, the history — never the runner itself.
  */
 
+import type { UnmetPrecondition } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { InternalError, ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
@@ -46,6 +47,16 @@ export interface StepContext {
   lastClose(actor: string): { code: number | undefined } | undefined;
   /** Values captured by probes, shared across the case. */
   captures: Map<string, unknown>;
+}
+
+/**
+ * A precondition a step sets up did not hold (a `send` that awaits acceptance got a message given
+ * up instead): the case stops there, and is INCONCLUSIVE unless a MUST finding stands.
+ */
+export class PreconditionUnmet extends Error {
+  constructor(readonly unmet: UnmetPrecondition) {
+    super(`${unmet.precondition}: ${unmet.actual}`);
+  }
 }
 
 /**
@@ -278,6 +289,45 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
     const by = [...open].map(([status, k]) => `${k} ${status}`).join(', ');
     throw new KitLimit('deadline', `all ${step.count} sent, ${n} not yet ${step.await} (${by})`);
   }
+  assertAwaited(step, cmids, from!, final, ctx);
+}
+
+/**
+ * A `send` that awaits its messages sets up what the next steps rely on (accepted before the kill,
+ * receipted before the receiver logs in): a message the sender gave up on instead, or that the
+ * server refused, never got there. That is a precondition that did not hold, not a pass — and not
+ * by itself a server fault (the checker judges whether the server left it unanswered).
+ */
+function assertAwaited(
+  step: SendStep,
+  cmids: ReadonlySet<string>,
+  from: CaseBot,
+  final: ReadonlySet<string>,
+  ctx: StepContext,
+): void {
+  const short: string[] = [];
+  let n = 0;
+  for (const e of from.outboxEntries()) {
+    if (!cmids.has(e.cmid)) continue;
+    // Given up after a late msg:A (smid known): accepted all the same.
+    const reached = e.status === 'gave-up' ? (e.smid === undefined ? 'gave-up' : 'accepted') : e.status;
+    if (final.has(reached) && reached !== 'gave-up') continue;
+    n++;
+    if (short.length < 5) short.push(e.cmid);
+  }
+  if (n === 0) return;
+  const evidence: number[] = [];
+  const events = ctx.history.events;
+  for (let i = events.length - 1; i >= 0 && evidence.length < short.length; i--) {
+    const e = events[i]!;
+    if (e.kind === 'give-up' && short.includes(e.cmid)) evidence.push(i);
+  }
+  throw new PreconditionUnmet({
+    precondition: `send (line ${step.loc.line})`,
+    expected: `all ${step.count} messages ${step.await} before the next step`,
+    actual: `${n} given up (or refused) first: cmid ${short.join(', ')}${n > short.length ? ', …' : ''}`,
+    evidence: evidence.reverse(),
+  });
 }
 
 /**

@@ -23,9 +23,13 @@ export interface RawScenario {
   client?: RawClient;
   steps: RawStep[];
   expect?: RawExpect;
+  preconditions?: RawPrecondition[];
   /** Fault rules, each as schemas/faults.schema.json admits it (resolved by src/faults). */
   faults?: unknown[];
 }
+
+/** One key: `accepted` or `acceptedOffline`, with "all" or a count. */
+export type RawPrecondition = { accepted: 'all' | number } | { acceptedOffline: 'all' | number };
 
 export interface RawClient {
   retransmit?: RawDuration;

@@ -26,6 +26,7 @@ import type {
   ClientOptions,
   Expectations,
   Loc,
+  Precondition,
   ProbeExchange,
   RawStep,
   Scenario,
@@ -62,6 +63,7 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
     client,
     steps,
     expect: resolveExpect(raw.expect ?? {}),
+    preconditions: resolvePreconditions(raw),
     faults: resolveScenarioFaults(raw.faults, ctx.locate),
     file: ctx.file,
     suite: ctx.suite,
@@ -84,6 +86,30 @@ function resolveClient(raw: RawClient): ClientOptions {
     storedStopsRetransmit: raw.storedStopsRetransmit ?? d.storedStopsRetransmit,
     reconnectDelayMs: ms(raw.reconnectDelay, d.reconnectDelayMs),
   };
+}
+
+/**
+ * The preconditions written, then the ones the case's own expectations imply: a case that expects
+ * every send accepted (`allAccepted`, the default) needs them accepted, and one that bounds how
+ * soon a stand-in receipt comes (`standinWithin`) needs a message stored for an offline receiver,
+ * or it tested nothing of RCPT-1.
+ */
+function resolvePreconditions(raw: RawScenario): Precondition[] {
+  const out: Precondition[] = (raw.preconditions ?? []).map((p) =>
+    'accepted' in p
+      ? { kind: 'accepted', atLeast: p.accepted, from: 'preconditions' }
+      : { kind: 'acceptedOffline', atLeast: p.acceptedOffline, from: 'preconditions' },
+  );
+  // allAccepted: a send the server left unanswered is its finding (RID-1); one the network or a
+  // kill -9 swallowed whole leaves the case short of what it says it did.
+  const allAccepted = raw.expect?.allAccepted ?? DEFAULT_EXPECTATIONS.allAccepted;
+  if (allAccepted && !out.some((p) => p.kind === 'accepted')) {
+    out.push({ kind: 'accepted', atLeast: 'all', from: 'expect.allAccepted' });
+  }
+  if (raw.expect?.standinWithin !== undefined && !out.some((p) => p.kind === 'acceptedOffline')) {
+    out.push({ kind: 'acceptedOffline', atLeast: 1, from: 'expect.standinWithin' });
+  }
+  return out;
 }
 
 function resolveExpect(raw: RawExpect): Expectations {

@@ -257,6 +257,23 @@ export interface Expectations {
   maxWireDuplicates?: number;
 }
 
+/**
+ * Something that must have happened for the case to judge its rule at all. When it did not, the
+ * rule was not exercised and the case is INCONCLUSIVE (with the reason), never PASS — and never
+ * FAIL on that account: a MUST finding the frames prove still fails it.
+ */
+export interface Precondition {
+  /**
+   * `accepted`: at least `atLeast` messages sent were accepted (msg:A); `all` means every one.
+   * `acceptedOffline`: at least `atLeast` messages were accepted while their receiver had no
+   * device connected (stored offline); `all` means every accepted one.
+   */
+  kind: 'accepted' | 'acceptedOffline';
+  atLeast: number | 'all';
+  /** Where it comes from: `preconditions` (written), or the expectation it is derived from. */
+  from: string;
+}
+
 export interface Scenario {
   id: string;
   title: string;
@@ -276,6 +293,11 @@ export interface Scenario {
   client: ClientOptions;
   steps: Step[];
   expect: Expectations;
+  /**
+   * What must have happened for the case to judge its rule: the `preconditions:` written, and
+   * those derived from `expect:` (`standinWithin` implies a message stored offline). @default []
+   */
+  preconditions: Precondition[];
   /**
    * Fault rules the runner's proxy injects (src/faults/types.ts; docs/faults.md). Step windows
    * count the steps from 0; `steps.length` is the settling after the last step. @default []

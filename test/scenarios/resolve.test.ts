@@ -179,6 +179,11 @@ describe('resolving a scenario', () => {
         maxRetransmitRatio: 0.5,
         maxWireDuplicates: 0,
       },
+      // Written ones first, then those the expectations imply (standinWithin: a stored message).
+      preconditions: [
+        { kind: 'accepted', atLeast: 3, from: 'preconditions' },
+        { kind: 'acceptedOffline', atLeast: 1, from: 'expect.standinWithin' },
+      ],
       faults: [],
       file,
       suite: 'valid',
@@ -221,6 +226,7 @@ describe('resolving a scenario', () => {
         { op: 'expectSession', loc: at(13), bot: 'bob', maxSeq: 1, requirement: 'RID-1' },
       ],
       expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
+      preconditions: [{ kind: 'accepted', atLeast: 'all', from: 'expect.allAccepted' }],
       faults: [],
       file,
       suite: 'core',
