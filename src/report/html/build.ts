@@ -31,6 +31,7 @@ const SEVERITY: readonly ReportVerdict[] = [
   'ERROR',
   'FLAKY',
   'WARN',
+  'INCONCLUSIVE',
   'INFO',
   'XFAIL',
   'UNSUPPORTED',

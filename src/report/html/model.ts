@@ -11,7 +11,16 @@
 /** Bumped when a field changes meaning; the page refuses models it does not know. */
 export const REPORT_MODEL_VERSION = 1;
 
-export type ReportVerdict = 'PASS' | 'FAIL' | 'WARN' | 'INFO' | 'UNSUPPORTED' | 'ERROR' | 'FLAKY' | 'XFAIL';
+export type ReportVerdict =
+  | 'PASS'
+  | 'FAIL'
+  | 'WARN'
+  | 'INFO'
+  | 'UNSUPPORTED'
+  | 'INCONCLUSIVE'
+  | 'ERROR'
+  | 'FLAKY'
+  | 'XFAIL';
 export type ReportLevel = 'MUST' | 'SHOULD' | 'MAY';
 
 export interface ReportModel {

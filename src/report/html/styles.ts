@@ -15,7 +15,7 @@ code { background: #f6f8fa; padding: 1px 4px; border-radius: 4px; word-break: br
 .verdict, .chip { display: inline-block; font-weight: 700; font-size: 12px; padding: 1px 6px; border-radius: 4px; color: #fff; background: var(--muted); }
 .chip { border: 0; margin: 4px 6px 4px 0; padding: 4px 10px; cursor: pointer; font-size: 13px; }
 .v-PASS { background: var(--pass); } .v-FAIL, .v-ERROR { background: var(--fail); } .v-WARN, .v-FLAKY { background: var(--warn); }
-.v-INFO { background: var(--info); } .v-XFAIL, .v-UNSUPPORTED { background: #6e7781; }
+.v-INFO { background: var(--info); } .v-XFAIL, .v-UNSUPPORTED { background: #6e7781; } .v-INCONCLUSIVE { background: #3b5bdb; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 6px 0; }
 select, input[type=search], button { font: inherit; font-size: 13px; padding: 2px 6px; }
 table.cases { width: 100%; } table.cases tr:hover td { background: #f6f8fa; }

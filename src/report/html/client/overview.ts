@@ -9,6 +9,7 @@ export const VERDICT_ORDER: readonly ReportVerdict[] = [
   'ERROR',
   'FLAKY',
   'WARN',
+  'INCONCLUSIVE',
   'INFO',
   'XFAIL',
   'UNSUPPORTED',
