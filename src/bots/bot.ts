@@ -22,7 +22,13 @@ import type {
   Notification,
   SessionInfo,
 } from '../drivers/driver.js';
-import { ConnectionClosedError, ServerRejectedError, UnsupportedError, UsageError } from '../errors.js';
+import {
+  ConnectionClosedError,
+  ServerRejectedError,
+  TimeoutError,
+  UnsupportedError,
+  UsageError,
+} from '../errors.js';
 import type { ActorId, History, HistoryEvent } from '../history/events.js';
 import { CloseCode, type StoredMessage } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
@@ -531,14 +537,22 @@ export class Bot {
     );
   }
 
-  /** Runs paging in the background; a lost answer on a live connection is retried with backoff. */
+  /**
+   * Runs paging in the background. A page whose answer never came (a lost sync:R or sync:A) is
+   * asked again at once: the request timeout was the wait. Waiting a retransmit interval more
+   * kept a seq gap open for 1.5 s, so every receipt behind it came after the sender's own timer
+   * and the kit retransmitted whole bursts. Any other failure is retried with backoff.
+   */
   private backgroundSync(live: Live, run: (ctx: PagerContext) => Promise<unknown>, attempt: number): void {
-    this.withSync(live, run).catch(() => {
+    this.withSync(live, run).catch((error: unknown) => {
       if (!live.alive || attempt >= this.client.maxAttempts) return;
-      const delay = Math.min(
-        this.client.retransmitMs * this.client.backoff ** (attempt - 1),
-        this.client.maxRetransmitMs,
-      );
+      const delay =
+        error instanceof TimeoutError
+          ? 0
+          : Math.min(
+              this.client.retransmitMs * this.client.backoff ** (attempt - 1),
+              this.client.maxRetransmitMs,
+            );
       setTimeout(() => {
         if (live.alive) this.backgroundSync(live, run, attempt + 1);
       }, delay);
