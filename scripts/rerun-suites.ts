@@ -73,6 +73,7 @@ for (let run = 1; run <= runs; run++) {
       if (FINE.has(c.verdict)) continue;
       bad++;
       alarms.push({ run, suite, id: c.id, verdict: c.verdict, reason: c.reason ?? '', replay: c.replay });
+      process.stderr.write(`  ${c.verdict} ${c.id}: ${c.reason ?? ''}\n`);
     }
     process.stderr.write(
       `run ${String(run).padStart(2)} seed ${seed} ${suite.padEnd(15)} ${result.cases.length - bad}/${result.cases.length} fine (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
