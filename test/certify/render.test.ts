@@ -50,6 +50,7 @@ function render(cases: CaseResult[], readings: Record<string, string>): string {
     seed: 7,
     cases,
     staleExemptions: [],
+    notRunExemptions: [],
     exitCode: 0,
   };
   return renderCertification({

@@ -16,6 +16,7 @@
  * not one cursor per device).
  */
 
+import { ConfigError, ProvisioningError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
 import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
@@ -33,8 +34,12 @@ export class XmppDriver implements Driver {
   readonly caps: readonly Cap[] = XMPP_CAPS;
   readonly target: XmppTarget;
   private readonly states = new XmppActorStates();
-  /** Users this driver has registered (target option `register`). */
-  private readonly registered = new Set<string>();
+  /**
+   * Registrations of this driver, by user (target option `register`): one per user, however many
+   * devices log in at once. Concurrent in-band registration of one account is what some servers
+   * handle worst (measured on one: the account's later logins failed), so it never happens.
+   */
+  private readonly registered = new Map<string, Promise<void>>();
 
   /** Throws ConfigError for a bad target URL or option. */
   constructor(options: XmppDriverOptions) {
@@ -48,15 +53,7 @@ export class XmppDriver implements Driver {
    * failed connection is closed and recorded all the same.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
-    if (this.target.register && !this.registered.has(options.user)) {
-      await registerAccount(
-        this.target,
-        options.user,
-        options.token,
-        options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      );
-      this.registered.add(options.user);
-    }
+    await this.provision(options, options.timeoutMs);
     const state = this.states.get(history, actor, options.user);
     const session = new XmppSession(
       actor,
@@ -69,5 +66,29 @@ export class XmppDriver implements Driver {
     );
     await session.login(options, this.caps);
     return session;
+  }
+
+  /**
+   * Registers `user` (XEP-0077) when the target says `register=1`, once per user: "conflict" (the
+   * account exists) counts as done, and the login that follows checks the password. Rejects with
+   * ProvisioningError carrying the server's answer; a failed registration may be retried.
+   */
+  provision(account: { user: string; token: string }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    if (!this.target.register) return Promise.resolve();
+    let done = this.registered.get(account.user);
+    if (done === undefined) {
+      done = registerAccount(this.target, account.user, account.token, timeoutMs).catch((cause: Error) => {
+        this.registered.delete(account.user);
+        // A server that offers no registration at all is configuration, said as such.
+        if (cause instanceof ConfigError) throw cause;
+        throw new ProvisioningError(
+          `in-band registration (XEP-0077) of ${account.user}@${this.target.domain} at ${this.target.url} failed: ${cause.message}`,
+          account.user,
+          { cause },
+        );
+      });
+      this.registered.set(account.user, done);
+    }
+    return done;
   }
 }
