@@ -202,7 +202,19 @@ export class ProcessTarget implements Target {
     const url = this.options.url;
     if ('fixed' in url) {
       child.stdout?.on('data', append);
-      await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
+      try {
+        await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
+      } catch (error) {
+        // A start that never became ready must not outlive the kit (nor keep its pipes open).
+        this.#expectedExit = true;
+        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+          const exited = once(child, 'exit');
+          process.kill(-child.pid, 'SIGKILL');
+          await exited;
+        }
+        this.#child = undefined;
+        throw error;
+      }
       this.#url = url.fixed;
       return;
     }
