@@ -151,50 +151,43 @@ steps:
 });
 
 describe('accounts on Prosody (xmpp driver)', () => {
-  const prosody = (port: number, data: string) => `exec scripts/targets/prosody.sh ${port} ${data}`;
-
-  it('creates every account with --provision-cmd before the timeline (prosodyctl), and the case passes', async () => {
+  /** `imspec run` of one case against a Prosody the kit starts with `launch` (default: the launch script). */
+  async function onProsody(
+    caseId: string,
+    options: {
+      query?: string;
+      provisionCmd?: (data: string) => string;
+      launch?: (port: number, data: string) => string;
+    },
+  ) {
     const port = await freePort();
     const data = serverDir();
-    const run = await imspec(
-      [
-        'suites/core',
-        '--only',
-        'lastseq-implies-ack',
-        '--driver',
-        'xmpp',
-        '--target',
-        `xmpp://127.0.0.1:${port}?domain=localhost`,
-        '--target-cmd',
-        prosody(port, data),
-        '--provision-cmd',
-        `prosodyctl --config ${data}/prosody.cfg.lua register "$IMSPEC_USER" localhost "$IMSPEC_PASSWORD"`,
-      ],
-      { IMSPEC_HMAC_SECRET: 'provision-test' },
+    const launch = options.launch?.(port, data) ?? `exec scripts/targets/prosody.sh ${port} ${data}`;
+    const suite = caseId === 'offline-kill-9' ? 'suites/servers' : 'suites/core';
+    const args = [suite, '--only', caseId, '--driver', 'xmpp'];
+    args.push(
+      '--target',
+      `xmpp://127.0.0.1:${port}?domain=localhost${options.query ?? ''}`,
+      '--target-cmd',
+      launch,
     );
+    if (options.provisionCmd) args.push('--provision-cmd', options.provisionCmd(data));
+    return imspec(args, { IMSPEC_HMAC_SECRET: 'provision-test' });
+  }
+
+  it('creates every account with --provision-cmd before the timeline (prosodyctl), and the case passes', async () => {
+    const run = await onProsody('lastseq-implies-ack', {
+      provisionCmd: (data) =>
+        `prosodyctl --config ${data}/prosody.cfg.lua register "$IMSPEC_USER" localhost "$IMSPEC_PASSWORD"`,
+    });
     expect(run.report?.cases[0]?.verdict, run.out).toBe('PASS');
     expect(run.code).toBe(0);
   }, 90_000);
 
   it('reports a failing --provision-cmd as an ERROR naming provisioning, with the hook output', async () => {
-    const port = await freePort();
-    const data = serverDir();
-    const run = await imspec(
-      [
-        'suites/core',
-        '--only',
-        'lastseq-implies-ack',
-        '--driver',
-        'xmpp',
-        '--target',
-        `xmpp://127.0.0.1:${port}?domain=localhost`,
-        '--target-cmd',
-        prosody(port, data),
-        '--provision-cmd',
-        'echo "admin API says: quota of accounts reached" >&2; exit 1',
-      ],
-      { IMSPEC_HMAC_SECRET: 'provision-test' },
-    );
+    const run = await onProsody('lastseq-implies-ack', {
+      provisionCmd: () => 'echo "admin API says: quota of accounts reached" >&2; exit 1',
+    });
     const c = run.report?.cases[0];
     expect(c?.verdict, run.out).toBe('ERROR');
     expect(c?.reason).toMatch(
@@ -206,24 +199,12 @@ describe('accounts on Prosody (xmpp driver)', () => {
   }, 90_000);
 
   it('reports an account lost in a kill -9 as DUR-1, not as a credentials ERROR', async () => {
-    const port = await freePort();
-    const data = serverDir();
-    // A server that loses accounts it had not flushed, made certain: every start forgets them.
-    const forgetful = `rm -rf ${data}/data/localhost/accounts; exec scripts/targets/prosody.sh ${port} ${data}`;
-    const run = await imspec(
-      [
-        'suites/servers',
-        '--only',
-        'offline-kill-9',
-        '--driver',
-        'xmpp',
-        '--target',
-        `xmpp://127.0.0.1:${port}?domain=localhost&register=1`,
-        '--target-cmd',
-        forgetful,
-      ],
-      { IMSPEC_HMAC_SECRET: 'provision-test' },
-    );
+    const run = await onProsody('offline-kill-9', {
+      query: '&register=1',
+      // A server that loses accounts it had not flushed, made certain: every start forgets them.
+      launch: (port, data) =>
+        `rm -rf ${data}/data/localhost/accounts; exec scripts/targets/prosody.sh ${port} ${data}`,
+    });
     const c = run.report?.cases[0];
     expect(c?.verdict, run.out).toBe('FAIL');
     const lost = c?.findings.find((f) => f.requirement === 'DUR-1' && f.kind === 'assertion');
