@@ -169,4 +169,10 @@ export interface Driver {
 export interface DriverFactoryOptions {
   /** Target URL: ws://host:port for ran, mqtt://host:port, xmpp://host:port. */
   target: string;
+  /**
+   * Where setup connections go (account creation, an MQTT 3.1.1 session wipe) when `target` is a
+   * fault proxy: straight to the server, so a case's faults hit only its own connections and
+   * count only those (a rule's `nth` connection). @default target
+   */
+  setupTarget?: string;
 }

@@ -5,6 +5,7 @@ export { MQTT_CAPS, MqttDriver, type MqttDriverOptions } from './mqtt-driver.js'
 export { clientIdOf, MqttSession } from './mqtt-session.js';
 export { renderPacket } from './render.js';
 export {
+  credentials,
   type CmidCarrier,
   MQTT_TARGET_DEFAULTS,
   type MqttQos,

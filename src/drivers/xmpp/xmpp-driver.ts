@@ -19,7 +19,7 @@
 import { ConfigError, ProvisioningError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
-import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
+import type { ConnectOptions, Driver, DriverFactoryOptions, DriverSession } from '../driver.js';
 import { XmppActorStates } from './actor-state.js';
 import { registerAccount } from './register.js';
 import { resolveXmppTarget, type XmppTarget, type XmppTargetOptions } from './target.js';
@@ -27,12 +27,14 @@ import { DEFAULT_TIMEOUT_MS, XmppSession } from './xmpp-session.js';
 
 export const XMPP_CAPS: readonly Cap[] = Object.freeze(['delivered-receipt'] as Cap[]);
 
-export type XmppDriverOptions = XmppTargetOptions;
+export type XmppDriverOptions = XmppTargetOptions & Pick<DriverFactoryOptions, 'setupTarget'>;
 
 export class XmppDriver implements Driver {
   readonly name = 'xmpp';
   readonly caps: readonly Cap[] = XMPP_CAPS;
   readonly target: XmppTarget;
+  /** Where registrations go: the server itself, never a fault proxy. */
+  private readonly setupTarget: XmppTarget;
   private readonly states = new XmppActorStates();
   /**
    * Registrations of this driver, by user (target option `register`): one per user, however many
@@ -44,6 +46,9 @@ export class XmppDriver implements Driver {
   /** Throws ConfigError for a bad target URL or option. */
   constructor(options: XmppDriverOptions) {
     this.target = resolveXmppTarget(options);
+    this.setupTarget = options.setupTarget
+      ? resolveXmppTarget({ ...options, target: options.setupTarget })
+      : this.target;
   }
 
   /**
@@ -77,16 +82,18 @@ export class XmppDriver implements Driver {
     if (!this.target.register) return Promise.resolve();
     let done = this.registered.get(account.user);
     if (done === undefined) {
-      done = registerAccount(this.target, account.user, account.token, timeoutMs).catch((cause: Error) => {
-        this.registered.delete(account.user);
-        // A server that offers no registration at all is configuration, said as such.
-        if (cause instanceof ConfigError) throw cause;
-        throw new ProvisioningError(
-          `in-band registration (XEP-0077) of ${account.user}@${this.target.domain} at ${this.target.url} failed: ${cause.message}`,
-          account.user,
-          { cause },
-        );
-      });
+      done = registerAccount(this.setupTarget, account.user, account.token, timeoutMs).catch(
+        (cause: Error) => {
+          this.registered.delete(account.user);
+          // A server that offers no registration at all is configuration, said as such.
+          if (cause instanceof ConfigError) throw cause;
+          throw new ProvisioningError(
+            `in-band registration (XEP-0077) of ${account.user}@${this.target.domain} at ${this.target.url} failed: ${cause.message}`,
+            account.user,
+            { cause },
+          );
+        },
+      );
       this.registered.set(account.user, done);
     }
     return done;
