@@ -5,8 +5,8 @@ export { MQTT_CAPS, MqttDriver, type MqttDriverOptions } from './mqtt-driver.js'
 export { clientIdOf, MqttSession } from './mqtt-session.js';
 export { renderPacket } from './render.js';
 export {
-  credentials,
   type CmidCarrier,
+  credentials,
   MQTT_TARGET_DEFAULTS,
   type MqttQos,
   type MqttTarget,
