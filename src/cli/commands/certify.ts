@@ -14,16 +14,7 @@ import {
 import { UsageError } from '../../errors.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { formatDuration } from '../../scenarios/duration.js';
-import { parseDurationOption } from './run.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const collectList = (value: string, previous: string[] = []) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
+import { collect, collectList, parseDurationOption, parseSeed } from './run.js';
 
 export function registerCertify(program: Command): void {
   defineCertifyOptions(program.command('certify')).action(async (opts: CertifyCliOptions) => {
@@ -183,12 +174,4 @@ function parseLogCounts(specs: readonly string[]): Record<string, string> {
     out[spec.slice(0, eq)] = spec.slice(eq + 1);
   }
   return out;
-}
-
-function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
 }

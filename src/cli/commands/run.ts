@@ -12,8 +12,8 @@ import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const collectList = (value: string, previous: string[] = []) => [
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collectList = (value: string, previous: string[] = []) => [
   ...previous,
   ...value
     .split(',')
@@ -182,7 +182,7 @@ interface RunCliOptions {
   pushgateway?: string;
 }
 
-function parseSeed(value: string): number {
+export function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
     throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
