@@ -145,7 +145,7 @@ export function renderCertification(input: CertificationInput): string {
       '',
     );
   }
-  if (input.logCounts) {
+  if (input.logCounts && Object.keys(input.logCounts).length > 0) {
     lines.push(
       '## Server log, counted',
       '',

@@ -8,6 +8,9 @@
 import type { HistoryEvent } from '../history/events.js';
 import type { TargetEvidence, Verdict } from './types.js';
 
+/** Terminal colour and cursor sequences: servers colour their console (RabbitMQ does), reports don't. */
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
 /** Lines of the target's log a report keeps. */
 export const LOG_TAIL_LINES = 15;
 
@@ -42,6 +45,7 @@ export function targetEvidence(input: TargetEvidenceInput): TargetEvidence {
     restartedBeforeCase: input.restartedBeforeCase,
   };
   const lines = input.log
+    .replace(ANSI, '')
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l !== '');

@@ -27,6 +27,13 @@ describe('targetEvidence', () => {
     );
   });
 
+  it('keeps the log without terminal colours', () => {
+    const log = '\x1b[38;5;87m2026-12-04 [notice] leader elected\x1b[0m\n';
+    expect(targetEvidence({ events: [], log, restartedBeforeCase: false }).logTail).toEqual([
+      '2026-12-04 [notice] leader elected',
+    ]);
+  });
+
   it('says so when the target neither exited nor wrote anything', () => {
     const evidence = targetEvidence({ events: [], log: '  \n', restartedBeforeCase: false });
     expect(evidence.logTail).toBeUndefined();
