@@ -70,6 +70,23 @@ export const INVOCATIONS: readonly Invocation[] = [
     port: 15222,
     dir: '/tmp/imspec-prosody-0.12',
   },
+  {
+    name: 'rabbitmq-3.10',
+    args: [
+      ...['--name', 'RabbitMQ 3.10', '--driver', 'mqtt'],
+      // The MQTT plugin of 3.10 speaks 3.1.1 only, and checks every presented credential.
+      ...['--target', 'mqtt://127.0.0.1:{port}?version=3.1.1&anonymous=1'],
+      ...['--target-cmd', 'exec scripts/targets/rabbitmq.sh {port} {dir}', '--start-timeout', '2m'],
+      ...version('rabbitmq-server'),
+      ...['--config', '{dir}/rabbitmq.conf', '--config', '{dir}/enabled_plugins'],
+      ...['--log', '{dir}/log/rabbitmq.log'],
+      ...['--log-count', 'node starts=Server startup complete'],
+      ...['--log-count', 'MQTT connections accepted=accepting MQTT connection'],
+      ...['--expect-failures', 'suites/expected/rabbitmq-3.10.json', ...PUBLISHED],
+    ],
+    port: 18840,
+    dir: '/tmp/imspec-rabbitmq-3.10',
+  },
 ];
 
 /** Seed of the published runs, so a reproduction replays the same choices. */
