@@ -36,7 +36,12 @@ export function targetEvidence(input: TargetEvidenceInput): TargetEvidence {
     if (e.kind !== 'target') continue;
     if (e.action === 'kill' || e.action === 'term') kills++;
     else if (e.action === 'exited') crashes++;
-    else if (e.action === 'restart') restarts++;
+    else if (e.action === 'restart') {
+      restarts++;
+      // `target: restart` is a stop and a start in one step; after a kill or term the restart
+      // event says "same data" and its stop was counted already.
+      if (e.detail === undefined) kills++;
+    }
   }
   const evidence: TargetEvidence = {
     kills,

@@ -13,17 +13,18 @@ const events: HistoryEvent[] = [
   { kind: 'target', t: 2, action: 'restart', detail: 'same data' },
   { kind: 'target', t: 3, action: 'exited', detail: 'code null signal SIGSEGV' },
   { kind: 'target', t: 4, action: 'pause' },
+  { kind: 'target', t: 5, action: 'restart' },
 ];
 
 describe('targetEvidence', () => {
   it('counts the exits the kit caused, the crashes and the restarts, and keeps the last log lines', () => {
     const log = `${Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n')}\n\n`;
     const evidence = targetEvidence({ events, log, restartedBeforeCase: true });
-    expect(evidence).toMatchObject({ kills: 1, crashes: 1, restarts: 1, restartedBeforeCase: true });
+    expect(evidence).toMatchObject({ kills: 2, crashes: 1, restarts: 2, restartedBeforeCase: true });
     expect(evidence.logTail).toHaveLength(15);
     expect(evidence.logTail?.at(-1)).toBe('line 20');
     expect(bounceLine(evidence)).toBe(
-      'exited 2× (1 crash), restarted 1×, restarted before the case (it was down after the previous one)',
+      'exited 3× (1 crash), restarted 2×, restarted before the case (it was down after the previous one)',
     );
   });
 
