@@ -36,6 +36,7 @@ describe('imspec certify', () => {
       ...['--only', 'multi-device-cursors,offline-kill-9,crashed-device-offline,retransmit-after-lost-ack'],
       ...['--expect-failures', EXPECTED, '--readings', 'docs/certifications/readings.yaml'],
       ...['--draft-expectations', draft, '--seed', '7', '--out', out, '--report', `json=${json}`],
+      ...['--report', `html=${join(out, 'run.html')}`],
     ];
     const run = await imspec(args, { target: MOSQUITTO, dataDir, secret: 'certify-cli' }, 120_000);
     expect(run.code, run.output).toBe(0);
@@ -62,6 +63,8 @@ describe('imspec certify', () => {
     expect(entries.find((e) => e.id === 'offline-kill-9')?.reason).toBe(
       expected.find((e) => e.id === 'offline-kill-9')?.reason,
     );
+    // The HTML report of the run names the certify command that made it.
+    expect(readFileSync(join(out, 'run.html'), 'utf8')).toContain('imspec certify --name');
     const report = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
     expect(report.cases.find((c) => c.id === 'offline-kill-9')?.target).toMatchObject({
       kills: 1,

@@ -13,14 +13,19 @@ import {
 } from '../../certify/index.js';
 import { UsageError } from '../../errors.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { shellWord } from '../../runner/run.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { collect, collectList, parseDurationOption, parseSeed } from './run.js';
 
 export function registerCertify(program: Command): void {
   defineCertifyOptions(program.command('certify')).action(async (opts: CertifyCliOptions) => {
-    const result = await certify(certifyInput(opts), {
-      reporters: createReporters(opts.report ?? ['console']),
+    // The page of `--report html=PATH` names the certify command that made it.
+    const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
+    const reporters = createReporters(opts.report ?? ['console'], process.stdout, {
+      command,
+      kind: 'certify',
     });
+    const result = await certify(certifyInput(opts), { reporters });
     process.stderr.write(`imspec certify: wrote ${result.file}\n`);
     if (result.draft) {
       const { draft, file } = result.draft;
@@ -92,7 +97,7 @@ export function defineCertifyOptions(command: Command): Command {
     .option('--out <dir>', 'where the document is written', CERTIFY_DEFAULTS.outDir)
     .option(
       '--report <spec>',
-      `reporters of the run beside the document: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH; repeatable; default console)`,
+      `reporters of the run beside the document: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH, html=PATH; repeatable; default console)`,
       collect,
     )
     .addHelpText(
