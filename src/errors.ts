@@ -89,6 +89,23 @@ export class AuthError extends ImspecError {
   readonly code = 'IMSPEC_ERR_AUTH';
 }
 
+/**
+ * An account could not be created before a case (the driver's own provisioning, such as XMPP
+ * in-band registration, or `--provision-cmd`): the message carries the server's answer or the
+ * command's output. The case is ERROR, labelled as provisioning, never blamed on delivery.
+ */
+export class ProvisioningError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_PROVISION';
+  constructor(
+    message: string,
+    /** The account (user name on the target) that could not be created. */
+    readonly user: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** An operation did not complete within its deadline. */
 export class TimeoutError extends ImspecError {
   readonly code = 'IMSPEC_ERR_TIMEOUT';

@@ -2,6 +2,7 @@
  * imspec's programmatic API. The CLI calls only what is exported here.
  */
 
+export * from './certify/index.js';
 export * from './errors.js';
 export * from './faults/index.js';
 export * from './metrics/index.js';

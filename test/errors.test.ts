@@ -16,6 +16,7 @@ import {
   ImspecError,
   InternalError,
   ProtocolError,
+  ProvisioningError,
   ScenarioError,
   ServerRejectedError,
   StorageError,
@@ -74,6 +75,13 @@ const table: [string, ImspecError, string, number, string][] = [
     'bad-ack',
   ],
   ['AuthError', new AuthError('auth-failed'), 'IMSPEC_ERR_AUTH', 2, 'auth-failed'],
+  [
+    'ProvisioningError',
+    new ProvisioningError('registration of alice refused: not-allowed', 'alice'),
+    'IMSPEC_ERR_PROVISION',
+    2,
+    'registration of alice refused: not-allowed',
+  ],
   ['TimeoutError', new TimeoutError('no msg:A in 5000 ms'), 'IMSPEC_ERR_TIMEOUT', 2, 'no msg:A in 5000 ms'],
   [
     'ConnectionClosedError',
@@ -126,6 +134,7 @@ describe('error catalogue', () => {
       col: 2,
     });
     expect(new StorageError('x', { cause }).cause).toBe(cause);
+    expect(new ProvisioningError('x', 'alice').user).toBe('alice');
   });
 
   it.each(exportedClasses)(

@@ -154,6 +154,14 @@ export interface Driver {
    */
   readonly caps: readonly Cap[];
   connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession>;
+  /**
+   * Creates the account `user` with password `token` on the server, when the target needs
+   * accounts the driver can create (XMPP with `register=1`); a no-op otherwise. The runner calls
+   * it once per user of a case, one account after another, before the case's timeline, so
+   * account creation is never concurrent and never part of what the case judges. Rejects with
+   * ProvisioningError carrying the server's answer.
+   */
+  provision?(account: { user: string; token: string }, timeoutMs?: number): Promise<void>;
   /** Opens a socket without logging in, for probes (ran only; other drivers leave it out). */
   openRaw?(actor: ActorId, history: History, timeoutMs?: number): Promise<RawSocket>;
 }
@@ -161,4 +169,10 @@ export interface Driver {
 export interface DriverFactoryOptions {
   /** Target URL: ws://host:port for ran, mqtt://host:port, xmpp://host:port. */
   target: string;
+  /**
+   * Where setup connections go (account creation, an MQTT 3.1.1 session wipe) when `target` is a
+   * fault proxy: straight to the server, so a case's faults hit only its own connections and
+   * count only those (a rule's `nth` connection). @default target
+   */
+  setupTarget?: string;
 }

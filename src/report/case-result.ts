@@ -104,11 +104,14 @@ export interface RunInfo {
   target: string;
   driver: string;
   seed: number;
+  /** Exemptions whose cases the run did not select (selectExemptions). @default [] */
+  notRunExemptions?: string[];
 }
 
 /**
- * The RunResult (and the stale exemptions with their file and line): exemptions applied (XFAIL, stale ones listed), exit code computed. Check the
- * exemption ids against the loaded suites first (checkExemptionIds), before running anything.
+ * The RunResult (and the stale exemptions with their file and line): exemptions applied (XFAIL,
+ * stale ones listed), exit code computed. Pass only the exemptions of the cases that ran
+ * (selectExemptions), and the others in `info.notRunExemptions`.
  */
 export function buildRunResult(
   info: RunInfo,
@@ -122,6 +125,7 @@ export function buildRunResult(
     ...info,
     cases: applied.cases,
     staleExemptions,
+    notRunExemptions: info.notRunExemptions ?? [],
     exitCode: exitCodeOf(applied.cases, staleExemptions, strict),
   };
   if (strict) run.strict = true;

@@ -6,6 +6,7 @@
  */
 
 import { formatElapsed, summaryLine } from './format.js';
+import { bounceLine } from './target-evidence.js';
 import type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
 
 /** What the console reporter writes to: process.stdout or any writable with the same shape. */
@@ -109,6 +110,11 @@ export class ConsoleReporter implements Reporter {
         `\n${this.paint('\x1b[1;31m', head)}\n${result.staleExemptions.map((id) => `  ${id}`).join('\n')}\n`,
       );
     }
+    if (result.notRunExemptions.length > 0) {
+      this.write(
+        `\nexpected failures not run (their cases were not selected): ${result.notRunExemptions.join(', ')}\n`,
+      );
+    }
     const line = summaryLine(result.cases, result.staleExemptions.length, result.durationMs);
     const colour = result.exitCode === 0 ? '\x1b[1;32m' : '\x1b[1;31m';
     this.write(`\n${this.paint(colour, line)}\n`);
@@ -177,6 +183,7 @@ export function renderCase(
   }
   for (const wire of result.wireLog) lines.push(`${indent}${paint(DIM, wire)}`);
   lines.push(...renderFaults(result, indent, options.maxFaults ?? 8));
+  lines.push(...renderTarget(result, indent, paint));
   if (result.replays && result.replays.length > 0) {
     // --repeat: every failing seed gets its own exact command.
     for (const replay of result.replays) lines.push(`${indent}replay: ${replay}`);
@@ -188,6 +195,22 @@ export function renderCase(
     lines.push(
       `${indent}minimised: ${m.events} of ${m.of} faults still fail it (${m.runs} replays${m.exhausted ? ', budget spent' : ''}): ${m.file}`,
     );
+  }
+  return lines;
+}
+
+/** What the target process did during the case (bounce counts, its last log lines). */
+function renderTarget(
+  result: CaseResult,
+  indent: string,
+  paint: (open: string, text: string) => string,
+): string[] {
+  const t = result.target;
+  if (!t) return [];
+  const lines = [`${indent}target: ${bounceLine(t)}`];
+  if (t.logTail) {
+    lines.push(`${indent}target log (last ${t.logTail.length} lines of the case):`);
+    for (const l of t.logTail) lines.push(`${indent}  ${paint(DIM, l)}`);
   }
   return lines;
 }

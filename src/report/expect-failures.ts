@@ -16,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { editDistance } from '../hints.js';
+import { closest } from '../hints.js';
 import type { CaseResult, Verdict } from './types.js';
 import { isPassing } from './verdict.js';
 
@@ -120,31 +120,56 @@ export async function loadExpectedFailures(path: string): Promise<Exemption[]> {
   return parseExpectedFailures(text, path);
 }
 
-/**
- * Refuses exemptions for cases that do not exist in the loaded suites (a typo would otherwise
- * silently exempt nothing). Call with every loaded case id, before `--only` filters them.
- */
-export function checkExemptionIds(exemptions: readonly Exemption[], knownCaseIds: Iterable<string>): void {
-  const known = new Set(knownCaseIds);
-  const unknown = exemptions.filter((e) => !known.has(e.id));
-  if (unknown.length === 0) return;
-  const lines = unknown.map((e) => `${e.file}:${e.line}: unknown case id "${e.id}"${hint(e.id, known)}`);
-  throw new ConfigError(
-    `${lines.join('; ')} — expected-failures entries must name cases of the suites being run; remove or correct them`,
-  );
+/** An exemption whose case is not among the cases this run selected. */
+export interface UnselectedExemption {
+  id: string;
+  file: string;
+  line: number;
+  /** Set when no loaded suite has a case of that id (it may belong to a suite not given). */
+  unknown: boolean;
 }
 
-function hint(id: string, known: ReadonlySet<string>): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(3, Math.floor(id.length / 3)) + 1;
-  for (const candidate of known) {
-    const d = editDistance(id, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
+export interface SelectedExemptions {
+  /** The exemptions of the cases that run. */
+  active: Exemption[];
+  /** The rest, listed as not run: neither applied nor stale. */
+  notRun: UnselectedExemption[];
+}
+
+/**
+ * Splits exemptions by the cases a run selects, so one expected-failures file serves any subset
+ * of suites (`run suites/servers --expect-failures all-of-them.json`): entries for cases not run
+ * are listed, never refused. One thing is refused, before anything runs: an id that no loaded
+ * suite has and that looks like a misspelling of a case about to run (a typo would otherwise leave
+ * that case unexempted and the reader wondering why).
+ */
+export function selectExemptions(
+  exemptions: readonly Exemption[],
+  selectedCaseIds: Iterable<string>,
+  loadedCaseIds: Iterable<string>,
+): SelectedExemptions {
+  const selected = new Set(selectedCaseIds);
+  const loaded = new Set(loadedCaseIds);
+  const active: Exemption[] = [];
+  const notRun: UnselectedExemption[] = [];
+  const typos: string[] = [];
+  for (const e of exemptions) {
+    if (selected.has(e.id)) {
+      active.push(e);
+      continue;
     }
+    const unknown = !loaded.has(e.id);
+    const meant = unknown ? closest(e.id, selected) : undefined;
+    if (meant !== undefined) {
+      typos.push(`${e.file}:${e.line}: unknown case id "${e.id}" (did you mean "${meant}"?)`);
+      continue;
+    }
+    notRun.push({ id: e.id, file: e.file, line: e.line, unknown });
   }
-  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+  if (typos.length > 0) {
+    throw new ConfigError(`${typos.join('; ')} — correct the expected-failures entries`);
+  }
+  return { active, notRun };
 }
 
 export interface StaleExemption {

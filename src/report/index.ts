@@ -24,12 +24,14 @@ export {
 export {
   type AppliedExemptions,
   applyExpectedFailures,
-  checkExemptionIds,
   type Exemption,
   exemptCase,
   loadExpectedFailures,
   parseExpectedFailures,
+  type SelectedExemptions,
   type StaleExemption,
+  selectExemptions,
+  type UnselectedExemption,
 } from './expect-failures.js';
 export { countVerdicts, formatElapsed, summaryLine } from './format.js';
 export {
@@ -51,12 +53,20 @@ export {
   type ReporterOptions,
   renderJson,
 } from './reporters.js';
+export {
+  bounceLine,
+  LOG_TAIL_LINES,
+  needsTargetEvidence,
+  type TargetEvidenceInput,
+  targetEvidence,
+} from './target-evidence.js';
 export type {
   CaseResult,
   FaultSummary,
   MinimizedCase,
   Reporter,
   RunResult,
+  TargetEvidence,
   Verdict,
 } from './types.js';
 export {

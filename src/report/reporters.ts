@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../hints.js';
 import { ConsoleReporter, type ConsoleReporterOptions, type OutputStream } from './console.js';
-import { HtmlReporter } from './html/reporter.js';
+import { HtmlReporter, type HtmlReporterOptions } from './html/reporter.js';
 import { renderJunit } from './junit.js';
 import type { Reporter, RunResult } from './types.js';
 
@@ -33,6 +33,8 @@ export class FileReporter implements Reporter {
 export interface ReporterOptions extends ConsoleReporterOptions {
   /** The command line of the run, for reports that show it (html). */
   command?: string;
+  /** Which command the reports describe (html). @default 'run' */
+  kind?: HtmlReporterOptions['kind'];
 }
 
 interface ReporterKind {
@@ -61,7 +63,10 @@ const KINDS: Record<string, ReporterKind> = {
   html: {
     path: true,
     create: (path, _stream, options) =>
-      new HtmlReporter(path, options.command === undefined ? {} : { command: options.command }),
+      new HtmlReporter(path, {
+        ...(options.command === undefined ? {} : { command: options.command }),
+        ...(options.kind === undefined ? {} : { kind: options.kind }),
+      }),
     help: 'html=PATH: one self-contained page with a sequence diagram of every case (docs/reports.md)',
   },
 };

@@ -48,6 +48,26 @@ export interface CaseResult {
   faults?: FaultSummary[];
   /** A failing case whose rules use `probability`, cut down to the fewest faults that still fail it. */
   minimized?: MinimizedCase;
+  /**
+   * What the target process did during a case that did not pass (FAIL, WARN, ERROR and the
+   * verdicts made from them): how often it exited and restarted, and the end of its log when the
+   * kit launched it. Absent on passing cases and for a target the kit does not control.
+   */
+  target?: TargetEvidence;
+}
+
+/** The target process's part in a case (src/report/target-evidence.ts). */
+export interface TargetEvidence {
+  /** Exits the kit caused (kill -9, SIGTERM) as the case asked. */
+  kills: number;
+  /** Exits the kit did not ask for: the server crashed or quit on its own. */
+  crashes: number;
+  /** Starts on the same data during the case, after a kill or a crash. */
+  restarts: number;
+  /** The kit started it again before the case, because it was down after the previous one. */
+  restartedBeforeCase: boolean;
+  /** The last lines the target wrote during the case (absent when it wrote nothing). */
+  logTail?: string[];
 }
 
 /** One injected fault, as reports show it. */
@@ -89,6 +109,11 @@ export interface RunResult {
   staleExemptions: string[];
   /** `--strict`: INCONCLUSIVE cases fail the run. @default false */
   strict?: boolean;
+  /**
+   * Exemptions from --expect-failures whose cases this run did not select (another suite, or
+   * filtered by --only): neither applied nor stale.
+   */
+  notRunExemptions: string[];
   exitCode: 0 | 1 | 2;
 }
 

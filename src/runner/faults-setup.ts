@@ -152,7 +152,8 @@ export async function startCaseFaults(options: CaseFaultsOptions): Promise<CaseF
     detail: `fault proxy ${url} in front of ${options.target}: ${frameRules.length} frame and ${streamRules.length} stream rules, seed ${options.seed}`,
   });
   return {
-    driver: createDriver(options.driverName, { target: url }),
+    // Setup connections (accounts, session wipes) go straight to the server: not the case's to fault.
+    driver: createDriver(options.driverName, { target: url, setupTarget: options.target }),
     setStep(index) {
       ws?.setStep(index);
       tcp?.setStep(index);

@@ -34,6 +34,17 @@ export interface RunOptions {
   repeat: number;
   /** INCONCLUSIVE cases (a precondition did not hold) fail the run (exit 1). @default false */
   strict: boolean;
+  /**
+   * How long a `--target-cmd` start (and each restart) may take until the target accepts
+   * connections at `target`, in ms. @default 15000
+   */
+  startTimeoutMs: number;
+  /**
+   * Shell command that creates one account on the target, run once per user of a case, one after
+   * another, before the case's timeline (env IMSPEC_USER, IMSPEC_PASSWORD, IMSPEC_TARGET); for
+   * servers whose accounts the driver cannot create itself (docs/certify.md, "Accounts").
+   */
+  provisionCmd?: string;
 }
 
 export const RUN_DEFAULTS = {
@@ -45,6 +56,7 @@ export const RUN_DEFAULTS = {
   reports: ['console'],
   repeat: 1,
   strict: false,
+  startTimeoutMs: 15_000,
 } as const;
 
 export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptions> {
@@ -58,12 +70,14 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
     reports: input.reports?.length ? input.reports : [...RUN_DEFAULTS.reports],
     repeat: input.repeat ?? RUN_DEFAULTS.repeat,
     strict: input.strict ?? RUN_DEFAULTS.strict,
+    startTimeoutMs: input.startTimeoutMs ?? RUN_DEFAULTS.startTimeoutMs,
   };
   if (input.target !== undefined) options.target = input.target;
   if (input.targetCmd !== undefined) options.targetCmd = input.targetCmd;
   if (input.timeoutMs !== undefined) options.timeoutMs = input.timeoutMs;
   if (input.hmacSecret !== undefined) options.hmacSecret = input.hmacSecret;
   if (input.expectFailures !== undefined) options.expectFailures = input.expectFailures;
+  if (input.provisionCmd !== undefined) options.provisionCmd = input.provisionCmd;
 
   if (options.targetCmd && !options.target) {
     throw new UsageError(
@@ -80,6 +94,12 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
   }
   if (!Number.isInteger(options.repeat) || options.repeat < 1) {
     throw new UsageError(`--repeat must be a positive integer, got ${input.repeat}`);
+  }
+  if (!(Number.isInteger(options.startTimeoutMs) && options.startTimeoutMs > 0)) {
+    throw new UsageError(`--start-timeout must be a positive duration, got ${input.startTimeoutMs}`);
+  }
+  if (input.startTimeoutMs !== undefined && !options.targetCmd) {
+    throw new UsageError('--start-timeout applies to a server the kit starts: give --target-cmd too');
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
     throw new UsageError(`--timeout must be a positive duration, got ${input.timeoutMs}`);

@@ -7,6 +7,7 @@
 import type { Driver } from '../drivers/driver.js';
 import { History } from '../history/events.js';
 import type { Cap, Limits } from '../protocol/frames.js';
+import type { Account } from './provision.js';
 
 export interface TargetClaims {
   caps: readonly Cap[];
@@ -19,8 +20,10 @@ export async function probeCaps(
   _url: string,
   tokenFor: (user: string) => string,
   prefix: string,
+  provision?: (accounts: readonly Account[]) => Promise<void>,
 ): Promise<TargetClaims> {
   const user = `${prefix}imspec-probe`;
+  await provision?.([{ user, token: tokenFor(user) }]);
   const session = await driver.connect(
     `${user}/caps`,
     { user, device: 'caps', token: tokenFor(user) },

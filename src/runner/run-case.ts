@@ -11,8 +11,10 @@ import type { Cap, Limits } from '../protocol/frames.js';
 import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
+import { type LoginRefusal, noteRefusals, troubleFindings, watchTarget } from './case-trouble.js';
 import { explainUnmet, holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
+import type { Account } from './provision.js';
 import { conditionContext, KitLimit, PreconditionUnmet, runStep } from './steps.js';
 import type { Target } from './target.js';
 
@@ -45,6 +47,11 @@ export interface CaseEnv {
   faults?: (history: History) => Promise<CaseFaults | undefined>;
   /** Called with the case's history before the first step (metrics subscribe here). */
   onHistory?: (history: History) => void;
+  /**
+   * Creates the case's accounts before its timeline, one after another (provision.ts).
+   * @default none: the target needs no accounts
+   */
+  provision?: (accounts: readonly Account[]) => Promise<void>;
   replay: string;
 }
 
@@ -93,22 +100,8 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   });
   env.onHistory?.(history);
   const faults = await env.faults?.(history);
-  env.target.onUnexpectedExit((code, signal) => {
-    history.append({
-      kind: 'target',
-      t: history.now(),
-      action: 'exited',
-      detail: `code ${code} signal ${signal}`,
-    });
-    history.append({
-      kind: 'assert',
-      t: history.now(),
-      requirement: 'FRAME-8',
-      ok: false,
-      expected: 'the server keeps running',
-      actual: `the server process exited (code ${code}, signal ${signal})`,
-    });
-  });
+  const watch = watchTarget(env.target, history);
+  const refusals: LoginRefusal[] = [];
 
   const userName = (u: string) => `${env.userPrefix}${u}`;
   const bots: CaseBot[] = [];
@@ -118,7 +111,8 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     for (const device of devices) {
       const name = userName(user);
       const driver = faults?.driver ?? env.driver;
-      const bot = env.makeBot({ user: name, device, token: env.tokenFor(name), history, scenario, driver });
+      const made = env.makeBot({ user: name, device, token: env.tokenFor(name), history, scenario, driver });
+      const bot = noteRefusals(made, history, refusals);
       list.push(bot);
       bots.push(bot);
     }
@@ -128,8 +122,18 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     return userName(u);
   }
 
+  // Accounts first, one after another, before the timeline and its deadline start.
+  let error: unknown;
+  let provisionedAt: number | undefined;
+  try {
+    await env.provision?.([...byUser.keys()].map((user) => ({ user, token: env.tokenFor(user) })));
+    provisionedAt = history.now();
+  } catch (err) {
+    error = err;
+  }
+
   const timeoutMs = env.timeoutMs ?? scenario.timeoutMs;
-  const deadline = started + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   let bodyCounter = 0;
@@ -161,12 +165,12 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     lastClose: (actor: string) => lastClose.get(actor),
   };
 
-  let error: unknown;
   let kitLimit: string | undefined;
   const unmet: UnmetPrecondition[] = [];
   /** The step running when the case stopped; undefined while settling after the last one. */
   let current: { index: number; op: string; line: number } | undefined;
   try {
+    if (error !== undefined) throw error;
     for (const [index, step] of scenario.steps.entries()) {
       current = { index, op: step.op, line: step.loc.line };
       if (abort.signal.aborted) throw new KitLimit('deadline', BEFORE_STEP);
@@ -196,6 +200,19 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     else error = err;
   } finally {
     clearTimeout(timer);
+  }
+  watch.stop();
+  if (error !== undefined) {
+    // A crash, or an account the server lost in a restart, is the server's finding, not ERROR.
+    const asserts = troubleFindings({
+      error,
+      events: history.events,
+      crashes: watch.crashes(),
+      refusals,
+      provisionedAt,
+    });
+    for (const a of asserts) history.append({ ...a, t: history.now() });
+    if (asserts.length > 0) error = undefined;
   }
   // The case ends here; the closes that follow are teardown, not disconnections to judge.
   const endT = history.now();

@@ -13,7 +13,6 @@ import {
   buildCaseResult,
   buildRunResult,
   type CaseResult,
-  checkExemptionIds,
   combineReporters,
   decideRepeatVerdict,
   type Exemption,
@@ -22,10 +21,14 @@ import {
   loadExpectedFailures,
   type Reporter,
   type RunResult,
+  selectExemptions,
+  type UnselectedExemption,
 } from '../report/index.js';
+import { formatDuration } from '../scenarios/duration.js';
 import { loadSuites } from '../scenarios/index.js';
 import type { Scenario } from '../scenarios/types.js';
 import { createCaseBot } from './bot-adapter.js';
+import { beginCaseOnTarget, type CaseTargetState, withTargetEvidence } from './case-evidence.js';
 import { startEmbedded } from './embedded.js';
 import {
   type FaultRunOptions,
@@ -36,8 +39,9 @@ import {
   startCaseFaults,
   usesProbability,
 } from './faults-setup.js';
-import { type RunOptions, resolveRunOptions } from './options.js';
+import { RUN_DEFAULTS, type RunOptions, resolveRunOptions } from './options.js';
 import { probeCaps } from './probe-caps.js';
+import { type Account, provisionAccounts } from './provision.js';
 import { runCase } from './run-case.js';
 import { ExternalTarget, ProcessTarget, type Target } from './target.js';
 
@@ -70,12 +74,15 @@ export async function runSuites(
     );
   }
   let exemptions: Exemption[] = [];
+  let notRunExemptions: UnselectedExemption[] = [];
   if (options.expectFailures) {
-    exemptions = await loadExpectedFailures(options.expectFailures);
-    checkExemptionIds(
-      exemptions,
+    const selected = selectExemptions(
+      await loadExpectedFailures(options.expectFailures),
+      scenarios.map((s) => s.id),
       all.map((s) => s.id),
     );
+    exemptions = selected.active;
+    notRunExemptions = selected.notRun;
   }
 
   const reporter = combineReporters(hooks.reporters ?? []);
@@ -131,6 +138,7 @@ export async function runSuites(
       target: targetLabel,
       driver: options.driver,
       seed: options.seed,
+      notRunExemptions: notRunExemptions.map((e) => e.id),
     },
     results,
     exemptions,
@@ -162,15 +170,23 @@ async function runOne(
     return { result: buildCaseResult({ ...base, unsupportedCaps: [unsupported] }), records: [] };
   }
   let target: Target | undefined = setup.shared;
+  let onTarget: CaseTargetState | undefined;
   try {
     target ??= await startEmbedded({
       secret: setup.secret,
       faults: options.serverFaults,
       extraArgs: options.serverArgs,
     });
+    onTarget = await beginCaseOnTarget(target, target === setup.shared);
     const driver = createDriver(options.driver, { target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
-    const { caps, limits } = await probeCaps(driver, target.url, tokenFor, setup.prefix);
+    const provision = (accounts: readonly Account[]) =>
+      provisionAccounts(accounts, {
+        driver,
+        target: target!.url,
+        ...(options.provisionCmd !== undefined ? { command: options.provisionCmd } : {}),
+      });
+    const { caps, limits } = await probeCaps(driver, target.url, tokenFor, setup.prefix, provision);
     const url = target.url;
     const outcome = await runCase(scenario, {
       target,
@@ -193,9 +209,10 @@ async function runOne(
           prefix: setup.prefix,
         }),
       onHistory: (h) => setup.hooks.onHistory?.(h, scenario),
+      provision,
       replay,
     });
-    const result = buildCaseResult(outcome);
+    const result = withTargetEvidence(buildCaseResult(outcome), target, onTarget, outcome.events);
     // Reporters that draw histories (html) see each run's; minimisation replays pass no reporters.
     for (const r of setup.hooks.reporters ?? []) r.onCaseHistory?.({ result, events: outcome.events });
     return { result, records: faultRecords(outcome.events) };
@@ -204,12 +221,12 @@ async function runOne(
       scenario,
       findings: [],
       events: [],
-      error: withLog(error, target),
+      error,
       durationMs: 0,
       seed: setup.seed,
       replay,
     });
-    return { result, records: [] };
+    return { result: withTargetEvidence(result, target, onTarget, []), records: [] };
   } finally {
     if (target && target !== setup.shared) await target.stop();
   }
@@ -223,14 +240,8 @@ async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target 
     args: [],
     shell: true,
     url: { fixed: options.target },
+    startTimeoutMs: options.startTimeoutMs,
   });
-}
-
-function withLog(error: unknown, target: Target | undefined): unknown {
-  const tail = target?.logTail().trim();
-  if (!tail || !(error instanceof Error)) return error;
-  error.message += `\n--- target log (tail) ---\n${tail.split('\n').slice(-15).join('\n')}`;
-  return error;
 }
 
 /** `--only` accepts exact ids and globs with `*`. */
@@ -254,13 +265,26 @@ export function caseSeed(runSeed: number, caseId: string, repetition: number): n
   return h;
 }
 
-function replayCommand(scenario: Scenario, options: Readonly<RunOptions>, seed: number): string {
+/**
+ * The command that replays one case with every option that can change its verdict: seeds,
+ * target and how it is started and provisioned, the embedded server's faults and arguments, the
+ * deadline, and the expected failures (without them an XFAIL replays as FAIL). Never the secret:
+ * it comes from the environment.
+ */
+export function replayCommand(scenario: Scenario, options: Readonly<RunOptions>, seed: number): string {
   const parts = ['imspec run', scenario.file, '--only', scenario.id, '--seed', String(options.seed)];
   parts.push('--case-seed', String(seed));
+  if (options.driver !== 'ran') parts.push('--driver', options.driver);
   if (options.target) parts.push('--target', options.target);
   if (options.targetCmd) parts.push('--target-cmd', options.targetCmd);
+  if (options.targetCmd && options.startTimeoutMs !== RUN_DEFAULTS.startTimeoutMs) {
+    parts.push('--start-timeout', formatDuration(options.startTimeoutMs));
+  }
+  if (options.provisionCmd) parts.push('--provision-cmd', options.provisionCmd);
   for (const f of options.serverFaults) parts.push('--server-fault', f);
-  if (options.driver !== 'ran') parts.push('--driver', options.driver);
+  for (const a of options.serverArgs) parts.push(`--server-arg=${a}`);
+  if (options.timeoutMs !== undefined) parts.push('--timeout', formatDuration(options.timeoutMs));
+  if (options.expectFailures) parts.push('--expect-failures', options.expectFailures);
   return parts.map(shellWord).join(' ');
 }
 

@@ -27,10 +27,24 @@ export interface Target {
   act(action: TargetAction, restart: boolean): Promise<void>;
   /** Stop for good (graceful, then SIGKILL after a grace period). */
   stop(): Promise<void>;
-  /** Output the process wrote (bounded tail), for ERROR reports. */
-  logTail(): string;
-  /** Called when the process exits without being told to (a crash of the target under test). */
-  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  /**
+   * Output the process wrote (a bounded tail), for reports; with `since` (a `logMark()`), only
+   * what it wrote after that mark.
+   */
+  logTail(since?: number): string;
+  /** How much output (characters) the process has written so far, to cut a case's part of the log. */
+  logMark(): number;
+  /**
+   * Called when the process exits without being told to (a crash of the target under test).
+   * Returns a function that removes the listener (a shared target outlives each case).
+   */
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): () => void;
+  /**
+   * Starts the process again when it is not running (it crashed in an earlier case, or a case
+   * killed it without a restart), so one crash does not turn every later case into an ERROR.
+   * Resolves true when it started it; false when it was running or was stopped for good.
+   */
+  ensureRunning(): Promise<boolean>;
 }
 
 export interface ProcessTargetOptions {
@@ -46,7 +60,7 @@ export interface ProcessTargetOptions {
   /** After the first start, rewrite args so a restart reuses the port (embedded: --port N). */
   pinPort?: (args: string[], port: number) => string[];
   env?: NodeJS.ProcessEnv;
-  /** How long a start may take. @default 15000 */
+  /** How long a start may take. @default 15000 (RUN_DEFAULTS.startTimeoutMs) */
   startTimeoutMs?: number;
 }
 
@@ -58,7 +72,10 @@ export class ProcessTarget implements Target {
   #child: ChildProcess | undefined;
   #args: string[];
   #log = '';
+  /** Characters of output seen since the first start; `#log` holds the last LOG_TAIL_BYTES of them. */
+  #logBytes = 0;
   #expectedExit = false;
+  #stopped = false;
   #exitListeners: ((code: number | null, signal: NodeJS.Signals | null) => void)[] = [];
 
   private constructor(private readonly options: ProcessTargetOptions) {
@@ -80,12 +97,27 @@ export class ProcessTarget implements Target {
     return this.#child?.pid;
   }
 
-  logTail(): string {
-    return this.#log;
+  logTail(since?: number): string {
+    if (since === undefined) return this.#log;
+    const wanted = this.#logBytes - since;
+    return wanted <= 0 ? '' : this.#log.slice(-wanted);
   }
 
-  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+  logMark(): number {
+    return this.#logBytes;
+  }
+
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): () => void {
     this.#exitListeners.push(listener);
+    return () => {
+      this.#exitListeners = this.#exitListeners.filter((l) => l !== listener);
+    };
+  }
+
+  async ensureRunning(): Promise<boolean> {
+    if (this.#child || this.#stopped) return false;
+    await this.#spawn();
+    return true;
   }
 
   async act(action: TargetAction, restart: boolean): Promise<void> {
@@ -112,6 +144,7 @@ export class ProcessTarget implements Target {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (!this.#child) return;
     // A paused process cannot handle SIGTERM; wake it first.
     this.#child.kill('SIGCONT');
@@ -156,7 +189,9 @@ export class ProcessTarget implements Target {
     });
     this.#child = child;
     const append = (chunk: Buffer) => {
-      this.#log = (this.#log + chunk.toString('utf8')).slice(-LOG_TAIL_BYTES);
+      const text = chunk.toString('utf8');
+      this.#logBytes += text.length;
+      this.#log = (this.#log + text).slice(-LOG_TAIL_BYTES);
     };
     child.stderr?.on('data', append);
     child.on('exit', (code, signal) => {
@@ -167,7 +202,19 @@ export class ProcessTarget implements Target {
     const url = this.options.url;
     if ('fixed' in url) {
       child.stdout?.on('data', append);
-      await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
+      try {
+        await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
+      } catch (error) {
+        // A start that never became ready must not outlive the kit (nor keep its pipes open).
+        this.#expectedExit = true;
+        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+          const exited = once(child, 'exit');
+          process.kill(-child.pid, 'SIGKILL');
+          await exited;
+        }
+        this.#child = undefined;
+        throw error;
+      }
       this.#url = url.fixed;
       return;
     }
@@ -191,7 +238,15 @@ export class ExternalTarget implements Target {
   logTail(): string {
     return '';
   }
-  onUnexpectedExit(): void {}
+  logMark(): number {
+    return 0;
+  }
+  onUnexpectedExit(): () => void {
+    return () => {};
+  }
+  async ensureRunning(): Promise<boolean> {
+    return false;
+  }
 }
 
 function readUrlFromStdout(

@@ -24,6 +24,8 @@ export interface CertifyTarget {
   script: string;
   url: (port: number) => string;
   pidFile: string;
+  /** `--start-timeout`, when the default (15 s) is too short for the server. */
+  startTimeout?: string;
 }
 
 export const MOSQUITTO: CertifyTarget = {
@@ -31,6 +33,15 @@ export const MOSQUITTO: CertifyTarget = {
   script: 'scripts/targets/mosquitto.sh',
   url: (port) => `mqtt://127.0.0.1:${port}`,
   pidFile: 'mosquitto.pid',
+};
+
+export const RABBITMQ: CertifyTarget = {
+  driver: 'mqtt',
+  script: 'scripts/targets/rabbitmq.sh',
+  url: (port) => `mqtt://127.0.0.1:${port}?version=3.1.1&anonymous=1`,
+  pidFile: 'rabbitmq.pid',
+  // An Erlang node takes 13 s to start on an idle machine here, up to 50 s on a loaded one.
+  startTimeout: '2m',
 };
 
 export const PROSODY: CertifyTarget = {
@@ -49,41 +60,25 @@ export interface CliRun {
 
 const dirs: string[] = [];
 
-/** `imspec run` of `only` against a fresh server of `target`, judged by `expectFailures`. */
-export async function certifyRun(
-  target: CertifyTarget,
-  expectFailures: string,
-  only: readonly string[],
-  timeoutMs = 90_000,
-): Promise<CliRun> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'imspec-certify-data-'));
-  const reportDir = mkdtempSync(join(tmpdir(), 'imspec-certify-report-'));
-  dirs.push(dataDir, reportDir);
-  const reportFile = join(reportDir, 'run.json');
-  const args = [
-    'bin/imspec.js',
-    'run',
-    ...CERTIFICATION_PATHS,
-    '--driver',
-    target.driver,
-    '--target',
-    target.url(port),
-    '--target-cmd',
-    `exec ${target.script} ${port} ${dataDir}`,
-    '--expect-failures',
-    expectFailures,
-    '--only',
-    only.join(','),
-    '--report',
-    'console',
-    '--report',
-    `json=${reportFile}`,
-  ];
-  const child = spawn(process.execPath, args, {
+/** A fresh temp dir, deleted by cleanup (a data dir the launch script hands to the server's user). */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/**
+ * The built CLI with `args`, as a person runs it, with credentials in the environment (never in a
+ * file, docs/drivers.md). Stops the server left in `dataDir` afterwards, should the CLI not have.
+ */
+export async function imspec(
+  args: readonly string[],
+  server: { target: CertifyTarget; dataDir: string; secret: string },
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['bin/imspec.js', ...args], {
     cwd: ROOT,
-    // Credentials come from the environment, never from a file (docs/drivers.md).
-    env: { ...process.env, IMSPEC_HMAC_SECRET: `certify-test-${port}` },
+    env: { ...process.env, IMSPEC_HMAC_SECRET: server.secret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -100,23 +95,66 @@ export async function certifyRun(
       resolve(c);
     });
   });
-  stopLeftover(dataDir, target.pidFile);
+  stopLeftover(server.dataDir, server.target.pidFile);
+  return { code, output };
+}
+
+/** `imspec run` of `only` against a fresh server of `target`, judged by `expectFailures`. */
+export async function certifyRun(
+  target: CertifyTarget,
+  expectFailures: string,
+  only: readonly string[],
+  timeoutMs = 90_000,
+  paths: readonly string[] = CERTIFICATION_PATHS,
+): Promise<CliRun> {
+  const port = await freePort();
+  const dataDir = tempDir('imspec-certify-data-');
+  const reportFile = join(tempDir('imspec-certify-report-'), 'run.json');
+  const args = [
+    'run',
+    ...paths,
+    '--driver',
+    target.driver,
+    '--target',
+    target.url(port),
+    '--target-cmd',
+    `exec ${target.script} ${port} ${dataDir}`,
+    ...(target.startTimeout ? ['--start-timeout', target.startTimeout] : []),
+    '--expect-failures',
+    expectFailures,
+    '--only',
+    only.join(','),
+    '--report',
+    'console',
+    '--report',
+    `json=${reportFile}`,
+  ];
+  const { code, output } = await imspec(args, { target, dataDir, secret: `certify-test-${port}` }, timeoutMs);
   if (!existsSync(reportFile)) throw new Error(`imspec run wrote no report (exit ${code}):\n${output}`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunResult;
   const verdicts = Object.fromEntries(report.cases.map((c) => [c.id, c.verdict]));
   return { code, output, report, verdicts };
 }
 
-/** SIGKILL the server whose pid file is in `dir`, if it still runs from there. */
+/**
+ * SIGKILL the server whose pid file is in `dir`, if it still runs from there, with its process
+ * group: what the launch script started beside it (RabbitMQ's epmd and start script) goes too.
+ */
 function stopLeftover(dir: string, pidFile: string): void {
   const file = join(dir, pidFile);
   if (!existsSync(file)) return;
   const pid = Number(readFileSync(file, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return;
   try {
-    // Only a process started on this dir: a pid may have been reused since.
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)) return;
-    process.kill(pid, 'SIGKILL');
+    // Only a process started on this dir (in its arguments, or its environment for RabbitMQ):
+    // a pid may have been reused since.
+    const started = ['cmdline', 'environ'].some((f) =>
+      readFileSync(`/proc/${pid}/${f}`, 'utf8').includes(dir),
+    );
+    if (!started) return;
+    // /proc/PID/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces, so read after ")".
+    const pgrp = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[2]);
+    process.kill(pgrp > 1 ? -pgrp : pid, 'SIGKILL');
   } catch {
     // Already gone.
   }
@@ -145,8 +183,7 @@ export function readExpected(file: string): Exemption[] {
 
 /** Writes entries to a temp file (deleted by cleanup) and returns its path. */
 export function writeExpected(entries: readonly Exemption[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'imspec-certify-expected-'));
-  dirs.push(dir);
+  const dir = tempDir('imspec-certify-expected-');
   const file = join(dir, 'expected.yaml');
   writeFileSync(file, stringify(entries));
   return file;

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  credentials,
   decodeEnvelope,
   encodeEnvelope,
   MQTT_TARGET_DEFAULTS,
@@ -38,6 +39,16 @@ describe('resolveMqttTarget', () => {
     });
   });
 
+  it('logs in anonymously with anonymous=1: no user name or password in CONNECT', () => {
+    const t = resolveMqttTarget({ target: 'mqtt://h:1?anonymous=1' });
+    expect(t.anonymous).toBe(true);
+    expect(credentials(t, { user: 'alice', token: 'pw' })).toEqual({});
+    expect(credentials(resolveMqttTarget({ target: 'mqtt://h:1' }), { user: 'alice', token: 'pw' })).toEqual({
+      username: 'alice',
+      password: 'pw',
+    });
+  });
+
   it.each([
     ['mqtt://h:1?colour=red', /unknown parameter "colour"; known: version, qos/],
     ['mqtt://h:1?qos=0', /qos must be 1 or 2/],
@@ -45,6 +56,7 @@ describe('resolveMqttTarget', () => {
     ['mqtt://h:1?version=4&cmid=property', /needs MQTT 5 user properties/],
     ['mqtt://h:1?sessionExpiry=0', /sessionExpiry must be an integer ≥ 1/],
     ['mqtt://h:1?topic=a/%2B', /without \+ or #/],
+    ['mqtt://h:1?anonymous=yes', /anonymous must be 1 or 0/],
     ['http://h:1', /not MQTT/],
     ['not a url', /not a URL/],
   ])('refuses %s with a ConfigError that names the problem', (target, message) => {

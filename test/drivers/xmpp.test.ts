@@ -9,7 +9,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DriverSession, Notification } from '../../src/drivers/driver.js';
 import { createDriver } from '../../src/drivers/index.js';
 import { XMPP_CAPS, XmppDriver } from '../../src/drivers/xmpp/index.js';
-import { AuthError, ConfigError, ConnectionClosedError, UnsupportedError } from '../../src/errors.js';
+import {
+  AuthError,
+  ConfigError,
+  ConnectionClosedError,
+  ProvisioningError,
+  UnsupportedError,
+} from '../../src/errors.js';
 import { resolveFaultRules } from '../../src/faults/resolve.js';
 import { startTcpProxy } from '../../src/faults/tcp-proxy.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
@@ -286,6 +292,32 @@ describe('xmpp driver creating accounts (register=1, XEP-0077)', () => {
     await expect(
       other.connect('fresh/d3', { user: 'fresh', device: 'd3', token: 'other' }, history),
     ).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('registers an account once when several devices of the user log in at the same time', async () => {
+    server = await startProsody({ allowRegistration: true });
+    const history = new History();
+    const d = new XmppDriver({ target: `${server.url}?register=1` });
+    const sessions = await Promise.all(
+      ['d1', 'd2', 'd3'].map((device) =>
+        d.connect(`many/${device}`, { user: 'many', device, token: 'pw' }, history),
+      ),
+    );
+    await Promise.all(sessions.map((s) => s.close()));
+    expect(server.log().match(/User account created/g) ?? []).toHaveLength(1);
+    // One registration stream and three logins: concurrent registrations would open five or six.
+    expect(server.log().match(/Client connected/g) ?? []).toHaveLength(4);
+  });
+
+  it('reports a refused registration as provisioning, with the server answer', async () => {
+    server = await startProsody({ allowRegistration: true, users: { taken: 'pw' } });
+    const d = new XmppDriver({ target: `${server.url}?register=1` });
+    // Prosody refuses to register an account with an empty password (not-acceptable).
+    const attempt = d.provision({ user: 'nopass', token: '' });
+    await expect(attempt).rejects.toBeInstanceOf(ProvisioningError);
+    await expect(attempt).rejects.toThrow(
+      /registration \(XEP-0077\) of nopass@localhost .* failed: .*refused to register nopass: not-acceptable/,
+    );
   });
 
   it('says how to fix a server that offers no registration', async () => {

@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import {
   applyExpectedFailures,
-  checkExemptionIds,
   exemptCase,
   loadExpectedFailures,
   parseExpectedFailures,
+  selectExemptions,
 } from '../../src/report/expect-failures.js';
 import { caseResult, finding } from './fixtures.js';
 
@@ -80,20 +80,44 @@ describe('parseExpectedFailures', () => {
   });
 });
 
-describe('checkExemptionIds', () => {
-  it('refuses unknown case ids with the file, the line and the closest known id', () => {
-    const exemptions = parseExpectedFailures(TEXT, FILE);
+describe('selectExemptions', () => {
+  const exemptions = parseExpectedFailures(TEXT, FILE);
+
+  it('applies the entries of the selected cases and lists the others as not run', () => {
+    const { active, notRun } = selectExemptions(
+      exemptions,
+      ['dedup-retransmit'],
+      ['dedup-retransmit', 'standin-receipt', 'seq-contiguous', 'other'],
+    );
+    expect(active.map((e) => e.id)).toEqual(['dedup-retransmit']);
+    expect(notRun).toEqual([
+      { id: 'standin-receipt', file: FILE, line: 5, unknown: false },
+      { id: 'seq-contiguous', file: FILE, line: 8, unknown: false },
+    ]);
+  });
+
+  it('lists entries of suites that were not loaded as not run, marked unknown', () => {
+    const { active, notRun } = selectExemptions(exemptions, ['other-case'], ['other-case']);
+    expect(active).toEqual([]);
+    expect(notRun.map((e) => [e.id, e.unknown])).toEqual([
+      ['dedup-retransmit', true],
+      ['standin-receipt', true],
+      ['seq-contiguous', true],
+    ]);
+  });
+
+  it('refuses an id no suite has that looks like a misspelling of a selected case, with file, line and hint', () => {
     const err = thrown(() =>
-      checkExemptionIds(exemptions, ['dedup-retransmit', 'standin-receipts', 'other']),
+      selectExemptions(
+        exemptions,
+        ['dedup-retransmit', 'standin-receipts'],
+        ['dedup-retransmit', 'standin-receipts'],
+      ),
     );
     expect(err.message).toContain(
       `${FILE}:5: unknown case id "standin-receipt" (did you mean "standin-receipts"?)`,
     );
-    expect(err.message).toContain(`${FILE}:8: unknown case id "seq-contiguous"`);
-    expect(err.message).not.toContain(':2:');
-    expect(() =>
-      checkExemptionIds(exemptions, ['dedup-retransmit', 'standin-receipt', 'seq-contiguous']),
-    ).not.toThrow();
+    expect(err.message).not.toContain('seq-contiguous');
   });
 });
 

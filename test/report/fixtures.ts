@@ -168,6 +168,7 @@ export function sampleRun(): RunResult {
       }),
     ],
     staleExemptions: [],
+    notRunExemptions: [],
     exitCode: 1,
   };
 }

@@ -32,6 +32,7 @@ const FULL_CASE: Required<CaseResult> = {
   replays: ['imspec run suites/faults/x.yaml --only full --seed 1 --case-seed 9'],
   faults: [{ t: 12.5, rule: 'lose', action: 'drop', actor: 'alice/phone', frame: '{"type":"msg:A"}' }],
   minimized: { file: 'reports/minimized/full-seed-9.yaml', events: 1, of: 7, runs: 9, exhausted: false },
+  target: { kills: 1, crashes: 1, restarts: 1, restartedBeforeCase: false, logTail: ['segfault'] },
 };
 
 describe('schemas/report.schema.json', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { resolveRunOptions } from '../../src/runner/options.js';
 import { at, expand, matches } from '../../src/runner/probe.js';
-import { caseSeed, matchesOnly, shellWord } from '../../src/runner/run.js';
+import { caseSeed, matchesOnly, replayCommand, shellWord } from '../../src/runner/run.js';
+import type { Scenario } from '../../src/scenarios/types.js';
 
 describe('--only', () => {
   it('selects exact ids and * globs, and everything when empty', () => {
@@ -36,6 +37,7 @@ describe('run options', () => {
       repeat: 1,
       reports: ['console'],
       seed: 7,
+      startTimeoutMs: 15_000,
     });
     expect(Object.isFrozen(o)).toBe(true);
   });
@@ -45,6 +47,8 @@ describe('run options', () => {
     [{ repeat: 0 }, /--repeat must be a positive integer/],
     [{ seed: -1 }, /--seed must be a non-negative integer/],
     [{ timeoutMs: 0 }, /--timeout must be a positive duration/],
+    [{ startTimeoutMs: 0, target: 'ws://127.0.0.1:1', targetCmd: 'x' }, /--start-timeout must be a positive/],
+    [{ startTimeoutMs: 60_000 }, /--start-timeout applies to a server the kit starts: give --target-cmd/],
   ])('refuse %j with a UsageError that says what to do', (input, message) => {
     expect(() => resolveRunOptions(input)).toThrow(UsageError);
     expect(() => resolveRunOptions(input)).toThrow(message);
@@ -97,5 +101,33 @@ describe('replay commands', () => {
       "'xmpp://127.0.0.1:5222?domain=localhost&register=1'",
     );
     expect(shellWord("exec serve --db '/tmp/a b'")).toBe(`'exec serve --db '\\''/tmp/a b'\\'''`);
+  });
+
+  it('carry every option that can change the verdict, and never the secret', () => {
+    const scenario = { id: 'offline-kill-9', file: 'suites/servers/offline-kill-9.yaml' } as Scenario;
+    const options = resolveRunOptions({
+      seed: 7,
+      driver: 'xmpp',
+      target: 'xmpp://127.0.0.1:15222?register=1',
+      targetCmd: 'exec scripts/targets/prosody.sh 15222 /tmp/x',
+      startTimeoutMs: 60_000,
+      provisionCmd: 'make-user',
+      timeoutMs: 20_000,
+      expectFailures: 'suites/expected/prosody-0.12.json',
+      hmacSecret: 's3cret',
+    });
+    const line = replayCommand(scenario, options, 99);
+    expect(line).toBe(
+      "imspec run suites/servers/offline-kill-9.yaml --only offline-kill-9 --seed 7 --case-seed 99 --driver xmpp --target 'xmpp://127.0.0.1:15222?register=1' --target-cmd 'exec scripts/targets/prosody.sh 15222 /tmp/x' --start-timeout 1m --provision-cmd make-user --timeout 20s --expect-failures suites/expected/prosody-0.12.json",
+    );
+    expect(line).not.toContain('s3cret');
+    const embedded = resolveRunOptions({
+      seed: 1,
+      serverFaults: ['no-dedup'],
+      serverArgs: ['--repush-ms', '500'],
+    });
+    expect(replayCommand(scenario, embedded, 2)).toBe(
+      'imspec run suites/servers/offline-kill-9.yaml --only offline-kill-9 --seed 1 --case-seed 2 --server-fault no-dedup --server-arg=--repush-ms --server-arg=500',
+    );
   });
 });

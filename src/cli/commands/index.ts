@@ -12,6 +12,7 @@ type Register = (program: Command) => void;
 
 const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run.js')).registerRun,
+  certify: async () => (await import('./certify.js')).registerCertify,
   serve: async () => (await import('./serve.js')).registerServe,
   validate: async () => (await import('./validate.js')).registerValidate,
   coverage: async () => (await import('./coverage.js')).registerCoverage,

@@ -8,11 +8,12 @@ import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
+import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
-import { parseDuration } from '../../scenarios/duration.js';
+import { formatDuration, parseDuration } from '../../scenarios/duration.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const collectList = (value: string, previous: string[] = []) => [
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collectList = (value: string, previous: string[] = []) => [
   ...previous,
   ...value
     .split(',')
@@ -32,6 +33,14 @@ export function registerRun(program: Command): void {
     .option(
       '--target-cmd <command>',
       'shell command that starts the target at --target; the kit kills and restarts it for crash cases',
+    )
+    .option(
+      '--start-timeout <duration>',
+      `how long --target-cmd may take to start (and restart) until --target accepts connections (default ${formatDuration(RUN_DEFAULTS.startTimeoutMs)})`,
+    )
+    .option(
+      '--provision-cmd <command>',
+      'shell command that creates one account (env IMSPEC_USER, IMSPEC_PASSWORD, IMSPEC_TARGET); run for each user of a case, one after another, before its timeline',
     )
     .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
     .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
@@ -128,6 +137,10 @@ Examples:
           ...(opts.caseSeed !== undefined ? { caseSeed: opts.caseSeed } : {}),
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
+          ...(opts.startTimeout !== undefined
+            ? { startTimeoutMs: parseDurationOption('--start-timeout', opts.startTimeout) }
+            : {}),
+          ...(opts.provisionCmd !== undefined ? { provisionCmd: opts.provisionCmd } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(opts.timeout !== undefined
             ? { timeoutMs: parseDurationOption('--timeout', opts.timeout) }
@@ -153,6 +166,8 @@ Examples:
 interface RunCliOptions {
   target?: string;
   targetCmd?: string;
+  startTimeout?: string;
+  provisionCmd?: string;
   driver: string;
   only: string[];
   seed?: number;
@@ -172,7 +187,7 @@ interface RunCliOptions {
   pushgateway?: string;
 }
 
-function parseSeed(value: string): number {
+export function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
     throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
@@ -201,7 +216,7 @@ function parsePositive(value: string): number {
   return n;
 }
 
-function parseDurationOption(flag: string, value: string): number {
+export function parseDurationOption(flag: string, value: string): number {
   try {
     return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
   } catch (err) {

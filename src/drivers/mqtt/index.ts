@@ -6,6 +6,7 @@ export { clientIdOf, MqttSession } from './mqtt-session.js';
 export { renderPacket } from './render.js';
 export {
   type CmidCarrier,
+  credentials,
   MQTT_TARGET_DEFAULTS,
   type MqttQos,
   type MqttTarget,

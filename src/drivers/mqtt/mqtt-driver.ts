@@ -18,25 +18,30 @@ import { connect as mqttConnect } from 'mqtt';
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
 import { nextConn, recordClose } from '../connections.js';
-import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
+import type { ConnectOptions, Driver, DriverFactoryOptions, DriverSession } from '../driver.js';
 import { ActorStates } from './actor-state.js';
 import { clientIdOf, DEFAULT_TIMEOUT_MS, MqttSession } from './mqtt-session.js';
 import { renderPacket } from './render.js';
-import { type MqttTarget, type MqttTargetOptions, resolveMqttTarget } from './target.js';
+import { credentials, type MqttTarget, type MqttTargetOptions, resolveMqttTarget } from './target.js';
 
 export const MQTT_CAPS: readonly Cap[] = Object.freeze(['multi-device'] as Cap[]);
 
-export type MqttDriverOptions = MqttTargetOptions;
+export type MqttDriverOptions = MqttTargetOptions & Pick<DriverFactoryOptions, 'setupTarget'>;
 
 export class MqttDriver implements Driver {
   readonly name = 'mqtt';
   readonly caps: readonly Cap[] = MQTT_CAPS;
   readonly target: MqttTarget;
+  /** Where the 3.1.1 session wipe connects: the server itself, never a fault proxy. */
+  private readonly setupUrl: string;
   private readonly states = new ActorStates();
 
   /** Throws ConfigError for a bad target URL or option. */
   constructor(options: MqttDriverOptions) {
     this.target = resolveMqttTarget(options);
+    this.setupUrl = options.setupTarget
+      ? resolveMqttTarget({ target: options.setupTarget }).url
+      : this.target.url;
   }
 
   /**
@@ -74,12 +79,11 @@ export class MqttDriver implements Driver {
   /** MQTT 3.1.1: CONNECT with clean session 1, then DISCONNECT — the broker forgets the session. */
   private async wipe(actor: ActorId, options: ConnectOptions, history: History): Promise<void> {
     const conn = nextConn(history, actor);
-    const client = mqttConnect(this.target.url, {
+    const client = mqttConnect(this.setupUrl, {
       clientId: clientIdOf(options.user, options.device),
       protocolVersion: 4,
       clean: true,
-      username: options.user,
-      password: options.token,
+      ...credentials(this.target, options),
       reconnectPeriod: 0,
       connectTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       manualConnect: true,

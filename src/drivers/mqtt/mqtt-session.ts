@@ -49,7 +49,7 @@ import { NotificationHub } from '../notification-hub.js';
 import type { ActorState } from './actor-state.js';
 import { decodeEnvelope, encodeEnvelope, smidOf, type UserProperties } from './envelope.js';
 import { renderPacket } from './render.js';
-import type { MqttTarget } from './target.js';
+import { credentials, type MqttTarget } from './target.js';
 
 /** Deadline for operations whose caller gives none. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -117,8 +117,7 @@ export class MqttSession implements DriverSession {
       protocolVersion: target.version,
       clean,
       keepalive: target.keepalive,
-      username: user,
-      password: options.token,
+      ...credentials(target, { user, token: options.token }),
       // Reconnecting is the bot's decision (a new session, a new conn number), never the library's.
       reconnectPeriod: 0,
       connectTimeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -316,7 +315,7 @@ export class MqttSession implements DriverSession {
     if (this.isClosed) return;
     this.initiator ??= 'client';
     // end(false) waits for in-flight acks; a broker that never answers must not hang the close.
-    const force = setTimeout(() => this.client.end(true), 2000);
+    const force = setTimeout(() => this.destroy(), 2000);
     this.client.end(false);
     await this.closed;
     clearTimeout(force);
@@ -327,7 +326,17 @@ export class MqttSession implements DriverSession {
     if (this.isClosed) return;
     this.initiator ??= 'crash';
     this.state.crash();
+    this.destroy();
+  }
+
+  /**
+   * Ends the connection now. mqtt.js ignores end(true) once an end(false) is waiting for in-flight
+   * acknowledgements (measured: a PUBLISH a network blackhole swallowed kept a close pending for
+   * good), so the socket itself is destroyed too.
+   */
+  private destroy(): void {
     this.client.end(true);
+    this.client.stream?.destroy();
   }
 
   /** The client crashed or the connection ended: nothing more may be acknowledged. */

@@ -31,6 +31,12 @@ export interface MqttTargetOptions {
   keepalive?: number;
   /** Topic prefix: user U's inbox is `<prefix>/U`. @default 'imspec/inbox' */
   topic?: string;
+  /**
+   * Log in without a user name and password: the broker's anonymous login (RabbitMQ's
+   * `mqtt.allow_anonymous`, which authenticates such clients as its default user, while a client
+   * that presents credentials must have an account). @default false
+   */
+  anonymous?: boolean;
 }
 
 export interface MqttTarget {
@@ -42,6 +48,7 @@ export interface MqttTarget {
   readonly sessionExpiry: number;
   readonly keepalive: number;
   readonly topic: string;
+  readonly anonymous: boolean;
 }
 
 export const MQTT_TARGET_DEFAULTS = Object.freeze({
@@ -51,9 +58,10 @@ export const MQTT_TARGET_DEFAULTS = Object.freeze({
   sessionExpiry: 3600,
   keepalive: 30,
   topic: 'imspec/inbox',
+  anonymous: false,
 });
 
-const KNOWN = ['version', 'qos', 'cmid', 'sessionExpiry', 'keepalive', 'topic'] as const;
+const KNOWN = ['version', 'qos', 'cmid', 'sessionExpiry', 'keepalive', 'topic', 'anonymous'] as const;
 
 function bad(target: string, what: string): ConfigError {
   return new ConfigError(`MQTT target ${target}: ${what}`);
@@ -121,6 +129,12 @@ export function resolveMqttTarget(options: MqttTargetOptions): MqttTarget {
       : MQTT_TARGET_DEFAULTS.keepalive);
   const topic = (options.topic ?? query.topic ?? MQTT_TARGET_DEFAULTS.topic).replace(/\/+$/, '');
   if (topic === '' || /[+#]/.test(topic)) throw bad(t, `topic "${topic}" must be non-empty without + or #`);
+  let anonymous = options.anonymous ?? MQTT_TARGET_DEFAULTS.anonymous;
+  if (options.anonymous === undefined && query.anonymous !== undefined) {
+    if (query.anonymous === '1' || query.anonymous === 'true') anonymous = true;
+    else if (query.anonymous === '0' || query.anonymous === 'false') anonymous = false;
+    else throw bad(t, `anonymous must be 1 or 0, got "${query.anonymous}"`);
+  }
   url.search = '';
   return Object.freeze({
     url: url.toString().replace(/\/$/, ''),
@@ -130,5 +144,14 @@ export function resolveMqttTarget(options: MqttTargetOptions): MqttTarget {
     sessionExpiry,
     keepalive,
     topic,
+    anonymous,
   });
+}
+
+/** The CONNECT credentials: the user and its token (its password), or none for an anonymous login. */
+export function credentials(
+  target: Pick<MqttTarget, 'anonymous'>,
+  account: { user: string; token: string },
+): { username?: string; password?: string } {
+  return target.anonymous ? {} : { username: account.user, password: account.token };
 }

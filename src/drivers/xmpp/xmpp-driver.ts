@@ -16,9 +16,10 @@
  * not one cursor per device).
  */
 
+import { ConfigError, ProvisioningError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
-import type { ConnectOptions, Driver, DriverSession } from '../driver.js';
+import type { ConnectOptions, Driver, DriverFactoryOptions, DriverSession } from '../driver.js';
 import { XmppActorStates } from './actor-state.js';
 import { registerAccount } from './register.js';
 import { resolveXmppTarget, type XmppTarget, type XmppTargetOptions } from './target.js';
@@ -26,19 +27,28 @@ import { DEFAULT_TIMEOUT_MS, XmppSession } from './xmpp-session.js';
 
 export const XMPP_CAPS: readonly Cap[] = Object.freeze(['delivered-receipt'] as Cap[]);
 
-export type XmppDriverOptions = XmppTargetOptions;
+export type XmppDriverOptions = XmppTargetOptions & Pick<DriverFactoryOptions, 'setupTarget'>;
 
 export class XmppDriver implements Driver {
   readonly name = 'xmpp';
   readonly caps: readonly Cap[] = XMPP_CAPS;
   readonly target: XmppTarget;
+  /** Where registrations go: the server itself, never a fault proxy. */
+  private readonly setupTarget: XmppTarget;
   private readonly states = new XmppActorStates();
-  /** Users this driver has registered (target option `register`). */
-  private readonly registered = new Set<string>();
+  /**
+   * Registrations of this driver, by user (target option `register`): one per user, however many
+   * devices log in at once. Concurrent in-band registration of one account is what some servers
+   * handle worst (measured on one: the account's later logins failed), so it never happens.
+   */
+  private readonly registered = new Map<string, Promise<void>>();
 
   /** Throws ConfigError for a bad target URL or option. */
   constructor(options: XmppDriverOptions) {
     this.target = resolveXmppTarget(options);
+    this.setupTarget = options.setupTarget
+      ? resolveXmppTarget({ ...options, target: options.setupTarget })
+      : this.target;
   }
 
   /**
@@ -48,15 +58,7 @@ export class XmppDriver implements Driver {
    * failed connection is closed and recorded all the same.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
-    if (this.target.register && !this.registered.has(options.user)) {
-      await registerAccount(
-        this.target,
-        options.user,
-        options.token,
-        options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      );
-      this.registered.add(options.user);
-    }
+    await this.provision(options, options.timeoutMs);
     const state = this.states.get(history, actor, options.user);
     const session = new XmppSession(
       actor,
@@ -69,5 +71,31 @@ export class XmppDriver implements Driver {
     );
     await session.login(options, this.caps);
     return session;
+  }
+
+  /**
+   * Registers `user` (XEP-0077) when the target says `register=1`, once per user: "conflict" (the
+   * account exists) counts as done, and the login that follows checks the password. Rejects with
+   * ProvisioningError carrying the server's answer; a failed registration may be retried.
+   */
+  provision(account: { user: string; token: string }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    if (!this.target.register) return Promise.resolve();
+    let done = this.registered.get(account.user);
+    if (done === undefined) {
+      done = registerAccount(this.setupTarget, account.user, account.token, timeoutMs).catch(
+        (cause: Error) => {
+          this.registered.delete(account.user);
+          // A server that offers no registration at all is configuration, said as such.
+          if (cause instanceof ConfigError) throw cause;
+          throw new ProvisioningError(
+            `in-band registration (XEP-0077) of ${account.user}@${this.target.domain} at ${this.target.url} failed: ${cause.message}`,
+            account.user,
+            { cause },
+          );
+        },
+      );
+      this.registered.set(account.user, done);
+    }
+    return done;
   }
 }

@@ -157,6 +157,7 @@ describe('the diagram model of a history', () => {
       driver: 'ran',
       seed: 1,
       staleExemptions: [],
+      notRunExemptions: [],
       exitCode: 1 as const,
     };
     const c = caseResult('huge', 'FAIL', { findings: [f], seed: 9 });

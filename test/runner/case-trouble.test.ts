@@ -1,0 +1,109 @@
+/**
+ * Whose fault is an error that stopped a case: the server's (a crash, an account it lost in a
+ * restart) — then a finding — or the kit's (ERROR). Pure, from literal histories.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { AuthError, ConnectionClosedError, TimeoutError } from '../../src/errors.js';
+import type { HistoryEvent } from '../../src/history/events.js';
+import { type LoginRefusal, troubleFindings } from '../../src/runner/case-trouble.js';
+
+const refused = new AuthError(
+  'xmpp://127.0.0.1:5222 refused the credentials of bob@localhost (SASL not-authorized)',
+);
+
+function session(actor: string, t: number): HistoryEvent {
+  return {
+    kind: 'session',
+    t,
+    actor,
+    conn: 1,
+    maxSeq: 0,
+    pending: 0,
+    caps: [],
+    limits: undefined,
+    lastSeq: undefined,
+  };
+}
+
+const killAt = (t: number): HistoryEvent[] => [
+  { kind: 'target', t, action: 'kill' },
+  { kind: 'target', t: t + 1, action: 'restart', detail: 'same data' },
+];
+
+const refusal = (t: number): LoginRefusal[] => [{ user: 'bob', t, error: refused }];
+
+describe('troubleFindings', () => {
+  it('turns whatever failed after the server exited on its own into FRAME-8, not ERROR', () => {
+    const found = troubleFindings({
+      error: new ConnectionClosedError('connection refused'),
+      events: [],
+      crashes: 1,
+      refusals: [],
+      provisionedAt: 0,
+    });
+    expect(found).toEqual([
+      expect.objectContaining({
+        requirement: 'FRAME-8',
+        actual: 'after the server exited, the case could not go on: connection refused',
+      }),
+    ]);
+  });
+
+  it('turns a login refused after a kill -9 into DUR-1 when the account had logged in before', () => {
+    const found = troubleFindings({
+      error: refused,
+      events: [session('bob/phone', 10), ...killAt(50)],
+      crashes: 0,
+      refusals: refusal(60),
+      provisionedAt: undefined,
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ requirement: 'DUR-1', actor: 'bob' });
+    expect(found[0]!.expected).toContain('had logged in before it was stopped');
+    expect(found[0]!.actual).toContain('the server lost the account');
+    expect(found[0]!.actual).toContain('SASL not-authorized');
+  });
+
+  it('counts an account created in provisioning as accepted before the restart', () => {
+    const found = troubleFindings({
+      error: refused,
+      events: killAt(50),
+      crashes: 0,
+      refusals: refusal(60),
+      provisionedAt: 5,
+    });
+    expect(found[0]).toMatchObject({ requirement: 'DUR-1' });
+    expect(found[0]!.expected).toContain('had created');
+  });
+
+  it('leaves an error the kit must own as ERROR: no restart, an account never accepted, or not a login', () => {
+    const base = { crashes: 0, provisionedAt: undefined };
+    // Refused without any restart: credentials or configuration.
+    expect(
+      troubleFindings({ ...base, error: refused, events: [session('bob/phone', 1)], refusals: refusal(60) }),
+    ).toEqual([]);
+    // Refused after a restart, but the server never had the account.
+    expect(troubleFindings({ ...base, error: refused, events: killAt(50), refusals: refusal(60) })).toEqual(
+      [],
+    );
+    // Refused before the restart.
+    expect(
+      troubleFindings({
+        ...base,
+        error: refused,
+        events: [session('bob/phone', 1), ...killAt(50)],
+        refusals: refusal(40),
+      }),
+    ).toEqual([]);
+    // Not a refused login at all.
+    expect(
+      troubleFindings({
+        ...base,
+        error: new TimeoutError('no answer'),
+        events: killAt(50),
+        refusals: refusal(60),
+      }),
+    ).toEqual([]);
+  });
+});
