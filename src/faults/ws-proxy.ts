@@ -12,7 +12,7 @@
  */
 
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
@@ -20,6 +20,7 @@ import type { FrameCodec } from '../protocol/frame-codec.js';
 import { ranCodec } from '../protocol/ran-codec.js';
 import { FrameLink, type FramePort, frameRules } from './frame-link.js';
 import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
+import { listenLoopback } from './listen.js';
 import type { Rng } from './random.js';
 import type { FaultRecord, FaultRule } from './types.js';
 import { tunnel } from './ws-tunnel.js';
@@ -226,14 +227,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, options.port);
 
   return {
     url: `ws://127.0.0.1:${port}`,

@@ -15,7 +15,9 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isDriverPath } from '../drivers/load.js';
 import { ConfigError } from '../errors.js';
 
 export interface MonitorAccount {
@@ -214,5 +216,8 @@ export function loadMonitorConfig(file: string, env: NodeJS.ProcessEnv = process
     const pos = lines.linePos(offset);
     return `${file}:${pos.line}:${pos.col}`;
   };
-  return resolveMonitorConfig(doc.toJS(), env, where);
+  const config = resolveMonitorConfig(doc.toJS(), env, where);
+  // A driver file named in the config is found relative to the config, wherever imspec runs.
+  if (!isDriverPath(config.driver) || isAbsolute(config.driver)) return config;
+  return Object.freeze({ ...config, driver: resolve(dirname(file), config.driver) });
 }

@@ -4,6 +4,7 @@
 
 import { type Command, Option } from 'commander';
 import { Registry } from 'prom-client';
+import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
@@ -33,7 +34,11 @@ export function registerRun(program: Command): void {
       '--target-cmd <command>',
       'shell command that starts the target at --target; the kit kills and restarts it for crash cases',
     )
-    .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
+    .option(
+      '--driver <driver>',
+      'wire protocol driver: ran | mqtt | xmpp, a driver file (./my-driver.js) or an installed driver package (docs/drivers.md)',
+      'ran',
+    )
     .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
     .option('--seed <n>', 'seed for every random choice (printed in the report; replays a run)', parseSeed)
     .option('--timeout <duration>', "per-case deadline, e.g. 20s (default: each scenario's timeout)")
@@ -95,6 +100,7 @@ Examples:
   imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json
   imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md
   imspec run suites/faults --repeat 5          # fault cases; FLAKY ones list a replay per failing seed
+  imspec run suites/core --driver ./my-driver.js --target tcp://127.0.0.1:7500   # your own protocol
   imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
@@ -102,9 +108,11 @@ Examples:
       const reporters = createReporters(opts.report.length ? opts.report : ['console'], process.stdout, {
         command,
       });
+      // A driver file or package is loaded and checked before anything starts.
+      const driver = await loadDriver(opts.driver);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
-      const wiring = runMetrics(createMetrics(registry), opts.driver);
+      const wiring = runMetrics(createMetrics(registry), driver.name);
       const server =
         opts.metricsPort === undefined
           ? undefined
@@ -114,6 +122,7 @@ Examples:
         {
           paths,
           driver: opts.driver,
+          loadedDriver: driver,
           only: opts.only,
           serverFaults: opts.serverFault,
           serverArgs: opts.serverArg,
