@@ -2,6 +2,8 @@
  * imspec's programmatic API. The CLI calls only what is exported here.
  */
 
+export * from './contract/index.js';
+export * from './drivers/index.js';
 export * from './errors.js';
 export * from './faults/index.js';
 export * from './metrics/index.js';

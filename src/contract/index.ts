@@ -6,6 +6,7 @@
 
 export { CONTRACT_CASES, type ContractCase } from './cases.js';
 export { ContractContext, type ContractTarget } from './context.js';
+export { type DriverTestOptions, type DriverTestReport, runDriverTest } from './driver-test.js';
 export { ContractViolation, DUTIES, type Duty } from './duties.js';
 export { checkRecording } from './recording.js';
 export {

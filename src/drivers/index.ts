@@ -4,7 +4,7 @@
  * the built-ins are `ran` (RAN/1 over WebSocket), `mqtt` and `xmpp`.
  */
 
-export { nextConn, recordClose } from './connections.js';
+export { nextConn, recordClose, recordSession } from './connections.js';
 export type * from './driver.js';
 export type { ConnectionLog, DriverKit, FrameRecord } from './kit.js';
 export { driverKit } from './kit.js';
