@@ -12,6 +12,7 @@ import type { ContractCaseResult } from '../../contract/run.js';
 import { UsageError } from '../../errors.js';
 import type { Cap } from '../../protocol/frames.js';
 import { parseDuration } from '../../scenarios/duration.js';
+import { collectList } from '../lists.js';
 
 interface DriverTestCliOptions {
   target: string;
@@ -21,14 +22,6 @@ interface DriverTestCliOptions {
   claims?: string;
   wait: string;
 }
-
-const collectList = (value: string, previous: string[] = []) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 export function registerDriverTest(program: Command): void {
   program

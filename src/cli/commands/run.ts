@@ -11,8 +11,8 @@ import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
+import { collect, collectList } from '../lists.js';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectList = (value: string, previous: string[] = []) => [
   ...previous,
   ...value
