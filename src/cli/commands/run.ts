@@ -13,14 +13,6 @@ import { runSuites, shellWord } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
 import { collect, collectList } from '../lists.js';
 
-const collectList = (value: string, previous: string[] = []) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
-
 export function registerRun(program: Command): void {
   program
     .command('run')
