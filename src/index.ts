@@ -2,6 +2,7 @@
  * imspec's programmatic API. The CLI calls only what is exported here.
  */
 
+export * from './capture/index.js';
 export * from './contract/index.js';
 export * from './drivers/index.js';
 export * from './errors.js';

@@ -4,6 +4,7 @@
 
 import { type Command, Option } from 'commander';
 import { Registry } from 'prom-client';
+import { captureWriter } from '../../capture/writer.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
@@ -73,6 +74,10 @@ export function registerRun(program: Command): void {
     )
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
+      '--capture <dir>',
+      "write each case's traffic to <dir>/<case>.jsonl in the capture format, for `imspec check` (docs/capture.md)",
+    )
+    .option(
       '--pushgateway <url>',
       'push the final metrics to this Prometheus Pushgateway (job imspec, grouped by run id)',
     )
@@ -110,6 +115,7 @@ Examples:
           ? undefined
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
+      const capture = opts.capture === undefined ? undefined : captureWriter(opts.capture);
       const run = await runSuites(
         {
           paths,
@@ -132,7 +138,13 @@ Examples:
           ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
           ...(opts.expectFailures !== undefined ? { expectFailures: opts.expectFailures } : {}),
         },
-        { reporters: [...reporters, wiring.reporter], onHistory: wiring.onHistory },
+        {
+          reporters: [...reporters, wiring.reporter, ...(capture ? [capture.reporter] : [])],
+          onHistory: (history, scenario) => {
+            wiring.onHistory(history, scenario);
+            capture?.onHistory(history, scenario);
+          },
+        },
       ).finally(() => server?.close());
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
@@ -166,6 +178,7 @@ interface RunCliOptions {
   metricsPort?: number;
   metricsHost: string;
   pushgateway?: string;
+  capture?: string;
 }
 
 function parseSeed(value: string): number {
