@@ -136,7 +136,9 @@ export class CaptureConverter {
     for (const actor of this.devices.keys()) {
       if (actor.startsWith('?/')) continue;
       const [user, device] = actor.split('/') as [string, string];
-      (users[user] ??= []).push(device);
+      const devices = users[user] ?? [];
+      devices.push(device);
+      users[user] = devices;
     }
     return { endT: this.lastT, users, caps: [...this.caps], frames: this.frames, reordered: this.reordered };
   }

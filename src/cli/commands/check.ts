@@ -5,16 +5,16 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { checkCapture } from '../../capture/check.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics } from '../../metrics/index.js';
 import { CAPS, type Cap } from '../../protocol/frames.js';
-import { buildRunResult, combineReporters, createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { buildRunResult, combineReporters, createReporters } from '../../report/index.js';
 import type { CaseResult } from '../../report/types.js';
-import { collect, collectList } from '../lists.js';
+import { collectList, reportOption } from '../lists.js';
 
 interface CheckCliOptions {
   codec?: string;
@@ -48,14 +48,7 @@ export function registerCheck(program: Command): void {
       '--partial',
       'the capture holds only some connections of its users: judge no one offline for lack of one',
     )
-    .addOption(
-      new Option(
-        '--report <spec>',
-        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH; repeatable)`,
-      )
-        .argParser(collect)
-        .default([]),
-    )
+    .addOption(reportOption())
     .option(
       '--pushgateway <url>',
       "push the checker's metrics to this Prometheus Pushgateway (job imspec-check)",

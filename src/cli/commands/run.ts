@@ -2,17 +2,17 @@
  * `imspec run`: parse options, call runSuites, exit with the run's code.
  */
 
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { captureWriter } from '../../capture/writer.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
-import { createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { createReporters } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { parseDuration } from '../../scenarios/duration.js';
-import { collect, collectList } from '../lists.js';
+import { collect, collectList, reportOption } from '../lists.js';
 
 export function registerRun(program: Command): void {
   program
@@ -43,14 +43,7 @@ export function registerRun(program: Command): void {
     )
     .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
     .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
-    .addOption(
-      new Option(
-        '--report <spec>',
-        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH, html=PATH; repeatable)`,
-      )
-        .argParser(collect)
-        .default([]),
-    )
+    .addOption(reportOption())
     .option(
       '--expect-failures <file>',
       'known failures: they become XFAIL; an exemption that now passes fails',
