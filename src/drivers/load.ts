@@ -118,8 +118,9 @@ function resolvePackage(spec: string, cwd: string): string {
     // An ESM-only package ("exports" with an `import` condition only) is not require-resolvable;
     // let import() find it by name (from imspec's own location) as a last resort.
     if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return spec;
+    const hint = closest(spec, builtinDriverNames());
     throw new DriverError(
-      `driver "${spec}" is neither a built-in (${builtinDriverNames().join(', ')}) nor a package installed where imspec runs (${cwd}): npm install it, or give a path such as ./${spec}.js`,
+      `driver "${spec}" is neither a built-in (${builtinDriverNames().join(', ')}${hint ? `; did you mean "${hint}"?` : ''}) nor a package installed where imspec runs (${cwd}): npm install it, or give a path such as ./${spec}.js`,
       { cause: error },
     );
   }
