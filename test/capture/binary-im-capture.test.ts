@@ -83,8 +83,10 @@ describe('imspec check --codec on binary-im', () => {
   function exchange(dedup: boolean): string {
     const lines: string[] = [];
     let t = 0;
-    const frame = (conn: string, dir: 'to-server' | 'to-client', f: Record<string, unknown>) =>
-      lines.push(JSON.stringify({ t: (t += 5), conn, dir, bytes: wire.encodeFrame(f).toString('base64') }));
+    const frame = (conn: string, dir: 'to-server' | 'to-client', f: Record<string, unknown>) => {
+      t += 5;
+      lines.push(JSON.stringify({ t, conn, dir, bytes: wire.encodeFrame(f).toString('base64') }));
+    };
     const features = ['dedup', 'contiguous-seq', 'cumulative-ack'];
     const content = Buffer.from('hello');
     const push = (msgId: number, seq: number) => ({
