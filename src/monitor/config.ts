@@ -104,7 +104,8 @@ export function resolveMonitorConfig(
       throw new ConfigError(`${where([key])}: unknown key "${key}": expected one of ${TOP_KEYS.join(', ')}`);
     }
   }
-  if (typeof o['target'] !== 'string' || !/^(wss?|mqtts?|xmpp):\/\//.test(o['target'])) {
+  // Any scheme: the driver (built-in or a user's) checks its own target URL.
+  if (typeof o['target'] !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(o['target'])) {
     throw new ConfigError(`${where(['target'])}: target must be a URL such as ws://127.0.0.1:7400`);
   }
   const accountsRaw = o['accounts'];

@@ -6,13 +6,16 @@
  * expected-failures file.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedDriver, loadDriver } from '../../src/drivers/load.js';
 import { isFaultRecord } from '../../src/faults/types.js';
 import type { HistoryEvent } from '../../src/history/events.js';
+import { loadMonitorConfig } from '../../src/monitor/config.js';
+import { startMonitor } from '../../src/monitor/monitor.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import type { Cap } from '../../src/protocol/frames.js';
 import { runSuites } from '../../src/runner/run.js';
@@ -113,4 +116,40 @@ describe('the core and fault suites against binary-im', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+});
+
+describe('the monitor with the binary-im driver', () => {
+  it('probes binary-im through the driver file its config names (relative to the config) and labels its series with the driver name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imspec-bim-monitor-'));
+    try {
+      const file = join(dir, 'monitor.yaml');
+      writeFileSync(
+        file,
+        [
+          `target: ${server.url}`,
+          `driver: ${relative(dir, BINARY_IM_DRIVER)}`,
+          'interval: 0s',
+          'timeout: 3s',
+          'accounts:',
+          '  - { user: mon-a, device: monitor, tokenEnv: MON_A }',
+          '  - { user: mon-b, device: monitor, tokenEnv: MON_B }',
+          'metrics: { port: 0 }',
+        ].join('\n'),
+      );
+      const config = loadMonitorConfig(file, {
+        MON_A: hmacToken(SECRET, 'mon-a'),
+        MON_B: hmacToken(SECRET, 'mon-b'),
+      });
+      expect(config.driver).toMatch(/examples\/binary-im\/driver\.js$/);
+      const registry = new Registry();
+      const monitor = await startMonitor(config, { registry, serve: false, maxCycles: 2 });
+      await monitor.done;
+      await monitor.stop();
+      expect(monitor.last()?.success).toBe(true);
+      const text = await registry.metrics();
+      expect(text).toMatch(/imspec_probe_success\{[^}]*driver="binary-im"[^}]*\} 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
