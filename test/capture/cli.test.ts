@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import reportSchema from '../../schemas/report.schema.json' with { type: 'json' };
 import type { RunResult } from '../../src/report/types.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
+import { startPushgateway } from '../helpers/prometheus.js';
 
 const cli = new URL('../../bin/imspec.js', import.meta.url).pathname;
 const root = new URL('../../', import.meta.url).pathname;
@@ -95,6 +96,50 @@ describe('imspec check', () => {
     expect(report.cases[0]?.findings.some((f) => f.requirement === 'DEDUP-2' && f.evidence.length > 0)).toBe(
       true,
     );
+  }, 120_000);
+
+  it("pushes the check's numbers to a real Pushgateway: delivered equals the report's count", async () => {
+    const clean = join(dir, 'pushed');
+    const recorded = await imspec(
+      'run',
+      'suites/core',
+      '--only',
+      'happy-six-frames',
+      '--capture',
+      clean,
+      '--seed',
+      '2',
+    );
+    expect(recorded.code, recorded.out + recorded.err).toBe(0);
+    const gateway = await startPushgateway();
+    try {
+      const json = join(dir, 'pushed.json');
+      const r = await imspec(
+        'check',
+        join(clean, 'happy-six-frames.jsonl'),
+        '--pushgateway',
+        gateway.url,
+        '--report',
+        `json=${json}`,
+      );
+      expect(r.code, r.out + r.err).toBe(0);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+      const delivered = report.cases[0]!.stats!.delivered;
+      expect(delivered).toBeGreaterThan(0);
+      const body = await (await fetch(`${gateway.url}/metrics`)).text();
+      const line = body
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('imspec_messages_delivered_total{') &&
+            l.includes(`run_id="${report.runId}"`) &&
+            l.includes('driver="capture"'),
+        );
+      expect(line, body.slice(0, 2000)).toBeDefined();
+      expect(Number(line!.split(' ').at(-1))).toBe(delivered);
+    } finally {
+      await gateway.stop();
+    }
   }, 120_000);
 
   it('exits 2 once, with file:line, on a line that is not a capture line', async () => {
