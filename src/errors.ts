@@ -133,6 +133,14 @@ export class UnsupportedError extends ImspecError {
   readonly code = 'IMSPEC_ERR_UNSUPPORTED';
 }
 
+/**
+ * A driver module (`--driver ./file.js` or a package name) could not be loaded, was written for
+ * another version of the driver API, or does not implement it (docs/drivers.md "Writing a driver").
+ */
+export class DriverError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_DRIVER';
+}
+
 /** Metrics could not be exported: the Pushgateway refused or did not answer a push. */
 export class MetricsExportError extends ImspecError {
   readonly code = 'IMSPEC_ERR_METRICS_EXPORT';

@@ -13,6 +13,7 @@ import {
   AuthError,
   ConfigError,
   ConnectionClosedError,
+  DriverError,
   ImspecError,
   InternalError,
   ProtocolError,
@@ -97,6 +98,13 @@ const table: [string, ImspecError, string, number, string][] = [
     'IMSPEC_ERR_UNSUPPORTED',
     2,
     'no sync over mqtt',
+  ],
+  [
+    'DriverError',
+    new DriverError('apiVersion 2, expected 1'),
+    'IMSPEC_ERR_DRIVER',
+    2,
+    'apiVersion 2, expected 1',
   ],
   ['InternalError', new InternalError('invariant broke'), 'IMSPEC_ERR_INTERNAL', 3, 'invariant broke'],
 ];

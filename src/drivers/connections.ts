@@ -4,8 +4,8 @@
  * can tell a re-push on a new connection from one on the same connection.
  */
 
-import type { ActorId, CloseEvent, History } from '../history/events.js';
-import type { CloseInfo } from './driver.js';
+import type { ActorId, CloseEvent, History, SessionEvent } from '../history/events.js';
+import type { CloseInfo, SessionInfo } from './driver.js';
 
 const counters = new WeakMap<History, Map<ActorId, number>>();
 
@@ -31,6 +31,28 @@ export function recordClose(history: History, actor: ActorId, conn: number, info
     initiator: info.initiator,
     code: info.code,
     reason: info.reason,
+  };
+  history.append(event);
+}
+
+/** Appends the `session` event of a login (drivers record it once the login answer is in). */
+export function recordSession(
+  history: History,
+  actor: ActorId,
+  conn: number,
+  info: SessionInfo,
+  lastSeq: number | undefined,
+): void {
+  const event: SessionEvent = {
+    kind: 'session',
+    t: history.now(),
+    actor,
+    conn,
+    maxSeq: info.maxSeq,
+    pending: info.pending,
+    caps: [...info.caps],
+    limits: info.limits,
+    lastSeq,
   };
   history.append(event);
 }

@@ -8,16 +8,23 @@
  * a set of "act on the k-th frame matching Y" rules (replay.ts).
  */
 
+import { ConfigError } from '../errors.js';
+import type { FrameCodec } from '../protocol/frame-codec.js';
 import type { FrameType, Kind, Op } from '../protocol/frames.js';
 import type { RuleGate } from './gate.js';
 import type { Rng } from './random.js';
 import type { Direction, FrameMatch, FrameRule } from './types.js';
 
-/** What the engine knows about one frame. */
+/** What the engine knows about one frame, from the protocol's frame codec. */
 export interface FrameInfo {
   direction: Direction;
-  /** `undefined` when the frame did not decode as RAN/1. */
+  /** `undefined` when the frame did not decode (or has no RAN/1 counterpart). */
   type: FrameType | undefined;
+  /**
+   * The frame's members under RAN/1 names (rid, cmid, smid, seq, upTo…), whatever the protocol:
+   * what identifies the frame's message. @default {}
+   */
+  fields?: Readonly<Record<string, unknown>>;
   /** The connection's user and actor ("alice/phone"), once its hello:R was seen. */
   user: string | undefined;
   actor: string | undefined;
@@ -115,4 +122,17 @@ export function matches(match: FrameMatch, frame: FrameInfo): boolean {
     if (!any) return false;
   }
   return true;
+}
+
+/**
+ * Refuses, before any connection, a rule the protocol's codec cannot carry out: `corrupt` needs
+ * the codec to know how to spoil a frame of its protocol.
+ */
+export function checkCodecRules(codec: FrameCodec, rules: readonly FrameRule[]): void {
+  const corrupt = rules.find((r) => r.action.type === 'corrupt');
+  if (corrupt && typeof codec.corrupt !== 'function') {
+    throw new ConfigError(
+      `fault rule "${corrupt.id}" corrupts frames, but the ${codec.name} codec has no corrupt(); add one to the codec or use another action`,
+    );
+  }
 }

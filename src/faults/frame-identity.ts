@@ -19,7 +19,7 @@
  * Pure bookkeeping, no I/O: one instance per proxy.
  */
 
-import type { Frame } from '../protocol/frames.js';
+import type { FrameType } from '../protocol/frames.js';
 import type { Direction } from './types.js';
 
 export class FrameIdentities {
@@ -38,39 +38,43 @@ export class FrameIdentities {
    */
   of(
     direction: Direction,
-    frame: Frame | undefined,
+    frame: Readonly<{ type: FrameType } & Record<string, unknown>> | undefined,
     connection: { actor: string | undefined; user: string | undefined; conn: number },
   ): string {
     const who =
       connection.actor === undefined
         ? `?#${connection.conn}`
         : `${this.strip(connection.actor)}#${connection.conn}`;
-    const key = `${who}|${direction}|${frame === undefined ? '?' : `${frame.type}|${this.ids(frame, connection.user)}`}`;
+    const key = `${who}|${direction}|${frame === undefined ? '?' : `${frame.type}|${this.ids(frame.type, frame, connection.user)}`}`;
     const n = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, n);
     return `${key}|#${n}`;
   }
 
-  private ids(frame: Frame, user: string | undefined): string {
-    switch (frame.type) {
+  /** The ids a frame carries, read from its members under RAN/1 names (any codec's decode gives those). */
+  private ids(type: FrameType, f: Readonly<Record<string, unknown>>, user: string | undefined): string {
+    const cmid = String(f['cmid'] ?? '');
+    switch (type) {
       case 'msg:R':
       case 'msg:A':
-        return this.message(user, frame.cmid);
+        return this.message(user, cmid);
       case 'msg:N':
-        return this.message(frame.from, frame.cmid);
+        return this.message(f['from'] === undefined ? undefined : String(f['from']), cmid);
       case 'ack:N':
-        return `${this.message(user, frame.cmid)}|${frame.status}`;
+        return `${this.message(user, cmid)}|${String(f['status'] ?? '')}`;
       case 'ack:R':
       case 'ack:A':
-        return `upTo=${frame.upTo}`;
+        return `upTo=${String(f['upTo'] ?? '')}`;
       case 'sync:R':
-        return `after=${frame.after ?? ''}|before=${frame.before ?? ''}|ackUpTo=${frame.ackUpTo ?? ''}`;
-      case 'sync:A':
-        return `seq=${frame.msgs[0]?.seq ?? ''}+${frame.msgs.length}`;
+        return `after=${String(f['after'] ?? '')}|before=${String(f['before'] ?? '')}|ackUpTo=${String(f['ackUpTo'] ?? '')}`;
+      case 'sync:A': {
+        const msgs = Array.isArray(f['msgs']) ? (f['msgs'] as { seq?: unknown }[]) : [];
+        return `seq=${String(msgs[0]?.seq ?? '')}+${msgs.length}`;
+      }
       case 'hello:R':
-        return `lastSeq=${frame.lastSeq ?? ''}`;
+        return `lastSeq=${String(f['lastSeq'] ?? '')}`;
       case 'error:A':
-        return frame.code;
+        return String(f['code'] ?? '');
       default:
         // hello:A, ping: nothing more than their position (the attempt count) tells them apart.
         return '';

@@ -6,6 +6,12 @@
 
 export { type MinimizeOptions, type MinimizeResult, minimize } from './ddmin.js';
 export { type FrameInfo, FrameRuleEngine, matches } from './frame-engine.js';
+export {
+  type FrameProxy,
+  type FrameProxyOptions,
+  type FrameProxyStats,
+  startFrameProxy,
+} from './frame-proxy.js';
 export { RuleGate } from './gate.js';
 export { createRng, type Rng, randomSeed } from './random.js';
 export { replayRules, rulesToYaml, ruleToYaml, type ToYamlOptions, toYaml } from './replay.js';

@@ -9,10 +9,11 @@
  * setActive) then decides, chunk by chunk, when a selected rule acts on it.
  */
 
-import { type AddressInfo, createServer, connect as netConnect, type Socket } from 'node:net';
+import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
 import { RuleGate } from './gate.js';
+import { listenLoopback } from './listen.js';
 import { createRng, type Rng } from './random.js';
 import { Lane, type LaneContext } from './tcp-lane.js';
 import type { Direction, FaultRecord, FaultRule, StreamRule } from './types.js';
@@ -179,14 +180,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, options.port);
   return {
     host: '127.0.0.1',
     port,
@@ -202,7 +196,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   };
 }
 
-function parseUpstream(upstream: TcpProxyOptions['upstream']): { host: string; port: number } {
+export function parseUpstream(upstream: TcpProxyOptions['upstream']): { host: string; port: number } {
   if (typeof upstream !== 'string') return upstream;
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(upstream);
   if (!m)

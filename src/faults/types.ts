@@ -3,17 +3,20 @@
  * schema checking (schemas/faults.schema.json) and defaulting by `resolveFaultRules`. Frozen; the
  * proxies interpret it. docs/faults.md is the author's guide to the YAML form.
  *
- * Two layers share one vocabulary: *frame* rules act on RAN/1 frames in the WebSocket proxy
- * (src/faults/ws-proxy.ts); *stream* rules act on the bytes of a TCP connection in the TCP proxy
- * (src/faults/tcp-proxy.ts), for protocols the kit does not parse (MQTT, XMPP).
+ * Two layers share one vocabulary: *frame* rules act on frames in a frame-aware proxy — the
+ * WebSocket proxy (src/faults/ws-proxy.ts) or the framed TCP proxy (src/faults/frame-proxy.ts) —
+ * which reads them through the driver's frame codec (src/protocol/frame-codec.ts; RAN/1 is one);
+ * *stream* rules act on the bytes of a TCP connection in the TCP proxy (src/faults/tcp-proxy.ts),
+ * for protocols with no codec (MQTT, XMPP).
  */
 
 import type { SourcePosition } from '../errors.js';
 import type { FaultEvent, HistoryEvent } from '../history/events.js';
+import type { Direction } from '../protocol/frame-codec.js';
 import type { FrameType, Kind, Op } from '../protocol/frames.js';
 
 /** Relative to the target: `to-server` is client→server (R frames), `to-client` is server→client. */
-export type Direction = 'to-server' | 'to-client';
+export type { Direction };
 
 /** One end of a window: a timeline step index (as the runner counts them) or a time since the run began. */
 export type Bound = { step: number } | { ms: number };

@@ -1,27 +1,28 @@
 /**
- * The frame-aware chaos proxy for RAN/1: a WebSocket server on 127.0.0.1 that opens one upstream
- * connection to the target per client connection and applies frame rules (types.ts) to the
- * frames in between. Close codes, pings and the negotiated subprotocol pass through both ways, and
- * invalid UTF-8 or oversized frames are forwarded untouched, so the target's own answers to
- * hostile input (FRAME-2, FRAME-5) stay testable through the proxy. Frames that do not decode as
- * RAN/1 pass through and are counted.
+ * The frame-aware chaos proxy for protocols over WebSocket (RAN/1 by default): a WebSocket server
+ * on 127.0.0.1 that opens one upstream connection to the target per client connection and applies
+ * frame rules (types.ts) to the messages in between, read through the protocol's frame codec.
+ * Close codes, pings and the negotiated subprotocol pass through both ways, and invalid UTF-8 or
+ * oversized frames are forwarded untouched, so the target's own answers to hostile input
+ * (FRAME-2, FRAME-5) stay testable through the proxy. Frames that do not decode pass through and
+ * are counted.
  *
  * With no rules the two TCP connections are piped to each other after the handshakes, nothing
  * parsed (ws-tunnel.ts): that is the path `npm run bench` measures against a direct connection.
  */
 
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
-import { FrameRuleEngine } from './frame-engine.js';
-import { FrameIdentities } from './frame-identity.js';
-import { RuleGate } from './gate.js';
+import type { FrameCodec } from '../protocol/frame-codec.js';
+import { ranCodec } from '../protocol/ran-codec.js';
+import { FrameLink, type FramePort, frameRules } from './frame-link.js';
 import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
-import { createRng, type Rng } from './random.js';
-import type { FaultRecord, FaultRule, FrameRule } from './types.js';
-import { Link, type LinkContext } from './ws-link.js';
+import { listenLoopback } from './listen.js';
+import type { Rng } from './random.js';
+import type { FaultRecord, FaultRule } from './types.js';
 import { tunnel } from './ws-tunnel.js';
 
 export interface WsProxyOptions {
@@ -33,6 +34,8 @@ export interface WsProxyOptions {
   upstream: string;
   /** Frame rules, resolved by `resolveFaultRules`. Stream rules are refused (use the TCP proxy). @default [] */
   rules?: readonly FaultRule[];
+  /** How to read the protocol's messages; its transport must be `websocket`. @default ranCodec (RAN/1) */
+  codec?: FrameCodec;
   /** Source of every random choice. @default createRng('imspec') */
   rng?: Rng;
   /**
@@ -105,48 +108,15 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   if (upstreamBase.protocol !== 'ws:' && upstreamBase.protocol !== 'wss:') {
     throw new ConfigError(`fault proxy upstream ${options.upstream} must be a ws:// or wss:// URL`);
   }
-  const history = options.history;
-  const t0 = performance.now();
-  const clock = history ? () => history.now() : () => performance.now() - t0;
-  const gate = new RuleGate(rules, clock);
-  const engine = new FrameRuleEngine(rules as readonly FrameRule[], options.rng ?? createRng('imspec'), gate);
-  const hasRules = !engine.empty;
-  const events: FaultRecord[] = [];
+  const codec = options.codec ?? ranCodec;
+  if (codec.transport !== 'websocket') {
+    throw new ConfigError(
+      `the ${codec.name} codec cuts a TCP byte stream into frames; run it through startFrameProxy, not the WebSocket proxy`,
+    );
+  }
   const stats: WsProxyStats = { connections: 0, toServer: 0, toClient: 0, undecodable: 0, faults: 0 };
-  const actorConns = new Map<string, number>();
-  const occurrences = new Map<string, number>();
-  const ctx: LinkContext = {
-    engine,
-    identities: engine.drawsOnChance ? new FrameIdentities(options.userPrefix ?? '') : undefined,
-    clock,
-    stats,
-    record(fields) {
-      const event: FaultRecord = {
-        kind: 'fault',
-        t: clock(),
-        id: events.length + 1,
-        layer: 'frame',
-        ...fields,
-      };
-      if (event.actor === undefined) delete event.actor;
-      if (event.cause === undefined) delete event.cause;
-      events.push(event);
-      stats.faults++;
-      history?.append(event);
-      options.onFault?.(event);
-      return event.id;
-    },
-    nextConn(actor) {
-      const n = (actorConns.get(actor) ?? 0) + 1;
-      actorConns.set(actor, n);
-      return n;
-    },
-    nextOccurrence(key) {
-      const n = (occurrences.get(key) ?? 0) + 1;
-      occurrences.set(key, n);
-      return n;
-    },
-  };
+  const { ctx, gate, events } = frameRules({ ...options, rules, codec, stats });
+  const hasRules = !ctx.engine.empty;
 
   const maxPayload = options.maxPayload ?? 100 * 1024 * 1024;
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
@@ -161,7 +131,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
   });
   const sockets = new Set<Socket>();
-  const links = new Set<Link>();
+  const links = new Set<WsLink>();
   let linkIndex = 0;
 
   const server = createServer((req, res) => {
@@ -238,34 +208,31 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       // handleUpgrade completes synchronously here (no verifyClient), so no upstream message can
       // arrive before the link is wired.
       wss.handleUpgrade(req, socket, head, (client) => {
-        const link = new Link(++linkIndex, client, upstream, socket, upstreamSocket, ctx);
+        const link: WsLink = {
+          frames: new FrameLink(++linkIndex, wsPort(client, upstream, socket, upstreamSocket), ctx),
+          client,
+          upstream,
+        };
         links.add(link);
         stats.connections++;
         wire(link, stats);
         const done = () => {
-          link.dispose();
+          link.frames.dispose();
           links.delete(link);
         };
         client.once('close', (code, reason) => {
-          if (!link.cut) mirrorClose(upstream, code, reason);
+          if (!link.frames.cut) mirrorClose(upstream, code, reason);
           done();
         });
         upstream.once('close', (code, reason) => {
-          if (!link.cut) mirrorClose(client, code, reason);
+          if (!link.frames.cut) mirrorClose(client, code, reason);
           done();
         });
       });
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLoopback(server, options.port);
 
   return {
     url: `ws://127.0.0.1:${port}`,
@@ -276,7 +243,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
     setActive: (ruleId, active) => gate.setActive(ruleId, active),
     async close() {
       for (const link of links) {
-        link.dispose();
+        link.frames.dispose();
         link.client.terminate();
         link.upstream.terminate();
       }
@@ -288,20 +255,61 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
   };
 }
 
-function wire(link: Link, stats: WsProxyStats): void {
-  const { client, upstream } = link;
-  client.on('message', (data: Buffer, isBinary: boolean) => {
+/** One proxied WebSocket connection: the client's socket, its own upstream one, and the frame actions between. */
+interface WsLink {
+  frames: FrameLink;
+  client: WebSocket;
+  upstream: WebSocket;
+}
+
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
+/** Frames are WebSocket messages; a cut closes with a close code, or resets both TCP connections. */
+function wsPort(
+  client: WebSocket,
+  upstream: WebSocket,
+  clientSocket: Socket,
+  upstreamSocket: Socket | undefined,
+): FramePort {
+  return {
+    send(direction, frame) {
+      const target = direction === 'to-server' ? upstream : client;
+      if (target.readyState === WebSocket.OPEN) target.send(frame.data, frame.binary ? BINARY : TEXT);
+    },
+    cut(mode, code) {
+      if (mode === 'reset') {
+        clientSocket.resetAndDestroy();
+        if (upstreamSocket) upstreamSocket.resetAndDestroy();
+        else upstream.terminate();
+        return;
+      }
+      if (client.readyState === WebSocket.OPEN) client.close(code);
+      if (upstream.readyState === WebSocket.OPEN) upstream.close(code);
+    },
+  };
+}
+
+function wire(link: WsLink, stats: WsProxyStats): void {
+  const { client, upstream, frames } = link;
+  client.on('message', (data: Buffer, binary: boolean) => {
     stats.toServer++;
-    link.onMessage('to-server', data, isBinary);
+    frames.onFrame('to-server', { data, binary });
   });
-  upstream.on('message', (data: Buffer, isBinary: boolean) => {
+  upstream.on('message', (data: Buffer, binary: boolean) => {
     stats.toClient++;
-    link.onMessage('to-client', data, isBinary);
+    frames.onFrame('to-client', { data, binary });
   });
-  client.on('ping', (d: Buffer) => link.onControl('to-server', 'ping', d));
-  client.on('pong', (d: Buffer) => link.onControl('to-server', 'pong', d));
-  upstream.on('ping', (d: Buffer) => link.onControl('to-client', 'ping', d));
-  upstream.on('pong', (d: Buffer) => link.onControl('to-client', 'pong', d));
+  // Ping/pong pass through unless the connection is stalled (a half-open peer answers nothing).
+  const control = (target: WebSocket, kind: 'ping' | 'pong') => (d: Buffer) => {
+    if (frames.stalled() || target.readyState !== WebSocket.OPEN) return;
+    if (kind === 'ping') target.ping(d);
+    else target.pong(d);
+  };
+  client.on('ping', control(upstream, 'ping'));
+  client.on('pong', control(upstream, 'pong'));
+  upstream.on('ping', control(client, 'ping'));
+  upstream.on('pong', control(client, 'pong'));
   client.on('error', () => {});
   upstream.on('error', () => {});
 }

@@ -15,7 +15,9 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isDriverPath } from '../drivers/load.js';
 import { ConfigError } from '../errors.js';
 
 export interface MonitorAccount {
@@ -102,7 +104,8 @@ export function resolveMonitorConfig(
       throw new ConfigError(`${where([key])}: unknown key "${key}": expected one of ${TOP_KEYS.join(', ')}`);
     }
   }
-  if (typeof o['target'] !== 'string' || !/^(wss?|mqtts?|xmpp):\/\//.test(o['target'])) {
+  // Any scheme: the driver (built-in or a user's) checks its own target URL.
+  if (typeof o['target'] !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(o['target'])) {
     throw new ConfigError(`${where(['target'])}: target must be a URL such as ws://127.0.0.1:7400`);
   }
   const accountsRaw = o['accounts'];
@@ -214,5 +217,8 @@ export function loadMonitorConfig(file: string, env: NodeJS.ProcessEnv = process
     const pos = lines.linePos(offset);
     return `${file}:${pos.line}:${pos.col}`;
   };
-  return resolveMonitorConfig(doc.toJS(), env, where);
+  const config = resolveMonitorConfig(doc.toJS(), env, where);
+  // A driver file named in the config is found relative to the config, wherever imspec runs.
+  if (!isDriverPath(config.driver) || isAbsolute(config.driver)) return config;
+  return Object.freeze({ ...config, driver: resolve(dirname(file), config.driver) });
 }

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import type { Driver } from '../drivers/driver.js';
-import { createDriver } from '../drivers/index.js';
+import { loadDriver } from '../drivers/load.js';
 import { ServerRejectedError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { BaseLabels } from '../metrics/definitions.js';
@@ -42,7 +42,7 @@ export interface MonitorOptions {
   maxCycles?: number;
   /** Called after every cycle. @default undefined */
   onCycle?: (result: CycleResult) => void;
-  /** Driver to use instead of `createDriver(config.driver, …)` (tests, custom drivers). */
+  /** Driver to use instead of loading `config.driver` (tests, drivers built in code). */
   driver?: Driver;
 }
 
@@ -105,9 +105,15 @@ export async function startMonitor(
   const registry = options.registry ?? new Registry();
   const metrics = createMetrics(registry);
   const history = options.history ?? new RollingHistory(options.historyKeep ?? 1_000);
-  const base: BaseLabels = { scenario: config.scenario, driver: config.driver, suite: config.suite };
+  // A driver file or package is loaded (and checked) once; the `driver` label is its short name.
+  const loaded = options.driver ? undefined : await loadDriver(config.driver);
+  const driver = options.driver ?? loaded!.create({ target: config.target });
+  const base: BaseLabels = {
+    scenario: config.scenario,
+    driver: loaded?.name ?? driver.name,
+    suite: config.suite,
+  };
   attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
-  const driver = options.driver ?? createDriver(config.driver, { target: config.target });
   const timing = {
     reconnectMinMs: config.reconnectMinMs,
     reconnectMaxMs: config.reconnectMaxMs,

@@ -15,7 +15,14 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 export const LOG_TAIL_LINES = 15;
 
 /** Verdicts whose reports carry the target evidence: everything but a pass or a skip. */
-const NEEDS_EVIDENCE: ReadonlySet<Verdict> = new Set(['FAIL', 'WARN', 'ERROR', 'FLAKY', 'XFAIL', 'INCONCLUSIVE']);
+const NEEDS_EVIDENCE: ReadonlySet<Verdict> = new Set([
+  'FAIL',
+  'WARN',
+  'ERROR',
+  'FLAKY',
+  'XFAIL',
+  'INCONCLUSIVE',
+]);
 
 export function needsTargetEvidence(verdict: Verdict): boolean {
   return NEEDS_EVIDENCE.has(verdict);

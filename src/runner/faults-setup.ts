@@ -1,7 +1,7 @@
 /**
- * Fault injection for one case run: the scenario's `faults:` rules become a frame-aware WebSocket
- * proxy (frame rules, `ran` driver) and/or a TCP proxy (stream rules, any driver) between the bots
- * and the target, seeded by the case seed and recording into the case's history. And, when a
+ * Fault injection for one case run: the scenario's `faults:` rules become a frame-aware proxy
+ * (frame rules: a WebSocket proxy, or a framed TCP proxy, reading frames with the driver's codec)
+ * and/or a TCP proxy (stream rules, any driver) between the bots and the target, seeded by the case seed and recording into the case's history. And, when a
  * case whose rules draw on `probability` fails, the search for the fewest recorded fault events
  * that still fail it (delta debugging over exact replays), written out as a runnable scenario.
  * docs/faults.md is the guide.
@@ -11,9 +11,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { Driver } from '../drivers/driver.js';
-import { createDriver } from '../drivers/index.js';
+import type { LoadedDriver } from '../drivers/load.js';
 import { UsageError } from '../errors.js';
 import { minimize } from '../faults/ddmin.js';
+import { type FrameProxy, startFrameProxy } from '../faults/frame-proxy.js';
 import { createRng } from '../faults/random.js';
 import { replayRules, ruleToYaml } from '../faults/replay.js';
 import { startTcpProxy, type TcpProxy } from '../faults/tcp-proxy.js';
@@ -67,10 +68,15 @@ export function resolveFaultRunOptions(input: Partial<FaultRunOptions>): Readonl
 }
 
 /** Why a case's rules cannot run with this driver, or undefined when they can. */
-export function faultsUnsupported(rules: readonly FaultRule[], driverName: string): string | undefined {
+export function faultsUnsupported(rules: readonly FaultRule[], driver: LoadedDriver): string | undefined {
   const frame = rules.find((r) => r.layer === 'frame');
-  if (frame && driverName !== 'ran') {
-    return `frame fault rules (${frame.id}: ${frame.action.type}) need RAN/1 frames; the ${driverName} driver takes stream rules only`;
+  if (!frame) return undefined;
+  if (!driver.codec) {
+    return `frame fault rules (${frame.id}: ${frame.action.type}) need a frame codec; the ${driver.name} driver has none and takes stream rules only`;
+  }
+  const corrupt = rules.find((r) => r.action.type === 'corrupt');
+  if (corrupt && typeof driver.codec.corrupt !== 'function') {
+    return `fault rule ${corrupt.id} corrupts frames, but the ${driver.codec.name} codec cannot (it has no corrupt())`;
   }
   return undefined;
 }
@@ -88,7 +94,8 @@ export interface CaseFaults {
 
 export interface CaseFaultsOptions {
   rules: readonly FaultRule[];
-  driverName: string;
+  /** The case's driver: its codec reads frames for frame rules; bots get one aimed at the proxy. */
+  driver: LoadedDriver;
   /** The target URL as the driver takes it (ws://…, mqtt://…, xmpp://…). */
   target: string;
   /** The case seed: every random choice of the proxies derives from it. */
@@ -108,15 +115,16 @@ export interface CaseFaultsOptions {
 export async function startCaseFaults(options: CaseFaultsOptions): Promise<CaseFaults | undefined> {
   const rules = withPrefix(options.rules, options.prefix ?? '');
   if (rules.length === 0) return undefined;
-  const reason = faultsUnsupported(rules, options.driverName);
+  const reason = faultsUnsupported(rules, options.driver);
   if (reason) throw new UsageError(reason);
+  const codec = options.driver.codec;
   const frameRules = rules.filter((r) => r.layer === 'frame');
   const streamRules = rules.filter((r) => r.layer === 'stream');
   const rng = createRng(options.seed);
   const { history } = options;
   const target = new URL(options.target);
   let tcp: TcpProxy | undefined;
-  let ws: WsProxy | undefined;
+  let ws: WsProxy | FrameProxy | undefined;
   let url = options.target;
   try {
     if (streamRules.length > 0) {
@@ -129,17 +137,29 @@ export async function startCaseFaults(options: CaseFaultsOptions): Promise<CaseF
         rng: rng.fork('stream'),
         history,
       });
-      url = throughProxy(target, tcp.port, options.driverName);
+      url = throughProxy(target, tcp.port, options.driver.name);
     }
-    if (frameRules.length > 0) {
-      ws = await startWsProxy({
-        upstream: url,
+    if (frameRules.length > 0 && codec) {
+      const frameOptions = {
         rules: frameRules,
         rng: rng.fork('frame'),
         userPrefix: options.prefix ?? '',
         history,
-      });
-      url = throughProxy(new URL(url), ws.port, options.driverName);
+        codec,
+      };
+      if (codec.transport === 'websocket') {
+        ws = await startWsProxy({ ...frameOptions, upstream: url });
+      } else {
+        const next = new URL(url);
+        if (!next.port) {
+          throw new UsageError(`frame fault rules over TCP need the target's port in its URL (${url})`);
+        }
+        ws = await startFrameProxy({
+          ...frameOptions,
+          upstream: { host: next.hostname.replace(/^\[|\]$/g, ''), port: Number(next.port) },
+        });
+      }
+      url = throughProxy(new URL(url), ws.port, options.driver.name);
     }
   } catch (error) {
     await Promise.allSettled([ws?.close(), tcp?.close()]);
@@ -153,7 +173,7 @@ export async function startCaseFaults(options: CaseFaultsOptions): Promise<CaseF
   });
   return {
     // Setup connections (accounts, session wipes) go straight to the server: not the case's to fault.
-    driver: createDriver(options.driverName, { target: url, setupTarget: options.target }),
+    driver: options.driver.create({ target: url, setupTarget: options.target }),
     setStep(index) {
       ws?.setStep(index);
       tcp?.setStep(index);

@@ -69,6 +69,12 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     replay: env.replay,
   };
   const missing = scenario.requires.filter((c) => !env.caps.includes(c));
+  // A step that pages backward reads a new device's history (SYNC-2): it needs backward-sync
+  // whether or not the case lists it, or the kit's own request would fail as ERROR.
+  const backward = scenario.steps.some((s) => s.op === 'page' && s.direction === 'backward');
+  if (backward && !env.caps.includes('backward-sync') && !missing.includes('backward-sync')) {
+    missing.push('backward-sync');
+  }
   if (missing.length > 0) {
     return { ...base, findings: [], events: [], unsupportedCaps: missing, durationMs: 0 };
   }

@@ -4,7 +4,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { createDriver } from '../drivers/index.js';
+import { type LoadedDriver, loadDriver } from '../drivers/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
@@ -51,12 +51,16 @@ export interface RunHooks {
   onHistory?: (history: History, scenario: Scenario) => void;
 }
 
-export async function runSuites(
-  input: Partial<RunOptions & FaultRunOptions>,
-  hooks: RunHooks = {},
-): Promise<RunResult> {
+export interface RunInput extends Partial<RunOptions & FaultRunOptions> {
+  /** The driver, already loaded (the CLI loads it first to fail fast); else `driver` is loaded. */
+  loadedDriver?: LoadedDriver;
+}
+
+export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<RunResult> {
   const options = resolveRunOptions(input);
   const faultOptions = resolveFaultRunOptions(input);
+  // A user driver is loaded and checked once, before anything starts (DriverError exits 2).
+  const driver = input.loadedDriver ?? (await loadDriver(options.driver));
   const started = Date.now();
   const runId = `${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const all = await loadSuites(options.paths);
@@ -88,7 +92,7 @@ export async function runSuites(
   const reporter = combineReporters(hooks.reporters ?? []);
   const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
   const targetLabel = options.target ?? `embedded reference server${describeFaults(options.serverFaults)}`;
-  reporter.onRunStart({ runId, target: targetLabel, driver: options.driver, total: scenarios.length });
+  reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
 
   // A shared target (external or --target-cmd) keeps inboxes between cases: a per-case user
   // prefix keeps cases apart. The embedded server is fresh per case and needs none.
@@ -101,7 +105,14 @@ export async function runSuites(
       let minimized = false;
       for (let r = 0; r < options.repeat; r++) {
         const seed = faultOptions.caseSeed ?? caseSeed(options.seed, scenario.id, r);
-        const setup = { seed, prefix: shared ? `${runId}-${index}-${r}-` : '', secret, shared, hooks };
+        const setup = {
+          seed,
+          prefix: shared ? `${runId}-${index}-${r}-` : '',
+          secret,
+          shared,
+          hooks,
+          driver,
+        };
         const { result, records } = await runOne(scenario, options, setup);
         // The first failing run of a probabilistic case is cut down to the faults that matter.
         if (faultOptions.minimize && !minimized && isMinimizable(result, scenario, records)) {
@@ -136,7 +147,7 @@ export async function runSuites(
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       target: targetLabel,
-      driver: options.driver,
+      driver: driverLabel(driver),
       seed: options.seed,
       notRunExemptions: notRunExemptions.map((e) => e.id),
     },
@@ -149,6 +160,7 @@ export async function runSuites(
 }
 
 interface CaseSetup {
+  driver: LoadedDriver;
   seed: number;
   prefix: string;
   secret: string;
@@ -164,7 +176,7 @@ async function runOne(
   rules: readonly FaultRule[] = scenario.faults,
 ): Promise<{ result: CaseResult; records: FaultRecord[] }> {
   const replay = replayCommand(scenario, options, setup.seed);
-  const unsupported = faultsUnsupported(rules, options.driver);
+  const unsupported = faultsUnsupported(rules, setup.driver);
   if (unsupported) {
     const base = { scenario, findings: [], events: [], durationMs: 0, seed: setup.seed, replay };
     return { result: buildCaseResult({ ...base, unsupportedCaps: [unsupported] }), records: [] };
@@ -178,7 +190,7 @@ async function runOne(
       extraArgs: options.serverArgs,
     });
     onTarget = await beginCaseOnTarget(target, target === setup.shared);
-    const driver = createDriver(options.driver, { target: target.url });
+    const driver = setup.driver.create({ target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
     const provision = (accounts: readonly Account[]) =>
       provisionAccounts(accounts, {
@@ -202,7 +214,7 @@ async function runOne(
       faults: (history) =>
         startCaseFaults({
           rules,
-          driverName: options.driver,
+          driver: setup.driver,
           target: url,
           seed: setup.seed,
           history,
@@ -242,6 +254,11 @@ async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target 
     url: { fixed: options.target },
     startTimeoutMs: options.startTimeoutMs,
   });
+}
+
+/** The driver as reports name it: its name, and where it came from when that is not the name. */
+function driverLabel(driver: LoadedDriver): string {
+  return driver.spec === driver.name ? driver.name : `${driver.name} (${driver.spec})`;
 }
 
 /** `--only` accepts exact ids and globs with `*`. */

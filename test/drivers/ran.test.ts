@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createDriver } from '../../src/drivers/index.js';
-import { ServerRejectedError, TimeoutError, UsageError } from '../../src/errors.js';
+import { DriverError, ServerRejectedError, TimeoutError } from '../../src/errors.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import { CAPS } from '../../src/protocol/frames.js';
@@ -52,7 +52,7 @@ describe('ran driver specifics', () => {
   }
 
   it('refuses an unknown driver name with the known names', () => {
-    expect(() => createDriver('smtp', { target: 'x' })).toThrow(UsageError);
+    expect(() => createDriver('smtp', { target: 'x' })).toThrow(DriverError);
     expect(() => createDriver('smtp', { target: 'x' })).toThrow(/ran/);
   });
 

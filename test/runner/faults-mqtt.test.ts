@@ -70,7 +70,7 @@ describe('stream faults with the mqtt driver', () => {
     const run = await runSuites({ paths: [file], driver: 'mqtt', target: broker.url, reports: [] });
     expect(run.cases[0]?.verdict).toBe('UNSUPPORTED');
     expect(run.cases[0]?.reason).toContain(
-      'frame fault rules (lose: drop) need RAN/1 frames; the mqtt driver takes stream rules only',
+      'frame fault rules (lose: drop) need a frame codec; the mqtt driver has none and takes stream rules only',
     );
   });
 });

@@ -9,8 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadDriver } from '../../src/drivers/load.js';
 import { UsageError } from '../../src/errors.js';
 import type { FaultRule } from '../../src/faults/types.js';
+import { ranCodec } from '../../src/protocol/ran-codec.js';
 import { renderCase } from '../../src/report/console.js';
 import type { CaseResult } from '../../src/report/types.js';
 import { type EmbeddedTarget, startEmbedded } from '../../src/runner/embedded.js';
@@ -71,17 +73,35 @@ describe('fault options', () => {
     );
   });
 
-  it('frame rules need the ran driver; stream rules run with any', () => {
+  it('frame rules need a driver with a frame codec (corrupt: one that can spoil frames); stream rules run with any', async () => {
     const [frame] = loadScenarioText(LOST_ACCEPT, 'x.yaml').faults as FaultRule[];
-    expect(faultsUnsupported([frame!], 'mqtt')).toBe(
-      'frame fault rules (lose: drop) need RAN/1 frames; the mqtt driver takes stream rules only',
+    const mqtt = await loadDriver('mqtt');
+    expect(faultsUnsupported([frame!], mqtt)).toBe(
+      'frame fault rules (lose: drop) need a frame codec; the mqtt driver has none and takes stream rules only',
     );
-    expect(faultsUnsupported([frame!], 'ran')).toBeUndefined();
+    expect(faultsUnsupported([frame!], await loadDriver('ran'))).toBeUndefined();
     const stream = loadScenarioText(
       LOST_ACCEPT.replace(/faults:\n.*\n/, 'faults:\n  - { action: { type: latency, by: 5ms } }\n'),
       'x.yaml',
     ).faults;
-    expect(faultsUnsupported(stream, 'mqtt')).toBeUndefined();
+    expect(faultsUnsupported(stream, mqtt)).toBeUndefined();
+    const corrupt = loadScenarioText(
+      LOST_ACCEPT.replace(
+        /faults:\n.*\n/,
+        'faults:\n  - { id: spoil, match: { op: msg }, action: corrupt }\n',
+      ),
+      'x.yaml',
+    ).faults;
+    const { corrupt: _, ...codec } = ranCodec;
+    const noCorrupt = await loadDriver({
+      apiVersion: 1,
+      name: 'no-corrupt',
+      create: () => ({}) as never,
+      codec,
+    });
+    expect(faultsUnsupported(corrupt, noCorrupt)).toBe(
+      'fault rule spoil corrupts frames, but the ran codec cannot (it has no corrupt())',
+    );
   });
 });
 

@@ -15,7 +15,8 @@ import { UsageError } from '../../errors.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { shellWord } from '../../runner/run.js';
 import { formatDuration } from '../../scenarios/duration.js';
-import { collect, collectList, parseDurationOption, parseSeed } from './run.js';
+import { collect, collectList } from '../lists.js';
+import { parseDurationOption, parseSeed } from './run.js';
 
 export function registerCertify(program: Command): void {
   defineCertifyOptions(program.command('certify')).action(async (opts: CertifyCliOptions) => {

@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./validate.js')).registerValidate,
   coverage: async () => (await import('./coverage.js')).registerCoverage,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
+  'driver-test': async () => (await import('./driver-test.js')).registerDriverTest,
+  check: async () => (await import('./check.js')).registerCheck,
 };
 
 /** Registers the command named in argv (or every command, for top-level help). */

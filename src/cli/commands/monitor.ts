@@ -8,6 +8,7 @@ import { loadMonitorConfig, type MonitorConfig, startMonitor, UsageError } from 
 
 interface MonitorCliOptions {
   config: string;
+  driver?: string;
   metricsPort?: string;
   metricsHost?: string;
   cycles?: string;
@@ -32,6 +33,10 @@ export function registerMonitor(program: Command): void {
         'Tokens come from the environment variables the config names (tokenEnv), never from the file.',
     )
     .requiredOption('-c, --config <file>', 'monitor config (YAML): target, accounts, interval, timeout')
+    .option(
+      '--driver <driver>',
+      'ran | mqtt | xmpp, a driver file (./my-driver.js) or package (overrides the config; docs/drivers.md)',
+    )
     .option('--metrics-port <port>', 'serve /metrics on this port (overrides the config; 0 = any free port)')
     .option('--metrics-host <host>', 'serve /metrics on this address (overrides the config)')
     .option('--cycles <n>', 'stop after n probe cycles (default: run until interrupted)')
@@ -51,6 +56,7 @@ export function registerMonitor(program: Command): void {
       const loaded = loadMonitorConfig(options.config);
       const config: MonitorConfig = Object.freeze({
         ...loaded,
+        driver: options.driver ?? loaded.driver,
         metrics: {
           host: options.metricsHost ?? loaded.metrics.host,
           port: options.metricsPort === undefined ? loaded.metrics.port : port(options.metricsPort),

@@ -2,24 +2,18 @@
  * `imspec run`: parse options, call runSuites, exit with the run's code.
  */
 
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { Registry } from 'prom-client';
+import { captureWriter } from '../../capture/writer.js';
+import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
-import { createReporters, REPORTER_NAMES } from '../../report/index.js';
+import { createReporters } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
-
-export const collect = (value: string, previous: string[] = []) => [...previous, value];
-export const collectList = (value: string, previous: string[] = []) => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
+import { collect, collectList, reportOption } from '../lists.js';
 
 export function registerRun(program: Command): void {
   program
@@ -42,7 +36,11 @@ export function registerRun(program: Command): void {
       '--provision-cmd <command>',
       'shell command that creates one account (env IMSPEC_USER, IMSPEC_PASSWORD, IMSPEC_TARGET); run for each user of a case, one after another, before its timeline',
     )
-    .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
+    .option(
+      '--driver <driver>',
+      'wire protocol driver: ran | mqtt | xmpp, a driver file (./my-driver.js) or an installed driver package (docs/drivers.md)',
+      'ran',
+    )
     .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
     .option('--seed <n>', 'seed for every random choice (printed in the report; replays a run)', parseSeed)
     .option('--timeout <duration>', "per-case deadline, e.g. 20s (default: each scenario's timeout)")
@@ -54,14 +52,7 @@ export function registerRun(program: Command): void {
     )
     .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
     .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
-    .addOption(
-      new Option(
-        '--report <spec>',
-        `reporter: ${REPORTER_NAMES.join(', ')} (json=PATH, junit=PATH, html=PATH; repeatable)`,
-      )
-        .argParser(collect)
-        .default([]),
-    )
+    .addOption(reportOption())
     .option(
       '--expect-failures <file>',
       'known failures: they become XFAIL; an exemption that now passes fails',
@@ -86,6 +77,10 @@ export function registerRun(program: Command): void {
     )
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
+      '--capture <dir>',
+      "write each case's traffic to <dir>/<case>.jsonl in the capture format, for `imspec check` (docs/capture.md)",
+    )
+    .option(
       '--pushgateway <url>',
       'push the final metrics to this Prometheus Pushgateway (job imspec, grouped by run id)',
     )
@@ -107,6 +102,7 @@ Examples:
   imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json
   imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md
   imspec run suites/faults --repeat 5          # fault cases; FLAKY ones list a replay per failing seed
+  imspec run suites/core --driver ./my-driver.js --target tcp://127.0.0.1:7500   # your own protocol
   imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
@@ -114,18 +110,22 @@ Examples:
       const reporters = createReporters(opts.report.length ? opts.report : ['console'], process.stdout, {
         command,
       });
+      // A driver file or package is loaded and checked before anything starts.
+      const driver = await loadDriver(opts.driver);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
-      const wiring = runMetrics(createMetrics(registry), opts.driver);
+      const wiring = runMetrics(createMetrics(registry), driver.name);
       const server =
         opts.metricsPort === undefined
           ? undefined
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
+      const capture = opts.capture === undefined ? undefined : captureWriter(opts.capture);
       const run = await runSuites(
         {
           paths,
           driver: opts.driver,
+          loadedDriver: driver,
           only: opts.only,
           serverFaults: opts.serverFault,
           serverArgs: opts.serverArg,
@@ -148,7 +148,13 @@ Examples:
           ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
           ...(opts.expectFailures !== undefined ? { expectFailures: opts.expectFailures } : {}),
         },
-        { reporters: [...reporters, wiring.reporter], onHistory: wiring.onHistory },
+        {
+          reporters: [...reporters, wiring.reporter, ...(capture ? [capture.reporter] : [])],
+          onHistory: (history, scenario) => {
+            wiring.onHistory(history, scenario);
+            capture?.onHistory(history, scenario);
+          },
+        },
       ).finally(() => server?.close());
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
@@ -185,6 +191,7 @@ interface RunCliOptions {
   metricsPort?: number;
   metricsHost: string;
   pushgateway?: string;
+  capture?: string;
 }
 
 export function parseSeed(value: string): number {

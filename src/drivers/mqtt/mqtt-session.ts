@@ -33,9 +33,9 @@ import {
   TimeoutError,
   UnsupportedError,
 } from '../../errors.js';
-import type { ActorId, FrameEvent, History, SessionEvent } from '../../history/events.js';
+import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { Cap, FrameType } from '../../protocol/frames.js';
-import { nextConn, recordClose } from '../connections.js';
+import { nextConn, recordClose, recordSession } from '../connections.js';
 import type {
   Accepted,
   CloseInfo,
@@ -225,18 +225,7 @@ export class MqttSession implements DriverSession {
       limits: undefined,
     };
     this.sessionInfo = info;
-    const event: SessionEvent = {
-      kind: 'session',
-      t: this.history.now(),
-      actor: this.actor,
-      conn: this.conn,
-      maxSeq: info.maxSeq,
-      pending: info.pending,
-      caps: [...caps],
-      limits: undefined,
-      lastSeq: options.lastSeq,
-    };
-    this.history.append(event);
+    recordSession(this.history, this.actor, this.conn, info, options.lastSeq);
     return info;
   }
 

@@ -4,8 +4,9 @@
  */
 
 import { AuthError, ConnectionClosedError, ServerRejectedError } from '../../errors.js';
-import type { ActorId, FrameEvent, History, SessionEvent } from '../../history/events.js';
+import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { AckA, Cap, Frame, HelloA, MsgA, PingA, SyncA, SyncR } from '../../protocol/frames.js';
+import { recordSession } from '../connections.js';
 import type {
   Accepted,
   CloseInfo,
@@ -108,18 +109,7 @@ export class RanSession implements DriverSession {
       limits: a.limits,
     };
     this.sessionInfo = info;
-    const event: SessionEvent = {
-      kind: 'session',
-      t: history.now(),
-      actor: this.actor,
-      conn: this.conn,
-      maxSeq: info.maxSeq,
-      pending: info.pending,
-      caps: [...info.caps],
-      limits: info.limits,
-      lastSeq: options.lastSeq,
-    };
-    history.append(event);
+    recordSession(history, this.actor, this.conn, info, options.lastSeq);
     return info;
   }
 

@@ -11,35 +11,16 @@ import WebSocket from 'ws';
 import { TargetUnreachableError, TimeoutError } from '../../errors.js';
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import { decode, encode } from '../../protocol/codec.js';
-import { FRAME_TYPES, type Frame, type FrameType } from '../../protocol/frames.js';
+import type { Frame, FrameType } from '../../protocol/frames.js';
+import { salvage } from '../../protocol/ran-codec.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
 
 /** The subprotocol RAN/1 clients offer (docs/protocol.md section 2). */
 export const RAN_SUBPROTOCOL = 'ran.1';
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(FRAME_TYPES);
 /** The client reads whatever the server sends: a sync:A page may exceed limits.maxFrameBytes. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
-
-function knownType(value: unknown): FrameType | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const type = (value as { type?: unknown }).type;
-  return typeof type === 'string' && KNOWN_TYPES.has(type) ? (type as FrameType) : undefined;
-}
-
-/** Parses text that failed decoding, to keep whatever structure it has as evidence. */
-function salvage(text: string): { type: FrameType | undefined; fields: Record<string, unknown> } {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      return { type: knownType(value), fields: value as Record<string, unknown> };
-    }
-  } catch {
-    // Not JSON: the raw text is the evidence.
-  }
-  return { type: undefined, fields: {} };
-}
 
 /**
  * Turns one received WebSocket message into its FrameEvent. Never throws. When the frame is

@@ -28,9 +28,9 @@ import {
   TimeoutError,
   UnsupportedError,
 } from '../../errors.js';
-import type { ActorId, FrameEvent, History, SessionEvent } from '../../history/events.js';
+import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { Cap, FrameType, StoredMessage } from '../../protocol/frames.js';
-import { nextConn, recordClose } from '../connections.js';
+import { nextConn, recordClose, recordSession } from '../connections.js';
 import type {
   Accepted,
   CloseInfo,
@@ -193,18 +193,7 @@ export class XmppSession implements DriverSession {
       limits: undefined,
     };
     this.sessionInfo = info;
-    const event: SessionEvent = {
-      kind: 'session',
-      t: this.history.now(),
-      actor: this.actor,
-      conn: this.conn,
-      maxSeq: info.maxSeq,
-      pending: 0,
-      caps: [...caps],
-      limits: undefined,
-      lastSeq: options.lastSeq,
-    };
-    this.history.append(event);
+    recordSession(this.history, this.actor, this.conn, info, options.lastSeq);
     return info;
   }
 

@@ -4,7 +4,7 @@
  * server must answer `bad-frame` naming the member, FRAME-3; a client must flag it, FRAME-4).
  */
 
-import type { Rng } from './random.js';
+import type { CodecRng } from './frame-codec.js';
 
 /**
  * A value no member of any RAN/1 frame allows: every member is a string, number, boolean, array,
@@ -23,7 +23,7 @@ export function corruptText(
   text: string,
   mode: 'json' | 'schema',
   field: string | undefined,
-  rng: Rng,
+  rng: CodecRng,
 ): Corrupted {
   if (mode === 'schema') {
     let value: unknown;

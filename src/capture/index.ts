@@ -1,0 +1,9 @@
+/**
+ * Passive checks: recorded traffic (the capture format, schemas/capture.schema.json) judged by
+ * the same checker as a run. docs/capture.md is the guide.
+ */
+
+export { type CaptureCheck, type CheckCaptureOptions, checkCapture } from './check.js';
+export { captureHeader, captureLineOf } from './from-history.js';
+export { CaptureConverter, type CaptureConverterOptions, type CaptureSummary } from './to-history.js';
+export * from './types.js';

@@ -1,0 +1,370 @@
+/**
+ * One proxied connection at the frame level, whatever carries the frames: the frame actions
+ * (drop, duplicate, delay, reorder, corrupt, cut, stall) applied between a client and its own
+ * upstream connection. The protocol is read through its frame codec (src/protocol/frame-codec.ts)
+ * and the transport is behind a `FramePort`: WebSocket messages (ws-proxy.ts) or frames cut from
+ * a TCP byte stream (frame-proxy.ts). Each proxy creates one FrameLink per client connection.
+ */
+
+import type { History } from '../history/events.js';
+import type { DecodedFrame, FrameCodec } from '../protocol/frame-codec.js';
+import { checkCodecRules, type FrameInfo, FrameRuleEngine } from './frame-engine.js';
+import { FrameIdentities } from './frame-identity.js';
+import { RuleGate } from './gate.js';
+import { createRng, type Rng } from './random.js';
+import type { Direction, FaultRecord, FaultRule, FrameRule } from './types.js';
+
+/** One frame as the transport carries it. */
+export interface WireFrame {
+  data: Uint8Array;
+  /** WebSocket: a binary message (always true for a TCP codec, where it means nothing). */
+  binary: boolean;
+}
+
+/** What a link needs from its transport. */
+export interface FramePort {
+  /** Hands a frame on towards the receiver of `direction`, if that side is still open. */
+  send(direction: Direction, frame: WireFrame): void;
+  /** Ends both connections now: orderly (`close`, with a close code where the transport has one) or TCP RST. */
+  cut(mode: 'close' | 'reset', code: number): void;
+}
+
+/** What every link of one proxy shares. */
+export interface LinkContext {
+  engine: FrameRuleEngine;
+  /** Frame identities for the engine's draws; only when some rule draws on chance. */
+  identities: FrameIdentities | undefined;
+  codec: FrameCodec;
+  clock: () => number;
+  /** Records a fault and returns its id. */
+  record(fields: Omit<FaultRecord, 'kind' | 't' | 'id' | 'layer'>): number;
+  /** Next connection number for an actor (1, 2, … across reconnects). */
+  nextConn(actor: string): number;
+  /** Next occurrence number of (actor, direction, type). */
+  nextOccurrence(key: string): number;
+  stats: { undecodable: number };
+}
+
+export interface FrameRulesOptions {
+  rules: readonly FaultRule[];
+  codec: FrameCodec;
+  rng?: Rng;
+  /**
+   * The run's user prefix on a shared target: left out of frame identities, so probabilistic rules
+   * give a frame the same fate whatever the run's prefix. @default ''
+   */
+  userPrefix?: string;
+  history?: History;
+  onFault?: (event: FaultRecord) => void;
+  stats: { undecodable: number; faults: number };
+}
+
+/**
+ * What both frame-aware proxies set up the same way: the rule gate and engine (rules checked
+ * against the codec first), the proxy's clock (the history's when there is one), fault recording
+ * and the per-actor connection and occurrence counters replay relies on.
+ */
+export function frameRules(options: FrameRulesOptions): {
+  ctx: LinkContext;
+  gate: RuleGate;
+  events: FaultRecord[];
+} {
+  const { history, stats, codec } = options;
+  const rules = options.rules as readonly FrameRule[];
+  checkCodecRules(codec, rules);
+  const t0 = performance.now();
+  const clock = history ? () => history.now() : () => performance.now() - t0;
+  const gate = new RuleGate(rules, clock);
+  const engine = new FrameRuleEngine(rules, options.rng ?? createRng('imspec'), gate);
+  const events: FaultRecord[] = [];
+  const actorConns = new Map<string, number>();
+  const occurrences = new Map<string, number>();
+  const ctx: LinkContext = {
+    engine,
+    identities: engine.drawsOnChance ? new FrameIdentities(options.userPrefix ?? '') : undefined,
+    codec,
+    clock,
+    stats,
+    record(fields) {
+      const event: FaultRecord = {
+        kind: 'fault',
+        t: clock(),
+        id: events.length + 1,
+        layer: 'frame',
+        ...fields,
+      };
+      if (event.actor === undefined) delete event.actor;
+      if (event.cause === undefined) delete event.cause;
+      events.push(event);
+      stats.faults++;
+      history?.append(event);
+      options.onFault?.(event);
+      return event.id;
+    },
+    nextConn(actor) {
+      const n = (actorConns.get(actor) ?? 0) + 1;
+      actorConns.set(actor, n);
+      return n;
+    },
+    nextOccurrence(key) {
+      const n = (occurrences.get(key) ?? 0) + 1;
+      occurrences.set(key, n);
+      return n;
+    },
+  };
+  return { ctx, gate, events };
+}
+
+interface Held {
+  frame: WireFrame;
+  remaining: number;
+  timer: NodeJS.Timeout;
+}
+
+/** Longest frame text kept in a fault event; the rest is elided (bodies can be 16 KiB). */
+const MAX_EVENT_TEXT = 4096;
+/** Members a fault event keeps when the frame's own text cannot stand for it. */
+const ID_MEMBERS = ['rid', 'cmid', 'smid', 'seq', 'upTo', 'status', 'to', 'from'] as const;
+
+export class FrameLink {
+  actor: string | undefined;
+  user: string | undefined;
+  /** Connection number of the actor; 0 until the login frame names the actor. */
+  conn = 0;
+  /** Names the connection in occurrence counts: the actor's, once the login frame named it. */
+  private streamKey: string;
+  /** We ended this connection (cut): do not mirror the resulting closes. */
+  cut = false;
+  private stalledUntil = 0;
+  private stallCause = 0;
+  private stallRule = '';
+  private readonly held: Record<Direction, Held[]> = { 'to-server': [], 'to-client': [] };
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly index: number,
+    private readonly port: FramePort,
+    private readonly ctx: LinkContext,
+  ) {
+    this.streamKey = `?#${index}`;
+  }
+
+  /** Handles one frame on the rules path. */
+  onFrame(direction: Direction, frame: WireFrame): void {
+    const ctx = this.ctx;
+    if (this.stalled()) {
+      this.swallow(direction, frame, undefined);
+      return;
+    }
+    const decoded = ctx.codec.decode(frame.data, direction, frame.binary);
+    const type = decoded.invalid === undefined ? decoded.type : undefined;
+    if (decoded.login && direction === 'to-server' && this.actor === undefined) {
+      this.learnActor(decoded.login.user, decoded.login.device);
+    }
+    if (type === undefined) ctx.stats.undecodable++;
+    // Every frame that reaches the rules is counted, acted on or not: replay addresses frames by
+    // this number ("alice's 3rd msg:A").
+    const occurrence = ctx.nextOccurrence(`${this.actor ?? this.streamKey}|${direction}|${type ?? ''}`);
+    const conn = {
+      actor: this.actor,
+      user: this.user,
+      conn: this.actor === undefined ? this.index : this.conn,
+    };
+    const identity =
+      ctx.identities?.of(direction, type === undefined ? undefined : { ...decoded.fields, type }, conn) ?? '';
+    const info: FrameInfo = {
+      direction,
+      type,
+      fields: decoded.fields,
+      user: this.user,
+      actor: this.actor,
+      identity,
+    };
+    const rule = ctx.engine.decide(info);
+    if (!rule) {
+      this.forward(direction, frame);
+      return;
+    }
+    this.apply(rule, info, frame, decoded, occurrence);
+  }
+
+  /** True while a `stall` swallows everything (a half-open peer answers nothing, not even pings). */
+  stalled(): boolean {
+    return (
+      this.stalledUntil !== 0 &&
+      (this.stalledUntil === Number.POSITIVE_INFINITY || this.ctx.clock() < this.stalledUntil)
+    );
+  }
+
+  /** Swallows bytes a transport could not cut into frames while stalled; passes them otherwise. */
+  onUnframed(direction: Direction, data: Uint8Array): void {
+    if (this.stalled()) {
+      this.swallow(direction, { data, binary: true }, `<${data.byteLength} unframed bytes>`);
+      return;
+    }
+    this.port.send(direction, { data, binary: true });
+  }
+
+  /** Stops timers and drops held frames: the connection is gone. */
+  dispose(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const dir of ['to-server', 'to-client'] as const) {
+      for (const h of this.held[dir]) clearTimeout(h.timer);
+      this.held[dir] = [];
+    }
+  }
+
+  private learnActor(user: string, device: string): void {
+    this.user = user;
+    this.actor = `${user}/${device}`;
+    this.conn = this.ctx.nextConn(this.actor);
+    this.streamKey = `${this.actor}#${this.conn}`;
+  }
+
+  /** Sends a frame on, and counts it as a "later frame" for frames held by `reorder`. */
+  private forward(direction: Direction, frame: WireFrame): void {
+    this.port.send(direction, frame);
+    const held = this.held[direction];
+    if (held.length === 0) return;
+    for (let i = 0; i < held.length; ) {
+      const h = held[i]!;
+      if (--h.remaining > 0) {
+        i++;
+        continue;
+      }
+      held.splice(i, 1);
+      clearTimeout(h.timer);
+      this.port.send(direction, h.frame);
+    }
+  }
+
+  private apply(
+    rule: FrameRule,
+    info: FrameInfo,
+    frame: WireFrame,
+    decoded: DecodedFrame,
+    occurrence: number,
+  ): void {
+    const { direction, type } = info;
+    const action = rule.action;
+    const record = (params: Record<string, unknown>): number =>
+      this.ctx.record({
+        rule: rule.id,
+        action: action.type,
+        actor: this.actor,
+        frame: eventText(decoded),
+        params,
+        direction,
+        type: type ?? null,
+        occurrence,
+        conn: this.conn,
+        ...(info.identity ? { identity: info.identity } : {}),
+      });
+    switch (action.type) {
+      case 'drop':
+        record({});
+        return;
+      case 'duplicate':
+        record({ copies: action.copies });
+        this.forward(direction, frame);
+        for (let i = 0; i < action.copies; i++) this.port.send(direction, frame);
+        return;
+      case 'delay': {
+        const ms =
+          action.ms +
+          (action.jitterMs > 0 ? this.ctx.engine.actionDraws(rule, info).int(action.jitterMs + 1) : 0);
+        record({ ms });
+        this.later(ms, () => this.port.send(direction, frame));
+        return;
+      }
+      case 'reorder': {
+        record({ after: action.after, maxHoldMs: action.maxHoldMs });
+        const held = this.held[direction];
+        const h: Held = {
+          frame,
+          remaining: action.after,
+          timer: setTimeout(() => {
+            const i = held.indexOf(h);
+            if (i >= 0) held.splice(i, 1);
+            this.port.send(direction, frame);
+          }, action.maxHoldMs),
+        };
+        held.push(h);
+        return;
+      }
+      case 'corrupt': {
+        // Rules are checked against the codec when the proxy starts (a codec without `corrupt`
+        // refuses them), so this is always there.
+        const spoiled = this.ctx.codec.corrupt!(
+          frame.data,
+          action.mode,
+          action.field,
+          this.ctx.engine.actionDraws(rule, info),
+        );
+        record(
+          spoiled.field === undefined ? { mode: spoiled.mode } : { mode: spoiled.mode, field: spoiled.field },
+        );
+        this.forward(direction, { data: spoiled.frame, binary: spoiled.binary ?? frame.binary });
+        return;
+      }
+      case 'cut':
+        record({ mode: action.mode, code: action.code, forward: action.forward });
+        if (action.forward) this.forward(direction, frame);
+        this.cutNow(action.mode, action.code);
+        return;
+      case 'stall': {
+        const id = record(action.ms === undefined ? {} : { ms: action.ms });
+        this.stallCause = id;
+        this.stallRule = rule.id;
+        this.stalledUntil = action.ms === undefined ? Number.POSITIVE_INFINITY : this.ctx.clock() + action.ms;
+        return;
+      }
+    }
+  }
+
+  /** A frame that arrived during a stall: gone, recorded as a consequence of the stall. */
+  private swallow(direction: Direction, frame: WireFrame, text: string | undefined): void {
+    this.ctx.record({
+      rule: this.stallRule,
+      action: 'stall',
+      actor: this.actor,
+      frame: text ?? eventText(this.ctx.codec.decode(frame.data, direction, frame.binary)),
+      params: {},
+      direction,
+      conn: this.conn,
+      cause: this.stallCause,
+    });
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** Ends both connections now. */
+  private cutNow(mode: 'close' | 'reset', code: number): void {
+    this.cut = true;
+    this.dispose();
+    this.port.cut(mode, code);
+  }
+}
+
+/**
+ * The frame as a fault event shows it. The checker reads a fault's frame as JSON to learn its
+ * type and ids (which push a drop excuses): a JSON text (RAN/1) stands for itself when short
+ * enough; any other rendering, or a long one, becomes a JSON summary of the decoded frame.
+ */
+export function eventText(decoded: DecodedFrame): string {
+  const raw = decoded.raw;
+  if (decoded.type === undefined || (raw.length <= MAX_EVENT_TEXT && raw.charCodeAt(0) === 123) /* { */) {
+    return raw.length > MAX_EVENT_TEXT ? `${raw.slice(0, MAX_EVENT_TEXT)}…` : raw;
+  }
+  const summary: Record<string, unknown> = { type: decoded.type };
+  for (const k of ID_MEMBERS) if (decoded.fields[k] !== undefined) summary[k] = decoded.fields[k];
+  summary['wire'] = raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+  return JSON.stringify(summary);
+}
