@@ -74,6 +74,11 @@ function explainOneOf(root: SchemaRoot, error: ErrorObject, path: Path): PathIss
   });
   let candidates = branches.filter((b) => acceptsTypeOf(b.schema, data));
   if (candidates.length > 1 && isRecord(data)) {
+    // A discriminator (`type: {const: …}`) the value states picks its branch outright.
+    const stated = candidates.filter((b) => discriminates(b.schema, data));
+    if (stated.length === 1) candidates = stated;
+  }
+  if (candidates.length > 1 && isRecord(data)) {
     candidates = candidates.filter((b) => (b.schema.required ?? []).every((key) => key in data));
   }
   if (candidates.length === 1) {
@@ -234,6 +239,17 @@ function acceptsTypeOf(schema: SchemaNode, value: unknown): boolean {
   if (schema.type !== undefined) return (Array.isArray(schema.type) ? schema.type : [schema.type]).some(fits);
   if (schema.enum !== undefined) return schema.enum.some((v) => fits(jsonTypeOf(v)));
   return true;
+}
+
+/** True when the branch has a `const` property the value carries with exactly that value. */
+function discriminates(schema: SchemaNode, data: Record<string, unknown>): boolean {
+  let found = false;
+  for (const [key, node] of Object.entries(schema.properties ?? {})) {
+    if (!isRecord(node) || !('const' in node) || !(key in data)) continue;
+    if (data[key] !== node.const) return false;
+    found = true;
+  }
+  return found;
 }
 
 function resolveRef(root: SchemaRoot, ref: string): SchemaNode {
