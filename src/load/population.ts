@@ -73,7 +73,7 @@ export function buildGroups(p: Population, tag: string): GroupPlan[] {
 /** Deals groups to `workers` round-robin: worker w gets groups w, w + n, w + 2n, … */
 export function dealGroups<G>(groups: readonly G[], workers: number): G[][] {
   const out: G[][] = Array.from({ length: workers }, () => []);
-  groups.forEach((g, i) => out[i % workers]!.push(g));
+  for (const [i, g] of groups.entries()) out[i % workers]!.push(g);
   return out;
 }
 
