@@ -161,4 +161,9 @@ export interface Driver {
 export interface DriverFactoryOptions {
   /** Target URL: ws://host:port for ran, mqtt://host:port, xmpp://host:port. */
   target: string;
+  /**
+   * Local address client sockets bind to (ran only), so a load run can spread connections over
+   * 127.0.0.2, 127.0.0.3, … when one address's ephemeral ports do not suffice. @default the OS's choice
+   */
+  localAddress?: string;
 }
