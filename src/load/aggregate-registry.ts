@@ -9,6 +9,7 @@
 import { AggregatorRegistry, Registry } from 'prom-client';
 
 type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
 import type { WorkerMetricsSink } from './worker/process-worker.js';
 
 export class AggregatedRegistry extends Registry implements WorkerMetricsSink {

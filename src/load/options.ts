@@ -4,8 +4,8 @@
  */
 
 import { UsageError } from '../errors.js';
-import { isServerFaultName, SERVER_FAULT_NAMES } from '../server/faults.js';
 import { didYouMean } from '../hints.js';
+import { isServerFaultName, SERVER_FAULT_NAMES } from '../server/faults.js';
 import type { LedgerFactory } from './ledger.js';
 
 export interface LoadOptions {

@@ -6,26 +6,26 @@
 
 import { randomBytes } from 'node:crypto';
 import { createDriver } from '../drivers/index.js';
+import type { ImspecMetrics } from '../metrics/registry.js';
 import { hmacToken } from '../protocol/auth.js';
 import type { Cap } from '../protocol/frames.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
 import { ExternalTarget, ProcessTarget, type Target } from '../runner/target.js';
-import type { ImspecMetrics } from '../metrics/registry.js';
 import { defaultLedger } from './default-ledger.js';
 import {
-  type LoadOptions,
-  resolveLoadOptions,
   CONNECTIONS_PER_ADDRESS,
   CONNECTIONS_PER_SERVER,
   CONNECTIONS_PER_WORKER,
+  type LoadOptions,
+  resolveLoadOptions,
 } from './options.js';
 import { buildGroups, connectionCount, dealGroups } from './population.js';
 import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
 import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
+import { nestSlice, type Slice, WHOLE } from './schedule.js';
 import { evaluateThresholds } from './thresholds.js';
-import { nestSlice, WHOLE, type Slice } from './schedule.js';
 import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
 import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
 import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';

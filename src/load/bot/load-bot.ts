@@ -150,7 +150,8 @@ export class LoadBot implements AckTarget {
     const h = this.s.history;
     h.append({ kind: 'send', t: h.now(), actor: this.actor, cmid, to, body, scheduledT });
     const e = new Outgoing(this, cmid, to, body);
-    (this.out ??= new Map()).set(cmid, e);
+    this.out ??= new Map();
+    this.out.set(cmid, e);
     if (this.session) this.transmit(e, 'first');
     return cmid;
   }
@@ -336,7 +337,8 @@ export class LoadBot implements AckTarget {
       via,
     });
     if (typeof seq !== 'number') {
-      const recent = (this.recent ??= new Set());
+      this.recent ??= new Set();
+      const recent = this.recent;
       recent.add(msg.smid);
       if (recent.size > RECENT_SMIDS) recent.delete(recent.values().next().value as string);
       return true;
@@ -348,7 +350,8 @@ export class LoadBot implements AckTarget {
       this.drain();
       return true;
     }
-    (this.above ??= new Set()).add(seq);
+    this.above ??= new Set();
+    this.above.add(seq);
     // Report a gap once, when a seq opens a new missing range above everything seen so far.
     const opens = this.contiguous
       ? seq > previousTop + 1

@@ -14,6 +14,7 @@ import {
   UnsupportedError,
 } from '../../errors.js';
 import { packageRoot } from '../../runner/paths.js';
+import type { TargetAction, WorkerHandle } from './handle.js';
 import type {
   FromWorker,
   ReadyInfo,
@@ -22,7 +23,6 @@ import type {
   WorkerResult,
   WorkerSnapshot,
 } from './messages.js';
-import type { TargetAction, WorkerHandle } from './handle.js';
 
 /** Where aggregated worker metrics go (metrics/worker-registry.ts). */
 export interface WorkerMetricsSink {

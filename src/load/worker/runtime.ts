@@ -8,13 +8,13 @@
  * Runs in the coordinator's process (small runs, tests) or in a child process (worker-main.ts).
  */
 
-import { createDriver } from '../../drivers/index.js';
 import type { Driver } from '../../drivers/driver.js';
+import { createDriver } from '../../drivers/index.js';
 import type { FaultRecord } from '../../faults/types.js';
-import type { ImspecMetrics } from '../../metrics/registry.js';
 import { metricsListener } from '../../metrics/from-history.js';
+import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
-import { startCaseFaults, type CaseFaults } from '../../runner/faults-setup.js';
+import { type CaseFaults, startCaseFaults } from '../../runner/faults-setup.js';
 import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
 import { LoadBot, type LoadBotShared } from '../bot/load-bot.js';
 import { AckBatcher, RetransmitClock } from '../bot/shared.js';
@@ -81,7 +81,12 @@ export class WorkerRuntime {
     this.schedule = new ArrivalSchedule(profile.executor);
     this.dispatcher = new Dispatcher(this.schedule, plan.slice);
     const users: Record<string, string[]> = {};
-    for (const g of plan.groups) for (const d of g.devices) (users[d.user] ??= []).push(d.device);
+    for (const g of plan.groups) {
+      for (const d of g.devices) {
+        users[d.user] ??= [];
+        users[d.user]!.push(d.device);
+      }
+    }
     this.ledger = deps.ledger({
       expect: { ...DEFAULT_EXPECTATIONS },
       covers: [],
