@@ -4,6 +4,7 @@
 
 export * from './errors.js';
 export * from './faults/index.js';
+export * from './load/index.js';
 export * from './metrics/index.js';
 export * from './monitor/index.js';
 export * from './protocol/index.js';

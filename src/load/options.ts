@@ -27,11 +27,11 @@ export interface LoadOptions {
   serverArgs: string[];
   /** HMAC secret tokens derive from (embedded: random). */
   hmacSecret?: string;
-  /** Where the JSON summary is written. */
+  /** Where the JSON summary is written (as `json=PATH`). */
   out?: string;
-  /** Reporters: console, json=PATH, junit=PATH. @default ['console'] */
+  /** Reporters: console, json=PATH, junit=PATH. @default ['console'], or [] when quiet */
   reports: string[];
-  /** No progress and no console summary. @default false */
+  /** No console summary (the CLI shows no progress either). @default false */
   quiet: boolean;
   /**
    * Worker processes. 0 runs the bots in this process. @default 0 when the population fits one
@@ -79,7 +79,7 @@ export function resolveLoadOptions(input: Partial<LoadOptions>): Readonly<LoadOp
     seed: input.seed ?? Math.floor(Math.random() * 2 ** 31),
     serverFaults: input.serverFaults ?? [],
     serverArgs: input.serverArgs ?? [],
-    reports: input.reports?.length ? input.reports : [...LOAD_RUN_DEFAULTS.reports],
+    reports: input.reports?.length ? input.reports : input.quiet ? [] : [...LOAD_RUN_DEFAULTS.reports],
     quiet: input.quiet ?? LOAD_RUN_DEFAULTS.quiet,
     metricsHost: input.metricsHost ?? LOAD_RUN_DEFAULTS.metricsHost,
   };

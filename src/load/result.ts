@@ -110,17 +110,21 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
 
 /** The figures thresholds read, over merged results. */
 export function figuresOf(
-  m: Pick<Merged, 'counters' | 'dropped' | 'offered' | 'histograms' | 'findings'>,
+  m: Pick<Merged, 'counters' | 'dropped' | 'offered' | 'histograms' | 'findings' | 'findingCounts'>,
 ): Figures {
   const c = m.counters;
   const values: Record<Exclude<ThresholdFigure, LatencyFigure>, () => number> = {
     sent: () => c.sent,
     accepted: () => c.accepted,
     delivered: () => c.delivered,
-    lost: () => c.lost,
+    // Never committed, or acknowledged and then forgotten by a restarted server (DUR-1: the
+    // client's retransmission got it through again, as a new message).
+    lost: () => c.lost + (m.findingCounts['lost DUR-1'] ?? 0),
     'duplicates.app': () => c.appDuplicates,
     'duplicates.wire': () => c.wireDuplicates,
-    unknown_outcome: () => c.unknownOutcome,
+    // Sends whose outcome the sender never learned and that never showed up at the receiver; the
+    // ones that did (recovered) kept the promise, however the sender's msg:A got lost.
+    unknown_outcome: () => Math.max(0, c.unknownOutcome - c.recovered),
     retransmits: () => c.retransmits,
     retransmit_rate: () => (c.sent === 0 ? 0 : c.retransmits / c.sent),
     dropped: () => m.dropped.total,

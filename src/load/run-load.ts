@@ -23,6 +23,7 @@ import {
 import { buildGroups, connectionCount, dealGroups } from './population.js';
 import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
+import { createLoadReporters } from './report/reporters.js';
 import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
 import { nestSlice, type Slice, WHOLE } from './schedule.js';
 import { evaluateThresholds } from './thresholds.js';
@@ -54,6 +55,11 @@ export interface LoadHooks {
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
   const options = resolveLoadOptions(input);
+  // Reporter specs are checked before anything starts: a typo must not cost a whole run.
+  const reporters = createLoadReporters([
+    ...options.reports.filter((r) => !(options.quiet && r === 'console')),
+    ...(options.out ? [`json=${options.out}`] : []),
+  ]);
   const profile = withDuration(loadProfileFile(options.profile), options.durationMs);
   const ledger = options.ledger ?? defaultLedger();
   const startedAt = new Date();
@@ -119,7 +125,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const results = await Promise.all(handles.map((h) => h.finish()));
     const aborted = control.stop();
     const merged = mergeWorkers(results);
-    return buildLoadResult(
+    const result = buildLoadResult(
       {
         runId,
         profile,
@@ -137,6 +143,8 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
       },
       merged,
     );
+    for (const r of reporters) await r.write(result);
+    return result;
   } catch (error) {
     for (const h of handles) h.kill();
     throw withLog(error, targets);

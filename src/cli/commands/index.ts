@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   validate: async () => (await import('./validate.js')).registerValidate,
   coverage: async () => (await import('./coverage.js')).registerCoverage,
   monitor: async () => (await import('./monitor.js')).registerMonitor,
+  load: async () => (await import('./load.js')).registerLoad,
 };
 
 /** Registers the command named in argv (or every command, for top-level help). */

@@ -1,0 +1,68 @@
+/**
+ * Real load runs against the reference server (embedded, as a child process), judged by the
+ * ledger, exit codes from the thresholds. Each run is a few seconds: the shipped profiles with
+ * their duration overridden.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { runLoad } from '../../src/load/run-load.js';
+import { batchLedger } from './batch-ledger.js';
+
+const run = (profile: string, extra: Parameters<typeof runLoad>[0] = {}) =>
+  runLoad({ profile, ledger: batchLedger, reports: [], seed: 7, ...extra });
+
+const threshold = (r: Awaited<ReturnType<typeof run>>, figure: string) =>
+  r.thresholds.find((t) => t.figure === figure)!;
+
+describe('imspec load against the reference server', () => {
+  it('survives 5% random frame loss: retransmits, nothing lost or committed twice, thresholds hold', async () => {
+    const r = await run('profiles/steady-5pct-loss.yaml', { durationMs: 3000 });
+    expect(r.counters.sent).toBe(600);
+    expect(r.faultsInjected).toBeGreaterThan(0);
+    expect(r.counters.retransmits).toBeGreaterThan(0);
+    expect(r.counters.lost).toBe(0);
+    expect(r.counters.appDuplicates).toBe(0);
+    expect(r.counters.delivered).toBe(600);
+    expect(r.thresholds.filter((t) => !t.ok)).toEqual([]);
+    expect(r.exitCode).toBe(0);
+  }, 60_000);
+
+  it('catches a server that does not deduplicate: app duplicates break the threshold, exit 1', async () => {
+    const r = await run('profiles/steady-5pct-loss.yaml', { durationMs: 3000, serverFaults: ['no-dedup'] });
+    expect(r.counters.appDuplicates).toBeGreaterThan(0);
+    expect(threshold(r, 'duplicates.app').ok).toBe(false);
+    expect(r.findings.some((f) => f.kind === 'app-duplicate')).toBe(true);
+    expect(r.exitCode).toBe(1);
+  }, 60_000);
+
+  it('catches acknowledged messages lost to kill -9 when the server acks before it commits', async () => {
+    const r = await run('profiles/server-kill.yaml', {
+      durationMs: 5000,
+      serverFaults: ['ack-before-commit'],
+    });
+    expect(r.process.map((p) => p.action)).toEqual(['kill', 'restart']);
+    // Acknowledged before the kill, unknown to the restarted server (DUR-1).
+    expect(r.findings.some((f) => f.kind === 'lost' && f.requirement === 'DUR-1')).toBe(true);
+    expect(threshold(r, 'lost').actual).toBeGreaterThan(0);
+    expect(threshold(r, 'lost').ok).toBe(false);
+    expect(r.exitCode).toBe(1);
+  }, 90_000);
+
+  it('loses nothing across kill -9 and restart of a durable server', async () => {
+    const r = await run('profiles/server-kill.yaml', { durationMs: 5000 });
+    expect(r.process.map((p) => p.action)).toEqual(['kill', 'restart']);
+    expect(r.counters.sent).toBe(2000);
+    expect(r.counters.lost).toBe(0);
+    expect(r.counters.retransmits).toBeGreaterThan(0);
+    expect(r.exitCode).toBe(0);
+  }, 90_000);
+
+  it('reports sends a too-heavy profile could not start as dropped, never as sent late', async () => {
+    const r = await run('test/load/profiles/too-heavy.yaml');
+    expect(r.schedule.offered).toBe(20_000);
+    expect(r.dropped.window).toBeGreaterThan(0);
+    expect(r.counters.sent + r.dropped.total).toBe(r.schedule.offered);
+    expect(threshold(r, 'dropped').ok).toBe(false);
+    expect(r.exitCode).toBe(1);
+  }, 60_000);
+});
