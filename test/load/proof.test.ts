@@ -4,7 +4,12 @@
  * their duration overridden.
  */
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import resultSchema from '../../schemas/load-result.schema.json' with { type: 'json' };
 import { runLoad } from '../../src/load/run-load.js';
 import { batchLedger } from './batch-ledger.js';
 
@@ -28,7 +33,22 @@ describe('imspec load against the reference server', () => {
   }, 60_000);
 
   it('catches a server that does not deduplicate: app duplicates break the threshold, exit 1', async () => {
-    const r = await run('profiles/steady-5pct-loss.yaml', { durationMs: 3000, serverFaults: ['no-dedup'] });
+    const dir = mkdtempSync(join(tmpdir(), 'imspec-load-'));
+    const r = await run('profiles/steady-5pct-loss.yaml', {
+      durationMs: 3000,
+      serverFaults: ['no-dedup'],
+      out: join(dir, 'load.json'),
+      reports: [`junit=${join(dir, 'load.xml')}`],
+    });
+    // The files say what the result says: findings with the events that prove them.
+    const json = JSON.parse(readFileSync(join(dir, 'load.json'), 'utf8'));
+    const validate = new Ajv2020({ strict: true }).compile(resultSchema);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    expect(json.findings[0].events.length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'load.xml'), 'utf8')).toMatch(
+      /<failure type="THRESHOLD" message="duplicates\.app == 0/,
+    );
+    rmSync(dir, { recursive: true, force: true });
     expect(r.counters.appDuplicates).toBeGreaterThan(0);
     expect(threshold(r, 'duplicates.app').ok).toBe(false);
     expect(r.findings.some((f) => f.kind === 'app-duplicate')).toBe(true);
