@@ -113,7 +113,7 @@ Examples:
           driver: opts.driver,
           serverFaults: opts.serverFault,
           serverArgs: opts.serverArg,
-          reports: opts.report,
+          ...(opts.report.length > 0 ? { reports: opts.report } : {}),
           quiet,
           ...(opts.out !== undefined ? { out: opts.out } : {}),
           ...(opts.target !== undefined ? { target: opts.target } : {}),

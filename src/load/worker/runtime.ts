@@ -233,8 +233,9 @@ export class WorkerRuntime {
     }
     const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
-    this.metricsTick?.();
     await Promise.all(this.bots.map((b) => b.stop()));
+    // Final values: the ledger's last verdicts, and no bot connected any more.
+    this.metricsTick?.();
     this.clock.clear();
     const faultsInjected = this.faults.reduce((n, f) => n + f.events().filter(isPrimary).length, 0);
     await Promise.all(this.faults.map((f) => f.close()));
