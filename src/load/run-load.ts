@@ -274,6 +274,7 @@ function runControl(
   let aborted: LoadResult['aborted'];
   const abortable = profile.thresholds.filter((t) => t.abortOnFail);
   const tick = setInterval(() => {
+    // A worker that has just finished answers no more snapshots: progress simply stops.
     void Promise.all(handles.map((h) => h.snapshot())).then((snapshots) => {
       const t = now();
       hooks.onProgress?.({ t, durationMs: profile.durationMs, offeredRate: 0, snapshots });
@@ -284,7 +285,7 @@ function runControl(
         aborted = { threshold: `${failed.figure}: ${failed.source}`, t };
         for (const h of handles) h.stopSending();
       }
-    });
+    }, noop);
   }, 1000);
   return {
     stop() {
@@ -320,6 +321,8 @@ function withLog(error: unknown, targets: Target[]): unknown {
   error.message += `\n--- target log (tail) ---\n${tail.split('\n').slice(-15).join('\n')}`;
   return error;
 }
+
+const noop = (): void => {};
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

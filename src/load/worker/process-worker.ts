@@ -34,6 +34,7 @@ export class ProcessWorker implements WorkerHandle {
   private readonly waiting = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 0;
   private exited: Error | undefined;
+  private done = false;
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -46,6 +47,10 @@ export class ProcessWorker implements WorkerHandle {
     });
     this.child.on('message', (m: FromWorker) => this.onMessage(m));
     this.child.on('exit', (code, signal) => {
+      if (this.done) {
+        this.exited = new TargetExitedError(`load worker ${plan.index} has finished`);
+        return;
+      }
       this.exited = new TargetExitedError(
         `load worker ${plan.index} exited (code ${code}, signal ${signal}) before it finished`,
       );
@@ -85,6 +90,7 @@ export class ProcessWorker implements WorkerHandle {
     const answer = this.wait<WorkerResult>('result');
     this.post({ type: 'finish' });
     const result = await answer;
+    this.done = true;
     if (result.metrics !== undefined) this.metrics?.update(this.plan.index, result.metrics);
     delete result.metrics;
     return result;

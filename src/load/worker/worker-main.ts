@@ -15,7 +15,8 @@ let runtime: WorkerRuntime | undefined;
 const registry = new Registry();
 
 function send(message: FromWorker): void {
-  process.send?.(message);
+  // The coordinator may be gone (Ctrl-C): nothing left to tell.
+  if (process.connected) process.send?.(message);
 }
 
 function fail(error: unknown): void {
