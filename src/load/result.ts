@@ -37,6 +37,8 @@ export interface LoadResult {
   /** Messages still in flight when the drain ran out (judged as they stood). */
   unsettled: number;
   faultsInjected: number;
+  /** Times a receiving device went offline on the profile's schedule. */
+  offlineDepartures: number;
   process: { t: number; action: string; detail?: string }[];
   latency: Record<LatencyFigure, LatencySummary>;
   /** figure → HdrHistogram compressed base64 (merge these, never the summaries). */
@@ -61,6 +63,7 @@ export interface Merged {
   findingCounts: Record<string, number>;
   unsettled: number;
   faultsInjected: number;
+  offlineDepartures: number;
   bots: number;
   connectFailures: number;
 }
@@ -74,6 +77,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
   let offered = 0;
   let unsettled = 0;
   let faultsInjected = 0;
+  let offlineDepartures = 0;
   let bots = 0;
   let connectFailures = 0;
   for (const r of results) {
@@ -86,6 +90,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
     }
     unsettled += r.unsettled;
     faultsInjected += r.faultsInjected;
+    offlineDepartures += r.offlineDepartures;
     bots += r.bots;
     connectFailures += r.connectFailures;
     for (const f of r.findings) {
@@ -103,6 +108,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
     findingCounts,
     unsettled,
     faultsInjected,
+    offlineDepartures,
     bots,
     connectFailures,
   };
@@ -191,6 +197,7 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
     counters: m.counters,
     unsettled: m.unsettled,
     faultsInjected: m.faultsInjected,
+    offlineDepartures: m.offlineDepartures,
     process: info.process,
     latency,
     histograms: m.histograms.encode(),

@@ -308,6 +308,7 @@ function liveFigures(snapshots: WorkerSnapshot[]) {
       endT: s.t,
       unsettled: 0,
       faultsInjected: 0,
+      offlineDepartures: 0,
       bots: s.bots,
       connectFailures: 0,
     })),

@@ -86,3 +86,17 @@ describe('imspec load against the reference server', () => {
     expect(r.exitCode).toBe(1);
   }, 60_000);
 });
+
+describe('imspec load with receivers that come and go', () => {
+  it('delivers everything through offline storage and reconnect sync, under a ramp with fan-out', async () => {
+    const r = await run('test/load/profiles/offline.yaml');
+    // 0→200 over 2 s, then 200 for 2 s: 200 + 400.
+    expect(r.schedule.offered).toBe(600);
+    expect(r.counters.sent).toBe(600);
+    expect(r.offlineDepartures).toBeGreaterThan(0);
+    expect(r.counters.delivered).toBe(600);
+    expect(r.counters.lost).toBe(0);
+    expect(r.counters.appDuplicates).toBe(0);
+    expect(r.exitCode).toBe(0);
+  }, 90_000);
+});

@@ -41,6 +41,7 @@ function worker(index: number, latenciesMs: number[], lost: number): WorkerResul
     endT: 1000,
     unsettled: 0,
     faultsInjected: 0,
+    offlineDepartures: 0,
     bots: 8,
     connectFailures: 0,
   };

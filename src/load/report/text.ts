@@ -41,7 +41,7 @@ export function renderLoadSummary(r: LoadResult): string {
     `  ledger     accepted ${c.accepted}, delivered ${c.delivered}, lost ${c.lost}, app duplicates ${c.appDuplicates}, wire duplicates ${c.wireDuplicates}, unknown outcome ${c.unknownOutcome} (recovered ${c.recovered})`,
   );
   out.push(
-    `             retransmits ${c.retransmits} (${c.sent ? (c.retransmits / c.sent).toFixed(3) : '0'} per message), seq gaps ${c.seqGaps}, faults injected ${r.faultsInjected}${r.unsettled ? `, ${r.unsettled} unsettled when the drain ran out` : ''}`,
+    `             retransmits ${c.retransmits} (${c.sent ? (c.retransmits / c.sent).toFixed(3) : '0'} per message), seq gaps ${c.seqGaps}, faults injected ${r.faultsInjected}${r.offlineDepartures ? `, ${r.offlineDepartures} offline departures` : ''}${r.unsettled ? `, ${r.unsettled} unsettled when the drain ran out` : ''}`,
   );
   for (const p of r.process)
     out.push(`  target     ${(p.t / 1000).toFixed(1)} s: ${p.action}${p.detail ? ` (${p.detail})` : ''}`);

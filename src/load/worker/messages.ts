@@ -80,6 +80,8 @@ export interface WorkerResult {
   /** Messages still in flight when the drain ran out. */
   unsettled: number;
   faultsInjected: number;
+  /** Times a receiving device went offline on the profile's schedule. */
+  offlineDepartures: number;
   bots: number;
   connectFailures: number;
   /** The worker's metric registry at the end, as prom-client JSON (child processes only). */

@@ -66,6 +66,7 @@ export class WorkerRuntime {
   private inWindow = 0;
   private connected = 0;
   private connectFailures = 0;
+  private offlineDepartures = 0;
   private sendingStopped = false;
   private started = false;
   private finished: Promise<void> | undefined;
@@ -249,6 +250,7 @@ export class WorkerRuntime {
       endT,
       unsettled,
       faultsInjected,
+      offlineDepartures: this.offlineDepartures,
       bots: this.bots.length,
       connectFailures: this.connectFailures,
     };
@@ -294,7 +296,10 @@ export class WorkerRuntime {
   ): void {
     const now = this.history.now();
     const state = offlineAt(schedule, phaseMs, Math.max(0, now));
-    if (state.offline && bot.wantOnline) void bot.disconnect();
+    if (state.offline && bot.wantOnline) {
+      this.offlineDepartures++;
+      void bot.disconnect();
+    }
     if (!state.offline && !bot.wantOnline) void bot.connect();
     if (state.untilMs >= this.schedule.durationMs) return;
     this.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
