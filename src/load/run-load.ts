@@ -68,6 +68,14 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   const connections = connectionCount(profile.population);
   const targets = await startTargets(options, secret, connections);
   const handles: WorkerHandle[] = [];
+  // Ctrl-C or a kill of this process: the embedded servers run in process groups of their own
+  // and would outlive it; worker processes end when their channel closes.
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const h of handles) h.kill();
+    void Promise.allSettled(targets.map((t) => t.stop())).then(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const url = targets[0]!.url;
     const tag = `L${runId.slice(-6)}`;
@@ -149,6 +157,8 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     for (const h of handles) h.kill();
     throw withLog(error, targets);
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await Promise.all(targets.map((t) => t.stop()));
   }
 }
