@@ -36,7 +36,6 @@ export interface LoadProgress {
   /** History time: ms since the schedule began. */
   t: number;
   durationMs: number;
-  offeredRate: number;
   snapshots: WorkerSnapshot[];
 }
 
@@ -287,7 +286,7 @@ function runControl(
     // A worker that has just finished answers no more snapshots: progress simply stops.
     void Promise.all(handles.map((h) => h.snapshot())).then((snapshots) => {
       const t = now();
-      hooks.onProgress?.({ t, durationMs: profile.durationMs, offeredRate: 0, snapshots });
+      hooks.onProgress?.({ t, durationMs: profile.durationMs, snapshots });
       if (aborted || abortable.length === 0) return;
       const live = liveFigures(snapshots);
       const failed = evaluateThresholds(abortable, live).find((o) => !o.ok && !Number.isNaN(o.actual));
