@@ -17,6 +17,10 @@ const SECTIONS: Record<string, [what: string, load: () => Promise<Section>]> = {
   proxy: ['fault proxy with no rules vs direct: throughput and latency', () => import('./bench/proxy.js')],
   bots: ['imspec bots vs a bare ws client: msgs/s and CPU per message', () => import('./bench/bots.js')],
   checker: ['checker on a synthetic 1M-message history', () => import('./bench/checker.js')],
+  load: [
+    'load engine vs a bare ws client: exchange rate, memory per bot, ledger µs/msg',
+    () => import('./bench/load.js'),
+  ],
 };
 
 function usage(): string {

@@ -46,6 +46,18 @@ export class ScenarioError extends ImspecError {
   }
 }
 
+/** A load profile is unreadable, not YAML, or does not match schemas/load.schema.json. */
+export class ProfileError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_PROFILE';
+  constructor(
+    message: string,
+    readonly position?: SourcePosition,
+    options?: ErrorOptions,
+  ) {
+    super(position ? `${position.file}:${position.line}:${position.col}: ${message}` : message, options);
+  }
+}
+
 /**
  * A frame could not be decoded or is not a valid RAN/1 frame. Carries both the program code and
  * what goes on the wire: the `error:A` code, and the `rid` to answer with when one was readable.

@@ -8,6 +8,7 @@ export * from './contract/index.js';
 export * from './drivers/index.js';
 export * from './errors.js';
 export * from './faults/index.js';
+export * from './load/index.js';
 export * from './metrics/index.js';
 export * from './monitor/index.js';
 export * from './protocol/index.js';

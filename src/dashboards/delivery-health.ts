@@ -4,6 +4,7 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { withLoadPanels } from './load-panels.js';
 import { heatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
 import { bucketIncrease, name, quantile, RANGE_WINDOW, sel, sumIncrease, sumRate } from './promql.js';
 import { variables } from './variables.js';
@@ -205,5 +206,6 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
       queries: [{ expr: sumIncrease('probeFailures', ['reason'], {}, RANGE_WINDOW), legend: '{{reason}}' }],
     }),
   );
+  withLoadPanels(d);
   return d;
 }

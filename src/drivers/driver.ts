@@ -175,4 +175,9 @@ export interface DriverFactoryOptions {
    * count only those (a rule's `nth` connection). @default target
    */
   setupTarget?: string;
+  /**
+   * Local address client sockets bind to (ran only), so a load run can spread connections over
+   * 127.0.0.2, 127.0.0.3, … when one address's ephemeral ports do not suffice. @default the OS's choice
+   */
+  localAddress?: string;
 }

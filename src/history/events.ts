@@ -44,6 +44,11 @@ export interface SendEvent {
   cmid: string;
   to: string;
   body: string;
+  /**
+   * Load runs: when the open-model schedule meant this send to start (history time; `t` is when
+   * it did). Latency from here hides no lateness of the sender (no coordinated omission).
+   */
+  scheduledT?: number;
 }
 
 /** The bot resent msg:R with the same cmid. */

@@ -112,6 +112,8 @@ export const VERDICTS = [
   'FLAKY',
   'XFAIL',
 ] as const;
+/** Why a load run dropped a scheduled send (imspec_load_sends_dropped_total{reason}). */
+export const LOAD_DROP_REASONS = ['window', 'no-bot'] as const;
 /** Why a monitor probe cycle failed (imspec_probe_failures_total{reason}). */
 export const PROBE_FAILURE_REASONS = ['connect', 'timeout', 'lost', 'duplicate', 'error'] as const;
 
@@ -259,6 +261,35 @@ export const METRICS = {
     unit: 'events',
     labels: [...BASE_LABELS, 'reason'],
     values: { reason: PROBE_FAILURE_REASONS },
+  }),
+  loadScheduled: def({
+    name: 'imspec_load_sends_scheduled_total',
+    type: 'counter',
+    help: 'Load: sends the open-model schedule offered (its rate is the offered rate; imspec_messages_sent_total is the achieved one).',
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  loadDropped: def({
+    name: 'imspec_load_sends_dropped_total',
+    type: 'counter',
+    help: 'Load: scheduled sends that could not start on time and were dropped, never delayed: reason="window" (the sender\'s in-flight window was full), "no-bot" (the sender had never connected).',
+    unit: 'messages',
+    labels: [...BASE_LABELS, 'reason'],
+    values: { reason: LOAD_DROP_REASONS },
+  }),
+  loadInFlight: def({
+    name: 'imspec_load_in_flight',
+    type: 'gauge',
+    help: "Load: messages sent and not yet receipted or given up, summed over the senders' windows.",
+    unit: 'messages',
+    labels: BASE_LABELS,
+  }),
+  loadBotsConnected: def({
+    name: 'imspec_load_bots_connected',
+    type: 'gauge',
+    help: 'Load: bots (devices) with a session up.',
+    unit: '',
+    labels: BASE_LABELS,
   }),
 } as const satisfies Record<string, MetricDefinition>;
 

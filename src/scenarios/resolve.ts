@@ -71,7 +71,8 @@ export function resolveScenario(raw: RawScenario, ctx: ResolveContext): Scenario
   return deepFreeze(scenario);
 }
 
-function resolveClient(raw: RawClient): ClientOptions {
+/** A checked `client:` mapping → ClientOptions, every default from defaults.ts (load profiles share it). */
+export function resolveClient(raw: RawClient): ClientOptions {
   const ms = (value: RawClient[keyof RawClient], fallback: number) =>
     value === undefined ? fallback : parseDuration(value as string | number);
   const d = DEFAULT_CLIENT_OPTIONS;

@@ -20,6 +20,8 @@ import {
 import { resolveFaultRules } from '../../src/faults/resolve.js';
 import { startWsProxy, type WsProxy } from '../../src/faults/ws-proxy.js';
 import { History } from '../../src/history/events.js';
+import type { LoadResult } from '../../src/load/result.js';
+import { runLoad } from '../../src/load/run-load.js';
 import { attachHistoryMetrics, recordCaseResult, recordCheckStats } from '../../src/metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
@@ -39,6 +41,7 @@ import {
   startPushgateway,
   waitFor,
 } from '../helpers/prometheus.js';
+import { batchLedger } from '../load/batch-ledger.js';
 import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
@@ -52,6 +55,7 @@ let metrics: ImspecMetrics;
 const servers: RunningServer[] = [];
 const monitors: RunningMonitor[] = [];
 const proxies: WsProxy[] = [];
+let loadRun: LoadResult | undefined;
 
 const base = (scenario: string) => ({ scenario, driver: 'ran', suite: 'observability' });
 const SECRET = 'prometheus-test';
@@ -114,6 +118,11 @@ beforeAll(async () => {
     { job: JOB, targets: [new URL(exporter.url).host] },
     { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
   ]);
+  // A real load run (in this process) while Prometheus scrapes: the load panels' series.
+  loadRun = await runLoad(
+    { profile: 'test/load/profiles/metrics.yaml', ledger: batchLedger, reports: [], seed: 3 },
+    { metrics },
+  );
 });
 
 afterAll(async () => {
@@ -154,6 +163,11 @@ describe('dashboards against a real Prometheus', () => {
       return r.some((s) => Number(s.value[1]) > 0) ? r : undefined;
     });
 
+    // The verdict gauges were set just now: wait for a scrape that holds them.
+    await waitFor('the verdict gauges scraped', async () => {
+      const r = await query(prom, `imspec_case_verdict{job="${JOB}",scenario="fault-replay",verdict="FAIL"}`);
+      return r.length > 0 ? r : undefined;
+    });
     const empty: string[] = [];
     for (const e of expressions) {
       const result = await query(prom, substituteVariables(e.expr, VARS));
@@ -188,6 +202,37 @@ describe('dashboards against a real Prometheus', () => {
       );
       return r.length > 0 ? r : undefined;
     });
+  });
+
+  it('show a load run: offered above achieved when windows are full, dropped by reason, bots connected', async () => {
+    const prom = prometheus!.url;
+    // The load ran in beforeAll, minutes ago on a busy machine: a window that still holds it.
+    const vars = { ...VARS, scenario: 'load-metrics', __rate_interval: '15m' };
+    const expressions = panelExpressions(buildDashboard(DASHBOARD_FILES['imspec-delivery-health.json']));
+    const panel = (title: string) => expressions.filter((e) => e.panel === title);
+    const value = async (expr: string, labels: Record<string, string> = {}) => {
+      const r = await query(prom, substituteVariables(expr, vars));
+      const s = r.find((x) => Object.entries(labels).every(([k, v]) => x.metric[k] === v));
+      return s === undefined ? Number.NaN : Number(s.value[1]);
+    };
+    expect(loadRun!.dropped.window).toBeGreaterThan(0);
+    const [offered, achieved] = panel('Offered vs achieved send rate');
+    await waitFor('the load run in rate()', async () =>
+      (await value(offered!.expr)) > 0 ? true : undefined,
+    );
+    expect(await value(offered!.expr)).toBeGreaterThan(await value(achieved!.expr));
+    expect(await value(achieved!.expr)).toBeGreaterThan(0);
+    expect(await value(panel('Dropped sends by reason')[0]!.expr, { reason: 'window' })).toBeGreaterThan(0);
+    expect(await value(panel('Dropped sends by reason')[0]!.expr, { reason: 'no-bot' })).toBe(0);
+    expect(await value(panel('Load bots connected')[0]!.expr)).toBe(0);
+    expect(await value(panel('Messages in flight')[0]!.expr)).toBe(0);
+    // The counters equal the run's own figures.
+    expect(await value(`sum(imspec_load_sends_scheduled_total{job="${JOB}",scenario="load-metrics"})`)).toBe(
+      loadRun!.schedule.offered,
+    );
+    expect(await value(`sum(imspec_load_sends_dropped_total{job="${JOB}",scenario="load-metrics"})`)).toBe(
+      loadRun!.dropped.total,
+    );
   });
 
   it("push a real run's final values to the Pushgateway with job, run id and suite; Prometheus scrapes them", async () => {

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   monitor: async () => (await import('./monitor.js')).registerMonitor,
   'driver-test': async () => (await import('./driver-test.js')).registerDriverTest,
   check: async () => (await import('./check.js')).registerCheck,
+  load: async () => (await import('./load.js')).registerLoad,
 };
 
 /** Registers the command named in argv (or every command, for top-level help). */

@@ -12,6 +12,8 @@ import { openSocket, Wire } from './wire.js';
 export interface RanDriverOptions {
   /** ws://host:port of a RAN/1 server. */
   target: string;
+  /** Local address to bind client sockets to. @default the OS's choice */
+  localAddress?: string | undefined;
 }
 
 export class RanDriver implements Driver {
@@ -19,9 +21,11 @@ export class RanDriver implements Driver {
   /** RAN/1 can carry every capability; a session claims what the server's hello:A claims. */
   readonly caps: readonly Cap[] = CAPS;
   readonly target: string;
+  private readonly localAddress: string | undefined;
 
   constructor(options: RanDriverOptions) {
     this.target = options.target;
+    this.localAddress = options.localAddress;
   }
 
   /**
@@ -31,7 +35,7 @@ export class RanDriver implements Driver {
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const ws = await openSocket(this.target, timeoutMs);
+    const ws = await openSocket(this.target, timeoutMs, this.localAddress);
     const session = new RanSession(new Wire(ws, actor, history), this.target);
     try {
       await session.login(options, this.caps, history);
@@ -48,7 +52,7 @@ export class RanDriver implements Driver {
     history: History,
     timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
   ): Promise<RawSocket> {
-    const ws = await openSocket(this.target, timeoutMs);
+    const ws = await openSocket(this.target, timeoutMs, this.localAddress);
     return new RanRawSocket(new Wire(ws, actor, history));
   }
 }

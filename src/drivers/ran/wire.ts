@@ -84,20 +84,25 @@ export function frameOf(event: FrameEvent): Frame | undefined {
 }
 
 /** Opens a WebSocket to a RAN/1 server, offering `ran.1`. */
-export async function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
+export async function openSocket(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket> {
   try {
-    return await attempt(url, timeoutMs, [RAN_SUBPROTOCOL]);
+    return await attempt(url, timeoutMs, [RAN_SUBPROTOCOL], localAddress);
   } catch (error) {
     // ws refuses a handshake in which the server picked no subprotocol; offering one is only a
     // SHOULD (section 2), so a server that ignores it still gets certified.
     if (error instanceof TargetUnreachableError && /no subprotocol/i.test(error.message)) {
-      return attempt(url, timeoutMs, []);
+      return attempt(url, timeoutMs, [], localAddress);
     }
     throw error;
   }
 }
 
-function attempt(url: string, timeoutMs: number, protocols: string[]): Promise<WebSocket> {
+function attempt(
+  url: string,
+  timeoutMs: number,
+  protocols: string[],
+  localAddress: string | undefined,
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
@@ -105,6 +110,7 @@ function attempt(url: string, timeoutMs: number, protocols: string[]): Promise<W
         handshakeTimeout: timeoutMs,
         perMessageDeflate: false,
         skipUTF8Validation: true,
+        ...(localAddress === undefined ? {} : { localAddress }),
       });
     } catch (cause) {
       reject(new TargetUnreachableError(`cannot open ${url}: ${(cause as Error).message}`, { cause }));

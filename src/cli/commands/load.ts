@@ -1,0 +1,217 @@
+/**
+ * `imspec load`: parse options, call runLoad, report, exit with the thresholds' code.
+ */
+
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { AggregatedRegistry } from '../../load/aggregate-registry.js';
+import { renderProgress } from '../../load/report/text.js';
+import { type LoadProgress, runLoad } from '../../load/run-load.js';
+import { createMetrics, pushToGateway, startMetricsServer } from '../../metrics/index.js';
+import { parseDuration } from '../../scenarios/duration.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface LoadCliOptions {
+  target?: string;
+  targetCmd?: string;
+  driver: string;
+  duration?: string;
+  out?: string;
+  seed?: number;
+  serverFault: string[];
+  serverArg: string[];
+  hmacSecret?: string;
+  report: string[];
+  quiet?: boolean;
+  workers?: number;
+  servers?: number;
+  sourceAddress: string[];
+  metricsPort?: number;
+  metricsHost: string;
+  pushgateway?: string;
+}
+
+export function registerLoad(program: Command): void {
+  program
+    .command('load')
+    .description(
+      'Put open-model load on a target while injecting faults, decide message by message whether\n' +
+        'every message was delivered exactly once (streaming ledger), and judge k6-style thresholds.\n' +
+        'With no --target, the embedded reference server runs as a child process.',
+    )
+    .argument('<profile>', 'load profile (YAML; see profiles/ and docs/load.md)')
+    .option('--target <url>', 'server to load, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
+    .option(
+      '--target-cmd <command>',
+      'shell command that starts the target at --target (process faults need it)',
+    )
+    .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
+    .option(
+      '--duration <duration>',
+      "override the executor's duration, e.g. 30s (a ramp's stages are scaled)",
+    )
+    .option('--out <file>', 'write the JSON summary here (schemas/load-result.schema.json)')
+    .option('--seed <n>', 'seed for every random choice (fault draws, recipients, offline phases)', parseSeed)
+    .option(
+      '--server-fault <name>',
+      'deliberate defect of the embedded server (repeatable; imspec serve --help)',
+      collect,
+      [],
+    )
+    .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
+    .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
+    .option('--report <spec>', 'reporter: console, json=PATH, junit=PATH (repeatable)', collect, [])
+    .option('--quiet', 'no progress and no console summary (files are still written)')
+    .option(
+      '--workers <n>',
+      'worker processes (0: bots in this process; default: one per 16,000 connections)',
+      parseCount,
+    )
+    .option('--servers <n>', 'embedded reference servers (default: one per 15,000 connections)', parseCount)
+    .option(
+      '--source-address <ip>',
+      'local address for bot sockets (repeatable; default 127.0.0.2… when needed)',
+      collect,
+      [],
+    )
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics on this port while running (0 = any)',
+      parsePort,
+    )
+    .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
+    .option(
+      '--pushgateway <url>',
+      'push the final metrics to this Pushgateway (job imspec-load, grouped by run id)',
+    )
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every threshold held; 1 a threshold broke (or an abortOnFail one stopped the run);
+2 usage or configuration error (a bad profile is reported at file:line:col).
+
+Examples:
+  imspec load profiles/steady-5pct-loss.yaml
+  imspec load profiles/steady-5pct-loss.yaml --server-fault no-dedup      # must fail: app duplicates
+  imspec load profiles/ramp.yaml --duration 2m --out reports/load.json --report junit=reports/load.xml
+  imspec load profile.yaml --target ws://10.0.0.5:7400 --hmac-secret s3cret --metrics-port 9464`,
+    )
+    .action(async (profile: string, opts: LoadCliOptions) => {
+      const quiet = opts.quiet === true;
+      const registry = new AggregatedRegistry();
+      const metrics = createMetrics(registry);
+      const server =
+        opts.metricsPort === undefined
+          ? undefined
+          : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
+      if (server && !quiet) process.stderr.write(`imspec load: metrics on ${server.url}/metrics\n`);
+      const progress = quiet ? undefined : progressPrinter();
+      const result = await runLoad(
+        {
+          profile,
+          driver: opts.driver,
+          serverFaults: opts.serverFault,
+          serverArgs: opts.serverArg,
+          ...(opts.report.length > 0 ? { reports: opts.report } : {}),
+          quiet,
+          ...(opts.out !== undefined ? { out: opts.out } : {}),
+          ...(opts.target !== undefined ? { target: opts.target } : {}),
+          ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
+          ...(opts.duration !== undefined ? { durationMs: durationOption(opts.duration) } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
+          ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+          ...(opts.servers !== undefined ? { servers: opts.servers } : {}),
+          ...(opts.sourceAddress.length > 0 ? { sourceAddresses: opts.sourceAddress } : {}),
+        },
+        {
+          metrics,
+          workerMetrics: registry,
+          ...(progress
+            ? {
+                onReady: (r) =>
+                  progress.line(
+                    `connected ${r.connected}/${r.bots} bots in ${(r.ms / 1000).toFixed(1)} s${r.workers > 1 ? ` over ${r.workers} workers` : ''}${r.failed ? ` (${r.failed} failed at first, retrying)` : ''}`,
+                  ),
+                onProgress: progress.update,
+              }
+            : {}),
+        },
+      ).finally(() => {
+        progress?.end();
+        return server?.close();
+      });
+      if (opts.pushgateway) {
+        const { url } = await pushToGateway({
+          url: opts.pushgateway,
+          registry,
+          job: 'imspec-load',
+          grouping: { run_id: result.runId },
+        });
+        if (!quiet) process.stderr.write(`imspec load: metrics pushed to ${url}\n`);
+      }
+      process.exitCode = result.exitCode;
+    });
+}
+
+/**
+ * Live progress on stderr: one line rewritten in place on a terminal, a plain line every five
+ * seconds otherwise (CI logs).
+ */
+function progressPrinter() {
+  const tty = process.stderr.isTTY === true;
+  let previous: LoadProgress | undefined;
+  let lastPlain = 0;
+  let open = false;
+  return {
+    line(text: string) {
+      process.stderr.write(`${open ? '\r\x1b[K' : ''}imspec load: ${text}\n`);
+      open = false;
+    },
+    update: (p: LoadProgress) => {
+      const text = renderProgress(p, previous);
+      previous = p;
+      if (tty) {
+        process.stderr.write(`\r\x1b[K${text}`);
+        open = true;
+      } else if (p.t - lastPlain >= 5000) {
+        lastPlain = p.t;
+        process.stderr.write(`${text}\n`);
+      }
+    },
+    end() {
+      if (open) process.stderr.write('\n');
+      open = false;
+    },
+  };
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
+    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
+  }
+  return n;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`expected an integer ≥ 0, got "${value}"`);
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--metrics-port must be 0–65535, got "${value}"`);
+  return n;
+}
+
+function durationOption(value: string): number {
+  try {
+    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  } catch (error) {
+    throw new UsageError(`--duration: ${(error as Error).message}`);
+  }
+}

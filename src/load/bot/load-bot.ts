@@ -1,0 +1,452 @@
+/**
+ * A load bot: one device, the client half of the delivery model (docs/protocol.md section 12)
+ * made lean enough for tens of thousands per process. It keeps every client rule of the case bot
+ * (src/bots) and appends the same history events, which the streaming ledger and the metrics
+ * read:
+ *
+ * - send: retransmit with the SAME cmid on timeout, the timeout growing by `backoff` up to
+ *   `maxRetransmitMs`, give up after `maxAttempts`; resend everything unreceipted on reconnect;
+ * - receive: commit first, ack after (cumulative, coalesced); drop what is already committed
+ *   (dedup by seq watermark, or by recent smid where the protocol has no seq) and ack again when
+ *   a committed message is re-pushed; fetch a seq gap with forward sync pages;
+ * - reconnect: after the server or network drops the connection, log in again with lastSeq (the
+ *   watermark) and catch up count-first (paged sync when the backlog exceeds the push window).
+ *
+ * What it leaves out, and why: the case bot keeps every committed message and every sent entry
+ * for the runner's conditions; a load run lasts hours, so a load bot keeps only what is in flight
+ * (its window) and the seqs above its watermark. No per-bot timers (the worker's RetransmitClock
+ * and AckBatcher are shared), no listeners, no misbehaviour switches.
+ */
+
+import type { Accepted, Driver, DriverSession, Notification, SessionInfo } from '../../drivers/driver.js';
+import { ServerRejectedError } from '../../errors.js';
+import type { ActorId, History } from '../../history/events.js';
+import { CloseCode, type StoredMessage } from '../../protocol/frames.js';
+import type { ClientOptions } from '../../scenarios/types.js';
+import type { AckBatcher, AckTarget, Armed, RetransmitClock } from './shared.js';
+
+/** Longest wait between reconnection attempts, as the case bot (src/bots/options.ts). */
+const MAX_RECONNECT_DELAY_MS = 5000;
+/** Seq-less protocols (MQTT, XMPP) dedup by smid: this many recent smids per device. */
+const RECENT_SMIDS = 1024;
+
+export interface LoadBotShared {
+  history: History;
+  driver: Driver;
+  client: Readonly<ClientOptions>;
+  clock: RetransmitClock;
+  acks: AckBatcher;
+  /** A sent message left the sender's window (receipted, given up or refused). */
+  settled(bot: LoadBot): void;
+  /** A session came up or went down (progress counts connected bots). */
+  connection(bot: LoadBot, up: boolean): void;
+}
+
+const PENDING = 0;
+const ACCEPTED = 1;
+const STORED = 2;
+
+/** A message in the sender's window. */
+class Outgoing implements Armed {
+  stamp = 0;
+  attempts = 0;
+  status = PENDING;
+
+  constructor(
+    readonly bot: LoadBot,
+    readonly cmid: string,
+    readonly to: string,
+    readonly body: string,
+  ) {}
+
+  due(): void {
+    this.bot.retransmitDue(this);
+  }
+}
+
+const noop = (): void => {};
+
+export class LoadBot implements AckTarget {
+  readonly actor: ActorId;
+  ackQueued = false;
+  /** The bot means to be online (connected, or reconnecting on its own). */
+  wantOnline = false;
+  private session: DriverSession | undefined;
+  /** Bumped on every connection change: callbacks of an older connection do nothing. */
+  private epoch = 0;
+  private stopped = false;
+  private out: Map<string, Outgoing> | undefined;
+  private sent = 0;
+  // Receiving: the contiguous watermark (lastSeq), seqs committed above it, the highest seen.
+  private mark = 0;
+  private top = 0;
+  private above: Set<number> | undefined;
+  private recent: Set<string> | undefined;
+  private lastAck = 0;
+  private ackForce = false;
+  private syncing = 0;
+  private contiguous = true;
+  private receiptsExpected = true;
+  private reconnectFailures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly s: LoadBotShared,
+    readonly user: string,
+    readonly device: string,
+    private readonly token: string,
+    /** Spreads reconnections of bots dropped together (a kill -9) over the delay, 0–1. */
+    private readonly jitter: number,
+  ) {
+    this.actor = `${user}/${device}`;
+  }
+
+  get connected(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** Messages sent and not yet settled: the window in use. */
+  get inFlight(): number {
+    return this.out?.size ?? 0;
+  }
+
+  /** Logs in (resolves when the first attempt ends; a failure keeps retrying in the background). */
+  async connect(): Promise<boolean> {
+    if (this.stopped) return false;
+    this.wantOnline = true;
+    if (this.session) return true;
+    try {
+      await this.open();
+      return true;
+    } catch {
+      this.scheduleReconnect();
+      return false;
+    }
+  }
+
+  /** Goes offline on purpose: acks what is committed, then closes; no reconnection. */
+  async disconnect(): Promise<void> {
+    this.wantOnline = false;
+    clearTimeout(this.reconnectTimer);
+    const session = this.session;
+    if (!session) return;
+    this.flushAck();
+    session.close().catch(noop);
+    await session.closed;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.disconnect();
+    if (this.out) for (const e of this.out.values()) this.s.clock.disarm(e);
+  }
+
+  /**
+   * Sends a new message (records `send` with its scheduled time); transmitted at once when
+   * connected, else at the next login.
+   */
+  send(to: string, body: string, scheduledT: number): string {
+    const cmid = (++this.sent).toString(36);
+    const h = this.s.history;
+    h.append({ kind: 'send', t: h.now(), actor: this.actor, cmid, to, body, scheduledT });
+    const e = new Outgoing(this, cmid, to, body);
+    this.out ??= new Map();
+    this.out.set(cmid, e);
+    if (this.session) this.transmit(e, 'first');
+    return cmid;
+  }
+
+  // ── connection lifecycle ────────────────────────────────────────────────────────────────
+
+  private async open(): Promise<void> {
+    const lastSeq = this.mark;
+    const session = await this.s.driver.connect(
+      this.actor,
+      {
+        user: this.user,
+        device: this.device,
+        token: this.token,
+        lastSeq,
+        timeoutMs: this.s.client.requestTimeoutMs,
+      },
+      this.s.history,
+    );
+    if (!this.wantOnline || this.stopped || this.session) {
+      session.abort();
+      await session.closed;
+      return;
+    }
+    const epoch = ++this.epoch;
+    const info = session.info;
+    this.session = session;
+    this.reconnectFailures = 0;
+    this.contiguous = info.caps.includes('contiguous-seq');
+    this.receiptsExpected = info.caps.includes('delivered-receipt');
+    // HELLO-2: lastSeq acts as an ack, so the server's cursor already stands there.
+    this.lastAck = lastSeq;
+    void session.closed.then((close) => this.onClosed(epoch, close.initiator, close.code));
+    session.onNotification((n) => {
+      if (epoch === this.epoch) this.onNotification(n);
+    });
+    this.s.connection(this, true);
+    this.resend();
+    this.catchUp(epoch, info);
+  }
+
+  private onClosed(epoch: number, initiator: string, code: number | undefined): void {
+    if (epoch !== this.epoch) return;
+    this.epoch++;
+    this.session = undefined;
+    this.ackQueued = false;
+    // Timers stop with the connection; everything unreceipted is resent on the next login.
+    if (this.out) for (const e of this.out.values()) this.s.clock.disarm(e);
+    this.s.connection(this, false);
+    if (this.stopped || !this.wantOnline) return;
+    if ((initiator === 'server' || initiator === 'network') && code !== CloseCode.replaced) {
+      this.scheduleReconnect();
+    } else {
+      // Replaced by a newer session of the same device (AUTH-6): fighting it back is not ours.
+      this.wantOnline = false;
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || !this.wantOnline) return;
+    const base = this.s.client.reconnectDelayMs;
+    const backoff =
+      this.reconnectFailures === 0
+        ? base
+        : Math.min(Math.max(base, 50) * 2 ** this.reconnectFailures, MAX_RECONNECT_DELAY_MS);
+    const delay = backoff * (0.5 + this.jitter);
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.wantOnline || this.stopped || this.session) return;
+      this.open().catch(() => {
+        this.reconnectFailures++;
+        this.scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  // ── sending ─────────────────────────────────────────────────────────────────────────────
+
+  /** A session came up: send what waits, resend what has no receipt (reason reconnect). */
+  private resend(): void {
+    if (!this.out) return;
+    for (const e of this.out.values()) {
+      if (e.attempts === 0) this.transmit(e, 'first');
+      else if (e.attempts >= this.s.client.maxAttempts) this.giveUp(e);
+      else this.transmit(e, 'reconnect');
+    }
+  }
+
+  private transmit(e: Outgoing, reason: 'first' | 'timeout' | 'reconnect'): void {
+    const session = this.session;
+    if (!session) return;
+    e.attempts++;
+    if (reason !== 'first') {
+      const h = this.s.history;
+      h.append({
+        kind: 'retransmit',
+        t: h.now(),
+        actor: this.actor,
+        cmid: e.cmid,
+        attempt: e.attempts,
+        reason,
+      });
+    }
+    const { retransmitMs, backoff, maxRetransmitMs, requestTimeoutMs } = this.s.client;
+    this.s.clock.arm(e, Math.min(retransmitMs * backoff ** (e.attempts - 1), maxRetransmitMs));
+    // The entry carries cmid, to and body: no per-send copy.
+    session.send(e, requestTimeoutMs).then(this.onAccepted, (error: unknown) => {
+      // A lost or late msg:A is the retransmit timer's business; only a refusal is final.
+      if (error instanceof ServerRejectedError && this.out?.get(e.cmid) === e) this.settle(e);
+    });
+  }
+
+  private readonly onAccepted = (a: Accepted): void => {
+    const e = this.out?.get(a.cmid);
+    if (!e || e.status !== PENDING) return;
+    e.status = ACCEPTED;
+    // Without receipts msg:A is the last word on a message.
+    if (!this.receiptsExpected) this.settle(e);
+  };
+
+  /** The retransmit clock: no answer arrived in time. */
+  retransmitDue(e: Outgoing): void {
+    if (this.out?.get(e.cmid) !== e || !this.session) return;
+    // The last attempt had its full timeout to earn a receipt: now give up (section 12).
+    if (e.attempts >= this.s.client.maxAttempts) this.giveUp(e);
+    else this.transmit(e, 'timeout');
+  }
+
+  private giveUp(e: Outgoing): void {
+    const h = this.s.history;
+    h.append({ kind: 'give-up', t: h.now(), actor: this.actor, cmid: e.cmid, attempts: e.attempts });
+    this.settle(e);
+  }
+
+  private settle(e: Outgoing): void {
+    this.s.clock.disarm(e);
+    this.out!.delete(e.cmid);
+    this.s.settled(this);
+  }
+
+  private onReceipt(cmid: string, smid: string, status: 'stored' | 'delivered'): void {
+    const e = this.out?.get(cmid);
+    // Already settled: a repeated receipt (DEDUP-3) or a delivered one after stored; the frame
+    // itself is in the history for the ledger.
+    if (!e || (status === 'stored' && e.status === STORED)) return;
+    const h = this.s.history;
+    h.append({ kind: 'receipt', t: h.now(), actor: this.actor, cmid, smid, status });
+    if (status === 'delivered' || this.s.client.storedStopsRetransmit) this.settle(e);
+    else e.status = STORED;
+  }
+
+  // ── receiving ───────────────────────────────────────────────────────────────────────────
+
+  private onNotification(n: Notification): void {
+    if (n.type === 'msg:N') {
+      this.receive(n.msg, 'push');
+      this.s.acks.schedule(this);
+    } else {
+      this.onReceipt(n.cmid, n.smid, n.status);
+    }
+  }
+
+  /** Commits a message or drops it as already committed. True when committed. */
+  private receive(msg: StoredMessage, via: 'push' | 'sync'): boolean {
+    const seq = msg.seq as number | undefined;
+    const h = this.s.history;
+    if (
+      typeof seq === 'number' ? seq <= this.mark || this.above?.has(seq) === true : this.recent?.has(msg.smid)
+    ) {
+      h.append({ kind: 'dedup', t: h.now(), actor: this.actor, smid: msg.smid, seq, via });
+      // A re-push of something committed means our ack never arrived: ack again.
+      if (typeof seq === 'number' && seq <= this.mark) this.ackForce = true;
+      return false;
+    }
+    h.append({
+      kind: 'commit',
+      t: h.now(),
+      actor: this.actor,
+      smid: msg.smid,
+      cmid: msg.cmid,
+      from: msg.from,
+      seq,
+      body: msg.body,
+      via,
+    });
+    if (typeof seq !== 'number') {
+      this.recent ??= new Set();
+      const recent = this.recent;
+      recent.add(msg.smid);
+      if (recent.size > RECENT_SMIDS) recent.delete(recent.values().next().value as string);
+      return true;
+    }
+    const previousTop = this.top;
+    if (seq > this.top) this.top = seq;
+    if (this.contiguous ? seq === this.mark + 1 : msg.prevSeq === undefined || msg.prevSeq <= this.mark) {
+      this.mark = seq;
+      this.drain();
+      return true;
+    }
+    this.above ??= new Set();
+    this.above.add(seq);
+    // Report a gap once, when a seq opens a new missing range above everything seen so far.
+    const opens = this.contiguous
+      ? seq > previousTop + 1
+      : msg.prevSeq !== undefined && msg.prevSeq > previousTop;
+    if (opens) {
+      h.append({ kind: 'gap', t: h.now(), actor: this.actor, have: this.mark, saw: seq });
+      if (via === 'push') this.fetch(this.epoch, seq, 1);
+    }
+    return true;
+  }
+
+  private drain(): void {
+    const above = this.above;
+    if (!above || above.size === 0) return;
+    if (this.contiguous) {
+      while (above.delete(this.mark + 1)) this.mark++;
+    } else {
+      // Without contiguous seqs a prevSeq chain links them: take the smallest committed above.
+      const sorted = [...above].sort((a, b) => a - b);
+      for (const seq of sorted) {
+        above.delete(seq);
+        if (seq > this.mark) this.mark = seq;
+      }
+    }
+    for (const seq of above) if (seq <= this.mark) above.delete(seq);
+  }
+
+  /** The ack batcher: one cumulative ack:R of the watermark. */
+  flushAck(): void {
+    const session = this.session;
+    if (!session || this.syncing > 0) return;
+    const upTo = this.mark;
+    const force = this.ackForce;
+    this.ackForce = false;
+    if (upTo <= 0 || (upTo <= this.lastAck && !force)) return;
+    this.lastAck = Math.max(this.lastAck, upTo);
+    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it.
+    session.ack(upTo, this.s.client.requestTimeoutMs).catch(noop);
+  }
+
+  // ── sync: count-first catch-up, gap fetch ─────────────────────────────────────────────
+
+  private catchUp(epoch: number, info: SessionInfo): void {
+    if (info.pending <= 0 || !info.caps.includes('paged-sync')) return;
+    const window = info.limits?.pushWindow;
+    // REPUSH-2 pushes a backlog within the push window by itself; above it we page (SYNC-6).
+    if (info.caps.includes('server-repush') && (window === undefined || info.pending <= window)) return;
+    this.fetch(epoch, undefined, 1);
+  }
+
+  /**
+   * Reads forward sync pages from the watermark until `more` is false, or until `until` is
+   * committed (a gap fetch); each page's ack rides on the next request (SYNC-3). A lost answer on
+   * a live connection is retried with the retransmit backoff.
+   */
+  private fetch(epoch: number, until: number | undefined, attempt: number): void {
+    const session = this.session;
+    if (!session || epoch !== this.epoch || !session.info.caps.includes('paged-sync')) return;
+    if (this.syncing > 0) return; // the paging under way reads on until `more` is false
+    this.syncing++;
+    this.pages(session, epoch, until)
+      .catch(() => {
+        if (epoch !== this.epoch || attempt >= this.s.client.maxAttempts) return;
+        const { retransmitMs, backoff, maxRetransmitMs } = this.s.client;
+        const delay = Math.min(retransmitMs * backoff ** (attempt - 1), maxRetransmitMs);
+        setTimeout(() => this.fetch(epoch, until, attempt + 1), delay);
+      })
+      .finally(() => {
+        this.syncing--;
+        if (epoch === this.epoch) this.s.acks.schedule(this);
+      });
+  }
+
+  private async pages(session: DriverSession, epoch: number, until: number | undefined): Promise<void> {
+    const { pageSize, requestTimeoutMs } = this.s.client;
+    let after = this.mark;
+    let carry: number | undefined;
+    for (;;) {
+      const page = await session.sync(
+        carry === undefined ? { after, limit: pageSize } : { after, limit: pageSize, ackUpTo: carry },
+        requestTimeoutMs,
+      );
+      if (epoch !== this.epoch) return;
+      // SYNC-3: the ack was applied before the page was read.
+      if (carry !== undefined && carry > this.lastAck) this.lastAck = carry;
+      let fresh = 0;
+      for (const msg of page.msgs) if (this.receive(msg, 'sync')) fresh++;
+      carry = this.mark > this.lastAck ? this.mark : undefined;
+      const last = page.msgs.at(-1)?.seq;
+      // SYNC-4: the next page starts after the last seq of this one.
+      if (!page.more || last === undefined || last <= after) return;
+      // A gap fetch ends once its gap is filled, or when a page brings nothing new (a server
+      // that keeps skipping a seq must not loop us).
+      if (until !== undefined && (this.mark >= until || fresh === 0)) return;
+      after = last;
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Latency of a load run as HdrHistograms (hdr-histogram-js), microsecond resolution, three
+ * significant digits: per figure, measured from the actual send and from the scheduled time.
+ * Serialised with HdrHistogram's compressed encoding, so workers and shards merge exactly by
+ * addition; percentiles are computed after the merge, never averaged.
+ */
+
+import * as hdr from 'hdr-histogram-js';
+import type { LatencySink, LedgerLatency } from './ledger.js';
+import type { LatencyFigure } from './thresholds.js';
+
+/** One hour in µs: anything slower is clamped (and a message that slow fails any threshold). */
+const HIGHEST_US = 3_600_000_000;
+
+const FIGURE_OF: Record<LedgerLatency, LatencyFigure> = {
+  msg_a: 'ack_latency.msg_a',
+  ack_n: 'ack_latency.ack_n',
+  delivery: 'delivery_latency',
+};
+const SCHEDULED_OF: Record<LedgerLatency, LatencyFigure> = {
+  msg_a: 'ack_latency.msg_a.scheduled',
+  ack_n: 'ack_latency.ack_n.scheduled',
+  delivery: 'delivery_latency.scheduled',
+};
+export const LATENCY_FIGURE_LIST: readonly LatencyFigure[] = [
+  ...Object.values(FIGURE_OF),
+  ...Object.values(SCHEDULED_OF),
+];
+
+function newHistogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
+}
+
+/** The summary a report shows for one figure, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export class LatencyHistograms implements LatencySink {
+  private readonly h = new Map<LatencyFigure, hdr.Histogram>();
+
+  constructor() {
+    for (const f of LATENCY_FIGURE_LIST) this.h.set(f, newHistogram());
+  }
+
+  record(figure: LedgerLatency, ms: number, scheduledDelayMs?: number): void {
+    this.put(FIGURE_OF[figure], ms);
+    if (scheduledDelayMs !== undefined) this.put(SCHEDULED_OF[figure], ms + Math.max(0, scheduledDelayMs));
+  }
+
+  private put(figure: LatencyFigure, ms: number): void {
+    const us = Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000)));
+    this.h.get(figure)!.recordValue(us);
+  }
+
+  /** Milliseconds at percentile `p` (0–100); NaN when nothing was recorded. */
+  percentile(figure: LatencyFigure, p: number): number {
+    const h = this.h.get(figure)!;
+    return h.totalCount === 0 ? Number.NaN : h.getValueAtPercentile(p) / 1000;
+  }
+
+  max(figure: LatencyFigure): number {
+    const h = this.h.get(figure)!;
+    return h.totalCount === 0 ? Number.NaN : h.maxValue / 1000;
+  }
+
+  min(figure: LatencyFigure): number {
+    const h = this.h.get(figure)!;
+    return h.totalCount === 0 ? Number.NaN : h.minNonZeroValue / 1000;
+  }
+
+  mean(figure: LatencyFigure): number {
+    const h = this.h.get(figure)!;
+    return h.totalCount === 0 ? Number.NaN : h.mean / 1000;
+  }
+
+  count(figure: LatencyFigure): number {
+    return this.h.get(figure)!.totalCount;
+  }
+
+  summary(figure: LatencyFigure): LatencySummary {
+    return {
+      count: this.count(figure),
+      p50: this.percentile(figure, 50),
+      p90: this.percentile(figure, 90),
+      p99: this.percentile(figure, 99),
+      p999: this.percentile(figure, 99.9),
+      max: this.max(figure),
+      mean: this.mean(figure),
+    };
+  }
+
+  /** Adds another set (a worker's, a shard's): exact, value by value. */
+  add(other: LatencyHistograms): void {
+    for (const f of LATENCY_FIGURE_LIST) this.h.get(f)!.add(other.h.get(f)!);
+  }
+
+  /** figure → HdrHistogram compressed base64 (the result file's form). */
+  encode(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const f of LATENCY_FIGURE_LIST) out[f] = hdr.encodeIntoCompressedBase64(this.h.get(f)!);
+    return out;
+  }
+
+  static decode(encoded: Record<string, string>): LatencyHistograms {
+    const set = new LatencyHistograms();
+    for (const f of LATENCY_FIGURE_LIST) {
+      const text = encoded[f];
+      if (text === undefined) continue;
+      set.h.get(f)!.add(hdr.decodeFromCompressedBase64(text, 32, false));
+    }
+    return set;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Where a load run's result goes, chosen by `--report` specs as for `imspec run`: `console`
+ * (the summary), `json=PATH` (schemas/load-result.schema.json) and `junit=PATH`; `--out PATH`
+ * is `json=PATH`. Files are written when the run ends.
+ */
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { didYouMean } from '../../hints.js';
+import type { LoadResult } from '../result.js';
+import { renderLoadJunit } from './junit.js';
+import { renderLoadSummary } from './text.js';
+
+export const LOAD_REPORTERS = ['console', 'json', 'junit'] as const;
+
+export function renderLoadJson(r: LoadResult): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+export interface LoadReporter {
+  write(result: LoadResult): Promise<void>;
+}
+
+/** Parses specs; unknown names, missing or duplicate paths are UsageErrors. */
+export function createLoadReporters(
+  specs: readonly string[],
+  out: { write(text: string): unknown } = process.stdout,
+): LoadReporter[] {
+  const reporters: LoadReporter[] = [];
+  const paths = new Set<string>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const name = (eq < 0 ? spec : spec.slice(0, eq)).trim();
+    const path = eq < 0 ? '' : spec.slice(eq + 1).trim();
+    if (!(LOAD_REPORTERS as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `unknown reporter "${name}" in --report ${spec}${didYouMean(name, LOAD_REPORTERS)}; use console, json=PATH or junit=PATH`,
+      );
+    }
+    if (name === 'console') {
+      if (eq >= 0) throw new UsageError(`reporter "console" takes no file (got --report ${spec})`);
+      reporters.push({ write: async (r) => void out.write(renderLoadSummary(r)) });
+      continue;
+    }
+    if (path === '') throw new UsageError(`reporter "${name}" needs a file: --report ${name}=PATH`);
+    if (paths.has(path)) throw new UsageError(`two reporters write to ${path}; give each its own file`);
+    paths.add(path);
+    const render = name === 'json' ? renderLoadJson : renderLoadJunit;
+    reporters.push({
+      write: async (r) => {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, render(r));
+      },
+    });
+  }
+  return reporters;
+}

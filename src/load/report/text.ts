@@ -1,0 +1,149 @@
+/**
+ * The console summary of a load run, and the one-line progress shown while it runs. Pure: a
+ * result (or a progress snapshot) in, text out.
+ */
+
+import { formatElapsed } from '../../report/format.js';
+import type { LatencySummary } from '../latency.js';
+import type { LoadResult } from '../result.js';
+import type { LoadProgress } from '../run-load.js';
+import { formatMs, type LatencyFigure } from '../thresholds.js';
+
+const LATENCY_ROWS: [string, LatencyFigure, LatencyFigure][] = [
+  ['msg:R → msg:A', 'ack_latency.msg_a', 'ack_latency.msg_a.scheduled'],
+  ['send → ack:N', 'ack_latency.ack_n', 'ack_latency.ack_n.scheduled'],
+  ['send → commit', 'delivery_latency', 'delivery_latency.scheduled'],
+];
+
+const ms = (v: number) => (Number.isNaN(v) ? '-' : formatMs(v));
+const rate = (n: number, durationMs: number) => (durationMs > 0 ? ((n * 1000) / durationMs).toFixed(1) : '0');
+
+function latencyRow(label: string, s: LatencySummary): string {
+  const cells = [s.p50, s.p90, s.p99, s.p999, s.max].map((v) => ms(v).padStart(10)).join('');
+  return `    ${label.padEnd(28)}${cells}   (${s.count})`;
+}
+
+/** The summary printed when a run ends. */
+export function renderLoadSummary(r: LoadResult): string {
+  const c = r.counters;
+  const d = r.schedule.durationMs;
+  const out: string[] = [];
+  out.push(`imspec load — ${r.profile.name} (${r.profile.file})`);
+  out.push(`  target ${r.target} · driver ${r.driver} · seed ${r.seed} · run ${r.runId}`);
+  out.push(
+    `  bots   ${r.bots}${r.connectFailures ? ` (${r.connectFailures} failed to connect at first)` : ''} in ${r.workers === 0 ? 'this process' : `${r.workers} worker processes`}`,
+  );
+  out.push('');
+  out.push(
+    `  schedule   ${formatElapsed(d)}: offered ${r.schedule.offered} (${rate(r.schedule.offered, d)}/s), sent ${c.sent} (${rate(c.sent, d)}/s), dropped ${r.dropped.total} (window ${r.dropped.window}, no bot ${r.dropped['no-bot']})`,
+  );
+  out.push(
+    `  ledger     accepted ${c.accepted}, delivered ${c.delivered}, lost ${c.lost}, app duplicates ${c.appDuplicates}, wire duplicates ${c.wireDuplicates}, unknown outcome ${c.unknownOutcome} (recovered ${c.recovered})`,
+  );
+  out.push(
+    `             retransmits ${c.retransmits} (${c.sent ? (c.retransmits / c.sent).toFixed(3) : '0'} per message), seq gaps ${c.seqGaps}, faults injected ${r.faultsInjected}${r.offlineDepartures ? `, ${r.offlineDepartures} offline departures` : ''}${r.unsettled ? `, ${r.unsettled} unsettled when the drain ran out` : ''}`,
+  );
+  for (const p of r.process)
+    out.push(`  target     ${(p.t / 1000).toFixed(1)} s: ${p.action}${p.detail ? ` (${p.detail})` : ''}`);
+  out.push('');
+  out.push(
+    `  latency${' '.repeat(25)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(10)).join('')}`,
+  );
+  for (const [label, fromSend, fromSchedule] of LATENCY_ROWS) {
+    out.push(latencyRow(`${label} (from send)`, r.latency[fromSend]));
+    out.push(latencyRow(`${label} (from schedule)`, r.latency[fromSchedule]));
+  }
+  out.push('');
+  const counts = Object.entries(r.findingCounts);
+  if (counts.length === 0) {
+    out.push('  findings   none');
+  } else {
+    out.push(`  findings   ${counts.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+    for (const f of r.findings.slice(0, 5)) {
+      out.push(`    ${f.requirement} (${f.level}) ${f.kind}${f.cmid ? ` cmid=${f.cmid}` : ''}`);
+      out.push(`      expected: ${f.expected}`);
+      out.push(`      actual:   ${f.actual}`);
+    }
+  }
+  out.push('');
+  out.push('  thresholds');
+  for (const t of r.thresholds) {
+    const actual = Number.isNaN(t.actual)
+      ? 'no data'
+      : t.figure.includes('latency')
+        ? formatMs(t.actual)
+        : fmt(t.actual);
+    out.push(`    ${t.ok ? '✓' : '✗'} ${`${t.figure} ${t.source}`.padEnd(44)} ${actual}`);
+  }
+  if (r.thresholds.length === 0)
+    out.push('    (none: the profile sets no thresholds, so the run passes whatever happened)');
+  if (r.aborted)
+    out.push(`  aborted at ${(r.aborted.t / 1000).toFixed(1)} s: ${r.aborted.threshold} broke (abortOnFail)`);
+  const broke = r.thresholds.filter((t) => !t.ok).length;
+  out.push('');
+  out.push(
+    r.exitCode === 0
+      ? `PASS: ${r.thresholds.length} of ${r.thresholds.length} thresholds held (${formatElapsed(r.wallMs)})`
+      : `FAIL: ${broke} of ${r.thresholds.length} thresholds broke${r.aborted ? ', run aborted' : ''} (${formatElapsed(r.wallMs)})`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}
+
+/** The live line: offered vs achieved, in flight, dropped, retransmits, lost/dup, p99s, time. */
+export function renderProgress(p: LoadProgress, previous: LoadProgress | undefined): string {
+  let offered = 0;
+  let sent = 0;
+  let window = 0;
+  let dropped = 0;
+  let retransmits = 0;
+  let lost = 0;
+  let app = 0;
+  let connected = 0;
+  let bots = 0;
+  let msgA = Number.NaN;
+  let delivery = Number.NaN;
+  for (const s of p.snapshots) {
+    offered += s.offered;
+    sent += s.counters.sent;
+    window += s.window;
+    dropped += s.dropped.window + s.dropped['no-bot'];
+    retransmits += s.counters.retransmits;
+    lost += s.counters.lost;
+    app += s.counters.appDuplicates;
+    connected += s.connected;
+    bots += s.bots;
+    if (!(s.p99.msgA <= msgA)) msgA = s.p99.msgA;
+    if (!(s.p99.delivery <= delivery)) delivery = s.p99.delivery;
+  }
+  let offeredRate = 0;
+  let sentRate = 0;
+  if (previous) {
+    const dt = (p.t - previous.t) / 1000;
+    const before = (f: (s: LoadProgress['snapshots'][number]) => number) =>
+      previous.snapshots.reduce((n, s) => n + f(s), 0);
+    if (dt > 0) {
+      offeredRate = (offered - before((s) => s.offered)) / dt;
+      sentRate = (sent - before((s) => s.counters.sent)) / dt;
+    }
+  }
+  const elapsed = Math.max(0, Math.min(p.t, p.durationMs));
+  const phase =
+    p.t > p.durationMs ? 'draining' : `${(elapsed / 1000).toFixed(0)}/${(p.durationMs / 1000).toFixed(0)} s`;
+  return [
+    phase,
+    `offered ${offeredRate.toFixed(0)}/s`,
+    `sent ${sentRate.toFixed(0)}/s`,
+    `in flight ${window}`,
+    `dropped ${dropped}`,
+    `retransmits ${retransmits}`,
+    `lost ${lost}`,
+    `app dup ${app}`,
+    `p99 msg:A ${ms(msgA)}`,
+    `p99 delivery ${ms(delivery)}`,
+    `bots ${connected}/${bots}`,
+  ].join(' · ');
+}

@@ -1,0 +1,338 @@
+/**
+ * `imspec load`, as a function: load the profile, start the target, deal the population to
+ * workers, run the open-model schedule with faults, judge with the streaming ledger, evaluate the
+ * thresholds, report. The CLI is a thin layer over `runLoad`.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { loadDriver } from '../drivers/index.js';
+import type { ImspecMetrics } from '../metrics/registry.js';
+import { hmacToken } from '../protocol/auth.js';
+import { startEmbedded } from '../runner/embedded.js';
+import { probeCaps } from '../runner/probe-caps.js';
+import { ExternalTarget, ProcessTarget, type Target } from '../runner/target.js';
+import { defaultLedger } from './default-ledger.js';
+import {
+  CONNECTIONS_PER_ADDRESS,
+  CONNECTIONS_PER_SERVER,
+  CONNECTIONS_PER_WORKER,
+  type LoadOptions,
+  resolveLoadOptions,
+} from './options.js';
+import { buildGroups, connectionCount, dealGroups } from './population.js';
+import { loadProfileFile } from './profile/load-profile.js';
+import type { LoadProfile } from './profile/types.js';
+import { createLoadReporters } from './report/reporters.js';
+import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
+import { nestSlice, type Slice, WHOLE } from './schedule.js';
+import { evaluateThresholds } from './thresholds.js';
+import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
+import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
+import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';
+
+/** Live view of a run, for progress and metrics. */
+export interface LoadProgress {
+  /** History time: ms since the schedule began. */
+  t: number;
+  durationMs: number;
+  snapshots: WorkerSnapshot[];
+}
+
+export interface LoadHooks {
+  /** Every second while the schedule runs (and drains). */
+  onProgress?(progress: LoadProgress): void;
+  /** Once, with the population connected. */
+  onReady?(info: { bots: number; connected: number; failed: number; workers: number; ms: number }): void;
+  /** The metric table the workers feed (in-process workers) or that receives their totals. */
+  metrics?: ImspecMetrics;
+  /** Where worker processes' metric registries go (an AggregatedRegistry). */
+  workerMetrics?: WorkerMetricsSink;
+  /** For the run's own part of a sharded run. */
+  shard?: Slice;
+}
+
+export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
+  const options = resolveLoadOptions(input);
+  // Reporter specs are checked before anything starts: a typo must not cost a whole run.
+  const reporters = createLoadReporters([
+    ...options.reports.filter((r) => !(options.quiet && r === 'console')),
+    ...(options.out ? [`json=${options.out}`] : []),
+  ]);
+  const profile = withDuration(loadProfileFile(options.profile), options.durationMs);
+  const ledger = options.ledger ?? defaultLedger();
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
+  const connections = connectionCount(profile.population);
+  const targets = await startTargets(options, secret, connections);
+  const handles: WorkerHandle[] = [];
+  // Ctrl-C or a kill of this process: the embedded servers run in process groups of their own
+  // and would outlive it; worker processes end when their channel closes.
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const h of handles) h.kill();
+    void Promise.allSettled(targets.map((t) => t.stop())).then(() => process.kill(process.pid, signal));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const url = targets[0]!.url;
+    const tag = `L${runId.slice(-6)}`;
+    const { caps } = await probeCaps(
+      (await loadDriver(options.driver)).create({ target: url }),
+      url,
+      (user) => hmacToken(secret, user),
+      `${tag}-`,
+    );
+    const workerCount =
+      options.workers ??
+      (connections > CONNECTIONS_PER_WORKER ? Math.ceil(connections / CONNECTIONS_PER_WORKER) : 0);
+    const slots = Math.max(1, workerCount);
+    const shard = hooks.shard ?? WHOLE;
+    const dealt = dealGroups(buildGroups(profile.population, tag), slots);
+    const sourceAddresses = options.sourceAddresses ?? autoAddresses(url, connections);
+    for (let w = 0; w < slots; w++) {
+      const plan: WorkerPlan = {
+        index: w,
+        workers: slots,
+        slice: nestSlice(shard, { index: w, count: slots }),
+        profile,
+        groups: dealt[w]!,
+        targets: targets.map((t) => t.url),
+        driver: options.driver,
+        secret,
+        seed: options.seed,
+        sourceAddresses,
+        caps: [...caps],
+        connectRate: profile.population.connectRate / slots,
+        metrics:
+          hooks.metrics || hooks.workerMetrics
+            ? { scenario: profile.name, driver: options.driver, suite: 'load' }
+            : undefined,
+      };
+      handles.push(
+        workerCount === 0
+          ? new InProcessWorker(plan, ledger, hooks.metrics)
+          : new ProcessWorker(plan, hooks.workerMetrics),
+      );
+    }
+    const ready = await Promise.all(handles.map((h) => h.prepare()));
+    hooks.onReady?.({
+      bots: ready.reduce((n, r) => n + r.bots, 0),
+      connected: ready.reduce((n, r) => n + r.connected, 0),
+      failed: ready.reduce((n, r) => n + r.failed, 0),
+      workers: slots,
+      ms: Math.max(...ready.map((r) => r.ms)),
+    });
+    // A common instant a little ahead, so every worker's clock reads 0 at the same moment.
+    const epochMs = Date.now() + 200;
+    for (const h of handles) h.start(epochMs);
+    const processLog: LoadResult['process'] = [];
+    const control = runControl(profile, targets, handles, epochMs, processLog, hooks);
+    const results = await Promise.all(handles.map((h) => h.finish()));
+    const aborted = control.stop();
+    const merged = mergeWorkers(results);
+    const result = buildLoadResult(
+      {
+        runId,
+        profile,
+        startedAt: startedAt.toISOString(),
+        wallMs: Date.now() - startedAt.getTime(),
+        seed: options.seed,
+        target:
+          options.target ??
+          `embedded reference server${targets.length > 1 ? ` ×${targets.length}` : ''}${options.serverFaults.length ? ` with --fault ${options.serverFaults.join(', ')}` : ''}`,
+        driver: options.driver,
+        workers: workerCount,
+        process: processLog,
+        ...(aborted ? { aborted } : {}),
+        ...(hooks.shard ? { shard: hooks.shard } : {}),
+      },
+      merged,
+    );
+    for (const r of reporters) await r.write(result);
+    return result;
+  } catch (error) {
+    for (const h of handles) h.kill();
+    throw withLog(error, targets);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await Promise.all(targets.map((t) => t.stop()));
+  }
+}
+
+/** `--duration`: a constant executor runs that long; a ramp's stages are scaled to it. */
+export function withDuration(profile: LoadProfile, durationMs: number | undefined): LoadProfile {
+  if (durationMs === undefined || durationMs === profile.durationMs) return profile;
+  const e = profile.executor;
+  const executor =
+    e.type === 'constant-arrival-rate'
+      ? { ...e, durationMs }
+      : {
+          ...e,
+          stages: e.stages.map((s) => ({
+            ...s,
+            durationMs: (s.durationMs * durationMs) / profile.durationMs,
+          })),
+        };
+  return Object.freeze({
+    ...profile,
+    executor,
+    durationMs,
+    process: profile.process.filter((p) => p.atMs <= durationMs),
+  });
+}
+
+async function startTargets(
+  options: Readonly<LoadOptions>,
+  secret: string,
+  connections: number,
+): Promise<Target[]> {
+  if (options.target) {
+    if (!options.targetCmd) return [new ExternalTarget(options.target)];
+    return [
+      await ProcessTarget.start({
+        command: options.targetCmd,
+        args: [],
+        shell: true,
+        url: { fixed: options.target },
+      }),
+    ];
+  }
+  const count = options.servers ?? Math.max(1, Math.ceil(connections / CONNECTIONS_PER_SERVER));
+  const started: Target[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      started.push(
+        await startEmbedded({ secret, faults: options.serverFaults, extraArgs: options.serverArgs }),
+      );
+    }
+  } catch (error) {
+    await Promise.all(started.map((t) => t.stop()));
+    throw error;
+  }
+  return started;
+}
+
+/** 127.0.0.2, 127.0.0.3, … when a loopback target needs more than one address's ports. */
+function autoAddresses(url: string, connections: number): string[] {
+  const host = new URL(url).hostname;
+  if (connections <= CONNECTIONS_PER_ADDRESS || !(host === 'localhost' || host.startsWith('127.'))) return [];
+  return Array.from(
+    { length: Math.ceil(connections / CONNECTIONS_PER_ADDRESS) },
+    (_, i) => `127.0.0.${i + 2}`,
+  );
+}
+
+/**
+ * While the schedule runs: process faults at their times, progress every second, abort-on-fail
+ * thresholds on the live figures.
+ */
+function runControl(
+  profile: LoadProfile,
+  targets: Target[],
+  handles: WorkerHandle[],
+  epochMs: number,
+  log: LoadResult['process'],
+  hooks: LoadHooks,
+): { stop(): LoadResult['aborted'] | undefined } {
+  const timers: NodeJS.Timeout[] = [];
+  const now = () => Date.now() - epochMs;
+  const tell = (action: TargetAction, detail?: string) => {
+    log.push(detail === undefined ? { t: now(), action } : { t: now(), action, detail });
+    for (const h of handles) h.targetEvent(action, detail);
+  };
+  for (const f of profile.process) {
+    timers.push(
+      setTimeout(
+        () => {
+          void (async () => {
+            for (const target of targets) {
+              if (!target.controllable) {
+                tell('exited', `cannot ${f.action}: the kit did not launch the target (use --target-cmd)`);
+                continue;
+              }
+              if (f.action === 'pause') {
+                tell('pause');
+                await target.act('pause', false);
+                await sleep(f.forMs);
+                await target.act('resume', false);
+                tell('resume');
+              } else if (f.action === 'restart') {
+                tell('restart');
+                await target.act('restart', true);
+              } else {
+                tell(f.action, f.action === 'kill' ? 'kill -9' : 'SIGTERM');
+                await target.act(f.action, false);
+                if (f.restart) {
+                  await sleep(f.afterMs);
+                  await target.act('restart', true);
+                  tell('restart', 'same data');
+                }
+              }
+            }
+          })().catch((error: unknown) =>
+            tell('exited', `process fault ${f.action} failed: ${(error as Error).message}`),
+          );
+        },
+        Math.max(0, epochMs + f.atMs - Date.now()),
+      ),
+    );
+  }
+  let aborted: LoadResult['aborted'];
+  const abortable = profile.thresholds.filter((t) => t.abortOnFail);
+  const tick = setInterval(() => {
+    // A worker that has just finished answers no more snapshots: progress simply stops.
+    void Promise.all(handles.map((h) => h.snapshot())).then((snapshots) => {
+      const t = now();
+      hooks.onProgress?.({ t, durationMs: profile.durationMs, snapshots });
+      if (aborted || abortable.length === 0) return;
+      const live = liveFigures(snapshots);
+      const failed = evaluateThresholds(abortable, live).find((o) => !o.ok && !Number.isNaN(o.actual));
+      if (failed) {
+        aborted = { threshold: `${failed.figure}: ${failed.source}`, t };
+        for (const h of handles) h.stopSending();
+      }
+    }, noop);
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(tick);
+      for (const t of timers) clearTimeout(t);
+      return aborted;
+    },
+  };
+}
+
+function liveFigures(snapshots: WorkerSnapshot[]) {
+  const merged = mergeWorkers(
+    snapshots.map((s) => ({
+      index: s.index,
+      offered: s.offered,
+      dropped: s.dropped,
+      counters: s.counters,
+      findings: [],
+      histograms: s.histograms,
+      endT: s.t,
+      unsettled: 0,
+      faultsInjected: 0,
+      offlineDepartures: 0,
+      bots: s.bots,
+      connectFailures: 0,
+    })),
+  );
+  return figuresOf(merged);
+}
+
+function withLog(error: unknown, targets: Target[]): unknown {
+  const tail = targets[0]?.logTail().trim();
+  if (!tail || !(error instanceof Error)) return error;
+  error.message += `\n--- target log (tail) ---\n${tail.split('\n').slice(-15).join('\n')}`;
+  return error;
+}
+
+const noop = (): void => {};
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,105 @@
+/**
+ * What the coordinator and a worker tell each other (in-process calls, or IPC messages between
+ * processes — so everything here is plain JSON).
+ */
+
+import type { TargetEvent } from '../../history/events.js';
+import type { Cap } from '../../protocol/frames.js';
+import type { EvidencedFinding, LedgerCounters } from '../ledger.js';
+import type { GroupPlan } from '../population.js';
+import type { LoadProfile } from '../profile/types.js';
+import type { Slice } from '../schedule.js';
+
+export interface WorkerPlan {
+  /** Worker number and count (within this run or shard). */
+  index: number;
+  workers: number;
+  /** The arrivals this worker offers: i ≡ slice.index (mod slice.count). */
+  slice: Slice;
+  profile: LoadProfile;
+  groups: GroupPlan[];
+  /** Target URLs; group g talks to targets[g.index % targets.length]. */
+  targets: string[];
+  driver: string;
+  /** Tokens are HMAC(secret, user), as the reference server derives them. */
+  secret: string;
+  seed: number;
+  /** Local addresses the bots' sockets bind to, dealt round-robin; empty: the OS's choice. */
+  sourceAddresses: string[];
+  /** Capabilities the target claims (the ledger drops findings against unclaimed ones). */
+  caps: Cap[];
+  /** Connections per second this worker opens. */
+  connectRate: number;
+  /** Feed the metric table from the history. */
+  metrics: { scenario: string; driver: string; suite: string } | undefined;
+}
+
+export type DropReason = 'window' | 'no-bot';
+export const DROP_REASONS: readonly DropReason[] = ['window', 'no-bot'];
+
+/** Live figures of one worker, cheap to take every second. */
+export interface WorkerSnapshot {
+  index: number;
+  /** History time (ms since the schedule began). */
+  t: number;
+  offered: number;
+  dropped: Record<DropReason, number>;
+  /** Sent messages still in their senders' windows. */
+  window: number;
+  connected: number;
+  bots: number;
+  counters: LedgerCounters;
+  /** p99s (ms) of the latency figures so far, for the progress line. */
+  p99: { msgA: number; delivery: number };
+  /** The histograms so far (compressed base64), for abort-on-fail latency thresholds. */
+  histograms: Record<string, string>;
+  /** The worker's metric registry as prom-client JSON (child processes only). */
+  metrics?: unknown;
+}
+
+export interface ReadyInfo {
+  index: number;
+  bots: number;
+  connected: number;
+  /** First connect attempts that failed (those bots keep retrying). */
+  failed: number;
+  ms: number;
+}
+
+/** A worker's contribution to the run's result: counters add, histograms merge exactly. */
+export interface WorkerResult {
+  index: number;
+  offered: number;
+  dropped: Record<DropReason, number>;
+  counters: LedgerCounters;
+  findings: EvidencedFinding[];
+  /** figure → HdrHistogram compressed base64. */
+  histograms: Record<string, string>;
+  /** History time the last send was due, and the time the ledger was finished. */
+  endT: number;
+  /** Messages still in flight when the drain ran out. */
+  unsettled: number;
+  faultsInjected: number;
+  /** Times a receiving device went offline on the profile's schedule. */
+  offlineDepartures: number;
+  bots: number;
+  connectFailures: number;
+  /** The worker's metric registry at the end, as prom-client JSON (child processes only). */
+  metrics?: unknown;
+}
+
+/** Coordinator → worker. */
+export type ToWorker =
+  | { type: 'plan'; plan: WorkerPlan }
+  | { type: 'start'; epochMs: number }
+  | { type: 'target'; event: Omit<TargetEvent, 't' | 'kind'> }
+  | { type: 'stop-sending' }
+  | { type: 'snapshot'; id: number }
+  | { type: 'finish' };
+
+/** Worker → coordinator. */
+export type FromWorker =
+  | { type: 'ready'; info: ReadyInfo }
+  | { type: 'snapshot'; id: number; snapshot: WorkerSnapshot }
+  | { type: 'result'; result: WorkerResult }
+  | { type: 'error'; message: string; code?: string };

@@ -1,0 +1,403 @@
+/**
+ * One load worker: its share of the population (whole groups, so its ledger is exact for its own
+ * messages) and its slice of the arrivals. It connects its bots at the connect rate, runs the
+ * open-model schedule from the common start, takes receivers offline on their schedule, feeds
+ * every history event to the streaming ledger (and the metric table), and at the end drains what
+ * is in flight and hands back counters, findings and serialised histograms.
+ *
+ * Runs in the coordinator's process (small runs, tests) or in a child process (worker-main.ts).
+ */
+
+import type { Driver } from '../../drivers/driver.js';
+import { loadDriver } from '../../drivers/index.js';
+import type { FaultRecord } from '../../faults/types.js';
+import { metricsListener } from '../../metrics/from-history.js';
+import type { ImspecMetrics } from '../../metrics/registry.js';
+import { hmacToken } from '../../protocol/auth.js';
+import { type CaseFaults, startCaseFaults } from '../../runner/faults-setup.js';
+import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
+import { LoadBot, type LoadBotShared } from '../bot/load-bot.js';
+import { AckBatcher, RetransmitClock } from '../bot/shared.js';
+import { LatencyHistograms } from '../latency.js';
+import type { LedgerCounters, LedgerFactory, StreamLedger } from '../ledger.js';
+import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
+import { ArrivalSchedule, Dispatcher } from '../schedule.js';
+import { LoadHistory } from './load-history.js';
+import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
+
+/** How often settled messages are judged and forgotten. */
+const RETIRE_EVERY_MS = 1000;
+/** Longest sleep of the schedule loop: it also notices a stop request this often. */
+const MAX_TICK_MS = 20;
+/** Body filler; bodies are `<cmid>:` plus filler up to the profile's size, unique per message. */
+const FILLER = 'x'.repeat(16_384);
+
+interface Sender {
+  bot: LoadBot;
+  group: GroupPlan;
+  user: string;
+  /** Sends this sender was offered (picks the receiver with fanout). */
+  count: number;
+  everConnected: boolean;
+}
+
+export interface WorkerDeps {
+  ledger: LedgerFactory;
+  /** The metric table to feed (the coordinator's registry in-process, the worker's own in a child). */
+  metrics?: ImspecMetrics;
+}
+
+export class WorkerRuntime {
+  readonly history = new LoadHistory();
+  readonly latency = new LatencyHistograms();
+  private readonly ledger: StreamLedger;
+  private readonly schedule: ArrivalSchedule;
+  private readonly dispatcher: Dispatcher;
+  private readonly clock = new RetransmitClock();
+  private readonly acks: AckBatcher;
+  private readonly bots: LoadBot[] = [];
+  private readonly senders: Sender[] = [];
+  private readonly senderOf = new Map<LoadBot, Sender>();
+  private readonly offline: { bot: LoadBot; phaseMs: number }[] = [];
+  private readonly faults: CaseFaults[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private offered = 0;
+  private readonly dropped: Record<DropReason, number> = { window: 0, 'no-bot': 0 };
+  private inWindow = 0;
+  private connected = 0;
+  private connectFailures = 0;
+  private offlineDepartures = 0;
+  private sendingStopped = false;
+  private started = false;
+  private finished: Promise<void> | undefined;
+  private resolveFinished: (() => void) | undefined;
+  private metricsTick: (() => void) | undefined;
+
+  constructor(
+    readonly plan: WorkerPlan,
+    deps: WorkerDeps,
+  ) {
+    const { profile } = plan;
+    this.acks = new AckBatcher(profile.client.ackDelayMs);
+    this.schedule = new ArrivalSchedule(profile.executor);
+    this.dispatcher = new Dispatcher(this.schedule, plan.slice);
+    const users: Record<string, string[]> = {};
+    for (const g of plan.groups) {
+      for (const d of g.devices) {
+        users[d.user] ??= [];
+        users[d.user]!.push(d.device);
+      }
+    }
+    this.ledger = deps.ledger({
+      expect: { ...DEFAULT_EXPECTATIONS },
+      covers: [],
+      users,
+      caps: [...plan.caps],
+      latency: this.latency,
+    });
+    this.history.subscribe((e) => this.ledger.push(e));
+    if (deps.metrics && plan.metrics) this.attachMetrics(deps.metrics, plan.metrics);
+  }
+
+  /** Starts the fault proxies and connects every bot at the connect rate. */
+  async prepare(): Promise<ReadyInfo> {
+    const started = performance.now();
+    const { plan } = this;
+    const drivers = await this.drivers();
+    const common = {
+      history: this.history,
+      client: plan.profile.client,
+      clock: this.clock,
+      acks: this.acks,
+      settled: () => {
+        this.inWindow--;
+      },
+      connection: (bot: LoadBot, up: boolean) => {
+        this.connected += up ? 1 : -1;
+        const sender = up ? this.senderOf.get(bot) : undefined;
+        if (sender) sender.everConnected = true;
+      },
+    };
+    const shared = new Map<Driver, LoadBotShared>();
+    for (const group of plan.groups) {
+      for (const d of group.devices) {
+        const k = this.bots.length;
+        const driver = drivers(group.index, k);
+        let s = shared.get(driver);
+        if (!s) {
+          s = { ...common, driver };
+          shared.set(driver, s);
+        }
+        const jitter = mix(plan.seed ^ 0x5eed, group.index * 1024 + k) / 2 ** 32;
+        const bot = new LoadBot(s, d.user, d.device, hmacToken(plan.secret, d.user), jitter);
+        this.bots.push(bot);
+        if (d.sends) {
+          const sender: Sender = { bot, group, user: d.user, count: 0, everConnected: false };
+          this.senders.push(sender);
+          this.senderOf.set(bot, sender);
+        }
+        if (d.receives && plan.profile.population.offline) {
+          // Numbered over the whole run, so the offline plan does not depend on the worker count.
+          const n = group.index * group.devices.length + group.devices.indexOf(d);
+          const p = offlinePlan(plan.profile.population.offline, n, plan.seed);
+          if (p.offline) this.offline.push({ bot, phaseMs: p.phaseMs });
+        }
+      }
+    }
+    let failed = 0;
+    const perBatch = Math.max(1, Math.round(plan.connectRate / 100));
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < this.bots.length; i += perBatch) {
+      for (const bot of this.bots.slice(i, i + perBatch)) {
+        pending.push(
+          bot.connect().then((ok) => {
+            if (!ok) failed++;
+          }),
+        );
+      }
+      // Pace to the connect rate: one batch per 10 ms.
+      if (i + perBatch < this.bots.length) await sleep(10);
+    }
+    await Promise.all(pending);
+    this.connectFailures = failed;
+    return {
+      index: plan.index,
+      bots: this.bots.length,
+      connected: this.connected,
+      failed,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Time 0 is `epochMs`: the schedule, fault windows and offline phases start there. */
+  start(epochMs: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.history.startAt(epochMs);
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+    this.later(Math.max(0, -this.history.now()), () => this.tick());
+    this.every(RETIRE_EVERY_MS, () => this.ledger.retire(this.history.now()));
+    const offline = this.plan.profile.population.offline;
+    if (offline) for (const o of this.offline) this.flip(o.bot, o.phaseMs, offline);
+  }
+
+  /** Records an action the coordinator took on the target (kill -9, restart, …). */
+  targetEvent(event: {
+    action: 'kill' | 'term' | 'restart' | 'pause' | 'resume' | 'exited' | 'start';
+    detail?: string;
+  }): void {
+    const e = { kind: 'target' as const, t: this.history.now(), action: event.action };
+    this.history.append(event.detail === undefined ? e : { ...e, detail: event.detail });
+  }
+
+  /** Abort-on-fail: no more sends; what is in flight still settles and is judged. */
+  stopSending(): void {
+    this.sendingStopped = true;
+    this.dispatcher.stop();
+  }
+
+  snapshot(): WorkerSnapshot {
+    this.metricsTick?.();
+    return {
+      index: this.plan.index,
+      t: this.history.now(),
+      offered: this.offered,
+      dropped: { ...this.dropped },
+      window: this.inWindow,
+      connected: this.connected,
+      bots: this.bots.length,
+      counters: this.ledger.counters(),
+      p99: {
+        msgA: this.latency.percentile('ack_latency.msg_a', 99),
+        delivery: this.latency.percentile('delivery_latency', 99),
+      },
+      histograms: this.latency.encode(),
+    };
+  }
+
+  /** Waits for the schedule to end, drains, judges and stops everything. */
+  async finish(): Promise<WorkerResult> {
+    if (!this.finished) throw new Error('worker not started');
+    await this.finished;
+    const { drainMs } = this.plan.profile;
+    const endT = this.history.now();
+    // Every device comes back for the drain: offline storage is synced, receipts arrive.
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all(this.offline.map((o) => o.bot.connect()));
+    const deadline = performance.now() + drainMs;
+    while (performance.now() < deadline && (this.inWindow > 0 || this.ledger.counters().inFlight > 0)) {
+      this.ledger.retire(this.history.now());
+      await sleep(50);
+    }
+    const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
+    const judged = this.ledger.finish(this.history.now());
+    await Promise.all(this.bots.map((b) => b.stop()));
+    // Final values: the ledger's last verdicts, and no bot connected any more.
+    this.metricsTick?.();
+    this.clock.clear();
+    const faultsInjected = this.faults.reduce((n, f) => n + f.events().filter(isPrimary).length, 0);
+    await Promise.all(this.faults.map((f) => f.close()));
+    return {
+      index: this.plan.index,
+      offered: this.offered,
+      dropped: { ...this.dropped },
+      counters: judged.stats,
+      findings: judged.findings,
+      histograms: this.latency.encode(),
+      endT,
+      unsettled,
+      faultsInjected,
+      offlineDepartures: this.offlineDepartures,
+      bots: this.bots.length,
+      connectFailures: this.connectFailures,
+    };
+  }
+
+  // ── the schedule ────────────────────────────────────────────────────────────────────────
+
+  private tick(): void {
+    const now = this.history.now();
+    if (!this.sendingStopped) this.dispatcher.due(now, this.take);
+    if (this.dispatcher.done) {
+      this.resolveFinished?.();
+      return;
+    }
+    const wait = Math.min(MAX_TICK_MS, Math.max(1, this.dispatcher.nextTime() - this.history.now()));
+    this.later(wait, () => this.tick());
+  }
+
+  private readonly take = (global: number, local: number, scheduledT: number): void => {
+    this.offered++;
+    const n = this.senders.length;
+    const sender = n === 0 ? undefined : this.senders[local % n]!;
+    if (!sender?.everConnected) {
+      this.dropped['no-bot']++;
+      return;
+    }
+    if (sender.bot.inFlight >= this.plan.profile.window) {
+      this.dropped.window++;
+      return;
+    }
+    const to = recipientOf(sender.group, sender.user, sender.count++, global, this.plan.seed);
+    this.inWindow++;
+    const size = this.plan.profile.messageSize;
+    const prefix = `${global.toString(36)}:`;
+    sender.bot.send(to, prefix + FILLER.slice(0, Math.max(0, size - prefix.length)), scheduledT);
+  };
+
+  /** Takes a device offline and back on its schedule until the last send is due. */
+  private flip(
+    bot: LoadBot,
+    phaseMs: number,
+    schedule: NonNullable<WorkerPlan['profile']['population']['offline']>,
+  ): void {
+    const now = this.history.now();
+    const state = offlineAt(schedule, phaseMs, Math.max(0, now));
+    if (state.offline && bot.wantOnline) {
+      this.offlineDepartures++;
+      void bot.disconnect();
+    }
+    if (!state.offline && !bot.wantOnline) void bot.connect();
+    if (state.untilMs >= this.schedule.durationMs) return;
+    this.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
+  }
+
+  // ── plumbing ────────────────────────────────────────────────────────────────────────────
+
+  /** One driver per (target, source address); behind fault proxies when the profile has rules. */
+  private async drivers(): Promise<(group: number, bot: number) => Driver> {
+    const { plan } = this;
+    // Built-in names, driver files and packages alike (the driver API's one loader).
+    const loaded = await loadDriver(plan.driver);
+    const byTarget: Driver[][] = [];
+    for (const [t, target] of plan.targets.entries()) {
+      if (plan.profile.faults.length > 0) {
+        const faults = await startCaseFaults({
+          rules: plan.profile.faults,
+          driver: loaded,
+          target,
+          seed: mix(plan.seed, plan.slice.index * 131 + t),
+          history: this.history,
+        });
+        this.faults.push(faults!);
+        byTarget.push([faults!.driver]);
+        continue;
+      }
+      const addresses = plan.sourceAddresses.length > 0 ? plan.sourceAddresses : [undefined];
+      byTarget.push(
+        addresses.map((localAddress) =>
+          loaded.create(localAddress === undefined ? { target } : { target, localAddress }),
+        ),
+      );
+    }
+    return (group, bot) => {
+      const list = byTarget[group % byTarget.length]!;
+      return list[bot % list.length]!;
+    };
+  }
+
+  private attachMetrics(
+    metrics: ImspecMetrics,
+    base: { scenario: string; driver: string; suite: string },
+  ): void {
+    this.history.subscribe(metricsListener(metrics, base));
+    const scheduled = metrics.cell('loadScheduled', base);
+    const dropped = {
+      window: metrics.cell('loadDropped', { ...base, reason: 'window' }),
+      'no-bot': metrics.cell('loadDropped', { ...base, reason: 'no-bot' }),
+    };
+    const lost = metrics.cell('messagesLost', base);
+    const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
+    let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0 };
+    // Counters move by what changed since the last look; gauges are set. Lost and app duplicates
+    // are the ledger's verdicts, counted as it reaches them.
+    this.metricsTick = () => {
+      const c: LedgerCounters = this.ledger.counters();
+      scheduled.inc(this.offered - seen.offered);
+      dropped.window.inc(this.dropped.window - seen.window);
+      dropped['no-bot'].inc(this.dropped['no-bot'] - seen.noBot);
+      lost.inc(Math.max(0, c.lost - seen.lost));
+      appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
+      seen = {
+        offered: this.offered,
+        window: this.dropped.window,
+        noBot: this.dropped['no-bot'],
+        lost: Math.max(seen.lost, c.lost),
+        app: Math.max(seen.app, c.appDuplicates),
+      };
+      metrics.m.loadInFlight.set(base, this.inWindow);
+      metrics.m.loadBotsConnected.set(base, this.connected);
+    };
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        fn();
+      },
+      Math.max(0, ms),
+    );
+    this.timers.add(timer);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const again = () =>
+      this.later(ms, () => {
+        fn();
+        again();
+      });
+    again();
+  }
+}
+
+function isPrimary(e: FaultRecord): boolean {
+  return e.cause === undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
