@@ -118,7 +118,18 @@ beforeAll(async () => {
     { job: JOB, targets: [new URL(exporter.url).host] },
     { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
   ]);
-  // A real load run (in this process) while Prometheus scrapes: the load panels' series.
+  // A real load run (in this process) while Prometheus scrapes: the load panels' series. They
+  // exist at zero before it starts, and Prometheus must have seen them so before they move: a
+  // series first scraped already at its final value shows no increase to rate() (the run is
+  // short, and on a busy machine its first scrape can come after it).
+  metrics.zeroInit({ scenario: 'load-metrics', driver: 'ran', suite: 'load' });
+  await waitFor('first scrape of the load series at zero', async () => {
+    const r = await query(
+      prometheus!.url,
+      `imspec_load_sends_scheduled_total{job="${JOB}",scenario="load-metrics"}`,
+    );
+    return r.length > 0 ? r : undefined;
+  });
   loadRun = await runLoad(
     { profile: 'test/load/profiles/metrics.yaml', ledger: batchLedger, reports: [], seed: 3 },
     { metrics },
