@@ -107,6 +107,43 @@ export class LatencyHistograms implements LatencySink {
     for (const f of LATENCY_FIGURE_LIST) this.h.get(f)!.add(other.h.get(f)!);
   }
 
+  /**
+   * What was recorded after `earlier` (an older copy of these same cumulative histograms): the
+   * values of one interval, exact, for per-interval percentiles.
+   */
+  since(earlier: LatencyHistograms): LatencyHistograms {
+    const out = new LatencyHistograms();
+    for (const f of LATENCY_FIGURE_LIST) {
+      const h = out.h.get(f)!;
+      h.add(this.h.get(f)!);
+      h.subtract(earlier.h.get(f)!);
+    }
+    return out;
+  }
+
+  /**
+   * Counts between ascending upper edges (ms), for a report's histogram; a last open bin holds
+   * what lies above the last edge. Empty bins are left out; an open bin's edge is -1.
+   */
+  bins(figure: LatencyFigure, edgesMs: readonly number[]): Array<[number, number]> {
+    const counts = new Array<number>(edgesMs.length + 1).fill(0);
+    // Histograms built here are JS ones (newHistogram), whose iterator walks every recorded value.
+    const it = (this.h.get(figure)! as hdr.JsHistogram).recordedValuesIterator;
+    it.reset();
+    let bin = 0;
+    while (it.hasNext()) {
+      const step = it.next();
+      const ms = step.valueIteratedTo / 1000;
+      while (bin < edgesMs.length && ms > edgesMs[bin]!) bin++;
+      counts[bin]! += step.countAtValueIteratedTo;
+    }
+    const out: Array<[number, number]> = [];
+    counts.forEach((c, b) => {
+      if (c > 0) out.push([edgesMs[b] ?? -1, c]);
+    });
+    return out;
+  }
+
   /** figure → HdrHistogram compressed base64 (the result file's form). */
   encode(): Record<string, string> {
     const out: Record<string, string> = {};

@@ -10,6 +10,7 @@ import { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './l
 import { addCounters, type EvidencedFinding, type LedgerCounters, zeroCounters } from './ledger.js';
 import type { LoadProfile, ThresholdFigure } from './profile/types.js';
 import { evaluateThresholds, type Figures, type LatencyFigure, type ThresholdOutcome } from './thresholds.js';
+import type { LoadTimeline } from './timeline.js';
 import { DROP_REASONS, type DropReason, type WorkerResult } from './worker/messages.js';
 
 /** Findings kept in the summary per (kind, requirement); counts cover them all. */
@@ -49,6 +50,8 @@ export interface LoadResult {
   thresholds: ThresholdOutcome[];
   /** Set when an abortOnFail threshold stopped the sends early. */
   aborted?: { threshold: string; t: number };
+  /** Per-second series (offered, achieved, in flight, retransmits, p99s) for charts. */
+  timeline?: LoadTimeline;
   /** 0 every threshold held; 1 one broke. */
   exitCode: 0 | 1;
 }
@@ -168,6 +171,7 @@ export interface RunInfo {
   process: LoadResult['process'];
   aborted?: LoadResult['aborted'];
   shard?: LoadResult['shard'];
+  timeline?: LoadTimeline;
 }
 
 export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
@@ -208,5 +212,6 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
   };
   if (info.shard) result.shard = info.shard;
   if (info.aborted) result.aborted = info.aborted;
+  if (info.timeline) result.timeline = info.timeline;
   return result;
 }

@@ -26,6 +26,7 @@ import { createLoadReporters } from './report/reporters.js';
 import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
 import { nestSlice, type Slice, WHOLE } from './schedule.js';
 import { evaluateThresholds } from './thresholds.js';
+import { TimelineRecorder } from './timeline.js';
 import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
 import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
 import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';
@@ -127,10 +128,12 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const epochMs = Date.now() + 200;
     for (const h of handles) h.start(epochMs);
     const processLog: LoadResult['process'] = [];
-    const control = runControl(profile, targets, handles, epochMs, processLog, hooks);
+    const timeline = new TimelineRecorder();
+    const control = runControl(profile, targets, handles, epochMs, processLog, hooks, timeline);
     const results = await Promise.all(handles.map((h) => h.finish()));
     const aborted = control.stop();
     const merged = mergeWorkers(results);
+    timeline.add(Math.max(...results.map((r) => r.endT)), merged);
     const result = buildLoadResult(
       {
         runId,
@@ -144,6 +147,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
         driver: options.driver,
         workers: workerCount,
         process: processLog,
+        timeline: timeline.result(),
         ...(aborted ? { aborted } : {}),
         ...(hooks.shard ? { shard: hooks.shard } : {}),
       },
@@ -235,6 +239,7 @@ function runControl(
   epochMs: number,
   log: LoadResult['process'],
   hooks: LoadHooks,
+  timeline: TimelineRecorder,
 ): { stop(): LoadResult['aborted'] | undefined } {
   const timers: NodeJS.Timeout[] = [];
   const now = () => Date.now() - epochMs;
@@ -286,8 +291,10 @@ function runControl(
     void Promise.all(handles.map((h) => h.snapshot())).then((snapshots) => {
       const t = now();
       hooks.onProgress?.({ t, durationMs: profile.durationMs, snapshots });
+      const merged = mergeSnapshots(snapshots);
+      timeline.add(t, merged);
       if (aborted || abortable.length === 0) return;
-      const live = liveFigures(snapshots);
+      const live = figuresOf(merged);
       const failed = evaluateThresholds(abortable, live).find((o) => !o.ok && !Number.isNaN(o.actual));
       if (failed) {
         aborted = { threshold: `${failed.figure}: ${failed.source}`, t };
@@ -304,8 +311,8 @@ function runControl(
   };
 }
 
-function liveFigures(snapshots: WorkerSnapshot[]) {
-  const merged = mergeWorkers(
+function mergeSnapshots(snapshots: WorkerSnapshot[]) {
+  return mergeWorkers(
     snapshots.map((s) => ({
       index: s.index,
       offered: s.offered,
@@ -321,7 +328,6 @@ function liveFigures(snapshots: WorkerSnapshot[]) {
       connectFailures: 0,
     })),
   );
-  return figuresOf(merged);
 }
 
 function withLog(error: unknown, targets: Target[]): unknown {

@@ -61,7 +61,12 @@ export function registerLoad(program: Command): void {
     )
     .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
     .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
-    .option('--report <spec>', 'reporter: console, json=PATH, junit=PATH (repeatable)', collect, [])
+    .option(
+      '--report <spec>',
+      'reporter: console, json=PATH, junit=PATH, html=PATH (repeatable)',
+      collect,
+      [],
+    )
     .option('--quiet', 'no progress and no console summary (files are still written)')
     .option(
       '--workers <n>',

@@ -1,6 +1,7 @@
 /**
  * Where a load run's result goes, chosen by `--report` specs as for `imspec run`: `console`
- * (the summary), `json=PATH` (schemas/load-result.schema.json) and `junit=PATH`; `--out PATH`
+ * (the summary), `json=PATH` (schemas/load-result.schema.json), `junit=PATH` and `html=PATH` (the
+ * HTML report's load page: series, thresholds, latency, findings); `--out PATH`
  * is `json=PATH`. Files are written when the run ends.
  */
 
@@ -8,11 +9,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { didYouMean } from '../../hints.js';
+import { renderHtml } from '../../report/html/index.js';
 import type { LoadResult } from '../result.js';
+import { loadReportModel } from './html.js';
 import { renderLoadJunit } from './junit.js';
 import { renderLoadSummary } from './text.js';
 
-export const LOAD_REPORTERS = ['console', 'json', 'junit'] as const;
+export const LOAD_REPORTERS = ['console', 'json', 'junit', 'html'] as const;
 
 export function renderLoadJson(r: LoadResult): string {
   return `${JSON.stringify(r, null, 2)}\n`;
@@ -35,7 +38,7 @@ export function createLoadReporters(
     const path = eq < 0 ? '' : spec.slice(eq + 1).trim();
     if (!(LOAD_REPORTERS as readonly string[]).includes(name)) {
       throw new UsageError(
-        `unknown reporter "${name}" in --report ${spec}${didYouMean(name, LOAD_REPORTERS)}; use console, json=PATH or junit=PATH`,
+        `unknown reporter "${name}" in --report ${spec}${didYouMean(name, LOAD_REPORTERS)}; use console, json=PATH, junit=PATH or html=PATH`,
       );
     }
     if (name === 'console') {
@@ -46,7 +49,12 @@ export function createLoadReporters(
     if (path === '') throw new UsageError(`reporter "${name}" needs a file: --report ${name}=PATH`);
     if (paths.has(path)) throw new UsageError(`two reporters write to ${path}; give each its own file`);
     paths.add(path);
-    const render = name === 'json' ? renderLoadJson : renderLoadJunit;
+    const render =
+      name === 'json'
+        ? renderLoadJson
+        : name === 'junit'
+          ? renderLoadJunit
+          : (r: LoadResult) => renderHtml(loadReportModel(r));
     reporters.push({
       write: async (r) => {
         await mkdir(dirname(path), { recursive: true });
