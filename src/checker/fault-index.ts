@@ -101,6 +101,15 @@ export class FaultIndex {
     return Math.min(a, b);
   }
 
+  /** How many faults on `actor` (or on everyone) in [t0, t1] have an effect in `mask` and pass `filter`. */
+  howMany(actor: string, t0: number, t1: number, mask: number, filter?: FaultFilter): number {
+    if (this.count === 0) return 0;
+    return (
+      tally(this.byActor.get(actor), t0, t1, mask, filter) +
+      tally(this.byActor.get(undefined), t0, t1, mask, filter)
+    );
+  }
+
   /**
    * The first kill, term, restart, pause or exit of the target in [t0, t1] (with `crashOnly`, not
    * pause: a paused server loses nothing); -1 when none.
@@ -127,17 +136,28 @@ function lowerBound(list: readonly { t: number }[], t: number): number {
   return lo;
 }
 
-function scan(
+/** The faults of `list` in [t0, t1] with an effect in `mask` that pass `filter`, in time order. */
+function* within(
   list: readonly FaultRecord[] | undefined,
   t0: number,
   t1: number,
   mask: number,
   filter: FaultFilter | undefined,
-): number {
-  if (!list) return -1;
+): Generator<FaultRecord> {
+  if (!list) return;
   for (let i = lowerBound(list, t0); i < list.length && list[i]!.t <= t1; i++) {
     const f = list[i]!;
-    if ((f.effect & mask) !== 0 && (filter === undefined || filter(f))) return f.idx;
+    if ((f.effect & mask) !== 0 && (filter === undefined || filter(f))) yield f;
   }
+}
+
+function scan(...args: Parameters<typeof within>): number {
+  for (const f of within(...args)) return f.idx;
   return -1;
+}
+
+function tally(...args: Parameters<typeof within>): number {
+  let n = 0;
+  for (const _ of within(...args)) n++;
+  return n;
 }

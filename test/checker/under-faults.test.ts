@@ -182,7 +182,7 @@ describe('a correct server under faults', () => {
 
 describe('what a lost frame cannot excuse', () => {
   /** bob commits the push, his ack:R is dropped on the way: the server never learns of it. */
-  function ackLost(): { h: H; m: ReturnType<H['send']> } {
+  function ackLost(): { h: H; m: ReturnType<H['send']>; rid: string } {
     const h = both();
     const m = h.send(A, 'bob');
     h.accept(m);
@@ -190,7 +190,7 @@ describe('what a lost frame cannot excuse', () => {
     h.commit(B, m);
     const rid = h.request(B, 'ack:R', { upTo: 1 });
     h.fault('drop', { actor: B, frame: { type: 'ack:R', rid, upTo: 1 } });
-    return { h, m };
+    return { h, m, rid };
   }
 
   it('a push whose only ack was lost and that is never pushed again breaks REPUSH-1', () => {
@@ -214,6 +214,40 @@ describe('what a lost frame cannot excuse', () => {
     gone.h.tick(REPUSH - 100);
     gone.h.close(B, 'client');
     expect(summary(end(gone.h))).toEqual([]);
+  });
+
+  it('REPUSH-1 is not charged when the ack reached the server and only its answer was lost', () => {
+    // The proxy dropped bob's answer: its rid is the ack's, but the server answered, so it had the
+    // ack and rightly stopped pushing. Read as a lost ack:R this was a false REPUSH-1 under loss.
+    const answerLost = (type: 'ack:R' | 'sync:R', fields: Record<string, unknown>, answer: object) => {
+      const h = both();
+      const m = h.deliver(A, [B], { receipt: false });
+      h.events.splice(-2); // keep bob's push and commit, not the fixture's ack:R and ack:A
+      const rid = h.request(B, type, fields);
+      h.fault('drop', { actor: B, frame: { ...answer, rid } });
+      h.tick(1).receipt(A, m, 'delivered');
+      return summary(end(h));
+    };
+    expect(answerLost('ack:R', { upTo: 1 }, { type: 'ack:A', upTo: 1 })).toEqual([]);
+    // The same for an ack riding on sync:R whose page was lost on the way back.
+    const page = { type: 'sync:A', msgs: [], more: false, maxSeq: 1 };
+    expect(answerLost('sync:R', { after: 1, limit: 50, ackUpTo: 1 }, page)).toEqual([]);
+  });
+
+  it('an ack sent twice under one rid is lost only when both were dropped', () => {
+    /** bob sends the dropped ack:R again under the same rid; `dropAgain`: the proxy drops it too. */
+    const resent = (dropAgain: boolean) => {
+      const { h, rid } = ackLost();
+      h.tick(100);
+      h.request(B, 'ack:R', { upTo: 1 });
+      const again = h.events.at(-1);
+      if (again?.kind === 'frame') again.fields['rid'] = rid; // the fixture's rids are fresh
+      if (dropAgain) h.fault('drop', { actor: B, frame: { type: 'ack:R', rid, upTo: 1 } });
+      return summary(end(h));
+    };
+    // The second copy may have arrived: no REPUSH-1 (the missing answer is RID-1's).
+    expect(resent(false)).toEqual(['unanswered-request RID-1']);
+    expect(resent(true)).toEqual(['missing-repush REPUSH-1']);
   });
 
   it('a duplicate answered after a lost receipt must still bring the receipt again (DEDUP-3)', () => {
