@@ -34,6 +34,14 @@ export interface SourcePosition {
   col: number;
 }
 
+/**
+ * Shard results do not make one run (`imspec merge`): a shard missing or present twice, files of
+ * different profiles, versions, seeds or shard counts, or a file that is not a shard result.
+ */
+export class MergeError extends ImspecError {
+  readonly code = 'IMSPEC_ERR_MERGE';
+}
+
 /** A scenario file is unreadable, not YAML, or does not match schemas/scenario.schema.json. */
 export class ScenarioError extends ImspecError {
   readonly code = 'IMSPEC_ERR_SCENARIO';

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { didYouMean } from '../hints.js';
 import { isServerFaultName, SERVER_FAULT_NAMES } from '../server/faults.js';
 import type { LedgerFactory } from './ledger.js';
+import type { Slice } from './schedule.js';
 
 export interface LoadOptions {
   /** The profile file. */
@@ -48,6 +49,11 @@ export interface LoadOptions {
   pushgateway?: string;
   /** Embedded reference servers to start. @default one per 15,000 connections */
   servers?: number;
+  /**
+   * This run is shard `index` of `count` (`--shard i/N`): its own users, its share of the arrival
+   * rate and of counted faults (shard.ts). Needs `seed`: every shard draws from the same schedule.
+   */
+  shard?: Slice;
   /**
    * The streaming ledger to judge with (programmatic use). @default the checker's StreamingLedger
    */
@@ -95,8 +101,14 @@ export function resolveLoadOptions(input: Partial<LoadOptions>): Readonly<LoadOp
     'pushgateway',
     'servers',
     'ledger',
+    'shard',
   ] as const) {
     if (input[key] !== undefined) (options as unknown as Record<string, unknown>)[key] = input[key];
+  }
+  if (options.shard && input.seed === undefined) {
+    throw new UsageError(
+      `--shard ${options.shard.index}/${options.shard.count} needs --seed: every shard must draw from the same seed-derived schedule (give all shards the same --seed)`,
+    );
   }
   if (options.targetCmd && !options.target) {
     throw new UsageError(

@@ -29,6 +29,8 @@ export interface LoadResult {
   driver: string;
   /** This run's part of a sharded run (issue: --shard i/N); absent for a whole run. */
   shard?: { index: number; count: number };
+  /** Set by `imspec merge`: the shard runs this result adds up, by index. */
+  merged?: { shards: number; runIds: string[] };
   workers: number;
   bots: number;
   connectFailures: number;
@@ -161,7 +163,8 @@ export function figuresOf(
 
 export interface RunInfo {
   runId: string;
-  profile: LoadProfile;
+  /** What the result names and judges by (`imspec merge` has these from the shard files). */
+  profile: Pick<LoadProfile, 'name' | 'file' | 'hash' | 'description' | 'thresholds' | 'durationMs'>;
   startedAt: string;
   wallMs: number;
   seed: number;
@@ -172,6 +175,7 @@ export interface RunInfo {
   aborted?: LoadResult['aborted'];
   shard?: LoadResult['shard'];
   timeline?: LoadTimeline;
+  merged?: LoadResult['merged'];
 }
 
 export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
@@ -211,6 +215,7 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
     exitCode: thresholds.every((t) => t.ok) && info.aborted === undefined ? 0 : 1,
   };
   if (info.shard) result.shard = info.shard;
+  if (info.merged) result.merged = info.merged;
   if (info.aborted) result.aborted = info.aborted;
   if (info.timeline) result.timeline = info.timeline;
   return result;

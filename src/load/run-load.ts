@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { loadDriver } from '../drivers/index.js';
+import { UsageError } from '../errors.js';
 import type { ImspecMetrics } from '../metrics/registry.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
@@ -24,7 +25,8 @@ import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
 import { createLoadReporters } from './report/reporters.js';
 import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
-import { nestSlice, type Slice, WHOLE } from './schedule.js';
+import { nestSlice, WHOLE } from './schedule.js';
+import { shardGroups, shardName, shareRate } from './shard.js';
 import { evaluateThresholds } from './thresholds.js';
 import { TimelineRecorder } from './timeline.js';
 import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
@@ -48,8 +50,6 @@ export interface LoadHooks {
   metrics?: ImspecMetrics;
   /** Where worker processes' metric registries go (an AggregatedRegistry). */
   workerMetrics?: WorkerMetricsSink;
-  /** For the run's own part of a sharded run. */
-  shard?: Slice;
 }
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
@@ -64,7 +64,15 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
   const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
-  const connections = connectionCount(profile.population);
+  const shard = options.shard ?? WHOLE;
+  // Fail before starting anything: a shard with no users would drop every send it is offered.
+  const groupCount = buildGroups(profile.population, '').length;
+  if (groupCount < shard.count) {
+    throw new UsageError(
+      `${shardName(shard)}: the profile has ${groupCount} sender group(s), fewer than ${shard.count} shards; use at most ${groupCount} shards or more senders`,
+    );
+  }
+  const connections = Math.ceil(connectionCount(profile.population) / shard.count);
   const targets = await startTargets(options, secret, connections);
   const handles: WorkerHandle[] = [];
   // Ctrl-C or a kill of this process: the embedded servers run in process groups of their own
@@ -88,8 +96,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
       options.workers ??
       (connections > CONNECTIONS_PER_WORKER ? Math.ceil(connections / CONNECTIONS_PER_WORKER) : 0);
     const slots = Math.max(1, workerCount);
-    const shard = hooks.shard ?? WHOLE;
-    const dealt = dealGroups(buildGroups(profile.population, tag), slots);
+    const dealt = dealGroups(shardGroups(buildGroups(profile.population, tag), shard), slots);
     const sourceAddresses = options.sourceAddresses ?? autoAddresses(url, connections);
     for (let w = 0; w < slots; w++) {
       const plan: WorkerPlan = {
@@ -104,7 +111,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
         seed: options.seed,
         sourceAddresses,
         caps: [...caps],
-        connectRate: profile.population.connectRate / slots,
+        connectRate: shareRate(profile.population.connectRate, shard) / slots,
         metrics:
           hooks.metrics || hooks.workerMetrics
             ? { scenario: profile.name, driver: options.driver, suite: 'load' }
@@ -149,7 +156,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
         process: processLog,
         timeline: timeline.result(),
         ...(aborted ? { aborted } : {}),
-        ...(hooks.shard ? { shard: hooks.shard } : {}),
+        ...(options.shard ? { shard: options.shard } : {}),
       },
       merged,
     );

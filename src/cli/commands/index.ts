@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'driver-test': async () => (await import('./driver-test.js')).registerDriverTest,
   check: async () => (await import('./check.js')).registerCheck,
   load: async () => (await import('./load.js')).registerLoad,
+  merge: async () => (await import('./merge.js')).registerMerge,
 };
 
 /** Registers the command named in argv (or every command, for top-level help). */

@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { AggregatedRegistry } from '../../load/aggregate-registry.js';
 import { renderProgress } from '../../load/report/text.js';
 import { type LoadProgress, runLoad } from '../../load/run-load.js';
+import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import { createMetrics, pushToGateway, startMetricsServer } from '../../metrics/index.js';
 import { parseDuration } from '../../scenarios/duration.js';
 
@@ -30,6 +31,7 @@ interface LoadCliOptions {
   metricsPort?: number;
   metricsHost: string;
   pushgateway?: string;
+  shard?: string;
 }
 
 export function registerLoad(program: Command): void {
@@ -52,6 +54,10 @@ export function registerLoad(program: Command): void {
       "override the executor's duration, e.g. 30s (a ramp's stages are scaled)",
     )
     .option('--out <file>', 'write the JSON summary here (schemas/load-result.schema.json)')
+    .option(
+      '--shard <i/N>',
+      `run shard i of N (i from 0; auto/N reads ${SHARD_INDEX_ENV}, as a Kubernetes Indexed Job sets it): its own users and 1/N of the rate; needs --seed; imspec merge adds the --out files up`,
+    )
     .option('--seed <n>', 'seed for every random choice (fault draws, recipients, offline phases)', parseSeed)
     .option(
       '--server-fault <name>',
@@ -100,9 +106,13 @@ Examples:
   imspec load profiles/steady-5pct-loss.yaml
   imspec load profiles/steady-5pct-loss.yaml --server-fault no-dedup      # must fail: app duplicates
   imspec load profiles/ramp.yaml --duration 2m --out reports/load.json --report junit=reports/load.xml
-  imspec load profile.yaml --target ws://10.0.0.5:7400 --hmac-secret s3cret --metrics-port 9464`,
+  imspec load profile.yaml --target ws://10.0.0.5:7400 --hmac-secret s3cret --metrics-port 9464
+  imspec load profile.yaml --target ws://10.0.0.5:7400 --seed 7 --shard 0/4 --out results/shard-0.json
+  imspec merge results/                                                  # one verdict for all shards`,
     )
     .action(async (profile: string, opts: LoadCliOptions) => {
+      // Checked before anything starts (usage errors exit 2 at once).
+      const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
       const quiet = opts.quiet === true;
       const registry = new AggregatedRegistry();
       const metrics = createMetrics(registry);
@@ -125,6 +135,7 @@ Examples:
           ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
           ...(opts.duration !== undefined ? { durationMs: durationOption(opts.duration) } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(shard ? { shard } : {}),
           ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
           ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
           ...(opts.servers !== undefined ? { servers: opts.servers } : {}),

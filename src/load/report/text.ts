@@ -33,6 +33,14 @@ export function renderLoadSummary(r: LoadResult): string {
   out.push(
     `  bots   ${r.bots}${r.connectFailures ? ` (${r.connectFailures} failed to connect at first)` : ''} in ${r.workers === 0 ? 'this process' : `${r.workers} worker processes`}`,
   );
+  if (r.shard)
+    out.push(
+      `  shard  ${r.shard.index}/${r.shard.count}: its own users and 1/${r.shard.count} of the rate (imspec merge judges the whole)`,
+    );
+  if (r.merged)
+    out.push(
+      `  merged ${r.merged.shards} shards: counters added, histograms merged, thresholds judged on the whole`,
+    );
   out.push('');
   out.push(
     `  schedule   ${formatElapsed(d)}: offered ${r.schedule.offered} (${rate(r.schedule.offered, d)}/s), sent ${c.sent} (${rate(c.sent, d)}/s), dropped ${r.dropped.total} (window ${r.dropped.window}, no bot ${r.dropped['no-bot']})`,

@@ -22,6 +22,7 @@ import { LatencyHistograms } from '../latency.js';
 import type { LedgerCounters, LedgerFactory, StreamLedger } from '../ledger.js';
 import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
 import { ArrivalSchedule, Dispatcher } from '../schedule.js';
+import { shareFaults } from '../shard.js';
 import { LoadHistory } from './load-history.js';
 import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
 
@@ -316,7 +317,9 @@ export class WorkerRuntime {
     for (const [t, target] of plan.targets.entries()) {
       if (plan.profile.faults.length > 0) {
         const faults = await startCaseFaults({
-          rules: plan.profile.faults,
+          // Counted rules (nth, times) are shared out over every worker of every shard, so the
+          // whole run injects what one process would (shard.ts).
+          rules: shareFaults(plan.profile.faults, plan.slice),
           driver: loaded,
           target,
           seed: mix(plan.seed, plan.slice.index * 131 + t),

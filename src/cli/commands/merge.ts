@@ -1,0 +1,88 @@
+/**
+ * `imspec merge`: shard results in, one verdict out — the same summary, JSON and JUnit as a
+ * single-machine `imspec load`, with the thresholds judged on the merged figures.
+ */
+
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { mergeShards } from '../../load/merge.js';
+import { collectShardFiles } from '../../load/merge-files.js';
+import { createLoadReporters } from '../../load/report/reporters.js';
+import { parseDuration } from '../../scenarios/duration.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface MergeCliOptions {
+  out?: string;
+  report: string[];
+  quiet?: boolean;
+  shards?: number;
+  wait?: string;
+}
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .description(
+      'Merge the results of a sharded load run (imspec load --shard i/N --out FILE) into one:\n' +
+        'checks that the files belong together and that every shard is there exactly once, adds\n' +
+        'the counters, merges the latency histograms exactly, and judges the thresholds on the whole.',
+    )
+    .argument('<results...>', 'shard result files, or directories holding them (*.json)')
+    .option('--out <file>', 'write the merged JSON summary here (schemas/load-result.schema.json)')
+    .option('--report <spec>', 'reporter: console, json=PATH, junit=PATH (repeatable)', collect, [])
+    .option('--quiet', 'no console summary (files are still written)')
+    .option('--shards <n>', 'the number of shards expected (default: N as the files say)', parseShards)
+    .option(
+      '--wait <duration>',
+      'wait up to this long for every shard file to appear (a merge Job started beside the shards)',
+    )
+    .addHelpText(
+      'after',
+      `
+What it checks: every file is a shard result of the same imspec version, profile (hash), seed,
+driver, duration and N, and each index 0…N−1 is there exactly once. A missing or doubled shard
+is an error naming the index: the run is incomplete, and no verdict comes from part of it.
+
+Exit codes (as imspec load): 0 every threshold held on the merged figures; 1 a threshold broke
+(or a shard was stopped by an abortOnFail threshold); 2 the files do not make one run (a shard
+missing or doubled, different profiles or versions), or a usage error.
+
+Examples:
+  imspec merge results/*.json
+  imspec merge results/ --shards 8 --out reports/load.json --report junit=reports/load.xml
+  imspec merge /results --shards 8 --wait 2h        # in a Kubernetes merge Job`,
+    )
+    .action(async (paths: string[], opts: MergeCliOptions) => {
+      const quiet = opts.quiet === true;
+      const reporters = createLoadReporters([
+        ...(opts.report.length > 0 ? opts.report : quiet ? [] : ['console']).filter(
+          (r) => !(quiet && r === 'console'),
+        ),
+        ...(opts.out ? [`json=${opts.out}`] : []),
+      ]);
+      const waitMs = opts.wait === undefined ? 0 : waitOption(opts.wait);
+      const files = await collectShardFiles(paths, {
+        waitMs,
+        ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
+      });
+      const result = mergeShards(files, opts.shards !== undefined ? { shards: opts.shards } : {});
+      for (const r of reporters) await r.write(result);
+      process.exitCode = result.exitCode;
+    });
+}
+
+function parseShards(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--shards must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function waitOption(value: string): number {
+  try {
+    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  } catch (error) {
+    throw new UsageError(`--wait: ${(error as Error).message}`);
+  }
+}
