@@ -29,7 +29,7 @@ import {
   UnsupportedError,
   UsageError,
 } from '../errors.js';
-import type { ActorId, History, HistoryEvent } from '../history/events.js';
+import type { ActorId, History, HistoryEvent, RetransmitEvent } from '../history/events.js';
 import { CloseCode, type StoredMessage } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
 import { Acker } from './acker.js';
@@ -96,7 +96,7 @@ export class Bot {
     this.history = options.history;
     this.client = options.client;
     this.outbox = new Outbox(this.client, {
-      transmit: (entry, reason) => this.transmit(entry, reason),
+      transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
       giveUp: (entry) => {
         this.record({
           kind: 'give-up',
@@ -590,18 +590,20 @@ export class Bot {
 
   // ── sending ─────────────────────────────────────────────────────────────────────────────
 
-  private transmit(entry: OutboxEntry, reason: TransmitReason): boolean {
+  private transmit(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): boolean {
     const live = this.current;
     if (!live?.alive) return false;
     if (reason !== 'first') {
-      this.record({
+      const event: RetransmitEvent = {
         kind: 'retransmit',
         t: this.now(),
         actor: this.actor,
         cmid: entry.cmid,
         attempt: entry.attempts,
         reason,
-      });
+      };
+      if (lateMs !== undefined) event.lateMs = Math.round(lateMs);
+      this.record(event);
     }
     // The entry itself carries cmid, to and body: no per-send copy on the hot path.
     live.session.send(entry, this.client.requestTimeoutMs).then(this.onAccepted, (error: unknown) => {

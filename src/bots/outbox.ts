@@ -16,7 +16,7 @@ export type TransmitReason = 'first' | 'timeout' | 'reconnect';
 
 export interface OutboxHooks {
   /** Send msg:R for the entry now (attempts already counts it). False when no session is up. */
-  transmit(entry: OutboxEntry, reason: TransmitReason): boolean;
+  transmit(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): boolean;
   giveUp(entry: OutboxEntry): void;
   /** The bot is told not to retransmit (misbehaviour). */
   retransmitSuppressed(): boolean;
@@ -41,10 +41,10 @@ export class Outbox {
    * Retransmit timers. An entry's current timer is the one whose stamp matches `armed`; re-arming
    * or disarming just changes the stamp, so stale expiries fall through (TimerLanes).
    */
-  private readonly timers = new TimerLanes<OutboxEntry>((entry, stamp) => {
+  private readonly timers = new TimerLanes<OutboxEntry>((entry, stamp, lateMs) => {
     if (this.armed.get(entry) === stamp) {
       this.armed.delete(entry);
-      this.expired(entry);
+      this.expired(entry, lateMs);
     }
   });
   private readonly armed = new Map<OutboxEntry, number>();
@@ -139,9 +139,9 @@ export class Outbox {
     }
   }
 
-  private attempt(entry: OutboxEntry, reason: TransmitReason): void {
+  private attempt(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): void {
     entry.attempts++;
-    if (!this.hooks.transmit(entry, reason)) entry.attempts--;
+    if (!this.hooks.transmit(entry, reason, lateMs)) entry.attempts--;
     else this.arm(entry);
   }
 
@@ -158,7 +158,7 @@ export class Outbox {
     this.armed.delete(entry);
   }
 
-  private expired(entry: OutboxEntry): void {
+  private expired(entry: OutboxEntry, lateMs: number): void {
     if (!this.needsRetransmit(entry)) return;
     if (this.hooks.retransmitSuppressed()) {
       // Keep the clock running so retransmission resumes after `behave`.
@@ -170,7 +170,7 @@ export class Outbox {
       this.giveUp(entry);
       return;
     }
-    this.attempt(entry, 'timeout');
+    this.attempt(entry, 'timeout', lateMs);
   }
 
   private giveUp(entry: OutboxEntry): void {

@@ -89,6 +89,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
     pageHoles: [],
     deferredReceipts: [],
     reaccepts: [],
+    unmet: [],
   };
   scan(s);
   // A re-push comes repushMs after a lost push, so "had time" is at least two of them.
@@ -104,6 +105,6 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   judgeReaccepts(s);
   judgeHoles(s);
   const stats = finishStats(s, counts);
-  const unmet = judgePreconditions(s, ctx.preconditions ?? []);
+  const unmet = [...judgePreconditions(s, ctx.preconditions ?? []), ...s.unmet];
   return { findings: s.sink.result(), stats, unmet };
 }

@@ -9,6 +9,7 @@ import type { Expectations } from '../scenarios/types.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
 import type { ConnState, Ledger, UserState } from './state.js';
+import type { UnmetPrecondition } from './types.js';
 
 /** A page whose seqs left holes, judged at the end when we know which seqs exist. */
 export interface PageHoles {
@@ -66,6 +67,8 @@ export interface Scan {
   readonly pageHoles: PageHoles[];
   readonly deferredReceipts: DeferredReceipt[];
   readonly reaccepts: Reaccept[];
+  /** Thresholds that could not judge (the case's INCONCLUSIVE), with the preconditions'. */
+  readonly unmet: UnmetPrecondition[];
 }
 
 /** When a connection stopped counting: its close, or the end of the case if it was open then. */

@@ -18,8 +18,12 @@ class Lane<T> {
 export class TimerLanes<T> {
   private readonly lanes = new Map<number, Lane<T>>();
 
-  /** `onExpire(item, stamp)` runs once per added item whose deadline passed, stale or not. */
-  constructor(private readonly onExpire: (item: T, stamp: number) => void) {}
+  /**
+   * `onExpire(item, stamp, lateMs)` runs once per added item whose deadline passed, stale or not;
+   * `lateMs` is how long after its deadline it ran: a process starved of CPU fires timers late,
+   * and what it then does (a retransmission) is the kit's lateness, not the peer's.
+   */
+  constructor(private readonly onExpire: (item: T, stamp: number, lateMs: number) => void) {}
 
   /** Calls back with (item, stamp) after `delayMs` (rounded to whole ms). */
   add(delayMs: number, item: T, stamp = 0): void {
@@ -54,7 +58,7 @@ export class TimerLanes<T> {
       const item = lane.items[i] as T;
       const stamp = lane.stamps[i] as number;
       lane.items[i] = undefined as T;
-      this.onExpire(item, stamp);
+      this.onExpire(item, stamp, Math.max(0, now - 1 - (lane.due[i] as number)));
     }
     if (lane.head >= lane.items.length) {
       lane.items.length = 0;

@@ -60,6 +60,11 @@ export interface RetransmitEvent {
   /** Attempt number, 2 for the first retransmission. */
   attempt: number;
   reason: 'timeout' | 'reconnect';
+  /**
+   * How long after its due time the retransmit timer ran (timeouts): a kit starved of CPU fires
+   * it late, when the answer it waited for may already sit unread in its socket.
+   */
+  lateMs?: number;
 }
 
 /** The bot stopped retrying a message whose outcome it never learned. */

@@ -50,7 +50,11 @@ describe('latency thresholds', () => {
     expect(summary(check(h.events, ctx(h, { expect: { deliveryLatencyP99Ms: 100 } })))).toEqual([]);
   });
 
-  it('retransmissions per message over maxRetransmitRatio → retransmit-bound', () => {
+  /**
+   * Four messages, the first retransmitted. `slow`: its delivered receipt was on its way and comes
+   * before the duplicate's msg:A; otherwise the server sends none.
+   */
+  function retransmitted(slow: boolean): H {
     const h = new H();
     h.connect(A);
     h.connect(B);
@@ -59,18 +63,40 @@ describe('latency thresholds', () => {
       const first = m.rid;
       if (k === 0) h.retransmit(m);
       h.accept(m, { rid: first });
-      if (k === 0) h.accept(m, { dup: true });
+      if (k === 0 && !slow) h.accept(m, { dup: true });
       h.push(B, m);
       h.commit(B, m);
       h.ack(B, m.seq!);
-      h.receipt(A, m, 'delivered');
+      if (k > 0 || slow) h.receipt(A, m, 'delivered');
+      if (k === 0 && slow) h.accept(m, { dup: true });
     }
     h.teardown();
+    return h;
+  }
+
+  it('retransmissions that no later answer explains, over maxRetransmitRatio → retransmit-bound', () => {
+    const h = retransmitted(false);
     const over = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.1 } }));
     // How often the kit's retransmit timer fired is no server's requirement (not DEDUP-1).
-    expect(summary(over)).toEqual(['retransmit-bound threshold:maxRetransmitRatio']);
-    expect(over.findings[0]!.actual).toContain('1 retransmissions for 4 messages');
-    expect(summary(check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.25 } })))).toEqual([]);
+    expect(summary(over).filter((f) => f.includes('retransmit'))).toEqual([
+      'retransmit-bound threshold:maxRetransmitRatio',
+    ]);
+    expect(over.findings.find((f) => f.kind === 'retransmit-bound')!.actual).toContain(
+      '1 retransmissions for 4 messages',
+    );
+    expect(over.unmet).toEqual([]);
+    const within = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.25 } }));
+    expect(summary(within).filter((f) => f.includes('retransmit'))).toEqual([]);
+  });
+
+  it('retransmissions whose answer came later (a slow exchange) make the ratio INCONCLUSIVE, not FAIL', () => {
+    const h = retransmitted(true);
+    const over = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.1 } }));
+    expect(summary(over)).toEqual([]);
+    expect(over.unmet).toHaveLength(1);
+    expect(over.unmet[0]!.precondition).toContain('threshold:maxRetransmitRatio');
+    expect(over.unmet[0]!.actual).toContain('1 of them were sent while the answer was on its way');
+    expect(check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.25 } })).unmet).toEqual([]);
   });
 
   it('latencies are reported ascending; percentile is nearest-rank', () => {

@@ -250,6 +250,23 @@ describe('server faults', () => {
     },
   );
 
+  faultIt(
+    'no-hello-timeout',
+    'a connection that never says hello stays open past limits.helloTimeoutMs (AUTH-4 broken)',
+    async () => {
+      const server = await start('no-hello-timeout', { helloTimeoutMs: 50 });
+      const c = await fx.client(server);
+      // Ten timeouts later the correct server had closed it with 4408 (session.test.ts AUTH-4).
+      const stillOpen = await Promise.race([
+        c.closed.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)),
+      ]);
+      expect(stillOpen).toBe(true);
+      const hello = await c.hello('alice', 'd');
+      expect(hello.limits.helloTimeoutMs).toBe(50);
+    },
+  );
+
   it('every fault in the catalogue has a test here', () => {
     expect([...tested].sort()).toEqual([...SERVER_FAULT_NAMES].sort());
   });
