@@ -38,7 +38,7 @@ export function offline(s: Scan, user: UserState | undefined, reqT: number, t: n
 
 export function onSend(s: Scan, actor: ActorState, e: SendEvent, i: number): void {
   const m = msgOf(s.l, actor.user, e.cmid, i);
-  if (s.l.msgs.originIdx[m] === i) s.l.msgs.set(m, SENT);
+  if (s.l.msgs.originIdx.get(m) === i) s.l.msgs.set(m, SENT);
   actor.lastCmid = e.cmid;
   actor.lastMsg = m;
 }
@@ -66,8 +66,8 @@ export function onMsgRequest(
   const m = cmid === actor.lastCmid ? actor.lastMsg : msgOf(l, actor.user, cmid, i);
   actor.lastCmid = cmid;
   actor.lastMsg = m;
-  if (t.firstRIdx[m]! < 0) {
-    t.firstRIdx[m] = i;
+  if (t.firstRIdx.get(m) < 0) {
+    t.firstRIdx.set(m, i);
     const to = msgTo(l, m);
     if (to !== undefined) pairOf(actor.user, to).byRequest.push(m);
   } else {
@@ -89,17 +89,17 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   const to = msgTo(l, m);
   const recv = to === undefined ? undefined : l.users.get(to);
   const reqT = l.events[req.idx]!.t;
-  if (t.acceptIdx[m]! < 0) {
-    t.acceptIdx[m] = i;
+  if (t.acceptIdx.get(m) < 0) {
+    t.acceptIdx.set(m, i);
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
     if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
-  } else if (req.idx > t.acceptIdx[m]! && (e.fields['dup'] !== true || st !== t.stored[m])) {
+  } else if (req.idx > t.acceptIdx.get(m) && (e.fields['dup'] !== true || st !== t.stored.get(m))) {
     // A retransmission sent after the first msg:A arrived, answered as a new message (DEDUP-1):
     // judged at the end, when a crash in between turns it into DUR-1 or DUR-3.
     const limits = conn.limits;
     const window = limits ? limits.dedupWindowMs : Number.POSITIVE_INFINITY;
-    if (reqT - l.events[t.acceptIdx[m]!]!.t <= window) {
-      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored[m]!, again: st });
+    if (reqT - l.events[t.acceptIdx.get(m)]!.t <= window) {
+      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored.get(m), again: st });
     }
   }
   if (e.fields['dup'] === true) {
@@ -109,7 +109,8 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     // in time order, so "before the retransmission" is "a smaller index".
     const before = (idx: number) => idx >= 0 && idx < req.idx;
     const delivered =
-      s.caps.has('delivered-receipt') && (before(t.deliveredRcptIdx[m]!) || before(l.stored.ackConfIdx[st]!));
+      s.caps.has('delivered-receipt') &&
+      (before(t.deliveredRcptIdx.get(m)) || before(l.stored.ackConfIdx.get(st)));
     const stored = s.caps.has('standin-receipt') && offline(s, recv, reqT, e.t);
     if (delivered || stored) {
       conn.expectReceipt ??= new Map();
@@ -147,8 +148,8 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   const st = observe(s, actor, f, i);
   if (st < 0) return;
   // A push of a message this device already committed (in its current app epoch).
-  const m = s.l.stored.msg[st]!;
-  if (m >= 0 && s.l.msgs.commitIdx[m]! >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
+  const m = s.l.stored.msg.get(st);
+  if (m >= 0 && s.l.msgs.commitIdx.get(m) >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
     s.l.wireDuplicates.push(i);
   }
   const seq = s.l.stored.seqOf(st);
@@ -160,7 +161,7 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   const l = s.l;
   const t = l.msgs;
   const st = observe(s, actor, e as unknown as Record<string, unknown>, i);
-  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : findMsg(l, e.from, e.cmid);
   if (m < 0) {
     // Only a bot of this case could have sent it (users are fresh per case).
@@ -170,7 +171,7 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
         requirement: 'SEQ-3',
         expected: 'only messages the case sent are delivered',
         actual: `${actor.id} committed smid ${e.smid} (from ${e.from}, cmid ${e.cmid}) that no bot sent`,
-        evidence: st >= 0 ? [l.stored.obsIdx[st]!, i] : [i],
+        evidence: st >= 0 ? [l.stored.obsIdx.get(st), i] : [i],
         cmid: e.cmid,
         smid: e.smid,
       });
@@ -188,13 +189,13 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
         requirement: 'SEQ-3',
         expected: `cmid ${cmid} from ${from} with the body that was sent`,
         actual: `${actor.id} committed it with ${e.cmid !== cmid ? `cmid ${e.cmid}` : e.from !== from ? `from ${e.from}` : 'a different body'}`,
-        evidence: [t.originIdx[m]!, i],
+        evidence: [t.originIdx.get(m), i],
         cmid,
         smid: e.smid,
       });
     }
   }
-  const prev = t.commitIdx[m]! >= 0 ? committedIn(s, m, actor) : -1;
+  const prev = t.commitIdx.get(m) >= 0 ? committedIn(s, m, actor) : -1;
   if (prev >= 0) {
     l.appDuplicates++;
     const sameSmid = committedIn(s, m, actor, e.smid) >= 0;
@@ -223,22 +224,22 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   const cmid = e.fields['cmid'];
   const byCmid = typeof cmid === 'string' ? (conn.actor.user.msgs.get(cmid) ?? -1) : -1;
   const st = typeof smid === 'string' ? findStored(l, smid, byCmid) : -1;
-  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : byCmid;
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
   if (m < 0) return;
   const status = e.fields['status'];
   if (status === 'stored') {
-    if (t.storedRcptIdx[m]! < 0) t.storedRcptIdx[m] = i;
+    if (t.storedRcptIdx.get(m) < 0) t.storedRcptIdx.set(m, i);
     return;
   }
   if (status !== 'delivered') return;
-  if (t.deliveredRcptIdx[m]! < 0) t.deliveredRcptIdx[m] = i;
+  if (t.deliveredRcptIdx.get(m) < 0) t.deliveredRcptIdx.set(m, i);
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
   const to = msgTo(l, m);
   const receiver = to === undefined ? undefined : l.users.get(to);
   if (!receiver?.listed) return;
-  const stored = st >= 0 ? st : t.stored[m]!;
+  const stored = st >= 0 ? st : t.stored.get(m);
   const seq = stored >= 0 ? l.stored.seqOf(stored) : undefined;
   if (seq === undefined) {
     s.deferredReceipts.push({ idx: i, msg: m, stored, receiver, maxAckSent: receiver.maxAckSent });
@@ -256,7 +257,7 @@ export function falseReceipt(s: Scan, i: number, m: number, stored: number, acke
     requirement: 'RCPT-3',
     expected: `a delivered receipt only after a device of ${to} acked seq ${seq ?? '(never seen)'}`,
     actual: `delivered arrived when ${to}'s devices had acked up to ${acked}`,
-    evidence: [l.msgs.acceptIdx[m]!, stored >= 0 ? l.stored.seqIdx(stored) : -1, i],
+    evidence: [l.msgs.acceptIdx.get(m), stored >= 0 ? l.stored.seqIdx(stored) : -1, i],
     cmid: msgCmid(l, m),
     smid: stored >= 0 ? storedSmid(l, stored) : undefined,
   });

@@ -298,7 +298,7 @@ export function recordAt(l: Ledger, idx: number, item: number): Record<string, u
 
 /** A message's origin: the send event's members, or the first msg:R's fields. */
 function origin(l: Ledger, m: number): Record<string, unknown> {
-  const e = l.events[l.msgs.originIdx[m]!]!;
+  const e = l.events[l.msgs.originIdx.get(m)]!;
   return e.kind === 'frame' ? e.fields : (e as unknown as Record<string, unknown>);
 }
 
@@ -318,11 +318,11 @@ export function msgBody(l: Ledger, m: number): string | undefined {
 
 /** The sending actor (the origin event's actor). */
 export function msgSender(l: Ledger, m: number): ActorState {
-  return actorOf(l, (l.events[l.msgs.originIdx[m]!] as { actor: ActorId }).actor);
+  return actorOf(l, (l.events[l.msgs.originIdx.get(m)] as { actor: ActorId }).actor);
 }
 
 export function storedSmid(l: Ledger, st: number): string {
-  return recordAt(l, l.stored.originIdx[st]!, l.stored.originItem.get(st) ?? -1)['smid'] as string;
+  return recordAt(l, l.stored.originIdx.get(st), l.stored.originItem.get(st) ?? -1)['smid'] as string;
 }
 
 /** The message id of (from, cmid), or -1. */

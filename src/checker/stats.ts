@@ -68,12 +68,12 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   const events = l.events;
   const at = (idx: number) => (idx >= 0 ? events[idx]!.t : Number.NaN);
   // The app's send when there was one, else the first msg:R.
-  const sentIdx = (m: number) => t.originIdx[m]!;
+  const sentIdx = (m: number) => t.originIdx.get(m);
   const ack = series(n, (m) =>
-    t.firstRIdx[m]! >= 0 ? at(t.acceptIdx[m]!) - at(t.firstRIdx[m]!) : Number.NaN,
+    t.firstRIdx.get(m) >= 0 ? at(t.acceptIdx.get(m)) - at(t.firstRIdx.get(m)) : Number.NaN,
   );
   const receipt = series(n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
-  const delivery = series(n, (m) => at(t.commitIdx[m]!) - at(sentIdx(m)));
+  const delivery = series(n, (m) => at(t.commitIdx.get(m)) - at(sentIdx(m)));
   const level = s.severity;
 
   const p99ack = percentile(ack.values, 99);
@@ -84,7 +84,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `p99 msg:R→msg:A ≤ ${s.expect.ackLatencyP99Ms} ms`,
       actual: `p99 ${p99ack.toFixed(1)} ms over ${ack.values.length} messages`,
-      evidence: ack.worst >= 0 ? [t.firstRIdx[ack.worst]!, t.acceptIdx[ack.worst]!] : [],
+      evidence: ack.worst >= 0 ? [t.firstRIdx.get(ack.worst), t.acceptIdx.get(ack.worst)] : [],
       cmid: ack.worst >= 0 ? msgCmid(l, ack.worst) : undefined,
     });
   }
@@ -97,7 +97,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `p99 send→commit ≤ ${s.expect.deliveryLatencyP99Ms} ms`,
       actual: `p99 ${p99delivery.toFixed(1)} ms over ${delivery.values.length} messages`,
-      evidence: w >= 0 ? [sentIdx(w), t.commitIdx[w]!] : [],
+      evidence: w >= 0 ? [sentIdx(w), t.commitIdx.get(w)] : [],
       cmid: w >= 0 ? msgCmid(l, w) : undefined,
     });
   }
@@ -128,8 +128,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   let receiptsStored = 0;
   let receiptsDelivered = 0;
   for (let m = 0; m < n; m++) {
-    if (t.storedRcptIdx[m]! >= 0) receiptsStored++;
-    if (t.deliveredRcptIdx[m]! >= 0) receiptsDelivered++;
+    if (t.storedRcptIdx.get(m) >= 0) receiptsStored++;
+    if (t.deliveredRcptIdx.get(m) >= 0) receiptsDelivered++;
   }
   return {
     sent: counts.sent,

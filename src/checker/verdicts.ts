@@ -39,7 +39,7 @@ function connectedAtEnd(d: ActorState): boolean {
 /** Whether device `d` ever committed message `m` (any epoch). */
 function committedBy(s: Scan, m: number, d: ActorState): boolean {
   const events = s.l.events;
-  const first = s.l.msgs.commitIdx[m]!;
+  const first = s.l.msgs.commitIdx.get(m);
   if (first < 0) return false;
   // The usual case — one commit, checked inline — allocates nothing.
   if ((events[first] as { actor: string }).actor === d.id) return true;
@@ -74,7 +74,7 @@ export function judgeMessages(s: Scan): EndCounts {
   for (let m = 0; m < t.size; m++) {
     if (t.has(m, SENT)) counts.sent++;
     if (t.delivered(m)) counts.delivered++;
-    if (t.acceptIdx[m]! < 0) {
+    if (t.acceptIdx.get(m) < 0) {
       if (t.has(m, SENT)) unknownOutcome(s, m, counts);
       continue;
     }
@@ -93,7 +93,7 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
   const delivered = t.delivered(m);
   if (delivered) counts.recovered++;
   // Never on the wire (the sender never connected): nothing the server could have answered.
-  if (!s.expect.allAccepted || t.firstRIdx[m]! < 0) return;
+  if (!s.expect.allAccepted || t.firstRIdx.get(m) < 0) return;
   const gaveUp = t.gaveUpIdx.get(m) ?? -1;
   // Still being retried when the case ended: not a verdict yet.
   if (gaveUp < 0 && s.endT - tOf(s, t.lastR(m)) < s.graceMs) return;
@@ -118,7 +118,7 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
     sender !== undefined &&
     s.faults.touching(
       sender,
-      tOf(s, t.firstRIdx[m]!),
+      tOf(s, t.firstRIdx.get(m)),
       s.endT,
       LOSS | CORRUPT,
       (f) => f.type === undefined || f.cmid === cmid,
@@ -131,7 +131,7 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
     requirement: answered ? 'MSG-1' : 'RID-1',
     expected: `cmid ${msgCmid(s.l, m)} accepted with msg:A (the case expects every send accepted)`,
     actual: `${t.requests(m)} msg:R, ${answered ? 'answered only with error:A' : 'never answered'}${gaveUp >= 0 ? ', then the sender gave up' : ''}${delivered ? '; the receiver has it anyway' : ''}`,
-    evidence: [t.sendIdx(m), t.firstRIdx[m]!, t.errorIdx.get(m) ?? -1, gaveUp],
+    evidence: [t.sendIdx(m), t.firstRIdx.get(m), t.errorIdx.get(m) ?? -1, gaveUp],
     cmid: msgCmid(s.l, m),
   });
 }
@@ -139,10 +139,10 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
 /** Accepted, and never committed by a receiver device that was connected at the end and had time. */
 function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, repush: boolean): boolean {
   const t = s.l.msgs;
-  const st = t.stored[m]!;
+  const st = t.stored.get(m);
   const seq = st >= 0 ? s.l.stored.seqOf(st) : undefined;
   const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
-  const acceptT = tOf(s, t.acceptIdx[m]!);
+  const acceptT = tOf(s, t.acceptIdx.get(m));
   const missing: ActorState[] = [];
   let anyCommitted = false;
   for (const d of receiver.devices) {
@@ -184,7 +184,7 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
     actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : offlineAtAccept ? ', receiver was offline at accept' : ''}`,
     evidence: [
       t.sendIdx(m),
-      t.acceptIdx[m]!,
+      t.acceptIdx.get(m),
       st >= 0 ? s.l.stored.seqIdx(st) : -1,
       crash,
       ...missing.map((d) => d.sessionConn?.sessionIdx ?? -1),
@@ -198,15 +198,15 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
 function receipts(s: Scan, m: number): void {
   const t = s.l.msgs;
   const sender = msgSender(s.l, m);
-  const acceptIdx = t.acceptIdx[m]!;
+  const acceptIdx = t.acceptIdx.get(m);
   const acceptT = tOf(s, acceptIdx);
-  const st = t.stored[m]!;
+  const st = t.stored.get(m);
   const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
   const cmid = msgCmid(s.l, m);
   const to = msgTo(s.l, m);
   // RCPT-1: accepted while the receiver was offline → a stand-in `stored` receipt right after msg:A.
   if (t.has(m, OFFLINE_AT_ACCEPT)) {
-    const storedIdx = t.storedRcptIdx[m]!;
+    const storedIdx = t.storedRcptIdx.get(m);
     if (storedIdx < 0) {
       const conn = connOfEvent(s, acceptIdx);
       const end = connEnd(s, conn);
@@ -241,8 +241,8 @@ function receipts(s: Scan, m: number): void {
   }
   // RCPT-2: once a receiver device's ack covering the seq was confirmed, a sender device that
   // stayed connected gets `delivered`.
-  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx[m]! >= 0 || st < 0) return;
-  const ackIdx = s.l.stored.ackConfIdx[st]!;
+  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx.get(m) >= 0 || st < 0) return;
+  const ackIdx = s.l.stored.ackConfIdx.get(st);
   if (ackIdx < 0) return;
   const ackT = tOf(s, ackIdx);
   const conn = connAt(sender, ackT);
@@ -287,7 +287,7 @@ export function judgeResentReceipts(s: Scan): void {
           requirement: 'DEDUP-3',
           expected: `ack:N for cmid ${msgCmid(s.l, x.msg)} again after the dup msg:A (its receipt was known)`,
           actual: `${actor.id} conn ${conn.n} got none`,
-          evidence: [x.idx, t.deliveredRcptIdx[x.msg]!, t.storedRcptIdx[x.msg]!],
+          evidence: [x.idx, t.deliveredRcptIdx.get(x.msg), t.storedRcptIdx.get(x.msg)],
           cmid: msgCmid(s.l, x.msg),
           smid,
         });
@@ -299,7 +299,7 @@ export function judgeResentReceipts(s: Scan): void {
 /** RCPT-3 for receipts that came before the message's seq was known anywhere. */
 export function judgeDeferredReceipts(s: Scan): void {
   for (const r of s.deferredReceipts) {
-    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored[r.msg]!;
+    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored.get(r.msg);
     const seq = stored >= 0 ? s.l.stored.seqOf(stored) : undefined;
     if (seq === undefined ? r.maxAckSent === 0 : r.maxAckSent < seq) {
       falseReceipt(s, r.idx, r.msg, stored, r.maxAckSent);
@@ -375,7 +375,7 @@ export function judgeReaccepts(s: Scan): void {
   const t = s.l.msgs;
   const st = s.l.stored;
   for (const r of s.reaccepts) {
-    const firstAcceptIdx = t.acceptIdx[r.msg]!;
+    const firstAcceptIdx = t.acceptIdx.get(r.msg);
     const crash = s.faults.targetAction(tOf(s, firstAcceptIdx), tOf(s, r.reqIdx), true);
     const firstSmid = storedSmid(s.l, r.first);
     const againSmid = storedSmid(s.l, r.again);
@@ -395,7 +395,7 @@ export function judgeReaccepts(s: Scan): void {
     }
     // Seen after the crash (a push, a page, a commit) before the retransmission was answered:
     // the message survived, its dedup record did not.
-    const seen = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first));
+    const seen = Math.max(st.obsIdx.get(r.first), st.seqIdx(r.first));
     const survived = seen > crash && seen < r.idx;
     s.sink.add({
       ...base,
