@@ -88,7 +88,7 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   const st = storedOf(l, smid, m, i, -1);
   const to = msgTo(l, m);
   const recv = to === undefined ? undefined : l.users.get(to);
-  const reqT = l.events[req.idx]!.t;
+  const reqT = req.t;
   if (t.acceptIdx.get(m) < 0) {
     t.acceptIdx.set(m, i);
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
@@ -98,7 +98,7 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     // judged at the end, when a crash in between turns it into DUR-1 or DUR-3.
     const limits = conn.limits;
     const window = limits ? limits.dedupWindowMs : Number.POSITIVE_INFINITY;
-    if (reqT - l.events[t.acceptIdx.get(m)]!.t <= window) {
+    if (reqT - l.log.at(t.acceptIdx.get(m)).t <= window) {
       s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored.get(m), again: st });
     }
   }
@@ -132,9 +132,9 @@ export function onMsgError(s: Scan, m: number, i: number): void {
  * -1. A commit event carries its actor and smid, so the ledger keeps only its index.
  */
 function committedIn(s: Scan, m: number, actor: ActorState, smid?: string): number {
-  const events = s.l.events;
+  const log = s.l.log;
   return s.l.msgs.findCommit(m, actor.epoch, (idx) => {
-    const e = events[idx] as CommitEvent;
+    const e = log.at(idx) as CommitEvent;
     return e.actor === actor.id && (smid === undefined || e.smid === smid);
   });
 }
@@ -207,7 +207,7 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
       expected: `${actor.id} commits cmid ${e.cmid} from ${e.from} once`,
       actual: sameSmid
         ? `committed smid ${e.smid} twice`
-        : `committed it as smid ${(l.events[prev] as CommitEvent).smid} and again as smid ${e.smid}`,
+        : `committed it as smid ${(l.log.at(prev) as CommitEvent).smid} and again as smid ${e.smid}`,
       evidence: [prev, i],
       cmid: e.cmid,
       smid: e.smid,

@@ -137,7 +137,7 @@ function seqOf(
     actor.seenMax = seq;
     // Steps 50 ms apart are enough for "what had it seen by then" (SEQ-1, judged with a grace of
     // seconds): within one, the latest step just takes the new maximum.
-    const t = s.l.events[i]!.t;
+    const t = s.l.log.at(i).t;
     const steps = actor.maxSteps;
     const n = steps.length;
     if (n >= 2 && t - steps[n - 2]! < 50) steps[n - 1] = seq;

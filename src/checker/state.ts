@@ -6,13 +6,16 @@
  * keyed by actor, user, rid, cmid, smid and seq: nothing searches the history.
  */
 
-import type { ActorId, HistoryEvent } from '../history/events.js';
+import type { ActorId } from '../history/events.js';
 import type { FrameType, Limits } from '../protocol/frames.js';
+import type { EventLog } from './log.js';
 import { MessageTable, StoredTable } from './tables.js';
 
 /** A request: in flight until `answerIdx` is set. */
 export interface Req {
   idx: number;
+  /** Its time (the event itself may be forgotten by a streaming ledger). */
+  t: number;
   type: FrameType | undefined;
   rid: string;
   fields: Record<string, unknown>;
@@ -209,7 +212,7 @@ export class UserState {
 }
 
 export interface Ledger {
-  readonly events: readonly HistoryEvent[];
+  readonly log: EventLog;
   readonly users: Map<string, UserState>;
   readonly actors: Map<ActorId, ActorState>;
   /** smid → stored id, for smids that are not a message's first (see findStored). */
@@ -231,9 +234,9 @@ export interface Ledger {
   maxRepushMs: number;
 }
 
-export function newLedger(events: readonly HistoryEvent[]): Ledger {
+export function newLedger(log: EventLog): Ledger {
   return {
-    events,
+    log,
     users: new Map(),
     actors: new Map(),
     bySmid: new Map(),
@@ -290,7 +293,7 @@ export function msgOf(l: Ledger, from: UserState, cmid: string, originIdx: numbe
 
 /** A stored message's fields as event `idx` showed them (`item`: its index in a sync page). */
 export function recordAt(l: Ledger, idx: number, item: number): Record<string, unknown> {
-  const e = l.events[idx]!;
+  const e = l.log.at(idx);
   if (e.kind !== 'frame') return e as unknown as Record<string, unknown>;
   if (item < 0) return e.fields;
   return (e.fields['msgs'] as Record<string, unknown>[])[item]!;
@@ -298,7 +301,7 @@ export function recordAt(l: Ledger, idx: number, item: number): Record<string, u
 
 /** A message's origin: the send event's members, or the first msg:R's fields. */
 function origin(l: Ledger, m: number): Record<string, unknown> {
-  const e = l.events[l.msgs.originIdx.get(m)]!;
+  const e = l.log.at(l.msgs.originIdx.get(m));
   return e.kind === 'frame' ? e.fields : (e as unknown as Record<string, unknown>);
 }
 
@@ -318,7 +321,7 @@ export function msgBody(l: Ledger, m: number): string | undefined {
 
 /** The sending actor (the origin event's actor). */
 export function msgSender(l: Ledger, m: number): ActorState {
-  return actorOf(l, (l.events[l.msgs.originIdx.get(m)] as { actor: ActorId }).actor);
+  return actorOf(l, (l.log.at(l.msgs.originIdx.get(m)) as { actor: ActorId }).actor);
 }
 
 export function storedSmid(l: Ledger, st: number): string {

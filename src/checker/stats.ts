@@ -7,10 +7,9 @@
  * not a dedup violation, and how often the kit's own timers fire is not a server MUST.
  */
 
-import type { Scan } from './context.js';
+import type { EndCounts, Scan } from './context.js';
 import { msgCmid } from './state.js';
 import type { LedgerStats, ThresholdId } from './types.js';
-import type { EndCounts } from './verdicts.js';
 
 /**
  * The id each `expect:` threshold's findings carry (documented in docs/reports.md, listed in
@@ -32,12 +31,12 @@ interface Series {
   worst: number;
 }
 
-function series(count: number, pick: (m: number) => number): Series {
-  const buf = new Float64Array(count);
+function series(from: number, to: number, pick: (m: number) => number): Series {
+  const buf = new Float64Array(to - from);
   let n = 0;
   let worst = -1;
   let worstValue = Number.NEGATIVE_INFINITY;
-  for (let m = 0; m < count; m++) {
+  for (let m = from; m < to; m++) {
     const v = pick(m);
     if (Number.isNaN(v)) continue;
     buf[n++] = v;
@@ -65,15 +64,14 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   const l = s.l;
   const t = l.msgs;
   const n = t.size;
-  const events = l.events;
-  const at = (idx: number) => (idx >= 0 ? events[idx]!.t : Number.NaN);
+  const at = (idx: number) => l.log.t(idx);
   // The app's send when there was one, else the first msg:R.
   const sentIdx = (m: number) => t.originIdx.get(m);
-  const ack = series(n, (m) =>
+  const ack = series(t.base, n, (m) =>
     t.firstRIdx.get(m) >= 0 ? at(t.acceptIdx.get(m)) - at(t.firstRIdx.get(m)) : Number.NaN,
   );
-  const receipt = series(n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
-  const delivery = series(n, (m) => at(t.commitIdx.get(m)) - at(sentIdx(m)));
+  const receipt = series(t.base, n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
+  const delivery = series(t.base, n, (m) => at(t.commitIdx.get(m)) - at(sentIdx(m)));
   const level = s.severity;
 
   const p99ack = percentile(ack.values, 99);
@@ -127,7 +125,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
 
   let receiptsStored = 0;
   let receiptsDelivered = 0;
-  for (let m = 0; m < n; m++) {
+  for (let m = t.base; m < n; m++) {
     if (t.storedRcptIdx.get(m) >= 0) receiptsStored++;
     if (t.deliveredRcptIdx.get(m) >= 0) receiptsDelivered++;
   }

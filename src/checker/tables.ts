@@ -61,6 +61,12 @@ export const OFFLINE_AT_ACCEPT = 2;
 export const UNEXPECTED = 4;
 /** The origin event is a `send` (the app sent it), not a msg:R seen on the wire. */
 export const SENT = 8;
+/** Its end verdicts were given (at the end, or when the streaming ledger retired it). */
+export const JUDGED = 16;
+/** Counted in `lost` (once, whichever rule found it). */
+export const LOST = 32;
+/** Delivered with every receipt it is owed: no longer in flight. */
+export const SETTLED = 64;
 
 /** A commit beyond a message's first (app duplicates, other devices of the receiver). */
 export interface CommitRec {
