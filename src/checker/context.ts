@@ -29,6 +29,8 @@ export interface TimingSink {
   accepted(s: Scan, m: number, ms: number): void;
   receipted(s: Scan, m: number, ms: number): void;
   delivered(s: Scan, m: number, ms: number): void;
+  /** Delivered with the receipt the case expects: no longer in flight. */
+  settled(s: Scan, m: number): void;
 }
 
 /** A page whose seqs left holes, judged at the end when we know which seqs exist. */

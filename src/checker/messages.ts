@@ -21,10 +21,11 @@ import {
   msgTo,
   pairOf,
   type Req,
+  SAMPLE,
   storedSmid,
   type UserState,
 } from './state.js';
-import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, UNEXPECTED } from './tables.js';
+import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, SETTLED, UNEXPECTED } from './tables.js';
 
 /**
  * No device of `user` was connected (nor logging in) from `settleMs` before the request until the
@@ -44,7 +45,7 @@ export function onSend(s: Scan, actor: ActorState, e: SendEvent, i: number): voi
 }
 
 export function onRetransmit(s: Scan, i: number): void {
-  s.l.retransmitIdx.push(i);
+  if (s.l.retransmits++ < SAMPLE) s.l.retransmitIdx.push(i);
 }
 
 export function onGiveUp(s: Scan, actor: ActorState, e: GiveUpEvent, i: number): void {
@@ -91,6 +92,8 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   const reqT = req.t;
   if (t.acceptIdx.get(m) < 0) {
     t.acceptIdx.set(m, i);
+    const firstR = t.firstRIdx.get(m);
+    if (s.timing && firstR >= 0) s.timing.accepted(s, m, e.t - l.log.t(firstR));
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
     if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
   } else if (req.idx > t.acceptIdx.get(m) && (e.fields['dup'] !== true || st !== t.stored.get(m))) {
@@ -150,7 +153,7 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   // A push of a message this device already committed (in its current app epoch).
   const m = s.l.stored.msg.get(st);
   if (m >= 0 && s.l.msgs.commitIdx.get(m) >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
-    s.l.wireDuplicates.push(i);
+    if (s.l.wireDuplicates++ < SAMPLE) s.l.wireDuplicateIdx.push(i);
   }
   const seq = s.l.stored.seqOf(st);
   if (seq !== undefined) trackFirstPush(s, conn, seq, attempt, i);
@@ -164,8 +167,9 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : findMsg(l, e.from, e.cmid);
   if (m < 0) {
-    // Only a bot of this case could have sent it (users are fresh per case).
-    if (l.users.get(e.from)?.listed) {
+    // Only a bot of this case could have sent it (users are fresh per case) — unless the
+    // streaming ledger already judged and forgot it (a late echo).
+    if (l.users.get(e.from)?.listed && !l.retired?.has(e.from, e.cmid)) {
       s.sink.add({
         kind: 'unexpected-message',
         requirement: 'SEQ-3',
@@ -213,7 +217,26 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
       smid: e.smid,
     });
   }
+  const first = t.commitIdx.get(m) < 0;
   t.addCommit(m, i, actor.epoch);
+  if (first && s.timing) {
+    s.timing.delivered(s, m, e.t - l.log.t(t.originIdx.get(m)));
+    settle(s, m);
+  }
+}
+
+/**
+ * Delivered, with the receipt the case expects: the message is no longer in flight (the
+ * streaming ledger's count; its verdicts still wait for the end or its retirement).
+ */
+function settle(s: Scan, m: number): void {
+  const t = s.l.msgs;
+  if (t.has(m, SETTLED) || !t.delivered(m)) return;
+  const receipt = s.expect.receipt;
+  if (receipt === 'delivered' ? t.deliveredRcptIdx.get(m) < 0 : receipt === 'any' && t.firstRcptIdx(m) < 0)
+    return;
+  t.set(m, SETTLED);
+  s.timing!.settled(s, m);
 }
 
 /** ack:N: a receipt for one of the actor's messages. */
@@ -229,12 +252,17 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
   if (m < 0) return;
   const status = e.fields['status'];
+  if (s.timing && (status === 'stored' || status === 'delivered')) {
+    if (t.firstRcptIdx(m) < 0) s.timing.receipted(s, m, e.t - l.log.t(t.originIdx.get(m)));
+  }
   if (status === 'stored') {
     if (t.storedRcptIdx.get(m) < 0) t.storedRcptIdx.set(m, i);
+    if (s.timing) settle(s, m);
     return;
   }
   if (status !== 'delivered') return;
   if (t.deliveredRcptIdx.get(m) < 0) t.deliveredRcptIdx.set(m, i);
+  if (s.timing) settle(s, m);
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
   const to = msgTo(l, m);
   const receiver = to === undefined ? undefined : l.users.get(to);

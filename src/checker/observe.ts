@@ -121,6 +121,9 @@ function seqOf(
   const other = user.seqs.get(seq);
   if (other < 0) {
     user.seqs.set(seq, id);
+  } else if (other < table.base) {
+    // Its first owner was retired by the streaming ledger: what it was is forgotten.
+    user.seqs.set(seq, id);
   } else if (other !== id && table.seqOf(id) === seq && !user.reusedSeqs.has(seq)) {
     user.reusedSeqs.add(seq);
     s.sink.add({

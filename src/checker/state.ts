@@ -211,6 +211,33 @@ export class UserState {
   ) {}
 }
 
+/** Evidence indexes kept per counted pattern (retransmissions, wire duplicates). */
+export const SAMPLE = 12;
+
+/**
+ * Keys of retired messages, in two generations: a commit or push of a message the streaming
+ * ledger has already judged is a late echo, not a message nobody sent (SEQ-3).
+ */
+export class RetiredKeys {
+  private cur = new Set<string>();
+  private prev = new Set<string>();
+
+  constructor(private readonly perGeneration: number) {}
+
+  add(from: string, cmid: string): void {
+    this.cur.add(`${from}\u0000${cmid}`);
+    if (this.cur.size >= this.perGeneration) {
+      this.prev = this.cur;
+      this.cur = new Set();
+    }
+  }
+
+  has(from: string, cmid: string): boolean {
+    const key = `${from}\u0000${cmid}`;
+    return this.cur.has(key) || this.prev.has(key);
+  }
+}
+
 export interface Ledger {
   readonly log: EventLog;
   readonly users: Map<string, UserState>;
@@ -220,10 +247,14 @@ export interface Ledger {
   /** Messages, ids in the order the ledger first heard of them. */
   readonly msgs: MessageTable;
   readonly stored: StoredTable;
-  /** Indexes of inbound msg:N frames of messages the device had already committed (wire duplicates). */
-  readonly wireDuplicates: number[];
-  /** Index of every retransmit event. */
+  /** Inbound msg:N frames of messages the device had already committed (wire duplicates): count, first indexes. */
+  wireDuplicates: number;
+  readonly wireDuplicateIdx: number[];
+  /** Retransmit events: count, first indexes (evidence). */
+  retransmits: number;
   readonly retransmitIdx: number[];
+  /** The streaming ledger's forgotten (sender, cmid) keys, to tell a late echo from a stranger. */
+  retired: RetiredKeys | undefined;
   attemptSeen: boolean;
   lastActor: ActorState | undefined;
   schemaViolations: number;
@@ -242,8 +273,11 @@ export function newLedger(log: EventLog): Ledger {
     bySmid: new Map(),
     msgs: new MessageTable(),
     stored: new StoredTable(),
-    wireDuplicates: [],
+    wireDuplicates: 0,
+    wireDuplicateIdx: [],
+    retransmits: 0,
     retransmitIdx: [],
+    retired: undefined,
     attemptSeen: false,
     lastActor: undefined,
     schemaViolations: 0,

@@ -99,7 +99,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       cmid: w >= 0 ? msgCmid(l, w) : undefined,
     });
   }
-  const retransmits = l.retransmitIdx.length;
+  const retransmits = l.retransmits;
   const ratio = counts.sent === 0 ? 0 : retransmits / counts.sent;
   if (s.expect.maxRetransmitRatio !== undefined && ratio > s.expect.maxRetransmitRatio) {
     s.sink.add({
@@ -108,10 +108,10 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `at most ${s.expect.maxRetransmitRatio} retransmissions per message sent`,
       actual: `${retransmits} retransmissions for ${counts.sent} messages (${ratio.toFixed(3)})`,
-      evidence: l.retransmitIdx.slice(0, 12),
+      evidence: l.retransmitIdx,
     });
   }
-  const wire = l.wireDuplicates.length;
+  const wire = l.wireDuplicates;
   if (s.expect.maxWireDuplicates !== undefined && wire > s.expect.maxWireDuplicates) {
     s.sink.add({
       kind: 'wire-duplicate',
@@ -119,7 +119,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `at most ${s.expect.maxWireDuplicates} pushes of messages the device had already committed`,
       actual: `${wire} such pushes`,
-      evidence: l.wireDuplicates.slice(0, 12),
+      evidence: l.wireDuplicateIdx,
     });
   }
 
