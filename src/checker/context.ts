@@ -11,6 +11,29 @@ import type { FindingSink } from './findings.js';
 import type { ConnState, Ledger, UserState } from './state.js';
 import type { UnmetPrecondition } from './types.js';
 
+/** Counted by the end passes (and the streaming ledger's retirements), for LedgerStats. */
+export interface EndCounts {
+  accepted: number;
+  delivered: number;
+  lost: number;
+  sent: number;
+  unknownOutcome: number;
+  recovered: number;
+}
+
+export function zeroEndCounts(): EndCounts {
+  return { accepted: 0, delivered: 0, lost: 0, sent: 0, unknownOutcome: 0, recovered: 0 };
+}
+
+/** A message's latencies, told once each as the pass first sees them (ms; `m`: message id). */
+export interface TimingSink {
+  accepted(s: Scan, m: number, ms: number): void;
+  receipted(s: Scan, m: number, ms: number): void;
+  delivered(s: Scan, m: number, ms: number): void;
+  /** Delivered with the receipt the case expects: no longer in flight. */
+  settled(s: Scan, m: number): void;
+}
+
 /** A page whose seqs left holes, judged at the end when we know which seqs exist. */
 export interface PageHoles {
   idx: number;
@@ -58,17 +81,32 @@ export interface Scan {
   /** The case's severity: the level of threshold findings. */
   readonly severity: Level;
   readonly settleMs: number;
-  /** History time the case ended (before the runner's teardown). */
-  readonly endT: number;
+  /**
+   * History time the case ended (before the runner's teardown). A streaming ledger learns it at
+   * the end; while it retires messages it is the retirement's "now" (+∞ between retirements).
+   */
+  endT: number;
   /** Close events at or after this index with initiator 'client' are the runner's teardown. */
   readonly teardownFrom: number;
-  /** Resolved once the pass has seen every session's limits. */
+  /** Resolved once the pass has seen every session's limits (graceOf). */
   graceMs: number;
+  /** The case fixed the grace (CheckContext.graceMs): the sessions' limits do not move it. */
+  readonly graceFixed: boolean;
+  /** What the end passes (and retirements) counted. */
+  readonly counts: EndCounts;
+  /** Told each message's latencies as they become known (the streaming ledger's sink). */
+  readonly timing: TimingSink | undefined;
   readonly pageHoles: PageHoles[];
   readonly deferredReceipts: DeferredReceipt[];
   readonly reaccepts: Reaccept[];
   /** Thresholds that could not judge (the case's INCONCLUSIVE), with the preconditions'. */
   readonly unmet: UnmetPrecondition[];
+}
+
+/** The grace: at least two re-push intervals of any session seen so far, unless the case fixed it. */
+export function graceOf(s: Scan, floorMs: number): number {
+  if (!s.graceFixed) s.graceMs = Math.max(floorMs, 2 * s.l.maxRepushMs);
+  return s.graceMs;
 }
 
 /** When a connection stopped counting: its close, or the end of the case if it was open then. */

@@ -54,7 +54,7 @@ export function confirmCursor(
   const top = Math.min(upTo, user.maxSeqKnown);
   for (let seq = user.ackConfirmed + 1; seq <= top; seq++) {
     const st = user.seqs.get(seq);
-    if (st >= 0 && l.stored.ackConfIdx[st]! < 0) l.stored.ackConfIdx[st] = i;
+    if (st >= 0 && l.stored.ackConfIdx.get(st) < 0) l.stored.ackConfIdx.set(st, i);
   }
   user.ackConfirmed = upTo;
 }

@@ -6,8 +6,10 @@
  * readable report rather than a million lines.
  */
 
+import type { HistoryEvent } from '../history/events.js';
 import type { Cap } from '../protocol/frames.js';
 import { type Level, requirement } from '../protocol/requirements.js';
+import { GONE } from './log.js';
 import type { Finding, FindingKind } from './types.js';
 
 export interface FindingInput {
@@ -28,10 +30,17 @@ const MAX_EVIDENCE = 24;
 export class FindingSink {
   private readonly kept: Finding[] = [];
   private readonly counts = new Map<string, { count: number; last: Finding }>();
+  /** Copies of each kept finding's evidence, when the sink was given a way to read events. */
+  readonly copies = new Map<Finding, HistoryEvent[]>();
 
+  /**
+   * `copy`: reads an event by index, for a sink whose events will not be there later (the
+   * streaming ledger): each kept finding keeps its evidence events (GONE ones left out).
+   */
   constructor(
     private readonly caps: ReadonlySet<Cap>,
     private readonly maxPerRule: number,
+    private readonly copy?: (idx: number) => HistoryEvent,
   ) {}
 
   /** True when findings against `id` count (its cap, if any, is claimed). */
@@ -61,6 +70,11 @@ export class FindingSink {
     if (input.cmid !== undefined) finding.cmid = input.cmid;
     if (input.smid !== undefined) finding.smid = input.smid;
     this.kept.push(finding);
+    if (this.copy)
+      this.copies.set(
+        finding,
+        finding.evidence.map(this.copy).filter((e) => e !== GONE),
+      );
     if (seen) {
       seen.count++;
       seen.last = finding;

@@ -21,10 +21,11 @@ import {
   msgTo,
   pairOf,
   type Req,
+  SAMPLE,
   storedSmid,
   type UserState,
 } from './state.js';
-import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, UNEXPECTED } from './tables.js';
+import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, SETTLED, UNEXPECTED } from './tables.js';
 
 /**
  * No device of `user` was connected (nor logging in) from `settleMs` before the request until the
@@ -38,13 +39,13 @@ export function offline(s: Scan, user: UserState | undefined, reqT: number, t: n
 
 export function onSend(s: Scan, actor: ActorState, e: SendEvent, i: number): void {
   const m = msgOf(s.l, actor.user, e.cmid, i);
-  if (s.l.msgs.originIdx[m] === i) s.l.msgs.set(m, SENT);
+  if (s.l.msgs.originIdx.get(m) === i) s.l.msgs.set(m, SENT);
   actor.lastCmid = e.cmid;
   actor.lastMsg = m;
 }
 
 export function onRetransmit(s: Scan, i: number): void {
-  s.l.retransmitIdx.push(i);
+  if (s.l.retransmits++ < SAMPLE) s.l.retransmitIdx.push(i);
 }
 
 export function onGiveUp(s: Scan, actor: ActorState, e: GiveUpEvent, i: number): void {
@@ -66,8 +67,8 @@ export function onMsgRequest(
   const m = cmid === actor.lastCmid ? actor.lastMsg : msgOf(l, actor.user, cmid, i);
   actor.lastCmid = cmid;
   actor.lastMsg = m;
-  if (t.firstRIdx[m]! < 0) {
-    t.firstRIdx[m] = i;
+  if (t.firstRIdx.get(m) < 0) {
+    t.firstRIdx.set(m, i);
     const to = msgTo(l, m);
     if (to !== undefined) pairOf(actor.user, to).byRequest.push(m);
   } else {
@@ -88,18 +89,20 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   const st = storedOf(l, smid, m, i, -1);
   const to = msgTo(l, m);
   const recv = to === undefined ? undefined : l.users.get(to);
-  const reqT = l.events[req.idx]!.t;
-  if (t.acceptIdx[m]! < 0) {
-    t.acceptIdx[m] = i;
+  const reqT = req.t;
+  if (t.acceptIdx.get(m) < 0) {
+    t.acceptIdx.set(m, i);
+    const firstR = t.firstRIdx.get(m);
+    if (s.timing && firstR >= 0) s.timing.accepted(s, m, e.t - l.log.t(firstR));
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
     if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
-  } else if (req.idx > t.acceptIdx[m]! && (e.fields['dup'] !== true || st !== t.stored[m])) {
+  } else if (req.idx > t.acceptIdx.get(m) && (e.fields['dup'] !== true || st !== t.stored.get(m))) {
     // A retransmission sent after the first msg:A arrived, answered as a new message (DEDUP-1):
     // judged at the end, when a crash in between turns it into DUR-1 or DUR-3.
     const limits = conn.limits;
     const window = limits ? limits.dedupWindowMs : Number.POSITIVE_INFINITY;
-    if (reqT - l.events[t.acceptIdx[m]!]!.t <= window) {
-      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored[m]!, again: st });
+    if (reqT - l.log.at(t.acceptIdx.get(m)).t <= window) {
+      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored.get(m), again: st });
     }
   }
   if (e.fields['dup'] === true) {
@@ -109,7 +112,8 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     // in time order, so "before the retransmission" is "a smaller index".
     const before = (idx: number) => idx >= 0 && idx < req.idx;
     const delivered =
-      s.caps.has('delivered-receipt') && (before(t.deliveredRcptIdx[m]!) || before(l.stored.ackConfIdx[st]!));
+      s.caps.has('delivered-receipt') &&
+      (before(t.deliveredRcptIdx.get(m)) || before(l.stored.ackConfIdx.get(st)));
     const stored = s.caps.has('standin-receipt') && offline(s, recv, reqT, e.t);
     if (delivered || stored) {
       conn.expectReceipt ??= new Map();
@@ -131,9 +135,9 @@ export function onMsgError(s: Scan, m: number, i: number): void {
  * -1. A commit event carries its actor and smid, so the ledger keeps only its index.
  */
 function committedIn(s: Scan, m: number, actor: ActorState, smid?: string): number {
-  const events = s.l.events;
+  const log = s.l.log;
   return s.l.msgs.findCommit(m, actor.epoch, (idx) => {
-    const e = events[idx] as CommitEvent;
+    const e = log.at(idx) as CommitEvent;
     return e.actor === actor.id && (smid === undefined || e.smid === smid);
   });
 }
@@ -147,9 +151,9 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   const st = observe(s, actor, f, i);
   if (st < 0) return;
   // A push of a message this device already committed (in its current app epoch).
-  const m = s.l.stored.msg[st]!;
-  if (m >= 0 && s.l.msgs.commitIdx[m]! >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
-    s.l.wireDuplicates.push(i);
+  const m = s.l.stored.msg.get(st);
+  if (m >= 0 && s.l.msgs.commitIdx.get(m) >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
+    if (s.l.wireDuplicates++ < SAMPLE) s.l.wireDuplicateIdx.push(i);
   }
   const seq = s.l.stored.seqOf(st);
   if (seq !== undefined) trackFirstPush(s, conn, seq, attempt, i);
@@ -160,17 +164,18 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   const l = s.l;
   const t = l.msgs;
   const st = observe(s, actor, e as unknown as Record<string, unknown>, i);
-  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : findMsg(l, e.from, e.cmid);
   if (m < 0) {
-    // Only a bot of this case could have sent it (users are fresh per case).
-    if (l.users.get(e.from)?.listed) {
+    // Only a bot of this case could have sent it (users are fresh per case) — unless the
+    // streaming ledger already judged and forgot it (a late echo).
+    if (l.users.get(e.from)?.listed && !l.retired?.has(e.from, e.cmid)) {
       s.sink.add({
         kind: 'unexpected-message',
         requirement: 'SEQ-3',
         expected: 'only messages the case sent are delivered',
         actual: `${actor.id} committed smid ${e.smid} (from ${e.from}, cmid ${e.cmid}) that no bot sent`,
-        evidence: st >= 0 ? [l.stored.obsIdx[st]!, i] : [i],
+        evidence: st >= 0 ? [l.stored.obsIdx.get(st), i] : [i],
         cmid: e.cmid,
         smid: e.smid,
       });
@@ -188,13 +193,13 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
         requirement: 'SEQ-3',
         expected: `cmid ${cmid} from ${from} with the body that was sent`,
         actual: `${actor.id} committed it with ${e.cmid !== cmid ? `cmid ${e.cmid}` : e.from !== from ? `from ${e.from}` : 'a different body'}`,
-        evidence: [t.originIdx[m]!, i],
+        evidence: [t.originIdx.get(m), i],
         cmid,
         smid: e.smid,
       });
     }
   }
-  const prev = t.commitIdx[m]! >= 0 ? committedIn(s, m, actor) : -1;
+  const prev = t.commitIdx.get(m) >= 0 ? committedIn(s, m, actor) : -1;
   if (prev >= 0) {
     l.appDuplicates++;
     const sameSmid = committedIn(s, m, actor, e.smid) >= 0;
@@ -206,13 +211,32 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
       expected: `${actor.id} commits cmid ${e.cmid} from ${e.from} once`,
       actual: sameSmid
         ? `committed smid ${e.smid} twice`
-        : `committed it as smid ${(l.events[prev] as CommitEvent).smid} and again as smid ${e.smid}`,
+        : `committed it as smid ${(l.log.at(prev) as CommitEvent).smid} and again as smid ${e.smid}`,
       evidence: [prev, i],
       cmid: e.cmid,
       smid: e.smid,
     });
   }
+  const first = t.commitIdx.get(m) < 0;
   t.addCommit(m, i, actor.epoch);
+  if (first && s.timing) {
+    s.timing.delivered(s, m, e.t - l.log.t(t.originIdx.get(m)));
+    settle(s, m);
+  }
+}
+
+/**
+ * Delivered, with the receipt the case expects: the message is no longer in flight (the
+ * streaming ledger's count; its verdicts still wait for the end or its retirement).
+ */
+function settle(s: Scan, m: number): void {
+  const t = s.l.msgs;
+  if (t.has(m, SETTLED) || !t.delivered(m)) return;
+  const receipt = s.expect.receipt;
+  if (receipt === 'delivered' ? t.deliveredRcptIdx.get(m) < 0 : receipt === 'any' && t.firstRcptIdx(m) < 0)
+    return;
+  t.set(m, SETTLED);
+  s.timing!.settled(s, m);
 }
 
 /** ack:N: a receipt for one of the actor's messages. */
@@ -223,22 +247,27 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   const cmid = e.fields['cmid'];
   const byCmid = typeof cmid === 'string' ? (conn.actor.user.msgs.get(cmid) ?? -1) : -1;
   const st = typeof smid === 'string' ? findStored(l, smid, byCmid) : -1;
-  const linked = st >= 0 ? l.stored.msg[st]! : -1;
+  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : byCmid;
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
   if (m < 0) return;
   const status = e.fields['status'];
+  if (s.timing && (status === 'stored' || status === 'delivered')) {
+    if (t.firstRcptIdx(m) < 0) s.timing.receipted(s, m, e.t - l.log.t(t.originIdx.get(m)));
+  }
   if (status === 'stored') {
-    if (t.storedRcptIdx[m]! < 0) t.storedRcptIdx[m] = i;
+    if (t.storedRcptIdx.get(m) < 0) t.storedRcptIdx.set(m, i);
+    if (s.timing) settle(s, m);
     return;
   }
   if (status !== 'delivered') return;
-  if (t.deliveredRcptIdx[m]! < 0) t.deliveredRcptIdx[m] = i;
+  if (t.deliveredRcptIdx.get(m) < 0) t.deliveredRcptIdx.set(m, i);
+  if (s.timing) settle(s, m);
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
   const to = msgTo(l, m);
   const receiver = to === undefined ? undefined : l.users.get(to);
   if (!receiver?.listed) return;
-  const stored = st >= 0 ? st : t.stored[m]!;
+  const stored = st >= 0 ? st : t.stored.get(m);
   const seq = stored >= 0 ? l.stored.seqOf(stored) : undefined;
   if (seq === undefined) {
     s.deferredReceipts.push({ idx: i, msg: m, stored, receiver, maxAckSent: receiver.maxAckSent });
@@ -256,7 +285,7 @@ export function falseReceipt(s: Scan, i: number, m: number, stored: number, acke
     requirement: 'RCPT-3',
     expected: `a delivered receipt only after a device of ${to} acked seq ${seq ?? '(never seen)'}`,
     actual: `delivered arrived when ${to}'s devices had acked up to ${acked}`,
-    evidence: [l.msgs.acceptIdx[m]!, stored >= 0 ? l.stored.seqIdx(stored) : -1, i],
+    evidence: [l.msgs.acceptIdx.get(m), stored >= 0 ? l.stored.seqIdx(stored) : -1, i],
     cmid: msgCmid(l, m),
     smid: stored >= 0 ? storedSmid(l, stored) : undefined,
   });

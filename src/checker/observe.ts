@@ -15,7 +15,7 @@ import { type ActorState, findMsg, type Ledger, recordAt, storedSmid } from './s
  */
 export function findStored(l: Ledger, smid: string, msg: number): number {
   if (msg >= 0) {
-    const primary = l.msgs.stored[msg]!;
+    const primary = l.msgs.stored.get(msg);
     if (primary >= 0 && storedSmid(l, primary) === smid) return primary;
   }
   return l.bySmid.get(smid) ?? -1;
@@ -25,11 +25,11 @@ export function findStored(l: Ledger, smid: string, msg: number): number {
 export function storedOf(l: Ledger, smid: string, msg: number, idx: number, item: number): number {
   const found = findStored(l, smid, msg);
   if (found >= 0) {
-    if (msg >= 0 && l.stored.msg[found]! < 0) l.stored.msg[found] = msg;
+    if (msg >= 0 && l.stored.msg.get(found) < 0) l.stored.msg.set(found, msg);
     return found;
   }
   const id = l.stored.add(msg, idx, item);
-  if (msg >= 0 && l.msgs.stored[msg]! < 0) l.msgs.stored[msg] = id;
+  if (msg >= 0 && l.msgs.stored.get(msg) < 0) l.msgs.stored.set(msg, id);
   else l.bySmid.set(smid, id);
   return id;
 }
@@ -61,12 +61,12 @@ export function observe(
     actor.lastSmid = smid;
     actor.lastStored = id;
   }
-  if (table.obsIdx[id]! < 0) {
-    table.obsIdx[id] = i;
+  if (table.obsIdx.get(id) < 0) {
+    table.obsIdx.set(id, i);
     if (item >= 0) table.obsItem.set(id, item);
     return seqOf(s, actor, id, f, i, smid);
   }
-  const first = recordAt(l, table.obsIdx[id]!, table.obsItem.get(id) ?? -1);
+  const first = recordAt(l, table.obsIdx.get(id), table.obsItem.get(id) ?? -1);
   if (
     !table.inconsistent.has(id) &&
     (differs(f['cmid'], first['cmid']) ||
@@ -80,7 +80,7 @@ export function observe(
       requirement: 'SEQ-3',
       expected: `smid ${smid} with the cmid, from and body it was first seen with`,
       actual: `${actor.id} saw it with different content`,
-      evidence: [table.obsIdx[id]!, i],
+      evidence: [table.obsIdx.get(id), i],
       cmid: typeof first['cmid'] === 'string' ? first['cmid'] : undefined,
       smid,
     });
@@ -106,7 +106,7 @@ function seqOf(
   if (known === undefined) {
     table.setSeq(id, seq, i);
     // Acked (cumulatively) before this device's view of it arrived: the receipt clock starts now.
-    if (seq <= user.ackConfirmed && table.ackConfIdx[id]! < 0) table.ackConfIdx[id] = i;
+    if (seq <= user.ackConfirmed && table.ackConfIdx.get(id) < 0) table.ackConfIdx.set(id, i);
   } else if (known !== seq && !table.inconsistent.has(id)) {
     table.inconsistent.add(id);
     s.sink.add({
@@ -120,6 +120,9 @@ function seqOf(
   }
   const other = user.seqs.get(seq);
   if (other < 0) {
+    user.seqs.set(seq, id);
+  } else if (other < table.base) {
+    // Its first owner was retired by the streaming ledger: what it was is forgotten.
     user.seqs.set(seq, id);
   } else if (other !== id && table.seqOf(id) === seq && !user.reusedSeqs.has(seq)) {
     user.reusedSeqs.add(seq);
@@ -137,7 +140,7 @@ function seqOf(
     actor.seenMax = seq;
     // Steps 50 ms apart are enough for "what had it seen by then" (SEQ-1, judged with a grace of
     // seconds): within one, the latest step just takes the new maximum.
-    const t = s.l.events[i]!.t;
+    const t = s.l.log.at(i).t;
     const steps = actor.maxSteps;
     const n = steps.length;
     if (n >= 2 && t - steps[n - 2]! < 50) steps[n - 1] = seq;

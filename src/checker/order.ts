@@ -74,15 +74,15 @@ export function judgeOrder(s: Scan): void {
 function judgePair(s: Scan, from: string, to: string, byRequest: number[], byAccept: number[]): void {
   const t = s.l.msgs;
   const st = s.l.stored;
-  const seqOf = (m: number) => (t.stored[m]! >= 0 ? st.seqOf(t.stored[m]!) : undefined);
-  const seqIdxOf = (m: number) => (t.stored[m]! >= 0 ? st.seqIdx(t.stored[m]!) : -1);
+  const seqOf = (m: number) => (t.stored.get(m) >= 0 ? st.seqOf(t.stored.get(m)) : undefined);
+  const seqIdxOf = (m: number) => (t.stored.get(m) >= 0 ? st.seqIdx(t.stored.get(m)) : -1);
   let j = 0;
   let best = -1;
   let bestSeq = -1;
   for (let k = 0; k < byRequest.length; k++) {
     const m = byRequest[k]!;
     // Indexes are in time order: accepted before this message's first msg:R went out.
-    while (j < byAccept.length && t.acceptIdx[byAccept[j]!]! < t.firstRIdx[m]!) {
+    while (j < byAccept.length && t.acceptIdx.get(byAccept[j]!) < t.firstRIdx.get(m)) {
       const a = byAccept[j++]!;
       const seq = seqOf(a);
       if (seq !== undefined && seq > bestSeq) {
@@ -97,9 +97,9 @@ function judgePair(s: Scan, from: string, to: string, byRequest: number[], byAcc
       requirement: 'ORDER-1',
       expected: `cmid ${msgCmid(s.l, m)}, sent after cmid ${msgCmid(s.l, best)} was accepted, gets a seq above ${bestSeq} in ${to}'s inbox`,
       actual: `it got seq ${seq} (from ${from})`,
-      evidence: [t.acceptIdx[best]!, t.firstRIdx[m]!, seqIdxOf(best), seqIdxOf(m)],
+      evidence: [t.acceptIdx.get(best), t.firstRIdx.get(m), seqIdxOf(best), seqIdxOf(m)],
       cmid: msgCmid(s.l, m),
-      smid: t.stored[m]! >= 0 ? storedSmid(s.l, t.stored[m]!) : undefined,
+      smid: t.stored.get(m) >= 0 ? storedSmid(s.l, t.stored.get(m)) : undefined,
     });
   }
 }

@@ -39,7 +39,7 @@ function accepted(s: Scan, p: Precondition): UnmetPrecondition | undefined {
     sent++;
     // Accepted as far as anyone can tell: its msg:A came, or (that msg:A lost) a receipt or a
     // receiver's commit shows the server took it.
-    if (t.acceptIdx[m]! >= 0 || t.firstRcptIdx(m) >= 0 || t.delivered(m)) ok++;
+    if (t.acceptIdx.get(m) >= 0 || t.firstRcptIdx(m) >= 0 || t.delivered(m)) ok++;
     else if (evidence.length < MAX_EVIDENCE) {
       evidence.push(t.sendIdx(m));
       missing.push(msgCmid(s.l, m) ?? '?');
@@ -64,10 +64,10 @@ function acceptedOffline(s: Scan, p: Precondition): UnmetPrecondition | undefine
   let offline = 0;
   const evidence: number[] = [];
   for (let m = 0; m < t.size; m++) {
-    if (t.acceptIdx[m]! < 0) continue;
+    if (t.acceptIdx.get(m) < 0) continue;
     acceptedCount++;
     if (t.has(m, OFFLINE_AT_ACCEPT)) offline++;
-    else if (evidence.length < MAX_EVIDENCE) evidence.push(t.acceptIdx[m]!);
+    else if (evidence.length < MAX_EVIDENCE) evidence.push(t.acceptIdx.get(m));
   }
   const wanted = p.atLeast === 'all' ? Math.max(1, acceptedCount) : p.atLeast;
   if (offline >= wanted) return undefined;

@@ -50,7 +50,7 @@ interface ConnPushes {
 
 export function judgeRepush(s: Scan): void {
   if (!s.caps.has('server-repush')) return;
-  const events = s.l.events;
+  const log = s.l.log;
   const byConn = new Map<string, ConnPushes>();
   const connOf = (e: FrameEvent): ConnPushes | undefined => {
     const key = `${e.actor}#${e.conn}`;
@@ -63,9 +63,9 @@ export function judgeRepush(s: Scan): void {
     }
     return c;
   };
-  const end = Math.min(events.length, s.teardownFrom);
+  const end = Math.min(log.count, s.teardownFrom);
   for (let i = 0; i < end; i++) {
-    const e = events[i]!;
+    const e = log.at(i);
     if (e.kind !== 'frame') continue;
     if (e.dir === 'in' && e.type === 'msg:N') {
       const smid = e.fields['smid'];

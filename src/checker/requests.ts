@@ -44,6 +44,7 @@ export function registerRequest(
   s.l.requests++;
   const req: Req = {
     idx: i,
+    t: e.t,
     type: e.type,
     rid,
     fields: e.fields,
@@ -201,7 +202,6 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
  * not a violation.
  */
 export function judgeSilence(s: Scan): void {
-  const events = s.l.events;
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       const end = connEnd(s, conn);
@@ -209,7 +209,7 @@ export function judgeSilence(s: Scan): void {
       for (const req of pending) {
         if (req === undefined || req.answerIdx >= 0 || req.probe) continue;
         s.l.unanswered++;
-        const t = events[req.idx]!.t;
+        const t = req.t;
         if (end - t < s.graceMs) continue;
         if (s.faults.targetAction(t, end) >= 0) continue;
         // A stall anywhere in the connection, or a fault on this request's own frames.

@@ -1,10 +1,10 @@
 /**
- * The single pass: every history event is dispatched once, by kind and then by frame type, to the
- * handler that updates the ledger. Cost per event is a few map lookups (actor, rid, smid, seq),
+ * The pass: every history event is dispatched once, as it comes, by kind and then by frame type,
+ * to the handler that updates the ledger. Cost per event is a few map lookups (actor, rid, smid, seq),
  * so the checker stays linear in the history.
  */
 
-import type { CloseEvent, FrameEvent } from '../history/events.js';
+import type { CloseEvent, FrameEvent, HistoryEvent } from '../history/events.js';
 import type { Scan } from './context.js';
 import { onAckAnswer, onAckRequest, onHelloAnswer, onSession } from './cursors.js';
 import { CORRUPT } from './fault-index.js';
@@ -42,61 +42,58 @@ function countConnected(conn: ConnState): void {
   conn.actor.user.connected++;
 }
 
-export function scan(s: Scan): void {
-  const events = s.l.events;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    switch (e.kind) {
-      case 'frame':
-        onFrame(s, e, i);
-        break;
-      case 'send':
-        onSend(s, actorOf(s.l, e.actor), e, i);
-        break;
-      case 'commit':
-        onCommit(s, actorOf(s.l, e.actor), e, i);
-        break;
-      case 'retransmit':
-        onRetransmit(s, i);
-        break;
-      case 'give-up':
-        onGiveUp(s, actorOf(s.l, e.actor), e, i);
-        break;
-      case 'session': {
-        const actor = actorOf(s.l, e.actor);
-        const conn = connOf(actor, e.conn, e.t, i);
-        countConnected(conn);
-        onSession(s, actor, conn, e, i);
-        break;
-      }
-      case 'close':
-        onClose(s, e, i);
-        break;
-      case 'misbehave':
-        // A reinstall: the app forgot its store, so it may commit those messages again.
-        if (e.what === 'lose-state') actorOf(s.l, e.actor).epoch++;
-        break;
-      case 'target':
-        s.faults.addTarget(e, i);
-        break;
-      case 'fault':
-        s.faults.addFault(e, i);
-        break;
-      case 'assert':
-        if (!e.ok) {
-          s.sink.add({
-            kind: 'assertion',
-            requirement: e.requirement,
-            expected: e.expected,
-            actual: e.actor ? `${e.actor}: ${e.actual}` : e.actual,
-            evidence: [i],
-          });
-        }
-        break;
-      default:
-        // gap, dedup, receipt, step: the bots' own view; the frames above are the evidence.
-        break;
+/** One event, index `i`, into the ledger: the pass the case checker and the streaming ledger share. */
+export function dispatch(s: Scan, e: HistoryEvent, i: number): void {
+  switch (e.kind) {
+    case 'frame':
+      onFrame(s, e, i);
+      break;
+    case 'send':
+      onSend(s, actorOf(s.l, e.actor), e, i);
+      break;
+    case 'commit':
+      onCommit(s, actorOf(s.l, e.actor), e, i);
+      break;
+    case 'retransmit':
+      onRetransmit(s, i);
+      break;
+    case 'give-up':
+      onGiveUp(s, actorOf(s.l, e.actor), e, i);
+      break;
+    case 'session': {
+      const actor = actorOf(s.l, e.actor);
+      const conn = connOf(actor, e.conn, e.t, i);
+      countConnected(conn);
+      onSession(s, actor, conn, e, i);
+      break;
     }
+    case 'close':
+      onClose(s, e, i);
+      break;
+    case 'misbehave':
+      // A reinstall: the app forgot its store, so it may commit those messages again.
+      if (e.what === 'lose-state') actorOf(s.l, e.actor).epoch++;
+      break;
+    case 'target':
+      s.faults.addTarget(e, i);
+      break;
+    case 'fault':
+      s.faults.addFault(e, i);
+      break;
+    case 'assert':
+      if (!e.ok) {
+        s.sink.add({
+          kind: 'assertion',
+          requirement: e.requirement,
+          expected: e.expected,
+          actual: e.actor ? `${e.actor}: ${e.actual}` : e.actual,
+          evidence: [i],
+        });
+      }
+      break;
+    default:
+      // gap, dedup, receipt, step: the bots' own view; the frames above are the evidence.
+      break;
   }
 }
 

@@ -6,13 +6,16 @@
  * keyed by actor, user, rid, cmid, smid and seq: nothing searches the history.
  */
 
-import type { ActorId, HistoryEvent } from '../history/events.js';
+import type { ActorId } from '../history/events.js';
 import type { FrameType, Limits } from '../protocol/frames.js';
+import type { EventLog } from './log.js';
 import { MessageTable, StoredTable } from './tables.js';
 
 /** A request: in flight until `answerIdx` is set. */
 export interface Req {
   idx: number;
+  /** Its time (the event itself may be forgotten by a streaming ledger). */
+  t: number;
   type: FrameType | undefined;
   rid: string;
   fields: Record<string, unknown>;
@@ -208,8 +211,35 @@ export class UserState {
   ) {}
 }
 
+/** Evidence indexes kept per counted pattern (retransmissions, wire duplicates). */
+export const SAMPLE = 12;
+
+/**
+ * Keys of retired messages, in two generations: a commit or push of a message the streaming
+ * ledger has already judged is a late echo, not a message nobody sent (SEQ-3).
+ */
+export class RetiredKeys {
+  private cur = new Set<string>();
+  private prev = new Set<string>();
+
+  constructor(private readonly perGeneration: number) {}
+
+  add(from: string, cmid: string): void {
+    this.cur.add(`${from}\u0000${cmid}`);
+    if (this.cur.size >= this.perGeneration) {
+      this.prev = this.cur;
+      this.cur = new Set();
+    }
+  }
+
+  has(from: string, cmid: string): boolean {
+    const key = `${from}\u0000${cmid}`;
+    return this.cur.has(key) || this.prev.has(key);
+  }
+}
+
 export interface Ledger {
-  readonly events: readonly HistoryEvent[];
+  readonly log: EventLog;
   readonly users: Map<string, UserState>;
   readonly actors: Map<ActorId, ActorState>;
   /** smid → stored id, for smids that are not a message's first (see findStored). */
@@ -217,10 +247,14 @@ export interface Ledger {
   /** Messages, ids in the order the ledger first heard of them. */
   readonly msgs: MessageTable;
   readonly stored: StoredTable;
-  /** Indexes of inbound msg:N frames of messages the device had already committed (wire duplicates). */
-  readonly wireDuplicates: number[];
-  /** Index of every retransmit event. */
+  /** Inbound msg:N frames of messages the device had already committed (wire duplicates): count, first indexes. */
+  wireDuplicates: number;
+  readonly wireDuplicateIdx: number[];
+  /** Retransmit events: count, first indexes (evidence). */
+  retransmits: number;
   readonly retransmitIdx: number[];
+  /** The streaming ledger's forgotten (sender, cmid) keys, to tell a late echo from a stranger. */
+  retired: RetiredKeys | undefined;
   attemptSeen: boolean;
   lastActor: ActorState | undefined;
   schemaViolations: number;
@@ -231,16 +265,19 @@ export interface Ledger {
   maxRepushMs: number;
 }
 
-export function newLedger(events: readonly HistoryEvent[]): Ledger {
+export function newLedger(log: EventLog): Ledger {
   return {
-    events,
+    log,
     users: new Map(),
     actors: new Map(),
     bySmid: new Map(),
     msgs: new MessageTable(),
     stored: new StoredTable(),
-    wireDuplicates: [],
+    wireDuplicates: 0,
+    wireDuplicateIdx: [],
+    retransmits: 0,
     retransmitIdx: [],
+    retired: undefined,
     attemptSeen: false,
     lastActor: undefined,
     schemaViolations: 0,
@@ -290,7 +327,7 @@ export function msgOf(l: Ledger, from: UserState, cmid: string, originIdx: numbe
 
 /** A stored message's fields as event `idx` showed them (`item`: its index in a sync page). */
 export function recordAt(l: Ledger, idx: number, item: number): Record<string, unknown> {
-  const e = l.events[idx]!;
+  const e = l.log.at(idx);
   if (e.kind !== 'frame') return e as unknown as Record<string, unknown>;
   if (item < 0) return e.fields;
   return (e.fields['msgs'] as Record<string, unknown>[])[item]!;
@@ -298,7 +335,7 @@ export function recordAt(l: Ledger, idx: number, item: number): Record<string, u
 
 /** A message's origin: the send event's members, or the first msg:R's fields. */
 function origin(l: Ledger, m: number): Record<string, unknown> {
-  const e = l.events[l.msgs.originIdx[m]!]!;
+  const e = l.log.at(l.msgs.originIdx.get(m));
   return e.kind === 'frame' ? e.fields : (e as unknown as Record<string, unknown>);
 }
 
@@ -318,11 +355,11 @@ export function msgBody(l: Ledger, m: number): string | undefined {
 
 /** The sending actor (the origin event's actor). */
 export function msgSender(l: Ledger, m: number): ActorState {
-  return actorOf(l, (l.events[l.msgs.originIdx[m]!] as { actor: ActorId }).actor);
+  return actorOf(l, (l.log.at(l.msgs.originIdx.get(m)) as { actor: ActorId }).actor);
 }
 
 export function storedSmid(l: Ledger, st: number): string {
-  return recordAt(l, l.stored.originIdx[st]!, l.stored.originItem.get(st) ?? -1)['smid'] as string;
+  return recordAt(l, l.stored.originIdx.get(st), l.stored.originItem.get(st) ?? -1)['smid'] as string;
 }
 
 /** The message id of (from, cmid), or -1. */

@@ -8,10 +8,9 @@
  */
 
 import type { RetransmitEvent } from '../history/events.js';
-import type { Scan } from './context.js';
+import type { EndCounts, Scan } from './context.js';
 import { actorOf, msgCmid } from './state.js';
 import type { LedgerStats, ThresholdId } from './types.js';
-import type { EndCounts } from './verdicts.js';
 
 /**
  * The id each `expect:` threshold's findings carry (documented in docs/reports.md, listed in
@@ -33,12 +32,12 @@ interface Series {
   worst: number;
 }
 
-function series(count: number, pick: (m: number) => number): Series {
-  const buf = new Float64Array(count);
+function series(from: number, to: number, pick: (m: number) => number): Series {
+  const buf = new Float64Array(to - from);
   let n = 0;
   let worst = -1;
   let worstValue = Number.NEGATIVE_INFINITY;
-  for (let m = 0; m < count; m++) {
+  for (let m = from; m < to; m++) {
     const v = pick(m);
     if (Number.isNaN(v)) continue;
     buf[n++] = v;
@@ -66,15 +65,14 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   const l = s.l;
   const t = l.msgs;
   const n = t.size;
-  const events = l.events;
-  const at = (idx: number) => (idx >= 0 ? events[idx]!.t : Number.NaN);
+  const at = (idx: number) => l.log.t(idx);
   // The app's send when there was one, else the first msg:R.
-  const sentIdx = (m: number) => t.originIdx[m]!;
-  const ack = series(n, (m) =>
-    t.firstRIdx[m]! >= 0 ? at(t.acceptIdx[m]!) - at(t.firstRIdx[m]!) : Number.NaN,
+  const sentIdx = (m: number) => t.originIdx.get(m);
+  const ack = series(t.base, n, (m) =>
+    t.firstRIdx.get(m) >= 0 ? at(t.acceptIdx.get(m)) - at(t.firstRIdx.get(m)) : Number.NaN,
   );
-  const receipt = series(n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
-  const delivery = series(n, (m) => at(t.commitIdx[m]!) - at(sentIdx(m)));
+  const receipt = series(t.base, n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
+  const delivery = series(t.base, n, (m) => at(t.commitIdx.get(m)) - at(sentIdx(m)));
   const level = s.severity;
 
   const p99ack = percentile(ack.values, 99);
@@ -85,7 +83,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `p99 msg:R→msg:A ≤ ${s.expect.ackLatencyP99Ms} ms`,
       actual: `p99 ${p99ack.toFixed(1)} ms over ${ack.values.length} messages`,
-      evidence: ack.worst >= 0 ? [t.firstRIdx[ack.worst]!, t.acceptIdx[ack.worst]!] : [],
+      evidence: ack.worst >= 0 ? [t.firstRIdx.get(ack.worst), t.acceptIdx.get(ack.worst)] : [],
       cmid: ack.worst >= 0 ? msgCmid(l, ack.worst) : undefined,
     });
   }
@@ -98,12 +96,12 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `p99 send→commit ≤ ${s.expect.deliveryLatencyP99Ms} ms`,
       actual: `p99 ${p99delivery.toFixed(1)} ms over ${delivery.values.length} messages`,
-      evidence: w >= 0 ? [sentIdx(w), t.commitIdx[w]!] : [],
+      evidence: w >= 0 ? [sentIdx(w), t.commitIdx.get(w)] : [],
       cmid: w >= 0 ? msgCmid(l, w) : undefined,
     });
   }
   judgeRetransmits(s, counts.sent);
-  const wire = l.wireDuplicates.length;
+  const wire = l.wireDuplicates;
   if (s.expect.maxWireDuplicates !== undefined && wire > s.expect.maxWireDuplicates) {
     s.sink.add({
       kind: 'wire-duplicate',
@@ -111,15 +109,15 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
       level,
       expected: `at most ${s.expect.maxWireDuplicates} pushes of messages the device had already committed`,
       actual: `${wire} such pushes`,
-      evidence: l.wireDuplicates.slice(0, 12),
+      evidence: l.wireDuplicateIdx,
     });
   }
 
   let receiptsStored = 0;
   let receiptsDelivered = 0;
-  for (let m = 0; m < n; m++) {
-    if (t.storedRcptIdx[m]! >= 0) receiptsStored++;
-    if (t.deliveredRcptIdx[m]! >= 0) receiptsDelivered++;
+  for (let m = t.base; m < n; m++) {
+    if (t.storedRcptIdx.get(m) >= 0) receiptsStored++;
+    if (t.deliveredRcptIdx.get(m) >= 0) receiptsDelivered++;
   }
   return {
     sent: counts.sent,
@@ -130,7 +128,7 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
     wireDuplicates: wire,
     unknownOutcome: counts.unknownOutcome,
     recovered: counts.recovered,
-    retransmits: l.retransmitIdx.length,
+    retransmits: l.retransmits,
     receiptsStored,
     receiptsDelivered,
     seqGaps: l.seqGaps,
@@ -156,14 +154,15 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
 function judgeRetransmits(s: Scan, sent: number): void {
   const bound = s.expect.maxRetransmitRatio;
   const l = s.l;
-  const all = l.retransmitIdx.length;
+  const all = l.retransmits;
   if (bound === undefined || sent === 0 || all / sent <= bound) return;
-  const onTheWay = answersOnTheWay(s);
+  const held = heldRetransmits(s);
+  const onTheWay = answersOnTheWay(s, held);
   const unexplained: number[] = [];
   const waits: number[] = [];
   let latestTimer = 0;
-  for (const idx of l.retransmitIdx) {
-    const e = l.events[idx] as RetransmitEvent;
+  for (const idx of held) {
+    const e = l.log.at(idx) as RetransmitEvent;
     latestTimer = Math.max(latestTimer, e.lateMs ?? 0);
     const wait = onTheWay(idx);
     if (wait === undefined) unexplained.push(idx);
@@ -171,13 +170,17 @@ function judgeRetransmits(s: Scan, sent: number): void {
   }
   const expected = `at most ${bound} retransmissions per message sent`;
   const ratio = (n: number) => (n / sent).toFixed(3);
-  if (unexplained.length / sent > bound) {
+  // A streaming ledger has forgotten the events of messages it judged: what it cannot read back
+  // it cannot explain, so those count against the server as before.
+  const forgotten = all - held.length;
+  const unexplainedCount = unexplained.length + forgotten;
+  if (unexplainedCount / sent > bound) {
     s.sink.add({
       kind: 'retransmit-bound',
       requirement: THRESHOLD_IDS.maxRetransmitRatio,
       level: s.severity,
       expected,
-      actual: `${unexplained.length} retransmissions for ${sent} messages (${ratio(unexplained.length)}) that no answer already on its way explains (${all} in all)`,
+      actual: `${unexplainedCount} retransmissions for ${sent} messages (${ratio(unexplainedCount)}) that no answer already on its way explains (${all} in all)`,
       evidence: unexplained.slice(0, 12),
     });
     return;
@@ -189,7 +192,7 @@ function judgeRetransmits(s: Scan, sent: number): void {
     actual:
       `${all} retransmissions for ${sent} messages (${ratio(all)}), but ${waits.length} of them were sent while the ` +
       `answer was on its way (it came a median ${Math.round(percentile(waits, 50))} ms later): the exchange was ` +
-      `slower than the timer; ${unexplained.length} (${ratio(unexplained.length)}) no such answer explains; ` +
+      `slower than the timer; ${unexplainedCount} (${ratio(unexplainedCount)}) no such answer explains; ` +
       `the kit's retransmit timers ran at most ${Math.round(latestTimer)} ms late`,
     evidence: l.retransmitIdx.slice(0, 6),
   });
@@ -200,7 +203,15 @@ function judgeRetransmits(s: Scan, sent: number): void {
  * not a reply to the retransmission (it came before the retransmitted msg:R was answered);
  * undefined otherwise. One pass over the frames pairs each retransmission with its msg:R's rid.
  */
-function answersOnTheWay(s: Scan): (retransmitIdx: number) => number | undefined {
+/** Indexes of the retransmit events the log still holds (all of them for a case history). */
+function heldRetransmits(s: Scan): number[] {
+  const log = s.l.log;
+  const held: number[] = [];
+  for (let i = log.floor; i < log.count; i++) if (log.at(i).kind === 'retransmit') held.push(i);
+  return held;
+}
+
+function answersOnTheWay(s: Scan, held: readonly number[]): (retransmitIdx: number) => number | undefined {
   const l = s.l;
   const t = l.msgs;
   const stopIdx = s.caps.has('delivered-receipt') ? t.deliveredRcptIdx : t.acceptIdx;
@@ -210,9 +221,9 @@ function answersOnTheWay(s: Scan): (retransmitIdx: number) => number | undefined
   const ridOf = new Map<number, string>();
   /** actor|conn|rid → when its msg:A came. */
   const answered = new Map<string, number>();
-  const retransmits = new Set(l.retransmitIdx);
-  for (let i = 0; i < l.events.length; i++) {
-    const e = l.events[i]!;
+  const retransmits = new Set(held);
+  for (let i = l.log.floor; i < l.log.count; i++) {
+    const e = l.log.at(i);
     if (retransmits.has(i) && e.kind === 'retransmit') waiting.set(`${e.actor}|${e.cmid}`, i);
     if (e.kind !== 'frame' || typeof e.fields['rid'] !== 'string') continue;
     const key = `${e.actor}|${e.conn}|${e.fields['rid']}`;
@@ -226,11 +237,12 @@ function answersOnTheWay(s: Scan): (retransmitIdx: number) => number | undefined
     } else if (e.dir === 'in' && e.type === 'msg:A' && !answered.has(key)) answered.set(key, e.t);
   }
   return (idx) => {
-    const e = l.events[idx] as RetransmitEvent;
+    const e = l.log.at(idx) as RetransmitEvent;
     const m = actorOf(l, e.actor).user.msgs.get(e.cmid);
-    const stop = m === undefined ? -1 : stopIdx[m]!;
+    const stop = m === undefined ? -1 : stopIdx.get(m);
     if (stop < 0) return undefined;
-    const stopT = l.events[stop]!.t;
+    const stopT = l.log.t(stop);
+    if (Number.isNaN(stopT)) return undefined;
     const key = ridOf.get(idx);
     const replyT = key === undefined ? undefined : answered.get(key);
     // The answer to the retransmission itself came first: what followed may be its consequence.

@@ -11,22 +11,48 @@
  * — a second or more. So the columns hold only what cannot be read back: about 50 bytes a message.
  */
 
-function grow32(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(size).fill(-1);
-  b.set(a);
-  return b;
-}
+/**
+ * One per-message fact: an Int32Array indexed by id − `base`. Ids are never reused; the streaming
+ * ledger retires a prefix of them (drop()), and an id below the base reads as `empty` — a retired
+ * message is "nothing known", never another message's facts.
+ */
+export class Column {
+  a: Int32Array;
+  base = 0;
 
-function grow16(a: Uint16Array, size: number): Uint16Array {
-  const b = new Uint16Array(size);
-  b.set(a);
-  return b;
-}
+  constructor(
+    cap: number,
+    private readonly empty: number,
+  ) {
+    this.a = new Int32Array(cap).fill(empty);
+  }
 
-function grow8(a: Uint8Array, size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  b.set(a);
-  return b;
+  get(id: number): number {
+    const k = id - this.base;
+    return k >= 0 && k < this.a.length ? this.a[k]! : this.empty;
+  }
+
+  set(id: number, v: number): void {
+    this.a[id - this.base] = v;
+  }
+
+  /** Room for ids below `end` (ids from `base`). */
+  ensure(end: number): void {
+    const need = end - this.base;
+    if (need <= this.a.length) return;
+    const b = new Int32Array(Math.max(need, this.a.length * 2)).fill(this.empty);
+    b.set(this.a);
+    this.a = b;
+  }
+
+  /** Forgets ids below `base`, sliding the rest down (linear in what is still held). */
+  drop(base: number): void {
+    const k = base - this.base;
+    if (k <= 0) return;
+    this.a.copyWithin(0, k);
+    this.a.fill(this.empty, this.a.length - k);
+    this.base = base;
+  }
 }
 
 /** Message flags. */
@@ -35,6 +61,12 @@ export const OFFLINE_AT_ACCEPT = 2;
 export const UNEXPECTED = 4;
 /** The origin event is a `send` (the app sent it), not a msg:R seen on the wire. */
 export const SENT = 8;
+/** Its end verdicts were given (at the end, or when the streaming ledger retired it). */
+export const JUDGED = 16;
+/** Counted in `lost` (once, whichever rule found it). */
+export const LOST = 32;
+/** Delivered with every receipt it is owed: no longer in flight. */
+export const SETTLED = 64;
 
 /** A commit beyond a message's first (app duplicates, other devices of the receiver). */
 export interface CommitRec {
@@ -46,19 +78,31 @@ export interface CommitRec {
 /** Messages as the sender's app knows them: one per (sender user, cmid). */
 export class MessageTable {
   size = 0;
-  private cap = 0;
+  /** Ids below it are retired (streaming ledger): judged and forgotten. */
+  base = 0;
   /** The send event, else the first msg:R: where cmid, to, body and the sender are read. */
-  originIdx: Int32Array = new Int32Array(0);
-  firstRIdx: Int32Array = new Int32Array(0);
-  acceptIdx: Int32Array = new Int32Array(0);
-  storedRcptIdx: Int32Array = new Int32Array(0);
-  deliveredRcptIdx: Int32Array = new Int32Array(0);
+  readonly originIdx = new Column(1024, -1);
+  readonly firstRIdx = new Column(1024, -1);
+  readonly acceptIdx = new Column(1024, -1);
+  readonly storedRcptIdx = new Column(1024, -1);
+  readonly deliveredRcptIdx = new Column(1024, -1);
   /** The first commit event, and the app epoch of its device then (mod 2^16: compared for equality). */
-  commitIdx: Int32Array = new Int32Array(0);
-  commitEpoch: Uint16Array = new Uint16Array(0);
+  readonly commitIdx = new Column(1024, -1);
+  readonly commitEpoch = new Column(1024, 0);
   /** Stored id of the first smid the message was accepted or seen with. */
-  stored: Int32Array = new Int32Array(0);
-  flags: Uint8Array = new Uint8Array(0);
+  readonly stored = new Column(1024, -1);
+  readonly flags = new Column(1024, 0);
+  private readonly columns = [
+    this.originIdx,
+    this.firstRIdx,
+    this.acceptIdx,
+    this.storedRcptIdx,
+    this.deliveredRcptIdx,
+    this.commitIdx,
+    this.commitEpoch,
+    this.stored,
+    this.flags,
+  ];
   readonly moreCommits = new Map<number, CommitRec[]>();
   /** Rare on a healthy run: message id → event index. */
   readonly lastRIdx = new Map<number, number>();
@@ -67,66 +111,62 @@ export class MessageTable {
   /** msg:R frames beyond the first. */
   readonly moreRequests = new Map<number, number>();
 
-  constructor() {
-    this.resize(1024);
-  }
-
   /** Grows the columns to hold `n` messages without further doubling. */
   reserve(n: number): void {
-    if (n > this.cap) this.resize(n);
+    for (const c of this.columns) c.ensure(this.base + n);
   }
 
   add(originIdx: number): number {
     const id = this.size++;
-    if (id === this.cap) this.resize(this.cap * 2);
-    this.originIdx[id] = originIdx;
+    if (id - this.originIdx.base >= this.originIdx.a.length) for (const c of this.columns) c.ensure(id + 1);
+    this.originIdx.set(id, originIdx);
     return id;
   }
 
-  private resize(cap: number): void {
-    this.cap = cap;
-    this.originIdx = grow32(this.originIdx, cap);
-    this.firstRIdx = grow32(this.firstRIdx, cap);
-    this.acceptIdx = grow32(this.acceptIdx, cap);
-    this.storedRcptIdx = grow32(this.storedRcptIdx, cap);
-    this.deliveredRcptIdx = grow32(this.deliveredRcptIdx, cap);
-    this.commitIdx = grow32(this.commitIdx, cap);
-    this.commitEpoch = grow16(this.commitEpoch, cap);
-    this.stored = grow32(this.stored, cap);
-    this.flags = grow8(this.flags, cap);
+  /** Forgets messages below `base` (the streaming ledger, once they are judged). */
+  retire(base: number): void {
+    for (let m = this.base; m < base; m++) {
+      this.moreCommits.delete(m);
+      this.lastRIdx.delete(m);
+      this.errorIdx.delete(m);
+      this.gaveUpIdx.delete(m);
+      this.moreRequests.delete(m);
+    }
+    this.base = base;
+    for (const c of this.columns) c.drop(base);
   }
 
   has(id: number, flag: number): boolean {
-    return (this.flags[id]! & flag) !== 0;
+    return (this.flags.get(id) & flag) !== 0;
   }
 
   set(id: number, flag: number): void {
-    this.flags[id]! |= flag;
+    this.flags.set(id, this.flags.get(id) | flag);
   }
 
   /** The `send` event, or -1 when the message was only seen as a msg:R. */
   sendIdx(id: number): number {
-    return this.has(id, SENT) ? this.originIdx[id]! : -1;
+    return this.has(id, SENT) ? this.originIdx.get(id) : -1;
   }
 
   /** The last msg:R of the message (its first unless retransmitted). */
   lastR(id: number): number {
-    return this.lastRIdx.get(id) ?? this.firstRIdx[id]!;
+    return this.lastRIdx.get(id) ?? this.firstRIdx.get(id);
   }
 
   requests(id: number): number {
-    return this.firstRIdx[id]! < 0 ? 0 : 1 + (this.moreRequests.get(id) ?? 0);
+    return this.firstRIdx.get(id) < 0 ? 0 : 1 + (this.moreRequests.get(id) ?? 0);
   }
 
   /** The first receipt of any status, or -1. */
   firstRcptIdx(id: number): number {
-    const a = this.storedRcptIdx[id]!;
-    const b = this.deliveredRcptIdx[id]!;
+    const a = this.storedRcptIdx.get(id);
+    const b = this.deliveredRcptIdx.get(id);
     return a < 0 ? b : b < 0 ? a : Math.min(a, b);
   }
 
   delivered(id: number): boolean {
-    return this.commitIdx[id]! >= 0;
+    return this.commitIdx.get(id) >= 0;
   }
 
   /**
@@ -134,19 +174,19 @@ export class MessageTable {
    * The first commit is checked inline: the common case allocates nothing.
    */
   findCommit(id: number, epoch: number, match: (idx: number) => boolean): number {
-    const first = this.commitIdx[id]!;
+    const first = this.commitIdx.get(id);
     if (first < 0) return -1;
     const e16 = epoch & 0xffff;
-    if ((epoch < 0 || this.commitEpoch[id] === e16) && match(first)) return first;
+    if ((epoch < 0 || this.commitEpoch.get(id) === e16) && match(first)) return first;
     const more = this.moreCommits.get(id);
     if (more) for (const c of more) if ((epoch < 0 || c.epoch === epoch) && match(c.idx)) return c.idx;
     return -1;
   }
 
   addCommit(id: number, idx: number, epoch: number): void {
-    if (this.commitIdx[id]! < 0) {
-      this.commitIdx[id] = idx;
-      this.commitEpoch[id] = epoch & 0xffff;
+    if (this.commitIdx.get(id) < 0) {
+      this.commitIdx.set(id, idx);
+      this.commitEpoch.set(id, epoch & 0xffff);
       return;
     }
     let more = this.moreCommits.get(id);
@@ -164,17 +204,19 @@ const BIG_SEQ = -2;
 /** Messages as the server stored them: one per smid (a retransmission stored twice has two). */
 export class StoredTable {
   size = 0;
-  private cap = 0;
+  /** Ids below it are retired (streaming ledger). */
+  base = 0;
   /** Where the smid was first met (its page item, if a sync page, in `originItem`). */
-  originIdx: Int32Array = new Int32Array(0);
+  readonly originIdx = new Column(1024, -1);
   /** First observation (push, page item, commit): the reference for SEQ-3. */
-  obsIdx: Int32Array = new Int32Array(0);
+  readonly obsIdx = new Column(1024, -1);
   /** Seq: -1 until a device saw it. */
-  private seqs: Int32Array = new Int32Array(0);
+  private readonly seqs = new Column(1024, -1);
   /** When (event index) an ack covering its seq was first confirmed to a device of the receiver. */
-  ackConfIdx: Int32Array = new Int32Array(0);
+  readonly ackConfIdx = new Column(1024, -1);
   /** Message id, -1 when no bot of the case sent it. */
-  msg: Int32Array = new Int32Array(0);
+  readonly msg = new Column(1024, -1);
+  private readonly columns = [this.originIdx, this.obsIdx, this.seqs, this.ackConfIdx, this.msg];
   readonly originItem = new Map<number, number>();
   readonly obsItem = new Map<number, number>();
   /** First event with a seq, when that is not the first observation. */
@@ -183,53 +225,53 @@ export class StoredTable {
   /** Already reported as inconsistent (SEQ-3). */
   readonly inconsistent = new Set<number>();
 
-  constructor() {
-    this.resize(1024);
-  }
-
   /** Grows the columns to hold `n` stored messages without further doubling. */
   reserve(n: number): void {
-    if (n > this.cap) this.resize(n);
+    for (const c of this.columns) c.ensure(this.base + n);
   }
 
   add(msg: number, originIdx: number, originItem: number): number {
     const id = this.size++;
-    if (id === this.cap) this.resize(this.cap * 2);
-    this.msg[id] = msg;
-    this.originIdx[id] = originIdx;
+    if (id - this.msg.base >= this.msg.a.length) for (const c of this.columns) c.ensure(id + 1);
+    this.msg.set(id, msg);
+    this.originIdx.set(id, originIdx);
     if (originItem >= 0) this.originItem.set(id, originItem);
     return id;
   }
 
-  private resize(cap: number): void {
-    this.cap = cap;
-    this.originIdx = grow32(this.originIdx, cap);
-    this.obsIdx = grow32(this.obsIdx, cap);
-    this.seqs = grow32(this.seqs, cap);
-    this.ackConfIdx = grow32(this.ackConfIdx, cap);
-    this.msg = grow32(this.msg, cap);
+  /** Forgets stored messages below `base` (the streaming ledger). */
+  retire(base: number): void {
+    for (let id = this.base; id < base; id++) {
+      this.originItem.delete(id);
+      this.obsItem.delete(id);
+      this.seqIdxOther.delete(id);
+      this.bigSeqs.delete(id);
+      this.inconsistent.delete(id);
+    }
+    this.base = base;
+    for (const c of this.columns) c.drop(base);
   }
 
   /** The seq, or undefined while unknown. */
   seqOf(id: number): number | undefined {
-    const seq = this.seqs[id]!;
+    const seq = this.seqs.get(id);
     if (seq === -1) return undefined;
     return seq === BIG_SEQ ? this.bigSeqs.get(id) : seq;
   }
 
   /** Records the seq, first shown by event `idx`. */
   setSeq(id: number, seq: number, idx: number): void {
-    if (seq >= 0 && seq <= 0x7fffffff) this.seqs[id] = seq;
+    if (seq >= 0 && seq <= 0x7fffffff) this.seqs.set(id, seq);
     else {
-      this.seqs[id] = BIG_SEQ;
+      this.seqs.set(id, BIG_SEQ);
       this.bigSeqs.set(id, seq);
     }
-    if (idx !== this.obsIdx[id]) this.seqIdxOther.set(id, idx);
+    if (idx !== this.obsIdx.get(id)) this.seqIdxOther.set(id, idx);
   }
 
   /** The first event that showed the seq, or -1. */
   seqIdx(id: number): number {
-    if (this.seqs[id] === -1) return -1;
-    return this.seqIdxOther.get(id) ?? this.obsIdx[id]!;
+    if (this.seqs.get(id) === -1) return -1;
+    return this.seqIdxOther.get(id) ?? this.obsIdx.get(id);
   }
 }

@@ -6,7 +6,7 @@
  * injected fault explains it, so a correct server under faults gets no finding.
  */
 
-import { connEnd, type Scan } from './context.js';
+import { connEnd, type EndCounts, type Scan } from './context.js';
 import { CORRUPT, type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
 import {
@@ -20,17 +20,7 @@ import {
   type UserState,
 } from './state.js';
 import { THRESHOLD_IDS } from './stats.js';
-import { ANSWERED, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
-
-/** Counted by the end passes, for LedgerStats. */
-export interface EndCounts {
-  accepted: number;
-  delivered: number;
-  lost: number;
-  sent: number;
-  unknownOutcome: number;
-  recovered: number;
-}
+import { ANSWERED, JUDGED, LOST, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 function connectedAtEnd(d: ActorState): boolean {
   return d.sessionConn?.open === true;
@@ -38,23 +28,23 @@ function connectedAtEnd(d: ActorState): boolean {
 
 /** Whether device `d` ever committed message `m` (any epoch). */
 function committedBy(s: Scan, m: number, d: ActorState): boolean {
-  const events = s.l.events;
-  const first = s.l.msgs.commitIdx[m]!;
+  const log = s.l.log;
+  const first = s.l.msgs.commitIdx.get(m);
   if (first < 0) return false;
   // The usual case — one commit, checked inline — allocates nothing.
-  if ((events[first] as { actor: string }).actor === d.id) return true;
+  if ((log.at(first) as { actor?: string }).actor === d.id) return true;
   if (!s.l.msgs.moreCommits.has(m)) return false;
-  return s.l.msgs.findCommit(m, -1, (idx) => (events[idx] as { actor: string }).actor === d.id) >= 0;
+  return s.l.msgs.findCommit(m, -1, (idx) => (log.at(idx) as { actor?: string }).actor === d.id) >= 0;
 }
 
 /** The connection a frame event came on. */
 function connOfEvent(s: Scan, idx: number): ConnState {
-  const e = s.l.events[idx] as { actor: string; conn: number };
+  const e = s.l.log.at(idx) as { actor: string; conn: number };
   return actorOf(s.l, e.actor).connByN.get(e.conn)!;
 }
 
 function tOf(s: Scan, idx: number): number {
-  return idx >= 0 ? s.l.events[idx]!.t : Number.NaN;
+  return idx >= 0 ? s.l.log.at(idx).t : Number.NaN;
 }
 
 /**
@@ -66,25 +56,40 @@ function receiptFault(smid: string | undefined) {
     f.type === undefined || (f.type === 'ack:N' && (f.smid === undefined || f.smid === smid));
 }
 
-export function judgeMessages(s: Scan): EndCounts {
-  const counts: EndCounts = { accepted: 0, delivered: 0, lost: 0, sent: 0, unknownOutcome: 0, recovered: 0 };
-  const multiDevice = s.caps.has('multi-device');
-  const repush = s.caps.has('server-repush');
+export function judgeMessages(s: Scan): void {
   const t = s.l.msgs;
-  for (let m = 0; m < t.size; m++) {
-    if (t.has(m, SENT)) counts.sent++;
-    if (t.delivered(m)) counts.delivered++;
-    if (t.acceptIdx[m]! < 0) {
-      if (t.has(m, SENT)) unknownOutcome(s, m, counts);
-      continue;
-    }
-    counts.accepted++;
-    const to = msgTo(s.l, m);
-    const receiver = to === undefined ? undefined : s.l.users.get(to);
-    if (receiver && lost(s, m, receiver, multiDevice, repush)) counts.lost++;
-    if (s.expect.receipt !== 'none') receipts(s, m);
+  for (let m = t.base; m < t.size; m++) judgeMessage(s, m);
+}
+
+/**
+ * One message's end verdicts: counted, then lost, unknown outcome or missing receipts. Judged
+ * once — at the end, or earlier when a streaming ledger retires it (JUDGED).
+ */
+export function judgeMessage(s: Scan, m: number): void {
+  const t = s.l.msgs;
+  if (t.has(m, JUDGED)) return;
+  t.set(m, JUDGED);
+  const counts = s.counts;
+  if (t.has(m, SENT)) counts.sent++;
+  if (t.delivered(m)) counts.delivered++;
+  if (t.acceptIdx.get(m) < 0) {
+    if (t.has(m, SENT)) unknownOutcome(s, m, counts);
+    return;
   }
-  return counts;
+  counts.accepted++;
+  const to = msgTo(s.l, m);
+  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  if (receiver && lost(s, m, receiver, s.caps.has('multi-device'), s.caps.has('server-repush'))) {
+    countLost(s, m);
+  }
+  if (s.expect.receipt !== 'none') receipts(s, m);
+}
+
+/** A message counts as lost once, whichever rule found it (PUSH-1, OFF-1, DUR-1). */
+function countLost(s: Scan, m: number): void {
+  if (s.l.msgs.has(m, LOST)) return;
+  s.l.msgs.set(m, LOST);
+  s.counts.lost++;
 }
 
 function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
@@ -93,7 +98,7 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
   const delivered = t.delivered(m);
   if (delivered) counts.recovered++;
   // Never on the wire (the sender never connected): nothing the server could have answered.
-  if (!s.expect.allAccepted || t.firstRIdx[m]! < 0) return;
+  if (!s.expect.allAccepted || t.firstRIdx.get(m) < 0) return;
   const gaveUp = t.gaveUpIdx.get(m) ?? -1;
   // Still being retried when the case ended: not a verdict yet.
   if (gaveUp < 0 && s.endT - tOf(s, t.lastR(m)) < s.graceMs) return;
@@ -111,14 +116,14 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
   // connection) explains a send that never saw its msg:A — typically a lost msg:A whose
   // delivered receipt then ended the retransmissions. That is the network's doing, not the server's.
   const cmid = msgCmid(s.l, m);
-  const sendEvent = s.l.events[t.sendIdx(m)];
+  const sendEvent = s.l.log.at(t.sendIdx(m));
   const sender = sendEvent?.kind === 'send' ? sendEvent.actor : undefined;
   if (
     !answered &&
     sender !== undefined &&
     s.faults.touching(
       sender,
-      tOf(s, t.firstRIdx[m]!),
+      tOf(s, t.firstRIdx.get(m)),
       s.endT,
       LOSS | CORRUPT,
       (f) => f.type === undefined || f.cmid === cmid,
@@ -131,7 +136,7 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
     requirement: answered ? 'MSG-1' : 'RID-1',
     expected: `cmid ${msgCmid(s.l, m)} accepted with msg:A (the case expects every send accepted)`,
     actual: `${t.requests(m)} msg:R, ${answered ? 'answered only with error:A' : 'never answered'}${gaveUp >= 0 ? ', then the sender gave up' : ''}${delivered ? '; the receiver has it anyway' : ''}`,
-    evidence: [t.sendIdx(m), t.firstRIdx[m]!, t.errorIdx.get(m) ?? -1, gaveUp],
+    evidence: [t.sendIdx(m), t.firstRIdx.get(m), t.errorIdx.get(m) ?? -1, gaveUp],
     cmid: msgCmid(s.l, m),
   });
 }
@@ -139,10 +144,10 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
 /** Accepted, and never committed by a receiver device that was connected at the end and had time. */
 function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, repush: boolean): boolean {
   const t = s.l.msgs;
-  const st = t.stored[m]!;
+  const st = t.stored.get(m);
   const seq = st >= 0 ? s.l.stored.seqOf(st) : undefined;
   const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
-  const acceptT = tOf(s, t.acceptIdx[m]!);
+  const acceptT = tOf(s, t.acceptIdx.get(m));
   const missing: ActorState[] = [];
   let anyCommitted = false;
   for (const d of receiver.devices) {
@@ -184,7 +189,7 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
     actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : offlineAtAccept ? ', receiver was offline at accept' : ''}`,
     evidence: [
       t.sendIdx(m),
-      t.acceptIdx[m]!,
+      t.acceptIdx.get(m),
       st >= 0 ? s.l.stored.seqIdx(st) : -1,
       crash,
       ...missing.map((d) => d.sessionConn?.sessionIdx ?? -1),
@@ -198,15 +203,15 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
 function receipts(s: Scan, m: number): void {
   const t = s.l.msgs;
   const sender = msgSender(s.l, m);
-  const acceptIdx = t.acceptIdx[m]!;
+  const acceptIdx = t.acceptIdx.get(m);
   const acceptT = tOf(s, acceptIdx);
-  const st = t.stored[m]!;
+  const st = t.stored.get(m);
   const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
   const cmid = msgCmid(s.l, m);
   const to = msgTo(s.l, m);
   // RCPT-1: accepted while the receiver was offline → a stand-in `stored` receipt right after msg:A.
   if (t.has(m, OFFLINE_AT_ACCEPT)) {
-    const storedIdx = t.storedRcptIdx[m]!;
+    const storedIdx = t.storedRcptIdx.get(m);
     if (storedIdx < 0) {
       const conn = connOfEvent(s, acceptIdx);
       const end = connEnd(s, conn);
@@ -241,8 +246,8 @@ function receipts(s: Scan, m: number): void {
   }
   // RCPT-2: once a receiver device's ack covering the seq was confirmed, a sender device that
   // stayed connected gets `delivered`.
-  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx[m]! >= 0 || st < 0) return;
-  const ackIdx = s.l.stored.ackConfIdx[st]!;
+  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx.get(m) >= 0 || st < 0) return;
+  const ackIdx = s.l.stored.ackConfIdx.get(st);
   if (ackIdx < 0) return;
   const ackT = tOf(s, ackIdx);
   const conn = connAt(sender, ackT);
@@ -287,7 +292,7 @@ export function judgeResentReceipts(s: Scan): void {
           requirement: 'DEDUP-3',
           expected: `ack:N for cmid ${msgCmid(s.l, x.msg)} again after the dup msg:A (its receipt was known)`,
           actual: `${actor.id} conn ${conn.n} got none`,
-          evidence: [x.idx, t.deliveredRcptIdx[x.msg]!, t.storedRcptIdx[x.msg]!],
+          evidence: [x.idx, t.deliveredRcptIdx.get(x.msg), t.storedRcptIdx.get(x.msg)],
           cmid: msgCmid(s.l, x.msg),
           smid,
         });
@@ -296,15 +301,25 @@ export function judgeResentReceipts(s: Scan): void {
   }
 }
 
-/** RCPT-3 for receipts that came before the message's seq was known anywhere. */
-export function judgeDeferredReceipts(s: Scan): void {
-  for (const r of s.deferredReceipts) {
-    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored[r.msg]!;
+/**
+ * RCPT-3 for receipts that came before the message's seq was known anywhere: at the end, or (for
+ * messages below `below`) when a streaming ledger retires them. Judged ones leave the list.
+ */
+export function judgeDeferredReceipts(s: Scan, below = Number.POSITIVE_INFINITY): void {
+  const list = s.deferredReceipts;
+  let keep = 0;
+  for (const r of list) {
+    if (r.msg >= below) {
+      list[keep++] = r;
+      continue;
+    }
+    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored.get(r.msg);
     const seq = stored >= 0 ? s.l.stored.seqOf(stored) : undefined;
     if (seq === undefined ? r.maxAckSent === 0 : r.maxAckSent < seq) {
       falseReceipt(s, r.idx, r.msg, stored, r.maxAckSent);
     }
   }
+  list.length = keep;
 }
 
 /**
@@ -315,7 +330,7 @@ export function judgeDeferredReceipts(s: Scan): void {
 export function judgeHoles(s: Scan): void {
   if (!s.caps.has('contiguous-seq')) return;
   const cutoff = s.endT - s.graceMs;
-  const bound = 10 * s.l.events.length + 1000;
+  const bound = 10 * s.l.log.count + 1000;
   for (const user of s.l.users.values()) {
     for (const d of user.devices) {
       if (!connectedAtEnd(d) || d.maxSteps.length === 0) continue;
@@ -371,11 +386,14 @@ function seenBy(d: ActorState, t: number): number {
  * dedup: without the capability a retransmission is a new message by definition.
  */
 export function judgeReaccepts(s: Scan): void {
+  // Final when recorded (the crash, the first accept and what was seen since all came before
+  // the answer), so a streaming ledger judges them at each retirement; judged ones leave the list.
+  const list = s.reaccepts.splice(0);
   if (!s.caps.has('dedup')) return;
   const t = s.l.msgs;
   const st = s.l.stored;
-  for (const r of s.reaccepts) {
-    const firstAcceptIdx = t.acceptIdx[r.msg]!;
+  for (const r of list) {
+    const firstAcceptIdx = t.acceptIdx.get(r.msg);
     const crash = s.faults.targetAction(tOf(s, firstAcceptIdx), tOf(s, r.reqIdx), true);
     const firstSmid = storedSmid(s.l, r.first);
     const againSmid = storedSmid(s.l, r.again);
@@ -395,8 +413,10 @@ export function judgeReaccepts(s: Scan): void {
     }
     // Seen after the crash (a push, a page, a commit) before the retransmission was answered:
     // the message survived, its dedup record did not.
-    const seen = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first));
+    const seen = Math.max(st.obsIdx.get(r.first), st.seqIdx(r.first));
     const survived = seen > crash && seen < r.idx;
+    // Acknowledged before the kill, unknown after the restart: that message is lost (DUR-1).
+    if (!survived) countLost(s, r.msg);
     s.sink.add({
       ...base,
       kind: survived ? 'app-duplicate' : 'lost',

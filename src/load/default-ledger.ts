@@ -3,14 +3,9 @@
  * checker's rules, message by message). Programmatic callers may pass their own factory.
  */
 
-import { UnsupportedError } from '../errors.js';
-import type { LedgerFactory } from './ledger.js';
+import type { LedgerFactory } from '../checker/ledger-contract.js';
+import { streamingLedger } from '../checker/streaming.js';
 
 export function defaultLedger(): LedgerFactory {
-  // Integration point: src/checker's StreamingLedger is being built beside this engine; until it
-  // is part of imspec the engine refuses to run without a ledger rather than judge with a copy
-  // of the delivery rules.
-  throw new UnsupportedError(
-    'imspec load needs the streaming ledger (src/checker StreamingLedger), which this build does not have yet',
-  );
+  return streamingLedger;
 }

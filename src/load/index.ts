@@ -3,8 +3,6 @@
  * ledger, with k6-style thresholds. docs/load.md is the guide.
  */
 
-export { AggregatedRegistry } from './aggregate-registry.js';
-export { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
 export type {
   EvidencedFinding,
   LatencySink,
@@ -13,7 +11,9 @@ export type {
   LedgerFactory,
   StreamLedger,
   StreamResult,
-} from './ledger.js';
+} from '../checker/ledger-contract.js';
+export { AggregatedRegistry } from './aggregate-registry.js';
+export { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
 export { LOAD_RUN_DEFAULTS, type LoadOptions, resolveLoadOptions } from './options.js';
 export { buildGroups, connectionCount } from './population.js';
 export { LOAD_DEFAULTS } from './profile/defaults.js';

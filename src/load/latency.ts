@@ -6,7 +6,7 @@
  */
 
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySink, LedgerLatency } from './ledger.js';
+import type { LatencySink, LedgerLatency } from '../checker/ledger-contract.js';
 import type { LatencyFigure } from './thresholds.js';
 
 /** One hour in µs: anything slower is clamped (and a message that slow fails any threshold). */

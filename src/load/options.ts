@@ -3,10 +3,10 @@
  * Every default of a run (not of the profile: profile/defaults.ts) lives here.
  */
 
+import type { LedgerFactory } from '../checker/ledger-contract.js';
 import { UsageError } from '../errors.js';
 import { didYouMean } from '../hints.js';
 import { isServerFaultName, SERVER_FAULT_NAMES } from '../server/faults.js';
-import type { LedgerFactory } from './ledger.js';
 import type { Slice } from './schedule.js';
 
 export interface LoadOptions {

@@ -5,9 +5,14 @@
  * HdrHistograms; percentiles and thresholds are computed after the merge, never averaged.
  */
 
+import {
+  addCounters,
+  type EvidencedFinding,
+  type LedgerCounters,
+  zeroCounters,
+} from '../checker/ledger-contract.js';
 import { VERSION } from '../cli/version.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
-import { addCounters, type EvidencedFinding, type LedgerCounters, zeroCounters } from './ledger.js';
 import type { LoadProfile, ThresholdFigure } from './profile/types.js';
 import { evaluateThresholds, type Figures, type LatencyFigure, type ThresholdOutcome } from './thresholds.js';
 import type { LoadTimeline } from './timeline.js';

@@ -14,7 +14,6 @@ import { type Browser, launchChromium, waitForView } from '../../scripts/chromiu
 import type { LoadResult } from '../../src/load/result.js';
 import { runLoad } from '../../src/load/run-load.js';
 import type { ReportModel } from '../../src/report/html/index.js';
-import { batchLedger } from './batch-ledger.js';
 
 let dir: string;
 let browser: Browser;
@@ -26,7 +25,6 @@ beforeAll(async () => {
   file = join(dir, 'load.html');
   result = await runLoad({
     profile: 'profiles/server-kill.yaml',
-    ledger: batchLedger,
     serverFaults: ['ack-before-commit'],
     reports: [`html=${file}`],
     seed: 7,

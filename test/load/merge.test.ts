@@ -6,9 +6,9 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { zeroCounters } from '../../src/checker/ledger-contract.js';
 import { MergeError } from '../../src/errors.js';
 import { LatencyHistograms } from '../../src/load/latency.js';
-import { zeroCounters } from '../../src/load/ledger.js';
 import { mergeShards, type ShardFile } from '../../src/load/merge.js';
 import type { Threshold } from '../../src/load/profile/types.js';
 import { buildLoadResult, type LoadResult, mergeWorkers } from '../../src/load/result.js';

@@ -1,6 +1,6 @@
 /**
  * Real load runs against the reference server (embedded, as a child process), judged by the
- * ledger, exit codes from the thresholds. Each run is a few seconds: the shipped profiles with
+ * streaming ledger (the default), exit codes from the thresholds. Each run is a few seconds: the shipped profiles with
  * their duration overridden.
  */
 
@@ -11,10 +11,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import resultSchema from '../../schemas/load-result.schema.json' with { type: 'json' };
 import { runLoad } from '../../src/load/run-load.js';
-import { batchLedger } from './batch-ledger.js';
 
 const run = (profile: string, extra: Parameters<typeof runLoad>[0] = {}) =>
-  runLoad({ profile, ledger: batchLedger, reports: [], seed: 7, ...extra });
+  runLoad({ profile, reports: [], seed: 7, ...extra });
 
 const threshold = (r: Awaited<ReturnType<typeof run>>, figure: string) =>
   r.thresholds.find((t) => t.figure === figure)!;

@@ -6,8 +6,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import resultSchema from '../../schemas/load-result.schema.json' with { type: 'json' };
+import { zeroCounters } from '../../src/checker/ledger-contract.js';
 import { LatencyHistograms } from '../../src/load/latency.js';
-import { zeroCounters } from '../../src/load/ledger.js';
 import { loadProfileText } from '../../src/load/profile/load-profile.js';
 import { renderLoadJunit } from '../../src/load/report/junit.js';
 import { renderLoadJson } from '../../src/load/report/reporters.js';

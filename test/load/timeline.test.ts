@@ -5,8 +5,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { zeroCounters } from '../../src/checker/ledger-contract.js';
 import { LatencyHistograms } from '../../src/load/latency.js';
-import { zeroCounters } from '../../src/load/ledger.js';
 import { TimelineRecorder } from '../../src/load/timeline.js';
 import { LATENCY_EDGES_MS } from '../../src/report/html/index.js';
 

@@ -41,7 +41,6 @@ import {
   startPushgateway,
   waitFor,
 } from '../helpers/prometheus.js';
-import { batchLedger } from '../load/batch-ledger.js';
 import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
@@ -130,10 +129,7 @@ beforeAll(async () => {
     );
     return r.length > 0 ? r : undefined;
   });
-  loadRun = await runLoad(
-    { profile: 'test/load/profiles/metrics.yaml', ledger: batchLedger, reports: [], seed: 3 },
-    { metrics },
-  );
+  loadRun = await runLoad({ profile: 'test/load/profiles/metrics.yaml', reports: [], seed: 3 }, { metrics });
 });
 
 afterAll(async () => {

@@ -3,8 +3,8 @@
  * or in a child process with its own file-descriptor budget and core (worker-main.ts).
  */
 
+import type { LedgerFactory } from '../../checker/ledger-contract.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
-import type { LedgerFactory } from '../ledger.js';
 import type { ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
 import { WorkerRuntime } from './runtime.js';
 

@@ -3,9 +3,9 @@
  * processes — so everything here is plain JSON).
  */
 
+import type { EvidencedFinding, LedgerCounters } from '../../checker/ledger-contract.js';
 import type { TargetEvent } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
-import type { EvidencedFinding, LedgerCounters } from '../ledger.js';
 import type { GroupPlan } from '../population.js';
 import type { LoadProfile } from '../profile/types.js';
 import type { Slice } from '../schedule.js';

@@ -8,6 +8,7 @@
  * Runs in the coordinator's process (small runs, tests) or in a child process (worker-main.ts).
  */
 
+import type { LedgerCounters, LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
 import type { Driver } from '../../drivers/driver.js';
 import { loadDriver } from '../../drivers/index.js';
 import type { FaultRecord } from '../../faults/types.js';
@@ -19,7 +20,6 @@ import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
 import { LoadBot, type LoadBotShared } from '../bot/load-bot.js';
 import { AckBatcher, RetransmitClock } from '../bot/shared.js';
 import { LatencyHistograms } from '../latency.js';
-import type { LedgerCounters, LedgerFactory, StreamLedger } from '../ledger.js';
 import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
 import { ArrivalSchedule, Dispatcher } from '../schedule.js';
 import { shareFaults } from '../shard.js';

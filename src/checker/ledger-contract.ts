@@ -1,16 +1,15 @@
 /**
- * The load engine's seam to the streaming ledger (src/checker: the case checker's rules applied
- * message by message, settled messages judged and retired, so memory follows messages in flight
- * and not the run's length). The engine owns no delivery rule: it pushes history events in,
- * retires on a clock, reads live counters for progress and metrics, and takes the findings at
- * the end. These types are the contract's shape; the checker's own types replace them when its
- * StreamingLedger lands.
+ * The streaming ledger's contract (StreamingLedger, streaming.ts, fulfils it): the case checker's
+ * rules applied message by message, settled messages judged and retired, so memory follows
+ * messages in flight and not the run's length. A user (the load engine) owns no delivery rule: it
+ * pushes history events in, retires on a clock, reads live counters for progress and metrics, and
+ * takes the findings at the end.
  */
 
-import type { Finding } from '../checker/types.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Cap } from '../protocol/frames.js';
 import type { Expectations } from '../scenarios/types.js';
+import type { Finding } from './types.js';
 
 /** Live ledger figures; they add up across workers and shards. */
 export interface LedgerCounters {
@@ -61,19 +60,35 @@ export interface StreamResult {
 
 export interface LedgerContext {
   expect: Expectations;
+  /** Requirement ids the run covers (reports). */
   covers: string[];
+  /** user → device names of the run's bots. */
   users: Record<string, string[]>;
+  /** Capabilities the server claims (findings against unclaimed ones are dropped). */
   caps: Cap[];
+  /** @see CheckContext.graceMs */
   graceMs?: number;
+  /** @default 50 */
   maxFindingsPerRule?: number;
+  /** Event copies kept per finding. @default 24 */
   evidencePerFinding?: number;
+  /** Told every message's latencies as they become known. */
   latency?: LatencySink;
+  /**
+   * A message the receiver never came back for is judged (as it stands) this long after it was
+   * sent, so one absent receiver cannot hold the ledger's memory. @default 60000
+   */
+  maxAgeMs?: number;
 }
 
 export interface StreamLedger {
+  /** Every history event, in time order. */
   push(event: HistoryEvent): void;
+  /** Judges and forgets what has settled by history time `now` (call about once a second). */
   retire(now: number): void;
+  /** The figures so far (cheap: no judging). */
   counters(): LedgerCounters;
+  /** Judges everything left as of history time `endT`. */
   finish(endT: number): StreamResult;
 }
 

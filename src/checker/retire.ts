@@ -1,0 +1,117 @@
+/**
+ * Retirement: the streaming ledger judges messages whose verdict can no longer change and forgets
+ * them, so its memory follows the messages in flight, not the run's length. A message is judged
+ * (judgeMessage: the same end verdicts as the case checker's, with the retirement's "now" as the
+ * end) once it has been quiet — no request, answer, push, commit or receipt — for two graces (it
+ * had every chance to arrive, be re-pushed and receipted) and either it is delivered, its receiver
+ * has a device connected (so a missing commit is the server's), or it is older than maxAgeMs.
+ *
+ * Messages are forgotten in id order (the order the ledger first heard of them): one still in
+ * flight holds back the ones after it, so what is held is bounded by the age of the oldest message
+ * in flight. Rules with a `retire` hook judge what involves the forgotten messages first.
+ */
+
+import { graceOf, type Scan } from './context.js';
+import { DEFAULT_GRACE_MS } from './engine.js';
+import { RULES } from './rules.js';
+import { actorOf, msgCmid, msgTo, RetiredKeys, storedSmid } from './state.js';
+import { JUDGED, SENT, SETTLED } from './tables.js';
+import { judgeMessage } from './verdicts.js';
+
+export interface RetireOptions {
+  /** Judge a message whose receiver never came back this long after it was sent. */
+  maxAgeMs: number;
+}
+
+/** The latest thing that happened to message m (NaN parts, forgotten events, are skipped). */
+function lastActivity(s: Scan, m: number): number {
+  const t = s.l.msgs;
+  const log = s.l.log;
+  let last = log.t(t.originIdx.get(m));
+  for (const idx of [
+    t.lastR(m),
+    t.acceptIdx.get(m),
+    t.commitIdx.get(m),
+    t.storedRcptIdx.get(m),
+    t.deliveredRcptIdx.get(m),
+  ]) {
+    const at = log.t(idx);
+    if (at > last) last = at;
+  }
+  return last;
+}
+
+function ready(s: Scan, m: number, now: number, quietMs: number, maxAgeMs: number): boolean {
+  const t = s.l.msgs;
+  const log = s.l.log;
+  const born = log.t(t.originIdx.get(m));
+  if (now - born >= maxAgeMs) return true;
+  if (now - lastActivity(s, m) < quietMs) return false;
+  if (t.delivered(m) || t.acceptIdx.get(m) < 0) return true;
+  // Accepted, not delivered: judge it only once the receiver is back (or it is too old).
+  const to = msgTo(s.l, m);
+  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  return receiver === undefined || receiver.connected > 0;
+}
+
+/**
+ * Judges and forgets what has settled by history time `now`. Returns how many of the forgotten
+ * messages were sent and had not settled (lost, unknown outcome, too old): out of flight too.
+ */
+export function retire(s: Scan, now: number, options: RetireOptions): number {
+  const l = s.l;
+  const t = l.msgs;
+  const grace = graceOf(s, DEFAULT_GRACE_MS);
+  const quietMs = 2 * grace + s.settleMs;
+  l.retired ??= new RetiredKeys(65_536);
+  let unsettled = 0;
+  s.endT = now;
+  try {
+    let base = t.base;
+    while (base < t.size) {
+      if (!t.has(base, JUDGED)) {
+        if (!ready(s, base, now, quietMs, options.maxAgeMs)) break;
+        judgeMessage(s, base);
+      }
+      base++;
+    }
+    if (base === t.base) return 0;
+    for (let m = t.base; m < base; m++) if (t.has(m, SENT) && !t.has(m, SETTLED)) unsettled++;
+    for (const rule of RULES) rule.retire?.(s, base);
+    forget(s, base);
+    return unsettled;
+  } finally {
+    s.endT = Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Drops messages below `base`, their stored copies and the events nothing alive needs. */
+function forget(s: Scan, base: number): void {
+  const l = s.l;
+  const t = l.msgs;
+  for (let m = t.base; m < base; m++) {
+    const origin = l.log.at(t.originIdx.get(m)) as { actor?: string };
+    const cmid = msgCmid(l, m);
+    if (origin.actor === undefined || cmid === undefined) continue;
+    const user = actorOf(l, origin.actor).user;
+    if (user.msgs.get(cmid) === m) {
+      user.msgs.delete(cmid);
+      l.retired!.add(user.name, cmid);
+    }
+  }
+  t.retire(base);
+  // Stored copies go with their message; copies of no bot's message go as they are passed.
+  const st = l.stored;
+  let sb = st.base;
+  while (sb < st.size && st.msg.get(sb) < base) {
+    const smid = storedSmid(l, sb);
+    if (smid !== undefined && l.bySmid.get(smid) === sb) l.bySmid.delete(smid);
+    sb++;
+  }
+  st.retire(sb);
+  // Nothing alive refers to an event older than the oldest live message or stored copy.
+  let floor = l.log.count;
+  if (t.base < t.size) floor = Math.min(floor, t.originIdx.get(t.base));
+  if (sb < st.size) floor = Math.min(floor, st.originIdx.get(sb));
+  l.log.dropBelow(floor);
+}

@@ -1,0 +1,49 @@
+/**
+ * The checker's rules beyond the ledger's own pass, in the order they judge. A rule is one small
+ * module: it may look at every event after the ledger took it in (`event`), judge what became
+ * final when a streaming ledger retires settled messages (`retire`), and judge what needs the
+ * whole run (`end`). The case checker, the streaming ledger and the passive check all run this
+ * one list, so a rule lives in one place and its requirement ids are the same everywhere.
+ *
+ * Adding a rule: write the module, add one line here.
+ */
+
+import type { HistoryEvent } from '../history/events.js';
+import type { Scan } from './context.js';
+import { judgeOrder } from './order.js';
+import { judgePageHoles } from './pages.js';
+import { judgeRepush } from './repush.js';
+import { judgeSilence } from './requests.js';
+import {
+  judgeDeferredReceipts,
+  judgeHoles,
+  judgeMessages,
+  judgeReaccepts,
+  judgeResentReceipts,
+} from './verdicts.js';
+
+export interface Rule {
+  /** A short name (kebab-case), for errors and docs. */
+  readonly name: string;
+  /** Every event, after the ledger's pass took it in (so the ledger's state is current). */
+  event?(s: Scan, e: HistoryEvent, i: number): void;
+  /**
+   * A streaming ledger is about to forget messages below `s.l.msgs.base`'s new value `base`:
+   * judge now what involves them. `s.endT` is the retirement's "now".
+   */
+  retire?(s: Scan, base: number): void;
+  /** Once, at the end of the run, in list order. */
+  end?(s: Scan): void;
+}
+
+export const RULES: readonly Rule[] = [
+  { name: 'requests', end: judgeSilence },
+  { name: 'repush', end: judgeRepush },
+  { name: 'order', end: judgeOrder },
+  { name: 'sync-pages', end: judgePageHoles },
+  { name: 'messages', end: judgeMessages },
+  { name: 'resent-receipts', end: judgeResentReceipts },
+  { name: 'deferred-receipts', end: judgeDeferredReceipts, retire: judgeDeferredReceipts },
+  { name: 'reaccepts', end: judgeReaccepts, retire: judgeReaccepts },
+  { name: 'seq-holes', end: judgeHoles },
+];
