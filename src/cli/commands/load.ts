@@ -100,7 +100,8 @@ export function registerLoad(program: Command): void {
       'after',
       `
 Exit codes: 0 every threshold held; 1 a threshold broke (or an abortOnFail one stopped the run);
-2 usage or configuration error (a bad profile is reported at file:line:col).
+2 usage or configuration error (a bad profile is reported at file:line:col). With --shard, 0 once
+the shard ran to the end and wrote --out: imspec merge judges the thresholds on the whole.
 
 Examples:
   imspec load profiles/steady-5pct-loss.yaml
@@ -113,6 +114,8 @@ Examples:
     .action(async (profile: string, opts: LoadCliOptions) => {
       // Checked before anything starts (usage errors exit 2 at once).
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+      if (shard && opts.out === undefined)
+        throw new UsageError('--shard needs --out FILE: the shard result imspec merge reads');
       const quiet = opts.quiet === true;
       const registry = new AggregatedRegistry();
       const metrics = createMetrics(registry);
@@ -167,7 +170,10 @@ Examples:
         });
         if (!quiet) process.stderr.write(`imspec load: metrics pushed to ${url}\n`);
       }
-      process.exitCode = result.exitCode;
+      // A shard's thresholds are its part only: the verdict is imspec merge's. A shard that ran
+      // to the end exits 0, so an Indexed Job neither fails nor retries it for a threshold
+      // (k6-operator re-runs a whole test after thresholds fail, grafana/k6-operator#75).
+      process.exitCode = shard ? 0 : result.exitCode;
     });
 }
 
