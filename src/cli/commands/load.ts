@@ -10,6 +10,7 @@ import { type LoadProgress, runLoad } from '../../load/run-load.js';
 import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import { createMetrics, pushToGateway, startMetricsServer } from '../../metrics/index.js';
 import { parseDuration } from '../../scenarios/duration.js';
+import { type EmitCliOptions, emitManifests } from './load-emit.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,6 +33,11 @@ interface LoadCliOptions {
   metricsHost: string;
   pushgateway?: string;
   shard?: string;
+  emit?: string;
+  shards?: number;
+  image?: string;
+  storageClass?: string;
+  namespace?: string;
 }
 
 export function registerLoad(program: Command): void {
@@ -80,6 +86,15 @@ export function registerLoad(program: Command): void {
       parseCount,
     )
     .option('--servers <n>', 'embedded reference servers (default: one per 15,000 connections)', parseCount)
+    .option('--emit <kind>', 'print deploy manifests instead of running: k8s (with --shards, --target)')
+    .option('--shards <n>', 'with --emit k8s: pods of the Indexed Job, one shard each', parsePositive)
+    .option(
+      '--image <image>',
+      'with --emit k8s: container image with imspec (deploy/Dockerfile)',
+      'imspec:latest',
+    )
+    .option('--storage-class <name>', 'with --emit k8s: storage class of the ReadWriteMany results volume')
+    .option('--namespace <name>', 'with --emit k8s: namespace of the objects')
     .option(
       '--source-address <ip>',
       'local address for bot sockets (repeatable; default 127.0.0.2… when needed)',
@@ -100,7 +115,8 @@ export function registerLoad(program: Command): void {
       'after',
       `
 Exit codes: 0 every threshold held; 1 a threshold broke (or an abortOnFail one stopped the run);
-2 usage or configuration error (a bad profile is reported at file:line:col).
+2 usage or configuration error (a bad profile is reported at file:line:col). With --shard, 0 once
+the shard ran to the end and wrote --out: imspec merge judges the thresholds on the whole.
 
 Examples:
   imspec load profiles/steady-5pct-loss.yaml
@@ -108,11 +124,23 @@ Examples:
   imspec load profiles/ramp.yaml --duration 2m --out reports/load.json --report junit=reports/load.xml
   imspec load profile.yaml --target ws://10.0.0.5:7400 --hmac-secret s3cret --metrics-port 9464
   imspec load profile.yaml --target ws://10.0.0.5:7400 --seed 7 --shard 0/4 --out results/shard-0.json
-  imspec merge results/                                                  # one verdict for all shards`,
+  imspec merge results/                                                  # one verdict for all shards
+  imspec load profile.yaml --emit k8s --shards 8 --target ws://im.example:7400 --image REGISTRY/imspec:0.1.0 > run.yaml`,
     )
     .action(async (profile: string, opts: LoadCliOptions) => {
+      if (opts.emit !== undefined) {
+        process.stdout.write(
+          emitManifests(profile, {
+            ...opts,
+            emit: opts.emit,
+          } as EmitCliOptions),
+        );
+        return;
+      }
       // Checked before anything starts (usage errors exit 2 at once).
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
+      if (shard && opts.out === undefined)
+        throw new UsageError('--shard needs --out FILE: the shard result imspec merge reads');
       const quiet = opts.quiet === true;
       const registry = new AggregatedRegistry();
       const metrics = createMetrics(registry);
@@ -163,11 +191,16 @@ Examples:
           url: opts.pushgateway,
           registry,
           job: 'imspec-load',
-          grouping: { run_id: result.runId },
+          // Shards of one run push to groups of their own, labelled by index; the dashboards'
+          // queries sum over the label.
+          grouping: { run_id: result.runId, ...(shard ? { shard: String(shard.index) } : {}) },
         });
         if (!quiet) process.stderr.write(`imspec load: metrics pushed to ${url}\n`);
       }
-      process.exitCode = result.exitCode;
+      // A shard's thresholds are its part only: the verdict is imspec merge's. A shard that ran
+      // to the end exits 0, so an Indexed Job neither fails nor retries it for a threshold
+      // (k6-operator re-runs a whole test after thresholds fail, grafana/k6-operator#75).
+      process.exitCode = shard ? 0 : result.exitCode;
     });
 }
 
@@ -214,6 +247,12 @@ function parseSeed(value: string): number {
 function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`expected an integer ≥ 0, got "${value}"`);
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
   return n;
 }
 
