@@ -19,23 +19,12 @@ import type { LoadResult } from '../../src/load/result.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
 import type { Target } from '../../src/runner/target.js';
-import { batchLedger } from './batch-ledger.js';
 
 const exec = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/imspec.js');
 const PROFILE = join(import.meta.dirname, 'profiles/sharded.yaml');
 const SEED = 11;
 const N = 4;
-
-/** The CLI's own ledger runs only once the checker's StreamingLedger is part of imspec. */
-const cliLedger = (() => {
-  try {
-    defaultLedger();
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 async function merge(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -88,7 +77,7 @@ describe('a sharded load run, simulated as an Indexed Job', () => {
       hmacSecret: secret,
       seed: SEED,
       shard: { index, count: N },
-      ledger: batchLedger,
+      ledger: defaultLedger(),
       quiet: true,
       out: join(dir, `shard-${index}.json`),
     });
@@ -149,40 +138,36 @@ describe('a sharded load run, simulated as an Indexed Job', () => {
     expect(r.stdout).toBe('');
   }, 90_000);
 
-  it.skipIf(!cliLedger)(
-    "runs the real CLI as the Job's pods do (JOB_COMPLETION_INDEX, one command line), and a killed pod is named",
-    async () => {
-      const dir = tempDir();
-      const pods = Array.from({ length: N }, (_, i) => shardProcess(dir, i, target, secret));
-      const codes = await Promise.all(pods.map(exited));
-      expect(codes).toEqual([0, 0, 0, 0]);
-      const whole = await merge([
-        join(dir, 'shard-0.json'),
-        join(dir, 'shard-1.json'),
-        join(dir, 'shard-2.json'),
-        join(dir, 'shard-3.json'),
-        '--out',
-        join(dir, 'merged.json'),
-        '--quiet',
-      ]);
-      expect(whole.code).toBe(0);
-      const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as LoadResult;
-      expect([merged.schedule.offered, merged.counters.sent, merged.counters.delivered]).toEqual([
-        400, 400, 400,
-      ]);
+  it("runs the real CLI as the Job's pods do (JOB_COMPLETION_INDEX, one command line), and a killed pod is named", async () => {
+    const dir = tempDir();
+    const pods = Array.from({ length: N }, (_, i) => shardProcess(dir, i, target, secret));
+    const codes = await Promise.all(pods.map(exited));
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const whole = await merge([
+      join(dir, 'shard-0.json'),
+      join(dir, 'shard-1.json'),
+      join(dir, 'shard-2.json'),
+      join(dir, 'shard-3.json'),
+      '--out',
+      join(dir, 'merged.json'),
+      '--quiet',
+    ]);
+    expect(whole.code).toBe(0);
+    const merged = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as LoadResult;
+    expect([merged.schedule.offered, merged.counters.sent, merged.counters.delivered]).toEqual([
+      400, 400, 400,
+    ]);
 
-      const again = tempDir();
-      const second = Array.from({ length: N }, (_, i) => shardProcess(again, i, target, secret));
-      // Kill pod 1 once its bots are connected (kill -9: nothing written, the others go on).
-      await connected(second[1]!);
-      second[1]!.kill('SIGKILL');
-      const secondCodes = await Promise.all(second.map(exited));
-      expect(secondCodes[1]).toBe(null);
-      expect(existsSync(join(again, 'shard-1.json'))).toBe(false);
-      const r = await merge([again]);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/shard 1\/4 missing/);
-    },
-    240_000,
-  );
+    const again = tempDir();
+    const second = Array.from({ length: N }, (_, i) => shardProcess(again, i, target, secret));
+    // Kill pod 1 once its bots are connected (kill -9: nothing written, the others go on).
+    await connected(second[1]!);
+    second[1]!.kill('SIGKILL');
+    const secondCodes = await Promise.all(second.map(exited));
+    expect(secondCodes[1]).toBe(null);
+    expect(existsSync(join(again, 'shard-1.json'))).toBe(false);
+    const r = await merge([again]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shard 1\/4 missing/);
+  }, 240_000);
 });
