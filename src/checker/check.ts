@@ -101,9 +101,9 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   const counts = judgeMessages(s);
   judgeResentReceipts(s);
   judgeDeferredReceipts(s);
-  judgeReaccepts(s);
+  const reaccepts = judgeReaccepts(s);
   judgeHoles(s);
-  const stats = finishStats(s, counts);
+  const stats = finishStats(s, counts, reaccepts);
   const unmet = judgePreconditions(s, ctx.preconditions ?? []);
   return { findings: s.sink.result(), stats, unmet };
 }

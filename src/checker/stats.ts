@@ -10,7 +10,7 @@
 import type { Scan } from './context.js';
 import { msgCmid } from './state.js';
 import type { LedgerStats, ThresholdId } from './types.js';
-import type { EndCounts } from './verdicts.js';
+import type { EndCounts, ReacceptCounts } from './verdicts.js';
 
 /**
  * The id each `expect:` threshold's findings carry (documented in docs/reports.md, listed in
@@ -61,7 +61,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
+export function finishStats(
+  s: Scan,
+  counts: EndCounts,
+  reaccepts: ReacceptCounts = { lost: 0, appDuplicates: 0 },
+): LedgerStats {
   const l = s.l;
   const t = l.msgs;
   const n = t.size;
@@ -135,8 +139,8 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
     sent: counts.sent,
     accepted: counts.accepted,
     delivered: counts.delivered,
-    lost: counts.lost,
-    appDuplicates: l.appDuplicates,
+    lost: counts.lost + reaccepts.lost,
+    appDuplicates: l.appDuplicates + reaccepts.appDuplicates,
     wireDuplicates: wire,
     unknownOutcome: counts.unknownOutcome,
     recovered: counts.recovered,

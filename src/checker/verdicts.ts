@@ -370,10 +370,12 @@ function seenBy(d: ActorState, t: number): number {
  * and the crash lost the dedup state (DUR-3). Without a crash it is DEDUP-1. All of it presumes
  * dedup: without the capability a retransmission is a new message by definition.
  */
-export function judgeReaccepts(s: Scan): void {
-  if (!s.caps.has('dedup')) return;
+export function judgeReaccepts(s: Scan): ReacceptCounts {
+  const counts: ReacceptCounts = { lost: 0, appDuplicates: 0 };
+  if (!s.caps.has('dedup')) return counts;
   const t = s.l.msgs;
   const st = s.l.stored;
+  const counted = new Set<number>();
   for (const r of s.reaccepts) {
     const firstAcceptIdx = t.acceptIdx[r.msg]!;
     const crash = s.faults.targetAction(tOf(s, firstAcceptIdx), tOf(s, r.reqIdx), true);
@@ -384,6 +386,7 @@ export function judgeReaccepts(s: Scan): void {
       againSmid === firstSmid ? `smid ${againSmid} without dup: true` : `a new smid ${againSmid}`;
     const base = { cmid, smid: firstSmid, evidence: [firstAcceptIdx, crash, r.reqIdx, r.idx] };
     if (crash < 0) {
+      countReaccept(s, r.msg, 'appDuplicates', counts, counted);
       s.sink.add({
         ...base,
         kind: 'app-duplicate',
@@ -397,6 +400,7 @@ export function judgeReaccepts(s: Scan): void {
     // the message survived, its dedup record did not.
     const seen = Math.max(st.obsIdx[r.first]!, st.seqIdx(r.first));
     const survived = seen > crash && seen < r.idx;
+    countReaccept(s, r.msg, survived ? 'appDuplicates' : 'lost', counts, counted);
     s.sink.add({
       ...base,
       kind: survived ? 'app-duplicate' : 'lost',
@@ -409,4 +413,35 @@ export function judgeReaccepts(s: Scan): void {
         : `the server did not know it: the retransmission was answered as a new message (${answered})`,
     });
   }
+  return counts;
+}
+
+/**
+ * What the re-accepts add to LedgerStats, so the exported figures move with the verdict (a FAIL
+ * for DUR-1 loss moves imspec_messages_lost_total): the end pass counts a message lost only
+ * when it was never committed, and an app duplicate only when a device committed it twice.
+ */
+export interface ReacceptCounts {
+  /** Messages acknowledged before a crash and forgotten by the restarted server (DUR-1). */
+  lost: number;
+  /** Messages the server stored again as new (DEDUP-1, DUR-3) that no device committed twice. */
+  appDuplicates: number;
+}
+
+/**
+ * Counts message `m` once. A DUR-1 message that was never committed at all is already the end
+ * pass's lost message; one whose second copy a device committed twice is already an app
+ * duplicate (DEDUP-2) — neither is counted again.
+ */
+function countReaccept(
+  s: Scan,
+  m: number,
+  as: keyof ReacceptCounts,
+  counts: ReacceptCounts,
+  counted: Set<number>,
+): void {
+  if (counted.has(m)) return;
+  counted.add(m);
+  const t = s.l.msgs;
+  if (as === 'lost' ? t.delivered(m) : !t.moreCommits.has(m)) counts[as]++;
 }
