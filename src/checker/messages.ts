@@ -25,7 +25,7 @@ import {
   storedSmid,
   type UserState,
 } from './state.js';
-import { ANSWERED, OFFLINE_AT_ACCEPT, SENT, SETTLED, UNEXPECTED } from './tables.js';
+import { ANSWERED, DUPLICATED, OFFLINE_AT_ACCEPT, SENT, SETTLED, UNEXPECTED } from './tables.js';
 
 /**
  * No device of `user` was connected (nor logging in) from `settleMs` before the request until the
@@ -202,6 +202,7 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   const prev = t.commitIdx.get(m) >= 0 ? committedIn(s, m, actor) : -1;
   if (prev >= 0) {
     l.appDuplicates++;
+    t.set(m, DUPLICATED);
     const sameSmid = committedIn(s, m, actor, e.smid) >= 0;
     s.sink.add({
       kind: 'app-duplicate',

@@ -21,6 +21,7 @@ import {
 } from './messages.js';
 import { onSyncAnswer } from './pages.js';
 import { matchAnswer, registerRequest } from './requests.js';
+import { isSchemaViolation } from './schema-violation.js';
 import { type ActorState, actorOf, ConnState } from './state.js';
 
 function connOf(actor: ActorState, n: number, t: number, i: number): ConnState {
@@ -139,7 +140,7 @@ function onFrame(s: Scan, e: FrameEvent, i: number): void {
   // An invalid frame is a FRAME-4 violation, and still what the server said: a receipt with an
   // extra member was sent all the same, so it is read like any other (every handler checks the
   // type of each member it uses). Only an undecodable frame (no type) ends here.
-  if (e.invalid !== undefined) onInvalid(s, conn, e, i);
+  if (isSchemaViolation(e)) onInvalid(s, conn, e, i);
   const type = e.type;
   if (type === undefined) return;
   if (type === 'msg:N') {

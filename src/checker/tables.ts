@@ -67,6 +67,8 @@ export const JUDGED = 16;
 export const LOST = 32;
 /** Delivered with every receipt it is owed: no longer in flight. */
 export const SETTLED = 64;
+/** Counted in `appDuplicates` (a re-accept counts once, and not again after a second commit). */
+export const DUPLICATED = 128;
 
 /** A commit beyond a message's first (app duplicates, other devices of the receiver). */
 export interface CommitRec {

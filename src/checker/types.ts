@@ -53,7 +53,15 @@ export interface LedgerStats {
   sent: number;
   accepted: number;
   delivered: number;
+  /**
+   * Accepted messages the verdict counts as lost: never committed by their receiver, or
+   * acknowledged before a crash and forgotten by the restarted server (DUR-1).
+   */
   lost: number;
+  /**
+   * Messages delivered more than once as the verdict sees it: committed twice by a device, or
+   * stored again as new on a retransmission (DEDUP-1, DUR-3).
+   */
   appDuplicates: number;
   wireDuplicates: number;
   unknownOutcome: number;

@@ -20,7 +20,7 @@ import {
   type UserState,
 } from './state.js';
 import { THRESHOLD_IDS } from './stats.js';
-import { ANSWERED, JUDGED, LOST, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
+import { ANSWERED, DUPLICATED, JUDGED, LOST, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 function connectedAtEnd(d: ActorState): boolean {
   return d.sessionConn?.open === true;
@@ -90,6 +90,16 @@ function countLost(s: Scan, m: number): void {
   if (s.l.msgs.has(m, LOST)) return;
   s.l.msgs.set(m, LOST);
   s.counts.lost++;
+}
+
+/**
+ * A retransmission the server stored again as new (DEDUP-1, DUR-3) is an app duplicate in the
+ * figures, as in the verdict — unless a device's second commit of it was counted already.
+ */
+function countDuplicate(s: Scan, m: number): void {
+  if (s.l.msgs.has(m, DUPLICATED)) return;
+  s.l.msgs.set(m, DUPLICATED);
+  s.l.appDuplicates++;
 }
 
 function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
@@ -402,6 +412,7 @@ export function judgeReaccepts(s: Scan): void {
       againSmid === firstSmid ? `smid ${againSmid} without dup: true` : `a new smid ${againSmid}`;
     const base = { cmid, smid: firstSmid, evidence: [firstAcceptIdx, crash, r.reqIdx, r.idx] };
     if (crash < 0) {
+      countDuplicate(s, r.msg);
       s.sink.add({
         ...base,
         kind: 'app-duplicate',
@@ -415,8 +426,10 @@ export function judgeReaccepts(s: Scan): void {
     // the message survived, its dedup record did not.
     const seen = Math.max(st.obsIdx.get(r.first), st.seqIdx(r.first));
     const survived = seen > crash && seen < r.idx;
-    // Acknowledged before the kill, unknown after the restart: that message is lost (DUR-1).
-    if (!survived) countLost(s, r.msg);
+    // Acknowledged before the kill, unknown after the restart: that message is lost (DUR-1);
+    // stored again as new while it survived: a duplicate (DUR-3).
+    if (survived) countDuplicate(s, r.msg);
+    else countLost(s, r.msg);
     s.sink.add({
       ...base,
       kind: survived ? 'app-duplicate' : 'lost',

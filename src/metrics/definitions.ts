@@ -151,7 +151,7 @@ export const METRICS = {
   messagesLost: def({
     name: 'imspec_messages_lost_total',
     type: 'counter',
-    help: 'Accepted messages never committed by their receiver (from the checker at case end, or a monitor canary that timed out).',
+    help: 'Accepted messages the verdict counts as lost: never committed by their receiver, or forgotten by a restarted server (DUR-1); from the checker at case end, or a monitor canary that timed out.',
     unit: 'messages',
     labels: BASE_LABELS,
   }),
@@ -188,7 +188,7 @@ export const METRICS = {
   schemaViolations: def({
     name: 'imspec_schema_violations_total',
     type: 'counter',
-    help: 'Inbound frames that failed decoding or RAN/1 schema validation (FRAME-4), by op and kind (op="unknown" when undecodable).',
+    help: 'Frames the target sent that failed decoding or schema validation (FRAME-4, as the checker judges it), by op and kind (op="unknown" when undecodable); never the kit\'s own malformed probes or packets with no RAN/1 counterpart.',
     unit: 'frames',
     labels: [...BASE_LABELS, 'op', 'kind'],
   }),

@@ -7,6 +7,7 @@
  * message in another session — the checker decides at case end; `recordCheckStats` adds those.
  */
 
+import { isSchemaViolation } from '../checker/schema-violation.js';
 import type { LedgerStats } from '../checker/types.js';
 import type { History, HistoryEvent } from '../history/events.js';
 import type { CaseResult } from '../report/types.js';
@@ -99,6 +100,8 @@ export function metricsListener(
     }
     return c;
   };
+  // Actors the fault proxy sent a corrupted frame: their invalid frames are the kit's doing.
+  const corrupted = new Set<string>();
   const users = new Map<string, string>();
   const userOfActor = (actor: string): string => {
     let user = users.get(actor);
@@ -118,9 +121,11 @@ export function metricsListener(
       case 'frame': {
         const cells = frameCell(e.type, e.dir);
         cells.frames.inc();
-        // FRAME-4: an undecodable or invalid frame is counted, and not trusted for timing.
+        // Not trusted for timing: a frame that failed decoding or validation, a packet with no
+        // RAN/1 counterpart. Only what the checker calls FRAME-4 counts as a violation (never
+        // the kit's own probes, never a frame the fault proxy corrupted on its way to `actor`).
         if (e.type === undefined || e.invalid !== undefined) {
-          cells.violations.inc();
+          if (isSchemaViolation(e) && !corrupted.has(e.actor)) cells.violations.inc();
           return;
         }
         const f = e.fields;
@@ -205,9 +210,12 @@ export function metricsListener(
       case 'gap':
         seqGaps.inc();
         return;
-      case 'fault':
-        fault(faultLabel(e.action)).inc();
+      case 'fault': {
+        const label = faultLabel(e.action);
+        if (label === 'corrupt' && e.actor !== undefined && corrupted.size < 10_000) corrupted.add(e.actor);
+        fault(label).inc();
         return;
+      }
       case 'target':
         // The runner acting on the target is a fault too; the restart that follows a kill
         // (detail "same data") is its recovery, not a second fault.
@@ -237,9 +245,11 @@ export function attachHistoryMetrics(
 }
 
 /**
- * Adds what only the checker knows, at case end: messages lost for good and application-level
- * duplicates (a second commit of one message, exactly-once broken). Everything else in
- * `stats` was already counted live from events, so it is not added again.
+ * Adds what only the checker knows, at case end: messages lost and application-level
+ * duplicates, exactly as the verdict counts them (LedgerStats.lost includes messages a restarted
+ * server forgot, DUR-1; appDuplicates includes retransmissions stored again, DEDUP-1/DUR-3), so
+ * a FAIL for loss always moves imspec_messages_lost_total. Everything else in `stats` was
+ * already counted live from events, so it is not added again.
  */
 export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, labels: BaseLabels): void {
   metrics.zeroInit(labels);

@@ -33,13 +33,48 @@ export interface MetricsServer {
   /** `http://host:port` (IPv6 hosts in brackets). */
   readonly url: string;
   readonly port: number;
+  /** /metrics bodies served so far. */
+  readonly scrapes: number;
+  /**
+   * Resolves once /metrics has been served after this call (`'scraped'`) or `maxMs` passed
+   * (`'timeout'`), whichever comes first. A run calls it before closing, so the scrape after its
+   * last case reads the final values instead of finding the endpoint gone.
+   */
+  nextScrape(maxMs: number): Promise<'scraped' | 'timeout'>;
   close(): Promise<void>;
+}
+
+/**
+ * How long a finished run keeps /metrics up for one more scrape (`--metrics-linger`): a default
+ * Prometheus scrape interval, so the last case is seen at the default settings; a scrape that
+ * comes sooner ends the wait.
+ */
+export const METRICS_LINGER_DEFAULT_MS = 15_000;
+
+/**
+ * Keeps /metrics up after a run until it is scraped once more or `lingerMs` passes, then closes
+ * it. `say` reports the wait (the CLI writes it to stderr).
+ */
+export async function lingerAndClose(
+  server: MetricsServer,
+  lingerMs: number,
+  say: (line: string) => void = () => undefined,
+): Promise<void> {
+  if (lingerMs > 0) {
+    say(
+      `metrics: waiting up to ${lingerMs / 1000} s for a final scrape of ${server.url}/metrics (--metrics-linger)`,
+    );
+    const outcome = await server.nextScrape(lingerMs);
+    say(outcome === 'scraped' ? 'metrics: final values scraped' : 'metrics: no scrape came; closing');
+  }
+  await server.close();
 }
 
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   options: MetricsServerOptions,
+  onScrape: () => void,
 ): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -49,7 +84,9 @@ async function handle(
   if (path === '/metrics') {
     const { contentType, body } = await renderMetrics(options.registry, negotiateFormat(req.headers.accept));
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    res.end(req.method === 'HEAD' ? undefined : body, () => {
+      if (req.method === 'GET') onScrape();
+    });
     return;
   }
   if (path === '/healthz') {
@@ -70,8 +107,14 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`metrics port ${port} is not a port number: use 0..65535 (0 picks a free one)`);
   }
+  let scrapes = 0;
+  const waiters = new Set<() => void>();
+  const onScrape = (): void => {
+    scrapes++;
+    for (const w of [...waiters]) w();
+  };
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
+    handle(req, res, options, onScrape).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`error: ${(err as Error)?.message ?? String(err)}\n`);
     });
@@ -98,6 +141,20 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   return {
     url: `http://${urlHost}:${bound}`,
     port: bound,
+    get scrapes() {
+      return scrapes;
+    },
+    nextScrape: (maxMs) =>
+      new Promise((resolve) => {
+        const done = (outcome: 'scraped' | 'timeout'): void => {
+          waiters.delete(scraped);
+          clearTimeout(timer);
+          resolve(outcome);
+        };
+        const scraped = (): void => done('scraped');
+        const timer = setTimeout(() => done('timeout'), maxMs);
+        waiters.add(scraped);
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

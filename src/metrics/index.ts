@@ -9,6 +9,8 @@ export {
 } from './from-history.js';
 export {
   type HealthStatus,
+  lingerAndClose,
+  METRICS_LINGER_DEFAULT_MS,
   type MetricsServer,
   type MetricsServerOptions,
   startMetricsServer,

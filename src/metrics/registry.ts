@@ -138,6 +138,8 @@ export function createMetrics(registry: Registry): ImspecMetrics {
         for (const t of frameLabelTriples()) {
           if (t.direction === 'in') m.schemaViolations.inc({ ...base, op: t.op, kind: t.kind }, 0);
         }
+        // An undecodable frame has no op: its series too must exist before the first one comes.
+        m.schemaViolations.inc({ ...base, op: 'unknown', kind: 'unknown' }, 0);
         continue;
       }
       if (key === 'probeSuccess' || key === 'probeDuration' || key === 'caseVerdict') {

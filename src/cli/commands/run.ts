@@ -7,7 +7,14 @@ import { Registry } from 'prom-client';
 import { captureWriter } from '../../capture/writer.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
-import { createMetrics, pushToGateway, runMetrics, startMetricsServer } from '../../metrics/index.js';
+import {
+  createMetrics,
+  lingerAndClose,
+  METRICS_LINGER_DEFAULT_MS,
+  pushToGateway,
+  runMetrics,
+  startMetricsServer,
+} from '../../metrics/index.js';
 import { createReporters } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
@@ -77,12 +84,16 @@ export function registerRun(program: Command): void {
     )
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
+      '--metrics-linger <duration>',
+      `after the run, keep /metrics up until it is scraped once more or this long has passed, so the last case's final values are seen (0 = close at once; default ${formatDuration(METRICS_LINGER_DEFAULT_MS)})`,
+    )
+    .option(
       '--capture <dir>',
       "write each case's traffic to <dir>/<case>.jsonl in the capture format, for `imspec check` (docs/capture.md)",
     )
     .option(
       '--pushgateway <url>',
-      'push the final metrics to this Prometheus Pushgateway (job imspec, grouped by run id)',
+      'push the final metrics to this Prometheus Pushgateway, to the group /metrics/job/imspec/run_id/<run id> (docs/observability.md)',
     )
     .addHelpText(
       'after',
@@ -110,6 +121,10 @@ Examples:
       const reporters = createReporters(opts.report.length ? opts.report : ['console'], process.stdout, {
         command,
       });
+      const lingerMs =
+        opts.metricsLinger === undefined
+          ? METRICS_LINGER_DEFAULT_MS
+          : parseDurationOption('--metrics-linger', opts.metricsLinger, true);
       // A driver file or package is loaded and checked before anything starts.
       const driver = await loadDriver(opts.driver);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
@@ -155,16 +170,24 @@ Examples:
             capture?.onHistory(history, scenario);
           },
         },
-      ).finally(() => server?.close());
+      ).catch(async (err: unknown) => {
+        await server?.close();
+        throw err;
+      });
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
           url: opts.pushgateway,
           registry,
-          job: 'imspec',
+          job: PUSH_JOB,
           grouping: { run_id: run.runId },
+        }).catch(async (err: unknown) => {
+          await server?.close();
+          throw err;
         });
         process.stderr.write(`imspec run: metrics pushed to ${url}\n`);
       }
+      if (server)
+        await lingerAndClose(server, lingerMs, (line) => process.stderr.write(`imspec run: ${line}\n`));
       process.exitCode = run.exitCode;
     });
 }
@@ -190,6 +213,7 @@ interface RunCliOptions {
   minimizeDir: string;
   metricsPort?: number;
   metricsHost: string;
+  metricsLinger?: string;
   pushgateway?: string;
   capture?: string;
 }
@@ -223,7 +247,11 @@ function parsePositive(value: string): number {
   return n;
 }
 
-export function parseDurationOption(flag: string, value: string): number {
+/** The Pushgateway `job` of `imspec run --pushgateway` (docs/observability.md names the group). */
+export const PUSH_JOB = 'imspec';
+
+export function parseDurationOption(flag: string, value: string, zeroOk = false): number {
+  if (zeroOk && /^0+(ms|s|m)?$/.test(value)) return 0;
   try {
     return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
   } catch (err) {

@@ -1,0 +1,100 @@
+/**
+ * The exported numbers equal the verdicts: real conformance runs against the embedded reference
+ * server with deliberate faults, each metric read from the registry and compared with what the
+ * checker decided for the same case. A FAIL for loss moves imspec_messages_lost_total; a FAIL for
+ * duplicates moves imspec_duplicates_total{layer="app"}; imspec_schema_violations_total counts
+ * exactly the FRAME-4 findings — never the kit's own malformed probes.
+ */
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { metricsListener } from '../../src/metrics/from-history.js';
+import { createMetrics } from '../../src/metrics/registry.js';
+import { runMetrics } from '../../src/metrics/run-metrics.js';
+import type { CaseResult } from '../../src/report/types.js';
+import { runSuites } from '../../src/runner/run.js';
+
+async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const { values } = await registry.getSingleMetric(name)!.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+async function run(only: string[], serverFaults: string[]) {
+  const registry = new Registry();
+  const wiring = runMetrics(createMetrics(registry), 'ran');
+  const result = await runSuites(
+    { paths: ['suites/core'], only, reports: [], seed: 7, serverFaults },
+    { onHistory: wiring.onHistory, reporters: [wiring.reporter] },
+  );
+  const metric = (name: string, c: CaseResult, labels: Record<string, string> = {}) =>
+    value(registry, name, { scenario: c.id, ...labels });
+  return { cases: result.cases, metric };
+}
+
+/** Findings of one kind, counted past the report's per-rule cap ("and N more … not listed"). */
+function findings(c: CaseResult, kind: string, requirement?: string): number {
+  let n = 0;
+  for (const f of c.findings) {
+    if (f.kind !== kind || (requirement !== undefined && f.requirement !== requirement)) continue;
+    n += 1 + Number(/\(and (\d+) more/.exec(f.actual)?.[1] ?? 0);
+  }
+  return n;
+}
+
+describe('metrics agree with the verdicts', () => {
+  it('a kill -9 after msg:A on a server that acks before commit: FAIL DUR-1, and the lost counter holds every lost message', async () => {
+    const { cases, metric } = await run(['durability-kill-9'], ['ack-before-commit']);
+    const c = cases[0]!;
+    expect(c.verdict).toBe('FAIL');
+    const lost = findings(c, 'lost', 'DUR-1');
+    expect(lost).toBeGreaterThan(0);
+    expect(c.stats!.lost).toBe(lost);
+    expect(await metric('imspec_messages_lost_total', c)).toBe(lost);
+  }, 120_000);
+
+  it('a server without dedup: FAIL for app duplicates, and the app duplicates counter equals the ledger', async () => {
+    const { cases, metric } = await run(['lost-msg-a'], ['no-dedup']);
+    const c = cases[0]!;
+    expect(c.verdict).toBe('FAIL');
+    expect(findings(c, 'app-duplicate')).toBeGreaterThan(0);
+    expect(c.stats!.appDuplicates).toBeGreaterThan(0);
+    expect(await metric('imspec_duplicates_total', c, { layer: 'app' })).toBe(c.stats!.appDuplicates);
+  });
+
+  it('schema violations: the FRAME-4 findings of a bad-schema server, and none for the kit’s own malformed probes', async () => {
+    const bad = await run(['happy-six-frames'], ['bad-schema']);
+    const b = bad.cases[0]!;
+    expect(b.verdict).toBe('FAIL');
+    const frame4 = findings(b, 'schema-violation', 'FRAME-4');
+    expect(frame4).toBeGreaterThan(0);
+    expect(await bad.metric('imspec_schema_violations_total', b)).toBe(frame4);
+
+    const clean = await run(['malformed-input', 'happy-six-frames'], []);
+    for (const c of clean.cases) {
+      expect(c.verdict, c.id).toBe('PASS');
+      expect(await clean.metric('imspec_schema_violations_total', c), c.id).toBe(0);
+      expect(await clean.metric('imspec_messages_lost_total', c), c.id).toBe(0);
+      expect(await clean.metric('imspec_duplicates_total', c, { layer: 'app' }), c.id).toBe(0);
+    }
+  });
+
+  it('packets with no RAN/1 counterpart (MQTT SUBACK, XMPP presence) are frames, not violations', async () => {
+    const registry = new Registry();
+    const listen = metricsListener(createMetrics(registry), { scenario: 'm', driver: 'mqtt', suite: 's' });
+    const frame = { kind: 'frame', t: 0, actor: 'a/d', conn: 1, raw: '' } as const;
+    listen({ ...frame, dir: 'in', type: undefined, fields: { mqtt: 'suback' } });
+    listen({ ...frame, dir: 'out', type: undefined, fields: { mqtt: 'subscribe' } });
+    // The kit's deliberately malformed outbound probe.
+    listen({ ...frame, dir: 'out', type: 'msg:R', fields: {}, invalid: 'missing cmid' });
+    expect(await value(registry, 'imspec_schema_violations_total', {})).toBe(0);
+    expect(await value(registry, 'imspec_frames_total', { op: 'unknown' })).toBe(2);
+    // A frame the target sent that fails decoding is one.
+    listen({ ...frame, dir: 'in', type: undefined, fields: {}, invalid: 'not JSON' });
+    expect(await value(registry, 'imspec_schema_violations_total', { op: 'unknown' })).toBe(1);
+    // …unless the fault proxy corrupted frames to that actor.
+    listen({ kind: 'fault', t: 1, rule: 'r', action: 'corrupt', actor: 'a/d' });
+    listen({ ...frame, dir: 'in', type: undefined, fields: {}, invalid: 'not JSON' });
+    expect(await value(registry, 'imspec_schema_violations_total', {})).toBe(1);
+  });
+});
