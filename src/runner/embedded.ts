@@ -41,13 +41,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     ...options.faults.flatMap((f) => ['--fault', f]),
     ...(options.extraArgs ?? []),
   ];
-  const target = await ProcessTarget.start({
-    command: process.execPath,
-    args,
-    shell: false,
-    url: { fromStdout: true },
-    pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
-  });
+  let target: ProcessTarget;
+  try {
+    target = await ProcessTarget.start({
+      command: process.execPath,
+      args,
+      shell: false,
+      url: { fromStdout: true },
+      pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
+    });
+  } catch (error) {
+    // A start that failed leaves no temp directory behind.
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const stop = target.stop.bind(target);
   return Object.assign(target, {
     dataDir,

@@ -8,6 +8,7 @@ import { type LoadedDriver, loadDriver } from '../drivers/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
+import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import {
   buildCaseResult,
@@ -92,11 +93,19 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   const reporter = combineReporters(hooks.reporters ?? []);
   const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
   const targetLabel = options.target ?? `embedded reference server${describeFaults(options.serverFaults)}`;
-  reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
 
   // A shared target (external or --target-cmd) keeps inboxes between cases: a per-case user
   // prefix keeps cases apart. The embedded server is fresh per case and needs none.
+  if (options.target !== undefined) checkTargetUrl(options.target, driver.name);
   const shared = await startSharedTarget(options);
+  // One login before any case: a wrong URL, secret or driver is said once and exits 2.
+  try {
+    if (shared) await preflightShared(shared, options, driver, `${runId}-`, secret);
+  } catch (error) {
+    await shared?.stop();
+    throw error;
+  }
+  reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
   const results: CaseResult[] = [];
   try {
     for (const [index, scenario] of scenarios.entries()) {
@@ -188,6 +197,13 @@ async function runOne(
       secret: setup.secret,
       faults: options.serverFaults,
       extraArgs: options.serverArgs,
+    }).catch((error: unknown) => {
+      // The kit's own server failing to start is the kit's configuration (a bad --server-arg),
+      // the same for every case: said once, exit 2.
+      throw new ConfigError(
+        `the embedded reference server did not start: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     });
     onTarget = await beginCaseOnTarget(target, target === setup.shared);
     const driver = setup.driver.create({ target: target.url });
@@ -229,6 +245,7 @@ async function runOne(
     for (const r of setup.hooks.reporters ?? []) r.onCaseHistory?.({ result, events: outcome.events });
     return { result, records: faultRecords(outcome.events) };
   } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) throw error;
     const result = buildCaseResult({
       scenario,
       findings: [],
@@ -242,6 +259,31 @@ async function runOne(
   } finally {
     if (target && target !== setup.shared) await target.stop();
   }
+}
+
+async function preflightShared(
+  shared: Target,
+  options: Readonly<RunOptions>,
+  loaded: LoadedDriver,
+  prefix: string,
+  secret: string,
+): Promise<void> {
+  const driver = loaded.create({ target: shared.url });
+  const user = `${prefix}imspec-preflight`;
+  const token = hmacToken(secret, user);
+  await preflightTarget({
+    driver,
+    driverName: loaded.name,
+    target: shared.url,
+    user,
+    token,
+    provision: () =>
+      provisionAccounts([{ user, token }], {
+        driver,
+        target: shared.url,
+        ...(options.provisionCmd !== undefined ? { command: options.provisionCmd } : {}),
+      }),
+  });
 }
 
 async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target | undefined> {
