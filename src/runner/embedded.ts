@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackDir, untrackDir } from './leftovers.js';
 import { cliPath } from './paths.js';
 import { ProcessTarget, type Target } from './target.js';
 
@@ -25,6 +26,7 @@ export interface EmbeddedTarget extends Target {
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'imspec-target-'));
+  trackDir(dataDir);
   const args = [
     cliPath(),
     'serve',
@@ -53,6 +55,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
   } catch (error) {
     // A start that failed leaves no temp directory behind.
     rmSync(dataDir, { recursive: true, force: true });
+    untrackDir(dataDir);
     throw error;
   }
   const stop = target.stop.bind(target);
@@ -61,6 +64,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     stop: async () => {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+      untrackDir(dataDir);
     },
   });
 }

@@ -50,6 +50,12 @@ export interface RunHooks {
   reporters?: readonly Reporter[];
   /** Each case's history, as it starts (metrics subscribe here). */
   onHistory?: (history: History, scenario: Scenario) => void;
+  /**
+   * Aborted (with the signal's name as reason, e.g. 'SIGINT') to stop the run: the case in
+   * progress is abandoned, every server the run started is stopped, and the reports are written
+   * with the cases that finished, marked `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunInput extends Partial<RunOptions & FaultRunOptions> {
@@ -107,8 +113,12 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   }
   reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
   const results: CaseResult[] = [];
+  const live = new Set<Target>();
+  const abort = hooks.signal;
+  const aborted = abortedPromise(abort);
   try {
     for (const [index, scenario] of scenarios.entries()) {
+      if (abort?.aborted) break;
       reporter.onCaseStart({ id: scenario.id, index, total: scenarios.length });
       const runs: CaseResult[] = [];
       let minimized = false;
@@ -121,8 +131,12 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
           shared,
           hooks,
           driver,
+          live,
         };
-        const { result, records } = await runOne(scenario, options, setup);
+        // An interrupt abandons the case in progress (its servers are stopped below).
+        const outcome = await Promise.race([runOne(scenario, options, setup), aborted]);
+        if (outcome === 'aborted') break;
+        const { result, records } = outcome;
         // The first failing run of a probabilistic case is cut down to the faults that matter.
         if (faultOptions.minimize && !minimized && isMinimizable(result, scenario, records)) {
           minimized = true;
@@ -141,12 +155,14 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
         }
         runs.push(result);
       }
+      if (abort?.aborted) break;
       // Exemptions apply as each case ends, so the console shows XFAIL at once.
       const result = exemptCase(runs.length === 1 ? runs[0]! : mergeRepeats(runs), exemptions);
       results.push(result);
       reporter.onCaseResult(result);
     }
   } finally {
+    await Promise.allSettled([...live].map((t) => t.stop()));
     await shared?.stop();
   }
 
@@ -164,11 +180,29 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
     exemptions,
     options.strict,
   );
+  if (abort?.aborted) {
+    run.interrupted = {
+      signal: String(abort.reason ?? 'abort'),
+      completed: results.length,
+      total: scenarios.length,
+    };
+  }
   await reporter.onRunEnd(run);
   return run;
 }
 
+/** Resolves 'aborted' when the signal fires (never, without one). */
+function abortedPromise(signal: AbortSignal | undefined): Promise<'aborted'> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+}
+
 interface CaseSetup {
+  /** Servers started for the case in progress, so an interrupt can stop them. */
+  live: Set<Target>;
   driver: LoadedDriver;
   seed: number;
   prefix: string;
@@ -205,6 +239,7 @@ async function runOne(
         { cause: error },
       );
     });
+    if (target !== setup.shared) setup.live.add(target);
     onTarget = await beginCaseOnTarget(target, target === setup.shared);
     const driver = setup.driver.create({ target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
@@ -257,7 +292,10 @@ async function runOne(
     });
     return { result: withTargetEvidence(result, target, onTarget, []), records: [] };
   } finally {
-    if (target && target !== setup.shared) await target.stop();
+    if (target && target !== setup.shared) {
+      setup.live.delete(target);
+      await target.stop();
+    }
   }
 }
 

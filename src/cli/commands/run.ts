@@ -13,6 +13,7 @@ import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
+import { handleInterrupts } from '../interrupt.js';
 import { collect, collectList, reportOption } from '../lists.js';
 
 export function registerRun(program: Command): void {
@@ -121,6 +122,7 @@ Examples:
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
       const capture = opts.capture === undefined ? undefined : captureWriter(opts.capture);
+      const interrupts = handleInterrupts('imspec run');
       const run = await runSuites(
         {
           paths,
@@ -150,12 +152,22 @@ Examples:
         },
         {
           reporters: [...reporters, wiring.reporter, ...(capture ? [capture.reporter] : [])],
+          signal: interrupts.signal,
           onHistory: (history, scenario) => {
             wiring.onHistory(history, scenario);
             capture?.onHistory(history, scenario);
           },
         },
-      ).finally(() => server?.close());
+      ).finally(() => {
+        interrupts.dispose();
+        return server?.close();
+      });
+      const interrupted = interrupts.exitCode();
+      if (interrupted !== undefined) {
+        // The case that was abandoned may still hold timers and sockets: exit once output is out.
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+        process.exit(interrupted);
+      }
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
           url: opts.pushgateway,
