@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { type LoadedDriver, loadDriver } from '../drivers/load.js';
 import { UsageError } from '../errors.js';
 import { closest } from '../hints.js';
+import { checkReachable, checkTargetUrl } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { CAPS, type Cap } from '../protocol/frames.js';
 import { ProcessTarget } from '../runner/target.js';
@@ -61,6 +62,9 @@ export async function runDriverTest(options: DriverTestOptions): Promise<DriverT
     }
   }
   const driver = await loadDriver(options.driver);
+  // The URL's shape first; its reachability once the server (maybe started here) is up. The
+  // login is the contract's own first case: a driver that cannot log in is what it tests.
+  checkTargetUrl(options.target, driver.name);
   const prefix = options.userPrefix ?? `dt${randomBytes(3).toString('hex')}-`;
   const server = options.targetCmd
     ? await ProcessTarget.start({
@@ -84,6 +88,7 @@ export async function runDriverTest(options: DriverTestOptions): Promise<DriverT
     };
   };
   try {
+    await checkReachable(options.target, driver.name);
     const report = await runDriverContract({
       setup,
       claims: options.claims,

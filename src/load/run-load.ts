@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { loadDriver } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
 import type { ImspecMetrics } from '../metrics/registry.js';
+import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
@@ -54,6 +55,7 @@ export interface LoadHooks {
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
   const options = resolveLoadOptions(input);
+  if (options.target !== undefined) checkTargetUrl(options.target, options.driver);
   // Reporter specs are checked before anything starts: a typo must not cost a whole run.
   const reporters = createLoadReporters([
     ...options.reports.filter((r) => !(options.quiet && r === 'console')),
@@ -86,12 +88,18 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   try {
     const url = targets[0]!.url;
     const tag = `L${runId.slice(-6)}`;
-    const { caps } = await probeCaps(
-      (await loadDriver(options.driver)).create({ target: url }),
-      url,
-      (user) => hmacToken(secret, user),
-      `${tag}-`,
-    );
+    const probeDriver = (await loadDriver(options.driver)).create({ target: url });
+    // A target the kit did not start is checked once, fast (exit 2 on a wrong URL, secret or
+    // protocol), before any worker connects a thousand bots to it.
+    const { caps } = options.target
+      ? await preflightTarget({
+          driver: probeDriver,
+          driverName: options.driver,
+          target: url,
+          user: `${tag}-imspec-preflight`,
+          token: hmacToken(secret, `${tag}-imspec-preflight`),
+        })
+      : await probeCaps(probeDriver, url, (user) => hmacToken(secret, user), `${tag}-`);
     const workerCount =
       options.workers ??
       (connections > CONNECTIONS_PER_WORKER ? Math.ceil(connections / CONNECTIONS_PER_WORKER) : 0);

@@ -115,6 +115,12 @@ export class ConsoleReporter implements Reporter {
         `\nexpected failures not run (their cases were not selected): ${result.notRunExemptions.join(', ')}\n`,
       );
     }
+    if (result.interrupted) {
+      const { signal, completed, total } = result.interrupted;
+      this.write(
+        `\n${this.paint('\x1b[1;33m', `interrupted by ${signal} after ${completed} of ${total} cases: the summary covers those only`)}\n`,
+      );
+    }
     const line = summaryLine(result.cases, result.staleExemptions.length, result.durationMs);
     const colour = result.exitCode === 0 ? '\x1b[1;32m' : '\x1b[1;31m';
     this.write(`\n${this.paint(colour, line)}\n`);

@@ -115,6 +115,11 @@ export interface RunResult {
    */
   notRunExemptions: string[];
   exitCode: 0 | 1 | 2;
+  /**
+   * The run was stopped by a signal (Ctrl-C, SIGTERM): `cases` holds the cases that finished;
+   * the CLI exits 128 + the signal's number (130, 143) whatever `exitCode` says.
+   */
+  interrupted?: { signal: string; completed: number; total: number };
 }
 
 export interface Reporter {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackDir, untrackDir } from './leftovers.js';
 import { cliPath } from './paths.js';
 import { ProcessTarget, type Target } from './target.js';
 
@@ -25,6 +26,7 @@ export interface EmbeddedTarget extends Target {
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'imspec-target-'));
+  trackDir(dataDir);
   const args = [
     cliPath(),
     'serve',
@@ -41,19 +43,28 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     ...options.faults.flatMap((f) => ['--fault', f]),
     ...(options.extraArgs ?? []),
   ];
-  const target = await ProcessTarget.start({
-    command: process.execPath,
-    args,
-    shell: false,
-    url: { fromStdout: true },
-    pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
-  });
+  let target: ProcessTarget;
+  try {
+    target = await ProcessTarget.start({
+      command: process.execPath,
+      args,
+      shell: false,
+      url: { fromStdout: true },
+      pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
+    });
+  } catch (error) {
+    // A start that failed leaves no temp directory behind.
+    rmSync(dataDir, { recursive: true, force: true });
+    untrackDir(dataDir);
+    throw error;
+  }
   const stop = target.stop.bind(target);
   return Object.assign(target, {
     dataDir,
     stop: async () => {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
+      untrackDir(dataDir);
     },
   });
 }

@@ -4,6 +4,8 @@
  */
 
 import { UsageError } from '../errors.js';
+import { didYouMean } from '../hints.js';
+import { isServerFaultName, SERVER_FAULT_NAMES } from '../server/faults.js';
 
 export interface RunOptions {
   /** Scenario files or directories. @default ['suites/core'] */
@@ -88,6 +90,15 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
     throw new UsageError(
       '--server-fault applies to the embedded reference server only; drop --target to use it',
     );
+  }
+  // Checked here, once: an unknown name would otherwise fail every case's server start alike.
+  for (const name of options.serverFaults) {
+    if (!isServerFaultName(name)) {
+      throw new UsageError(
+        `--server-fault ${name} is not a fault of the reference server${didYouMean(name, SERVER_FAULT_NAMES)}; ` +
+          `known: ${SERVER_FAULT_NAMES.join(', ')}`,
+      );
+    }
   }
   if (!Number.isInteger(options.seed) || options.seed < 0) {
     throw new UsageError(`--seed must be a non-negative integer, got ${input.seed}`);

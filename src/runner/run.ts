@@ -8,6 +8,7 @@ import { type LoadedDriver, loadDriver } from '../drivers/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
+import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import {
   buildCaseResult,
@@ -49,6 +50,12 @@ export interface RunHooks {
   reporters?: readonly Reporter[];
   /** Each case's history, as it starts (metrics subscribe here). */
   onHistory?: (history: History, scenario: Scenario) => void;
+  /**
+   * Aborted (with the signal's name as reason, e.g. 'SIGINT') to stop the run: the case in
+   * progress is abandoned, every server the run started is stopped, and the reports are written
+   * with the cases that finished, marked `interrupted`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunInput extends Partial<RunOptions & FaultRunOptions> {
@@ -92,14 +99,26 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   const reporter = combineReporters(hooks.reporters ?? []);
   const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
   const targetLabel = options.target ?? `embedded reference server${describeFaults(options.serverFaults)}`;
-  reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
 
   // A shared target (external or --target-cmd) keeps inboxes between cases: a per-case user
   // prefix keeps cases apart. The embedded server is fresh per case and needs none.
+  if (options.target !== undefined) checkTargetUrl(options.target, driver.name);
   const shared = await startSharedTarget(options);
+  // One login before any case: a wrong URL, secret or driver is said once and exits 2.
+  try {
+    if (shared) await preflightShared(shared, options, driver, `${runId}-`, secret);
+  } catch (error) {
+    await shared?.stop();
+    throw error;
+  }
+  reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
   const results: CaseResult[] = [];
+  const live = new Set<Target>();
+  const abort = hooks.signal;
+  const aborted = abortedPromise(abort);
   try {
     for (const [index, scenario] of scenarios.entries()) {
+      if (abort?.aborted) break;
       reporter.onCaseStart({ id: scenario.id, index, total: scenarios.length });
       const runs: CaseResult[] = [];
       let minimized = false;
@@ -112,8 +131,12 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
           shared,
           hooks,
           driver,
+          live,
         };
-        const { result, records } = await runOne(scenario, options, setup);
+        // An interrupt abandons the case in progress (its servers are stopped below).
+        const outcome = await Promise.race([runOne(scenario, options, setup), aborted]);
+        if (outcome === 'aborted') break;
+        const { result, records } = outcome;
         // The first failing run of a probabilistic case is cut down to the faults that matter.
         if (faultOptions.minimize && !minimized && isMinimizable(result, scenario, records)) {
           minimized = true;
@@ -132,12 +155,14 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
         }
         runs.push(result);
       }
+      if (abort?.aborted) break;
       // Exemptions apply as each case ends, so the console shows XFAIL at once.
       const result = exemptCase(runs.length === 1 ? runs[0]! : mergeRepeats(runs), exemptions);
       results.push(result);
       reporter.onCaseResult(result);
     }
   } finally {
+    await Promise.allSettled([...live].map((t) => t.stop()));
     await shared?.stop();
   }
 
@@ -155,11 +180,29 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
     exemptions,
     options.strict,
   );
+  if (abort?.aborted) {
+    run.interrupted = {
+      signal: String(abort.reason ?? 'abort'),
+      completed: results.length,
+      total: scenarios.length,
+    };
+  }
   await reporter.onRunEnd(run);
   return run;
 }
 
+/** Resolves 'aborted' when the signal fires (never, without one). */
+function abortedPromise(signal: AbortSignal | undefined): Promise<'aborted'> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve('aborted');
+    else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+}
+
 interface CaseSetup {
+  /** Servers started for the case in progress, so an interrupt can stop them. */
+  live: Set<Target>;
   driver: LoadedDriver;
   seed: number;
   prefix: string;
@@ -188,7 +231,15 @@ async function runOne(
       secret: setup.secret,
       faults: options.serverFaults,
       extraArgs: options.serverArgs,
+    }).catch((error: unknown) => {
+      // The kit's own server failing to start is the kit's configuration (a bad --server-arg),
+      // the same for every case: said once, exit 2.
+      throw new ConfigError(
+        `the embedded reference server did not start: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     });
+    if (target !== setup.shared) setup.live.add(target);
     onTarget = await beginCaseOnTarget(target, target === setup.shared);
     const driver = setup.driver.create({ target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
@@ -229,6 +280,7 @@ async function runOne(
     for (const r of setup.hooks.reporters ?? []) r.onCaseHistory?.({ result, events: outcome.events });
     return { result, records: faultRecords(outcome.events) };
   } catch (error) {
+    if (error instanceof ConfigError || error instanceof UsageError) throw error;
     const result = buildCaseResult({
       scenario,
       findings: [],
@@ -240,8 +292,36 @@ async function runOne(
     });
     return { result: withTargetEvidence(result, target, onTarget, []), records: [] };
   } finally {
-    if (target && target !== setup.shared) await target.stop();
+    if (target && target !== setup.shared) {
+      setup.live.delete(target);
+      await target.stop();
+    }
   }
+}
+
+async function preflightShared(
+  shared: Target,
+  options: Readonly<RunOptions>,
+  loaded: LoadedDriver,
+  prefix: string,
+  secret: string,
+): Promise<void> {
+  const driver = loaded.create({ target: shared.url });
+  const user = `${prefix}imspec-preflight`;
+  const token = hmacToken(secret, user);
+  await preflightTarget({
+    driver,
+    driverName: loaded.name,
+    target: shared.url,
+    user,
+    token,
+    provision: () =>
+      provisionAccounts([{ user, token }], {
+        driver,
+        target: shared.url,
+        ...(options.provisionCmd !== undefined ? { command: options.provisionCmd } : {}),
+      }),
+  });
 }
 
 async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target | undefined> {

@@ -15,6 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
+import { trackGroup, untrackGroup } from './leftovers.js';
 
 export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
 
@@ -188,6 +189,11 @@ export class ProcessTarget implements Target {
       env: env ?? process.env,
     });
     this.#child = child;
+    const pid = child.pid;
+    if (pid !== undefined) {
+      trackGroup(pid);
+      child.once('exit', () => untrackGroup(pid));
+    }
     const append = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.#logBytes += text.length;

@@ -46,7 +46,11 @@ describe('schemas/report.schema.json', () => {
     const defs = schema.$defs;
     expect(Object.keys(defs.caseResult.properties).sort()).toEqual(Object.keys(FULL_CASE).sort());
     expect(Object.keys(defs.ledgerStats.properties).sort()).toEqual(Object.keys(STATS).sort());
-    const fullRun: Required<RunResult> = { ...sampleRun(), strict: true };
+    const fullRun: Required<RunResult> = {
+      ...sampleRun(),
+      strict: true,
+      interrupted: { signal: 'SIGINT', completed: 1, total: 2 },
+    };
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(fullRun).sort());
     const verdicts: Record<Verdict, true> = {
       PASS: true,

@@ -4,7 +4,7 @@
  * - a server that dies during a case is FAIL (FRAME-8) with its bounce counts and log tail, and
  *   the next case finds it started again;
  * - accounts come from a `--provision-cmd` hook (prosodyctl) before the timeline, and a hook that
- *   fails is an ERROR naming provisioning, with the hook's output;
+ *   fails for the preflight's first account ends the run with exit 2, with the hook's output;
  * - an account the server loses in a kill -9 is a durability finding (DUR-1), not an ERROR about
  *   credentials (Prosody started by a launch script that forgets its accounts at every start);
  * - a start that takes longer than `--start-timeout` is an ERROR that names the timeout.
@@ -184,18 +184,18 @@ describe('accounts on Prosody (xmpp driver)', () => {
     expect(run.code).toBe(0);
   }, 90_000);
 
-  it('reports a failing --provision-cmd as an ERROR naming provisioning, with the hook output', async () => {
+  it('refuses a --provision-cmd that cannot create the first account before any case (exit 2), with the hook output', async () => {
     const run = await onProsody('lastseq-implies-ack', {
       provisionCmd: () => 'echo "admin API says: quota of accounts reached" >&2; exit 1',
     });
-    const c = run.report?.cases[0];
-    expect(c?.verdict, run.out).toBe('ERROR');
-    expect(c?.reason).toMatch(
-      /--provision-cmd for \S+imspec-probe exited with code 1:\nadmin API says: quota of accounts reached/,
+    // A hook that fails for the preflight's account is configuration: said once, no case run.
+    expect(run.code, run.out).toBe(2);
+    expect(run.report).toBeUndefined();
+    expect(run.out).toMatch(/could not create the probe account \S+imspec-preflight/);
+    expect(run.out).toMatch(
+      /--provision-cmd for \S+imspec-preflight exited with code 1:\nadmin API says: quota of accounts reached/,
     );
-    expect(c?.reason).toContain('[IMSPEC_ERR_PROVISION]');
-    // The evidence comes along: the server neither crashed nor was restarted.
-    expect(c?.target).toMatchObject({ kills: 0, crashes: 0, restarts: 0 });
+    expect(run.out).toContain('[IMSPEC_ERR_CONFIG]');
   }, 90_000);
 
   it('reports an account lost in a kill -9 as DUR-1, not as a credentials ERROR', async () => {

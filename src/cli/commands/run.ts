@@ -20,6 +20,7 @@ import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
+import { handleInterrupts } from '../interrupt.js';
 import { collect, collectList, reportOption } from '../lists.js';
 
 export function registerRun(program: Command): void {
@@ -136,6 +137,7 @@ Examples:
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
       const capture = opts.capture === undefined ? undefined : captureWriter(opts.capture);
+      const interrupts = handleInterrupts('imspec run');
       const run = await runSuites(
         {
           paths,
@@ -165,15 +167,25 @@ Examples:
         },
         {
           reporters: [...reporters, wiring.reporter, ...(capture ? [capture.reporter] : [])],
+          signal: interrupts.signal,
           onHistory: (history, scenario) => {
             wiring.onHistory(history, scenario);
             capture?.onHistory(history, scenario);
           },
         },
-      ).catch(async (err: unknown) => {
+      )
+        .catch(async (err: unknown) => {
+          await server?.close();
+          throw err;
+        })
+        .finally(() => interrupts.dispose());
+      const interrupted = interrupts.exitCode();
+      if (interrupted !== undefined) {
         await server?.close();
-        throw err;
-      });
+        // The case that was abandoned may still hold timers and sockets: exit once output is out.
+        await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+        process.exit(interrupted);
+      }
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
           url: opts.pushgateway,

@@ -1,0 +1,10 @@
+/** Fast, once-only checks of a target before a command uses it (docs/robustness.md). */
+export {
+  checkReachable,
+  checkTargetUrl,
+  diagnoseLogin,
+  PREFLIGHT_TIMEOUT_MS,
+  type PreflightOptions,
+  preflightTarget,
+  tcpReach,
+} from './preflight.js';
