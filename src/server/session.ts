@@ -8,6 +8,7 @@
  *         └── wrong token: error:A auth-failed, close 4401 (AUTH-2)
  */
 
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { decode, encode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
@@ -50,10 +51,18 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   private idleTimer: NodeJS.Timeout | undefined;
   private lastHeard = Date.now();
 
+  /** True while this connection's socket is corked for the current tick (see `send`). */
+  private corked = false;
+
+  /**
+   * @param socket the connection's TCP socket, under `ws`: corked while one tick's frames are
+   *   written, so they leave in one writev rather than one syscall each
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: ServerContext,
     private readonly hooks: SessionHooks,
+    private readonly socket?: Duplex,
   ) {
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -108,6 +117,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
       text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
     }
+    this.cork();
     this.ws.send(text);
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.log(
@@ -115,6 +125,24 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
       );
       this.terminate();
     }
+  }
+
+  /**
+   * Holds this tick's frames in the socket until the tick's synchronous work is done: a commit
+   * batch answers every request of the batch in one loop (msg:A, the stand-in ack:N, pushes), and
+   * one writev per connection per batch instead of one per frame was a third of the server's CPU
+   * (scripts/bench/server.ts). Order is unchanged — cork only delays the write to the end of
+   * the tick — and no frame waits for a timer.
+   */
+  private cork(): void {
+    const socket = this.socket;
+    if (this.corked || socket === undefined) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   answer(frame: AnswerFrame, requestNo: number): void {
