@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { decode, encode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
+import { TickCork } from '../protocol/tick-cork.js';
 import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
 import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
 import { handleAck } from './handlers/ack.js';
@@ -51,8 +52,11 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   private idleTimer: NodeJS.Timeout | undefined;
   private lastHeard = Date.now();
 
-  /** True while this connection's socket is corked for the current tick (see `send`). */
-  private corked = false;
+  /**
+   * A commit batch answers every request of the batch in one loop (msg:A, the stand-in ack:N,
+   * pushes): corked per tick, they leave in one writev per connection, not one per frame.
+   */
+  private readonly cork: TickCork;
 
   /**
    * @param socket the connection's TCP socket, under `ws`: corked while one tick's frames are
@@ -62,8 +66,9 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     private readonly ws: WebSocket,
     private readonly ctx: ServerContext,
     private readonly hooks: SessionHooks,
-    private readonly socket?: Duplex,
+    socket?: Duplex,
   ) {
+    this.cork = new TickCork(socket);
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -117,7 +122,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
       text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
     }
-    this.cork();
+    this.cork.hold();
     this.ws.send(text);
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.log(
@@ -125,24 +130,6 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
       );
       this.terminate();
     }
-  }
-
-  /**
-   * Holds this tick's frames in the socket until the tick's synchronous work is done: a commit
-   * batch answers every request of the batch in one loop (msg:A, the stand-in ack:N, pushes), and
-   * one writev per connection per batch instead of one per frame was a third of the server's CPU
-   * (scripts/bench/server.ts). Order is unchanged — cork only delays the write to the end of
-   * the tick — and no frame waits for a timer.
-   */
-  private cork(): void {
-    const socket = this.socket;
-    if (this.corked || socket === undefined) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
-    });
   }
 
   answer(frame: AnswerFrame, requestNo: number): void {
