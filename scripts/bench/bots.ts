@@ -1,25 +1,25 @@
 /**
- * Bench section "bots": messages per second driven by imspec bots (schema validation of every
- * frame, history of every frame and decision, metrics fed from the history, and the checker over
- * the whole history at the end, its time included) against a bare `ws` client doing the same RAN/1 exchange — msg:R → msg:A,
- * msg:N → coalesced ack:R → ack:A, ack:N delivered — on the same in-process reference server, in
- * one run. Prints both rates and their ratio (goal ≥ 0.8, docs/architecture.md).
+ * Bench section "bots": the six-frame RAN/1 exchange (msg:R → msg:A, msg:N → coalesced ack:R →
+ * ack:A, ack:N delivered) driven by imspec bots — schema validation of every frame, the history
+ * of every frame and decision, metrics fed from the history, and the checker over the whole
+ * history at the end, its time included — against a bare `ws` client doing the same exchange on
+ * the same server, in one run. Goal (docs/architecture.md): bots ≥ 0.9× bare in messages per
+ * second and in client CPU per message.
  *
- * Both sides keep the same window of unaccepted messages in flight and finish when the sender
- * holds a delivered receipt for every message. Each side runs on a fresh server and database;
- * rounds alternate (bare, bots, bare, bots…) so drift hits both, and the best round of each
- * counts.
+ * The reference server runs in a child process (its own core, as deployed), so the CPU figure is
+ * the client's alone: process.cpuUsage() of this process never counts the server. Both sides keep
+ * the same window of unaccepted messages in flight and finish when the sender holds a delivered
+ * receipt for every message. Rounds alternate (bare, bots, bare, bots…) on fresh users of one
+ * server, so drift hits both; each figure is the median of per-round ratios (bots round i over
+ * bare round i), with min and max. Sizes are a series (default 1k and 100k messages) so growth in
+ * the kit's cost per message shows; the goal figures are taken at the largest size.
  *
- * Environment: IMSPEC_BENCH_MESSAGES (default 20000), IMSPEC_BENCH_WINDOW (default 1000),
- * IMSPEC_BENCH_ROUNDS (default 2); IMSPEC_BENCH_METRICS=0 and IMSPEC_BENCH_CHECKER=0 leave those out, to
- * see what each costs; IMSPEC_BENCH_PLACEMENT=worker|thread runs one placement only.
+ * Environment: IMSPEC_BENCH_BOTS_MESSAGES (default "1000,100000"), IMSPEC_BENCH_WINDOW (default
+ * 1000), IMSPEC_BENCH_ROUNDS (default 5); IMSPEC_BENCH_METRICS=0 and IMSPEC_BENCH_CHECKER=0 leave
+ * those out, to see what each costs.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { Bot } from '../../src/bots/bot.js';
@@ -31,12 +31,13 @@ import { attachHistoryMetrics } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import type { Cap } from '../../src/protocol/frames.js';
-import { type RunningServer, startServer } from '../../src/server/index.js';
+import { startEmbedded } from '../../src/runner/embedded.js';
+import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
 const SECRET = 'bench';
 
 interface Settings {
-  messages: number;
+  sizes: number[];
   window: number;
   rounds: number;
   /** Feed metrics from the history (on by default; off only to see what they cost). */
@@ -45,82 +46,40 @@ interface Settings {
   checker: boolean;
 }
 
+interface Round {
+  messages: number;
+  window: number;
+  url: string;
+  /** Prefix of this round's user names: every round starts on empty inboxes. */
+  tag: string;
+}
+
 interface RoundResult {
   ms: number;
   rate: number;
-  /** Process CPU time (every thread, server included) spent on the round. */
+  /** CPU time of this process (the client; the server is a child process) spent on the round. */
   cpuMs: number;
   note: string;
 }
 
-/** CPU ms of the whole process since `from` (user + system, all threads). */
+/** CPU ms of this process since `from` (user + system, all its threads). */
 function cpuSince(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1000;
 }
 
 function settings(): Settings {
-  const int = (name: string, fallback: number) => {
-    const v = Number.parseInt(process.env[name] ?? '', 10);
-    return Number.isFinite(v) && v > 0 ? v : fallback;
-  };
+  const sizes = (process.env.IMSPEC_BENCH_BOTS_MESSAGES ?? '1000,100000')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   return {
-    messages: int('IMSPEC_BENCH_MESSAGES', 20_000),
-    window: int('IMSPEC_BENCH_WINDOW', 1000),
-    rounds: int('IMSPEC_BENCH_ROUNDS', 2),
+    sizes: sizes.length > 0 ? sizes : [1000, 100_000],
+    window: envInt('IMSPEC_BENCH_WINDOW', 1000),
+    rounds: envInt('IMSPEC_BENCH_ROUNDS', 5),
     metrics: process.env.IMSPEC_BENCH_METRICS !== '0',
     checker: process.env.IMSPEC_BENCH_CHECKER !== '0',
   };
-}
-
-/**
- * Where the reference server runs: on the bench's own thread (server and client share one core,
- * so every microsecond of client work slows the server too), or in a worker thread of the same
- * process (its own core, as a deployed server would have; the client is measured by whether it
- * keeps up).
- */
-type Placement = 'thread' | 'worker';
-
-interface ServerHandle {
-  url: string;
-}
-
-async function withServer<T>(placement: Placement, fn: (server: ServerHandle) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'imspec-bench-bots-'));
-  const db = join(dir, 'bench.db');
-  try {
-    if (placement === 'thread') {
-      const server = await startServer({ port: 0, db, hmacSecret: SECRET });
-      try {
-        return await fn(server);
-      } finally {
-        await server.close();
-      }
-    }
-    const worker = new Worker(new URL(import.meta.url), { workerData: { db } });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        worker.once('message', (m: { url: string }) => resolve(m.url));
-        worker.once('error', reject);
-      });
-      return await fn({ url });
-    } finally {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('close');
-      await exited;
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Worker entry: serve until told to close. */
-async function serveInWorker(db: string): Promise<void> {
-  const server: RunningServer = await startServer({ port: 0, db, hmacSecret: SECRET });
-  parentPort?.once('message', () => {
-    server.close().then(() => process.exit(0));
-  });
-  parentPort?.postMessage({ url: server.url });
 }
 
 function body(i: number): string {
@@ -155,136 +114,145 @@ function bareLogin(url: string, user: string): Promise<{ ws: WebSocket; first: P
   });
 }
 
-async function bareRound(s: Settings, placement: Placement): Promise<RoundResult> {
-  return withServer(placement, async (server) => {
-    const a = await bareLogin(server.url, 'alice');
-    const b = await bareLogin(server.url, 'bob');
-    await Promise.all([a.first, b.first]);
-    let sent = 0;
-    let accepted = 0;
-    let delivered = 0;
-    let rid = 0;
-    let maxSeq = 0;
-    let ackQueued = false;
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    const done = new Promise<void>((resolve) => {
-      const pump = () => {
-        while (sent < s.messages && sent - accepted < s.window) {
-          const i = sent++;
-          a.ws.send(
-            JSON.stringify({ type: 'msg:R', rid: `r${++rid}`, cmid: `c${i}`, to: 'bob', body: body(i) }),
-          );
-        }
-      };
-      a.ws.on('message', (data) => {
-        const f = JSON.parse(data.toString()) as Json;
-        if (f.type === 'msg:A') {
-          accepted++;
-          pump();
-        } else if (f.type === 'ack:N' && f.status === 'delivered') {
-          if (++delivered === s.messages) resolve();
-        }
-      });
-      b.ws.on('message', (data) => {
-        const f = JSON.parse(data.toString()) as Json;
-        if (f.type !== 'msg:N') return;
-        if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
-        // The same coalescing as the bots: one cumulative ack per event-loop turn.
-        if (!ackQueued) {
-          ackQueued = true;
-          queueMicrotask(() => {
-            ackQueued = false;
-            b.ws.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
-          });
-        }
-      });
-      pump();
+async function bareRound(r: Round): Promise<RoundResult> {
+  const a = await bareLogin(r.url, `${r.tag}alice`);
+  const b = await bareLogin(r.url, `${r.tag}bob`);
+  await Promise.all([a.first, b.first]);
+  let sent = 0;
+  let accepted = 0;
+  let delivered = 0;
+  let rid = 0;
+  let maxSeq = 0;
+  let ackQueued = false;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const done = new Promise<void>((resolve) => {
+    const pump = () => {
+      while (sent < r.messages && sent - accepted < r.window) {
+        const i = sent++;
+        a.ws.send(
+          JSON.stringify({
+            type: 'msg:R',
+            rid: `r${++rid}`,
+            cmid: `c${i}`,
+            to: `${r.tag}bob`,
+            body: body(i),
+          }),
+        );
+      }
+    };
+    a.ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as Json;
+      if (f.type === 'msg:A') {
+        accepted++;
+        pump();
+      } else if (f.type === 'ack:N' && f.status === 'delivered') {
+        if (++delivered === r.messages) resolve();
+      }
     });
-    await done;
-    const ms = performance.now() - start;
-    const cpuMs = cpuSince(cpu);
-    a.ws.terminate();
-    b.ws.terminate();
-    return { ms, rate: (s.messages / ms) * 1000, cpuMs, note: '' };
+    b.ws.on('message', (data) => {
+      const f = JSON.parse(data.toString()) as Json;
+      if (f.type !== 'msg:N') return;
+      if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
+      // The same coalescing as the bots: one cumulative ack per event-loop turn.
+      if (!ackQueued) {
+        ackQueued = true;
+        queueMicrotask(() => {
+          ackQueued = false;
+          b.ws.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
+        });
+      }
+    });
+    pump();
   });
+  await done;
+  const ms = performance.now() - start;
+  const cpuMs = cpuSince(cpu);
+  a.ws.terminate();
+  b.ws.terminate();
+  return { ms, rate: (r.messages / ms) * 1000, cpuMs, note: '' };
 }
 
 // ── imspec bots ───────────────────────────────────────────────────────────────────────────
 
-async function botsRound(s: Settings, placement: Placement): Promise<RoundResult> {
-  return withServer(placement, async (server) => {
-    const history = new History();
-    const metrics = createMetrics(new Registry());
-    const base = { scenario: 'bench', driver: 'ran', suite: 'bench' };
-    const detach = s.metrics ? attachHistoryMetrics(history, metrics, base) : () => {};
-    const driver = createDriver('ran', { target: server.url });
-    // Retransmit timers far beyond the expected latency: the bench measures the exchange, not retries.
-    const client = resolveClientOptions({ retransmitMs: 10_000, maxRetransmitMs: 20_000 });
-    const make = (user: string) =>
-      new Bot({
-        actor: `${user}/d1`,
-        user,
-        device: 'd1',
-        token: hmacToken(SECRET, user),
-        driver,
-        history,
-        client,
-      });
-    const alice = make('alice');
-    const bob = make('bob');
-    await Promise.all([alice.connect(), bob.connect()]);
-    let sent = 0;
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    await new Promise<void>((resolve) => {
-      const pump = () => {
-        const c = alice.state.counts;
-        if (c.delivered === s.messages) {
-          off();
-          resolve();
-          return;
-        }
-        while (sent < s.messages && sent - (c.accepted + c.stored + c.delivered) < s.window) {
-          alice.send('bob', body(sent));
-          sent++;
-        }
-      };
-      const off = alice.onChange(pump);
-      pump();
+async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
+  const history = new History();
+  const metrics = createMetrics(new Registry());
+  const base = { scenario: 'bench', driver: 'ran', suite: 'bench' };
+  const detach = s.metrics ? attachHistoryMetrics(history, metrics, base) : () => {};
+  const driver = createDriver('ran', { target: r.url });
+  // Retransmit timers far beyond the expected latency: the bench measures the exchange, not retries.
+  const client = resolveClientOptions({ retransmitMs: 10_000, maxRetransmitMs: 20_000 });
+  const alice = `${r.tag}alice`;
+  const bob = `${r.tag}bob`;
+  const make = (user: string) =>
+    new Bot({
+      actor: `${user}/d1`,
+      user,
+      device: 'd1',
+      token: hmacToken(SECRET, user),
+      driver,
+      history,
+      client,
     });
-    let ms = performance.now() - start;
-    const notes = [`${history.events.length} history events`];
-    if (s.checker) {
-      try {
-        const checked = runChecker(history, [...(alice.state.lastSession?.caps ?? [])]);
-        ms += checked.ms;
-        notes.push(`checker ${checked.ms.toFixed(0)} ms, ${checked.findings.length} findings`);
-        for (const f of checked.findings.slice(0, 3))
-          notes.push(`finding ${f.kind} ${f.requirement}: ${f.actual}`);
-      } catch (error) {
-        // The bench measures the bots; a checker bug is reported, not fatal.
-        notes.push(`checker failed: ${(error as Error).message}`);
+  const a = make(alice);
+  const b = make(bob);
+  await Promise.all([a.connect(), b.connect()]);
+  let sent = 0;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      const c = a.state.counts;
+      if (c.delivered === r.messages) {
+        off();
+        resolve();
+        return;
       }
-    } else {
-      notes.push('checker off');
-    }
-    if (!s.metrics) notes.push('metrics off');
-    const retransmits = history.events.filter((e) => e.kind === 'retransmit').length;
-    if (retransmits > 0) notes.push(`${retransmits} retransmits`);
-    const cpuMs = cpuSince(cpu);
-    detach();
-    await Promise.all([alice.stop(), bob.stop()]);
-    return { ms, rate: (s.messages / ms) * 1000, cpuMs, note: notes.join(', ') };
+      while (sent < r.messages && sent - (c.accepted + c.stored + c.delivered) < r.window) {
+        a.send(bob, body(sent));
+        sent++;
+      }
+    };
+    const off = a.onChange(pump);
+    pump();
   });
+  let ms = performance.now() - start;
+  const notes = [`${history.events.length} history events`];
+  if (s.checker) {
+    try {
+      const checked = runChecker(history, alice, bob, [...(a.state.lastSession?.caps ?? [])]);
+      ms += checked.ms;
+      notes.push(`checker ${checked.ms.toFixed(0)} ms, ${checked.findings.length} findings`);
+      for (const f of checked.findings.slice(0, 3))
+        notes.push(`finding ${f.kind} ${f.requirement}: ${f.actual}`);
+    } catch (error) {
+      // The bench measures the bots; a checker bug is reported, not fatal.
+      notes.push(`checker failed: ${(error as Error).message}`);
+    }
+  } else {
+    notes.push('checker off');
+  }
+  if (!s.metrics) notes.push('metrics off');
+  const cpuMs = cpuSince(cpu);
+  const retransmits = history.events.filter((e) => e.kind === 'retransmit').length;
+  if (retransmits > 0) notes.push(`${retransmits} retransmits`);
+  detach();
+  await Promise.all([a.stop(), b.stop()]);
+  return { ms, rate: (r.messages / ms) * 1000, cpuMs, note: notes.join(', ') };
 }
 
 /** The checker over the whole history, timed as part of the bots' cost. */
-function runChecker(history: History, caps: Cap[]): { ms: number; findings: CheckResult['findings'] } {
+function runChecker(
+  history: History,
+  alice: string,
+  bob: string,
+  caps: Cap[],
+): { ms: number; findings: CheckResult['findings'] } {
   const start = performance.now();
   const result = check(history.events, {
     expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    users: { alice: ['d1'], bob: ['d1'] },
+    users: { [alice]: ['d1'], [bob]: ['d1'] },
     caps,
     endT: history.now(),
   });
@@ -293,48 +261,66 @@ function runChecker(history: History, caps: Cap[]): { ms: number; findings: Chec
 
 // ── section ───────────────────────────────────────────────────────────────────────────────
 
-async function section(s: Settings, placement: Placement, title: string): Promise<number> {
-  console.log(`  ${title}`);
+interface SizeResult {
+  messages: number;
+  rate: ReturnType<typeof spread>;
+  cpu: ReturnType<typeof spread>;
+}
+
+async function size(url: string, s: Settings, messages: number, tagBase: string): Promise<SizeResult> {
   const bare: RoundResult[] = [];
   const bots: RoundResult[] = [];
-  for (let r = 0; r < s.rounds; r++) {
-    bare.push(await bareRound(s, placement));
-    bots.push(await botsRound(s, placement));
+  for (let i = 0; i < s.rounds; i++) {
+    const round = (side: string) => ({ messages, window: s.window, url, tag: `${tagBase}${side}${i}-` });
+    bare.push(await bareRound(round('x')));
+    bots.push(await botsRound(round('y'), s));
   }
-  const best = (rs: RoundResult[]) => rs.reduce((x, y) => (y.rate > x.rate ? y : x));
-  const b = best(bare);
-  const k = best(bots);
-  const fmt = (r: RoundResult) =>
-    `${Math.round(r.rate).toLocaleString('en-US')} msgs/s (${r.ms.toFixed(0)} ms)`;
-  const all = (rs: RoundResult[]) => rs.map((r) => Math.round(r.rate)).join(', ');
-  console.log(`    bare ws client   ${fmt(b)}   rounds: ${all(bare)}`);
-  console.log(`    imspec bots      ${fmt(k)}   rounds: ${all(bots)}`);
-  for (const line of k.note.split(', ')) console.log(`                     ${line}`);
-  const ratio = k.rate / b.rate;
-  console.log(`    ratio bots/bare  ${ratio.toFixed(2)}  (goal ≥ 0.80)${ratio >= 0.8 ? '' : '  BELOW GOAL'}`);
-  // Wall-clock rates swing with whatever else runs on a shared machine; CPU per message (server
-  // included) is steadier and says the same thing: how much the kit adds to the exchange.
-  const cpu = (rs: RoundResult[]) => Math.min(...rs.map((r) => r.cpuMs));
-  const perMsg = (ms: number) => `${((ms * 1000) / s.messages).toFixed(1)} µs CPU/msg`;
+  const us = (rs: RoundResult[]) => spread(rs.map((r) => (r.cpuMs * 1000) / messages));
   console.log(
-    `    CPU              bare ${perMsg(cpu(bare))}, bots ${perMsg(cpu(bots))}: ratio ${(cpu(bare) / cpu(bots)).toFixed(2)}`,
+    `  ${messages.toLocaleString('en-US')} messages, window ${s.window}, ${s.rounds} interleaved rounds`,
   );
-  return ratio;
+  console.log(`    bare ws client   ${fmtSpread(spread(bare.map((r) => r.rate)), ' msgs/s')}`);
+  console.log(`    imspec bots      ${fmtSpread(spread(bots.map((r) => r.rate)), ' msgs/s')}`);
+  const notes = bots[bots.length >> 1]!.note;
+  console.log(`    bots (median round): ${notes}`);
+  console.log(
+    `    client CPU/msg   bare ${fmtSpread(us(bare), ' µs', 1)}; bots ${fmtSpread(us(bots), ' µs', 1)}`,
+  );
+  const rate = pairedRatio(
+    bots.map((r) => r.rate),
+    bare.map((r) => r.rate),
+  );
+  // CPU ratio as bare/bots, so that like the rate ratio higher is better and 1 means "costs nothing".
+  const cpu = pairedRatio(
+    bare.map((r) => r.cpuMs),
+    bots.map((r) => r.cpuMs),
+  );
+  console.log(
+    `    ratio bots/bare  rate ${fmtSpread(rate, '×', 2)}; CPU (bare/bots) ${fmtSpread(cpu, '×', 2)}`,
+  );
+  return { messages, rate, cpu };
 }
 
-/** The bench section: prints the bare and bots rates and the ratio, for both server placements. */
+/** The bench section: a size series, then the goal figures at the largest size. */
 export async function run(): Promise<void> {
   const s = settings();
-  console.log(`bots: ${s.messages} messages alice→bob, window ${s.window}, best of ${s.rounds} rounds each`);
-  const only = process.env.IMSPEC_BENCH_PLACEMENT;
-  if (only !== 'thread') await section(s, 'worker', 'server in a worker thread (own core, as deployed)');
-  if (only !== 'worker')
-    await section(s, 'thread', 'server on the same thread as the client (one core for both)');
+  console.log(
+    'bots: imspec bots vs a bare ws client, alice→bob six-frame exchange; server: embedded (child process)',
+  );
+  const server = await startEmbedded({ secret: SECRET, faults: [] });
+  try {
+    const results: SizeResult[] = [];
+    for (const [i, messages] of s.sizes.entries()) results.push(await size(server.url, s, messages, `s${i}`));
+    const top = results[results.length - 1]!;
+    const n = top.messages.toLocaleString('en-US');
+    figure(atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9));
+    figure(atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9));
+  } finally {
+    await server.stop();
+  }
 }
 
-if (!isMainThread && (workerData as { db?: string } | null)?.db) {
-  void serveInWorker((workerData as { db: string }).db);
-} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   run().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

@@ -39,6 +39,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import { CAPS, type Limits } from '../../src/protocol/frames.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
+import { atLeast, atMost, figure, pairedRatio } from './figures.js';
 
 const SECRET = 'bench-load';
 const LIMITS: Limits = {
@@ -504,9 +505,12 @@ export async function run(): Promise<void> {
     const fmt = (v: number) => `${Math.round(v).toLocaleString('en-US')} msgs/s`;
     console.log(`  bare ws client     ${fmt(b)}   rounds: ${bare.map(Math.round).join(', ')}`);
     console.log(`  load engine        ${fmt(l)}   rounds: ${load.map(Math.round).join(', ')}`);
+    // Median of per-round ratios: each load round is measured right after its bare round.
+    const ratio = pairedRatio(load, bare).median;
     console.log(
-      `  ratio load/bare    ${(l / b).toFixed(2)}  (goal ≥ 0.90)${ledger ? '' : '  — bots, history events and metrics only: this build has no streaming ledger yet'}`,
+      `  ratio load/bare    ${ratio.toFixed(2)}  (goal ≥ 0.90)${ledger ? '' : '  — bots, history events and metrics only: this build has no streaming ledger yet'}`,
     );
+    figure(atLeast(`load engine exchange rate / bare ws (${x.pairs} pairs)`, ratio, 0.9));
 
     // Each side in a fresh process of its own: RSS deltas in a process that already held and
     // freed ten thousand sockets say more about the allocator than about the sockets.
@@ -522,6 +526,15 @@ export async function run(): Promise<void> {
     );
     console.log(
       `    ratio bot/bare   rss ${(botMem.rss / bareMem.rss).toFixed(2)}, heap ${(botMem.heap / bareMem.heap).toFixed(2)}  (goal ≤ 1.50)`,
+    );
+    figure(
+      atMost(
+        `load bot memory per connection / bare ws, rss (${botsN} bots)`,
+        botMem.rss / bareMem.rss,
+        1.5,
+        '×',
+        2,
+      ),
     );
   } finally {
     await server.stop();

@@ -10,7 +10,8 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 
   override set(key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.max) {
+    // Size first: below the bound (the usual case) this is one hash lookup per set, not two.
+    if (this.size >= this.max && !this.has(key)) {
       const oldest = this.keys().next();
       if (!oldest.done) this.delete(oldest.value);
     }

@@ -36,6 +36,16 @@ const userOf = (actor: string): string => {
   return slash < 0 ? actor : actor.slice(0, slash);
 };
 
+/**
+ * "actor|rid", the key of a request awaiting its answer; built only for the frames that time a
+ * request (msg, sync, error), not for every frame that carries a rid — ack:R and ack:A are a
+ * third of an exchange's frames and a string each was garbage on the hot path.
+ */
+const ridKey = (actor: string, f: Record<string, unknown>): string | undefined => {
+  const rid = f['rid'];
+  return typeof rid === 'string' ? `${actor}|${rid}` : undefined;
+};
+
 /** FaultEvent.action is free text ("drop", "drop msg:N", "kill -9"): keep a bounded label. */
 export function faultLabel(action: string): string {
   const word =
@@ -129,13 +139,16 @@ export function metricsListener(
           return;
         }
         const f = e.fields;
-        const rid = typeof f['rid'] === 'string' ? `${e.actor}|${f['rid']}` : undefined;
         if (e.dir === 'out') {
-          if (rid && (e.type === 'msg:R' || e.type === 'sync:R')) requests.set(rid, e.t);
+          if (e.type === 'msg:R' || e.type === 'sync:R') {
+            const rid = ridKey(e.actor, f);
+            if (rid) requests.set(rid, e.t);
+          }
           return;
         }
         switch (e.type) {
           case 'msg:A': {
+            const rid = ridKey(e.actor, f);
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
@@ -151,6 +164,7 @@ export function metricsListener(
           }
           case 'sync:A': {
             syncPages.inc();
+            const rid = ridKey(e.actor, f);
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
@@ -158,9 +172,11 @@ export function metricsListener(
             }
             return;
           }
-          case 'error:A':
+          case 'error:A': {
+            const rid = ridKey(e.actor, f);
             if (rid) requests.delete(rid);
             return;
+          }
           case 'ack:N': {
             const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
             const p = sends.get(key);

@@ -124,7 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         ws.close(CloseCode.goingAway, 'server shutting down');
         return;
       }
-      sessions.add(new Session(ws, ctx, hooks));
+      sessions.add(new Session(ws, ctx, hooks, socket));
     });
   });
 

@@ -8,9 +8,11 @@
  *         └── wrong token: error:A auth-failed, close 4401 (AUTH-2)
  */
 
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { decode, encode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
+import { TickCork } from '../protocol/tick-cork.js';
 import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
 import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
 import { handleAck } from './handlers/ack.js';
@@ -50,11 +52,23 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   private idleTimer: NodeJS.Timeout | undefined;
   private lastHeard = Date.now();
 
+  /**
+   * A commit batch answers every request of the batch in one loop (msg:A, the stand-in ack:N,
+   * pushes): corked per tick, they leave in one writev per connection, not one per frame.
+   */
+  private readonly cork: TickCork;
+
+  /**
+   * @param socket the connection's TCP socket, under `ws`: corked while one tick's frames are
+   *   written, so they leave in one writev rather than one syscall each
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: ServerContext,
     private readonly hooks: SessionHooks,
+    socket?: Duplex,
   ) {
+    this.cork = new TickCork(socket);
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
@@ -108,6 +122,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
       text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
     }
+    this.cork.hold();
     this.ws.send(text);
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.log(

@@ -13,6 +13,7 @@ import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import { decode, encode } from '../../protocol/codec.js';
 import type { Frame, FrameType } from '../../protocol/frames.js';
 import { salvage } from '../../protocol/ran-codec.js';
+import { type Corkable, TickCork } from '../../protocol/tick-cork.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
 
@@ -83,6 +84,12 @@ export function frameOf(event: FrameEvent): Frame | undefined {
     : undefined;
 }
 
+/**
+ * The TCP socket under each client WebSocket, taken from the handshake response (ws's public
+ * 'upgrade' event), so a Wire can cork it per tick (protocol/tick-cork.ts).
+ */
+const sockets = new WeakMap<WebSocket, Corkable>();
+
 /** Opens a WebSocket to a RAN/1 server, offering `ran.1`. */
 export async function openSocket(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket> {
   try {
@@ -128,6 +135,7 @@ function attempt(
         timedOut ? new TimeoutError(message, { cause }) : new TargetUnreachableError(message, { cause }),
       );
     };
+    ws.once('upgrade', (response) => sockets.set(ws, response.socket));
     ws.once('open', onOpen);
     ws.once('error', onError);
   });
@@ -141,6 +149,8 @@ export class Wire {
   onFrame: (event: FrameEvent) => void = () => {};
   private initiator: CloseInfo['initiator'] | undefined;
   private isOpen = true;
+  /** A bot's burst (sends, the coalesced ack:R) leaves in one writev per tick. */
+  private readonly cork: TickCork;
 
   constructor(
     private readonly ws: WebSocket,
@@ -148,6 +158,7 @@ export class Wire {
     private readonly history: History,
   ) {
     this.conn = nextConn(history, actor);
+    this.cork = new TickCork(sockets.get(ws));
     ws.on('message', (data, isBinary) => {
       const event = readInbound(data, isBinary, history.now(), actor, this.conn);
       history.append(event);
@@ -178,6 +189,7 @@ export class Wire {
     const raw = encode(frame);
     this.record(raw, frame.type, frame as unknown as Record<string, unknown>, undefined);
     if (!this.open) return false;
+    this.cork.hold();
     this.ws.send(raw);
     return true;
   }
@@ -196,6 +208,7 @@ export class Wire {
       this.record(`<binary message, ${data.byteLength} bytes>`, undefined, {}, 'binary message');
     }
     if (!this.open) return false;
+    this.cork.hold();
     this.ws.send(data, { binary: typeof data !== 'string' });
     return true;
   }
