@@ -21,6 +21,24 @@ export const UNKILLABLE: Record<string, string> = {
     'checks a SHOULD (DEDUP-5: a dedup window of at least 24 h) read from hello:A limits; the reference server has no fault that shortens its advertised window',
 };
 
+/**
+ * Faults no core case reaches, and the workload shape the cases lack: the targets of
+ * `imspec explore` (its runs, not a case, must find them).
+ */
+export const CORE_MISSES: Record<string, string> = {
+  'dedup-by-cmid':
+    'core bots draw random cmids per bot, so two users never send equal cmids; needs send.cmids shared across users',
+  'truncate-body':
+    'core bodies are 32-64 bytes; needs bodies over 1024 bytes (caught by rule body-integrity once such a body is sent)',
+  'bmp-only': 'core bodies are ASCII; needs send.text: unicode (caught by rule body-integrity)',
+  'repush-acked':
+    'core cases have one sender per receiver; needs two senders interleaved and a late ack (rule push-after-ack, PUSH-2)',
+  'offline-cap': 'no core case queues more than 300 messages for an offline receiver',
+  'ack-wrong-device':
+    'needs an ack from the older of two connected devices of one user followed by its own reconnect',
+  'sync-clamp-more': 'core bots page with limits within syncLimitMax; needs a page limit above it',
+};
+
 const CAUGHT: ReadonlySet<Verdict> = new Set(['FAIL', 'WARN']);
 const SEED = 20261122;
 
@@ -123,9 +141,9 @@ const lines = [
 writeFileSync(new URL('docs/kill-matrix.md', root), lines.join('\n'));
 writeFileSync(
   new URL('suites/core/kill-matrix.json', root),
-  `${JSON.stringify({ seed: SEED, catches, durations, unkillable: UNKILLABLE }, null, 2)}\n`,
+  `${JSON.stringify({ seed: SEED, catches, durations, unkillable: UNKILLABLE, coreMisses: CORE_MISSES }, null, 2)}\n`,
 );
-const uncaught = faults.filter((f) => catches[f]!.length === 0);
+const uncaught = faults.filter((f) => catches[f]!.length === 0 && !CORE_MISSES[f]);
 const idle = caseIds.filter((id) => caughtBy(id).length === 0 && !UNKILLABLE[id]);
 console.log(
   `faults uncaught: ${uncaught.join(', ') || 'none'}; cases catching nothing: ${idle.join(', ') || 'none'}`,

@@ -41,7 +41,7 @@ export function createCaseBot(options: CaseBotOptions): CaseBot {
       return bot.connect({ state: 'keep' });
     },
     disconnect: (mode) => bot.disconnect(mode),
-    send: (to, body) => bot.send(to, body),
+    send: (to, body, cmid) => bot.send(to, body, cmid),
     *outboxEntries(): Iterable<OutboxView> {
       for (const e of bot.state.outbox.values()) {
         // A rejected message (error:A) is final: nothing more will happen to it.

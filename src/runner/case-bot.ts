@@ -31,7 +31,7 @@ export interface CaseBot {
   connect(state: 'keep' | 'none' | 'server'): Promise<SessionInfo>;
   disconnect(mode: 'clean' | 'crash'): Promise<void>;
   /** Queues a new message; returns its cmid at once. */
-  send(to: string, body: string): string;
+  send(to: string, body: string, cmid?: string): string;
   outboxEntries(): Iterable<OutboxView>;
   hasCommitted(smid: string): boolean;
   /** The flags of a `misbehave` step. */

@@ -143,6 +143,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   let bodyCounter = 0;
+  const cmidCounters = new Map<string, number>();
 
   const ctx = {
     scenario,
@@ -160,9 +161,19 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     tokenFor: env.tokenFor,
     remainingMs: () => Math.max(0, deadline - performance.now()),
     signal: abort.signal,
-    nextBody(from: string, to: string, size: number) {
+    nextBody(from: string, to: string, size: number, text: 'ascii' | 'unicode' = 'ascii') {
       const head = `${from}>${to}#${++bodyCounter} `;
-      return head.length >= size ? head : head + '.'.repeat(size - head.length);
+      return text === 'unicode'
+        ? unicodeBody(head, size)
+        : head.length >= size
+          ? head
+          : head + '.'.repeat(size - head.length);
+    },
+    nextCmid(actor: string, prefix: string) {
+      const key = `${actor}\u0000${prefix}`;
+      const n = (cmidCounters.get(key) ?? 0) + 1;
+      cmidCounters.set(key, n);
+      return `${prefix}.${n}`;
     },
     lastEventAt: () => lastEventAt,
     caps: env.caps,
@@ -260,4 +271,21 @@ function describeLimit(
   if (limit.kind === 'timeout') return `${where}: ${limit.detail}`;
   if (limit.detail === BEFORE_STEP) return `case deadline (${timeoutMs} ms) passed before ${where}`;
   return `case deadline (${timeoutMs} ms) passed ${step ? 'in ' : 'while '}${where}: ${limit.detail}`;
+}
+
+/** 2-, 3- and 4-byte UTF-8 characters in turn: what a narrow or 3-byte-utf8 column mangles. */
+const UNICODE_FILL = ['é', '世', '😀', 'ß', '界', '🎉'];
+
+/** A body of `head` then unicode fill, at most `size` UTF-8 bytes (never cutting a character). */
+export function unicodeBody(head: string, size: number): string {
+  let out = head;
+  let bytes = Buffer.byteLength(head, 'utf8');
+  for (let k = 0; ; k++) {
+    const ch = UNICODE_FILL[k % UNICODE_FILL.length]!;
+    const n = Buffer.byteLength(ch, 'utf8');
+    if (bytes + n > size) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
 }

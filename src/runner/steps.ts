@@ -41,7 +41,9 @@ export interface StepContext {
   remainingMs(): number;
   signal: AbortSignal;
   /** Unique message bodies across the case. */
-  nextBody(from: string, to: string, size: number): string;
+  nextBody(from: string, to: string, size: number, text?: 'ascii' | 'unicode'): string;
+  /** The next cmid of `actor` under `prefix` (send.cmids). */
+  nextCmid(actor: string, prefix: string): string;
   lastEventAt(): number;
   /** The last close event of an actor in this case. */
   lastClose(actor: string): { code: number | undefined } | undefined;
@@ -262,7 +264,9 @@ async function runSend(step: SendStep, ctx: StepContext): Promise<void> {
       await new Promise((r) => setImmediate(r));
     }
     if (ctx.signal.aborted) throw new KitLimit('deadline', `${i} of ${step.count} messages sent`);
-    cmids.add(from!.send(to, ctx.nextBody(from!.actor, to, step.size)));
+    const body = ctx.nextBody(from!.actor, to, step.size, step.text);
+    const cmid = step.cmids === undefined ? undefined : ctx.nextCmid(from!.actor, step.cmids);
+    cmids.add(from!.send(to, body, cmid));
   }
   if (step.await === 'none') return;
   // Never wait for a receipt the target cannot send (see achievableReceipt).

@@ -40,9 +40,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const STEP_DEFAULTS = Object.freeze({
   connect: Object.freeze({ state: 'keep' } satisfies Pick<ConnectStep, 'state'>),
   disconnect: Object.freeze({ mode: 'clean' } satisfies Pick<DisconnectStep, 'mode'>),
-  send: Object.freeze({ count: 1, rate: 0, size: 32, await: 'none' } satisfies Pick<
+  send: Object.freeze({ count: 1, rate: 0, size: 32, text: 'ascii', await: 'none' } satisfies Pick<
     SendStep,
-    'count' | 'rate' | 'size' | 'await'
+    'count' | 'rate' | 'size' | 'text' | 'await'
   >),
   waitFor: Object.freeze({ timeoutMs: 10_000, quietMs: 300 } satisfies Pick<
     WaitForStep,

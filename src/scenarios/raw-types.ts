@@ -68,6 +68,8 @@ export interface RawStepForms {
     count?: number;
     rate?: number;
     size?: number;
+    text?: 'ascii' | 'unicode';
+    cmids?: string;
     await?: 'none' | 'accepted' | 'receipted' | 'delivered';
   };
   wait: RawDuration;

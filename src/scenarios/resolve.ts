@@ -154,6 +154,8 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
         count: v.count ?? d.count,
         rate: v.rate ?? d.rate,
         size: v.size ?? d.size,
+        text: v.text ?? d.text,
+        ...(v.cmids === undefined ? {} : { cmids: v.cmids }),
         await: v.await ?? d.await,
       };
     }

@@ -91,6 +91,16 @@ export interface SendStep extends StepBase {
   rate: number;
   /** Body size in bytes (the body is generated and unique per message). @default 32 */
   size: number;
+  /**
+   * `unicode` fills bodies with 2-, 3- and 4-byte UTF-8 characters (accents, CJK, emoji), so
+   * storage that mangles them shows (SEQ-3). @default 'ascii'
+   */
+  text: 'ascii' | 'unicode';
+  /**
+   * A cmid prefix: the n-th message this bot sends with it gets cmid `PREFIX.n`, so two users
+   * using one prefix send equal cmids (dedup is per sender, DEDUP-1). @default none (random, unique)
+   */
+  cmids?: string;
   /** Return when the sends are issued (`none`), accepted, or receipted. @default 'none' */
   await: 'none' | 'accepted' | 'receipted' | 'delivered';
 }

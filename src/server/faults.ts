@@ -8,6 +8,11 @@
  * This table is the single source for `--help` and docs/server.md.
  */
 
+/** Bodies longer than this many UTF-8 bytes are cut (`truncate-body`). */
+export const TRUNCATE_BODY_BYTES = 1024;
+/** Messages kept for a receiver with no device connected since (`offline-cap`). */
+export const OFFLINE_QUEUE_CAP = 300;
+
 export const SERVER_FAULTS = {
   'no-dedup':
     'a retransmitted msg:R (same cmid) is stored as a new message with a new smid and seq (DEDUP-1/2)',
@@ -34,6 +39,24 @@ export const SERVER_FAULTS = {
   'lost-offline': 'a message for a receiver with no connected device is acknowledged but not stored (OFF-1)',
   'no-hello-timeout':
     'a connection that never says hello is not closed at limits.helloTimeoutMs, which hello:A still advertises (AUTH-4)',
+  // The faults below only show outside the narrow shape of the hand-written cases (one sender per
+  // receiver, short ASCII bodies, unique cmids, short offline periods): `imspec explore` finds them.
+  'dedup-by-cmid':
+    "dedup is keyed by cmid alone, not (sender, cmid): a second user reusing a cmid gets the first user's smid and dup: true, and their message is never stored (DEDUP-1, MSG-2)",
+  'truncate-body': `bodies over ${TRUNCATE_BODY_BYTES} UTF-8 bytes are stored cut to that size, as a too-narrow column would (SEQ-3, DUR-1)`,
+  'bmp-only':
+    'characters outside the Basic Multilingual Plane (emoji) are stored as U+FFFD, as a 3-byte utf8 column does (SEQ-3, DUR-1)',
+  'seq-race':
+    'the seq is read from the last committed state when a msg:R arrives, not in the storing transaction: messages for one inbox arriving together share a seq (SEQ-1, SEQ-2)',
+  'repush-acked':
+    "a cumulative ack stops re-pushes only of the acked message's own sender: with several senders interleaved, acked messages of the others keep being re-pushed (PUSH-2)",
+  'offline-cap': `an offline inbox keeps ${OFFLINE_QUEUE_CAP} messages: later ones for a receiver with no device connected since are acknowledged with a stored receipt and dropped (OFF-1)`,
+  'ack-wrong-device':
+    "an ack:R moves the cursor of the user's most recently logged-in device, not the acking one (ACK-1, MDEV-1)",
+  'sync-clamp-more':
+    'a sync:R limit above limits.syncLimitMax is clamped for the page but not for "more": more is false though messages remain (SYNC-1)',
+  'smid-restart':
+    'smids come from a counter that restarts at 0 on every boot, so messages after a restart reuse smids of messages before it and overwrite them in a store keyed by smid (MSG-2, DUR-1)',
 } as const satisfies Record<string, string>;
 
 export type ServerFaultName = keyof typeof SERVER_FAULTS;
@@ -75,6 +98,12 @@ export class FaultSet {
   get size(): number {
     return this.names.size;
   }
+
+  /**
+   * `offline-cap`: messages stored per receiver since a device of it last said hello. State of
+   * the fault, kept here so the correct server carries none of it.
+   */
+  readonly offlineQueued = new Map<string, number>();
 
   list(): ServerFaultName[] {
     return [...this.names];

@@ -20,6 +20,11 @@ export interface FeedOptions {
   duplicate: boolean;
   /** `reorder-push`: first pushes are swapped in pairs. */
   reorder: boolean;
+  /**
+   * `repush-acked`: an ack stops re-pushes only of messages from the sender of the newest message
+   * it covers, as a server that tracks in-flight pushes per conversation would.
+   */
+  ackPerSender?: boolean;
 }
 
 interface InFlight {
@@ -96,6 +101,10 @@ export class DeviceFeed {
   ack(upTo: number): void {
     if (upTo <= this.acked) return;
     this.acked = upTo;
+    if (this.options.ackPerSender) {
+      this.ackOneSender(upTo);
+      return;
+    }
     for (const [smid, entry] of this.inFlight) {
       if (entry.message.seq <= upTo) this.inFlight.delete(smid);
       else if (this.ordered) break;
@@ -105,6 +114,20 @@ export class DeviceFeed {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
     }
+  }
+
+  private ackOneSender(upTo: number): void {
+    let newest: InFlight | undefined;
+    for (const entry of this.inFlight.values()) {
+      if (entry.message.seq <= upTo && (newest === undefined || entry.message.seq > newest.message.seq))
+        newest = entry;
+    }
+    if (newest === undefined) return;
+    const sender = newest.message.from;
+    for (const [smid, entry] of this.inFlight) {
+      if (entry.message.seq <= upTo && entry.message.from === sender) this.inFlight.delete(smid);
+    }
+    this.ordered = false;
   }
 
   /** How many pushes await an ack. */

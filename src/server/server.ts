@@ -52,7 +52,12 @@ export interface RunningServer {
   stats(): ServerStats;
 }
 
-function newSmidSource(): () => string {
+function newSmidSource(faults: FaultSet): () => string {
+  if (faults.has('smid-restart')) {
+    // smid-restart: a counter with no boot identity, as an in-memory sequence would be.
+    let k = 0;
+    return () => `m${(++k).toString(36)}`;
+  }
   // Boot time + random: unique across restarts on the same file (MSG-2) without a DB round trip.
   const boot = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   let n = 0;
@@ -68,7 +73,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const resolved = resolveServerOptions(options);
   const faults = new FaultSet(resolved.faults);
   const log = resolved.log ?? (() => {});
-  const store = new Store(resolved.db, { uniqueSeq: !faults.has('seq-reuse') });
+  const store = new Store(resolved.db, {
+    uniqueSeq: !faults.has('seq-reuse') && !faults.has('seq-race'),
+    replaceOnSmid: faults.has('smid-restart'),
+  });
   const queue = new CommitQueue(store, {
     grouped: resolved.groupCommit,
     deferMs: faults.has('ack-before-commit') ? ACK_BEFORE_COMMIT_DELAY_MS : 0,
@@ -87,7 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     registry,
     receipts: new Receipts(registry, faults),
     authenticate: createAuthenticator(resolved.auth, faults.has('no-auth')),
-    newSmid: newSmidSource(),
+    newSmid: newSmidSource(faults),
     log,
   };
 

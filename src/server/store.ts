@@ -45,8 +45,13 @@ export interface DeliveredRecord {
 }
 
 export interface StoreOptions {
-  /** Keep (to, seq) unique (SEQ-2). Off only for the `seq-reuse` fault. */
+  /** Keep (to, seq) unique (SEQ-2). Off only for the `seq-reuse` and `seq-race` faults. */
   uniqueSeq: boolean;
+  /**
+   * `smid-restart`: a message whose smid exists replaces the stored one (an upsert keyed by smid),
+   * which is what a reused smid does to a store that trusts it to be unique. @default false
+   */
+  replaceOnSmid?: boolean;
 }
 
 const SCHEMA_VERSION = 1;
@@ -119,7 +124,7 @@ export class Store {
         { cause },
       );
     }
-    this.stmt = this.prepare();
+    this.stmt = this.prepare(options.replaceOnSmid ?? false);
     this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
   }
 
@@ -140,7 +145,7 @@ export class Store {
     }
   }
 
-  private prepare() {
+  private prepare(replaceOnSmid: boolean) {
     const db = this.db;
     return {
       inbox: db.prepare<[string], InboxState>(
@@ -151,7 +156,7 @@ export class Store {
           'ON CONFLICT (user) DO UPDATE SET max_seq = excluded.max_seq, accepted = excluded.accepted',
       ),
       insertMessage: db.prepare<[string, string, string, string, string, number, number, number, string]>(
-        'INSERT INTO messages (smid, sender, cmid, "to", body, seq, prev_seq, ts, receipt) ' +
+        `INSERT ${replaceOnSmid ? 'OR REPLACE ' : ''}INTO messages (smid, sender, cmid, "to", body, seq, prev_seq, ts, receipt) ` +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       bySmid: db.prepare<[string], MessageRecord>(

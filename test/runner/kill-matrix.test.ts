@@ -37,10 +37,13 @@ function proofs(): Map<string, Set<string>> {
 }
 
 describe('the kill matrix', () => {
-  it('lists every fault of the reference server, each caught by at least one case', () => {
+  it('lists every fault of the reference server, each caught by a case or listed as a core miss with why', () => {
     expect(Object.keys(catches).sort()).toEqual([...SERVER_FAULT_NAMES].sort());
+    // Faults no core case reaches are listed with the reason (the workload shape the cases lack):
+    // they are what `imspec explore` must find. The list must be exactly the uncaught faults.
+    const misses = (matrix as { coreMisses?: Record<string, string> }).coreMisses ?? {};
     const uncaught = Object.entries(catches).filter(([, cases]) => cases.length === 0);
-    expect(uncaught.map(([f]) => f)).toEqual([]);
+    expect(uncaught.map(([f]) => f).sort()).toEqual(Object.keys(misses).sort());
   });
 
   it('has every core case catch a fault, or say why none can make it fail', async () => {

@@ -54,6 +54,7 @@ describe('resolving a scenario', () => {
           count: 250,
           rate: 500,
           size: 64,
+          text: 'ascii',
           await: 'accepted',
         },
         {
@@ -64,6 +65,7 @@ describe('resolving a scenario', () => {
           count: 1,
           rate: 0,
           size: 32,
+          text: 'ascii',
           await: 'none',
         },
         { op: 'wait', loc: at(32), ms: 1500 },
@@ -209,7 +211,17 @@ describe('resolving a scenario', () => {
       client: { ...DEFAULT_CLIENT_OPTIONS },
       steps: [
         { op: 'connect', loc: at(8), bots: ['alice', 'bob'], state: 'keep' },
-        { op: 'send', loc: at(9), from: 'alice', to: 'bob', count: 1, rate: 0, size: 32, await: 'none' },
+        {
+          op: 'send',
+          loc: at(9),
+          from: 'alice',
+          to: 'bob',
+          count: 1,
+          rate: 0,
+          size: 32,
+          text: 'ascii',
+          await: 'none',
+        },
         { op: 'waitFor', loc: at(10), condition: 'settled', timeoutMs: 10_000, quietMs: 300 },
         { op: 'page', loc: at(11), bot: 'bob', direction: 'forward', limit: 100, pages: 0 },
         {

@@ -62,6 +62,7 @@ describe('scenario schema', () => {
       count: send.count!.default,
       rate: send.rate!.default,
       size: send.size!.default,
+      text: send.text!.default,
       await: send.await!.default,
     }).toEqual(STEP_DEFAULTS.send);
     const waitFor = props(defs.waitForOptions!);

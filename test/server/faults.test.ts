@@ -4,8 +4,10 @@
  */
 
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { OFFLINE_QUEUE_CAP, TRUNCATE_BODY_BYTES } from '../../src/server/faults.js';
 import { SERVER_FAULT_NAMES, type ServerFaultName } from '../../src/server/index.js';
 import type { TestClient } from './client.js';
 import { sendMsg, useFixture } from './fixture.js';
@@ -251,19 +253,154 @@ describe('server faults', () => {
   );
 
   faultIt(
+    'dedup-by-cmid',
+    "a second user's equal cmid is taken for a duplicate of the first user's message (DEDUP-1 broken)",
+    async () => {
+      const server = await start('dedup-by-cmid');
+      const alice = await fx.login(server, 'alice', 'd');
+      const carol = await fx.login(server, 'carol', 'd');
+      const first = await sendMsg(alice, 'bob', 'c1');
+      const other = await sendMsg(carol, 'bob', 'c1', 'carol says hi');
+      expect(other).toMatchObject({ smid: first.smid, dup: true });
+      const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+      expect(await seqsOf(bob)).toEqual([1]);
+    },
+  );
+
+  faultIt(
+    'truncate-body',
+    `a body over ${TRUNCATE_BODY_BYTES} bytes comes back cut (SEQ-3 broken)`,
+    async () => {
+      const server = await start('truncate-body');
+      const alice = await fx.login(server, 'alice', 'd');
+      const long = 'x'.repeat(TRUNCATE_BODY_BYTES + 10);
+      await sendMsg(alice, 'bob', 'long', long);
+      await sendMsg(alice, 'bob', 'short', 'fits');
+      const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+      const page = await bob.request({ type: 'sync:R', after: 0, limit: 10 });
+      if (page.type !== 'sync:A') throw new Error(JSON.stringify(page));
+      expect(page.msgs.map((m) => m.body.length)).toEqual([TRUNCATE_BODY_BYTES, 4]);
+    },
+  );
+
+  faultIt('bmp-only', 'emoji come back as U+FFFD while other characters survive (SEQ-3 broken)', async () => {
+    const server = await start('bmp-only');
+    const bob = await fx.login(server, 'bob', 'd');
+    const alice = await fx.login(server, 'alice', 'd');
+    await sendMsg(alice, 'bob', 'c1', 'héllo 世界 😀');
+    expect((await bob.next('msg:N')).body).toBe('héllo 世界 \uFFFD');
+  });
+
+  faultIt(
+    'seq-race',
+    'two senders whose messages arrive together get the same seq (SEQ-2 broken)',
+    async () => {
+      const server = await start('seq-race');
+      const bob = await fx.login(server, 'bob', 'd');
+      const alice = await fx.login(server, 'alice', 'd');
+      const carol = await fx.login(server, 'carol', 'd');
+      // Pipelined: both requests reach the server in one turn, before either commits.
+      alice.send({ type: 'msg:R', rid: 'a', cmid: 'a1', to: 'bob', body: 'from alice' });
+      carol.send({ type: 'msg:R', rid: 'c', cmid: 'c1', to: 'bob', body: 'from carol' });
+      await bob.next('msg:N', (m) => m.cmid === 'a1');
+      await bob.next('msg:N', (m) => m.cmid === 'c1');
+      expect(bob.all('msg:N').map((m) => m.seq)).toEqual([1, 1]);
+    },
+  );
+
+  faultIt(
+    'repush-acked',
+    "an ack stops only one sender's re-pushes: the other sender's acked message comes again (PUSH-2 broken)",
+    async () => {
+      const server = await start('repush-acked', { repushMs: 60 });
+      const bob = await fx.login(server, 'bob', 'd');
+      const alice = await fx.login(server, 'alice', 'd');
+      const carol = await fx.login(server, 'carol', 'd');
+      await sendMsg(alice, 'bob', 'a1');
+      await sendMsg(carol, 'bob', 'c1');
+      await bob.next('msg:N', (m) => m.seq === 2);
+      expect(await bob.request({ type: 'ack:R', upTo: 2 })).toMatchObject({ upTo: 2 });
+      const after = bob.all('msg:N').length;
+      const again = await bob.next('msg:N', (m) => m.seq === 1 && (m.attempt ?? 1) > 1);
+      expect(again.cmid).toBe('a1');
+      expect(bob.all('msg:N').length).toBeGreaterThan(after);
+    },
+  );
+
+  faultIt(
+    'offline-cap',
+    `past ${OFFLINE_QUEUE_CAP} messages for an offline receiver, one is receipted stored and dropped (OFF-1 broken)`,
+    async () => {
+      const server = await start('offline-cap');
+      const alice = await fx.login(server, 'alice', 'd');
+      for (let i = 1; i <= OFFLINE_QUEUE_CAP + 1; i++) await sendMsg(alice, 'bob', `m${i}`);
+      await alice.next('ack:N', (n) => n.cmid === `m${OFFLINE_QUEUE_CAP + 1}`);
+      const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+      expect(bob.helloA.maxSeq).toBe(OFFLINE_QUEUE_CAP);
+    },
+  );
+
+  faultIt(
+    'ack-wrong-device',
+    "the older device's ack moves the newer device's cursor, not its own (ACK-1 broken)",
+    async () => {
+      const server = await start('ack-wrong-device');
+      const phone = await fx.login(server, 'bob', 'phone');
+      const laptop = await fx.login(server, 'bob', 'laptop');
+      const alice = await fx.login(server, 'alice', 'd');
+      for (let i = 1; i <= 2; i++) await sendMsg(alice, 'bob', `m${i}`);
+      await phone.next('msg:N', (m) => m.seq === 2);
+      expect(await phone.request({ type: 'ack:R', upTo: 2 })).toMatchObject({ upTo: 2 });
+      await laptop.close();
+      await phone.close();
+      const phone2 = await fx.login(server, 'bob', 'phone');
+      expect(phone2.helloA.pending).toBe(2);
+    },
+  );
+
+  faultIt(
+    'sync-clamp-more',
+    'a page limit above syncLimitMax says more: false though messages remain (SYNC-1 broken)',
+    async () => {
+      const server = await start('sync-clamp-more', { syncLimitMax: 3 });
+      const alice = await fx.login(server, 'alice', 'd');
+      for (let i = 1; i <= 5; i++) await sendMsg(alice, 'bob', `m${i}`);
+      const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+      const page = await bob.request({ type: 'sync:R', after: 0, limit: 10 });
+      expect(page).toMatchObject({ type: 'sync:A', more: false, maxSeq: 5 });
+      if (page.type === 'sync:A') expect(page.msgs.map((m) => m.seq)).toEqual([1, 2, 3]);
+    },
+  );
+
+  faultIt(
+    'smid-restart',
+    'a message after a restart gets the smid of one before it (MSG-2 broken)',
+    async () => {
+      const db = join(fx.dir(), 'smid.db');
+      const first = await fx.start({ db, faults: ['smid-restart'] });
+      const alice = await fx.login(first, 'alice', 'd');
+      const before = await sendMsg(alice, 'bob', 'c1');
+      await first.close();
+      const second = await fx.start({ db, faults: ['smid-restart'] });
+      const alice2 = await fx.login(second, 'alice', 'd');
+      const after = await sendMsg(alice2, 'bob', 'c2');
+      expect(after.smid).toBe(before.smid);
+      // The store trusted the smid: the message before the restart is gone.
+      const bob = await fx.login(second, 'bob', 'd', { lastSeq: 0 });
+      expect(await seqsOf(bob)).toEqual([2]);
+    },
+  );
+
+  faultIt(
     'no-hello-timeout',
-    'a connection that never says hello stays open past limits.helloTimeoutMs (AUTH-4 broken)',
+    'a silent connection outlives limits.helloTimeoutMs (AUTH-4 broken)',
     async () => {
       const server = await start('no-hello-timeout', { helloTimeoutMs: 50 });
-      const c = await fx.client(server);
-      // Ten timeouts later the correct server had closed it with 4408 (session.test.ts AUTH-4).
-      const stillOpen = await Promise.race([
-        c.closed.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)),
-      ]);
-      expect(stillOpen).toBe(true);
-      const hello = await c.hello('alice', 'd');
-      expect(hello.limits.helloTimeoutMs).toBe(50);
+      const silent = await fx.client(server);
+      const closed = await Promise.race([silent.closed.then(() => true), sleep(500).then(() => false)]);
+      expect(closed).toBe(false);
+      // Still served after ten timeouts: a ping before hello is answered (PING-1).
+      expect(await silent.request({ type: 'ping:R' })).toMatchObject({ type: 'ping:A' });
     },
   );
 

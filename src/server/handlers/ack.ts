@@ -9,7 +9,21 @@ import type { Advance, CursorBook } from '../cursors.js';
 import type { Reply } from '../reply.js';
 import type { Store } from '../store.js';
 
-export type AckContext = Pick<ServerContext, 'queue' | 'store' | 'cursors' | 'receipts' | 'log'>;
+export type AckContext = Pick<
+  ServerContext,
+  'queue' | 'store' | 'cursors' | 'receipts' | 'log' | 'faults' | 'registry'
+>;
+
+/**
+ * The device whose cursor an ack moves: the acking one — except under `ack-wrong-device`, which
+ * takes the user's most recently logged-in device (a per-user "current device" pointer).
+ */
+function ackedDevice(ctx: AckContext, session: AuthedSession): string {
+  if (!ctx.faults.has('ack-wrong-device')) return session.device;
+  let newest = session.device;
+  for (const s of ctx.registry.devicesOf(session.user)) newest = s.device;
+  return newest;
+}
 
 export type AckResult = ({ ok: true } & Advance) | { ok: false; maxSeq: number };
 
@@ -37,8 +51,9 @@ export function commitAck(
   reply: Reply,
   then: (cursor: number) => void,
 ): void {
+  const device = ackedDevice(ctx, session);
   ctx.queue.submit(
-    () => applyAck(ctx.store, ctx.cursors, session.user, session.device, upTo),
+    () => applyAck(ctx.store, ctx.cursors, session.user, device, upTo),
     (outcome) => {
       if (!outcome.ok) {
         ctx.log(`ack of ${session.user}/${session.device} failed: ${outcome.error.message}`);

@@ -66,6 +66,8 @@ export function handleHello(
   }
   session.beginHello();
   const { user, device, lastSeq } = frame;
+  // offline-cap: a device of the user came back, so its offline queue starts over.
+  ctx.faults.offlineQueued.delete(user);
   ctx.queue.submit(
     () => openDevice(ctx.store, ctx.cursors, user, device, lastSeq),
     (outcome) => {
@@ -117,5 +119,6 @@ function feedOptions(ctx: Pick<ServerContext, 'limits' | 'faults'>) {
     repush: !ctx.faults.has('no-repush'),
     duplicate: ctx.faults.has('duplicate-push'),
     reorder: ctx.faults.has('reorder-push'),
+    ackPerSender: ctx.faults.has('repush-acked'),
   };
 }

@@ -5,7 +5,7 @@
 
 import type { MsgA, MsgR } from '../../protocol/frames.js';
 import type { AuthedSession, ServerContext } from '../context.js';
-import type { FaultSet } from '../faults.js';
+import { type FaultSet, OFFLINE_QUEUE_CAP, TRUNCATE_BODY_BYTES } from '../faults.js';
 import { assignSeq } from '../inbox.js';
 import { pushToDevices } from '../push.js';
 import type { SessionRegistry } from '../registry.js';
@@ -25,6 +25,27 @@ export interface Submission {
   /** The smid the message gets if it is new. */
   smid: string;
   now: number;
+  /** `seq-race` only: the inbox's maxSeq as committed when the msg:R arrived. */
+  staleMaxSeq?: number;
+}
+
+/** `truncate-body`: cut to TRUNCATE_BODY_BYTES of UTF-8, as a narrow column does (may split a character). */
+function truncated(body: string): string {
+  const bytes = Buffer.from(body, 'utf8');
+  return bytes.length <= TRUNCATE_BODY_BYTES ? body : bytes.subarray(0, TRUNCATE_BODY_BYTES).toString('utf8');
+}
+
+/** `bmp-only`: a 3-byte utf8 column has no room for astral characters (surrogate pairs in JS). */
+function bmpOnly(body: string): string {
+  return body.replace(/[\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+}
+
+/** The body as the (possibly faulty) storage keeps it. */
+function storedBody(faults: FaultSet, body: string): string {
+  let out = body;
+  if (faults.has('truncate-body')) out = truncated(out);
+  if (faults.has('bmp-only')) out = bmpOnly(out);
+  return out;
 }
 
 export type Acceptance =
@@ -45,8 +66,10 @@ export function acceptMessage(
 ): Acceptance {
   const { store, faults } = deps;
   const dedup = !faults.has('no-dedup');
+  // dedup-by-cmid: one key space for every sender, so equal cmids of two users collide.
+  const dedupKey = faults.has('dedup-by-cmid') ? '' : s.sender;
   if (dedup) {
-    const seen = store.dedup(s.sender, s.cmid);
+    const seen = store.dedup(dedupKey, s.cmid);
     if (seen !== undefined && s.now - seen.acceptedAt < deps.dedupWindowMs) {
       // DEDUP-1/2/4: the first copy wins; nothing is stored for this one.
       const message = store.messageBySmid(seen.smid);
@@ -54,19 +77,24 @@ export function acceptMessage(
     }
   }
   const online = deps.registry.hasAny(s.to);
-  if (!online && faults.has('lost-offline')) {
-    if (dedup) store.putDedup(s.sender, s.cmid, s.smid, s.now);
+  if (!online && (faults.has('lost-offline') || overOfflineCap(faults, s.to))) {
+    if (dedup) store.putDedup(dedupKey, s.cmid, s.smid, s.now);
     return { kind: 'lost', smid: s.smid, ts: s.now };
   }
   const inbox = store.inbox(s.to);
   const seqFault = faults.has('seq-gap') ? 'seq-gap' : faults.has('seq-reuse') ? 'seq-reuse' : 'none';
-  const { seq, prevSeq, next } = assignSeq(inbox, seqFault);
+  // seq-race: the seq comes from what was committed when the request arrived, not from the
+  // transaction, so requests for one inbox that arrive together take the same seq.
+  const base = s.staleMaxSeq === undefined ? inbox : { ...inbox, maxSeq: s.staleMaxSeq };
+  const assigned = assignSeq(base, seqFault);
+  const { seq, prevSeq } = assigned;
+  const next = { ...assigned.next, maxSeq: Math.max(assigned.next.maxSeq, inbox.maxSeq) };
   const message: MessageRecord = {
     smid: s.smid,
     cmid: s.cmid,
     from: s.sender,
     to: s.to,
-    body: s.body,
+    body: storedBody(faults, s.body),
     seq,
     prevSeq,
     ts: s.now,
@@ -74,8 +102,16 @@ export function acceptMessage(
   };
   store.insertMessage(message);
   store.putInbox(s.to, next);
-  if (dedup) store.putDedup(s.sender, s.cmid, s.smid, s.now);
+  if (dedup) store.putDedup(dedupKey, s.cmid, s.smid, s.now);
   return { kind: 'new', message };
+}
+
+/** `offline-cap`: counts what is stored for an offline receiver; true once past the cap. */
+function overOfflineCap(faults: FaultSet, to: string): boolean {
+  if (!faults.has('offline-cap')) return false;
+  const queued = (faults.offlineQueued.get(to) ?? 0) + 1;
+  faults.offlineQueued.set(to, queued);
+  return queued > OFFLINE_QUEUE_CAP;
 }
 
 function msgA(rid: string, cmid: string, smid: string, ts: number, dup: boolean): MsgA {
@@ -101,6 +137,7 @@ export function handleMsg(ctx: MsgContext, session: AuthedSession, frame: MsgR, 
     smid: ctx.newSmid(),
     now: Date.now(),
   };
+  if (ctx.faults.has('seq-race')) submission.staleMaxSeq = ctx.store.maxSeq(frame.to);
   // ack-before-commit: the fault this server exists to make visible (MSG-1). Answer from what is
   // committed so far, before the deferred transaction runs.
   const early = ctx.faults.has('ack-before-commit');

@@ -25,6 +25,8 @@ export function readPage(
   user: string,
   range: { after: number } | { before: number },
   limit: number,
+  /** `sync-clamp-more` only: the client's own limit, wrongly used for `more`. */
+  requested = limit,
 ): Page {
   const maxSeq = store.maxSeq(user);
   if ('after' in range) {
@@ -37,7 +39,7 @@ export function readPage(
       const msgs = [...rows.slice(0, limit - 1), rows[limit]!];
       return { msgs, more: rows.length > limit + 1, maxSeq };
     }
-    return { msgs: rows.slice(0, limit), more: rows.length > limit, maxSeq };
+    return { msgs: rows.slice(0, limit), more: rows.length > Math.max(limit, requested), maxSeq };
   }
   const rows = store.before(user, range.before, limit + 1);
   return { msgs: rows.slice(0, limit).reverse(), more: rows.length > limit, maxSeq };
@@ -54,7 +56,8 @@ export function handleSync(ctx: SyncContext, session: AuthedSession, frame: Sync
     const range = after !== undefined ? { after } : { before: before! };
     let page: Page;
     try {
-      page = readPage(ctx.store, ctx.faults, session.user, range, limit);
+      const requested = ctx.faults.has('sync-clamp-more') ? frame.limit : limit;
+      page = readPage(ctx.store, ctx.faults, session.user, range, limit, requested);
     } catch (error) {
       // Also reached from a commit callback, where nobody else would answer (RID-1).
       ctx.log(`sync of ${session.user}/${session.device} failed: ${(error as Error).message}`);

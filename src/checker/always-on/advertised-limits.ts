@@ -1,0 +1,32 @@
+/**
+ * DEDUP-5 from what the server advertises: every hello:A carries `limits.dedupWindowMs`, so a
+ * window under 24 hours is visible in any history, not only in the case written for it.
+ */
+
+import { type AlwaysOnRule, num } from './types.js';
+
+/** DEDUP-5: at least 24 hours. */
+export const MIN_DEDUP_WINDOW_MS = 86_400_000;
+
+export const advertisedLimits: AlwaysOnRule = {
+  name: 'advertised-limits',
+  requirements: ['DEDUP-5'],
+  judge(events, report) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.kind !== 'frame' || e.dir !== 'in' || e.type !== 'hello:A') continue;
+      const limits = e.fields['limits'];
+      if (typeof limits !== 'object' || limits === null) continue;
+      const window = num((limits as Record<string, unknown>)['dedupWindowMs']);
+      if (window === undefined || window >= MIN_DEDUP_WINDOW_MS) continue;
+      report({
+        kind: 'assertion',
+        requirement: 'DEDUP-5',
+        expected: `limits.dedupWindowMs ≥ ${MIN_DEDUP_WINDOW_MS} (24 h)`,
+        actual: `${e.actor} hello:A advertises ${window}`,
+        evidence: [i],
+      });
+      return; // one server, one window: once is enough
+    }
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * PUSH-2: no push of a seq the device has acked. On one connection frames arrive in the order the
+ * server sent them, and the server records an ack before it answers it, so a msg:N that arrives
+ * after an ack:A with `upTo ≥ seq` was sent after the server knew. No timing slack is needed;
+ * connections where the fault proxy duplicated, delayed or reordered frames are skipped, since
+ * the proxy, not the server, may have sent that copy.
+ */
+
+import { type AlwaysOnRule, faultedActors, num } from './types.js';
+
+export const pushAfterAck: AlwaysOnRule = {
+  name: 'push-after-ack',
+  requirements: ['PUSH-2'],
+  judge(events, report) {
+    const faulted = faultedActors(events);
+    if (faulted.has('*')) return;
+    const acked = new Map<string, { upTo: number; idx: number }>();
+    const flagged = new Set<string>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.kind !== 'frame' || e.dir !== 'in' || faulted.has(e.actor)) continue;
+      const conn = `${e.actor}\u0000${e.conn}`;
+      if (e.type === 'ack:A') {
+        const upTo = num(e.fields['upTo']);
+        const before = acked.get(conn);
+        if (upTo !== undefined && (before === undefined || upTo > before.upTo))
+          acked.set(conn, { upTo, idx: i });
+      } else if (e.type === 'msg:N') {
+        const seq = num(e.fields['seq']);
+        const ack = acked.get(conn);
+        if (seq === undefined || ack === undefined || seq > ack.upTo) continue;
+        const key = `${conn}\u0000${seq}`;
+        if (flagged.has(key)) continue;
+        flagged.add(key);
+        report({
+          kind: 'wire-duplicate',
+          requirement: 'PUSH-2',
+          expected: `no push of seq ≤ ${ack.upTo} after ack:A upTo ${ack.upTo} on ${e.actor} conn ${e.conn}`,
+          actual: `msg:N seq ${seq} (attempt ${String(e.fields['attempt'] ?? 1)}) came after it`,
+          evidence: [ack.idx, i],
+          cmid: typeof e.fields['cmid'] === 'string' ? e.fields['cmid'] : undefined,
+          smid: typeof e.fields['smid'] === 'string' ? e.fields['smid'] : undefined,
+        });
+      }
+    }
+  },
+};
