@@ -1,17 +1,19 @@
 /**
  * `npm run screenshots`: regenerates the HTML report pictures in docs/img/ from a real failing
  * run (suites/faults/lost-msg-a.yaml against the reference server with --fault no-dedup: the proxy
- * drops a msg:A, the server stores the retransmission twice) and a synthetic load run.
+ * drops a msg:A, the server stores the retransmission twice) and a real load run
+ * (profiles/server-kill.yaml with --server-fault ack-before-commit: the kill -9 mid-load loses
+ * acknowledged messages, so the page shows a broken threshold and DUR-1 findings).
  */
 
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HtmlReporter, type ReportModel, writeHtmlReport } from '../src/report/index.js';
+import { runLoad } from '../src/load/run-load.js';
+import { HtmlReporter, type ReportModel } from '../src/report/index.js';
 import { runSuites } from '../src/runner/run.js';
 import { launchChromium, waitForView } from './chromium.js';
-import { syntheticLoadReport } from './screenshots-data.js';
 
 const OUT = 'docs/img';
 
@@ -46,7 +48,12 @@ async function main(): Promise<void> {
     await page.screenshot({ path: join(OUT, 'report-overview.png') });
 
     const loadFile = join(work, 'load.html');
-    await writeHtmlReport(loadFile, syntheticLoadReport());
+    await runLoad({
+      profile: 'profiles/server-kill.yaml',
+      serverFaults: ['ack-before-commit'],
+      reports: [`html=${loadFile}`],
+      seed: 7,
+    });
     await page.goto(pathToFileURL(loadFile).href);
     await waitForView(page, 1);
     await page.screenshot({ path: join(OUT, 'report-load.png'), fullPage: true });

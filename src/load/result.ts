@@ -134,8 +134,8 @@ export function figuresOf(
     accepted: () => c.accepted,
     delivered: () => c.delivered,
     // Never committed, or acknowledged and then forgotten by a restarted server (DUR-1: the
-    // client's retransmission got it through again, as a new message).
-    lost: () => c.lost + (m.findingCounts['lost DUR-1'] ?? 0),
+    // client's retransmission got it through again, as a new message) — the ledger counts both.
+    lost: () => c.lost,
     'duplicates.app': () => c.appDuplicates,
     'duplicates.wire': () => c.wireDuplicates,
     // Sends whose outcome the sender never learned and that never showed up at the receiver; the
