@@ -64,7 +64,12 @@ export function onMsgRequest(
   if (typeof cmid !== 'string') return;
   const l = s.l;
   const t = l.msgs;
-  const m = cmid === actor.lastCmid ? actor.lastMsg : msgOf(l, actor.user, cmid, i);
+  // A retransmission of a message the streaming ledger already judged and forgot (its sender's
+  // timer fired late): an echo, not a new message sent after the later ones (ORDER-1).
+  const known =
+    cmid === actor.lastCmid && actor.lastMsg >= t.base ? actor.lastMsg : actor.user.msgs.get(cmid);
+  if (known === undefined && l.retired?.has(actor.user.name, cmid)) return;
+  const m = known ?? msgOf(l, actor.user, cmid, i);
   actor.lastCmid = cmid;
   actor.lastMsg = m;
   if (t.firstRIdx.get(m) < 0) {

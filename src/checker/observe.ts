@@ -124,7 +124,14 @@ function seqOf(
   } else if (other < table.base) {
     // Its first owner was retired by the streaming ledger: what it was is forgotten.
     user.seqs.set(seq, id);
-  } else if (other !== id && table.seqOf(id) === seq && !user.reusedSeqs.has(seq)) {
+  } else if (
+    other !== id &&
+    table.seqOf(id) === seq &&
+    !user.reusedSeqs.has(seq) &&
+    // One smid under two records (a late echo of a message the streaming ledger split from its
+    // first record) is the same message again, never a second one under the seq.
+    storedSmid(s.l, other) !== smid
+  ) {
     user.reusedSeqs.add(seq);
     s.sink.add({
       kind: 'seq-reuse',
