@@ -149,6 +149,7 @@ function asWorkerResult(r: LoadResult): WorkerResult {
     offlineDepartures: r.offlineDepartures,
     bots: r.bots,
     connectFailures: r.connectFailures,
+    ...(r.kitDelay ? { kitDelay: r.kitDelay } : {}),
   };
 }
 

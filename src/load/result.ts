@@ -12,6 +12,7 @@ import {
   zeroCounters,
 } from '../checker/ledger-contract.js';
 import { VERSION } from '../cli/version.js';
+import { type KitDelay, worstKitDelay } from './kit-delay.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
 import type { LoadProfile, ThresholdFigure } from './profile/types.js';
 import { evaluateThresholds, type Figures, type LatencyFigure, type ThresholdOutcome } from './thresholds.js';
@@ -44,6 +45,8 @@ export interface LoadResult {
   counters: LedgerCounters;
   /** Messages still in flight when the drain ran out (judged as they stood). */
   unsettled: number;
+  /** How late the kit's own event loop ran (worst worker): its figures include this delay. */
+  kitDelay?: KitDelay;
   faultsInjected: number;
   /** Times a receiving device went offline on the profile's schedule. */
   offlineDepartures: number;
@@ -72,6 +75,7 @@ export interface Merged {
   findings: EvidencedFinding[];
   findingCounts: Record<string, number>;
   unsettled: number;
+  kitDelay: KitDelay | undefined;
   faultsInjected: number;
   offlineDepartures: number;
   bots: number;
@@ -117,6 +121,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
     findings,
     findingCounts,
     unsettled,
+    kitDelay: worstKitDelay(results.map((r) => r.kitDelay)),
     faultsInjected,
     offlineDepartures,
     bots,
@@ -223,5 +228,6 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
   if (info.merged) result.merged = info.merged;
   if (info.aborted) result.aborted = info.aborted;
   if (info.timeline) result.timeline = info.timeline;
+  if (m.kitDelay) result.kitDelay = m.kitDelay;
   return result;
 }

@@ -14,6 +14,7 @@ import {
   type ReportModel,
 } from '../../report/html/index.js';
 import { renderEvent } from '../../report/wire-log.js';
+import { kitSaturated } from '../kit-delay.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms } from '../latency.js';
 import type { LoadResult } from '../result.js';
 import type { LatencyFigure } from '../thresholds.js';
@@ -54,6 +55,11 @@ export function loadReportModel(r: LoadResult, command = replayCommand(r)): Repo
         ...(r.shard ? { shard: `${r.shard.index}/${r.shard.count}` } : {}),
         ...(r.aborted
           ? { aborted: `at ${(r.aborted.t / 1000).toFixed(1)} s by ${r.aborted.threshold}` }
+          : {}),
+        ...(r.kitDelay
+          ? {
+              'kit event loop': `delay p99 ${r.kitDelay.p99Ms.toFixed(1)} ms, max ${r.kitDelay.maxMs.toFixed(1)} ms${kitSaturated(r.kitDelay) ? ' (saturated: figures include the kit’s own delay)' : ''}`,
+            }
           : {}),
         ...(r.process.length > 0
           ? {

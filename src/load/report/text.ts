@@ -4,6 +4,7 @@
  */
 
 import { formatElapsed } from '../../report/format.js';
+import { KIT_SATURATED_P99_MS, type KitDelay, kitSaturated } from '../kit-delay.js';
 import type { LatencySummary } from '../latency.js';
 import type { LoadResult } from '../result.js';
 import type { LoadProgress } from '../run-load.js';
@@ -53,6 +54,7 @@ export function renderLoadSummary(r: LoadResult): string {
   );
   for (const p of r.process)
     out.push(`  target     ${(p.t / 1000).toFixed(1)} s: ${p.action}${p.detail ? ` (${p.detail})` : ''}`);
+  if (r.kitDelay) out.push(...kitDelayLines(r.kitDelay));
   out.push('');
   out.push(
     `  latency${' '.repeat(25)}${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(10)).join('')}`,
@@ -154,4 +156,15 @@ export function renderProgress(p: LoadProgress, previous: LoadProgress | undefin
     `p99 delivery ${ms(delivery)}`,
     `bots ${connected}/${bots}`,
   ].join(' · ');
+}
+
+/** The kit's own event-loop delay, and a warning when it was high enough to colour the figures. */
+function kitDelayLines(d: KitDelay): string[] {
+  const line = `  kit        event loop delay p99 ${d.p99Ms.toFixed(1)} ms, max ${d.maxMs.toFixed(1)} ms`;
+  if (!kitSaturated(d)) return [line];
+  return [
+    `${line} — the kit was saturated (p99 above ${KIT_SATURATED_P99_MS} ms):`,
+    '             latencies include its own delay, and what was unsettled when the drain ran out may be',
+    "             the kit's doing; give it more processes (--workers) or machines (--shard) and run again",
+  ];
 }

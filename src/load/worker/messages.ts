@@ -6,6 +6,7 @@
 import type { EvidencedFinding, LedgerCounters } from '../../checker/ledger-contract.js';
 import type { TargetEvent } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
+import type { KitDelay } from '../kit-delay.js';
 import type { GroupPlan } from '../population.js';
 import type { LoadProfile } from '../profile/types.js';
 import type { Slice } from '../schedule.js';
@@ -86,6 +87,8 @@ export interface WorkerResult {
   connectFailures: number;
   /** The worker's metric registry at the end, as prom-client JSON (child processes only). */
   metrics?: unknown;
+  /** How late the worker's own event loop ran from the start to the end of the drain. */
+  kitDelay?: KitDelay;
 }
 
 /** Coordinator → worker. */

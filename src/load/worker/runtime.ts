@@ -19,6 +19,7 @@ import { type CaseFaults, startCaseFaults } from '../../runner/faults-setup.js';
 import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
 import { LoadBot, type LoadBotShared } from '../bot/load-bot.js';
 import { AckBatcher, RetransmitClock } from '../bot/shared.js';
+import { type KitDelay, measureKitDelay } from '../kit-delay.js';
 import { LatencyHistograms } from '../latency.js';
 import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
 import { ArrivalSchedule, Dispatcher } from '../schedule.js';
@@ -71,6 +72,7 @@ export class WorkerRuntime {
   private sendingStopped = false;
   private started = false;
   private finished: Promise<void> | undefined;
+  private kitDelay: { stop(): KitDelay } | undefined;
   private resolveFinished: (() => void) | undefined;
   private metricsTick: (() => void) | undefined;
 
@@ -174,6 +176,7 @@ export class WorkerRuntime {
   start(epochMs: number): void {
     if (this.started) return;
     this.started = true;
+    this.kitDelay = measureKitDelay();
     this.history.startAt(epochMs);
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
@@ -239,6 +242,7 @@ export class WorkerRuntime {
     // Final values: the ledger's last verdicts, and no bot connected any more.
     this.metricsTick?.();
     this.clock.clear();
+    const kitDelay: KitDelay | undefined = this.kitDelay?.stop();
     const faultsInjected = this.faults.reduce((n, f) => n + f.events().filter(isPrimary).length, 0);
     await Promise.all(this.faults.map((f) => f.close()));
     return {
@@ -254,6 +258,7 @@ export class WorkerRuntime {
       offlineDepartures: this.offlineDepartures,
       bots: this.bots.length,
       connectFailures: this.connectFailures,
+      ...(kitDelay ? { kitDelay } : {}),
     };
   }
 
