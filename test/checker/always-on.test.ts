@@ -136,6 +136,16 @@ describe('receipt-addressee (RCPT-2)', () => {
       'RCPT-2',
     ]);
   });
+  it("fires when users share a cmid and one gets the receipt for the other's smid", () => {
+    const events = [
+      msgR('alice/p', 'r1', 'o.1', 'bob', 'x'),
+      msgA('alice/p', 'r1', 'o.1', 'sa'),
+      msgR('carol/p', 'r1', 'o.1', 'bob', 'y'),
+      msgA('carol/p', 'r1', 'o.1', 'sc'),
+      frame('carol/p', 'in', { type: 'ack:N', cmid: 'o.1', smid: 'sa', to: 'bob', status: 'delivered' }),
+    ];
+    expect(judge(events)).toEqual(['RCPT-2']);
+  });
   it("is quiet for the sender's receipts, on any of its devices", () => {
     const events = [
       msgR('alice/p', 'r1', 'a1', 'bob', 'x'),
