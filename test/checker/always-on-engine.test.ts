@@ -57,13 +57,13 @@ describe('always-on rules in the engine', () => {
       h.teardown();
       return h;
     };
-    const claimed = check(build().events, { ...ctx(build()), expect: { receipt: 'none' } });
+    const claimed = check(build().events, ctx(build(), { expect: { receipt: 'none' } }));
     expect(summary(claimed)).toContain('assertion SEQ-4');
     const h = build();
-    const unclaimed = check(h.events, {
-      ...ctx(h, { caps: CAPS.filter((c) => c !== 'prev-seq') }),
-      expect: { receipt: 'none' },
-    });
+    const unclaimed = check(
+      h.events,
+      ctx(h, { caps: CAPS.filter((c) => c !== 'prev-seq'), expect: { receipt: 'none' } }),
+    );
     expect(summary(unclaimed)).not.toContain('assertion SEQ-4');
   });
 
