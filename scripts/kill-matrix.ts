@@ -16,26 +16,14 @@ import { runSuites } from '../src/runner/run.js';
 import { SERVER_FAULT_NAMES } from '../src/server/index.js';
 
 /** Cases that no fault of the reference server can make fail, and why. */
-export const UNKILLABLE: Record<string, string> = {
-  'dedup-window':
-    'checks a SHOULD (DEDUP-5: a dedup window of at least 24 h) read from hello:A limits; the reference server has no fault that shortens its advertised window',
-};
+export const UNKILLABLE: Record<string, string> = {};
 
 /**
  * Faults no core case reaches, and the workload shape the cases lack: the targets of
  * `imspec explore` (its runs, not a case, must find them).
  */
 export const CORE_MISSES: Record<string, string> = {
-  'dedup-by-cmid':
-    'core bots draw random cmids per bot, so two users never send equal cmids; needs send.cmids shared across users',
-  'truncate-body':
-    'core bodies are 32-64 bytes; needs bodies over 1024 bytes (caught by rule body-integrity once such a body is sent)',
-  'bmp-only': 'core bodies are ASCII; needs send.text: unicode (caught by rule body-integrity)',
-  'repush-acked':
-    'core cases have one sender per receiver; needs two senders interleaved and a late ack (rule push-after-ack, PUSH-2)',
   'offline-cap': 'no core case queues more than 300 messages for an offline receiver',
-  'ack-wrong-device':
-    'needs an ack from the older of two connected devices of one user followed by its own reconnect',
   'sync-clamp-more': 'core bots page with limits within syncLimitMax; needs a page limit above it',
 };
 

@@ -9,6 +9,7 @@
  */
 
 import type { HistoryEvent } from '../history/events.js';
+import { alwaysOnEvent, alwaysOnRetire } from './always-on/engine-rule.js';
 import type { Scan } from './context.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
@@ -37,6 +38,8 @@ export interface Rule {
 }
 
 export const RULES: readonly Rule[] = [
+  // docs/always-on.md: the small judges of src/checker/always-on/, on every event of every run.
+  { name: 'always-on', event: alwaysOnEvent, retire: alwaysOnRetire },
   { name: 'requests', end: judgeSilence },
   { name: 'repush', end: judgeRepush },
   { name: 'order', end: judgeOrder },

@@ -12,6 +12,8 @@
 export const TRUNCATE_BODY_BYTES = 1024;
 /** Messages kept for a receiver with no device connected since (`offline-cap`). */
 export const OFFLINE_QUEUE_CAP = 300;
+/** The dedup window of `short-dedup-window`: a cache's TTL, not the 24 hours DEDUP-5 asks for. */
+export const SHORT_DEDUP_WINDOW_MS = 600_000;
 
 export const SERVER_FAULTS = {
   'no-dedup':
@@ -57,6 +59,12 @@ export const SERVER_FAULTS = {
     'a sync:R limit above limits.syncLimitMax is clamped for the page but not for "more": more is false though messages remain (SYNC-1)',
   'smid-restart':
     'smids come from a counter that restarts at 0 on every boot, so messages after a restart reuse smids of messages before it and overwrite them in a store keyed by smid (MSG-2, DUR-1)',
+  // Faults of the fields every history carries, which the always-on rules judge in any case.
+  'receipt-to-newest-sender':
+    "the delivered receipts one ack produces all go to the sender of the newest message it covers, so with two senders interleaved one of them gets the other's receipts and never its own (RCPT-2)",
+  'repush-attempt-1':
+    'a re-push says attempt 1, as a stateless push path would, so a receiver cannot tell it from a first push (REPUSH-3)',
+  'short-dedup-window': `the dedup window is ${SHORT_DEDUP_WINDOW_MS / 60_000} minutes, and hello:A advertises it: a retransmission after a long offline period is stored again (DEDUP-5)`,
 } as const satisfies Record<string, string>;
 
 export type ServerFaultName = keyof typeof SERVER_FAULTS;

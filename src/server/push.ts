@@ -25,6 +25,8 @@ export interface FeedOptions {
    * it covers, as a server that tracks in-flight pushes per conversation would.
    */
   ackPerSender?: boolean;
+  /** `repush-attempt-1`: re-pushes say attempt 1. */
+  attemptStuck?: boolean;
 }
 
 interface InFlight {
@@ -215,7 +217,8 @@ export class DeviceFeed {
       entry.attempt++;
       entry.dueAt = now + this.options.repushMs;
       this.inFlight.set(entry.message.smid, entry);
-      this.send(toFrame(entry.message, entry.attempt));
+      // repush-attempt-1: the re-push is built like a first push.
+      this.send(toFrame(entry.message, this.options.attemptStuck ? 1 : entry.attempt));
     }
     this.arm();
   }

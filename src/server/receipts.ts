@@ -41,9 +41,13 @@ export class Receipts {
   /** RCPT-2: to every connected device of each sender, once per message (the store says which are new). */
   delivered(records: readonly DeliveredRecord[]): void {
     if (records.length === 0 || this.faults.has('no-delivered-receipt')) return;
+    // receipt-to-newest-sender: the batch is addressed once, by its last record.
+    const newest = this.faults.has('receipt-to-newest-sender')
+      ? records[records.length - 1]!.sender
+      : undefined;
     for (const r of records) {
       const frame = receipt(r, 'delivered');
-      for (const device of this.registry.devicesOf(r.sender)) device.send(frame);
+      for (const device of this.registry.devicesOf(newest ?? r.sender)) device.send(frame);
     }
   }
 

@@ -13,7 +13,7 @@ import { createAuthenticator } from './auth.js';
 import { CommitQueue, type CommitStats } from './commit-queue.js';
 import type { ConnectedDevice, ServerContext } from './context.js';
 import { CursorBook } from './cursors.js';
-import { ACK_BEFORE_COMMIT_DELAY_MS, FaultSet } from './faults.js';
+import { ACK_BEFORE_COMMIT_DELAY_MS, FaultSet, SHORT_DEDUP_WINDOW_MS } from './faults.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './options.js';
 import { Receipts } from './receipts.js';
 import { SessionRegistry } from './registry.js';
@@ -70,8 +70,12 @@ function formatUrl(host: string, port: number): string {
 
 /** Starts the RAN/1 reference server; resolves once it listens. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const resolved = resolveServerOptions(options);
-  const faults = new FaultSet(resolved.faults);
+  const asked = resolveServerOptions(options);
+  const faults = new FaultSet(asked.faults);
+  // short-dedup-window: the window itself is short, and hello:A (ctx.limits) says so.
+  const resolved: ResolvedServerOptions = faults.has('short-dedup-window')
+    ? { ...asked, limits: Object.freeze({ ...asked.limits, dedupWindowMs: SHORT_DEDUP_WINDOW_MS }) }
+    : asked;
   const log = resolved.log ?? (() => {});
   const store = new Store(resolved.db, {
     uniqueSeq: !faults.has('seq-reuse') && !faults.has('seq-race'),

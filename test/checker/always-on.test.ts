@@ -4,7 +4,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { judgeAlwaysOn } from '../../src/checker/always-on/index.js';
+import { type ALWAYS_ON_RULES, judgeAlwaysOn } from '../../src/checker/always-on/index.js';
+import { pushChain } from '../../src/checker/always-on/push-chain.js';
+import { receiptAddressee } from '../../src/checker/always-on/receipt-addressee.js';
 import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
 import { CAPS } from '../../src/protocol/frames.js';
 
@@ -134,6 +136,16 @@ describe('receipt-addressee (RCPT-2)', () => {
       'RCPT-2',
     ]);
   });
+  it("fires when users share a cmid and one gets the receipt for the other's smid", () => {
+    const events = [
+      msgR('alice/p', 'r1', 'o.1', 'bob', 'x'),
+      msgA('alice/p', 'r1', 'o.1', 'sa'),
+      msgR('carol/p', 'r1', 'o.1', 'bob', 'y'),
+      msgA('carol/p', 'r1', 'o.1', 'sc'),
+      frame('carol/p', 'in', { type: 'ack:N', cmid: 'o.1', smid: 'sa', to: 'bob', status: 'delivered' }),
+    ];
+    expect(judge(events)).toEqual(['RCPT-2']);
+  });
   it("is quiet for the sender's receipts, on any of its devices", () => {
     const events = [
       msgR('alice/p', 'r1', 'a1', 'bob', 'x'),
@@ -167,5 +179,35 @@ describe('advertised-limits (DEDUP-5)', () => {
   it('fires on a window under 24 hours and is quiet at 24 hours', () => {
     expect(judge([hello(60_000)])).toEqual(['DEDUP-5']);
     expect(judge([hello(86_400_000)])).toEqual([]);
+  });
+});
+
+describe('forgetting (a streaming ledger retired the messages)', () => {
+  const collect = (rule: (typeof ALWAYS_ON_RULES)[number]) => {
+    const found: string[] = [];
+    return { found, judge: rule.start((f) => found.push(f.requirement)) };
+  };
+  it('a forgotten send is not read as never sent (RCPT-2), a fresh stranger still is', () => {
+    const { found, judge } = collect(receiptAddressee);
+    judge.event(msgR('alice/p', 'r1', 'a1', 'bob', 'x'), 0);
+    judge.forget(1);
+    judge.event(
+      frame('alice/p', 'in', { type: 'ack:N', cmid: 'a1', smid: 's', to: 'bob', status: 'delivered' }),
+      1,
+    );
+    expect(found).toEqual([]);
+    judge.event(
+      frame('alice/p', 'in', { type: 'ack:N', cmid: 'zz', smid: 's', to: 'bob', status: 'delivered' }),
+      2,
+    );
+    expect(found).toEqual(['RCPT-2']);
+  });
+  it('a re-push of a forgotten message on its connection is not a miscounted attempt (REPUSH-3)', () => {
+    const { found, judge } = collect(pushChain);
+    const m = { smid: 's1', cmid: 'c1', from: 'alice', to: 'bob', body: 'x', seq: 1 };
+    judge.event(msgN('bob/p', m), 0);
+    judge.forget(1);
+    judge.event(msgN('bob/p', m, 2), 1);
+    expect(found).toEqual([]);
   });
 });

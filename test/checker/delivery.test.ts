@@ -322,9 +322,15 @@ describe('app duplicates', () => {
     const h = new H();
     h.connect(A);
     h.connect(B);
-    const m = h.deliver(A, [B]);
+    const m = h.send(A, 'bob');
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    // The re-push crosses the ack (one after ack:A would break PUSH-2).
     h.push(B, m, { attempt: 2 });
     h.add({ kind: 'dedup', t: h.t, actor: B, smid: m.smid!, seq: m.seq, via: 'push' });
+    h.ack(B, m.seq!);
+    h.receipt(A, m, 'delivered');
     h.wait(GRACE);
     h.teardown();
     const r = check(h.events, ctx(h));
@@ -367,8 +373,9 @@ describe('unexpected messages', () => {
     h.receipt(A, m, 'delivered');
     h.teardown();
     const r = check(h.events, ctx(h));
-    expect(summary(r)).toEqual(['unexpected-message SEQ-3']);
-    expect(r.findings[0]!.actual).toContain('different body');
+    // The ledger judges the commit; the always-on rule body-integrity, the push that carried it.
+    expect(summary(r)).toEqual(['assertion SEQ-3', 'unexpected-message SEQ-3']);
+    expect(r.findings[1]!.actual).toContain('different body');
   });
 
   it('near miss: a message from someone outside the case is not judged', () => {

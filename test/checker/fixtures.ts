@@ -227,6 +227,8 @@ export class H {
     const fields: Record<string, unknown> = { ...this.stored(m), attempt: opts.attempt ?? 1 };
     if (opts.attempt === null) delete fields['attempt'];
     if (opts.seq !== undefined) fields['seq'] = opts.seq;
+    // SEQ-4: a correct server's inbox is contiguous here, so the previous seq is the one below.
+    fields['prevSeq'] = (fields['seq'] as number) - 1;
     if (opts.body !== undefined) fields['body'] = opts.body;
     return this.in(actor, 'msg:N', fields);
   }

@@ -208,7 +208,8 @@ describe('ORDER-2: first pushes on one connection', () => {
     h.push(B, m1!, { attempt: 1 });
     h.teardown();
     const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
-    expect(summary(r)).toEqual(['order-violation ORDER-2']);
+    // A second "attempt 1" on one connection is also a miscounted attempt (always-on push-chain).
+    expect(summary(r)).toEqual(['order-violation ORDER-2', 'assertion REPUSH-3']);
     expect(r.findings[0]!.actual).toContain('first-pushed twice');
     expect(r.stats.wireDuplicates).toBe(1);
   });
@@ -266,7 +267,8 @@ describe('ORDER-2: first pushes on one connection', () => {
     take(h, m2!, { attempt: null }); // first arrival of seq 2 after seq 3: judged
     h.teardown();
     const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
-    expect(summary(r)).toEqual(['order-violation ORDER-2']);
+    // The re-push without attempt breaks REPUSH-3 (a SHOULD), which the always-on push-chain judges.
+    expect(summary(r)).toEqual(['order-violation ORDER-2', 'assertion REPUSH-3']);
     expect(r.findings[0]!.actual).toContain('seq 2 was first-pushed after seq 3');
   });
 });

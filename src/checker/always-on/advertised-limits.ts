@@ -11,22 +11,26 @@ export const MIN_DEDUP_WINDOW_MS = 86_400_000;
 export const advertisedLimits: AlwaysOnRule = {
   name: 'advertised-limits',
   requirements: ['DEDUP-5'],
-  judge(events, report) {
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.kind !== 'frame' || e.dir !== 'in' || e.type !== 'hello:A') continue;
-      const limits = e.fields['limits'];
-      if (typeof limits !== 'object' || limits === null) continue;
-      const window = num((limits as Record<string, unknown>)['dedupWindowMs']);
-      if (window === undefined || window >= MIN_DEDUP_WINDOW_MS) continue;
-      report({
-        kind: 'assertion',
-        requirement: 'DEDUP-5',
-        expected: `limits.dedupWindowMs ≥ ${MIN_DEDUP_WINDOW_MS} (24 h)`,
-        actual: `${e.actor} hello:A advertises ${window}`,
-        evidence: [i],
-      });
-      return; // one server, one window: once is enough
-    }
+  start(report) {
+    // One server, one window: once is enough (and the judge keeps nothing else).
+    let reported = false;
+    return {
+      event(e, i) {
+        if (reported || e.kind !== 'frame' || e.dir !== 'in' || e.type !== 'hello:A') return;
+        const limits = e.fields['limits'];
+        if (typeof limits !== 'object' || limits === null) return;
+        const window = num((limits as Record<string, unknown>)['dedupWindowMs']);
+        if (window === undefined || window >= MIN_DEDUP_WINDOW_MS) return;
+        reported = true;
+        report({
+          kind: 'assertion',
+          requirement: 'DEDUP-5',
+          expected: `limits.dedupWindowMs ≥ ${MIN_DEDUP_WINDOW_MS} (24 h)`,
+          actual: `${e.actor} hello:A advertises ${window}`,
+          evidence: [i],
+        });
+      },
+      forget() {},
+    };
   },
 };

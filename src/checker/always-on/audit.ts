@@ -105,6 +105,19 @@ export const AUDIT: Record<string, Judged> = {
   'DUR-3': checker('verdicts.ts', 'judged whenever the history has a restart'),
 };
 
+/**
+ * Where each rule is shown to fail through the whole pipeline: a reference-server fault
+ * (`imspec serve --fault`) and the core case that catches it (docs/kill-matrix.md re-proves it).
+ */
+const CAUGHT: Record<string, string> = {
+  'body-integrity': '`--fault truncate-body` and `--fault bmp-only` fail burst-exactly-once',
+  'smid-identity': '`--fault dedup-by-cmid` fails per-sender-order, `--fault smid-restart` durability-kill-9',
+  'push-after-ack': '`--fault repush-acked` warns per-sender-order',
+  'receipt-addressee': '`--fault receipt-to-newest-sender` fails per-sender-order',
+  'push-chain': '`--fault repush-attempt-1` warns per-sender-order and lost-push-repush',
+  'advertised-limits': '`--fault short-dedup-window` warns every case that says hello',
+};
+
 /** The MUST and SHOULD ids (MAY ids are never findings). */
 export function auditedIds(): string[] {
   return REQUIREMENTS.filter((r) => r.level !== 'MAY').map((r) => r.id);
@@ -122,15 +135,19 @@ export function renderAudit(): string {
     return `| ${id} | ${level} | ${j.how === 'case' ? 'dedicated case only' : 'not judgeable from a history'} | ${j.why} |`;
   });
   const rules = ALWAYS_ON_RULES.map(
-    (r) => `- \`${r.name}\` (${r.requirements.join(', ')}): \`src/checker/always-on/${r.name}.ts\``,
+    (r) =>
+      `- \`${r.name}\` (${r.requirements.join(', ')}): \`src/checker/always-on/${r.name}.ts\`${
+        CAUGHT[r.name] === undefined ? '' : `; ${CAUGHT[r.name]}`
+      }`,
   );
   return [
     '# Always-on rules',
     '',
     'Which requirements of [protocol.md](protocol.md) the checker judges on **every** history — every',
-    'case, every `imspec explore` run — and which only a dedicated case can judge, with the reason.',
-    'Generated from `src/checker/always-on/audit.ts` by `npm run always-on`; a test fails when this file,',
-    'the audit or protocol.md disagree.',
+    'case of `imspec run`, every passive `imspec check` of a capture, every `imspec load` run (its',
+    'streaming ledger) — and which only a dedicated case can judge, with the reason. Generated from',
+    '`src/checker/always-on/audit.ts` by `npm run always-on`; a test fails when this file, the audit or',
+    'protocol.md disagree.',
     '',
     `${counts.always} always-on, ${counts.case} dedicated case only, ${counts.never} not judgeable from a history.`,
     '',
@@ -138,10 +155,17 @@ export function renderAudit(): string {
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    '## Always-on rules beside the case checker',
+    '## The always-on rules',
     '',
-    'Small pure modules, history in and findings out, each with literal-history tests',
-    '(`test/checker/always-on.test.ts`) and a reference-server fault it catches:',
+    "Small pure modules fed the history one event at a time. They are one entry of the checker's rule",
+    'list (`src/checker/rules.ts`, adapted in `src/checker/always-on/engine-rule.ts`), so the case',
+    'checker and the streaming ledger run them in the same single pass as every other rule, and their',
+    'findings go through the same sink: a requirement tagged with a capability the target does not',
+    'claim is not judged, and levels come from protocol.md. What a rule keeps is per message or per',
+    'connection; a streaming ledger tells it to forget what belongs to the messages it retires, and a',
+    'forgotten message is never read as a missing one. Each rule has literal-history tests',
+    '(`test/checker/always-on.test.ts`, through the engine in `test/checker/always-on-engine.test.ts`);',
+    'the [kill matrix](kill-matrix.md) shows the reference-server faults the core cases catch with them.',
     '',
     ...rules,
     '',

@@ -4,7 +4,7 @@
  * column turning emoji into U+FFFD), which short ASCII bodies never reveal.
  */
 
-import { type AlwaysOnRule, str, userOf } from './types.js';
+import { type AlwaysOnRule, dropBorn, str, userOf } from './types.js';
 
 const MAX_SHOWN = 48;
 
@@ -17,19 +17,19 @@ function show(body: string): string {
 export const bodyIntegrity: AlwaysOnRule = {
   name: 'body-integrity',
   requirements: ['SEQ-3'],
-  judge(events, report) {
-    // (sender user, cmid) → body and the event that sent it.
-    const sent = new Map<string, { body: string; idx: number }>();
-    const judged = new Set<string>();
+  start(report) {
+    // (sender user, cmid) → body and the event that sent it; `judged` once its finding is made,
+    // so one mangled message is one finding however often it is pushed or paged.
+    const sent = new Map<string, { body: string; idx: number; judged: boolean }>();
     const look = (from: unknown, cmid: unknown, body: unknown, smid: unknown, where: string, i: number) => {
       const f = str(from);
       const c = str(cmid);
       const b = str(body);
       if (f === undefined || c === undefined || b === undefined) return;
-      const key = `${f}\u0000${c}`;
-      const origin = sent.get(key);
-      if (origin === undefined || origin.body === b || judged.has(key)) return;
-      judged.add(key);
+      // A forgotten or never-seen send is not judged: only a body we know can be compared.
+      const origin = sent.get(`${f}\u0000${c}`);
+      if (origin === undefined || origin.body === b || origin.judged) return;
+      origin.judged = true;
       report({
         kind: 'assertion',
         requirement: 'SEQ-3',
@@ -40,31 +40,35 @@ export const bodyIntegrity: AlwaysOnRule = {
         smid: str(smid),
       });
     };
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.kind === 'send') {
-        const key = `${userOf(e.actor)}\u0000${e.cmid}`;
-        if (!sent.has(key)) sent.set(key, { body: e.body, idx: i });
-        continue;
-      }
-      if (e.kind !== 'frame' || e.dir !== 'in') continue;
-      if (e.type === 'msg:N') {
-        const f = e.fields;
-        look(f['from'], f['cmid'], f['body'], f['smid'], `${e.actor} msg:N seq ${String(f['seq'])}`, i);
-      } else if (e.type === 'sync:A' && Array.isArray(e.fields['msgs'])) {
-        for (const m of e.fields['msgs'] as unknown[]) {
-          if (typeof m !== 'object' || m === null) continue;
-          const r = m as Record<string, unknown>;
-          look(
-            r['from'],
-            r['cmid'],
-            r['body'],
-            r['smid'],
-            `${e.actor} sync:A item seq ${String(r['seq'])}`,
-            i,
-          );
+    return {
+      event(e, i) {
+        if (e.kind === 'send') {
+          const key = `${userOf(e.actor)}\u0000${e.cmid}`;
+          if (!sent.has(key)) sent.set(key, { body: e.body, idx: i, judged: false });
+          return;
         }
-      }
-    }
+        if (e.kind !== 'frame' || e.dir !== 'in') return;
+        if (e.type === 'msg:N') {
+          const f = e.fields;
+          look(f['from'], f['cmid'], f['body'], f['smid'], `${e.actor} msg:N seq ${String(f['seq'])}`, i);
+        } else if (e.type === 'sync:A' && Array.isArray(e.fields['msgs'])) {
+          for (const m of e.fields['msgs'] as unknown[]) {
+            if (typeof m !== 'object' || m === null) continue;
+            const r = m as Record<string, unknown>;
+            look(
+              r['from'],
+              r['cmid'],
+              r['body'],
+              r['smid'],
+              `${e.actor} sync:A item seq ${String(r['seq'])}`,
+              i,
+            );
+          }
+        }
+      },
+      forget(floor) {
+        dropBorn(sent, floor);
+      },
+    };
   },
 };

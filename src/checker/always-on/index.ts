@@ -1,7 +1,9 @@
 /**
- * The always-on rules, applied together: `judgeAlwaysOn(history, caps)` → findings, through the
- * same FindingSink as the case checker (caps not claimed drop their findings; levels come from
- * docs/protocol.md). docs/always-on.md lists what each requirement id gets.
+ * The always-on rules. The checker's engine runs them on every event (engine-rule.ts, one line in
+ * src/checker/rules.ts); `judgeAlwaysOn(history, caps)` runs them alone over a whole history,
+ * through the same kind of FindingSink (caps not claimed drop their findings; levels come from
+ * docs/protocol.md), for their literal-history tests. docs/always-on.md lists what each
+ * requirement id gets.
  */
 
 import type { HistoryEvent } from '../../history/events.js';
@@ -14,9 +16,9 @@ import { pushAfterAck } from './push-after-ack.js';
 import { pushChain } from './push-chain.js';
 import { receiptAddressee } from './receipt-addressee.js';
 import { smidIdentity } from './smid-identity.js';
-import type { AlwaysOnRule } from './types.js';
+import { type AlwaysOnRule, judgeHistory } from './types.js';
 
-export type { AlwaysOnRule } from './types.js';
+export type { AlwaysOnJudge, AlwaysOnRule } from './types.js';
 
 export const ALWAYS_ON_RULES: readonly AlwaysOnRule[] = [
   bodyIntegrity,
@@ -33,6 +35,6 @@ export function judgeAlwaysOn(
   maxFindingsPerRule = 50,
 ): Finding[] {
   const sink = new FindingSink(new Set(caps), maxFindingsPerRule);
-  for (const rule of ALWAYS_ON_RULES) rule.judge(events, (f) => sink.add(f));
+  for (const rule of ALWAYS_ON_RULES) judgeHistory(rule, events, (f) => sink.add(f));
   return sink.result();
 }

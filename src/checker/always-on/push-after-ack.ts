@@ -6,42 +6,48 @@
  * the proxy, not the server, may have sent that copy.
  */
 
-import { type AlwaysOnRule, faultedActors, num } from './types.js';
+import { type AlwaysOnRule, Faulted, Flagged, num } from './types.js';
 
 export const pushAfterAck: AlwaysOnRule = {
   name: 'push-after-ack',
   requirements: ['PUSH-2'],
-  judge(events, report) {
-    const faulted = faultedActors(events);
-    if (faulted.has('*')) return;
+  start(report) {
+    const faulted = new Faulted();
+    // Per open connection: the highest ack:A. A connection's entry goes with its close, so what
+    // is kept follows the connections, not the messages (nothing to forget on retirement).
     const acked = new Map<string, { upTo: number; idx: number }>();
-    const flagged = new Set<string>();
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.kind !== 'frame' || e.dir !== 'in' || faulted.has(e.actor)) continue;
-      const conn = `${e.actor}\u0000${e.conn}`;
-      if (e.type === 'ack:A') {
-        const upTo = num(e.fields['upTo']);
-        const before = acked.get(conn);
-        if (upTo !== undefined && (before === undefined || upTo > before.upTo))
-          acked.set(conn, { upTo, idx: i });
-      } else if (e.type === 'msg:N') {
-        const seq = num(e.fields['seq']);
-        const ack = acked.get(conn);
-        if (seq === undefined || ack === undefined || seq > ack.upTo) continue;
-        const key = `${conn}\u0000${seq}`;
-        if (flagged.has(key)) continue;
-        flagged.add(key);
-        report({
-          kind: 'wire-duplicate',
-          requirement: 'PUSH-2',
-          expected: `no push of seq ≤ ${ack.upTo} after ack:A upTo ${ack.upTo} on ${e.actor} conn ${e.conn}`,
-          actual: `msg:N seq ${seq} (attempt ${String(e.fields['attempt'] ?? 1)}) came after it`,
-          evidence: [ack.idx, i],
-          cmid: typeof e.fields['cmid'] === 'string' ? e.fields['cmid'] : undefined,
-          smid: typeof e.fields['smid'] === 'string' ? e.fields['smid'] : undefined,
-        });
-      }
-    }
+    const flagged = new Flagged();
+    return {
+      event(e, i) {
+        faulted.note(e);
+        if (e.kind === 'close') {
+          acked.delete(`${e.actor}\u0000${e.conn}`);
+          return;
+        }
+        if (e.kind !== 'frame' || e.dir !== 'in' || faulted.has(e.actor)) return;
+        const conn = `${e.actor}\u0000${e.conn}`;
+        if (e.type === 'ack:A') {
+          const upTo = num(e.fields['upTo']);
+          const before = acked.get(conn);
+          if (upTo !== undefined && (before === undefined || upTo > before.upTo))
+            acked.set(conn, { upTo, idx: i });
+        } else if (e.type === 'msg:N') {
+          const seq = num(e.fields['seq']);
+          const ack = acked.get(conn);
+          if (seq === undefined || ack === undefined || seq > ack.upTo) return;
+          if (!flagged.first(`${conn}\u0000${seq}`)) return;
+          report({
+            kind: 'wire-duplicate',
+            requirement: 'PUSH-2',
+            expected: `no push of seq ≤ ${ack.upTo} after ack:A upTo ${ack.upTo} on ${e.actor} conn ${e.conn}`,
+            actual: `msg:N seq ${seq} (attempt ${String(e.fields['attempt'] ?? 1)}) came after it`,
+            evidence: [ack.idx, i],
+            cmid: typeof e.fields['cmid'] === 'string' ? e.fields['cmid'] : undefined,
+            smid: typeof e.fields['smid'] === 'string' ? e.fields['smid'] : undefined,
+          });
+        }
+      },
+      forget() {},
+    };
   },
 };

@@ -4,16 +4,16 @@
  * user's equal cmid answered with the first user's smid) or when a smid counter restarts.
  */
 
-import { type AlwaysOnRule, str, userOf } from './types.js';
+import { type AlwaysOnRule, dropBorn, str, userOf } from './types.js';
 
 export const smidIdentity: AlwaysOnRule = {
   name: 'smid-identity',
   requirements: ['MSG-2'],
-  judge(events, report) {
-    const owner = new Map<string, { from: string; cmid: string; idx: number }>();
-    const flagged = new Set<string>();
+  start(report) {
+    // smid → the message that first showed it (`flagged`: its one finding is made).
+    const owner = new Map<string, { from: string; cmid: string; idx: number; flagged: boolean }>();
     // rid of a msg:R per (actor, conn) → its cmid: a msg:A names the sender only through its request.
-    const pending = new Map<string, string>();
+    const pending = new Map<string, { cmid: string; idx: number }>();
     const claim = (
       smid: string | undefined,
       from: string,
@@ -24,11 +24,11 @@ export const smidIdentity: AlwaysOnRule = {
       if (smid === undefined || cmid === undefined) return;
       const first = owner.get(smid);
       if (first === undefined) {
-        owner.set(smid, { from, cmid, idx: i });
+        owner.set(smid, { from, cmid, idx: i, flagged: false });
         return;
       }
-      if ((first.from === from && first.cmid === cmid) || flagged.has(smid)) return;
-      flagged.add(smid);
+      if ((first.from === from && first.cmid === cmid) || first.flagged) return;
+      first.flagged = true;
       report({
         kind: 'assertion',
         requirement: 'MSG-2',
@@ -39,34 +39,46 @@ export const smidIdentity: AlwaysOnRule = {
         smid,
       });
     };
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.kind !== 'frame' || e.type === undefined) continue;
-      const f = e.fields;
-      if (e.dir === 'out') {
-        const rid = str(f['rid']);
-        if (e.type === 'msg:R' && rid !== undefined)
-          pending.set(`${e.actor}\u0000${e.conn}\u0000${rid}`, String(f['cmid']));
-        continue;
-      }
-      if (e.type === 'msg:A') {
-        const key = `${e.actor}\u0000${e.conn}\u0000${String(f['rid'])}`;
-        const cmid = pending.get(key) ?? str(f['cmid']);
-        pending.delete(key);
-        claim(str(f['smid']), userOf(e.actor), cmid, `${e.actor} msg:A`, i);
-      } else if (e.type === 'msg:N') {
-        const from = str(f['from']);
-        if (from !== undefined)
-          claim(str(f['smid']), from, str(f['cmid']), `${e.actor} msg:N seq ${String(f['seq'])}`, i);
-      } else if (e.type === 'sync:A' && Array.isArray(f['msgs'])) {
-        for (const m of f['msgs'] as unknown[]) {
-          if (typeof m !== 'object' || m === null) continue;
-          const r = m as Record<string, unknown>;
-          const from = str(r['from']);
-          if (from !== undefined)
-            claim(str(r['smid']), from, str(r['cmid']), `${e.actor} sync:A item seq ${String(r['seq'])}`, i);
+    return {
+      event(e, i) {
+        if (e.kind !== 'frame' || e.type === undefined) return;
+        const f = e.fields;
+        if (e.dir === 'out') {
+          const rid = str(f['rid']);
+          if (e.type === 'msg:R' && rid !== undefined)
+            pending.set(`${e.actor}\u0000${e.conn}\u0000${rid}`, { cmid: String(f['cmid']), idx: i });
+          return;
         }
-      }
-    }
+        if (e.type === 'msg:A') {
+          const key = `${e.actor}\u0000${e.conn}\u0000${String(f['rid'])}`;
+          const cmid = pending.get(key)?.cmid ?? str(f['cmid']);
+          pending.delete(key);
+          claim(str(f['smid']), userOf(e.actor), cmid, `${e.actor} msg:A`, i);
+        } else if (e.type === 'msg:N') {
+          const from = str(f['from']);
+          if (from !== undefined)
+            claim(str(f['smid']), from, str(f['cmid']), `${e.actor} msg:N seq ${String(f['seq'])}`, i);
+        } else if (e.type === 'sync:A' && Array.isArray(f['msgs'])) {
+          for (const m of f['msgs'] as unknown[]) {
+            if (typeof m !== 'object' || m === null) continue;
+            const r = m as Record<string, unknown>;
+            const from = str(r['from']);
+            if (from !== undefined)
+              claim(
+                str(r['smid']),
+                from,
+                str(r['cmid']),
+                `${e.actor} sync:A item seq ${String(r['seq'])}`,
+                i,
+              );
+          }
+        }
+      },
+      forget(floor) {
+        // A forgotten smid is claimed afresh by its next sighting: absence is never a finding.
+        dropBorn(owner, floor);
+        dropBorn(pending, floor);
+      },
+    };
   },
 };

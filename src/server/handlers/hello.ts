@@ -120,5 +120,6 @@ function feedOptions(ctx: Pick<ServerContext, 'limits' | 'faults'>) {
     duplicate: ctx.faults.has('duplicate-push'),
     reorder: ctx.faults.has('reorder-push'),
     ackPerSender: ctx.faults.has('repush-acked'),
+    attemptStuck: ctx.faults.has('repush-attempt-1'),
   };
 }

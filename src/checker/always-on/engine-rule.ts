@@ -1,0 +1,43 @@
+/**
+ * The always-on rules as one rule of the checker's engine (src/checker/rules.ts): every event the
+ * engine takes goes to every always-on judge, findings go to the run's FindingSink (so caps that
+ * are not claimed drop them, levels come from docs/protocol.md, and the streaming ledger copies
+ * their evidence before it forgets events), and a streaming ledger's retirement tells the judges
+ * what to forget. So the case checker, every monitor cycle and every load run judge them, in the
+ * same single pass as the ledger's own rules.
+ */
+
+import type { HistoryEvent } from '../../history/events.js';
+import type { Scan } from '../context.js';
+import { ALWAYS_ON_RULES } from './index.js';
+import type { AlwaysOnJudge } from './types.js';
+
+/**
+ * The judges of each run. RULES is one static list shared by every engine, while a judge's state
+ * belongs to one run: keyed by the run's Scan, it goes when the engine does.
+ */
+const judgesOf = new WeakMap<Scan, readonly AlwaysOnJudge[]>();
+
+function judges(s: Scan): readonly AlwaysOnJudge[] {
+  let list = judgesOf.get(s);
+  if (list === undefined) {
+    const report = s.sink.add.bind(s.sink);
+    list = ALWAYS_ON_RULES.map((rule) => rule.start(report));
+    judgesOf.set(s, list);
+  }
+  return list;
+}
+
+export function alwaysOnEvent(s: Scan, e: HistoryEvent, i: number): void {
+  for (const judge of judges(s)) judge.event(e, i);
+}
+
+/**
+ * Messages below `base` are about to be forgotten: so is everything a judge learnt before the
+ * first event of the oldest message still held (the ledger's own events floor is no higher).
+ */
+export function alwaysOnRetire(s: Scan, base: number): void {
+  const t = s.l.msgs;
+  const floor = base < t.size ? t.originIdx.get(base) : s.l.log.count;
+  for (const judge of judges(s)) judge.forget(floor);
+}

@@ -1,0 +1,96 @@
+/**
+ * The always-on rules inside the checker's engine: check() and the streaming ledger report their
+ * findings through the run's sink (evidence indexes, caps), and a streaming ledger that forgot a
+ * settled message does not read the forgotten send as "never sent".
+ */
+
+import { describe, expect, it } from 'vitest';
+import { check } from '../../src/checker/check.js';
+import { StreamingLedger } from '../../src/checker/streaming.js';
+import type { HistoryEvent } from '../../src/history/events.js';
+import { CAPS } from '../../src/protocol/frames.js';
+import { ctx, GRACE, H, summary } from './fixtures.js';
+
+const A = 'alice/phone';
+const B = 'bob/phone';
+
+/** A message whose push carries emoji turned into U+FFFD, as a 3-byte utf8 column stores them. */
+function mangled(): { h: H; sendIdx: number; pushIdx: number } {
+  const h = new H();
+  h.connect(A);
+  h.connect(B);
+  const sendIdx = h.next;
+  const m = h.send(A, 'bob', { body: 'hi 😀' });
+  h.accept(m);
+  const pushIdx = h.push(B, m, { body: 'hi \uFFFD' });
+  h.ack(B, m.seq!);
+  h.receipt(A, m, 'delivered');
+  h.wait(GRACE);
+  h.teardown();
+  return { h, sendIdx, pushIdx };
+}
+
+function streamed(h: H, retireAt?: { after: number; now: number }) {
+  const c = ctx(h);
+  const ledger = new StreamingLedger({ ...c, covers: [] });
+  h.events.forEach((e, i) => {
+    ledger.push(e);
+    if (retireAt !== undefined && i === retireAt.after) ledger.retire(retireAt.now);
+  });
+  return ledger.finish(h.t);
+}
+
+describe('always-on rules in the engine', () => {
+  it('check() reports them with the evidence indexes of the frames that prove them', () => {
+    const { h, sendIdx, pushIdx } = mangled();
+    const r = check(h.events, ctx(h));
+    const body = r.findings.find((f) => f.kind === 'assertion' && f.requirement === 'SEQ-3');
+    expect(body?.evidence).toEqual([sendIdx, pushIdx]);
+    expect(body?.actual).toContain('(6 bytes)');
+  });
+
+  it('drops findings against a cap the server does not claim (SEQ-4 needs prev-seq)', () => {
+    const build = () => {
+      const h = new H();
+      h.connect(B);
+      h.in(B, 'msg:N', { smid: 's1', cmid: 'c1', from: 'alice', to: 'bob', body: 'x', seq: 1, ts: 1 });
+      h.teardown();
+      return h;
+    };
+    const claimed = check(build().events, ctx(build(), { expect: { receipt: 'none' } }));
+    expect(summary(claimed)).toContain('assertion SEQ-4');
+    const h = build();
+    const unclaimed = check(
+      h.events,
+      ctx(h, { caps: CAPS.filter((c) => c !== 'prev-seq'), expect: { receipt: 'none' } }),
+    );
+    expect(summary(unclaimed)).not.toContain('assertion SEQ-4');
+  });
+
+  it('the streaming ledger reports them with copies of their evidence events', () => {
+    const { h } = mangled();
+    const r = streamed(h);
+    const body = r.findings.find((f) => f.kind === 'assertion' && f.requirement === 'SEQ-3');
+    expect(body?.events.map((e: HistoryEvent) => e.kind)).toEqual(['send', 'frame']);
+  });
+
+  it('a late receipt of a message the streaming ledger forgot is not a stranger’s (RCPT-2)', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    const m = h.deliver(A, [B]);
+    const settledAt = h.next - 1;
+    h.wait(10 * GRACE);
+    // The server sends the receipt again (say, after a dup msg:R): the sender did send that cmid.
+    h.receipt(A, m, 'delivered');
+    h.teardown();
+    const late = streamed(h, { after: settledAt + 1, now: h.t });
+    expect(late.findings.map((f) => f.requirement)).not.toContain('RCPT-2');
+    // Near miss: a receipt for a cmid the user never sent is still one.
+    const s = new H();
+    s.connect(A);
+    s.in(A, 'ack:N', { cmid: 'never', smid: 's9', to: 'bob', status: 'delivered', ts: 1 });
+    s.teardown();
+    expect(streamed(s).findings.map((f) => f.requirement)).toContain('RCPT-2');
+  });
+});
