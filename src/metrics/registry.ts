@@ -131,6 +131,10 @@ export function createMetrics(registry: Registry): ImspecMetrics {
       const handle = handles[key]!;
       if (key === 'frames') {
         for (const t of frameLabelTriples()) m.frames.inc({ ...base, ...t }, 0);
+        // Packets with no RAN/1 counterpart (MQTT SUBACK, XMPP presence) count as op="unknown".
+        for (const direction of ['in', 'out']) {
+          m.frames.inc({ ...base, op: 'unknown', kind: 'unknown', direction }, 0);
+        }
         continue;
       }
       if (key === 'schemaViolations') {

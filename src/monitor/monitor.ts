@@ -127,7 +127,6 @@ export async function startMonitor(
       appDuplicateSeen = true;
       metrics.m.duplicates.inc({ ...base, layer: 'app' });
     };
-    a.start();
   }
   const pairs = accounts.flatMap((from) =>
     accounts.filter((to) => to !== from).map((to) => [from, to] as const),
@@ -271,7 +270,13 @@ export async function startMonitor(
   }
 
   let stopWait: { cancel: () => void } | undefined;
+  const stopping = new AbortController();
   const done = (async () => {
+    // The series exist at zero (attachHistoryMetrics): let a scraper see them so before the
+    // accounts connect, or increase() misses the first cycle. At most one interval: a monitor
+    // nobody scrapes yet still probes.
+    if (server) await server.nextScrape(config.intervalMs, stopping.signal);
+    if (!stopped) for (const a of accounts) a.start();
     while (!stopped) {
       const started = performance.now();
       lastResult = await cycle(++count);
@@ -292,6 +297,7 @@ export async function startMonitor(
     done,
     stop: async () => {
       stopped = true;
+      stopping.abort();
       stopWait?.cancel();
       for (const w of waits) w.cancel();
       // Closing the sessions ends a running cycle's waits (connected() wakes with undefined).
