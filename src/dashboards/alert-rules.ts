@@ -11,6 +11,7 @@
 
 import { stringify } from 'yaml';
 import { LATENCY_BUCKETS, METRICS } from '../metrics/definitions.js';
+import { ratio } from './promql.js';
 
 export interface AlertRuleOptions {
   /** The SLO: this fraction of msg:A answers arrive within `sloThresholdSeconds`. @default 0.999 */
@@ -76,7 +77,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecWireDuplicateRateHigh',
-            expr: `sum by (job, scenario) (rate(${n('duplicates')}{layer="wire"}[10m])) / sum by (job, scenario) (rate(${n('messagesDelivered')}[10m])) > 0.05`,
+            expr: `${ratio(`sum by (job, scenario) (rate(${n('duplicates')}{layer="wire"}[10m]))`, `sum by (job, scenario) (rate(${n('messagesDelivered')}[10m]))`)} > 0.05`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -89,7 +90,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecRetransmitRateHigh',
-            expr: `sum by (job, scenario) (rate(${n('retransmits')}[10m])) / sum by (job, scenario) (rate(${n('messagesSent')}[10m])) > 0.1`,
+            expr: `${ratio(`sum by (job, scenario) (rate(${n('retransmits')}[10m]))`, `sum by (job, scenario) (rate(${n('messagesSent')}[10m]))`)} > 0.1`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -117,8 +118,9 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
         rules: [
           ...windows.map((w) => ({
             record: sloErrorRatio(w),
-            // Share of msg:A answers slower than the threshold: 1 - (fast / all).
-            expr: `1 - (${byJob} (rate(${n('ackLatency', '_bucket')}{ack="msg_a",le="${threshold}"}[${w}])) / ${byJob} (rate(${n('ackLatency', '_count')}{ack="msg_a"}[${w}])))`,
+            // Share of msg:A answers slower than the threshold: 1 - (fast / all); absent while no
+            // answer came in the window (no traffic spends no budget).
+            expr: `1 - (${ratio(`${byJob} (rate(${n('ackLatency', '_bucket')}{ack="msg_a",le="${threshold}"}[${w}]))`, `${byJob} (rate(${n('ackLatency', '_count')}{ack="msg_a"}[${w}]))`)})`,
           })),
           ...BURN_WINDOWS.map((w) => ({
             alert: w.burn > 10 ? 'ImspecAckLatencyBudgetBurnFast' : 'ImspecAckLatencyBudgetBurnSlow',

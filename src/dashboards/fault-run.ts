@@ -5,7 +5,7 @@
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { name, quantile, RANGE_WINDOW, sel, sumIncrease } from './promql.js';
+import { name, quantile, RANGE_WINDOW, ratio, sel, sumIncrease } from './promql.js';
 import { variables } from './variables.js';
 
 export function faultRun(): dashboard.DashboardBuilder {
@@ -46,7 +46,10 @@ export function faultRun(): dashboard.DashboardBuilder {
       redFrom: 10,
       queries: [
         {
-          expr: `${sumIncrease('retransmits', [], {}, RANGE_WINDOW)} / ${sumIncrease('faultsInjected', [], {}, RANGE_WINDOW)}`,
+          expr: ratio(
+            sumIncrease('retransmits', [], {}, RANGE_WINDOW),
+            sumIncrease('faultsInjected', [], {}, RANGE_WINDOW),
+          ),
           legend: 'ratio',
         },
       ],

@@ -20,6 +20,30 @@ const exported = new Set(
 );
 const metricNames = (expr: string) => [...expr.matchAll(/\bimspec_[a-z_]+/g)].map((m) => m[0]);
 
+/**
+ * The divisions of an expression whose denominator is not guarded the `ratio()` way,
+ * `… / (den > 0)`: a binary `/` whose right operand is not a parenthesised `… > 0`.
+ */
+function unguardedDivisions(expr: string): string[] {
+  const bad: string[] = [];
+  for (const m of expr.matchAll(/ \/ /g)) {
+    const rest = expr.slice(m.index + 3);
+    let depth = 0;
+    let end = -1;
+    if (rest.startsWith('(')) {
+      for (let i = 0; i < rest.length; i++) {
+        if (rest[i] === '(') depth++;
+        else if (rest[i] === ')' && --depth === 0) {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end < 0 || !/ > 0$/.test(rest.slice(1, end))) bad.push(expr.slice(m.index, m.index + 60));
+  }
+  return bad;
+}
+
 describe('generated dashboards and rules', () => {
   it('match the committed files in dashboards/ (run `npm run dashboards` after changing src/dashboards)', () => {
     for (const [file, content] of generatedFiles()) {
@@ -79,6 +103,19 @@ describe('generated dashboards and rules', () => {
     ]) {
       expect(titles).toContain(wanted);
     }
+  });
+
+  it('guard every division against a zero denominator, in panels, recording rules and alerts', () => {
+    const exprs = [
+      ...Object.values(DASHBOARD_FILES).flatMap((make) =>
+        panelExpressions(buildDashboard(make)).map((e) => e.expr),
+      ),
+      ...alertRuleGroups().groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
+    expect(exprs.filter((e) => e.includes(' / ')).length).toBeGreaterThan(4);
+    expect(exprs.flatMap(unguardedDivisions)).toEqual([]);
+    expect(unguardedDivisions('sum(a) / sum(b)')).toHaveLength(1);
+    expect(unguardedDivisions('sum(a) / (sum(b) > 0)')).toEqual([]);
   });
 
   it('substitute Grafana variables the way Grafana does before querying', () => {
