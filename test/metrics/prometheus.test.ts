@@ -27,13 +27,12 @@ import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.j
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
-import { resolveMonitorConfig } from '../../src/monitor/config.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import { RollingHistory } from '../../src/monitor/rolling-history.js';
-import { hmacToken } from '../../src/protocol/auth.js';
 import { runSuites } from '../../src/runner/run.js';
 import type { FaultName } from '../../src/server/faults.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
+import { canaryConfig } from '../helpers/canary-monitor.js';
 import {
   query,
   type RunningBinary,
@@ -78,18 +77,7 @@ async function monitorAgainst(
     proxies.push(proxy);
     target = proxy.url;
   }
-  const users = [`${scenario}-a`, `${scenario}-b`];
-  const config = resolveMonitorConfig(
-    {
-      target,
-      scenario,
-      suite: 'observability',
-      interval: '200ms',
-      ...timing,
-      accounts: users.map((user, i) => ({ user, tokenEnv: `T${i}` })),
-    },
-    { T0: hmacToken(SECRET, users[0]!), T1: hmacToken(SECRET, users[1]!) },
-  );
+  const config = canaryConfig(target, scenario, SECRET, { suite: 'observability', ...timing });
   monitors.push(await startMonitor(config, { registry, serve: false, history }));
 }
 
