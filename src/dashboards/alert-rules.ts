@@ -22,6 +22,9 @@ export interface AlertRuleOptions {
   monitorJob?: string;
 }
 
+/** The ack-latency SLO objective the shipped rules and the burn-rate panel use. */
+export const DEFAULT_SLO_OBJECTIVE = 0.999;
+
 /** Where each alert is explained (a path in the imspec package; no hosted docs yet). */
 const DOCS = 'docs/observability.md';
 
@@ -37,7 +40,7 @@ const n = (key: keyof typeof METRICS, suffix = '') => METRICS[key].name + suffix
 export const sloErrorRatio = (window: string) => `imspec:ack_latency_slo_errors:ratio_rate${window}`;
 
 export function alertRuleGroups(options: AlertRuleOptions = {}) {
-  const objective = options.sloObjective ?? 0.999;
+  const objective = options.sloObjective ?? DEFAULT_SLO_OBJECTIVE;
   const threshold = options.sloThresholdSeconds ?? 0.25;
   const job = options.monitorJob ?? 'imspec-monitor';
   if (!LATENCY_BUCKETS.includes(threshold)) {

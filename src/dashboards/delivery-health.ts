@@ -4,6 +4,7 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { withHealthPanels } from './health-panels.js';
 import { withLoadPanels } from './load-panels.js';
 import { heatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
 import { bucketIncrease, name, quantile, RANGE_WINDOW, sel, sumIncrease, sumRate } from './promql.js';
@@ -67,6 +68,8 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
       queries: [{ expr: sumIncrease('schemaViolations', [], {}, RANGE_WINDOW), legend: 'violations' }],
     }),
   );
+
+  withHealthPanels(d);
 
   d.withRow(new dashboard.RowBuilder('Throughput and reliability'));
   d.withPanel(

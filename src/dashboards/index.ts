@@ -16,7 +16,25 @@ export const DASHBOARD_FILES = {
 
 export const ALERT_RULES_FILE = 'imspec-alerts.rules.yml';
 
-/** Builds one dashboard with stable panel ids (1, 2, … in layout order, rows included). */
+/**
+ * What Grafana's import dialog asks for (Dashboards → Import): a Prometheus data source, written
+ * into every `${DS_PROMETHEUS}` of the file — the default of the `datasource` variable.
+ */
+export const IMPORT_INPUTS = [
+  {
+    name: 'DS_PROMETHEUS',
+    label: 'Prometheus',
+    description: 'The Prometheus that scrapes imspec (or its Pushgateway)',
+    type: 'datasource',
+    pluginId: 'prometheus',
+    pluginName: 'Prometheus',
+  },
+] as const;
+
+/**
+ * Builds one dashboard with stable panel ids (1, 2, … in layout order, rows included) and the
+ * import inputs first, where Grafana's export puts them.
+ */
 export function buildDashboard(make: () => dashboard.DashboardBuilder): dashboard.Dashboard {
   const built = make().build();
   let id = 0;
@@ -24,7 +42,7 @@ export function buildDashboard(make: () => dashboard.DashboardBuilder): dashboar
     panel.id = ++id;
     if ('panels' in panel) for (const inner of panel.panels ?? []) inner.id = ++id;
   }
-  return built;
+  return { __inputs: IMPORT_INPUTS, ...built } as dashboard.Dashboard;
 }
 
 /** Every generated file under dashboards/: name → exact content. */

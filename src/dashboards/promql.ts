@@ -2,8 +2,9 @@
  * PromQL for the dashboards, built from the metric table (src/metrics/definitions.ts) so a
  * metric rename cannot leave a panel querying a name that no longer exists.
  *
- * Every selector filters on the dashboards' template variables `$job` and `$scenario`
- * (multi-value, "All" = `.*`), hence `=~`.
+ * Every selector filters on the dashboards' template variables `$job`, `$driver`, `$run_id` and
+ * `$scenario` (multi-value, "All" = `.*`, which also matches a series without the label: scraped
+ * runs carry no run_id), hence `=~`.
  */
 
 import { METRICS, type MetricKey } from '../metrics/definitions.js';
@@ -20,6 +21,8 @@ export function name(key: MetricKey, suffix: '' | '_bucket' | '_sum' | '_count' 
 export function sel(extra: Record<string, string> = {}, regex: Record<string, string> = {}): string {
   const parts = [
     'job=~"$job"',
+    'driver=~"$driver"',
+    'run_id=~"$run_id"',
     'scenario=~"$scenario"',
     ...Object.entries(extra).map(([k, v]) => `${k}="${v}"`),
     ...Object.entries(regex).map(([k, v]) => `${k}=~"${v}"`),

@@ -5,6 +5,7 @@
  */
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { REQUIREMENTS } from '../protocol/requirements.js';
 import {
   type BaseLabels,
   frameLabelTriples,
@@ -144,6 +145,11 @@ export function createMetrics(registry: Registry): ImspecMetrics {
         }
         // An undecodable frame has no op: its series too must exist before the first one comes.
         m.schemaViolations.inc({ ...base, op: 'unknown', kind: 'unknown' }, 0);
+        continue;
+      }
+      if (key === 'findings') {
+        // Every requirement of docs/protocol.md, so a case's first finding of one is an increase.
+        for (const r of REQUIREMENTS) m.findings.inc({ ...base, requirement: r.id, level: r.level }, 0);
         continue;
       }
       if (key === 'probeSuccess' || key === 'probeDuration' || key === 'caseVerdict') {

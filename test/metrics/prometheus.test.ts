@@ -9,6 +9,7 @@
  * scrape, query.
  */
 
+import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -44,7 +45,17 @@ import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
 /** Grafana's variables for an instant query; 20 s covers ≥ 15 scrapes at 1 s. */
-const VARS = { job: JOB, scenario: '.*', __rate_interval: '20s', __range: '5m', __interval: '1s' };
+const VARS = {
+  job: JOB,
+  driver: '.*',
+  run_id: '.*',
+  scenario: '.*',
+  __rate_interval: '20s',
+  __range: '5m',
+  __interval: '1s',
+};
+/** The shipped rules: the burn-rate panel reads their recording rules. */
+const RULES = fileURLToPath(new URL('../../dashboards/imspec-alerts.rules.yml', import.meta.url));
 
 let prometheus: RunningBinary | undefined;
 let pushgateway: RunningBinary | undefined;
@@ -101,10 +112,13 @@ beforeAll(async () => {
   );
   await monitorAgainst(registry, 'clean', {}, { retransmit: '5s', timeout: '10s' });
   pushgateway = await startPushgateway();
-  prometheus = await startPrometheus([
-    { job: JOB, targets: [new URL(exporter.url).host] },
-    { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
-  ]);
+  prometheus = await startPrometheus(
+    [
+      { job: JOB, targets: [new URL(exporter.url).host] },
+      { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
+    ],
+    { ruleFiles: [RULES] },
+  );
   // A real load run (in this process) while Prometheus scrapes: the load panels' series. They
   // exist at zero before it starts, and Prometheus must have seen them so before they move: a
   // series first scraped already at its final value shows no increase to rate() (the run is
@@ -144,7 +158,16 @@ describe('dashboards against a real Prometheus', () => {
     });
     replayDeliveries(faultRun, { messages: 40, lossEvery: 4, t0: 0 });
     recordCheckStats(metrics, { lost: 1, appDuplicates: 1 } as never, base('fault-replay'));
-    recordCaseResult(metrics, { id: 'fault-replay', suite: 'observability', verdict: 'FAIL' }, 'ran');
+    recordCaseResult(
+      metrics,
+      {
+        id: 'fault-replay',
+        suite: 'observability',
+        verdict: 'FAIL',
+        findings: [{ requirement: 'DEDUP-2', level: 'MUST' } as never],
+      },
+      'ran',
+    );
     recordCaseResult(metrics, { id: 'clean', suite: 'observability', verdict: 'PASS' }, 'ran');
 
     const expressions = Object.values(DASHBOARD_FILES).flatMap((make) =>
