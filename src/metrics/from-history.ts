@@ -122,8 +122,10 @@ export function metricsListener(
     return user;
   };
 
+  // Forgotten only once all three answers came: over XMPP the stream-management ack (msg:A)
+  // can come after the receipt and the delivery, and must still count as accepted.
   const settle = (key: string, p: Pending): void => {
-    if (p.receipted && p.delivered) sends.delete(key);
+    if (p.accepted && p.receipted && p.delivered) sends.delete(key);
   };
 
   return (e: HistoryEvent): void => {
@@ -159,6 +161,7 @@ export function metricsListener(
             if (p && !p.accepted) {
               p.accepted = true;
               accepted.inc();
+              settle(key, p);
             }
             return;
           }

@@ -120,6 +120,9 @@ export async function startMonitor(
     requestTimeoutMs: config.timeoutMs,
   };
   const accounts = config.accounts.map((a) => new ProbeAccount(a, driver, history, timing));
+  // A protocol without receipts (MQTT: no ack:N) cannot hold a canary to one: it is done once
+  // accepted (msg:A) and committed by the receiver, as a conformance case over it would judge.
+  const hasReceipts = driver.caps.includes('delivered-receipt') || driver.caps.includes('standin-receipt');
   const runId = randomBytes(4).toString('hex');
   let appDuplicateSeen = false;
   for (const a of accounts) {
@@ -166,15 +169,17 @@ export async function startMonitor(
     const remaining = () => deadline - performance.now();
     const cmid = `canary-${runId}-${cycle}-${index}`;
     let delivered = false;
-    let receipted = false;
+    let receipted = !hasReceipts;
     let accepted = false;
     const both = Promise.all([
       to.expectDelivery(cmid).then(() => {
         delivered = true;
       }),
-      from.expectReceipt(cmid).then(() => {
-        receipted = true;
-      }),
+      hasReceipts
+        ? from.expectReceipt(cmid).then(() => {
+            receipted = true;
+          })
+        : undefined,
     ]);
     try {
       if (!(await to.connected(remaining()))) return { ...result, reason: 'connect' };
