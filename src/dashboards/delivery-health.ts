@@ -4,6 +4,7 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { annotations } from './annotations.js';
 import { withHealthPanels } from './health-panels.js';
 import { withLoadPanels } from './load-panels.js';
 import { heatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
@@ -25,7 +26,8 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
     .time({ from: 'now-1h', to: 'now' })
     .timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .variables(variables());
+    .variables(variables())
+    .annotations(annotations());
 
   d.withRow(new dashboard.RowBuilder('Now'));
   d.withPanel(

@@ -4,6 +4,7 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { annotations } from './annotations.js';
 import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
 import { name, quantile, RANGE_WINDOW, ratio, sel, sumIncrease } from './promql.js';
 import { variables } from './variables.js';
@@ -20,7 +21,8 @@ export function faultRun(): dashboard.DashboardBuilder {
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .variables(variables());
+    .variables(variables())
+    .annotations(annotations());
 
   d.withPanel(
     timeSeriesPanel({

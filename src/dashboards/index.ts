@@ -62,7 +62,10 @@ export interface PanelExpression {
   expr: string;
 }
 
-/** Every PromQL expression of every panel of a dashboard JSON (rows' nested panels included). */
+/**
+ * Every PromQL expression of every panel of a dashboard JSON (rows' nested panels included), and
+ * of its annotations (panel `annotation: <name>`).
+ */
 export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
   const out: PanelExpression[] = [];
   const visit = (panels: readonly (dashboard.Panel | dashboard.RowPanel)[]): void => {
@@ -75,6 +78,12 @@ export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
     }
   };
   visit(json.panels ?? []);
+  // Annotation queries run against Prometheus too (fault windows, restarts).
+  for (const a of json.annotations?.list ?? []) {
+    const expr = (a as { expr?: string }).expr;
+    if (expr)
+      out.push({ dashboard: json.title ?? '', panel: `annotation: ${a.name}`, refId: 'annotation', expr });
+  }
   return out;
 }
 

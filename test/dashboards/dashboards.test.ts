@@ -146,6 +146,17 @@ describe('generated dashboards and rules', () => {
     expect(unguardedDivisions('sum(a) / (sum(b) > 0)')).toEqual([]);
   });
 
+  it('annotate fault windows and target kills and restarts on both dashboards', () => {
+    for (const make of Object.values(DASHBOARD_FILES)) {
+      const exprs = panelExpressions(buildDashboard(make)).filter((e) => e.refId === 'annotation');
+      expect(exprs.map((e) => e.panel)).toEqual([
+        'annotation: Faults injected',
+        'annotation: Target kills and restarts',
+      ]);
+      expect(exprs[1]!.expr).toContain('fault=~"kill|term|restart|pause"');
+    }
+  });
+
   it('substitute Grafana variables the way Grafana does before querying', () => {
     expect(
       substituteVariables('rate(x{job=~"$job"}[$__rate_interval]) + y[$__range]', {

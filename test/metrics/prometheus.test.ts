@@ -157,6 +157,9 @@ describe('dashboards against a real Prometheus', () => {
       return r.length > 0 ? r : undefined;
     });
     replayDeliveries(faultRun, { messages: 40, lossEvery: 4, t0: 0 });
+    // A crash and its restart, for the kills-and-restarts annotation.
+    faultRun.append({ kind: 'target', t: 50_000, action: 'kill' });
+    faultRun.append({ kind: 'target', t: 50_100, action: 'restart', detail: 'same data' });
     recordCheckStats(metrics, { lost: 1, appDuplicates: 1 } as never, base('fault-replay'));
     recordCaseResult(
       metrics,
