@@ -11,6 +11,7 @@
 
 import { stringify } from 'yaml';
 import { LATENCY_BUCKETS, METRICS } from '../metrics/definitions.js';
+import { ratio } from './promql.js';
 
 export interface AlertRuleOptions {
   /** The SLO: this fraction of msg:A answers arrive within `sloThresholdSeconds`. @default 0.999 */
@@ -20,6 +21,9 @@ export interface AlertRuleOptions {
   /** The scrape job of `imspec monitor`, watched by the absent() alert. @default 'imspec-monitor' */
   monitorJob?: string;
 }
+
+/** The ack-latency SLO objective the shipped rules and the burn-rate panel use. */
+export const DEFAULT_SLO_OBJECTIVE = 0.999;
 
 /** Where each alert is explained (a path in the imspec package; no hosted docs yet). */
 const DOCS = 'docs/observability.md';
@@ -36,7 +40,7 @@ const n = (key: keyof typeof METRICS, suffix = '') => METRICS[key].name + suffix
 export const sloErrorRatio = (window: string) => `imspec:ack_latency_slo_errors:ratio_rate${window}`;
 
 export function alertRuleGroups(options: AlertRuleOptions = {}) {
-  const objective = options.sloObjective ?? 0.999;
+  const objective = options.sloObjective ?? DEFAULT_SLO_OBJECTIVE;
   const threshold = options.sloThresholdSeconds ?? 0.25;
   const job = options.monitorJob ?? 'imspec-monitor';
   if (!LATENCY_BUCKETS.includes(threshold)) {
@@ -76,7 +80,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecWireDuplicateRateHigh',
-            expr: `sum by (job, scenario) (rate(${n('duplicates')}{layer="wire"}[10m])) / sum by (job, scenario) (rate(${n('messagesDelivered')}[10m])) > 0.05`,
+            expr: `${ratio(`sum by (job, scenario) (rate(${n('duplicates')}{layer="wire"}[10m]))`, `sum by (job, scenario) (rate(${n('messagesDelivered')}[10m]))`)} > 0.05`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -89,7 +93,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecRetransmitRateHigh',
-            expr: `sum by (job, scenario) (rate(${n('retransmits')}[10m])) / sum by (job, scenario) (rate(${n('messagesSent')}[10m])) > 0.1`,
+            expr: `${ratio(`sum by (job, scenario) (rate(${n('retransmits')}[10m]))`, `sum by (job, scenario) (rate(${n('messagesSent')}[10m]))`)} > 0.1`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -117,8 +121,9 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
         rules: [
           ...windows.map((w) => ({
             record: sloErrorRatio(w),
-            // Share of msg:A answers slower than the threshold: 1 - (fast / all).
-            expr: `1 - (${byJob} (rate(${n('ackLatency', '_bucket')}{ack="msg_a",le="${threshold}"}[${w}])) / ${byJob} (rate(${n('ackLatency', '_count')}{ack="msg_a"}[${w}])))`,
+            // Share of msg:A answers slower than the threshold: 1 - (fast / all); absent while no
+            // answer came in the window (no traffic spends no budget).
+            expr: `1 - (${ratio(`${byJob} (rate(${n('ackLatency', '_bucket')}{ack="msg_a",le="${threshold}"}[${w}]))`, `${byJob} (rate(${n('ackLatency', '_count')}{ack="msg_a"}[${w}]))`)})`,
           })),
           ...BURN_WINDOWS.map((w) => ({
             alert: w.burn > 10 ? 'ImspecAckLatencyBudgetBurnFast' : 'ImspecAckLatencyBudgetBurnSlow',

@@ -4,6 +4,8 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { annotations } from './annotations.js';
+import { withHealthPanels } from './health-panels.js';
 import { withLoadPanels } from './load-panels.js';
 import { heatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
 import { bucketIncrease, name, quantile, RANGE_WINDOW, sel, sumIncrease, sumRate } from './promql.js';
@@ -24,7 +26,8 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
     .time({ from: 'now-1h', to: 'now' })
     .timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .variables(variables());
+    .variables(variables())
+    .annotations(annotations());
 
   d.withRow(new dashboard.RowBuilder('Now'));
   d.withPanel(
@@ -67,6 +70,8 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
       queries: [{ expr: sumIncrease('schemaViolations', [], {}, RANGE_WINDOW), legend: 'violations' }],
     }),
   );
+
+  withHealthPanels(d);
 
   d.withRow(new dashboard.RowBuilder('Throughput and reliability'));
   d.withPanel(

@@ -4,8 +4,9 @@
  */
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { annotations } from './annotations.js';
 import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { name, quantile, RANGE_WINDOW, sel, sumIncrease } from './promql.js';
+import { name, quantile, RANGE_WINDOW, ratio, sel, sumIncrease } from './promql.js';
 import { variables } from './variables.js';
 
 export function faultRun(): dashboard.DashboardBuilder {
@@ -20,7 +21,8 @@ export function faultRun(): dashboard.DashboardBuilder {
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .variables(variables());
+    .variables(variables())
+    .annotations(annotations());
 
   d.withPanel(
     timeSeriesPanel({
@@ -46,7 +48,10 @@ export function faultRun(): dashboard.DashboardBuilder {
       redFrom: 10,
       queries: [
         {
-          expr: `${sumIncrease('retransmits', [], {}, RANGE_WINDOW)} / ${sumIncrease('faultsInjected', [], {}, RANGE_WINDOW)}`,
+          expr: ratio(
+            sumIncrease('retransmits', [], {}, RANGE_WINDOW),
+            sumIncrease('faultsInjected', [], {}, RANGE_WINDOW),
+          ),
           legend: 'ratio',
         },
       ],

@@ -16,7 +16,25 @@ export const DASHBOARD_FILES = {
 
 export const ALERT_RULES_FILE = 'imspec-alerts.rules.yml';
 
-/** Builds one dashboard with stable panel ids (1, 2, … in layout order, rows included). */
+/**
+ * What Grafana's import dialog asks for (Dashboards → Import): a Prometheus data source, written
+ * into every `${DS_PROMETHEUS}` of the file — the default of the `datasource` variable.
+ */
+export const IMPORT_INPUTS = [
+  {
+    name: 'DS_PROMETHEUS',
+    label: 'Prometheus',
+    description: 'The Prometheus that scrapes imspec (or its Pushgateway)',
+    type: 'datasource',
+    pluginId: 'prometheus',
+    pluginName: 'Prometheus',
+  },
+] as const;
+
+/**
+ * Builds one dashboard with stable panel ids (1, 2, … in layout order, rows included) and the
+ * import inputs first, where Grafana's export puts them.
+ */
 export function buildDashboard(make: () => dashboard.DashboardBuilder): dashboard.Dashboard {
   const built = make().build();
   let id = 0;
@@ -24,7 +42,7 @@ export function buildDashboard(make: () => dashboard.DashboardBuilder): dashboar
     panel.id = ++id;
     if ('panels' in panel) for (const inner of panel.panels ?? []) inner.id = ++id;
   }
-  return built;
+  return { __inputs: IMPORT_INPUTS, ...built } as dashboard.Dashboard;
 }
 
 /** Every generated file under dashboards/: name → exact content. */
@@ -44,7 +62,10 @@ export interface PanelExpression {
   expr: string;
 }
 
-/** Every PromQL expression of every panel of a dashboard JSON (rows' nested panels included). */
+/**
+ * Every PromQL expression of every panel of a dashboard JSON (rows' nested panels included), and
+ * of its annotations (panel `annotation: <name>`).
+ */
 export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
   const out: PanelExpression[] = [];
   const visit = (panels: readonly (dashboard.Panel | dashboard.RowPanel)[]): void => {
@@ -57,6 +78,12 @@ export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
     }
   };
   visit(json.panels ?? []);
+  // Annotation queries run against Prometheus too (fault windows, restarts).
+  for (const a of json.annotations?.list ?? []) {
+    const expr = (a as { expr?: string }).expr;
+    if (expr)
+      out.push({ dashboard: json.title ?? '', panel: `annotation: ${a.name}`, refId: 'annotation', expr });
+  }
   return out;
 }
 

@@ -2,8 +2,9 @@
  * PromQL for the dashboards, built from the metric table (src/metrics/definitions.ts) so a
  * metric rename cannot leave a panel querying a name that no longer exists.
  *
- * Every selector filters on the dashboards' template variables `$job` and `$scenario`
- * (multi-value, "All" = `.*`), hence `=~`.
+ * Every selector filters on the dashboards' template variables `$job`, `$driver`, `$run_id` and
+ * `$scenario` (multi-value, "All" = `.*`, which also matches a series without the label: scraped
+ * runs carry no run_id), hence `=~`.
  */
 
 import { METRICS, type MetricKey } from '../metrics/definitions.js';
@@ -20,6 +21,8 @@ export function name(key: MetricKey, suffix: '' | '_bucket' | '_sum' | '_count' 
 export function sel(extra: Record<string, string> = {}, regex: Record<string, string> = {}): string {
   const parts = [
     'job=~"$job"',
+    'driver=~"$driver"',
+    'run_id=~"$run_id"',
     'scenario=~"$scenario"',
     ...Object.entries(extra).map(([k, v]) => `${k}="${v}"`),
     ...Object.entries(regex).map(([k, v]) => `${k}=~"${v}"`),
@@ -48,14 +51,30 @@ export function sumIncrease(
   return `sum${by(labels)} (increase(${name(key)}${sel(extra)}[${window}]))`;
 }
 
-/** `histogram_quantile(q, sum by (le, …) (rate(metric_bucket{…}[$__rate_interval])))` */
+/**
+ * `num / (den > 0)`: THE way imspec's panels, recording rules and alerts divide. Where the
+ * denominator is 0 (no traffic in the window) the ratio is absent — an empty panel, a rule that
+ * does not fire — instead of NaN or +Inf (x/0), which a threshold (`> 0.1`) reads as firing.
+ * Series match on their labels as in a plain `/`.
+ */
+export function ratio(numerator: string, denominator: string): string {
+  return `${numerator} / (${denominator} > 0)`;
+}
+
+/**
+ * `histogram_quantile(q, sum by (le, …) (rate(metric_bucket{…}[$__rate_interval])))`, kept only
+ * where the histogram observed something in the window: with no observations every bucket's rate
+ * is 0 and histogram_quantile answers NaN.
+ */
 export function quantile(
   q: number,
   key: MetricKey,
   extra: Record<string, string> = {},
   labels: readonly string[] = [],
 ): string {
-  return `histogram_quantile(${q}, sum by (${[...labels, 'le'].join(', ')}) (rate(${name(key, '_bucket')}${sel(extra)}[${RATE_WINDOW}])))`;
+  const buckets = `sum by (${[...labels, 'le'].join(', ')}) (rate(${name(key, '_bucket')}${sel(extra)}[${RATE_WINDOW}]))`;
+  const observed = `sum${by(labels)} (rate(${name(key, '_count')}${sel(extra)}[${RATE_WINDOW}])) > 0`;
+  return `histogram_quantile(${q}, ${buckets} and ignoring(le) (${observed}))`;
 }
 
 /** `sum by (le) (increase(metric_bucket{…}[$__rate_interval]))`: a heatmap's cells. */

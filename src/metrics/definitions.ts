@@ -24,6 +24,8 @@ export const LABEL_NAMES = [
   'ack',
   'fault',
   'verdict',
+  'requirement',
+  'level',
 ] as const;
 export type LabelName = (typeof LABEL_NAMES)[number];
 export type Labels = Partial<Record<LabelName, string>>;
@@ -231,6 +233,13 @@ export const METRICS = {
     unit: 'seconds',
     labels: BASE_LABELS,
     buckets: LATENCY_BUCKETS,
+  }),
+  findings: def({
+    name: 'imspec_findings_total',
+    type: 'counter',
+    help: 'Findings the checker reported at case end, by the docs/protocol.md requirement they break (or the case threshold, threshold:…) and its level; a finding that lists "and N more" counts once.',
+    unit: 'events',
+    labels: [...BASE_LABELS, 'requirement', 'level'],
   }),
   caseVerdict: def({
     name: 'imspec_case_verdict',

@@ -122,8 +122,10 @@ export function metricsListener(
     return user;
   };
 
+  // Forgotten only once all three answers came: over XMPP the stream-management ack (msg:A)
+  // can come after the receipt and the delivery, and must still count as accepted.
   const settle = (key: string, p: Pending): void => {
-    if (p.receipted && p.delivered) sends.delete(key);
+    if (p.accepted && p.receipted && p.delivered) sends.delete(key);
   };
 
   return (e: HistoryEvent): void => {
@@ -159,6 +161,7 @@ export function metricsListener(
             if (p && !p.accepted) {
               p.accepted = true;
               accepted.inc();
+              settle(key, p);
             }
             return;
           }
@@ -273,13 +276,19 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
   if (stats.appDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'app' }, stats.appDuplicates);
 }
 
-/** Sets imspec_case_verdict for one finished case: 1 for its verdict, 0 for the others. */
+/**
+ * Sets imspec_case_verdict for one finished case (1 for its verdict, 0 for the others) and
+ * counts its findings by requirement in imspec_findings_total.
+ */
 export function recordCaseResult(
   metrics: ImspecMetrics,
-  result: Pick<CaseResult, 'id' | 'suite' | 'verdict'>,
+  result: Pick<CaseResult, 'id' | 'suite' | 'verdict'> & Partial<Pick<CaseResult, 'findings'>>,
   driver: string,
 ): void {
   const labels = { scenario: result.id, suite: result.suite, driver };
+  for (const f of result.findings ?? []) {
+    metrics.cell('findings', { ...labels, requirement: f.requirement, level: f.level }).inc();
+  }
   for (const verdict of VERDICTS) {
     metrics.m.caseVerdict.set({ ...labels, verdict }, verdict === result.verdict ? 1 : 0);
   }

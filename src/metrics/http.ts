@@ -38,35 +38,53 @@ export interface MetricsServer {
   /**
    * Resolves once /metrics has been served after this call (`'scraped'`) or `maxMs` passed
    * (`'timeout'`), whichever comes first. A run calls it before closing, so the scrape after its
-   * last case reads the final values instead of finding the endpoint gone.
+   * last case reads the final values instead of finding the endpoint gone. An aborted `signal`
+   * ends the wait at once (`'timeout'`), leaving no timer behind.
    */
-  nextScrape(maxMs: number): Promise<'scraped' | 'timeout'>;
+  nextScrape(maxMs: number, signal?: AbortSignal): Promise<'scraped' | 'timeout'>;
   close(): Promise<void>;
 }
 
 /**
- * How long a finished run keeps /metrics up for one more scrape (`--metrics-linger`): a default
- * Prometheus scrape interval, so the last case is seen at the default settings; a scrape that
+ * How long a run waits for a scrape before its first case and after its last (`--metrics-linger`):
+ * a default Prometheus scrape interval, so both are seen at the default settings; a scrape that
  * comes sooner ends the wait.
  */
 export const METRICS_LINGER_DEFAULT_MS = 15_000;
 
 /**
- * Keeps /metrics up after a run until it is scraped once more or `lingerMs` passes, then closes
- * it. `say` reports the wait (the CLI writes it to stderr).
+ * Waits until /metrics has been scraped once more or `maxMs` passed. A run does it twice with
+ * `--metrics-linger`: before its first case, so the series it just created at zero are seen at
+ * zero (increase() then counts from the first message), and after its last, so the final values
+ * are seen. `say` reports the wait (the CLI writes it to stderr).
  */
+export async function awaitScrape(
+  server: MetricsServer,
+  maxMs: number,
+  moment: 'first' | 'final',
+  say: (line: string) => void = () => undefined,
+  signal?: AbortSignal,
+): Promise<'scraped' | 'timeout'> {
+  if (maxMs <= 0 || signal?.aborted) return 'timeout';
+  say(
+    `metrics: waiting up to ${maxMs / 1000} s for ${moment === 'first' ? 'a first' : 'a final'} scrape of ${server.url}/metrics (--metrics-linger)`,
+  );
+  const outcome = await server.nextScrape(maxMs, signal);
+  say(
+    outcome === 'scraped'
+      ? `metrics: ${moment === 'first' ? 'zero values' : 'final values'} scraped`
+      : `metrics: no scrape came; ${moment === 'first' ? 'starting' : 'closing'}`,
+  );
+  return outcome;
+}
+
+/** Keeps /metrics up after a run until it is scraped once more or `lingerMs` passes, then closes it. */
 export async function lingerAndClose(
   server: MetricsServer,
   lingerMs: number,
   say: (line: string) => void = () => undefined,
 ): Promise<void> {
-  if (lingerMs > 0) {
-    say(
-      `metrics: waiting up to ${lingerMs / 1000} s for a final scrape of ${server.url}/metrics (--metrics-linger)`,
-    );
-    const outcome = await server.nextScrape(lingerMs);
-    say(outcome === 'scraped' ? 'metrics: final values scraped' : 'metrics: no scrape came; closing');
-  }
+  await awaitScrape(server, lingerMs, 'final', say);
   await server.close();
 }
 
@@ -144,16 +162,19 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     get scrapes() {
       return scrapes;
     },
-    nextScrape: (maxMs) =>
+    nextScrape: (maxMs, signal) =>
       new Promise((resolve) => {
+        const aborted = (): void => done('timeout');
         const done = (outcome: 'scraped' | 'timeout'): void => {
           waiters.delete(scraped);
           clearTimeout(timer);
+          signal?.removeEventListener('abort', aborted);
           resolve(outcome);
         };
         const scraped = (): void => done('scraped');
-        const timer = setTimeout(() => done('timeout'), maxMs);
+        const timer = setTimeout(() => done('timeout'), signal?.aborted ? 0 : maxMs);
         waiters.add(scraped);
+        signal?.addEventListener('abort', aborted, { once: true });
       }),
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,6 +8,7 @@ export {
   recordCheckStats,
 } from './from-history.js';
 export {
+  awaitScrape,
   type HealthStatus,
   lingerAndClose,
   METRICS_LINGER_DEFAULT_MS,

@@ -5,6 +5,7 @@
  */
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { REQUIREMENTS } from '../protocol/requirements.js';
 import {
   type BaseLabels,
   frameLabelTriples,
@@ -131,6 +132,10 @@ export function createMetrics(registry: Registry): ImspecMetrics {
       const handle = handles[key]!;
       if (key === 'frames') {
         for (const t of frameLabelTriples()) m.frames.inc({ ...base, ...t }, 0);
+        // Packets with no RAN/1 counterpart (MQTT SUBACK, XMPP presence) count as op="unknown".
+        for (const direction of ['in', 'out']) {
+          m.frames.inc({ ...base, op: 'unknown', kind: 'unknown', direction }, 0);
+        }
         continue;
       }
       if (key === 'schemaViolations') {
@@ -140,6 +145,11 @@ export function createMetrics(registry: Registry): ImspecMetrics {
         }
         // An undecodable frame has no op: its series too must exist before the first one comes.
         m.schemaViolations.inc({ ...base, op: 'unknown', kind: 'unknown' }, 0);
+        continue;
+      }
+      if (key === 'findings') {
+        // Every requirement of docs/protocol.md, so a case's first finding of one is an increase.
+        for (const r of REQUIREMENTS) m.findings.inc({ ...base, requirement: r.id, level: r.level }, 0);
         continue;
       }
       if (key === 'probeSuccess' || key === 'probeDuration' || key === 'caseVerdict') {

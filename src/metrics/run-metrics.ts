@@ -1,6 +1,6 @@
 /**
- * Wires metrics into a conformance run in two calls: `onHistory` for the runner's hook (each
- * case's history as it starts) and a Reporter whose `onCaseResult` adds what only the checker
+ * Wires metrics into a conformance run: `plan` for the runner's onPlan hook (every case's series
+ * at zero before the first case), `onHistory` for each case's history as it starts, and a Reporter whose `onCaseResult` adds what only the checker
  * knows (lost, app duplicates) and sets the case's verdict gauge.
  *
  * ```ts
@@ -20,6 +20,12 @@ import {
 import type { ImspecMetrics } from './registry.js';
 
 export interface RunMetrics {
+  /**
+   * Creates every series of every case at zero before the first case runs: a case whose series
+   * appear only as it starts is first scraped mid-case, and increase() reads that first value as
+   * no increase (measured: 161 of 1474 sends seen at a 1 s scrape).
+   */
+  plan(scenarios: readonly { id: string; suite: string }[]): void;
   onHistory(history: History, scenario: { id: string; suite: string }): void;
   reporter: Reporter;
 }
@@ -31,6 +37,9 @@ export function runMetrics(
 ): RunMetrics {
   const detach = new Map<string, () => void>();
   return {
+    plan(scenarios) {
+      for (const s of scenarios) metrics.zeroInit({ scenario: s.id, driver, suite: s.suite });
+    },
     onHistory(history, scenario) {
       detach.get(scenario.id)?.();
       detach.set(

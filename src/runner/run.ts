@@ -51,6 +51,12 @@ export interface RunHooks {
   /** Each case's history, as it starts (metrics subscribe here). */
   onHistory?: (history: History, scenario: Scenario) => void;
   /**
+   * Every case the run will run, once, after the preflight and before the first case starts;
+   * awaited. Metrics create each case's series at zero here (and may wait for a scrape), so
+   * `increase()` over the run counts a case's first messages too.
+   */
+  onPlan?: (scenarios: readonly Scenario[]) => void | Promise<void>;
+  /**
    * Aborted (with the signal's name as reason, e.g. 'SIGINT') to stop the run: the case in
    * progress is abandoned, every server the run started is stopped, and the reports are written
    * with the cases that finished, marked `interrupted`.
@@ -107,6 +113,12 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   // One login before any case: a wrong URL, secret or driver is said once and exits 2.
   try {
     if (shared) await preflightShared(shared, options, driver, `${runId}-`, secret);
+  } catch (error) {
+    await shared?.stop();
+    throw error;
+  }
+  try {
+    await hooks.onPlan?.(scenarios);
   } catch (error) {
     await shared?.stop();
     throw error;

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { alertRuleGroups } from '../../src/dashboards/alert-rules.js';
 
 const run = promisify(execFile);
 const dir = fileURLToPath(new URL('../../dashboards/', import.meta.url));
@@ -18,6 +20,15 @@ async function promtool(...args: string[]) {
 }
 
 describe('Prometheus alert rules', () => {
+  it('have a unit test for every alert and every recording rule', () => {
+    const tests = readFileSync(`${dir}imspec-alerts.test.yml`, 'utf8');
+    const rules = alertRuleGroups().groups.flatMap((g) => g.rules as { alert?: string; record?: string }[]);
+    const untested = rules
+      .map((r) => r.alert ?? r.record!)
+      .filter((name) => !new RegExp(`(alertname|expr): ${name}\\b`).test(tests));
+    expect(untested).toEqual([]);
+  });
+
   it('pass promtool check rules', async () => {
     const { stdout } = await promtool('check', 'rules', 'imspec-alerts.rules.yml');
     expect(stdout).toMatch(/SUCCESS: \d+ rules found/);

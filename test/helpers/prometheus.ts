@@ -118,10 +118,13 @@ async function startBinary(
   }
 }
 
-/** Starts Prometheus scraping `jobs` every `scrapeIntervalS` seconds. */
+/**
+ * Starts Prometheus scraping `jobs` every `scrapeIntervalS` seconds (rules are evaluated as
+ * often), loading the rule files `ruleFiles` (absolute paths).
+ */
 export async function startPrometheus(
   jobs: ScrapeJob[],
-  { scrapeIntervalS = 1 } = {},
+  { scrapeIntervalS = 1, ruleFiles = [] as string[] } = {},
 ): Promise<RunningBinary> {
   const dir = mkdtempSync(join(tmpdir(), 'imspec-prometheus-'));
   const config = [
@@ -129,6 +132,7 @@ export async function startPrometheus(
     `  scrape_interval: ${scrapeIntervalS}s`,
     `  scrape_timeout: ${scrapeIntervalS}s`,
     `  evaluation_interval: ${scrapeIntervalS}s`,
+    ...(ruleFiles.length ? ['rule_files:', ...ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
     'scrape_configs:',
     ...jobs.flatMap((j) => [
       `  - job_name: ${JSON.stringify(j.job)}`,
@@ -180,4 +184,16 @@ export async function query(prometheusUrl: string, expr: string): Promise<Sample
   // A scalar result (e.g. `vector(0)` folded) is data too.
   if (resultType === 'scalar') return [{ metric: {}, value: result as [number, string] }];
   return result as Sample[];
+}
+
+export interface ActiveAlert {
+  labels: Record<string, string>;
+  state: 'pending' | 'firing';
+}
+
+/** The alerts Prometheus holds now, pending or firing (GET /api/v1/alerts). */
+export async function alerts(prometheusUrl: string): Promise<ActiveAlert[]> {
+  const res = await request(`${prometheusUrl}/api/v1/alerts`);
+  const body = (await res.body.json()) as { data: { alerts: ActiveAlert[] } };
+  return body.data.alerts;
 }

@@ -9,6 +9,7 @@
  * scrape, query.
  */
 
+import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,13 +28,12 @@ import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.j
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
-import { resolveMonitorConfig } from '../../src/monitor/config.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import { RollingHistory } from '../../src/monitor/rolling-history.js';
-import { hmacToken } from '../../src/protocol/auth.js';
 import { runSuites } from '../../src/runner/run.js';
 import type { FaultName } from '../../src/server/faults.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
+import { canaryConfig } from '../helpers/canary-monitor.js';
 import {
   query,
   type RunningBinary,
@@ -45,7 +45,17 @@ import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
 /** Grafana's variables for an instant query; 20 s covers ≥ 15 scrapes at 1 s. */
-const VARS = { job: JOB, scenario: '.*', __rate_interval: '20s', __range: '5m', __interval: '1s' };
+const VARS = {
+  job: JOB,
+  driver: '.*',
+  run_id: '.*',
+  scenario: '.*',
+  __rate_interval: '20s',
+  __range: '5m',
+  __interval: '1s',
+};
+/** The shipped rules: the burn-rate panel reads their recording rules. */
+const RULES = fileURLToPath(new URL('../../dashboards/imspec-alerts.rules.yml', import.meta.url));
 
 let prometheus: RunningBinary | undefined;
 let pushgateway: RunningBinary | undefined;
@@ -78,18 +88,7 @@ async function monitorAgainst(
     proxies.push(proxy);
     target = proxy.url;
   }
-  const users = [`${scenario}-a`, `${scenario}-b`];
-  const config = resolveMonitorConfig(
-    {
-      target,
-      scenario,
-      suite: 'observability',
-      interval: '200ms',
-      ...timing,
-      accounts: users.map((user, i) => ({ user, tokenEnv: `T${i}` })),
-    },
-    { T0: hmacToken(SECRET, users[0]!), T1: hmacToken(SECRET, users[1]!) },
-  );
+  const config = canaryConfig(target, scenario, SECRET, { suite: 'observability', ...timing });
   monitors.push(await startMonitor(config, { registry, serve: false, history }));
 }
 
@@ -113,10 +112,13 @@ beforeAll(async () => {
   );
   await monitorAgainst(registry, 'clean', {}, { retransmit: '5s', timeout: '10s' });
   pushgateway = await startPushgateway();
-  prometheus = await startPrometheus([
-    { job: JOB, targets: [new URL(exporter.url).host] },
-    { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
-  ]);
+  prometheus = await startPrometheus(
+    [
+      { job: JOB, targets: [new URL(exporter.url).host] },
+      { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
+    ],
+    { ruleFiles: [RULES] },
+  );
   // A real load run (in this process) while Prometheus scrapes: the load panels' series. They
   // exist at zero before it starts, and Prometheus must have seen them so before they move: a
   // series first scraped already at its final value shows no increase to rate() (the run is
@@ -155,8 +157,20 @@ describe('dashboards against a real Prometheus', () => {
       return r.length > 0 ? r : undefined;
     });
     replayDeliveries(faultRun, { messages: 40, lossEvery: 4, t0: 0 });
+    // A crash and its restart, for the kills-and-restarts annotation.
+    faultRun.append({ kind: 'target', t: 50_000, action: 'kill' });
+    faultRun.append({ kind: 'target', t: 50_100, action: 'restart', detail: 'same data' });
     recordCheckStats(metrics, { lost: 1, appDuplicates: 1 } as never, base('fault-replay'));
-    recordCaseResult(metrics, { id: 'fault-replay', suite: 'observability', verdict: 'FAIL' }, 'ran');
+    recordCaseResult(
+      metrics,
+      {
+        id: 'fault-replay',
+        suite: 'observability',
+        verdict: 'FAIL',
+        findings: [{ requirement: 'DEDUP-2', level: 'MUST' } as never],
+      },
+      'ran',
+    );
     recordCaseResult(metrics, { id: 'clean', suite: 'observability', verdict: 'PASS' }, 'ran');
 
     const expressions = Object.values(DASHBOARD_FILES).flatMap((make) =>

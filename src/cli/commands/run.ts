@@ -8,6 +8,7 @@ import { captureWriter } from '../../capture/writer.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import {
+  awaitScrape,
   createMetrics,
   lingerAndClose,
   METRICS_LINGER_DEFAULT_MS,
@@ -86,7 +87,7 @@ export function registerRun(program: Command): void {
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
       '--metrics-linger <duration>',
-      `after the run, keep /metrics up until it is scraped once more or this long has passed, so the last case's final values are seen (0 = close at once; default ${formatDuration(METRICS_LINGER_DEFAULT_MS)})`,
+      `with --metrics-port, wait for a scrape before the first case (so every series is seen at 0 and increase() counts the whole run) and after the last (so its final values are seen), each at most this long (0 = no waits; default ${formatDuration(METRICS_LINGER_DEFAULT_MS)})`,
     )
     .option(
       '--capture <dir>',
@@ -136,6 +137,7 @@ Examples:
           ? undefined
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server) process.stderr.write(`imspec run: metrics on ${server.url}/metrics\n`);
+      const say = (line: string): void => void process.stderr.write(`imspec run: ${line}\n`);
       const capture = opts.capture === undefined ? undefined : captureWriter(opts.capture);
       const interrupts = handleInterrupts('imspec run');
       const run = await runSuites(
@@ -168,6 +170,11 @@ Examples:
         {
           reporters: [...reporters, wiring.reporter, ...(capture ? [capture.reporter] : [])],
           signal: interrupts.signal,
+          onPlan: async (scenarios) => {
+            wiring.plan(scenarios);
+            // Ctrl-C during the wait ends it at once; the runner then sees the abort.
+            if (server) await awaitScrape(server, lingerMs, 'first', say, interrupts.signal);
+          },
           onHistory: (history, scenario) => {
             wiring.onHistory(history, scenario);
             capture?.onHistory(history, scenario);
@@ -198,8 +205,7 @@ Examples:
         });
         process.stderr.write(`imspec run: metrics pushed to ${url}\n`);
       }
-      if (server)
-        await lingerAndClose(server, lingerMs, (line) => process.stderr.write(`imspec run: ${line}\n`));
+      if (server) await lingerAndClose(server, lingerMs, say);
       process.exitCode = run.exitCode;
     });
 }
