@@ -219,7 +219,7 @@ describe('the shipped alert rules on a real Prometheus', () => {
 
   it('raise nothing, not even pending, for the same kind of run and a monitor against a healthy server', async () => {
     const m = await monitor(healthy, 'monitor-healthy', [], { retransmit: '5s', timeout: '10s' });
-    const clean = await run(healthy, ['happy-six-frames', 'per-sender-order'], []);
+    const clean = await run(healthy, ['happy-six-frames', 'sync-rules'], []);
     expect(clean.cases.map((c) => c.verdict)).toEqual(['PASS', 'PASS']);
     // A few more scrapes and rule evaluations over the final values and the monitor's cycles.
     for (let i = 0; i < 3; i++) await healthy.server.nextScrape(10_000);
