@@ -66,17 +66,13 @@ export function generateCase(
     const drawn = draw(rng, weights, { rng, config, target, users, bots, online });
     operations.push(...drawn);
   }
-  // A case that sends nothing judges nothing: end with one ordinary send from whoever is online.
+  // A case that sends nothing judges nothing: end with one ordinary send (logging a device in
+  // first when every one is away).
   if (!operations.some((o) => o.op === 'send')) {
-    const from = pickOnline({ rng, config, target, users, bots, online });
-    if (from)
-      operations.push(
-        sendOp(
-          { rng, config, target, users, bots, online },
-          from,
-          otherUser({ rng, config, target, users, bots, online }, from),
-        ),
-      );
+    const ctx = { rng, config, target, users, bots, online };
+    if (online.size === 0) operations.push(...DRAWS.connect(ctx));
+    const from = pickOnline(ctx)!;
+    operations.push(sendOp(ctx, from, otherUser(ctx, from)));
   }
   return { users, operations };
 }
