@@ -180,7 +180,8 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
   const shrunk = await shrinkOperations(
     a.rendered.operations,
     async (candidate) => {
-      const ran = await a.runCase(id, { users: a.generated.users, operations: [...candidate] }, []);
+      const ran = await a.runCase(id, { ...a.generated, operations: [...candidate] }, []);
+      if (ran === undefined) return undefined;
       const same =
         ran !== undefined &&
         isFinding(ran.result, input.config) &&
@@ -202,7 +203,7 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     `Shrunk from ${a.rendered.operations.length} to ${shrunk.operations.length} operations in ${shrunk.runs} runs${shrunk.exhausted ? ' (budget spent: small, not proved minimal)' : ''}.`,
     `Replay: ${replay}`,
   ];
-  const final = renderCase({ users: a.generated.users, operations: shrunk.operations }, input.config, {
+  const final = renderCase({ ...a.generated, operations: shrunk.operations }, input.config, {
     id,
     title: TITLE,
     comment,

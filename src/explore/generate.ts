@@ -33,6 +33,11 @@ export interface GeneratedCase {
   /** Declared users and their devices, in order (`u1: [d1, d2]`). */
   users: Record<string, string[]>;
   operations: Operation[];
+  /**
+   * The bots' sync page size, when drawn (catch-up after a reconnect pages with it): any size
+   * from `pageLimit`, so also above the server's syncLimitMax.
+   */
+  pageSize?: number;
 }
 
 /** Case `index` of the run with `seed`: its own stream, so case 7 is the same whether or not 1–6 ran. */
@@ -74,7 +79,10 @@ export function generateCase(
     const from = pickOnline(ctx)!;
     operations.push(sendOp(ctx, from, otherUser(ctx, from)));
   }
-  return { users, operations };
+  const generated: GeneratedCase = { users, operations };
+  if (target.caps.includes('paged-sync') && rng.chance(0.3))
+    generated.pageSize = between(rng, config.pageLimit);
+  return generated;
 }
 
 interface DrawContext {
@@ -148,8 +156,22 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
   disconnect: (ctx) => leave(ctx, 'clean'),
   crash: (ctx) => leave(ctx, 'crash'),
   offline: (ctx) => {
-    const gone = leave(ctx, ctx.rng.chance(0.5) ? 'clean' : 'crash');
-    return gone.length ? [...gone, { op: 'wait', ms: between(ctx.rng, ctx.config.offlineMs) }] : [];
+    // A whole user goes away (every device: the server sees the user offline, OFF-1, RCPT-1),
+    // often while someone sends it a backlog, and stays away a while before anything else.
+    const bot = pickOnline(ctx);
+    if (!bot) return [];
+    const user = bot.split('/')[0]!;
+    const mode = ctx.rng.chance(0.5) ? 'clean' : 'crash';
+    const gone: Operation[] = [...ctx.online]
+      .filter((b) => b.startsWith(`${user}/`))
+      .map((b) => ({ op: 'disconnect', bot: b, mode }));
+    for (const op of gone) if (op.op === 'disconnect') ctx.online.delete(op.bot);
+    const sender = [...ctx.online].find((b) => !b.startsWith(`${user}/`));
+    const backlog =
+      sender && ctx.rng.chance(0.5)
+        ? [{ ...sendOp(ctx, sender, user), count: between(ctx.rng, ctx.config.send.burstCount) }]
+        : [];
+    return [...gone, ...backlog, { op: 'wait', ms: between(ctx.rng, ctx.config.offlineMs) }];
   },
   delayAcks: (ctx) => [
     { op: 'misbehave', bot: pick(ctx.rng, ctx.bots), delayAcksMs: between(ctx.rng, ctx.config.ackDelayMs) },

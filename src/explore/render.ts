@@ -105,6 +105,7 @@ export function renderCase(
     severity: 'MUST',
     ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
     timeout: `${config.caseTimeoutMs}ms`,
+    ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
     users: Object.fromEntries(Object.entries(users).map(([u, ds]) => [u, ds.length === 1 ? ds[0]! : ds])),
     steps,
     // A kill -9 or a crashed sender may swallow a send whole: that is not the server's fault,

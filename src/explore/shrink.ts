@@ -30,10 +30,13 @@ export interface ShrinkResult {
   exhausted: boolean;
 }
 
-/** `stillFails` renders and runs a candidate schedule; true when it fails as the original did. */
+/**
+ * `stillFails` renders and runs a candidate schedule: true when it fails as the original did,
+ * undefined when there was nothing to run (a cut that left no message), which costs no budget.
+ */
 export async function shrinkOperations(
   operations: readonly Operation[],
-  stillFails: (candidate: readonly Operation[]) => Promise<boolean>,
+  stillFails: (candidate: readonly Operation[]) => Promise<boolean | undefined>,
   options: ShrinkOptions,
 ): Promise<ShrinkResult> {
   let runs = 0;
@@ -43,10 +46,12 @@ export async function shrinkOperations(
       exhausted = true;
       return false;
     }
-    runs++;
-    return stillFails(candidate);
+    const verdict = await stillFails(candidate);
+    if (verdict !== undefined) runs++;
+    return verdict === true;
   };
-  const cut = await minimize(operations, budgeted, { maxRuns: options.maxRuns });
+  // ddmin's own bound counts every call, empty cuts included: ours (above) is the one that binds.
+  const cut = await minimize(operations, budgeted, { maxRuns: options.maxRuns * 4 });
   let current = cut.events;
   exhausted ||= cut.exhausted;
   // Pass 2: one parameter at a time, each operation in turn, until nothing gets smaller; a
