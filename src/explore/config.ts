@@ -99,7 +99,7 @@ export const EXPLORE_DEFAULTS: Readonly<ExploreConfig> = Object.freeze({
     connect: 2,
     disconnect: 1,
     crash: 0.5,
-    offline: 1,
+    offline: 2,
     delayAcks: 1,
     withholdAcks: 0.5,
     page: 1,

@@ -80,7 +80,7 @@ export function generateCase(
     operations.push(sendOp(ctx, from, otherUser(ctx, from)));
   }
   const generated: GeneratedCase = { users, operations };
-  if (target.caps.includes('paged-sync') && rng.chance(0.3))
+  if (target.caps.includes('paged-sync') && rng.chance(0.4))
     generated.pageSize = between(rng, config.pageLimit);
   return generated;
 }
@@ -168,10 +168,14 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
     for (const op of gone) if (op.op === 'disconnect') ctx.online.delete(op.bot);
     const sender = [...ctx.online].find((b) => !b.startsWith(`${user}/`));
     const backlog =
-      sender && ctx.rng.chance(0.5)
+      sender && ctx.rng.chance(0.7)
         ? [{ ...sendOp(ctx, sender, user), count: between(ctx.rng, ctx.config.send.burstCount) }]
         : [];
-    return [...gone, ...backlog, { op: 'wait', ms: between(ctx.rng, ctx.config.offlineMs) }];
+    const wait: Operation = { op: 'wait', ms: between(ctx.rng, ctx.config.offlineMs) };
+    // Often one device comes back at once, with or without its state: catch-up of a backlog
+    // (paging, the stored receipts' follow-ups) happens while the case still runs.
+    const back = ctx.rng.chance(0.5) ? DRAWS.connect(ctx) : [];
+    return [...gone, ...backlog, wait, ...back];
   },
   delayAcks: (ctx) => [
     { op: 'misbehave', bot: pick(ctx.rng, ctx.bots), delayAcksMs: between(ctx.rng, ctx.config.ackDelayMs) },

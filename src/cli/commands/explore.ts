@@ -59,7 +59,7 @@ to --out as YAML, with the command that replays it. Same seed, same schedule.
 
 Config (all keys optional; see docs/explore.md):
   users: { min: 2, max: 4 }         devices: { min: 1, max: 2 }      operations: { min: 3, max: 10 }
-  weights: { send: 6, fanIn: 2, fanOut: 1, connect: 2, disconnect: 1, crash: 0.5, offline: 1,
+  weights: { send: 6, fanIn: 2, fanOut: 1, connect: 2, disconnect: 1, crash: 0.5, offline: 2,
              delayAcks: 1, withholdAcks: 0.5, page: 1, kill: 0.3 }
   send: { count: { min: 1, max: 10 }, burstCount: { min: 100, max: 400 }, burst: 0.1,
           unicode: 0.3, large: 0.25, sharedCmids: 0.3 }
