@@ -111,7 +111,7 @@ Examples:
       const f = result.finding;
       if (!f) {
         process.stdout.write(
-          `No finding: ${result.cases} cases in ${formatDuration(Math.round(result.elapsedMs))} (${tally || 'none run'}), seed ${result.seed}.\n`,
+          `No finding: ${result.cases} cases in ${(result.elapsedMs / 1000).toFixed(1)} s (${tally || 'none run'}), seed ${result.seed}.\n`,
         );
         process.exitCode = 0;
         return;
