@@ -63,6 +63,12 @@ export interface ExploreFinding {
   shrinkRuns: number;
   /** The shrink budget ran out first: small, not proved minimal. */
   shrinkExhausted: boolean;
+  /**
+   * Of CONFIRM_RUNS replays of the written scenario, how many failed the same way. Below all of
+   * them the defect depends on timing: the file is a reproducer, not a certain one.
+   */
+  reproduced: number;
+  confirmRuns: number;
   /** From the start of exploring to the end of the failing case's run, ms. */
   foundAfterMs: number;
   replay: string;
@@ -155,6 +161,9 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
   }
 }
 
+/** Replays of the shrunk scenario before it is written. */
+const CONFIRM_RUNS = 2;
+
 const TITLE = 'A generated workload that breaks a rule (found and shrunk by imspec explore)';
 
 interface ShrinkArgs {
@@ -196,11 +205,25 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     },
     { maxRuns: input.config.shrink.maxRuns, deadline: performance.now() + input.config.shrink.maxMs },
   );
+  // Replays of the smallest schedule: a timing-dependent defect fails only some of them, and
+  // shrinking may have kept a cut that failed by chance; the file and the output say how often.
+  let reproduced = 0;
+  for (let i = 0; i < CONFIRM_RUNS && !input.signal?.aborted; i++) {
+    const ran = await a.runCase(id, { ...a.generated, operations: shrunk.operations }, []);
+    if (
+      ran &&
+      isFinding(ran.result, input.config) &&
+      ran.result.findings.some((f) => wanted.has(f.requirement))
+    )
+      reproduced++;
+  }
+  a.say(`  confirm: the shrunk case failed ${reproduced} of ${CONFIRM_RUNS} replays`);
   const replay = replayCommand(join(input.outDir, `${id}.yaml`), input);
   const comment = [
     `Found by imspec explore --seed ${input.seed} (case ${a.index}) after ${seconds(a.foundAfterMs)}:`,
     `  ${summarize(last.result)}`,
     `Shrunk from ${a.rendered.operations.length} to ${shrunk.operations.length} operations in ${shrunk.runs} runs${shrunk.exhausted ? ' (budget spent: small, not proved minimal)' : ''}.`,
+    `It failed ${reproduced} of ${CONFIRM_RUNS} replays${reproduced < CONFIRM_RUNS ? ' (timing-dependent: replay it a few times)' : ''}.`,
     `Replay: ${replay}`,
   ];
   const final = renderCase({ ...a.generated, operations: shrunk.operations }, input.config, {
@@ -223,6 +246,8 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     generatedOperations: a.rendered.operations.length,
     shrinkRuns: shrunk.runs,
     shrinkExhausted: shrunk.exhausted,
+    reproduced,
+    confirmRuns: CONFIRM_RUNS,
     foundAfterMs: a.foundAfterMs,
     replay,
   };

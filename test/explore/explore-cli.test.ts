@@ -55,6 +55,8 @@ describe('imspec explore', () => {
       );
       expect(r.code, r.err).toBe(1);
       expect(r.out).toMatch(/^Finding after [\d.]+ s \(case \d+ of seed 1\): FAIL (SEQ-3|MSG-2)/m);
+      // Deterministic defects: the shrunk scenario failed every confirming replay.
+      expect(r.out).toMatch(/^Reproduced: 2 of 2 replays$/m);
       const replay = /^Replay: imspec run (\S+) --seed 1 --server-fault (\S+)$/m.exec(r.out);
       expect(replay, r.out).not.toBeNull();
       expect(replay![2]).toBe(fault);

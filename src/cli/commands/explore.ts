@@ -120,6 +120,7 @@ Examples:
         [
           `Finding after ${(f.foundAfterMs / 1000).toFixed(1)} s (case ${f.caseIndex} of seed ${result.seed}): ${f.summary}`,
           `Minimal scenario: ${f.file} — ${f.operations} operations, ${f.steps} steps, ${f.messages} messages (from ${f.generatedOperations} operations, ${f.shrinkRuns} shrink runs${f.shrinkExhausted ? ', budget spent: not proved minimal' : ''})`,
+          `Reproduced: ${f.reproduced} of ${f.confirmRuns} replays${f.reproduced < f.confirmRuns ? ' (timing-dependent: replay it a few times)' : ''}`,
           `Replay: ${f.replay}`,
           '',
         ].join('\n'),
