@@ -61,7 +61,14 @@ export function createCaseBot(options: CaseBotOptions): CaseBot {
     behave: () => bot.behave(),
     async page(direction, limit, pages): Promise<PageView> {
       const result = await bot.page(direction, limit, pages);
-      return { seqs: result.pages.flatMap((p) => p.seqs), maxSeq: result.maxSeq, pages: result.pages.length };
+      const first = result.pages[0];
+      const from = direction === 'forward' ? first?.after : first?.before;
+      return {
+        seqs: result.pages.flatMap((p) => p.seqs),
+        maxSeq: result.maxSeq,
+        pages: result.pages.length,
+        ...(from !== undefined ? { from } : {}),
+      };
     },
     stop: () => bot.stop(),
   };

@@ -20,6 +20,11 @@ export interface PageView {
   seqs: number[];
   maxSeq: number;
   pages: number;
+  /**
+   * Where the walk started: the first page's `after` (forward) or `before` (backward). A device
+   * that already holds messages pages only past what it has, so completeness is judged from here.
+   */
+  from?: number;
 }
 
 export interface CaseBot {

@@ -372,22 +372,30 @@ async function assertGoingAway(actors: readonly string[], from: number, ctx: Ste
   }
 }
 
-/** NEWDEV-1 / SYNC-2: paging to the end reaches every seq from 1 to maxSeq exactly once. */
+/**
+ * NEWDEV-1 / SYNC-2 / SYNC-4: paging to the end reaches every seq of the range it walked exactly
+ * once — from 1 to maxSeq for a device with nothing stored, otherwise only the part past what the
+ * device already held (a forward walk after its watermark, a backward walk below its oldest), or
+ * a device paging while pushes are still arriving would be owed seqs it never asked for.
+ */
 function assertCompletePaging(
-  view: { seqs: number[]; maxSeq: number },
+  view: { seqs: number[]; maxSeq: number; from?: number },
   direction: 'forward' | 'backward',
   ctx: StepContext,
 ) {
+  const low = direction === 'forward' ? (view.from ?? 0) + 1 : 1;
+  const high =
+    direction === 'backward' && view.from !== undefined ? Math.min(view.maxSeq, view.from - 1) : view.maxSeq;
   const seen = new Set(view.seqs);
   const missing: number[] = [];
-  for (let s = 1; s <= view.maxSeq && missing.length < 5; s++) if (!seen.has(s)) missing.push(s);
+  for (let s = low; s <= high && missing.length < 5; s++) if (!seen.has(s)) missing.push(s);
   const repeated = view.seqs.length - seen.size;
   ctx.history.append({
     kind: 'assert',
     t: ctx.history.now(),
     requirement: direction === 'backward' ? 'SYNC-2' : 'SYNC-4',
     ok: missing.length === 0 && repeated === 0,
-    expected: `${direction} paging to the end returns seq 1…${view.maxSeq} once each`,
+    expected: `${direction} paging to the end returns seq ${low}…${high} once each`,
     actual:
       missing.length === 0 && repeated === 0
         ? `${view.seqs.length} messages`

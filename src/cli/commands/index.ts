@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   check: async () => (await import('./check.js')).registerCheck,
   load: async () => (await import('./load.js')).registerLoad,
   merge: async () => (await import('./merge.js')).registerMerge,
+  explore: async () => (await import('./explore.js')).registerExplore,
 };
 
 /** Registers the command named in argv (or every command, for top-level help). */

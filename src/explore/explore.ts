@@ -1,0 +1,283 @@
+/**
+ * `imspec explore`, as a function: learn what the target can do, then generate cases from the
+ * seed and run each like any scenario file (`runSuites`, the full checker with its always-on
+ * rules) until the budget ends or one fails; shrink the failing schedule, write it as a
+ * ready-to-run scenario, and say how to replay it.
+ *
+ * Each case is rendered to YAML and loaded by the normal loader, so what explore runs is exactly
+ * what `imspec run` would run from the written file, with the same run seed (the case seed is
+ * derived from the seed and the case id, which the file keeps).
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedDriver } from '../drivers/load.js';
+import { loadDriver } from '../drivers/load.js';
+import type { CaseResult } from '../report/index.js';
+import { type RunInput, runSuites, shellWord } from '../runner/run.js';
+import type { ExploreConfig } from './config.js';
+import { type GeneratedCase, generateCase } from './generate.js';
+import type { Operation } from './operations.js';
+import { renderCase } from './render.js';
+import { shrinkOperations } from './shrink.js';
+import { learnTarget } from './target.js';
+
+export interface ExploreInput {
+  /** Target URL; absent → the embedded reference server, fresh per case. */
+  target?: string;
+  /** Shell command that starts the target (lets explore kill -9 and restart it). */
+  targetCmd?: string;
+  /** @default 'ran' */
+  driver?: string;
+  loadedDriver?: LoadedDriver;
+  /** Deliberate defects of the embedded server. @default [] */
+  serverFaults?: string[];
+  hmacSecret?: string;
+  /** Stop starting new cases after this long, ms. */
+  budgetMs: number;
+  seed: number;
+  config: Readonly<ExploreConfig>;
+  /** Where the minimal failing scenario is written. */
+  outDir: string;
+  /** One line per event worth telling (stderr in the CLI). */
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExploreFinding {
+  /** The generated case that failed first. */
+  caseIndex: number;
+  verdict: string;
+  /** Requirement ids of the failure (of the shrunk case). */
+  requirements: string[];
+  /** The first finding of the shrunk case, in one line. */
+  summary: string;
+  /** The written scenario and how big it is. */
+  file: string;
+  steps: number;
+  messages: number;
+  operations: number;
+  /** Operations of the case as generated. */
+  generatedOperations: number;
+  shrinkRuns: number;
+  /** The shrink budget ran out first: small, not proved minimal. */
+  shrinkExhausted: boolean;
+  /**
+   * Of CONFIRM_RUNS replays of the written scenario, how many failed the same way. Below all of
+   * them the defect depends on timing: the file is a reproducer, not a certain one.
+   */
+  reproduced: number;
+  confirmRuns: number;
+  /** From the start of exploring to the end of the failing case's run, ms. */
+  foundAfterMs: number;
+  replay: string;
+}
+
+export interface ExploreResult {
+  seed: number;
+  cases: number;
+  /** Cases per verdict (PASS, ERROR, INCONCLUSIVE, …), the failing one included. */
+  verdicts: Record<string, number>;
+  elapsedMs: number;
+  finding?: ExploreFinding;
+}
+
+export async function explore(input: ExploreInput): Promise<ExploreResult> {
+  const started = performance.now();
+  const say = input.progress ?? (() => {});
+  const driver = input.loadedDriver ?? (await loadDriver(input.driver ?? 'ran'));
+  const abilities = await learnTarget({ ...input, driver });
+  say(
+    `target claims ${abilities.caps.join(', ') || 'no caps'}; bodies up to ${abilities.maxBodyBytes ?? '?'} bytes; kill -9 ${abilities.canKill ? 'on' : 'off'}`,
+  );
+  const work = mkdtempSync(join(tmpdir(), 'imspec-explore-'));
+  const verdicts: Record<string, number> = {};
+  const runInput: RunInput = {
+    driver: driver.spec,
+    loadedDriver: driver,
+    seed: input.seed,
+    serverFaults: input.serverFaults ?? [],
+    reports: [],
+    minimize: false,
+    ...(input.target !== undefined ? { target: input.target } : {}),
+    ...(input.targetCmd !== undefined ? { targetCmd: input.targetCmd } : {}),
+    ...(input.hmacSecret !== undefined ? { hmacSecret: input.hmacSecret } : {}),
+  };
+  /** Renders `generated` under `id` and runs it; undefined when it does not load (a shrink's empty cut). */
+  const runCase = async (id: string, generated: GeneratedCase, comment: string[]) => {
+    const rendered = renderCase(generated, input.config, { id, title: TITLE, comment });
+    if (rendered.messages === 0) return undefined;
+    const file = join(work, `${id}.yaml`);
+    writeFileSync(file, rendered.text);
+    // A signal of its own per case: runSuites listens on the one it is given for as long as the
+    // signal lives, and hundreds of cases on the caller's signal would pile listeners up.
+    const perCase = new AbortController();
+    const onAbort = () => perCase.abort(input.signal?.reason);
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    const run = await runSuites({ ...runInput, paths: [file] }, { signal: perCase.signal }).finally(() =>
+      input.signal?.removeEventListener('abort', onAbort),
+    );
+    const result = run.cases[0];
+    return result ? { result, rendered } : undefined;
+  };
+  try {
+    for (let index = 0; performance.now() - started < input.budgetMs && !input.signal?.aborted; index++) {
+      const generated = generateCase(input.seed, index, input.config, abilities);
+      const id = `explore-${input.seed}-${index}`;
+      const ran = await runCase(id, generated, []);
+      if (!ran) continue;
+      const { result, rendered } = ran;
+      verdicts[result.verdict] = (verdicts[result.verdict] ?? 0) + 1;
+      const elapsed = performance.now() - started;
+      say(
+        `case ${index}: ${result.verdict.padEnd(5)} ${rendered.operations.length} ops, ${rendered.messages} messages (${seconds(elapsed)} of ${seconds(input.budgetMs)})${result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE' ? ` — ${result.reason ?? ''}` : ''}`,
+      );
+      if (!isFinding(result, input.config)) continue;
+      say(`case ${index} failed: ${summarize(result)}; shrinking…`);
+      const finding = await shrinkFinding({
+        input,
+        id,
+        index,
+        generated,
+        rendered,
+        result,
+        runCase,
+        foundAfterMs: elapsed,
+        say,
+      });
+      return {
+        seed: input.seed,
+        cases: index + 1,
+        verdicts,
+        elapsedMs: performance.now() - started,
+        finding,
+      };
+    }
+    const cases = Object.values(verdicts).reduce((a, b) => a + b, 0);
+    return { seed: input.seed, cases, verdicts, elapsedMs: performance.now() - started };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Replays of the shrunk scenario before it is written. */
+const CONFIRM_RUNS = 2;
+
+const TITLE = 'A generated workload that breaks a rule (found and shrunk by imspec explore)';
+
+interface ShrinkArgs {
+  input: ExploreInput;
+  id: string;
+  index: number;
+  generated: GeneratedCase;
+  rendered: { operations: Operation[] };
+  result: CaseResult;
+  runCase: (
+    id: string,
+    generated: GeneratedCase,
+    comment: string[],
+  ) => Promise<{ result: CaseResult; rendered: ReturnType<typeof renderCase> } | undefined>;
+  foundAfterMs: number;
+  say: (line: string) => void;
+}
+
+async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
+  const { input, id } = a;
+  const wanted = new Set(a.result.findings.map((f) => f.requirement));
+  let last = { result: a.result, operations: a.rendered.operations };
+  const shrunk = await shrinkOperations(
+    a.rendered.operations,
+    async (candidate) => {
+      const ran = await a.runCase(id, { ...a.generated, operations: [...candidate] }, []);
+      if (ran === undefined) return undefined;
+      const same =
+        ran !== undefined &&
+        isFinding(ran.result, input.config) &&
+        ran.result.findings.some((f) => wanted.has(f.requirement));
+      if (same) {
+        last = { result: ran.result, operations: ran.rendered.operations };
+        a.say(
+          `  shrink: ${ran.rendered.operations.length} ops, ${ran.rendered.messages} messages still fail`,
+        );
+      }
+      return same;
+    },
+    { maxRuns: input.config.shrink.maxRuns, deadline: performance.now() + input.config.shrink.maxMs },
+  );
+  // Replays of the smallest schedule: a timing-dependent defect fails only some of them, and
+  // shrinking may have kept a cut that failed by chance; the file and the output say how often.
+  let reproduced = 0;
+  for (let i = 0; i < CONFIRM_RUNS && !input.signal?.aborted; i++) {
+    const ran = await a.runCase(id, { ...a.generated, operations: shrunk.operations }, []);
+    if (
+      ran &&
+      isFinding(ran.result, input.config) &&
+      ran.result.findings.some((f) => wanted.has(f.requirement))
+    )
+      reproduced++;
+  }
+  a.say(`  confirm: the shrunk case failed ${reproduced} of ${CONFIRM_RUNS} replays`);
+  const replay = replayCommand(join(input.outDir, `${id}.yaml`), input);
+  const comment = [
+    `Found by imspec explore --seed ${input.seed} (case ${a.index}) after ${seconds(a.foundAfterMs)}:`,
+    `  ${summarize(last.result)}`,
+    `Shrunk from ${a.rendered.operations.length} to ${shrunk.operations.length} operations in ${shrunk.runs} runs${shrunk.exhausted ? ' (budget spent: small, not proved minimal)' : ''}.`,
+    `It failed ${reproduced} of ${CONFIRM_RUNS} replays${reproduced < CONFIRM_RUNS ? ' (timing-dependent: replay it a few times)' : ''}.`,
+    `Replay: ${replay}`,
+  ];
+  const final = renderCase({ ...a.generated, operations: shrunk.operations }, input.config, {
+    id,
+    title: TITLE,
+    comment,
+  });
+  mkdirSync(input.outDir, { recursive: true });
+  const file = join(input.outDir, `${id}.yaml`);
+  writeFileSync(file, final.text);
+  return {
+    caseIndex: a.index,
+    verdict: last.result.verdict,
+    requirements: [...new Set(last.result.findings.map((f) => f.requirement))],
+    summary: summarize(last.result),
+    file,
+    steps: final.steps,
+    messages: final.messages,
+    operations: final.operations.length,
+    generatedOperations: a.rendered.operations.length,
+    shrinkRuns: shrunk.runs,
+    shrinkExhausted: shrunk.exhausted,
+    reproduced,
+    confirmRuns: CONFIRM_RUNS,
+    foundAfterMs: a.foundAfterMs,
+    replay,
+  };
+}
+
+function isFinding(result: CaseResult, config: Readonly<ExploreConfig>): boolean {
+  return (config.findOn as string[]).includes(result.verdict);
+}
+
+/** The first finding at the verdict's level, in one line. */
+function summarize(result: CaseResult): string {
+  const f = result.findings.find((x) =>
+    result.verdict === 'WARN' ? x.level === 'SHOULD' : x.level === 'MUST',
+  );
+  const first = f ?? result.findings[0];
+  if (!first) return `${result.verdict}: ${result.reason ?? 'no finding recorded'}`;
+  return `${result.verdict} ${first.requirement}: expected ${first.expected}; actual ${first.actual}`;
+}
+
+/** The `imspec run` command that replays the written file: same seed, same target and faults. */
+export function replayCommand(file: string, input: ExploreInput): string {
+  const parts = ['imspec run', file, '--seed', String(input.seed)];
+  const driver = input.loadedDriver?.spec ?? input.driver ?? 'ran';
+  if (driver !== 'ran') parts.push('--driver', driver);
+  if (input.target) parts.push('--target', input.target);
+  if (input.targetCmd) parts.push('--target-cmd', input.targetCmd);
+  for (const f of input.serverFaults ?? []) parts.push('--server-fault', f);
+  return parts.map(shellWord).join(' ');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,184 @@
+/**
+ * Operations → scenario YAML text, which goes through the normal loader like any hand-written
+ * case: a generated case is checked by the same schema and semantics, and the file explore
+ * writes is the reproducer itself (`imspec run it.yaml`).
+ *
+ * Rendering is where a schedule becomes well-formed. Shrinking removes operations freely, so an
+ * operation that lost its meaning (a send from a device no longer connected, a second connect)
+ * is dropped here rather than made an error; the users declared are only those still named; and
+ * every case ends the same way — misbehaving devices behave, every device comes back, and the
+ * case waits until every message settled — so the checker judges a history whose every accepted
+ * message had its chance to arrive.
+ */
+
+import { Document, isMap, isSeq } from 'yaml';
+import type { ExploreConfig } from './config.js';
+import type { GeneratedCase } from './generate.js';
+import { type BotRef, type Operation, userOf } from './operations.js';
+
+export interface RenderedCase {
+  text: string;
+  /** Operations kept (those the state made meaningful). */
+  operations: Operation[];
+  /** Steps in the scenario, closing steps included. */
+  steps: number;
+  /** Messages the scenario sends. */
+  messages: number;
+}
+
+export interface RenderMeta {
+  id: string;
+  title: string;
+  /** Comment lines put on top of the file (how it was found, how to replay it). */
+  comment: readonly string[];
+}
+
+export function renderCase(
+  generated: GeneratedCase,
+  config: Readonly<ExploreConfig>,
+  meta: RenderMeta,
+): RenderedCase {
+  const online = new Set<BotRef>();
+  const misbehaving = new Set<BotRef>();
+  const kept: Operation[] = [];
+  const steps: unknown[] = [];
+  const keep = (op: Operation, step: unknown) => {
+    kept.push(op);
+    steps.push(step);
+  };
+  for (const op of generated.operations) {
+    switch (op.op) {
+      case 'connect':
+        if (online.has(op.bot)) break;
+        online.add(op.bot);
+        keep(op, { connect: op.state === 'keep' ? op.bot : { bots: op.bot, state: op.state } });
+        break;
+      case 'disconnect':
+        if (!online.delete(op.bot)) break;
+        keep(op, { disconnect: op.mode === 'clean' ? op.bot : { bots: op.bot, mode: op.mode } });
+        break;
+      case 'send': {
+        if (!online.has(op.from)) break;
+        const send: Record<string, unknown> = { from: op.from, to: op.to, count: op.count, size: op.size };
+        if (op.text === 'unicode') send['text'] = 'unicode';
+        if (op.cmids !== undefined) send['cmids'] = op.cmids;
+        if (op.rate > 0) send['rate'] = op.rate;
+        keep(op, { send });
+        break;
+      }
+      case 'page':
+        if (!online.has(op.bot)) break;
+        keep(op, { page: { bot: op.bot, direction: op.direction, limit: op.limit } });
+        break;
+      case 'misbehave': {
+        if (misbehaving.has(op.bot)) break;
+        misbehaving.add(op.bot);
+        const how = op.withholdAcks ? { withholdAcks: true } : { delayAcks: `${op.delayAcksMs}ms` };
+        keep(op, { misbehave: { bots: op.bot, ...how } });
+        break;
+      }
+      case 'behave':
+        if (!misbehaving.delete(op.bot)) break;
+        keep(op, { behave: op.bot });
+        break;
+      case 'wait':
+        keep(op, { wait: `${op.ms}ms` });
+        break;
+      case 'kill':
+        keep(op, { target: 'kill' });
+        break;
+    }
+  }
+  const users = declaredUsers(kept, generated.users);
+  const everyBot = Object.entries(users).flatMap(([u, ds]) => ds.map((d) => `${u}/${d}`));
+  // The closing steps: every device back and well-behaved, then wait until all settled.
+  if (misbehaving.size) steps.push({ behave: [...misbehaving] });
+  const away = everyBot.filter((b) => !online.has(b));
+  if (away.length) steps.push({ connect: away });
+  const settleMs = Math.max(5_000, config.caseTimeoutMs - 5_000);
+  steps.push({ waitFor: { condition: 'settled', timeout: `${settleMs}ms` } });
+
+  const scenario = {
+    id: meta.id,
+    title: meta.title,
+    covers: coversOf(kept, users),
+    severity: 'MUST',
+    ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
+    timeout: `${config.caseTimeoutMs}ms`,
+    ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
+    users: Object.fromEntries(Object.entries(users).map(([u, ds]) => [u, ds.length === 1 ? ds[0]! : ds])),
+    steps,
+    // A kill -9 or a crashed sender may swallow a send whole: that is not the server's fault,
+    // so explore does not require every send accepted (a precondition that would make such a
+    // case INCONCLUSIVE); whatever was accepted must still arrive exactly once.
+    expect: { allAccepted: false, receipt: 'any' },
+  };
+  const doc = new Document(scenario);
+  // One line per step and per user, as the hand-written suites write them.
+  const stepsNode = doc.get('steps', true);
+  if (isSeq(stepsNode)) {
+    for (const item of stepsNode.items) {
+      if (!isMap(item)) continue;
+      const value = item.items[0]?.value;
+      if (isMap(value) || isSeq(value)) value.flow = true;
+    }
+  }
+  for (const key of ['covers', 'requires']) {
+    const node = doc.get(key, true);
+    if (isSeq(node)) node.flow = true;
+  }
+  const usersNode = doc.get('users', true);
+  if (isMap(usersNode)) for (const pair of usersNode.items) if (isSeq(pair.value)) pair.value.flow = true;
+  doc.commentBefore = meta.comment.map((l) => ` ${l}`).join('\n');
+  const messages = kept.reduce((n, op) => n + (op.op === 'send' ? op.count : 0), 0);
+  return { text: doc.toString({ lineWidth: 0 }), operations: kept, steps: steps.length, messages };
+}
+
+/** Users named by the kept operations, each with the devices named (d1 for a receiver only). */
+function declaredUsers(ops: readonly Operation[], all: Record<string, string[]>): Record<string, string[]> {
+  const devices = new Map<string, Set<string>>();
+  const add = (user: string, device?: string) => {
+    const set = devices.get(user) ?? new Set<string>();
+    if (device !== undefined) set.add(device);
+    devices.set(user, set);
+  };
+  for (const op of ops) {
+    if (op.op === 'send') {
+      add(userOf(op.from), op.from.split('/')[1]);
+      add(op.to);
+    } else if ('bot' in op) {
+      add(userOf(op.bot), op.bot.split('/')[1]);
+    }
+  }
+  // In the generated order, so u1 comes before u2 and d1 before d2.
+  const out: Record<string, string[]> = {};
+  for (const [user, ds] of Object.entries(all)) {
+    const named = devices.get(user);
+    if (!named) continue;
+    out[user] = named.size ? ds.filter((d) => named.has(d)) : [ds[0]!];
+  }
+  return out;
+}
+
+function coversOf(ops: readonly Operation[], users: Record<string, string[]>): string[] {
+  const covers = new Set(['PUSH-1', 'SEQ-1', 'SEQ-3']);
+  for (const op of ops) {
+    if (op.op === 'send' && op.cmids !== undefined) covers.add('DEDUP-1').add('MSG-2');
+    if (op.op === 'disconnect') covers.add('OFF-1');
+    if (op.op === 'page') covers.add('SYNC-1');
+    if (op.op === 'kill') covers.add('DUR-1');
+  }
+  if (Object.values(users).some((ds) => ds.length > 1)) covers.add('MDEV-1');
+  return [...covers];
+}
+
+function requiresOf(ops: readonly Operation[], users: Record<string, string[]>): string[] {
+  const caps = new Set<string>();
+  if (Object.values(users).some((ds) => ds.length > 1)) caps.add('multi-device');
+  for (const op of ops) {
+    if (op.op !== 'page') continue;
+    caps.add('paged-sync');
+    if (op.direction === 'backward') caps.add('backward-sync');
+  }
+  return [...caps];
+}

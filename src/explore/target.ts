@@ -1,0 +1,66 @@
+/**
+ * What the target can do, learnt once before generating (STYLE: respect capabilities): the caps
+ * and limits its hello:A claims, through one throwaway login, and whether explore may kill -9 it
+ * (only a server explore starts itself: the embedded one, or --target-cmd).
+ */
+
+import { randomBytes } from 'node:crypto';
+import type { LoadedDriver } from '../drivers/load.js';
+import { ConfigError } from '../errors.js';
+import { checkTargetUrl } from '../preflight/index.js';
+import { hmacToken } from '../protocol/auth.js';
+import { startEmbedded } from '../runner/embedded.js';
+import { probeCaps } from '../runner/probe-caps.js';
+import { ExternalTarget, ProcessTarget, type Target } from '../runner/target.js';
+import type { TargetAbilities } from './operations.js';
+
+export interface LearnTargetInput {
+  target?: string;
+  targetCmd?: string;
+  serverFaults?: string[];
+  hmacSecret?: string;
+  driver: LoadedDriver;
+}
+
+export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilities> {
+  const secret = input.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
+  if (input.target !== undefined) checkTargetUrl(input.target, input.driver.name);
+  let target: Target;
+  try {
+    target =
+      input.target === undefined
+        ? await startEmbedded({ secret, faults: input.serverFaults ?? [] })
+        : input.targetCmd === undefined
+          ? new ExternalTarget(input.target)
+          : await ProcessTarget.start({
+              command: input.targetCmd,
+              args: [],
+              shell: true,
+              url: { fixed: input.target },
+            });
+  } catch (error) {
+    throw new ConfigError(`the target did not start: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const driver = input.driver.create({ target: target.url });
+    const claims = await probeCaps(
+      driver,
+      target.url,
+      (user) => hmacToken(secret, user),
+      `explore-${randomBytes(3).toString('hex')}-`,
+    );
+    const abilities: TargetAbilities = {
+      caps: [...claims.caps],
+      canKill: input.target === undefined || input.targetCmd !== undefined,
+    };
+    if (claims.limits?.maxBodyBytes !== undefined) abilities.maxBodyBytes = claims.limits.maxBodyBytes;
+    return abilities;
+  } catch (error) {
+    throw new ConfigError(
+      `cannot learn what ${target.url} claims (one login as a probe user failed): ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    await target.stop();
+  }
+}

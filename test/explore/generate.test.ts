@@ -1,0 +1,127 @@
+/**
+ * The generator and renderer without a server: the same seed gives the same schedule, what the
+ * target cannot do is never drawn, every rendered case passes the normal loader, and the shrink
+ * variants only ever make an operation simpler.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { EXPLORE_DEFAULTS } from '../../src/explore/config.js';
+import { generateCase } from '../../src/explore/generate.js';
+import type { Operation, TargetAbilities } from '../../src/explore/operations.js';
+import { renderCase } from '../../src/explore/render.js';
+import { smallerVariants } from '../../src/explore/shrink.js';
+import { loadScenarioText } from '../../src/scenarios/index.js';
+
+const FULL: TargetAbilities = {
+  caps: ['dedup', 'paged-sync', 'backward-sync', 'multi-device'],
+  maxBodyBytes: 16_384,
+  canKill: true,
+};
+const BARE: TargetAbilities = { caps: ['dedup'], canKill: false };
+
+function ops(seed: number, count: number, target: TargetAbilities): Operation[][] {
+  return Array.from({ length: count }, (_, i) => generateCase(seed, i, EXPLORE_DEFAULTS, target).operations);
+}
+
+describe('explore generator', () => {
+  it('gives the same schedule for the same seed and case, another for another seed', () => {
+    expect(ops(7, 20, FULL)).toEqual(ops(7, 20, FULL));
+    expect(ops(8, 20, FULL)).not.toEqual(ops(7, 20, FULL));
+    // Case 5 does not depend on whether cases 0-4 were generated first.
+    expect(generateCase(7, 5, EXPLORE_DEFAULTS, FULL)).toEqual(
+      ops(7, 6, FULL).length && generateCase(7, 5, EXPLORE_DEFAULTS, FULL),
+    );
+  });
+
+  it('draws the workload shapes hand-written cases lack, over a few hundred cases', () => {
+    const all = ops(1, 300, FULL).flat();
+    const sends = all.filter((o) => o.op === 'send');
+    expect(sends.some((o) => o.size > 1024)).toBe(true);
+    expect(sends.every((o) => o.size >= 1 && o.size <= 16_384)).toBe(true);
+    expect(sends.some((o) => o.text === 'unicode')).toBe(true);
+    expect(sends.some((o) => o.cmids !== undefined)).toBe(true);
+    expect(sends.some((o) => o.count > 300)).toBe(true);
+    for (const kind of ['kill', 'page', 'misbehave', 'wait', 'disconnect'] as const) {
+      expect(
+        all.some((o) => o.op === kind),
+        kind,
+      ).toBe(true);
+    }
+    expect(all.some((o) => o.op === 'connect' && o.state === 'server')).toBe(true);
+    expect(all.some((o) => o.op === 'page' && o.limit > 200)).toBe(true);
+  });
+
+  it('never draws what the target cannot do: kill without control, paging without paged-sync, second devices without multi-device', () => {
+    const all = ops(1, 300, BARE).flat();
+    expect(all.some((o) => o.op === 'kill')).toBe(false);
+    expect(all.some((o) => o.op === 'page')).toBe(false);
+    const bots = all.flatMap((o) => (o.op === 'send' ? [o.from] : 'bot' in o ? [o.bot] : []));
+    expect(bots.every((b) => b.endsWith('/d1'))).toBe(true);
+    // Without an advertised limit, bodies stay under the fallback.
+    expect(all.every((o) => o.op !== 'send' || o.size <= 4096)).toBe(true);
+  });
+
+  it('one sender never shares a cmid prefix between its own devices (that would be a retransmission)', () => {
+    for (const list of ops(3, 300, FULL)) {
+      const prefixOf = new Map<string, string>();
+      for (const o of list) {
+        if (o.op !== 'send' || o.cmids === undefined) continue;
+        const key = `${o.from.split('/')[0]}:${o.cmids}`;
+        expect(prefixOf.get(key) ?? o.from, key).toBe(o.from);
+        prefixOf.set(key, o.from);
+      }
+    }
+  });
+
+  it('renders every case as a scenario the normal loader accepts, ending with every device back and settled', () => {
+    for (let i = 0; i < 150; i++) {
+      const generated = generateCase(11, i, EXPLORE_DEFAULTS, FULL);
+      const r = renderCase(generated, EXPLORE_DEFAULTS, {
+        id: `explore-11-${i}`,
+        title: 't',
+        comment: ['c'],
+      });
+      const scenario = loadScenarioText(r.text, `explore-11-${i}.yaml`);
+      expect(scenario.steps.at(-1)!.op, r.text).toBe('waitFor');
+      expect(r.messages).toBeGreaterThan(0);
+    }
+  });
+
+  it('drops operations a cut made meaningless instead of writing an invalid scenario', () => {
+    const generated = {
+      users: { u1: ['d1'], u2: ['d1'] },
+      operations: [
+        { op: 'send', from: 'u1/d1', to: 'u2', count: 2, size: 10, text: 'ascii', rate: 0 },
+        { op: 'connect', bot: 'u1/d1', state: 'keep' },
+        { op: 'disconnect', bot: 'u2/d1', mode: 'clean' },
+        { op: 'send', from: 'u1/d1', to: 'u2', count: 1, size: 2000, text: 'unicode', rate: 0 },
+      ] as Operation[],
+    };
+    const r = renderCase(generated, EXPLORE_DEFAULTS, { id: 'cut', title: 't', comment: [] });
+    expect(r.operations.map((o) => o.op)).toEqual(['connect', 'send']);
+    expect(r.messages).toBe(1);
+    const scenario = loadScenarioText(r.text, 'cut.yaml');
+    expect(scenario.steps.map((s) => s.op)).toEqual(['connect', 'send', 'connect', 'waitFor']);
+  });
+
+  it('shrink variants only make an operation simpler', () => {
+    const send: Operation = {
+      op: 'send',
+      from: 'u1/d1',
+      to: 'u2',
+      count: 40,
+      size: 5000,
+      text: 'unicode',
+      cmids: 'shared-d1',
+      rate: 100,
+    };
+    const variants = smallerVariants(send) as Extract<Operation, { op: 'send' }>[];
+    expect(variants.length).toBeGreaterThan(4);
+    for (const v of variants) {
+      expect(v.count).toBeLessThanOrEqual(40);
+      expect(v.size).toBeLessThanOrEqual(5000);
+    }
+    expect(smallerVariants({ op: 'kill' })).toEqual([]);
+    expect(smallerVariants({ op: 'connect', bot: 'u1/d1', state: 'keep' })).toEqual([]);
+  });
+});
