@@ -4,7 +4,6 @@
  */
 
 import type { HistoryEvent } from '../history/events.js';
-import { ALWAYS_ON_RULES } from './always-on/index.js';
 import { Engine, type EngineEnd } from './engine.js';
 import { EventLog } from './log.js';
 import type { CheckContext, CheckResult } from './types.js';
@@ -41,10 +40,5 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   engine.s.l.msgs.reserve(events.length >> 3);
   engine.s.l.stored.reserve(events.length >> 3);
   for (const e of events) engine.push(e);
-  // The always-on rules (docs/always-on.md) judge every history, whatever the case covers: a
-  // defect that shows outside a case's narrow shape (a cmid two users share, a body over 1 KiB)
-  // is found by whichever case or explore run happens to produce that shape. They report into
-  // the engine's sink, so caps, levels and the per-rule bound apply to them alike.
-  if (ctx.alwaysOn) for (const rule of ALWAYS_ON_RULES) rule.judge(events, (f) => engine.s.sink.add(f));
   return engine.finish();
 }

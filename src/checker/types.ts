@@ -133,10 +133,4 @@ export interface CheckContext {
   endT?: number;
   /** Findings kept per (kind, requirement); the last kept one says how many more there were. @default 50 */
   maxFindingsPerRule?: number;
-  /**
-   * Also apply the always-on rules (docs/always-on.md) to the history, into the same findings.
-   * Every run of a target sets it (cases, explore, passive checks); off by default so the
-   * literal-history tests of the case rules judge those rules alone. @default false
-   */
-  alwaysOn?: boolean;
 }

@@ -243,7 +243,6 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     users: Object.fromEntries([...byUser].map(([u, list]) => [u, list.map((b) => b.device)])),
     caps: [...env.caps],
     endT,
-    alwaysOn: true,
   });
   return {
     ...base,
