@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { LoadedDriver } from '../drivers/load.js';
 import { loadDriver } from '../drivers/load.js';
 import type { CaseResult } from '../report/index.js';
+import { createReporters } from '../report/reporters.js';
 import { type RunInput, runSuites, shellWord } from '../runner/run.js';
 import type { ExploreConfig } from './config.js';
 import { type GeneratedCase, generateCase } from './generate.js';
@@ -40,6 +41,11 @@ export interface ExploreInput {
   config: Readonly<ExploreConfig>;
   /** Where the minimal failing scenario is written. */
   outDir: string;
+  /**
+   * Reporter specs (`html=PATH`, `json=PATH`, `junit=PATH`) for the last replay of the shrunk
+   * scenario: the finding's report, with its frames. Nothing is written when nothing was found.
+   */
+  reports?: string[];
   /** One line per event worth telling (stderr in the CLI). */
   progress?: (line: string) => void;
   signal?: AbortSignal;
@@ -105,7 +111,7 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
     ...(input.hmacSecret !== undefined ? { hmacSecret: input.hmacSecret } : {}),
   };
   /** Renders `generated` under `id` and runs it; undefined when it does not load (a shrink's empty cut). */
-  const runCase = async (id: string, generated: GeneratedCase, comment: string[]) => {
+  const runCase = async (id: string, generated: GeneratedCase, comment: string[], reports: string[] = []) => {
     const rendered = renderCase(generated, input.config, { id, title: TITLE, comment });
     if (rendered.messages === 0) return undefined;
     const file = join(work, `${id}.yaml`);
@@ -115,9 +121,17 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
     const perCase = new AbortController();
     const onAbort = () => perCase.abort(input.signal?.reason);
     input.signal?.addEventListener('abort', onAbort, { once: true });
-    const run = await runSuites({ ...runInput, paths: [file] }, { signal: perCase.signal }).finally(() =>
-      input.signal?.removeEventListener('abort', onAbort),
-    );
+    // The report of a replay names the command that replays the written scenario.
+    const reporters =
+      reports.length > 0
+        ? createReporters(reports, process.stdout, {
+            command: replayCommand(join(input.outDir, `${id}.yaml`), input),
+          })
+        : [];
+    const run = await runSuites(
+      { ...runInput, paths: [file] },
+      { signal: perCase.signal, reporters },
+    ).finally(() => input.signal?.removeEventListener('abort', onAbort));
     const result = run.cases[0];
     return result ? { result, rendered } : undefined;
   };
@@ -177,6 +191,7 @@ interface ShrinkArgs {
     id: string,
     generated: GeneratedCase,
     comment: string[],
+    reports?: string[],
   ) => Promise<{ result: CaseResult; rendered: ReturnType<typeof renderCase> } | undefined>;
   foundAfterMs: number;
   say: (line: string) => void;
@@ -209,7 +224,13 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
   // shrinking may have kept a cut that failed by chance; the file and the output say how often.
   let reproduced = 0;
   for (let i = 0; i < CONFIRM_RUNS && !input.signal?.aborted; i++) {
-    const ran = await a.runCase(id, { ...a.generated, operations: shrunk.operations }, []);
+    const lastReplay = i === CONFIRM_RUNS - 1;
+    const ran = await a.runCase(
+      id,
+      { ...a.generated, operations: shrunk.operations },
+      [],
+      lastReplay ? (input.reports ?? []) : [],
+    );
     if (
       ran &&
       isFinding(ran.result, input.config) &&

@@ -52,8 +52,14 @@ describe('imspec explore', () => {
         out,
         '--server-fault',
         fault,
+        '--report',
+        `html=${join(out, 'report.html')}`,
       );
       expect(r.code, r.err).toBe(1);
+      // The HTML report of the shrunk scenario's last replay: the failing case, its replay command.
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('"verdict":"FAIL"');
+      expect(html).toContain(`imspec run ${join(out, 'explore-1-')}`);
       expect(r.out).toMatch(/^Finding after [\d.]+ s \(case \d+ of seed 1\): FAIL (SEQ-3|MSG-2)/m);
       // Deterministic defects: the shrunk scenario failed every confirming replay.
       expect(r.out).toMatch(/^Reproduced: 2 of 2 replays$/m);

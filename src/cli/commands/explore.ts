@@ -9,7 +9,7 @@ import { explore, loadExploreConfig } from '../../explore/index.js';
 import { RUN_DEFAULTS, resolveRunOptions } from '../../runner/options.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
-import { collect } from '../lists.js';
+import { collect, reportOption } from '../lists.js';
 import { parseDurationOption, parseSeed } from './run.js';
 
 /** Where minimal failing scenarios go unless --out says otherwise. */
@@ -41,6 +41,7 @@ export function registerExplore(program: Command): void {
       [],
     )
     .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
+    .addOption(reportOption())
     .addHelpText(
       'after',
       `
@@ -65,6 +66,9 @@ Config (all keys optional; see docs/explore.md):
           unicode: 0.3, large: 0.25, sharedCmids: 0.3 }
   offline: { min: 500ms, max: 4s }  ackDelay: { min: 200ms, max: 3s }  pageLimit: { min: 1, max: 500 }
   caseTimeout: 30s   shrink: { maxRuns: 40, maxTime: 90s }   findOn: [FAIL]   # or [FAIL, WARN]
+
+--report html=PATH (or json=, junit=) writes the report of the shrunk scenario's last replay: the
+finding with its frames and sequence diagram. Nothing is written when nothing was found.
 
 Exit codes: 0 no finding within the budget; 1 a finding (scenario written); 2 usage or config error.
 
@@ -97,6 +101,7 @@ Examples:
         seed: run.seed,
         config,
         outDir: opts.out,
+        reports: opts.report,
         progress: say,
         signal: interrupts.signal,
         ...(opts.target !== undefined ? { target: opts.target } : {}),
@@ -139,6 +144,7 @@ interface ExploreCliOptions {
   driver: string;
   serverFault: string[];
   hmacSecret?: string;
+  report: string[];
 }
 
 function describeTarget(opts: ExploreCliOptions): string {
