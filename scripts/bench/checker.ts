@@ -204,8 +204,9 @@ async function runSize(messages: number): Promise<void> {
 
 /** Runs one size in a child process with a heap sized for it; relays its figures. */
 function child(messages: number): Promise<number> {
-  // ~2.2 KB of history per message with raw text, plus the checker's own: headroom, not a target.
-  const heapMb = Math.max(4096, Math.ceil((messages * 3200) / 2 ** 20));
+  // ~2.7 KB of history per message with raw text, plus the checker's own: a limit with headroom,
+  // so the rounds measure the checker and not a collector thrashing near the heap's ceiling.
+  const heapMb = Math.max(4096, 1024 + Math.ceil((messages * 4500) / 2 ** 20));
   return new Promise((resolve, reject) => {
     let us = Number.NaN;
     const c = fork(fileURLToPath(import.meta.url), ['--size', String(messages)], {
