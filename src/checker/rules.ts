@@ -12,7 +12,7 @@ import type { HistoryEvent } from '../history/events.js';
 import type { Scan } from './context.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
-import { judgeRepush } from './repush.js';
+import { judgeRepush, trackRepush } from './repush.js';
 import { judgeSilence } from './requests.js';
 import {
   judgeDeferredReceipts,
@@ -38,7 +38,7 @@ export interface Rule {
 
 export const RULES: readonly Rule[] = [
   { name: 'requests', end: judgeSilence },
-  { name: 'repush', end: judgeRepush },
+  { name: 'repush', event: trackRepush, end: judgeRepush },
   { name: 'order', end: judgeOrder },
   { name: 'sync-pages', end: judgePageHoles },
   { name: 'messages', end: judgeMessages },
