@@ -18,6 +18,7 @@
  */
 
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -167,6 +168,7 @@ async function runSize(messages: number): Promise<void> {
   const heapBefore = process.memoryUsage().heapUsed;
   const rssBefore = process.resourceUsage().maxRSS * 1024;
   const check_: number[] = [];
+  const cpu: number[] = [];
   const floor: number[] = [];
   let result: ReturnType<typeof check> | undefined;
   for (let r = 0; r < rounds; r++) {
@@ -175,18 +177,29 @@ async function runSize(messages: number): Promise<void> {
     floor.push(performance.now() - t0);
     result = undefined;
     gc();
+    const cpu0 = process.cpuUsage();
     t0 = performance.now();
     result = check(events, syntheticContext());
     check_.push(performance.now() - t0);
+    const used = process.cpuUsage(cpu0);
+    cpu.push((used.user + used.system) / 1000);
   }
   const peakAdded = process.resourceUsage().maxRSS * 1024 - rssBefore;
   const stats = result!.stats;
   const us = spread(check_.map((ms) => (ms * 1000) / messages));
   const n = messages.toLocaleString('en-US');
+  const load = loadavg()[0]!.toFixed(1);
   console.log(
-    `checker ${n} messages: ${events.length.toLocaleString('en-US')} events, history ${(heapBefore / 2 ** 30).toFixed(2)} GiB heap (built in ${buildS.toFixed(1)} s), ${rounds} rounds`,
+    `checker ${n} messages (load average ${load}): ${events.length.toLocaleString('en-US')} events, history ${(heapBefore / 2 ** 30).toFixed(2)} GiB heap (built in ${buildS.toFixed(1)} s), ${rounds} rounds`,
   );
-  console.log(`  check()              ${fmtSpread(us, ' µs/message', 2)}`);
+  console.log(`  check()              ${fmtSpread(us, ' µs/message', 2)} wall`);
+  console.log(
+    `                       ${fmtSpread(
+      spread(cpu.map((ms) => (ms * 1000) / messages)),
+      ' µs/message',
+      2,
+    )} CPU (every thread of the process; on a shared machine wall time includes waiting for a core)`,
+  );
   console.log(`  floor: read pass     ${fmtSpread(spread(floor), ' ms', 0)}`);
   console.log(`  check / read pass    ${fmtSpread(pairedRatio(check_, floor), '×', 1)}`);
   console.log(
