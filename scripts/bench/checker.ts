@@ -10,7 +10,8 @@
  * the floor for anything that looks at every event — and figures are medians.
  *
  * Goals (issue 9): ≥ 1M messages/s (≤ 1 µs/message) at 1M and 5M; flat µs/message (5M within
- * 1.2× of 100k). Also printed: check() over the read floor (same run), and the peak resident
+ * 1.2× of 100k). The figures use the process's CPU time (wall time is printed too): on this
+ * shared machine a check() may get a tenth of a core, and wall time then measures the neighbours. Also printed: check() over the read floor (same run), and the peak resident
  * memory check() adds per message (what its ledger keeps, plus garbage not yet collected).
  *
  * Environment: IMSPEC_BENCH_CHECKER_MESSAGES (100000,1000000,5000000), IMSPEC_BENCH_ROUNDS (5).
@@ -210,9 +211,11 @@ async function runSize(messages: number): Promise<void> {
   );
   if (result!.findings.length > 0)
     throw new Error('a clean history drew findings: the bench measures a broken checker');
-  const rate = 1 / us.median;
-  figure(atLeast(`checker ${n} messages (M messages/s)`, rate, 1 / GOAL_US, 'M/s', 2));
-  process.send?.({ imspecCheckerUs: us.median, messages });
+  // Figures from CPU time: on a shared machine wall time mostly measures the neighbours (on an
+  // idle one the two agree, the checker being one thread).
+  const usCpu = spread(cpu.map((ms) => (ms * 1000) / messages)).median;
+  figure(atLeast(`checker ${n} messages (M messages/s of CPU)`, 1 / usCpu, 1 / GOAL_US, 'M/s', 2));
+  process.send?.({ imspecCheckerUs: usCpu, messages });
 }
 
 /** Runs one size in a child process with a heap sized for it; relays its figures. */
@@ -247,7 +250,7 @@ export async function run(): Promise<void> {
   if (sizes.length > 1) {
     const growth = us[us.length - 1]! / us[0]!;
     const [a, b] = [sizes[0]!, sizes[sizes.length - 1]!].map((n) => n.toLocaleString('en-US'));
-    figure(atMost(`checker µs/message at ${b} over ${a}`, growth, GOAL_FLAT, '×', 2));
+    figure(atMost(`checker CPU µs/message at ${b} over ${a}`, growth, GOAL_FLAT, '×', 2));
   }
 }
 
