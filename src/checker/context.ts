@@ -8,6 +8,7 @@ import type { Level } from '../protocol/requirements.js';
 import type { Expectations } from '../scenarios/types.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
+import type { RepushState } from './repush.js';
 import type { ConnState, Ledger, UserState } from './state.js';
 import type { UnmetPrecondition } from './types.js';
 
@@ -101,6 +102,8 @@ export interface Scan {
   readonly reaccepts: Reaccept[];
   /** Thresholds that could not judge (the case's INCONCLUSIVE), with the preconditions'. */
   readonly unmet: UnmetPrecondition[];
+  /** REPUSH-1's pass, fed event by event (repush.ts); created on the first frame. */
+  repush?: RepushState | undefined;
 }
 
 /** The grace: at least two re-push intervals of any session seen so far, unless the case fixed it. */

@@ -13,7 +13,7 @@ import { alwaysOnEvent, alwaysOnRetire } from './always-on/engine-rule.js';
 import type { Scan } from './context.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
-import { judgeRepush } from './repush.js';
+import { judgeRepush, trackRepush } from './repush.js';
 import { judgeSilence } from './requests.js';
 import {
   judgeDeferredReceipts,
@@ -41,7 +41,7 @@ export const RULES: readonly Rule[] = [
   // docs/always-on.md: the small judges of src/checker/always-on/, on every event of every run.
   { name: 'always-on', event: alwaysOnEvent, retire: alwaysOnRetire },
   { name: 'requests', end: judgeSilence },
-  { name: 'repush', end: judgeRepush },
+  { name: 'repush', event: trackRepush, end: judgeRepush },
   { name: 'order', end: judgeOrder },
   { name: 'sync-pages', end: judgePageHoles },
   { name: 'messages', end: judgeMessages },
