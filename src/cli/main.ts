@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { isImspecError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
+import { unwrapParagraphs } from './help.js';
 import { VERSION } from './version.js';
 
 // `imspec … | head` closes our stdout early: that is the reader's choice, not an error.
@@ -23,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
         'exactly once, and exports delivery health to Prometheus.',
     )
     .version(VERSION)
+    // Inherited by every subcommand registered below.
+    .configureHelp({ commandDescription: (cmd) => unwrapParagraphs(cmd.description()) })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   await registerCommands(program, argv);

@@ -4,6 +4,19 @@
  * be a string with a unit (see bound parsing in resolve.ts).
  */
 
+/**
+ * The longest duration imspec accepts anywhere: 2^31 − 1 ms (about 24.8 days), the longest a Node
+ * timer can wait. A longer `setTimeout` fires at once with a TimeoutOverflowWarning, so a longer
+ * value would silently mean "now".
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** Why `value` cannot be used as a duration though its form is right. */
+export function tooLongMessage(value: unknown): string {
+  const shown = typeof value === 'string' ? value : `${String(value)} ms`;
+  return `${shown} is longer than imspec can wait: durations go up to ${MAX_DURATION_MS}ms (about 24.8 days, the longest a Node timer waits)`;
+}
+
 // The same forms as scenario durations (src/scenarios/duration.ts): whole milliseconds, or
 // seconds and minutes with an optional fraction.
 const DURATION = /^([0-9]+)(ms)$|^([0-9]+(?:\.[0-9]+)?)(s|m)$/;

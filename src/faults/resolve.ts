@@ -9,7 +9,7 @@
 import { ScenarioError, type SourcePosition } from '../errors.js';
 import { editDistance } from '../hints.js';
 import type { Kind, Op } from '../protocol/frames.js';
-import { parseDuration, parseDurationText } from './duration.js';
+import { MAX_DURATION_MS, parseDuration, parseDurationText, tooLongMessage } from './duration.js';
 import type {
   Bound,
   Direction,
@@ -198,6 +198,8 @@ function resolveAction(options: ResolveOptions, raw: unknown, path: FaultPath): 
         `${key} must be milliseconds (an integer) or a duration such as "250ms", "1.5s"`,
       );
     }
+    if (ms !== undefined && ms > MAX_DURATION_MS)
+      fail(options, [...path, key], `${key}: ${tooLongMessage(v)}`);
     return ms;
   };
   const int = (key: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number =>

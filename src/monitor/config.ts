@@ -14,11 +14,13 @@
  * ```
  */
 
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { isDriverPath } from '../drivers/load.js';
 import { ConfigError } from '../errors.js';
+import { MAX_DURATION_MS, tooLongMessage } from '../faults/duration.js';
+import { formatIssue } from '../scenarios/loader.js';
+import { problemIssue, readYamlFile } from '../scenarios/yaml-limits.js';
+import { parseYaml } from '../scenarios/yaml-source.js';
 
 export interface MonitorAccount {
   user: string;
@@ -82,11 +84,16 @@ const ACCOUNT_KEYS = ['user', 'device', 'tokenEnv'] as const;
 
 /** "250ms", "10s", "2m", or integer milliseconds. */
 export function parseDuration(value: unknown, where: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    if (value > MAX_DURATION_MS) throw new ConfigError(`${where}: ${tooLongMessage(value)}`);
+    return value;
+  }
   const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value.trim()) : null;
   if (!m) throw new ConfigError(`${where}: "${String(value)}" is not a duration: use e.g. 250ms, 10s, 2m`);
   const scale = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * scale);
+  const ms = Math.round(Number(m[1]) * scale);
+  if (ms > MAX_DURATION_MS) throw new ConfigError(`${where}: ${tooLongMessage(value)}`);
+  return ms;
 }
 
 /** Resolves a parsed config object. `env` supplies the tokens. `where(path)` locates a key for messages. */
@@ -187,37 +194,26 @@ export function resolveMonitorConfig(
 
 /** Reads and resolves a config file; errors name file:line:col of the offending key. */
 export function loadMonitorConfig(file: string, env: NodeJS.ProcessEnv = process.env): MonitorConfig {
-  let text: string;
+  let read: ReturnType<typeof readYamlFile>;
   try {
-    text = readFileSync(file, 'utf8');
+    read = readYamlFile(file);
   } catch (err) {
     throw new ConfigError(`cannot read monitor config ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lines.linePos(e.pos[0]);
-    throw new ConfigError(`${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0]}`);
+  if ('problem' in read) throw new ConfigError(formatIssue(problemIssue(file, read.problem)));
+  // The same bounded parser as scenarios: size, depth, one document, aliases measured.
+  const source = parseYaml(read.text, file);
+  const syntax = source.syntaxErrors[0];
+  if (syntax) {
+    const { line, col } = syntax.loc;
+    throw new ConfigError(`${file}:${line}:${col}: not valid YAML: ${syntax.message.split('\n')[0]}`);
   }
+  // Keys, not values: a config error is about the option the author wrote.
   const where = (path: (string | number)[]): string => {
-    let node: unknown = doc.contents;
-    let found: YamlNode | undefined = doc.contents ?? undefined;
-    for (const key of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
-        found = (pair?.key as YamlNode | undefined) ?? found;
-        node = pair?.value;
-      } else if (isSeq(node) && typeof key === 'number') {
-        node = node.items[key];
-        found = (node as YamlNode | undefined) ?? found;
-      } else break;
-    }
-    const offset = found?.range?.[0] ?? 0;
-    const pos = lines.linePos(offset);
-    return `${file}:${pos.line}:${pos.col}`;
+    const { line, col } = source.locate(path, typeof path[path.length - 1] === 'string');
+    return `${file}:${line}:${col}`;
   };
-  const config = resolveMonitorConfig(doc.toJS(), env, where);
+  const config = resolveMonitorConfig(source.data, env, where);
   // A driver file named in the config is found relative to the config, wherever imspec runs.
   if (!isDriverPath(config.driver) || isAbsolute(config.driver)) return config;
   return Object.freeze({ ...config, driver: resolve(dirname(file), config.driver) });

@@ -52,6 +52,7 @@ export {
   REPORTER_NAMES,
   type ReporterOptions,
   renderJson,
+  withConsole,
 } from './reporters.js';
 export {
   bounceLine,

@@ -75,6 +75,15 @@ const KINDS: Record<string, ReporterKind> = {
 export const REPORTER_NAMES: readonly string[] = Object.keys(KINDS);
 
 /**
+ * The specs a command runs with: the console summary stays beside files written with
+ * `--report json=…` (a CI log still shows what failed) unless `quiet` or the specs name it.
+ */
+export function withConsole(specs: readonly string[], quiet = false): string[] {
+  const named = specs.some((spec) => spec.trim() === 'console');
+  return named || quiet ? [...specs] : ['console', ...specs];
+}
+
+/**
  * Parses `--report` specs (`console`, `json=PATH`, `junit=PATH`, `html=PATH`) into reporters. No specs means
  * `console`. Unknown names, missing or unexpected paths and the same file named twice are
  * UsageErrors that say what is accepted.

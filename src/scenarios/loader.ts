@@ -4,7 +4,7 @@
  * `imspec validate` prints); the `load*` functions throw one ScenarioError holding them all.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ScenarioError } from '../errors.js';
 import { faultIssues } from './faults-check.js';
@@ -13,6 +13,7 @@ import { resolveScenario } from './resolve.js';
 import { schemaIssues } from './schema-check.js';
 import { semanticIssues } from './semantics.js';
 import type { Loc, Scenario } from './types.js';
+import { problemIssue, readYamlFile } from './yaml-limits.js';
 import { parseYaml } from './yaml-source.js';
 
 /** One problem in one scenario file. `line`/`col` are 1-based; absent when the file could not be read. */
@@ -76,9 +77,9 @@ export function checkScenarioText(
 
 /** Checks one file. A file that cannot be read is one issue without a position. */
 export function checkScenarioFile(path: string, suite: string = suiteNameOf(path)): ScenarioCheck {
-  let text: string;
+  let read: ReturnType<typeof readYamlFile>;
   try {
-    text = readFileSync(path, 'utf8');
+    read = readYamlFile(path);
   } catch (error) {
     return {
       file: path,
@@ -86,7 +87,8 @@ export function checkScenarioFile(path: string, suite: string = suiteNameOf(path
       issues: [{ file: path, message: `cannot read the file: ${(error as Error).message}` }],
     };
   }
-  return checkScenarioText(text, path, suite);
+  if ('problem' in read) return { file: path, suite, issues: [problemIssue(path, read.problem)] };
+  return checkScenarioText(read.text, path, suite);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import faultsSchema from '../../schemas/faults.schema.json' with { type: 'json' };
 import scenarioSchema from '../../schemas/scenario.schema.json' with { type: 'json' };
+import { addDurationFormat } from './duration.js';
 import { explainErrors, type SchemaRoot } from './schema-explain.js';
 import type { PathIssue } from './yaml-source.js';
 
@@ -27,6 +28,7 @@ const ajv = new Ajv2020({
   // Value forms like "a bot or a list of bots" are one node with `type: [string, array]`.
   allowUnionTypes: true,
 });
+addDurationFormat(ajv);
 // `faults` items $ref the rule schema by its $id (schemas/faults.schema.json).
 ajv.addSchema(faultsSchema);
 const validateScenario: ValidateFunction = ajv.compile(scenarioSchema);

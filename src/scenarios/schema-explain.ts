@@ -11,6 +11,7 @@
 
 import type { Ajv, ErrorObject } from 'ajv';
 import { InternalError } from '../errors.js';
+import { DURATION_FORMAT, tooLongMessage } from './duration.js';
 import { didYouMean } from './hints.js';
 import type { Path, PathIssue } from './yaml-source.js';
 
@@ -22,6 +23,7 @@ interface SchemaNode {
   required?: string[];
   properties?: Record<string, unknown>;
   $ref?: string;
+  format?: string;
 }
 
 /**
@@ -112,6 +114,10 @@ function describe(error: ErrorObject, path: Path): PathIssue | undefined {
       atKey: true,
       message: `${where(path)}expected ${parent.title ?? 'a valid name'} as key, got ${JSON.stringify(error.propertyName)}`,
     };
+  }
+  // A duration of the right form but longer than a timer can wait (its form is the pattern's job).
+  if ((error.keyword === 'format' || error.keyword === 'maximum') && parent.format === DURATION_FORMAT) {
+    return { path, message: `${where(path)}${tooLongMessage(error.data)}` };
   }
   switch (error.keyword) {
     case 'propertyNames':

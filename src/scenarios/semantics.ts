@@ -334,7 +334,13 @@ function positive(value: unknown, path: Path, ctx: Context): void {
 
 function durationOf(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  if (typeof value === 'string' && DURATION.test(value)) return parseDuration(value);
+  if (typeof value === 'string' && DURATION.test(value)) {
+    try {
+      return parseDuration(value);
+    } catch {
+      return undefined; // too long: the schema's format check says so at this node
+    }
+  }
   return undefined;
 }
 

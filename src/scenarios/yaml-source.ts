@@ -4,6 +4,7 @@
  */
 
 import {
+  Composer,
   type Document,
   isAlias,
   isMap,
@@ -12,9 +13,10 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseDocument,
+  Parser,
 } from 'yaml';
 import type { Loc } from './types.js';
+import { documentProblem, type TextProblem, textProblem } from './yaml-limits.js';
 
 /** A path into the parsed value: mapping keys and sequence indexes. */
 export type Path = readonly (string | number)[];
@@ -39,13 +41,23 @@ export interface YamlSource {
 
 export function parseYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
-  // prettyErrors off: we add file:line:col ourselves and want the parser's message alone.
-  // merge: `<<: *common` lets a suite share option blocks between steps, as CI configs do.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): Loc => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
+  const refuse = (problem: TextProblem): YamlSource => {
+    const loc = { file, line: problem.at?.line ?? 1, col: problem.at?.col ?? 1 };
+    return { file, data: undefined, syntaxErrors: [{ loc, message: problem.message }], locate: () => loc };
+  };
+  const early = textProblem(text);
+  if (early) return refuse(early);
+  // prettyErrors off: we add file:line:col ourselves and want the parser's message alone.
+  // merge: `<<: *common` lets a suite share option blocks between steps, as CI configs do.
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true, merge: true });
+  const docs = [...composer.compose(new Parser(lineCounter.addNewLine).parse(text), true)];
+  const limit = documentProblem(docs, (offset) => lineCounter.linePos(offset));
+  if (limit) return refuse(limit);
+  const doc = docs[0]!;
   const syntaxErrors: YamlSource['syntaxErrors'] = [];
   const seen = new Set<number>();
   for (const error of doc.errors) {
@@ -56,10 +68,11 @@ export function parseYaml(text: string, file: string): YamlSource {
   }
   let data: unknown;
   if (syntaxErrors.length === 0) {
+    // Aliases were measured above (yaml-limits.ts): its own count refuses 2,000 honest ones.
     try {
-      data = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+      data = doc.toJS({ maxAliasCount: -1 }) ?? null;
     } catch (error) {
-      // e.g. an alias bomb ("Excessive alias count"): refuse it like a syntax error.
+      // e.g. a merge key (`<<`) naming something that is not a mapping.
       syntaxErrors.push({ loc: at(0), message: (error as Error).message });
     }
   }

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { decode, encode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
+import { jsonShapeProblem } from '../protocol/json-shape.js';
 import { TickCork } from '../protocol/tick-cork.js';
 import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
 import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
@@ -32,6 +33,16 @@ export type SessionState = 'awaiting-hello' | 'hello-pending' | 'authenticated' 
  */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * FRAME-8: one connection's frames handled per turn of the event loop. ws hands over every frame
+ * of a TCP read at once (up to 64 KiB: thousands of tiny malformed frames), so without a budget
+ * 40 pipelining clients kept a new session waiting seconds for its hello:A. Past either bound the
+ * rest wait in this connection's backlog, its socket paused (so the backlog never outgrows one
+ * read), and go on in the next turn, after other connections and new ones had theirs.
+ */
+const FRAMES_PER_TURN = 32;
+const TURN_BUDGET_MS = 1;
+
 export interface SessionHooks {
   /** True once graceful shutdown began: requests get error:A shutting-down (SHUT-1). */
   shuttingDown(): boolean;
@@ -51,6 +62,12 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   private helloTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastHeard = Date.now();
+  /** Frames waiting for a later turn (FRAMES_PER_TURN), oldest at `backlogHead`. */
+  private backlog: [Buffer, boolean][] = [];
+  private backlogHead = 0;
+  private turnFrames = 0;
+  private turnStarted = 0;
+  private turnScheduled = false;
 
   /**
    * A commit batch answers every request of the batch in one loop (msg:A, the stand-in ack:N,
@@ -72,7 +89,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => this.admit(data as Buffer, isBinary));
     ws.on('close', () => this.onSocketClosed());
     // ws reports protocol errors (oversize → 1009, bad framing) and closes the socket itself.
     ws.on('error', () => {});
@@ -175,12 +192,61 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
     }, delay);
   }
 
+  /** Handles a frame now if this turn's budget allows (and nothing older waits), else queues it. */
+  private admit(data: Buffer, isBinary: boolean): void {
+    if (this.backlog.length === 0 && this.withinTurn()) {
+      this.onMessage(data, isBinary);
+      return;
+    }
+    this.backlog.push([data, isBinary]);
+    this.nextTurn();
+  }
+
+  private withinTurn(): boolean {
+    if (this.turnFrames === 0) {
+      this.turnStarted = performance.now();
+      this.nextTurn();
+    }
+    return ++this.turnFrames <= FRAMES_PER_TURN && performance.now() - this.turnStarted < TURN_BUDGET_MS;
+  }
+
+  /** Ends this connection's turn: pauses reading while a backlog waits, resumes it when done. */
+  private nextTurn(): void {
+    if (this.backlog.length > 0 && this.state !== 'closed') this.ws.pause();
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnFrames = 0;
+      while (this.backlogHead < this.backlog.length && this.state !== 'closed' && this.withinTurn()) {
+        const [data, isBinary] = this.backlog[this.backlogHead]!;
+        this.backlog[this.backlogHead++] = undefined as unknown as [Buffer, boolean];
+        this.onMessage(data, isBinary);
+      }
+      if (this.backlogHead >= this.backlog.length || this.state === 'closed') {
+        this.backlog = [];
+        this.backlogHead = 0;
+        if (this.state !== 'closed') this.ws.resume();
+      } else {
+        this.nextTurn();
+      }
+    });
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
     this.lastHeard = Date.now();
     if (isBinary) {
       // FRAME-5: binary is refused by closing; it changes nothing.
       this.close(CloseCode.unsupportedData, 'RAN/1 frames are text');
+      return;
+    }
+    // FRAME-8: a shape no request can have (thousands of members, deep nesting) is refused before
+    // JSON.parse, whose cost it multiplies; the schema would refuse it anyway (FRAME-3). Only
+    // here: requests are short, while the kit's decode also reads long sync:A pages.
+    const shape = jsonShapeProblem(data);
+    if (shape !== undefined) {
+      new Reply(this, null).error('bad-frame', shape);
       return;
     }
     // ws runs with skipUTF8Validation so that invalid UTF-8 reaches decode, which answers

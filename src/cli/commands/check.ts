@@ -12,7 +12,7 @@ import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
 import { createMetrics, pushToGateway, runMetrics } from '../../metrics/index.js';
 import { CAPS, type Cap } from '../../protocol/frames.js';
-import { buildRunResult, combineReporters, createReporters } from '../../report/index.js';
+import { buildRunResult, combineReporters, createReporters, withConsole } from '../../report/index.js';
 import type { CaseResult } from '../../report/types.js';
 import { collectList, reportOption } from '../lists.js';
 
@@ -21,6 +21,7 @@ interface CheckCliOptions {
   caps?: string[];
   partial?: boolean;
   report: string[];
+  quiet?: boolean;
   pushgateway?: string;
 }
 
@@ -49,6 +50,7 @@ export function registerCheck(program: Command): void {
       'the capture holds only some connections of its users: judge no one offline for lack of one',
     )
     .addOption(reportOption())
+    .option('-q, --quiet', 'no console summary (files named with --report are still written)')
     .option(
       '--pushgateway <url>',
       "push the checker's metrics to this Prometheus Pushgateway (job imspec-check)",
@@ -74,7 +76,7 @@ Examples:
       if (opts.codec !== undefined && !codec) {
         throw new UsageError(`--codec ${opts.codec}: that driver exports no frame codec`);
       }
-      const reporter = combineReporters(createReporters(opts.report.length ? opts.report : ['console']));
+      const reporter = combineReporters(createReporters(withConsole(opts.report, opts.quiet)));
       const registry = new Registry();
       const wiring = runMetrics(createMetrics(registry), 'capture');
       const started = Date.now();

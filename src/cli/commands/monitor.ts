@@ -71,7 +71,7 @@ export function registerMonitor(program: Command): void {
           if (r.success) return;
           const dirs = r.directions
             .filter((d) => !d.ok)
-            .map((d) => `${d.from}→${d.to} ${d.reason} after ${d.attempts} attempt(s)`)
+            .map((d) => `${d.from}→${d.to} ${directionFailure(d.reason, d.attempts)}`)
             .join(', ');
           process.stderr.write(
             `imspec monitor: cycle ${r.cycle} failed (${r.reason}): ${dirs || r.reason}\n`,
@@ -95,4 +95,14 @@ export function registerMonitor(program: Command): void {
       );
       if (last && !last.success) process.exitCode = 1;
     });
+}
+
+/**
+ * "could not connect" when no message went out (never "connect after 0 attempt(s)"), else the
+ * reason after how many sends.
+ */
+export function directionFailure(reason: string | undefined, attempts: number): string {
+  if (attempts === 0)
+    return reason === 'connect' ? 'could not connect' : `${reason ?? 'failed'} before any send`;
+  return `${reason ?? 'failed'} after ${attempts} ${attempts === 1 ? 'send' : 'sends'}`;
 }

@@ -16,7 +16,7 @@ import {
   runMetrics,
   startMetricsServer,
 } from '../../metrics/index.js';
-import { createReporters } from '../../report/index.js';
+import { createReporters, withConsole } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { runSuites, shellWord } from '../../runner/run.js';
@@ -62,6 +62,7 @@ export function registerRun(program: Command): void {
     .option('--server-arg <arg>', 'extra argument for the embedded `imspec serve` (repeatable)', collect, [])
     .option('--hmac-secret <secret>', 'secret the target derives tokens from (env IMSPEC_HMAC_SECRET)')
     .addOption(reportOption())
+    .option('-q, --quiet', 'no console summary (files named with --report are still written)')
     .option(
       '--expect-failures <file>',
       'known failures: they become XFAIL; an exemption that now passes fails',
@@ -120,7 +121,7 @@ Examples:
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
       const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
-      const reporters = createReporters(opts.report.length ? opts.report : ['console'], process.stdout, {
+      const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
         command,
       });
       const lingerMs =
@@ -211,6 +212,7 @@ Examples:
 }
 
 interface RunCliOptions {
+  quiet?: boolean;
   target?: string;
   targetCmd?: string;
   startTimeout?: string;

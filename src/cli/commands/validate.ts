@@ -22,9 +22,9 @@ export function registerValidate(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  $ imspec validate suites/core\n' +
-        '  $ imspec validate suites/core/dedup-lost-msg-a.yaml my-suite/\n\n' +
+        '  $ imspec validate suites/core/lost-msg-a.yaml my-suite/\n\n' +
         'Output:\n' +
-        '  ok  suites/core/dedup-lost-msg-a.yaml (dedup-lost-msg-a)\n' +
+        '  ok  suites/core/lost-msg-a.yaml (lost-msg-a)\n' +
         '  my-suite/offline.yaml:7:3: unknown key "retransmitMs" in client; did you mean "retransmit"? …\n\n' +
         'The scenario format is described in docs/scenarios.md.',
     )

@@ -6,7 +6,6 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import faultsSchema from '../../../schemas/faults.schema.json' with { type: 'json' };
@@ -15,17 +14,19 @@ import scenarioSchema from '../../../schemas/scenario.schema.json' with { type: 
 import { ProfileError, ScenarioError } from '../../errors.js';
 import { resolveFaultRules } from '../../faults/resolve.js';
 import type { FaultRule } from '../../faults/types.js';
-import { parseDuration } from '../../scenarios/duration.js';
+import { addDurationFormat, parseDuration } from '../../scenarios/duration.js';
 import type { RawClient } from '../../scenarios/raw-types.js';
 import { resolveClient } from '../../scenarios/resolve.js';
 import { explainErrors, isRecord, type SchemaRoot } from '../../scenarios/schema-explain.js';
 import type { Loc } from '../../scenarios/types.js';
+import { problemIssue, readYamlFile } from '../../scenarios/yaml-limits.js';
 import { type Path, type PathIssue, parseYaml } from '../../scenarios/yaml-source.js';
 import { isThresholdFigure, parseThreshold, unknownFigure } from '../thresholds.js';
 import { LOAD_DEFAULTS } from './defaults.js';
 import type { Executor, LoadProfile, Population, ProcessFault, Stage, Threshold } from './types.js';
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+addDurationFormat(ajv);
 ajv.addSchema(faultsSchema);
 // `client` is the scenarios' own definition ($ref scenario.schema.json#/$defs/client).
 ajv.addSchema(scenarioSchema);
@@ -112,16 +113,17 @@ export function checkProfileText(text: string, file: string): ProfileCheck {
 }
 
 export function checkProfileFile(path: string): ProfileCheck {
-  let text: string;
+  let read: ReturnType<typeof readYamlFile>;
   try {
-    text = readFileSync(path, 'utf8');
+    read = readYamlFile(path);
   } catch (error) {
     return {
       file: path,
       issues: [{ file: path, message: `cannot read the file: ${(error as Error).message}` }],
     };
   }
-  return checkProfileText(text, path);
+  if ('problem' in read) return { file: path, issues: [problemIssue(path, read.problem)] };
+  return checkProfileText(read.text, path);
 }
 
 /** @throws ProfileError holding every issue of the file. */
