@@ -4,6 +4,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -189,6 +190,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await stopped;
     wss.close();
     store.close();
+    // A database the server chose itself (no --db) is nobody else's to reopen: leave no file behind.
+    if (resolved.dbGenerated) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${resolved.db}${suffix}`, { force: true });
+    }
   }
 
   return {

@@ -113,7 +113,7 @@ export function registerServe(program: Command): void {
     .option('--port <port>', `TCP port, 0 for any free one (default: ${SERVER_DEFAULTS.port})`, integer)
     .option(
       '--db <file>',
-      'SQLite database file, created when missing (default: a fresh file in the temp dir)',
+      'SQLite database file, created when missing (default: a fresh file in the temp dir, removed at a clean stop)',
     )
     .option('--token <user:token>', 'accept this static token for this user (repeatable)', collectToken)
     .option('--tokens-file <file>', 'static tokens from a JSON file {"user": "token", …}')
@@ -167,7 +167,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     say(`hmac secret ${auth.hmacSecret} (generated: token = hex(HMAC-SHA256(secret, user)))`);
   if (!flags.quiet) {
     say(
-      `database ${server.dbPath}${server.options.dbGenerated ? ' (fresh; pass --db FILE to reuse one)' : ''}`,
+      `database ${server.dbPath}${server.options.dbGenerated ? ' (fresh, removed at a clean stop; pass --db FILE to keep one)' : ''}`,
     );
     say(`group commit ${server.options.groupCommit ? 'on' : 'off'}`);
     if (server.options.faults.length > 0) say(`SERVER_FAULTS ON: ${server.options.faults.join(', ')}`);
