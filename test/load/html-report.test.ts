@@ -1,6 +1,8 @@
 /**
  * `imspec load --report html=PATH` from a real load run against the reference server with a
- * deliberate durability defect (kill -9 mid-load under --server-fault ack-before-commit), opened
+ * deliberate defect (5% frame loss against --server-fault no-dedup: lost msg:As make retransmissions
+ * the server stores again, a certain failure, where a kill -9 under ack-before-commit loses
+ * messages only when it lands on a busy commit queue), opened
  * in Debian's headless Chromium: the time series are charted, the thresholds listed with the
  * broken one marked, latency histograms drawn, and the ledger's findings shown with their events.
  */
@@ -24,8 +26,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'imspec-load-html-'));
   file = join(dir, 'load.html');
   result = await runLoad({
-    profile: 'profiles/server-kill.yaml',
-    serverFaults: ['ack-before-commit'],
+    profile: 'profiles/steady-5pct-loss.yaml',
+    durationMs: 4000,
+    serverFaults: ['no-dedup'],
     reports: [`html=${file}`],
     seed: 7,
   });
@@ -56,7 +59,9 @@ describe('the HTML report of a load run', () => {
     const model = JSON.parse(json) as ReportModel;
     expect(model.kind).toBe('load');
     expect(result.exitCode).toBe(1);
-    expect(model.cases[0]!.findings.map((f) => f.requirement)).toContain('DUR-1');
+    expect(model.cases[0]!.findings.map((f) => f.requirement)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DEDUP-[12]$/)]),
+    );
 
     const { page, errors } = await browser.page();
     await page.goto(pathToFileURL(file).href);
