@@ -31,7 +31,7 @@ import { shardGroups, shardName, shareRate } from './shard.js';
 import { evaluateThresholds } from './thresholds.js';
 import { TimelineRecorder } from './timeline.js';
 import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
-import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
+import type { ReadyInfo, WorkerPlan, WorkerSnapshot } from './worker/messages.js';
 import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';
 
 /** Live view of a run, for progress and metrics. */
@@ -45,6 +45,8 @@ export interface LoadProgress {
 export interface LoadHooks {
   /** Every second while the schedule runs (and drains). */
   onProgress?(progress: LoadProgress): void;
+  /** Every few seconds while the population logs in (a big one takes a while). */
+  onConnecting?(info: { bots: number; connected: number; ms: number }): void;
   /** Once, with the population connected. */
   onReady?(info: { bots: number; connected: number; failed: number; workers: number; ms: number }): void;
   /** The metric table the workers feed (in-process workers) or that receives their totals. */
@@ -131,7 +133,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
           : new ProcessWorker(plan, hooks.workerMetrics),
       );
     }
-    const ready = await Promise.all(handles.map((h) => h.prepare()));
+    const ready = await prepareAll(handles, hooks.onConnecting);
     hooks.onReady?.({
       bots: ready.reduce((n, r) => n + r.bots, 0),
       connected: ready.reduce((n, r) => n + r.connected, 0),
@@ -180,6 +182,33 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   }
 }
 
+/** Every worker's prepare(), telling `onConnecting` how far the logins are meanwhile. */
+async function prepareAll(
+  handles: readonly WorkerHandle[],
+  onConnecting: LoadHooks['onConnecting'],
+): Promise<ReadyInfo[]> {
+  const started = performance.now();
+  let done = false;
+  const poll = async () => {
+    const snapshots = await Promise.all(handles.map((h) => h.snapshot()));
+    if (done) return;
+    onConnecting?.({
+      bots: snapshots.reduce((n, s) => n + s.bots, 0),
+      connected: snapshots.reduce((n, s) => n + s.connected, 0),
+      ms: performance.now() - started,
+    });
+  };
+  const timer = onConnecting
+    ? setInterval(() => void poll().catch(() => undefined), CONNECT_PROGRESS_EVERY_MS)
+    : undefined;
+  try {
+    return await Promise.all(handles.map((h) => h.prepare()));
+  } finally {
+    done = true;
+    clearInterval(timer);
+  }
+}
+
 /** `--duration`: a constant executor runs that long; a ramp's stages are scaled to it. */
 export function withDuration(profile: LoadProfile, durationMs: number | undefined): LoadProfile {
   if (durationMs === undefined || durationMs === profile.durationMs) return profile;
@@ -223,7 +252,12 @@ async function startTargets(
   try {
     for (let i = 0; i < count; i++) {
       started.push(
-        await startEmbedded({ secret, faults: options.serverFaults, extraArgs: options.serverArgs }),
+        await startEmbedded({
+          secret,
+          faults: options.serverFaults,
+          extraArgs: options.serverArgs,
+          serverHelloTimeout: true,
+        }),
       );
     }
   } catch (error) {
@@ -353,6 +387,8 @@ function withLog(error: unknown, targets: Target[]): unknown {
 }
 
 const noop = (): void => {};
+/** How often the login progress is asked for while a population connects. */
+const CONNECT_PROGRESS_EVERY_MS = 2_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

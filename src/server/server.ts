@@ -28,6 +28,8 @@ export const SUBPROTOCOL = 'ran.1';
 const CLOSE_GRACE_MS = 2_000;
 /** How often expired dedup entries are deleted. */
 const DEDUP_PRUNE_EVERY_MS = 10 * 60_000;
+/** listen() backlog; the kernel caps it at net.core.somaxconn (4096 on Debian). */
+const ACCEPT_BACKLOG = 4096;
 
 export interface ServerStats {
   /** Open WebSocket connections. */
@@ -144,7 +146,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(resolved.port, resolved.host, () => {
+      // A deep accept queue: a load run opens thousands of connections a second, and SYNs past
+      // Node's default backlog (511) are dropped and retried a second or more later.
+      http.listen({ port: resolved.port, host: resolved.host, backlog: ACCEPT_BACKLOG }, () => {
         http.off('error', reject);
         resolve();
       });

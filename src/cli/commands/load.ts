@@ -174,6 +174,10 @@ Examples:
           workerMetrics: registry,
           ...(progress
             ? {
+                onConnecting: (c) =>
+                  progress.status(
+                    `connecting: ${c.connected.toLocaleString('en-US')}/${c.bots.toLocaleString('en-US')} bots logged in (${(c.ms / 1000).toFixed(0)} s)`,
+                  ),
                 onReady: (r) =>
                   progress.line(
                     `connected ${r.connected}/${r.bots} bots in ${(r.ms / 1000).toFixed(1)} s${r.workers > 1 ? ` over ${r.workers} workers` : ''}${r.failed ? ` (${r.failed} failed at first, retrying)` : ''}`,
@@ -212,11 +216,23 @@ function progressPrinter() {
   const tty = process.stderr.isTTY === true;
   let previous: LoadProgress | undefined;
   let lastPlain = 0;
+  let lastStatus = Number.NEGATIVE_INFINITY;
   let open = false;
   return {
     line(text: string) {
       process.stderr.write(`${open ? '\r\x1b[K' : ''}imspec load: ${text}\n`);
       open = false;
+    },
+    /** A line that replaces itself on a terminal; elsewhere one every ten seconds at most. */
+    status(text: string) {
+      const now = performance.now();
+      if (tty) {
+        process.stderr.write(`\r\x1b[Kimspec load: ${text}`);
+        open = true;
+      } else if (now - lastStatus >= 10_000) {
+        lastStatus = now;
+        process.stderr.write(`imspec load: ${text}\n`);
+      }
     },
     update: (p: LoadProgress) => {
       const text = renderProgress(p, previous);

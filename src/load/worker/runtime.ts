@@ -29,6 +29,12 @@ import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } 
 
 /** How often settled messages are judged and forgotten. */
 const RETIRE_EVERY_MS = 1000;
+/**
+ * Logins one worker keeps open at most. The connect rate is the pace, this the brake: on a busy
+ * target an open-loop storm of logins outgrows its accept queue and hello timeout, and failed
+ * logins come back as reconnects — churn instead of bots (seen at 50,000 bots on two cores).
+ */
+const LOGINS_IN_FLIGHT = 512;
 /** Longest sleep of the schedule loop: it also notices a stop request this often. */
 const MAX_TICK_MS = 20;
 /** Body filler; bodies are `<cmid>:` plus filler up to the profile's size, unique per message. */
@@ -150,10 +156,13 @@ export class WorkerRuntime {
     let failed = 0;
     const perBatch = Math.max(1, Math.round(plan.connectRate / 100));
     const pending: Promise<void>[] = [];
+    const logins = new InFlight(LOGINS_IN_FLIGHT);
     for (let i = 0; i < this.bots.length; i += perBatch) {
       for (const bot of this.bots.slice(i, i + perBatch)) {
+        await logins.enter();
         pending.push(
           bot.connect().then((ok) => {
+            logins.leave();
             if (!ok) failed++;
           }),
         );
@@ -404,6 +413,24 @@ export class WorkerRuntime {
 
 function isPrimary(e: FaultRecord): boolean {
   return e.cause === undefined;
+}
+
+/** A counting gate: enter() waits while `limit` holders are inside. */
+class InFlight {
+  private inside = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async enter(): Promise<void> {
+    while (this.inside >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inside++;
+  }
+
+  leave(): void {
+    this.inside--;
+    this.waiting.shift()?.();
+  }
 }
 
 function sleep(ms: number): Promise<void> {
