@@ -129,6 +129,7 @@ export function mergeShards(files: readonly ShardFile[], options: MergeOptions =
       workers: shards.reduce((w, r) => w + r.workers, 0),
       process,
       ...abortedOf(shards),
+      ...interruptedOf(shards),
       merged: { shards: n, runIds: shards.map((r) => r.runId) },
     },
     merged,
@@ -159,6 +160,14 @@ function asWorkerResult(r: LoadResult): WorkerResult {
  */
 function thresholdsOf(r: LoadResult): Threshold[] {
   return r.thresholds.map((t) => parseThreshold(t.figure, t.source, t.abortOnFail));
+}
+
+/** A shard that was interrupted leaves the merged run short of its load: say so. */
+function interruptedOf(shards: LoadResult[]): { interrupted?: LoadResult['interrupted'] } {
+  const r = shards.find((s) => s.interrupted);
+  return r?.interrupted
+    ? { interrupted: { ...r.interrupted, signal: `${r.interrupted.signal} (shard ${r.shard!.index})` } }
+    : {};
 }
 
 /** A shard stopped by an abortOnFail threshold stops the merged verdict too (its sends ended early). */

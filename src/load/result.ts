@@ -60,6 +60,8 @@ export interface LoadResult {
   thresholds: ThresholdOutcome[];
   /** Set when an abortOnFail threshold stopped the sends early. */
   aborted?: { threshold: string; t: number };
+  /** Ctrl-C or SIGTERM during the schedule: sends stopped at `t`, the rest drained and judged. */
+  interrupted?: { signal: string; t: number };
   /** Per-second series (offered, achieved, in flight, retransmits, p99s) for charts. */
   timeline?: LoadTimeline;
   /** 0 every threshold held; 1 one broke. */
@@ -183,6 +185,7 @@ export interface RunInfo {
   workers: number;
   process: LoadResult['process'];
   aborted?: LoadResult['aborted'];
+  interrupted?: LoadResult['interrupted'];
   shard?: LoadResult['shard'];
   timeline?: LoadTimeline;
   merged?: LoadResult['merged'];
@@ -222,11 +225,14 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
     findings: m.findings,
     findingCounts: m.findingCounts,
     thresholds,
-    exitCode: thresholds.every((t) => t.ok) && info.aborted === undefined ? 0 : 1,
+    // An interrupted run is judged on what ran, but never passes: the load it promised was not applied.
+    exitCode:
+      thresholds.every((t) => t.ok) && info.aborted === undefined && info.interrupted === undefined ? 0 : 1,
   };
   if (info.shard) result.shard = info.shard;
   if (info.merged) result.merged = info.merged;
   if (info.aborted) result.aborted = info.aborted;
+  if (info.interrupted) result.interrupted = info.interrupted;
   if (info.timeline) result.timeline = info.timeline;
   if (m.kitDelay) result.kitDelay = m.kitDelay;
   return result;

@@ -25,13 +25,13 @@ import { buildGroups, connectionCount, dealGroups } from './population.js';
 import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
 import { createLoadReporters } from './report/reporters.js';
-import { buildLoadResult, figuresOf, type LoadResult, mergeWorkers } from './result.js';
+import { buildLoadResult, type LoadResult, mergeWorkers } from './result.js';
+import { prepareAll, runControl } from './run-control.js';
 import { nestSlice, WHOLE } from './schedule.js';
 import { shardGroups, shardName, shareRate } from './shard.js';
-import { evaluateThresholds } from './thresholds.js';
 import { TimelineRecorder } from './timeline.js';
-import { InProcessWorker, type TargetAction, type WorkerHandle } from './worker/handle.js';
-import type { ReadyInfo, WorkerPlan, WorkerSnapshot } from './worker/messages.js';
+import { InProcessWorker, type WorkerHandle } from './worker/handle.js';
+import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
 import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';
 
 /** Live view of a run, for progress and metrics. */
@@ -53,6 +53,12 @@ export interface LoadHooks {
   metrics?: ImspecMetrics;
   /** Where worker processes' metric registries go (an AggregatedRegistry). */
   workerMetrics?: WorkerMetricsSink;
+  /**
+   * Ctrl-C, as the CLI wires it: aborted before the first send, the run ends at once (nothing ran
+   * to report); after it, sends stop, what was sent drains and is judged, and the result says
+   * `interrupted`. Without it, SIGINT/SIGTERM end the run at once.
+   */
+  signal?: AbortSignal;
 }
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
@@ -81,13 +87,30 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   const handles: WorkerHandle[] = [];
   // Ctrl-C or a kill of this process: the embedded servers run in process groups of their own
   // and would outlive it; worker processes end when their channel closes.
-  const interrupted = (signal: NodeJS.Signals) => {
+  const killed = (signal: NodeJS.Signals) => {
     for (const h of handles) h.kill();
     void Promise.allSettled(targets.map((t) => t.stop())).then(() => process.kill(process.pid, signal));
   };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  if (!hooks.signal) {
+    process.once('SIGINT', killed);
+    process.once('SIGTERM', killed);
+  }
+  let epochMs: number | undefined;
+  let interrupted: LoadResult['interrupted'];
+  let abortPrepare: ((error: Error) => void) | undefined;
+  const onAbort = () => {
+    const signal = String(hooks.signal?.reason ?? 'abort');
+    if (epochMs === undefined) {
+      for (const h of handles) h.kill();
+      abortPrepare?.(new Error(`interrupted by ${signal} before the first send: nothing to report`));
+      return;
+    }
+    interrupted = { signal, t: Date.now() - epochMs };
+    for (const h of handles) h.stopSending();
+  };
+  hooks.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    hooks.signal?.throwIfAborted();
     const url = targets[0]!.url;
     const tag = `L${runId.slice(-6)}`;
     const probeDriver = (await loadDriver(options.driver)).create({ target: url });
@@ -133,7 +156,12 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
           : new ProcessWorker(plan, hooks.workerMetrics),
       );
     }
-    const ready = await prepareAll(handles, hooks.onConnecting);
+    const ready = await Promise.race([
+      prepareAll(handles, hooks.onConnecting),
+      new Promise<never>((_, reject) => {
+        abortPrepare = reject;
+      }),
+    ]);
     hooks.onReady?.({
       bots: ready.reduce((n, r) => n + r.bots, 0),
       connected: ready.reduce((n, r) => n + r.connected, 0),
@@ -142,7 +170,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
       ms: Math.max(...ready.map((r) => r.ms)),
     });
     // A common instant a little ahead, so every worker's clock reads 0 at the same moment.
-    const epochMs = Date.now() + 200;
+    epochMs = Date.now() + 200;
     for (const h of handles) h.start(epochMs);
     const processLog: LoadResult['process'] = [];
     const timeline = new TimelineRecorder();
@@ -166,6 +194,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
         process: processLog,
         timeline: timeline.result(),
         ...(aborted ? { aborted } : {}),
+        ...(interrupted ? { interrupted } : {}),
         ...(options.shard ? { shard: options.shard } : {}),
       },
       merged,
@@ -176,36 +205,10 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     for (const h of handles) h.kill();
     throw withLog(error, targets);
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    process.off('SIGINT', killed);
+    process.off('SIGTERM', killed);
+    hooks.signal?.removeEventListener('abort', onAbort);
     await Promise.all(targets.map((t) => t.stop()));
-  }
-}
-
-/** Every worker's prepare(), telling `onConnecting` how far the logins are meanwhile. */
-async function prepareAll(
-  handles: readonly WorkerHandle[],
-  onConnecting: LoadHooks['onConnecting'],
-): Promise<ReadyInfo[]> {
-  const started = performance.now();
-  let done = false;
-  const poll = async () => {
-    const snapshots = await Promise.all(handles.map((h) => h.snapshot()));
-    if (done) return;
-    onConnecting?.({
-      bots: snapshots.reduce((n, s) => n + s.bots, 0),
-      connected: snapshots.reduce((n, s) => n + s.connected, 0),
-      ms: performance.now() - started,
-    });
-  };
-  const timer = onConnecting
-    ? setInterval(() => void poll().catch(() => undefined), CONNECT_PROGRESS_EVERY_MS)
-    : undefined;
-  try {
-    return await Promise.all(handles.map((h) => h.prepare()));
-  } finally {
-    done = true;
-    clearInterval(timer);
   }
 }
 
@@ -277,119 +280,9 @@ function autoAddresses(url: string, connections: number): string[] {
   );
 }
 
-/**
- * While the schedule runs: process faults at their times, progress every second, abort-on-fail
- * thresholds on the live figures.
- */
-function runControl(
-  profile: LoadProfile,
-  targets: Target[],
-  handles: WorkerHandle[],
-  epochMs: number,
-  log: LoadResult['process'],
-  hooks: LoadHooks,
-  timeline: TimelineRecorder,
-): { stop(): LoadResult['aborted'] | undefined } {
-  const timers: NodeJS.Timeout[] = [];
-  const now = () => Date.now() - epochMs;
-  const tell = (action: TargetAction, detail?: string) => {
-    log.push(detail === undefined ? { t: now(), action } : { t: now(), action, detail });
-    for (const h of handles) h.targetEvent(action, detail);
-  };
-  for (const f of profile.process) {
-    timers.push(
-      setTimeout(
-        () => {
-          void (async () => {
-            for (const target of targets) {
-              if (!target.controllable) {
-                tell('exited', `cannot ${f.action}: the kit did not launch the target (use --target-cmd)`);
-                continue;
-              }
-              if (f.action === 'pause') {
-                tell('pause');
-                await target.act('pause', false);
-                await sleep(f.forMs);
-                await target.act('resume', false);
-                tell('resume');
-              } else if (f.action === 'restart') {
-                tell('restart');
-                await target.act('restart', true);
-              } else {
-                tell(f.action, f.action === 'kill' ? 'kill -9' : 'SIGTERM');
-                await target.act(f.action, false);
-                if (f.restart) {
-                  await sleep(f.afterMs);
-                  await target.act('restart', true);
-                  tell('restart', 'same data');
-                }
-              }
-            }
-          })().catch((error: unknown) =>
-            tell('exited', `process fault ${f.action} failed: ${(error as Error).message}`),
-          );
-        },
-        Math.max(0, epochMs + f.atMs - Date.now()),
-      ),
-    );
-  }
-  let aborted: LoadResult['aborted'];
-  const abortable = profile.thresholds.filter((t) => t.abortOnFail);
-  const tick = setInterval(() => {
-    // A worker that has just finished answers no more snapshots: progress simply stops.
-    void Promise.all(handles.map((h) => h.snapshot())).then((snapshots) => {
-      const t = now();
-      hooks.onProgress?.({ t, durationMs: profile.durationMs, snapshots });
-      const merged = mergeSnapshots(snapshots);
-      timeline.add(t, merged);
-      if (aborted || abortable.length === 0) return;
-      const live = figuresOf(merged);
-      const failed = evaluateThresholds(abortable, live).find((o) => !o.ok && !Number.isNaN(o.actual));
-      if (failed) {
-        aborted = { threshold: `${failed.figure}: ${failed.source}`, t };
-        for (const h of handles) h.stopSending();
-      }
-    }, noop);
-  }, 1000);
-  return {
-    stop() {
-      clearInterval(tick);
-      for (const t of timers) clearTimeout(t);
-      return aborted;
-    },
-  };
-}
-
-function mergeSnapshots(snapshots: WorkerSnapshot[]) {
-  return mergeWorkers(
-    snapshots.map((s) => ({
-      index: s.index,
-      offered: s.offered,
-      dropped: s.dropped,
-      counters: s.counters,
-      findings: [],
-      histograms: s.histograms,
-      endT: s.t,
-      unsettled: 0,
-      faultsInjected: 0,
-      offlineDepartures: 0,
-      bots: s.bots,
-      connectFailures: 0,
-    })),
-  );
-}
-
 function withLog(error: unknown, targets: Target[]): unknown {
   const tail = targets[0]?.logTail().trim();
   if (!tail || !(error instanceof Error)) return error;
   error.message += `\n--- target log (tail) ---\n${tail.split('\n').slice(-15).join('\n')}`;
   return error;
-}
-
-const noop = (): void => {};
-/** How often the login progress is asked for while a population connects. */
-const CONNECT_PROGRESS_EVERY_MS = 2_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -10,6 +10,7 @@ import { type LoadProgress, runLoad } from '../../load/run-load.js';
 import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import { createMetrics, pushToGateway, startMetricsServer } from '../../metrics/index.js';
 import { parseDuration } from '../../scenarios/duration.js';
+import { handleInterrupts } from '../interrupt.js';
 import { type EmitCliOptions, emitManifests } from './load-emit.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -115,7 +116,9 @@ export function registerLoad(program: Command): void {
       'after',
       `
 Exit codes: 0 every threshold held; 1 a threshold broke (or an abortOnFail one stopped the run);
-2 usage or configuration error (a bad profile is reported at file:line:col). With --shard, 0 once
+2 usage or configuration error (a bad profile is reported at file:line:col); 130 Ctrl-C (143
+SIGTERM): sends stop, what was sent drains and is judged, the reports say "interrupted" (a second
+Ctrl-C exits at once). With --shard, 0 once
 the shard ran to the end and wrote --out: imspec merge judges the thresholds on the whole.
 
 Examples:
@@ -150,6 +153,7 @@ Examples:
           : await startMetricsServer({ registry, host: opts.metricsHost, port: opts.metricsPort });
       if (server && !quiet) process.stderr.write(`imspec load: metrics on ${server.url}/metrics\n`);
       const progress = quiet ? undefined : progressPrinter();
+      const interrupts = handleInterrupts('imspec load');
       const result = await runLoad(
         {
           profile,
@@ -172,6 +176,7 @@ Examples:
         {
           metrics,
           workerMetrics: registry,
+          signal: interrupts.signal,
           ...(progress
             ? {
                 onConnecting: (c) =>
@@ -186,10 +191,18 @@ Examples:
               }
             : {}),
         },
-      ).finally(() => {
-        progress?.end();
-        return server?.close();
-      });
+      )
+        .catch((error: unknown) => {
+          // Interrupted while logging in: nothing ran, so there is nothing to report.
+          const code = interrupts.exitCode();
+          if (code !== undefined) process.exit(code);
+          throw error;
+        })
+        .finally(() => {
+          interrupts.dispose();
+          progress?.end();
+          return server?.close();
+        });
       if (opts.pushgateway) {
         const { url } = await pushToGateway({
           url: opts.pushgateway,
@@ -204,7 +217,7 @@ Examples:
       // A shard's thresholds are its part only: the verdict is imspec merge's. A shard that ran
       // to the end exits 0, so an Indexed Job neither fails nor retries it for a threshold
       // (k6-operator re-runs a whole test after thresholds fail, grafana/k6-operator#75).
-      process.exitCode = shard ? 0 : result.exitCode;
+      process.exitCode = interrupts.exitCode() ?? (shard ? 0 : result.exitCode);
     });
 }
 

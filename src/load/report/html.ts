@@ -56,6 +56,9 @@ export function loadReportModel(r: LoadResult, command = replayCommand(r)): Repo
         ...(r.aborted
           ? { aborted: `at ${(r.aborted.t / 1000).toFixed(1)} s by ${r.aborted.threshold}` }
           : {}),
+        ...(r.interrupted
+          ? { interrupted: `at ${(r.interrupted.t / 1000).toFixed(1)} s by ${r.interrupted.signal}` }
+          : {}),
         ...(r.kitDelay
           ? {
               'kit event loop': `delay p99 ${r.kitDelay.p99Ms.toFixed(1)} ms, max ${r.kitDelay.maxMs.toFixed(1)} ms${kitSaturated(r.kitDelay) ? ' (saturated: figures include the kit’s own delay)' : ''}`,

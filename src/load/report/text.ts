@@ -89,12 +89,18 @@ export function renderLoadSummary(r: LoadResult): string {
     out.push('    (none: the profile sets no thresholds, so the run passes whatever happened)');
   if (r.aborted)
     out.push(`  aborted at ${(r.aborted.t / 1000).toFixed(1)} s: ${r.aborted.threshold} broke (abortOnFail)`);
+  if (r.interrupted)
+    out.push(
+      `  interrupted at ${(r.interrupted.t / 1000).toFixed(1)} s by ${r.interrupted.signal}: sends stopped there; what was sent was drained and judged`,
+    );
   const broke = r.thresholds.filter((t) => !t.ok).length;
   out.push('');
   out.push(
-    r.exitCode === 0
-      ? `PASS: ${r.thresholds.length} of ${r.thresholds.length} thresholds held (${formatElapsed(r.wallMs)})`
-      : `FAIL: ${broke} of ${r.thresholds.length} thresholds broke${r.aborted ? ', run aborted' : ''} (${formatElapsed(r.wallMs)})`,
+    r.interrupted
+      ? `INTERRUPTED: ${r.thresholds.length - broke} of ${r.thresholds.length} thresholds held on the ${(r.interrupted.t / 1000).toFixed(1)} s that ran — not a verdict on the profile (${formatElapsed(r.wallMs)})`
+      : r.exitCode === 0
+        ? `PASS: ${r.thresholds.length} of ${r.thresholds.length} thresholds held (${formatElapsed(r.wallMs)})`
+        : `FAIL: ${broke} of ${r.thresholds.length} thresholds broke${r.aborted ? ', run aborted' : ''} (${formatElapsed(r.wallMs)})`,
   );
   return `${out.join('\n')}\n`;
 }
