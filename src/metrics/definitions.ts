@@ -52,6 +52,12 @@ export interface MetricDefinition {
   readonly values?: Partial<Record<LabelName, readonly string[]>>;
   /** Histogram buckets in seconds (upper bounds, ascending). */
   readonly buckets?: readonly number[];
+  /**
+   * Labels of the exemplar each bucket carries in the OpenMetrics exposition (the last message
+   * observed in it, src/metrics/exemplars.ts). Message ids are fine here, never as labels: an
+   * exemplar is one per bucket and does not make a series.
+   */
+  readonly exemplars?: readonly string[];
 }
 
 /**
@@ -74,6 +80,9 @@ export function frameLabelTriples(): { op: string; kind: string; direction: stri
     return { op, kind, direction: kind === 'R' ? 'out' : 'in' };
   });
 }
+
+/** A latency exemplar names the message: the sender's cmid and, when known, the server's smid. */
+export const MESSAGE_EXEMPLAR = ['cmid', 'smid'] as const;
 
 export const RETRANSMIT_REASONS = ['timeout', 'reconnect'] as const;
 export const DUPLICATE_LAYERS = ['wire', 'app'] as const;
@@ -217,6 +226,7 @@ export const METRICS = {
     labels: [...BASE_LABELS, 'ack'],
     values: { ack: ACK_KINDS },
     buckets: LATENCY_BUCKETS,
+    exemplars: MESSAGE_EXEMPLAR,
   }),
   deliveryLatency: def({
     name: 'imspec_delivery_latency_seconds',
@@ -225,6 +235,7 @@ export const METRICS = {
     unit: 'seconds',
     labels: BASE_LABELS,
     buckets: LATENCY_BUCKETS,
+    exemplars: MESSAGE_EXEMPLAR,
   }),
   syncDuration: def({
     name: 'imspec_sync_duration_seconds',

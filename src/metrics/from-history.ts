@@ -78,8 +78,10 @@ export function metricsListener(
   // Hot path: every series this listener touches is resolved once (label objects and counter
   // cells), so an event costs a Map lookup and an addition, not a label hash (registry.ts).
   const labels = { ...base };
-  const msgA = { ...base, ack: 'msg_a' };
-  const ackN = { ...base, ack: 'ack_n' };
+  // Latency series observe with the message as exemplar (cmid, smid; exemplars.ts).
+  const msgA = metrics.latency('ackLatency', { ...base, ack: 'msg_a' });
+  const ackN = metrics.latency('ackLatency', { ...base, ack: 'ack_n' });
+  const delivery = metrics.latency('deliveryLatency', labels);
   const sent = metrics.cell('messagesSent', labels);
   const accepted = metrics.cell('messagesAccepted', labels);
   const delivered = metrics.cell('messagesDelivered', labels);
@@ -154,7 +156,7 @@ export function metricsListener(
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
-              m.ackLatency.observe(msgA, (e.t - t) / 1000);
+              msgA.observe((e.t - t) / 1000, f['cmid'], f['smid']);
             }
             const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
             const p = sends.get(key);
@@ -185,7 +187,7 @@ export function metricsListener(
             const p = sends.get(key);
             if (p && !p.receipted) {
               p.receipted = true;
-              m.ackLatency.observe(ackN, (e.t - p.t) / 1000);
+              ackN.observe((e.t - p.t) / 1000, f['cmid'], f['smid']);
               settle(key, p);
             }
             return;
@@ -218,7 +220,7 @@ export function metricsListener(
         const p = sends.get(key);
         if (p && !p.delivered) {
           p.delivered = true;
-          m.deliveryLatency.observe(labels, (e.t - p.t) / 1000);
+          delivery.observe((e.t - p.t) / 1000, e.cmid, e.smid);
           settle(key, p);
         }
         return;

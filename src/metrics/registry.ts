@@ -15,6 +15,7 @@ import {
   type MetricDefinition,
   type MetricKey,
 } from './definitions.js';
+import { type ExemplarSlot, ExemplarSlots } from './exemplars.js';
 
 type Handle = Counter<LabelName> | Gauge<LabelName> | Histogram<LabelName>;
 
@@ -38,6 +39,20 @@ export interface ImspecMetrics {
   zeroInit(base: BaseLabels): void;
   /** The buffered series of counter `key` with exactly these labels (cached; see CounterCell). */
   cell(key: CounterKey, labels: Labels): CounterCell;
+  /**
+   * The series of latency histogram `key` with exactly these labels, observing with the message
+   * as exemplar (cached: resolve once per series, observe per message).
+   */
+  latency(key: ExemplarKey, labels: Labels): LatencyCell;
+}
+
+/** Histograms whose buckets carry a message exemplar (MetricDefinition.exemplars). */
+export type ExemplarKey = 'ackLatency' | 'deliveryLatency';
+
+/** One latency series: observes a duration and remembers the message as its bucket's exemplar. */
+export interface LatencyCell {
+  /** `cmid`/`smid` as the frame carried them; anything but a string or number is left out. */
+  observe(seconds: number, cmid: unknown, smid?: unknown): void;
 }
 
 /** Keys of METRICS whose type is counter. */
@@ -74,7 +89,7 @@ function create(d: MetricDefinition, registry: Registry, flush: () => void): Han
     case 'gauge':
       return new Gauge<LabelName>(common);
     case 'histogram':
-      return new Histogram<LabelName>({ ...common, buckets: [...(d.buckets ?? [])] });
+      return new Histogram<LabelName>({ ...common, buckets: [...(d.buckets ?? [])], collect: flush });
   }
 }
 
@@ -98,9 +113,16 @@ export function createMetrics(registry: Registry): ImspecMetrics {
   if (existing) return existing;
   const handles: Record<string, Handle> = {};
   const cells = new Map<string, Map<string, Cell>>();
-  for (const [key, d] of Object.entries(METRICS)) {
+  const exemplars = new Map<string, ExemplarSlots>();
+  for (const [key, d] of Object.entries(METRICS) as [string, MetricDefinition][]) {
     const own = new Map<string, Cell>();
     cells.set(key, own);
+    if (d.type === 'histogram') {
+      const slots = d.exemplars ? new ExemplarSlots(d.labels) : undefined;
+      if (slots) exemplars.set(key, slots);
+      handles[key] = create(d, registry, () => slots?.flush(handles[key] as Histogram<LabelName>));
+      continue;
+    }
     const flush = (): void => {
       const counter = handles[key] as Counter<LabelName>;
       for (const c of own.values()) {
@@ -119,6 +141,24 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     if (!c) {
       c = new Cell({ ...labels });
       own.set(id, c);
+    }
+    return c;
+  };
+  const latencies = new Map<string, LatencyCell>();
+  const latency = (key: ExemplarKey, labels: Labels): LatencyCell => {
+    const id = `${key}\u0000${METRICS[key].labels.map((l) => labels[l] ?? '').join('\u0000')}`;
+    let c = latencies.get(id);
+    if (!c) {
+      const histogram = m[key];
+      const own = { ...labels };
+      const slot: ExemplarSlot = exemplars.get(key)!.slot(own, histogram);
+      c = {
+        observe(seconds, cmid, smid) {
+          histogram.observe(own, seconds);
+          slot.note(seconds, cmid, smid);
+        },
+      };
+      latencies.set(id, c);
     }
     return c;
   };
@@ -165,7 +205,7 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     }
   };
 
-  const metrics: ImspecMetrics = { registry, m, zeroInit, cell };
+  const metrics: ImspecMetrics = { registry, m, zeroInit, cell, latency };
   cache.set(registry, metrics);
   return metrics;
 }
