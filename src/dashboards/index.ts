@@ -60,6 +60,8 @@ export interface PanelExpression {
   panel: string;
   refId: string;
   expr: string;
+  /** Grafana asks Prometheus for this query's exemplars too (/api/v1/query_exemplars). */
+  exemplar: boolean;
 }
 
 /**
@@ -72,8 +74,17 @@ export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
     for (const p of panels) {
       if ('panels' in p && p.type === 'row') visit(p.panels ?? []);
       for (const t of ('targets' in p ? p.targets : undefined) ?? []) {
-        const { expr, refId } = t as { expr?: string; refId?: string };
-        if (expr) out.push({ dashboard: json.title ?? '', panel: p.title ?? '', refId: refId ?? '', expr });
+        const { expr, refId, exemplar } = t as { expr?: string; refId?: string; exemplar?: boolean };
+        if (expr) {
+          const panel = p.title ?? '';
+          out.push({
+            dashboard: json.title ?? '',
+            panel,
+            refId: refId ?? '',
+            expr,
+            exemplar: exemplar === true,
+          });
+        }
       }
     }
   };
@@ -82,7 +93,13 @@ export function panelExpressions(json: dashboard.Dashboard): PanelExpression[] {
   for (const a of json.annotations?.list ?? []) {
     const expr = (a as { expr?: string }).expr;
     if (expr)
-      out.push({ dashboard: json.title ?? '', panel: `annotation: ${a.name}`, refId: 'annotation', expr });
+      out.push({
+        dashboard: json.title ?? '',
+        panel: `annotation: ${a.name}`,
+        refId: 'annotation',
+        expr,
+        exemplar: false,
+      });
   }
   return out;
 }

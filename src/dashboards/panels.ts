@@ -12,6 +12,7 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { METRIC_LIST } from '../metrics/definitions.js';
 import { DATASOURCE } from './variables.js';
 
 export interface Query {
@@ -35,7 +36,19 @@ export interface PanelSpec {
 
 type PanelBuilder = cog.Builder<dashboard.Panel>;
 
+/** Bucket series whose exemplars name a message (MetricDefinition.exemplars). */
+const EXEMPLAR_BUCKETS = METRIC_LIST.filter((d) => d.exemplars).map((d) => `${d.name}_bucket`);
+
+/**
+ * A range query over the buckets of a latency histogram asks for exemplars too: Grafana then
+ * draws the messages (cmid, smid) behind the buckets as points over the graph, so an outlier
+ * can be hovered and traced to its message. Decided from the metric table, not per panel.
+ */
+export const wantsExemplars = (expr: string): boolean => EXEMPLAR_BUCKETS.some((b) => expr.includes(b));
+
 function targets(queries: Query[], format?: prometheus.PromQueryFormat, instant = false) {
+  // One query per panel asks: p50, p90 and p99 read the same buckets, hence the same exemplars.
+  const first = instant ? -1 : queries.findIndex((q) => wantsExemplars(q.expr));
   return queries.map((q, i) => {
     const t = new prometheus.DataqueryBuilder()
       .datasource(DATASOURCE)
@@ -43,6 +56,7 @@ function targets(queries: Query[], format?: prometheus.PromQueryFormat, instant 
       .refId(String.fromCharCode(65 + i))
       .legendFormat(q.legend ?? '__auto');
     if (format) t.format(format);
+    if (i === first) t.exemplar(true);
     return instant ? t.instant() : t.range();
   });
 }

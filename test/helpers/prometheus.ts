@@ -120,11 +120,12 @@ async function startBinary(
 
 /**
  * Starts Prometheus scraping `jobs` every `scrapeIntervalS` seconds (rules are evaluated as
- * often), loading the rule files `ruleFiles` (absolute paths).
+ * often), loading the rule files `ruleFiles` (absolute paths), with `features` turned on
+ * (`--enable-feature`, e.g. `exemplar-storage`).
  */
 export async function startPrometheus(
   jobs: ScrapeJob[],
-  { scrapeIntervalS = 1, ruleFiles = [] as string[] } = {},
+  { scrapeIntervalS = 1, ruleFiles = [] as string[], features = [] as string[] } = {},
 ): Promise<RunningBinary> {
   const dir = mkdtempSync(join(tmpdir(), 'imspec-prometheus-'));
   const config = [
@@ -149,6 +150,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(features.length ? [`--enable-feature=${features.join(',')}`] : []),
     ],
     () => rmSync(dir, { recursive: true, force: true }),
   );
@@ -160,6 +162,22 @@ export async function startPushgateway(): Promise<RunningBinary> {
     (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     () => undefined,
   );
+}
+
+/**
+ * Grafana's template variables as the dashboards' tests substitute them for an instant query on
+ * job `job`, every other variable All; a 20 s rate window covers ≥ 15 scrapes at 1 s.
+ */
+export function grafanaVars(job: string): Record<string, string> {
+  return {
+    job,
+    driver: '.*',
+    run_id: '.*',
+    scenario: '.*',
+    __rate_interval: '20s',
+    __range: '5m',
+    __interval: '1s',
+  };
 }
 
 export interface Sample {
@@ -184,6 +202,28 @@ export async function query(prometheusUrl: string, expr: string): Promise<Sample
   // A scalar result (e.g. `vector(0)` folded) is data too.
   if (resultType === 'scalar') return [{ metric: {}, value: result as [number, string] }];
   return result as Sample[];
+}
+
+export interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
+/**
+ * Exemplars of the series an expression selects between `start` and `end` (unix seconds), as
+ * Grafana asks for them (GET /api/v1/query_exemplars; needs `exemplar-storage`).
+ */
+export async function queryExemplars(
+  prometheusUrl: string,
+  expr: string,
+  start: number,
+  end: number,
+): Promise<ExemplarSeries[]> {
+  const params = new URLSearchParams({ query: expr, start: String(start), end: String(end) });
+  const res = await request(`${prometheusUrl}/api/v1/query_exemplars?${params}`);
+  const body = (await res.body.json()) as { status: string; error?: string; data?: ExemplarSeries[] };
+  if (body.status !== 'success') throw new Error(`query_exemplars failed: ${body.error} — ${expr}`);
+  return body.data ?? [];
 }
 
 export interface ActiveAlert {

@@ -35,6 +35,7 @@ import type { FaultName } from '../../src/server/faults.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { canaryConfig } from '../helpers/canary-monitor.js';
 import {
+  grafanaVars,
   query,
   type RunningBinary,
   startPrometheus,
@@ -44,16 +45,7 @@ import {
 import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
-/** Grafana's variables for an instant query; 20 s covers ≥ 15 scrapes at 1 s. */
-const VARS = {
-  job: JOB,
-  driver: '.*',
-  run_id: '.*',
-  scenario: '.*',
-  __rate_interval: '20s',
-  __range: '5m',
-  __interval: '1s',
-};
+const VARS = grafanaVars(JOB);
 /** The shipped rules: the burn-rate panel reads their recording rules. */
 const RULES = fileURLToPath(new URL('../../dashboards/imspec-alerts.rules.yml', import.meta.url));
 
