@@ -229,6 +229,8 @@ export async function queryExemplars(
 export interface ActiveAlert {
   labels: Record<string, string>;
   state: 'pending' | 'firing';
+  /** When the alert's expression became true (RFC 3339): pending since, firing after `for`. */
+  activeAt: string;
 }
 
 /** The alerts Prometheus holds now, pending or firing (GET /api/v1/alerts). */

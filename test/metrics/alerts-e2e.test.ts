@@ -8,7 +8,8 @@
  * Alerts without `for` (loss, app duplicates, schema violations) must be firing. Alerts with a
  * `for` of minutes (probe failing, probe absent, latency burn) must be active — their expression
  * true on real data, so Prometheus holds them pending; that they turn firing after their `for`
- * is promtool's part (dashboards/imspec-alerts.test.yml), which keeps this test under a minute.
+ * is alerts-for-e2e.test.ts (the same rules with `for` in seconds) and promtool's part, to the
+ * minute (dashboards/imspec-alerts.test.yml), which keeps this test under a minute.
  *
  * The runs are wired as `imspec run --metrics-port` wires them (runMetrics, the onPlan wait for
  * a first scrape, one more scrape at the end), in this process so three faulty runs share the
@@ -19,16 +20,13 @@
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveFaultRules } from '../../src/faults/resolve.js';
-import { startWsProxy, type WsProxy } from '../../src/faults/ws-proxy.js';
 import { awaitScrape, type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import type { RunResult } from '../../src/report/types.js';
 import { runSuites } from '../../src/runner/run.js';
-import { type RunningServer, startServer } from '../../src/server/server.js';
-import { canaryConfig } from '../helpers/canary-monitor.js';
+import { type CanaryTarget, canaryConfig, canaryTarget } from '../helpers/canary-monitor.js';
 import {
   type ActiveAlert,
   alerts,
@@ -47,8 +45,7 @@ interface Exporter {
 }
 
 const exporters: Exporter[] = [];
-const servers: RunningServer[] = [];
-const proxies: WsProxy[] = [];
+const targets: CanaryTarget[] = [];
 const monitors: RunningMonitor[] = [];
 let prometheus: RunningBinary | undefined;
 
@@ -81,15 +78,9 @@ async function run(e: Exporter, only: string[], serverFaults: string[]): Promise
 
 /** A monitor (labelled `scenario`) filling `e`, against a reference server, through `rules`. */
 async function monitor(e: Exporter, scenario: string, rules: unknown[], timing: Record<string, string>) {
-  const server = await startServer({ port: 0, hmacSecret: SECRET, repushMs: 60_000 });
-  servers.push(server);
-  let target = server.url;
-  if (rules.length) {
-    const proxy = await startWsProxy({ upstream: server.url, rules: resolveFaultRules(rules) });
-    proxies.push(proxy);
-    target = proxy.url;
-  }
-  const config = canaryConfig(target, scenario, SECRET, { suite: 'monitor', ...timing });
+  const target = await canaryTarget(SECRET, rules);
+  targets.push(target);
+  const config = canaryConfig(target.url, scenario, SECRET, { suite: 'monitor', ...timing });
   const m = await startMonitor(config, { registry: e.registry, serve: false });
   monitors.push(m);
   return m;
@@ -137,8 +128,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(monitors.map((m) => m.stop()));
-  await Promise.all(proxies.map((p) => p.close()));
-  await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(targets.map((t) => t.close()));
   await prometheus?.stop();
   await Promise.all(exporters.map((e) => e.server.close()));
 });
