@@ -48,7 +48,8 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
   }
   const budget = Number((1 - objective).toFixed(6));
   const windows = [...new Set(BURN_WINDOWS.flatMap((w) => [w.long, w.short]))];
-  const byJob = 'sum by (job)';
+  // Per job and target: one Prometheus may watch several servers (the `target` label).
+  const byJob = 'sum by (job, target)';
 
   return {
     groups: [
@@ -57,7 +58,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
         rules: [
           {
             alert: 'ImspecMessageLoss',
-            expr: `sum by (job, scenario) (increase(${n('messagesLost')}[10m])) > 0`,
+            expr: `sum by (job, target, scenario) (increase(${n('messagesLost')}[10m])) > 0`,
             labels: { severity: 'critical' },
             annotations: {
               summary:
@@ -69,7 +70,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecAppDuplicates',
-            expr: `sum by (job, scenario) (increase(${n('duplicates')}{layer="app"}[10m])) > 0`,
+            expr: `sum by (job, target, scenario) (increase(${n('duplicates')}{layer="app"}[10m])) > 0`,
             labels: { severity: 'critical' },
             annotations: {
               summary: 'imspec: messages committed twice in {{ $labels.job }}/{{ $labels.scenario }}',
@@ -80,7 +81,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecWireDuplicateRateHigh',
-            expr: `${ratio(`sum by (job, scenario) (rate(${n('duplicates')}{layer="wire"}[10m]))`, `sum by (job, scenario) (rate(${n('messagesDelivered')}[10m]))`)} > 0.05`,
+            expr: `${ratio(`sum by (job, target, scenario) (rate(${n('duplicates')}{layer="wire"}[10m]))`, `sum by (job, target, scenario) (rate(${n('messagesDelivered')}[10m]))`)} > 0.05`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -93,7 +94,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecRetransmitRateHigh',
-            expr: `${ratio(`sum by (job, scenario) (rate(${n('retransmits')}[10m]))`, `sum by (job, scenario) (rate(${n('messagesSent')}[10m]))`)} > 0.1`,
+            expr: `${ratio(`sum by (job, target, scenario) (rate(${n('retransmits')}[10m]))`, `sum by (job, target, scenario) (rate(${n('messagesSent')}[10m]))`)} > 0.1`,
             for: '10m',
             labels: { severity: 'warning' },
             annotations: {
@@ -106,7 +107,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
           },
           {
             alert: 'ImspecSchemaViolations',
-            expr: `sum by (job, scenario, op, kind) (increase(${n('schemaViolations')}[10m])) > 0`,
+            expr: `sum by (job, target, scenario, op, kind) (increase(${n('schemaViolations')}[10m])) > 0`,
             labels: { severity: 'warning' },
             annotations: {
               summary: 'imspec: invalid {{ $labels.op }}:{{ $labels.kind }} frames from {{ $labels.job }}',
@@ -143,7 +144,7 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
         rules: [
           {
             alert: 'ImspecProbeFailing',
-            expr: `min by (job, scenario) (${n('probeSuccess')}) == 0`,
+            expr: `min by (job, target, scenario) (${n('probeSuccess')}) == 0`,
             for: '3m',
             labels: { severity: 'critical' },
             annotations: {

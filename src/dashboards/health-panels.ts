@@ -82,11 +82,11 @@ export function withHealthPanels(d: dashboard.DashboardBuilder): void {
   d.withPanel(
     timeSeriesPanel({
       title: 'Ack-latency SLO burn rate',
-      description: `How fast the msg:A latency error budget burns, per job, from the recording rules ${sloErrorRatio('<window>')} (share of answers slower than the SLO threshold) divided by the budget (${budget}). 1 spends the budget exactly over 30 days; ${BURN_WINDOWS.map((w) => `${w.burn} over ${w.long} and ${w.short}`).join(', or ')} pages (ImspecAckLatencyBudgetBurn). Needs the rules file loaded.`,
+      description: `How fast the msg:A latency error budget burns, per job and target, from the recording rules ${sloErrorRatio('<window>')} (share of answers slower than the SLO threshold) divided by the budget (${budget}). 1 spends the budget exactly over 30 days; ${BURN_WINDOWS.map((w) => `${w.burn} over ${w.long} and ${w.short}`).join(', or ')} pages (ImspecAckLatencyBudgetBurn). Needs the rules file loaded.`,
       unit: 'short',
       queries: windows.map((w) => ({
-        expr: `${sloErrorRatio(w)}{job=~"$job"} * ${Number((1 / budget).toFixed(6))}`,
-        legend: `{{job}} ${w}`,
+        expr: `${sloErrorRatio(w)}{job=~"$job",target=~"$target"} * ${Number((1 / budget).toFixed(6))}`,
+        legend: `{{job}} {{target}} ${w}`,
       })),
     }),
   );

@@ -2,9 +2,9 @@
  * PromQL for the dashboards, built from the metric table (src/metrics/definitions.ts) so a
  * metric rename cannot leave a panel querying a name that no longer exists.
  *
- * Every selector filters on the dashboards' template variables `$job`, `$driver`, `$run_id` and
- * `$scenario` (multi-value, "All" = `.*`, which also matches a series without the label: scraped
- * runs carry no run_id), hence `=~`.
+ * Every selector filters on the dashboards' template variables `$job`, `$target`, `$driver`,
+ * `$run_id` and `$scenario` (multi-value, "All" = `.*`, which also matches a series without the
+ * label: scraped runs carry no run_id), hence `=~`.
  */
 
 import { METRICS, type MetricKey } from '../metrics/definitions.js';
@@ -21,6 +21,7 @@ export function name(key: MetricKey, suffix: '' | '_bucket' | '_sum' | '_count' 
 export function sel(extra: Record<string, string> = {}, regex: Record<string, string> = {}): string {
   const parts = [
     'job=~"$job"',
+    'target=~"$target"',
     'driver=~"$driver"',
     'run_id=~"$run_id"',
     'scenario=~"$scenario"',

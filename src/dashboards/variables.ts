@@ -1,7 +1,8 @@
 /**
  * Template variables shared by every imspec dashboard: the Prometheus data source, the job(s)
- * (a CI run's Pushgateway job, `imspec-monitor`, a load run), the driver(s) (the target's
- * protocol: ran, mqtt, xmpp, …), the run(s) (`run_id`, stamped on pushed runs; All for scraped
+ * (a CI run's Pushgateway job, `imspec-monitor`, a load run), the target(s) (the server: its
+ * host:port, a --target-name, or `embedded`), the driver(s) (the target's protocol: ran, mqtt,
+ * xmpp, …), the run(s) (`run_id`, stamped on pushed runs; All for scraped
  * ones, which carry none) and the scenario(s).
  */
 
@@ -35,9 +36,14 @@ export function variables(): cog.Builder<dashboard.VariableModel>[] {
       .multi(true)
       .includeAll(true)
       .allValue('.*'),
-    chained('driver', 'Driver', `${frames}{job=~"$job"}`),
-    chained('run_id', 'Run', `${frames}{job=~"$job",driver=~"$driver"}`),
-    chained('scenario', 'Scenario', `${frames}{job=~"$job",driver=~"$driver",run_id=~"$run_id"}`),
+    chained('target', 'Target', `${frames}{job=~"$job"}`),
+    chained('driver', 'Driver', `${frames}{job=~"$job",target=~"$target"}`),
+    chained('run_id', 'Run', `${frames}{job=~"$job",target=~"$target",driver=~"$driver"}`),
+    chained(
+      'scenario',
+      'Scenario',
+      `${frames}{job=~"$job",target=~"$target",driver=~"$driver",run_id=~"$run_id"}`,
+    ),
   ];
 }
 

@@ -14,6 +14,16 @@ import type { WorkerMetricsSink } from './worker/process-worker.js';
 
 export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
   private readonly workers = new Map<number, MetricJson>();
+  /**
+   * Default labels (the `target` label) go on the sum, not on this process's own series: the
+   * workers' series come without them, and a label on one side only would split every series
+   * of the sum in two.
+   */
+  private defaults: Record<string, string> = {};
+
+  override setDefaultLabels(labels: object): void {
+    this.defaults = { ...(labels as Record<string, string>) };
+  }
 
   update(worker: number, json: unknown): void {
     this.workers.set(worker, json as MetricJson);
@@ -23,6 +33,7 @@ export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
     const own = await super.getMetricsAsJSON();
     const sum: Registry = AggregatorRegistry.aggregate([own, ...this.workers.values()]);
     sum.setContentType(this.contentType);
+    sum.setDefaultLabels(this.defaults);
     return sum;
   }
 

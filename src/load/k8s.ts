@@ -26,6 +26,8 @@ export interface K8sOptions {
   image: string;
   /** The server to load (reachable from the pods). */
   target: string;
+  /** The `target` label of the shards' metrics (--target-name). @default host:port of `target` */
+  targetName?: string;
   seed: number;
   driver: string;
   /** How long the merge waits for every shard file (ms). */
@@ -101,6 +103,7 @@ export function k8sManifests(o: K8sOptions): Manifest[] {
     String(o.seed),
     '--target',
     o.target,
+    ...(o.targetName ? ['--target-name', o.targetName] : []),
     '--driver',
     o.driver,
     // Kubernetes expands $(VAR) from the container's env: each pod writes its own file.

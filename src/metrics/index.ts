@@ -21,3 +21,11 @@ export { deleteFromGateway, groupUrl, type PushOptions, pushToGateway } from './
 export { createMetrics, type ImspecMetrics, type MetricHandles } from './registry.js';
 export { type ExpositionFormat, negotiateFormat, renderMetrics } from './render.js';
 export { type RunMetrics, runMetrics } from './run-metrics.js';
+export {
+  EMBEDDED_TARGET,
+  isTargetName,
+  labelTarget,
+  TARGET_LABEL,
+  TARGET_NAME_HINT,
+  targetLabel,
+} from './target.js';

@@ -18,6 +18,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isDriverPath } from '../drivers/load.js';
 import { ConfigError } from '../errors.js';
 import { MAX_DURATION_MS, tooLongMessage } from '../faults/duration.js';
+import { isTargetName, TARGET_NAME_HINT, targetLabel } from '../metrics/target.js';
 import { formatIssue } from '../scenarios/loader.js';
 import { problemIssue, readYamlFile } from '../scenarios/yaml-limits.js';
 import { parseYaml } from '../scenarios/yaml-source.js';
@@ -51,6 +52,11 @@ export interface MonitorConfig {
   scenario: string;
   /** `suite` label of the monitor's series. @default 'monitor' */
   suite: string;
+  /**
+   * `target` label of every series of the monitor (key `targetName`): which server it watches.
+   * @default host:port of `target`
+   */
+  targetName: string;
   /** /metrics address. @default { host: '127.0.0.1', port: 9464 } */
   metrics: { host: string; port: number };
 }
@@ -78,6 +84,7 @@ const TOP_KEYS = [
   'accounts',
   'scenario',
   'suite',
+  'targetName',
   'metrics',
 ] as const;
 const ACCOUNT_KEYS = ['user', 'device', 'tokenEnv'] as const;
@@ -174,8 +181,13 @@ export function resolveMonitorConfig(
       throw new ConfigError(`${where([key])}: use letters, digits, . _ -`);
     return v;
   };
+  const targetName = o['targetName'];
+  if (targetName !== undefined && (typeof targetName !== 'string' || !isTargetName(targetName))) {
+    throw new ConfigError(`${where(['targetName'])}: ${TARGET_NAME_HINT}`);
+  }
   const config: MonitorConfig = {
     target: o['target'],
+    targetName: targetLabel(o['target'], targetName),
     driver: typeof o['driver'] === 'string' ? o['driver'] : MONITOR_DEFAULTS.driver,
     intervalMs: duration('interval', MONITOR_DEFAULTS.intervalMs),
     timeoutMs: duration('timeout', MONITOR_DEFAULTS.timeoutMs),

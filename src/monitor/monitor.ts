@@ -21,12 +21,17 @@ import { attachHistoryMetrics } from '../metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
 import { type ProbeFailureReason, recordProbe } from '../metrics/probe.js';
 import { createMetrics, type ImspecMetrics } from '../metrics/registry.js';
+import { labelTarget } from '../metrics/target.js';
 import type { MonitorConfig } from './config.js';
 import { ProbeAccount } from './probe-account.js';
 import { RollingHistory } from './rolling-history.js';
 
 export interface MonitorOptions {
-  /** Registry to fill. @default a new Registry */
+  /**
+   * Registry to fill. One the monitor creates is labelled `target=<config.targetName>`; one you
+   * pass is yours to label (`labelTarget(registry, name)`): it may hold other targets' series.
+   * @default a new Registry
+   */
   registry?: Registry;
   /** Serve /metrics and /healthz at `config.metrics`. @default true */
   serve?: boolean;
@@ -103,6 +108,7 @@ export async function startMonitor(
   options: MonitorOptions = {},
 ): Promise<RunningMonitor> {
   const registry = options.registry ?? new Registry();
+  if (!options.registry) labelTarget(registry, config.targetName);
   const metrics = createMetrics(registry);
   const history = options.history ?? new RollingHistory(options.historyKeep ?? 1_000);
   // A driver file or package is loaded (and checked) once; the `driver` label is its short name.

@@ -78,19 +78,21 @@ describe('generated dashboards and rules', () => {
     }
   });
 
-  it('offer datasource, job, driver, run and scenario variables used by every query, and an import input', () => {
+  it('offer datasource, job, target, driver, run and scenario variables used by every query, and an import input', () => {
     for (const make of Object.values(DASHBOARD_FILES)) {
       const json = buildDashboard(make);
       expect(json.templating?.list?.map((v) => v.name)).toEqual([
         'datasource',
         'job',
+        'target',
         'driver',
         'run_id',
         'scenario',
       ]);
       for (const e of panelExpressions(json)) {
         expect(e.expr).toContain('job=~"$job"');
-        // Recording rules aggregate by job: their panels filter on nothing else.
+        expect(e.expr).toContain('target=~"$target"');
+        // Recording rules aggregate by job and target: their panels filter on nothing else.
         if (metricNames(e.expr).every((n) => recorded.has(n))) continue;
         for (const v of ['driver', 'run_id', 'scenario']) expect(e.expr).toContain(`${v}=~"$${v}"`);
       }

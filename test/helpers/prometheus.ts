@@ -171,6 +171,7 @@ export async function startPushgateway(): Promise<RunningBinary> {
 export function grafanaVars(job: string): Record<string, string> {
   return {
     job,
+    target: '.*',
     driver: '.*',
     run_id: '.*',
     scenario: '.*',

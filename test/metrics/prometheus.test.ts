@@ -28,6 +28,7 @@ import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.j
 import { deleteFromGateway, pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics, type ImspecMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
+import { labelTarget } from '../../src/metrics/target.js';
 import { type RunningMonitor, startMonitor } from '../../src/monitor/monitor.js';
 import { RollingHistory } from '../../src/monitor/rolling-history.js';
 import { runSuites } from '../../src/runner/run.js';
@@ -45,7 +46,9 @@ import {
 import { replayDeliveries } from './fixtures.js';
 
 const JOB = 'imspec-test';
-const VARS = grafanaVars(JOB);
+/** The `target` label of the exporter's registry; the panels are queried for it, not All. */
+const TARGET = 'reference-server';
+const VARS = { ...grafanaVars(JOB), target: TARGET };
 /** The shipped rules: the burn-rate panel reads their recording rules. */
 const RULES = fileURLToPath(new URL('../../dashboards/imspec-alerts.rules.yml', import.meta.url));
 
@@ -86,6 +89,7 @@ async function monitorAgainst(
 
 beforeAll(async () => {
   const registry = new Registry();
+  labelTarget(registry, TARGET);
   metrics = createMetrics(registry);
   exporter = await startMetricsServer({ registry });
   // Injected loss: half the ack:N receipts and a fifth of the msg:N pushes vanish in the proxy.
@@ -188,6 +192,11 @@ describe('dashboards against a real Prometheus', () => {
     }
     expect(empty, 'panel expressions that returned no data').toEqual([]);
     expect(expressions.length).toBeGreaterThan(25);
+    // Every series of the exporter carries the target label, so the $target variable lists it.
+    const unlabelled = await query(prom, `count({job="${JOB}",__name__=~"imspec_.+",target!="${TARGET}"})`);
+    expect(unlabelled).toEqual([]);
+    const targets = await query(prom, `count by (target) (imspec_frames_total{job="${JOB}"})`);
+    expect(targets.map((s) => s.metric['target'])).toEqual([TARGET]);
 
     const lossy = await rate('loss');
     expect(Number(lossy.find((s) => s.metric['reason'] === 'timeout')!.value[1])).toBeGreaterThan(0);

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { checkCapture } from '../../capture/check.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
-import { createMetrics, pushToGateway, runMetrics } from '../../metrics/index.js';
+import { createMetrics, labelTarget, pushToGateway, runMetrics } from '../../metrics/index.js';
 import { CAPS, type Cap } from '../../protocol/frames.js';
 import { buildRunResult, combineReporters, createReporters, withConsole } from '../../report/index.js';
 import type { CaseResult } from '../../report/types.js';
@@ -78,6 +78,8 @@ Examples:
       }
       const reporter = combineReporters(createReporters(withConsole(opts.report, opts.quiet)));
       const registry = new Registry();
+      // The traffic was captured elsewhere: no server of the kit's to name.
+      labelTarget(registry, 'capture');
       const wiring = runMetrics(createMetrics(registry), 'capture');
       const started = Date.now();
       const runId = `${new Date(started).toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { K8S_DEFAULTS, k8sManifests, mergeWaitMs, renderManifests } from '../../load/k8s.js';
 import { loadProfileFile } from '../../load/profile/load-profile.js';
+import { targetLabel } from '../../metrics/target.js';
 
 export interface EmitCliOptions {
   emit: string;
   shards?: number;
   image?: string;
   target?: string;
+  targetName?: string;
   seed?: number;
   driver: string;
   pushgateway?: string;
@@ -36,6 +38,7 @@ export function emitManifests(profileFile: string, opts: EmitCliOptions): string
     shards: opts.shards,
     image: opts.image ?? K8S_DEFAULTS.image,
     target: opts.target,
+    ...(opts.targetName ? { targetName: targetLabel(opts.target, opts.targetName) } : {}),
     seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
     driver: opts.driver,
     waitMs: mergeWaitMs(profile),

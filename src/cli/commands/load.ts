@@ -8,7 +8,13 @@ import { AggregatedRegistry } from '../../load/aggregate-registry.js';
 import { renderProgress } from '../../load/report/text.js';
 import { type LoadProgress, runLoad } from '../../load/run-load.js';
 import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
-import { createMetrics, pushToGateway, startMetricsServer } from '../../metrics/index.js';
+import {
+  createMetrics,
+  labelTarget,
+  pushToGateway,
+  startMetricsServer,
+  targetLabel,
+} from '../../metrics/index.js';
 import { parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { type EmitCliOptions, emitManifests } from './load-emit.js';
@@ -17,6 +23,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 interface LoadCliOptions {
   target?: string;
+  targetName?: string;
   targetCmd?: string;
   driver: string;
   duration?: string;
@@ -51,6 +58,10 @@ export function registerLoad(program: Command): void {
     )
     .argument('<profile>', 'load profile (YAML; see profiles/ and docs/load.md)')
     .option('--target <url>', 'server to load, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
+    .option(
+      '--target-name <name>',
+      'the `target` label on every metric (default: host:port of --target, or "embedded")',
+    )
     .option(
       '--target-cmd <command>',
       'shell command that starts the target at --target (process faults need it)',
@@ -146,6 +157,7 @@ Examples:
         throw new UsageError('--shard needs --out FILE: the shard result imspec merge reads');
       const quiet = opts.quiet === true;
       const registry = new AggregatedRegistry();
+      labelTarget(registry, targetLabel(opts.target, opts.targetName));
       const metrics = createMetrics(registry);
       const server =
         opts.metricsPort === undefined

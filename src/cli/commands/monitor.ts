@@ -4,11 +4,12 @@
  */
 
 import type { Command } from 'commander';
-import { loadMonitorConfig, type MonitorConfig, startMonitor, UsageError } from '../../index.js';
+import { loadMonitorConfig, type MonitorConfig, startMonitor, targetLabel, UsageError } from '../../index.js';
 
 interface MonitorCliOptions {
   config: string;
   driver?: string;
+  targetName?: string;
   metricsPort?: string;
   metricsHost?: string;
   cycles?: string;
@@ -37,6 +38,10 @@ export function registerMonitor(program: Command): void {
       '--driver <driver>',
       'ran | mqtt | xmpp, a driver file (./my-driver.js) or package (overrides the config; docs/drivers.md)',
     )
+    .option(
+      '--target-name <name>',
+      "the `target` label on every metric (overrides the config's targetName; default: host:port of target)",
+    )
     .option('--metrics-port <port>', 'serve /metrics on this port (overrides the config; 0 = any free port)')
     .option('--metrics-host <host>', 'serve /metrics on this address (overrides the config)')
     .option('--cycles <n>', 'stop after n probe cycles (default: run until interrupted)')
@@ -57,6 +62,10 @@ export function registerMonitor(program: Command): void {
       const config: MonitorConfig = Object.freeze({
         ...loaded,
         driver: options.driver ?? loaded.driver,
+        targetName:
+          options.targetName === undefined
+            ? loaded.targetName
+            : targetLabel(loaded.target, options.targetName),
         metrics: {
           host: options.metricsHost ?? loaded.metrics.host,
           port: options.metricsPort === undefined ? loaded.metrics.port : port(options.metricsPort),

@@ -10,11 +10,13 @@ import { UsageError } from '../../errors.js';
 import {
   awaitScrape,
   createMetrics,
+  labelTarget,
   lingerAndClose,
   METRICS_LINGER_DEFAULT_MS,
   pushToGateway,
   runMetrics,
   startMetricsServer,
+  targetLabel,
 } from '../../metrics/index.js';
 import { createReporters, withConsole } from '../../report/index.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
@@ -33,6 +35,10 @@ export function registerRun(program: Command): void {
     )
     .argument('[paths...]', 'scenario files or directories', ['suites/core'])
     .option('--target <url>', 'server to test, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
+    .option(
+      '--target-name <name>',
+      'the `target` label on every metric (default: host:port of --target, or "embedded")',
+    )
     .option(
       '--target-cmd <command>',
       'shell command that starts the target at --target; the kit kills and restarts it for crash cases',
@@ -128,10 +134,12 @@ Examples:
         opts.metricsLinger === undefined
           ? METRICS_LINGER_DEFAULT_MS
           : parseDurationOption('--metrics-linger', opts.metricsLinger, true);
+      const target = targetLabel(opts.target, opts.targetName);
       // A driver file or package is loaded and checked before anything starts.
       const driver = await loadDriver(opts.driver);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
+      labelTarget(registry, target);
       const wiring = runMetrics(createMetrics(registry), driver.name);
       const server =
         opts.metricsPort === undefined
@@ -214,6 +222,7 @@ Examples:
 interface RunCliOptions {
   quiet?: boolean;
   target?: string;
+  targetName?: string;
   targetCmd?: string;
   startTimeout?: string;
   provisionCmd?: string;
