@@ -40,6 +40,12 @@ export interface ProsodyOptions {
   allowRegistration?: boolean;
   /** Extra Lua lines for the global section. @default [] */
   extraConfig?: string[];
+  /**
+   * Modules of the test's own, loaded beside the standard ones: name → Lua source, written to
+   * `mod_<name>.lua` in a plugin directory of this server (e.g. a deliberately faulty server).
+   * @default {}
+   */
+  plugins?: Record<string, string>;
   /** How long to wait for the c2s listener. @default 15000 */
   startTimeoutMs?: number;
 }
@@ -112,6 +118,17 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   if (options.offline !== false) modules.push('offline');
   if (options.mam !== false) modules.push('mam');
   if (options.allowRegistration) modules.push('register');
+  const plugins = Object.entries(options.plugins ?? {});
+  const pluginDir = join(dir, 'plugins');
+  if (plugins.length) {
+    mkdirSync(pluginDir);
+    own(pluginDir);
+    for (const [name, source] of plugins) {
+      writeFileSync(join(pluginDir, `mod_${name}.lua`), source);
+      own(join(pluginDir, `mod_${name}.lua`));
+      modules.push(name);
+    }
+  }
   const rate = options.rateLimit === undefined ? '100mb/s' : options.rateLimit;
   const lines = [
     `pidfile = ${luaString(join(dir, 'prosody.pid'))}`,
@@ -127,6 +144,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     'c2s_direct_tls_ports = {}',
     'legacy_ssl_ports = {}',
     `admin_socket = ${luaString(join(dir, 'admin.sock'))}`,
+    ...(plugins.length ? [`plugin_paths = { ${luaString(pluginDir)} }`] : []),
     `modules_enabled = { ${modules.map(luaString).join(', ')} }`,
     // No TLS here: loopback only, and no certificate for the test domain.
     'modules_disabled = { "s2s", "tls" }',

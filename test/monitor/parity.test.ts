@@ -5,7 +5,9 @@
  * ack:N (where the protocol has receipts: not MQTT) and end-to-end latency observed once per
  * canary — and no schema violations: SUBACKs,
  * PINGRESPs, presence and stream management have no RAN/1 counterpart, which is not a violation
- * (the false ImspecSchemaViolations the issue measured on a healthy XMPP monitor).
+ * (the false ImspecSchemaViolations the issue measured on a healthy XMPP monitor). A broker and
+ * an XMPP server that acknowledge a message and drop it make the monitor count it lost, as the
+ * reference server's loss does.
  */
 
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,6 +88,22 @@ async function probe(
   };
 }
 
+/**
+ * Two cycles against a server that acknowledges probe-a's message to probe-b and drops it: that
+ * direction is lost (accepted, never delivered), the other is fine, and the probe fails.
+ */
+const LOST_TO_B = {
+  cycles: ['lost', 'lost'],
+  directions: ['probe-a>probe-b:lost', 'probe-b>probe-a:ok', 'probe-a>probe-b:lost', 'probe-b>probe-a:ok'],
+  sent: 4,
+  accepted: 4,
+  delivered: 2,
+  lost: 2,
+  appDuplicates: 0,
+  schemaViolations: 0,
+  probeSuccess: 0,
+};
+
 /** What every driver must report for CYCLES clean cycles between two accounts. */
 const CLEAN = {
   cycles: Array(CYCLES).fill('ok'),
@@ -146,21 +164,29 @@ describe('imspec monitor parity: ran, mqtt (Mosquitto), xmpp (Prosody)', () => {
       cycles: 2,
       timeout: '1500ms',
     });
-    expect(figures).toMatchObject({
-      cycles: ['lost', 'lost'],
-      directions: [
-        'probe-a>probe-b:lost',
-        'probe-b>probe-a:ok',
-        'probe-a>probe-b:lost',
-        'probe-b>probe-a:ok',
-      ],
-      sent: 4,
-      accepted: 4,
-      delivered: 2,
-      lost: 2,
-      appDuplicates: 0,
-      schemaViolations: 0,
-      probeSuccess: 0,
+    expect(figures).toMatchObject(LOST_TO_B);
+  }, 30_000);
+
+  it('Prosody: a chat message the server acknowledges and drops (stream management <a h>, then nothing) is lost', async () => {
+    // A deliberately faulty XMPP server: a module that swallows every chat message to probe-b
+    // after Prosody took it in, so XEP-0198 acknowledges it (msg:A) and nobody receives it.
+    // Receipts (to full JIDs) and everything for probe-a pass. No archive, so no late copy.
+    const prosody = await startProsody({
+      users: USERS,
+      mam: false,
+      plugins: {
+        imspec_drop_to_probe_b: [
+          'local jid_split = require "util.jid".split;',
+          'module:hook("message/bare", function (event)',
+          '  local node = jid_split(event.stanza.attr.to);',
+          '  if node == "probe-b" and event.stanza:get_child("body") then return true; end',
+          'end, 1000);',
+          '',
+        ].join('\n'),
+      },
     });
+    cleanups.push(() => prosody.dispose());
+    const figures = await probe('xmpp', prosody.url, USERS, { cycles: 2, timeout: '1500ms' });
+    expect(figures).toMatchObject(LOST_TO_B);
   }, 30_000);
 });
