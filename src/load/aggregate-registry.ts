@@ -31,9 +31,11 @@ export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
 
   private async aggregate(): Promise<Registry> {
     const own = await super.getMetricsAsJSON();
-    const sum: Registry = AggregatorRegistry.aggregate([own, ...this.workers.values()]);
+    const parts = [own, ...this.workers.values()];
+    const sum: Registry = AggregatorRegistry.aggregate(parts);
     sum.setContentType(this.contentType);
     sum.setDefaultLabels(this.defaults);
+    await keepExemplars(sum, parts);
     return sum;
   }
 
@@ -43,5 +45,45 @@ export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
 
   override async getMetricsAsJSON(): Promise<MetricJson> {
     return (await this.aggregate()).getMetricsAsJSON();
+  }
+}
+
+interface ExemplarValue {
+  metricName?: string;
+  labels: Record<string, unknown>;
+  exemplar?: { timestamp?: number } | null;
+}
+
+const valueKey = (v: ExemplarValue) =>
+  `${v.metricName ?? ''}|${JSON.stringify(Object.entries(v.labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+
+/**
+ * prom-client's aggregation sums values and drops the latency buckets' exemplars (the message
+ * behind a bucket, src/metrics/exemplars.ts): each bucket of the sum gets back the newest
+ * exemplar any part had for it.
+ */
+async function keepExemplars(sum: Registry, parts: MetricJson[]): Promise<void> {
+  const newest = new Map<string, NonNullable<ExemplarValue['exemplar']>>();
+  for (const part of parts) {
+    for (const metric of part) {
+      if (String(metric.type) !== 'histogram') continue;
+      for (const v of metric.values as unknown as ExemplarValue[]) {
+        if (!v.exemplar) continue;
+        const key = valueKey(v);
+        const seen = newest.get(key);
+        if (!seen || (v.exemplar.timestamp ?? 0) > (seen.timestamp ?? 0)) newest.set(key, v.exemplar);
+      }
+    }
+  }
+  if (newest.size === 0) return;
+  const metrics = sum.getMetricsAsArray() as unknown as { type: string; get(): Promise<unknown> }[];
+  for (const metric of metrics) {
+    if (metric.type !== 'histogram') continue;
+    // The aggregated metric hands out the same values object on every read: set them there.
+    const { values } = (await metric.get()) as { values: ExemplarValue[] };
+    for (const v of values) {
+      const exemplar = newest.get(valueKey(v));
+      if (exemplar) v.exemplar = exemplar;
+    }
   }
 }

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { AggregatedRegistry } from '../../src/load/aggregate-registry.js';
 import { createMetrics } from '../../src/metrics/registry.js';
+import { renderMetrics } from '../../src/metrics/render.js';
 
 const base = { scenario: 'agg', driver: 'ran', suite: 'load' };
 
@@ -34,5 +35,21 @@ describe('aggregated worker metrics', () => {
     expect(text).toContain(
       'imspec_delivery_latency_seconds_count{scenario="agg",driver="ran",suite="load"} 2',
     );
+  });
+
+  it('keep the latency exemplars: each bucket of the sum names the newest message any part saw in it', async () => {
+    const agg = new AggregatedRegistry();
+    createMetrics(agg).latency('deliveryLatency', base).observe(0.003, 'own-1', 's-own');
+    const worker = new Registry();
+    const cell = createMetrics(worker).latency('deliveryLatency', base);
+    cell.observe(0.3, 'worker-slow', 's-slow');
+    // Shipped as JSON over IPC, like a worker process's snapshot.
+    agg.update(0, JSON.parse(JSON.stringify(await worker.getMetricsAsJSON())));
+    const { body } = await renderMetrics(agg, 'openmetrics');
+    const bucket = (le: string) =>
+      body.split('\n').find((l) => l.startsWith(`imspec_delivery_latency_seconds_bucket{le="${le}"`));
+    expect(bucket('0.005')).toMatch(/\} 1 # \{cmid="own-1",smid="s-own"\} 0\.003 /);
+    expect(bucket('0.5')).toMatch(/\} 2 # \{cmid="worker-slow",smid="s-slow"\} 0\.3 /);
+    expect(bucket('0.25')).not.toContain(' # ');
   });
 });
