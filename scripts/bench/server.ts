@@ -1,6 +1,6 @@
 /**
  * Bench section "server": messages per second the reference server accepts durably (msg:R →
- * msg:A, each answer after an fdatasync of the WAL that covers it), with 1 and with 50 concurrent senders, with and without
+ * msg:A, WAL with synchronous=FULL), with 1 and with 50 concurrent senders, with and without
  * group commit, against what a real Mosquitto acknowledges at QoS 1 (PUBLISH → PUBACK) with the
  * same senders (scripts/bench/mosquitto.ts), in one run. Goal (docs/architecture.md): the durable
  * server at least as fast as Mosquitto QoS 1, at the largest sender count.
@@ -148,12 +148,8 @@ interface CellResult {
   p50: number;
   p99: number;
   avgBatch: number;
-  /** Per transaction: ms the server's loop spent committing (blocked). */
+  /** Per transaction: ms the server's loop spent committing, fsync included (blocked). */
   commitMs: number;
-  /** Per WAL sync: ms from its start to its completion (off the loop when grouped). */
-  syncMs: number;
-  /** Transactions per WAL sync. */
-  perSync: number;
 }
 
 /** Closed loop on every sender for `seconds`; counts msg:A after the warm-up. */
@@ -209,7 +205,6 @@ async function cell(senders: number, groupCommit: boolean, seconds: number): Pro
     latencies.sort((a, b) => a - b);
     const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
     const transactions = after.transactions - before.transactions;
-    const syncs = after.syncs - before.syncs;
     return {
       senders,
       groupCommit,
@@ -218,8 +213,6 @@ async function cell(senders: number, groupCommit: boolean, seconds: number): Pro
       p99: q(0.99),
       avgBatch: transactions > 0 ? (after.operations - before.operations) / transactions : 0,
       commitMs: transactions > 0 ? (after.commitMs - before.commitMs) / transactions : 0,
-      syncMs: syncs > 0 ? (after.syncMs - before.syncMs) / syncs : 0,
-      perSync: syncs > 0 ? transactions / syncs : 0,
     };
   } finally {
     await server.close();
@@ -279,7 +272,7 @@ export async function run(): Promise<void> {
   const s = settings();
   const broker = await startMosquitto();
   console.log(
-    `server: durable accepts (msg:R → msg:A after an fdatasync of the WAL) vs Mosquitto QoS 1 (PUBLISH → PUBACK, no fsync), closed-loop senders, ${s.seconds} s per cell, ${s.rounds} interleaved rounds, fresh database per cell`,
+    `server: durable accepts (msg:R → msg:A, WAL + synchronous=FULL) vs Mosquitto QoS 1 (PUBLISH → PUBACK, no fsync), closed-loop senders, ${s.seconds} s per cell, ${s.rounds} interleaved rounds, fresh database per cell`,
   );
   if (!broker)
     console.log(`  Mosquitto anchor skipped: ${MOSQUITTO} is not installed (apt-get install mosquitto)`);
@@ -296,8 +289,7 @@ export async function run(): Promise<void> {
       const rates = (rs: CellResult[]) => rs.map((r) => r.rate);
       const mid = (rs: CellResult[]) => [...rs].sort((a, b) => a.rate - b.rate)[rs.length >> 1]!;
       const lat = (r: CellResult) => `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
-      const disk = (r: CellResult) =>
-        `commit ${r.commitMs.toFixed(2)} ms/transaction, sync ${r.syncMs.toFixed(2)} ms (${r.perSync.toFixed(1)} transactions/sync)`;
+      const disk = (r: CellResult) => `commit (fsync included) ${r.commitMs.toFixed(2)} ms/transaction`;
       console.log(`  ${senders} sender${senders === 1 ? '' : 's'}`);
       console.log(
         `    group commit     ${fmtSpread(spread(rates(grouped)), '/s')}; median round ${lat(mid(grouped))}, avg batch ${mid(grouped).avgBatch.toFixed(1)}`,

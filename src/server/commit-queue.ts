@@ -1,23 +1,17 @@
 /**
  * Group commit. Every write of the server (a message, a cursor, a device) is an operation given
- * to this queue; the queue runs the operations of one batch in ONE transaction, makes it durable
- * (Store.syncLog: fdatasync of the WAL) and only then calls each operation's `done`, which sends
- * the answers (MSG-1, ACK-3: nothing is acknowledged before it is committed and synced).
+ * to this queue; the queue runs the operations of one batch in ONE transaction and only then
+ * calls each operation's `done`, which sends the answers (MSG-1, ACK-3: nothing is acknowledged
+ * before it is committed).
  *
  * With grouping on, a batch is every operation submitted in one event-loop turn: the flush runs
- * from setImmediate, i.e. after the poll phase has read every socket that had data. The sync
- * runs in libuv's thread pool, so the loop does not wait for the disk: while one fdatasync is in
- * flight, the next turns read, commit (to the OS, not yet to the disk) and hold their batches;
- * when it completes, the batches it covers are answered and ONE new fdatasync covers everything
- * committed meanwhile. So an idle server syncs each request at once, and a busy one does one
- * sync per disk round trip however many batches arrived during it. With grouping off, each
- * operation commits and syncs on its own at once (blocking) — the baseline scripts/bench/server.ts
- * compares against.
+ * from setImmediate, i.e. after the poll phase has read every socket that had data. While a
+ * flush (and its fsync) blocks the loop, new frames pile up in the sockets and form the next
+ * batch, so batches grow exactly when the disk is the bottleneck. With grouping off, each
+ * operation commits on its own at once — the baseline scripts/bench/server.ts compares against.
  *
- * `done` callbacks run in submission order, after the commit and the sync that covers it:
- * handlers rely on that order (a hello that commits after a message in the same batch sees that
- * message). Reads made inside `run` may see transactions committed but not yet synced; their
- * answers go out in `done`, after the sync, so nothing sent reveals data that is not durable.
+ * `done` callbacks run synchronously, in submission order, after the commit: handlers rely on
+ * that order (a hello that commits after a message in the same batch sees that message).
  */
 
 import type { Store } from './store.js';
@@ -38,11 +32,10 @@ export interface CommitQueueOptions {
    */
   deferMs: number;
   /**
-   * Told about a batch that failed as a whole (its operations are then retried one by one),
-   * about a `done` callback that threw (the other callbacks still run), and about a failed sync
-   * (the operations it covered are answered with that error: their durability is unknown).
+   * Told about a batch that failed as a whole (its operations are then retried one by one) and
+   * about a `done` callback that threw (the other callbacks still run).
    */
-  onError?: (error: Error, where: 'batch' | 'done' | 'sync') => void;
+  onError?: (error: Error, where: 'batch' | 'done') => void;
 }
 
 export interface CommitStats {
@@ -52,18 +45,8 @@ export interface CommitStats {
   operations: number;
   /** Largest batch so far. */
   largestBatch: number;
-  /** fdatasyncs of the WAL (each covers one or more transactions). */
-  syncs: number;
-  /** Time spent in transactions (the loop is blocked meanwhile), ms. */
+  /** Time spent in transactions, fsync at COMMIT included (the event loop is blocked meanwhile), ms. */
   commitMs: number;
-  /** Time from the start of each sync to its completion (the loop is not blocked), ms. */
-  syncMs: number;
-}
-
-/** Committed operations with their outcomes, waiting for the sync that makes them durable. */
-interface Committed {
-  batch: Operation[];
-  outcomes: Outcome<unknown>[];
 }
 
 export class CommitQueue {
@@ -73,14 +56,8 @@ export class CommitQueue {
     transactions: 0,
     operations: 0,
     largestBatch: 0,
-    syncs: 0,
     commitMs: 0,
-    syncMs: 0,
   };
-  /** Committed since the running sync started (or while none runs): the next sync covers them. */
-  private unsynced: Committed[] = [];
-  /** What the running fdatasync covers; undefined while none runs. */
-  private syncing: Committed[] | undefined;
 
   constructor(
     private readonly store: Store,
@@ -102,22 +79,13 @@ export class CommitQueue {
     if (this.scheduled === undefined) {
       this.scheduled =
         this.options.deferMs > 0
-          ? setTimeout(() => this.commitPending(), this.options.deferMs)
-          : setImmediate(() => this.commitPending());
+          ? setTimeout(() => this.flush(), this.options.deferMs)
+          : setImmediate(() => this.flush());
     }
   }
 
-  /**
-   * Commits every pending operation, syncs and answers everything committed, now, blocking
-   * (graceful shutdown, SHUT-1: the answers go out before the close frames).
-   */
+  /** Commits every pending operation now (also used by graceful shutdown, SHUT-1). */
   flush(): void {
-    this.commitPending();
-    this.syncNow();
-  }
-
-  /** Commits the pending batch; its answers wait for a sync. */
-  private commitPending(): void {
     if (this.scheduled !== undefined) {
       clearTimeout(this.scheduled as NodeJS.Timeout);
       clearImmediate(this.scheduled as NodeJS.Immediate);
@@ -164,60 +132,11 @@ export class CommitQueue {
       }
     }
     this.stats.commitMs += performance.now() - started;
-    this.unsynced.push({ batch, outcomes });
-    if (!this.options.grouped) this.syncNow();
-    else if (this.syncing === undefined) this.startSync();
-  }
-
-  /** One fdatasync for everything committed so far; answers it when done, then starts the next. */
-  private startSync(): void {
-    const covered = this.unsynced;
-    this.unsynced = [];
-    this.syncing = covered;
-    this.stats.syncs++;
-    const started = performance.now();
-    this.store.syncLog((error) => {
-      // flush() synced and answered these itself meanwhile.
-      if (this.syncing !== covered) return;
-      this.stats.syncMs += performance.now() - started;
-      this.syncing = undefined;
-      this.answer(covered, error);
-      if (this.unsynced.length > 0 && this.syncing === undefined) this.startSync();
-    });
-  }
-
-  /** Syncs (blocking) and answers everything committed, including what a running sync covers. */
-  private syncNow(): void {
-    const covered = [...(this.syncing ?? []), ...this.unsynced];
-    this.syncing = undefined;
-    this.unsynced = [];
-    if (covered.length === 0) return;
-    let failure: Error | null = null;
-    this.stats.syncs++;
-    const started = performance.now();
-    try {
-      this.store.syncLogNow();
-    } catch (error) {
-      failure = error as Error;
-    }
-    this.stats.syncMs += performance.now() - started;
-    this.answer(covered, failure);
-  }
-
-  private answer(committed: readonly Committed[], syncError: Error | null): void {
-    if (syncError !== null) this.options.onError?.(syncError, 'sync');
-    for (const { batch, outcomes } of committed) {
-      for (let i = 0; i < batch.length; i++) {
-        const outcome = outcomes[i]!;
-        try {
-          batch[i]!.done(
-            syncError !== null && outcome.ok
-              ? { ok: false, error: new Error(`the commit could not be synced: ${syncError.message}`) }
-              : outcome,
-          );
-        } catch (error) {
-          this.options.onError?.(error as Error, 'done');
-        }
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        batch[i]!.done(outcomes[i]!);
+      } catch (error) {
+        this.options.onError?.(error as Error, 'done');
       }
     }
   }

@@ -4,15 +4,14 @@
  * queue (commit-queue.ts), so a msg:A or ack:A is sent only after its transaction committed
  * (MSG-1, ACK-3).
  *
- * Durability (docs/server.md, "Durability contract"): WAL with `synchronous = NORMAL`, so a
- * commit only writes the WAL, and the commit queue makes it durable itself with `syncLog` — an
- * fdatasync of the WAL file — before any answer that depends on it leaves. That keeps the
- * promise of FULL (a msg:A survives power loss, not just a kill -9) while the fsync runs off the
- * event loop: one in-flight fdatasync covers every transaction committed before it started, and
- * the loop meanwhile reads and commits the next batch (commit-queue.ts).
+ * Durability choice: WAL with `synchronous = FULL`. In WAL mode, NORMAL would already survive a
+ * kill -9 of the process (committed pages sit in the OS page cache and reach the WAL file), which
+ * is all DUR-1 tests — but it may lose the last transactions on power loss or a kernel crash,
+ * and msg:A promises the message is *durably* stored. FULL fsyncs the WAL at every commit, so a
+ * msg:A survives power loss too. Group commit is what makes FULL affordable: one fsync covers
+ * every request of a batch (measured: scripts/bench/server.ts).
  */
 
-import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
 import type { StoredMessage } from '../protocol/frames.js';
@@ -102,11 +101,6 @@ export class Store {
   private readonly stmt: ReturnType<Store['prepare']>;
   /** One compiled transaction wrapper, reused: better-sqlite3 compiles BEGIN/COMMIT once. */
   private readonly runInTransaction: Database.Transaction<(fn: () => unknown) => unknown>;
-  /** The WAL file, opened read-only only to fdatasync it (syncLog). */
-  private readonly walFd: number;
-  /** syncLog calls not yet called back: the fd stays open until they are (close). */
-  private syncsInFlight = 0;
-  private walFdOpen = true;
 
   constructor(
     readonly file: string,
@@ -115,8 +109,7 @@ export class Store {
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
-      // NORMAL: a commit writes the WAL without syncing it; syncLog is the sync (see above).
-      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('synchronous = FULL');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) {
         throw new Error(`it has schema version ${version}, newer than this server's ${SCHEMA_VERSION}`);
@@ -124,8 +117,6 @@ export class Store {
       this.db.exec(SCHEMA);
       this.setSeqIndex(options.uniqueSeq);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      // The WAL file exists from the first write (the line above) until the database closes.
-      this.walFd = openSync(`${file}-wal`, 'r');
     } catch (cause) {
       throw new StorageError(
         `cannot open the server database ${file}: ${(cause as Error).message}. ` +
@@ -206,25 +197,6 @@ export class Store {
     return this.runInTransaction.immediate(fn) as T;
   }
 
-  /**
-   * Makes every transaction committed so far durable: fdatasync of the WAL, in libuv's thread
-   * pool, so the event loop goes on meanwhile. Transactions committed after the call may or may
-   * not be covered; the commit queue starts another sync for them.
-   */
-  syncLog(callback: (error: Error | null) => void): void {
-    this.syncsInFlight++;
-    fdatasync(this.walFd, (error) => {
-      this.syncsInFlight--;
-      if (!this.db.open) this.closeWal();
-      callback(error);
-    });
-  }
-
-  /** syncLog, blocking: for one transaction per request and for the flush at shutdown. */
-  syncLogNow(): void {
-    fdatasyncSync(this.walFd);
-  }
-
   inbox(user: string): InboxState {
     return this.stmt.inbox.get(user) ?? { maxSeq: 0, accepted: 0 };
   }
@@ -287,15 +259,6 @@ export class Store {
   }
 
   close(): void {
-    if (!this.db.open) return;
-    this.db.close();
-    // A sync still running in the thread pool must not see its fd closed (and reused) under it.
-    if (this.syncsInFlight === 0) this.closeWal();
-  }
-
-  private closeWal(): void {
-    if (!this.walFdOpen || this.syncsInFlight > 0) return;
-    this.walFdOpen = false;
-    closeSync(this.walFd);
+    if (this.db.open) this.db.close();
   }
 }

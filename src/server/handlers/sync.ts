@@ -51,26 +51,23 @@ export function handleSync(ctx: SyncContext, session: AuthedSession, frame: Sync
     reply.error('bad-sync', 'sync:R needs exactly one of "after" and "before"');
     return;
   }
-  const limit = Math.min(frame.limit, ctx.limits.syncLimitMax);
-  const range = after !== undefined ? { after } : { before: before! };
-  const requested = ctx.faults.has('sync-clamp-more') ? frame.limit : limit;
-  // The page is read in the commit queue, in order with the writes, and answered once what it
-  // read is synced: a sync:A never shows a message that is committed but not yet durable.
-  const answer = () =>
-    ctx.queue.submit(
-      () => readPage(ctx.store, ctx.faults, session.user, range, limit, requested),
-      (outcome) => {
-        if (!outcome.ok) {
-          ctx.log(`sync of ${session.user}/${session.device} failed: ${outcome.error.message}`);
-          reply.error('internal', 'the page could not be read; try again');
-          return;
-        }
-        const page = outcome.value;
-        // SYNC-6: a device catching up becomes live once a forward page reached the end.
-        if (after !== undefined && !page.more && !session.feed.live) session.feed.goLive(page.maxSeq);
-        reply.ok({ type: 'sync:A', rid: frame.rid, msgs: page.msgs, more: page.more, maxSeq: page.maxSeq });
-      },
-    );
+  const answer = () => {
+    const limit = Math.min(frame.limit, ctx.limits.syncLimitMax);
+    const range = after !== undefined ? { after } : { before: before! };
+    let page: Page;
+    try {
+      const requested = ctx.faults.has('sync-clamp-more') ? frame.limit : limit;
+      page = readPage(ctx.store, ctx.faults, session.user, range, limit, requested);
+    } catch (error) {
+      // Also reached from a commit callback, where nobody else would answer (RID-1).
+      ctx.log(`sync of ${session.user}/${session.device} failed: ${(error as Error).message}`);
+      reply.error('internal', 'the page could not be read; try again');
+      return;
+    }
+    // SYNC-6: a device catching up becomes live once a forward page reached the end.
+    if (after !== undefined && !page.more && !session.feed.live) session.feed.goLive(page.maxSeq);
+    reply.ok({ type: 'sync:A', rid: frame.rid, msgs: page.msgs, more: page.more, maxSeq: page.maxSeq });
+  };
   if (frame.ackUpTo !== undefined && !ctx.faults.has('sync-ignore-ack')) {
     // SYNC-3: exactly an ack:R, applied (and committed) before the page is read.
     commitAck(ctx, session, frame.ackUpTo, reply, answer);
