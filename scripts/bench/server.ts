@@ -148,6 +148,8 @@ interface CellResult {
   p50: number;
   p99: number;
   avgBatch: number;
+  /** Per transaction: ms the server's loop spent committing, fsync included (blocked). */
+  commitMs: number;
 }
 
 /** Closed loop on every sender for `seconds`; counts msg:A after the warm-up. */
@@ -210,6 +212,7 @@ async function cell(senders: number, groupCommit: boolean, seconds: number): Pro
       p50: q(0.5),
       p99: q(0.99),
       avgBatch: transactions > 0 ? (after.operations - before.operations) / transactions : 0,
+      commitMs: transactions > 0 ? (after.commitMs - before.commitMs) / transactions : 0,
     };
   } finally {
     await server.close();
@@ -286,10 +289,12 @@ export async function run(): Promise<void> {
       const rates = (rs: CellResult[]) => rs.map((r) => r.rate);
       const mid = (rs: CellResult[]) => [...rs].sort((a, b) => a.rate - b.rate)[rs.length >> 1]!;
       const lat = (r: CellResult) => `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+      const disk = (r: CellResult) => `commit (fsync included) ${r.commitMs.toFixed(2)} ms/transaction`;
       console.log(`  ${senders} sender${senders === 1 ? '' : 's'}`);
       console.log(
         `    group commit     ${fmtSpread(spread(rates(grouped)), '/s')}; median round ${lat(mid(grouped))}, avg batch ${mid(grouped).avgBatch.toFixed(1)}`,
       );
+      console.log(`                     ${disk(mid(grouped))}`);
       console.log(
         `    no group commit  ${fmtSpread(spread(rates(single)), '/s')}; median round ${lat(mid(single))}`,
       );

@@ -45,12 +45,19 @@ export interface CommitStats {
   operations: number;
   /** Largest batch so far. */
   largestBatch: number;
+  /** Time spent in transactions, fsync at COMMIT included (the event loop is blocked meanwhile), ms. */
+  commitMs: number;
 }
 
 export class CommitQueue {
   private pending: Operation[] = [];
   private scheduled: NodeJS.Immediate | NodeJS.Timeout | undefined;
-  private readonly stats: CommitStats = { transactions: 0, operations: 0, largestBatch: 0 };
+  private readonly stats: CommitStats = {
+    transactions: 0,
+    operations: 0,
+    largestBatch: 0,
+    commitMs: 0,
+  };
 
   constructor(
     private readonly store: Store,
@@ -102,6 +109,7 @@ export class CommitQueue {
     this.stats.transactions++;
     this.stats.operations += batch.length;
     if (batch.length > this.stats.largestBatch) this.stats.largestBatch = batch.length;
+    const started = performance.now();
     let outcomes: Outcome<unknown>[];
     try {
       const values = this.store.transaction(() => batch.map((op) => op.run()));
@@ -123,6 +131,7 @@ export class CommitQueue {
         });
       }
     }
+    this.stats.commitMs += performance.now() - started;
     for (let i = 0; i < batch.length; i++) {
       try {
         batch[i]!.done(outcomes[i]!);
