@@ -413,7 +413,7 @@ function* cleanExchange(messages: number): Generator<HistoryEvent> {
       conn: 1,
       dir: 'in',
       type: 'msg:N',
-      fields: { smid, cmid, from, to, body, seq, ts: 1, attempt: 1 },
+      fields: { smid, cmid, from, to, body, seq, prevSeq: seq - 1, ts: 1, attempt: 1 },
       raw: '',
     };
     yield { kind: 'commit', t, actor: receiver, smid, cmid, from, seq, body, via: 'push' };
