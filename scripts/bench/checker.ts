@@ -117,7 +117,18 @@ export function syntheticHistory(messages: number): HistoryEvent[] {
     events.push(frame(t, sender, 'in', 'msg:A', { type: 'msg:A', rid, cmid, smid, ts }));
     t += 0.01;
     events.push(
-      frame(t, receiver, 'in', 'msg:N', { type: 'msg:N', smid, cmid, from, to, body, seq, ts, attempt: 1 }),
+      frame(t, receiver, 'in', 'msg:N', {
+        type: 'msg:N',
+        smid,
+        cmid,
+        from,
+        to,
+        body,
+        seq,
+        prevSeq: seq - 1,
+        ts,
+        attempt: 1,
+      }),
     );
     events.push({ kind: 'commit', t, actor: receiver, smid, cmid, from, seq, body, via: 'push' });
     events.push(frame(t, receiver, 'out', 'ack:R', { type: 'ack:R', rid: ackRid, upTo: seq }));

@@ -10,8 +10,11 @@
  *    when this build has it, the streaming ledger judging every message. Goal ≥ 0.9.
  * 2. Memory per connected bot: C bare `ws` connections logged in (hello) against C load bots
  *    logged in, RSS and heap per connection after a full GC. Goal ≤ 1.5× bare.
- * 3. The streaming ledger alone: µs per message and heap at the end, at 1M and 10M messages of
- *    a synthetic clean exchange, fed one event at a time and never stored (flat = linear).
+ * 3. The streaming ledger alone: CPU µs per message (wall beside it, and the load average) and
+ *    heap after GC at the end, at 1M and 10M messages of a synthetic clean exchange, fed one event
+ *    at a time and never stored, each size in a fresh process. Goals: µs/message flat (10M within
+ *    1.2× of 1M: linear total cost) and the heap at the end the same (within 1.2×: memory follows
+ *    the messages in flight, not the run's length).
  *
  * Environment: IMSPEC_BENCH_LOAD_MESSAGES (20000), IMSPEC_BENCH_LOAD_PAIRS (20),
  * IMSPEC_BENCH_LOAD_WINDOW (64), IMSPEC_BENCH_ROUNDS (5), IMSPEC_BENCH_LOAD_BOTS (5000),
@@ -19,6 +22,7 @@
  */
 
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -413,7 +417,7 @@ function* cleanExchange(messages: number): Generator<HistoryEvent> {
       conn: 1,
       dir: 'in',
       type: 'msg:N',
-      fields: { smid, cmid, from, to, body, seq, ts: 1, attempt: 1 },
+      fields: { smid, cmid, from, to, body, seq, prevSeq: seq - 1, ts: 1, attempt: 1 },
       raw: '',
     };
     yield { kind: 'commit', t, actor: receiver, smid, cmid, from, seq, body, via: 'push' };
@@ -451,7 +455,24 @@ function* cleanExchange(messages: number): Generator<HistoryEvent> {
   }
 }
 
-function ledgerRun(factory: LedgerFactory, messages: number): { usPerMsg: number; heapMb: number } {
+interface LedgerResult {
+  messages: number;
+  /** Process CPU time (user + system) per message: what the ledger costs, whatever the neighbours do. */
+  cpuUs: number;
+  wallUs: number;
+  /** Heap (+ external) after a full GC at the end of the run, the ledger still alive and unfinished. */
+  heapMb: number;
+  findings: number;
+  loadAvg: number;
+}
+
+/**
+ * One run of the ledger over `messages` messages of the clean exchange, retiring every 100k sends
+ * (4 s of history at this exchange's 25k messages/s: the ledger judges a message once it has been
+ * quiet for two graces, so about 200k-300k messages are in flight at any retirement). The heap is
+ * taken before finish(), with the ledger alive: what it holds at the end of a run.
+ */
+function ledgerRun(factory: LedgerFactory, messages: number): LedgerResult {
   const users: Record<string, string[]> = {};
   for (let p = 0; p < 50; p++) {
     users[`s${p}`] = ['phone'];
@@ -464,18 +485,71 @@ function ledgerRun(factory: LedgerFactory, messages: number): { usPerMsg: number
     caps: [...CAPS],
     latency: new LatencyHistograms(),
   });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let n = 0;
   let last = 0;
   for (const e of cleanExchange(messages)) {
     ledger.push(e);
     last = e.t;
-    // Retire once a simulated second, as the engine does.
     if (e.kind === 'send' && ++n % 100_000 === 0) ledger.retire(last);
   }
-  ledger.finish(last + 1);
-  const usPerMsg = ((performance.now() - start) * 1000) / messages;
-  return { usPerMsg, heapMb: memory().heap / 2 ** 20 };
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - start;
+  const heapMb = memory().heap / 2 ** 20;
+  const cpu1 = process.cpuUsage();
+  const t1 = performance.now();
+  const result = ledger.finish(last + 1);
+  const fin = process.cpuUsage(cpu1);
+  const finishMs = performance.now() - t1;
+  return {
+    messages,
+    cpuUs: (cpu.user + cpu.system + fin.user + fin.system) / messages,
+    wallUs: ((wallMs + finishMs) * 1000) / messages,
+    heapMb,
+    findings: result.findings.length,
+    loadAvg: loadavg()[0]!,
+  };
+}
+
+/** One size in a fresh process (a clean heap, so heaps at the end compare). */
+function ledgerChild(messages: number): Promise<LedgerResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--ledger', String(messages)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m) => resolve(m as LedgerResult));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`ledger child (${messages}) exited with ${code}`));
+    });
+  });
+}
+
+/** Section 3: the ledger alone at each size; flat CPU per message and an end heap that does not grow. */
+async function ledgerSection(): Promise<void> {
+  const sizes = (process.env.IMSPEC_BENCH_LEDGER_MESSAGES ?? '1000000,10000000')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const results: LedgerResult[] = [];
+  for (const n of sizes) {
+    const r = await ledgerChild(n);
+    results.push(r);
+    console.log(
+      `  ledger ${n.toLocaleString('en-US')} messages (load average ${r.loadAvg.toFixed(1)}): ${r.cpuUs.toFixed(2)} µs/message CPU, ${r.wallUs.toFixed(2)} wall; heap after GC at the end ${r.heapMb.toFixed(0)} MiB`,
+    );
+    if (r.findings > 0)
+      throw new Error(`the clean exchange drew ${r.findings} findings: the bench measures a broken ledger`);
+  }
+  if (results.length < 2) return;
+  const a = results[0]!;
+  const b = results[results.length - 1]!;
+  const [na, nb] = [a.messages, b.messages].map((n) => n.toLocaleString('en-US'));
+  // Flat µs/message is linear total cost; the heap at the end follows what is in flight (the same
+  // at every size here), never the run's length.
+  figure(atMost(`ledger CPU µs/message at ${nb} over ${na}`, b.cpuUs / a.cpuUs, 1.2, '×', 2));
+  figure(atMost(`ledger heap at the end, ${nb} over ${na}`, b.heapMb / a.heapMb, 1.2, '×', 2));
 }
 
 // ── section ───────────────────────────────────────────────────────────────────────────────
@@ -546,13 +620,7 @@ export async function run(): Promise<void> {
     );
     return;
   }
-  const sizes = (process.env.IMSPEC_BENCH_LEDGER_MESSAGES ?? '1000000,10000000').split(',').map(Number);
-  for (const n of sizes) {
-    const r = ledgerRun(ledger, n);
-    console.log(
-      `  ledger ${n.toLocaleString('en-US')} messages: ${r.usPerMsg.toFixed(2)} µs/message, heap at the end ${r.heapMb.toFixed(0)} MiB`,
-    );
-  }
+  await ledgerSection();
 }
 
 interface MemoryResult {
@@ -576,7 +644,13 @@ function inChild(kind: 'bare' | 'bots', url: string, n: number): Promise<MemoryR
 }
 
 const memoryArgs = process.argv.indexOf('--memory');
-if (memoryArgs > 0) {
+const ledgerArgs = process.argv.indexOf('--ledger');
+if (ledgerArgs > 0) {
+  const factory = ledgerFactory();
+  if (factory === undefined) throw new Error('this build has no streaming ledger');
+  const r = ledgerRun(factory, Number(process.argv[ledgerArgs + 1]));
+  process.send?.(r, () => process.exit(0));
+} else if (memoryArgs > 0) {
   const [kind, url, n] = process.argv.slice(memoryArgs + 1) as [string, string, string];
   // Warm up: the first sockets pay for code and allocator pools, not per connection.
   const warm = kind === 'bare' ? bareConnections : botConnections;

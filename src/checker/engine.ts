@@ -78,7 +78,9 @@ export class Engine {
     const s = this.s;
     const i = s.l.log.append(e);
     dispatch(s, e, i);
-    for (const r of this.eventRules) r.event!(s, e, i);
+    // Index loops on the per-event path: for…of allocated an iterator per event where not inlined.
+    const rules = this.eventRules;
+    for (let k = 0; k < rules.length; k++) rules[k]!.event!(s, e, i);
   }
 
   /** Runs the end rules at `endT` (or the end the engine was given) and returns the verdicts. */

@@ -44,13 +44,24 @@ interface ConnPushes {
   actor: string;
   /** The largest upTo of the acks whose rid was answered so far. */
   answeredUpTo: number;
-  /** Acks whose rid has no answer (yet): rid → their indexes. Drained as answers come. */
-  open: Map<string, number[]>;
+  /**
+   * Acks whose rid has no answer (yet): rid → their indexes. Drained as answers come. The usual
+   * one ack in flight sits in `slotRid`/`slotIdx` instead (a rid is in one place or the other):
+   * a map entry made and deleted per ack was measured as a large share of the pass's garbage.
+   */
+  open: Map<string, number | number[]>;
+  slotRid: string | undefined;
+  slotIdx: number;
   /** Rids answered when no ack of that rid was open (an answer before its request, a second one). */
   loose: Set<string> | undefined;
-  /** Pushes (index, seq pairs, from `head`) above `answeredUpTo` when they came, oldest first. */
+  /**
+   * Pushes (index, seq pairs, from `head` to `tail`) above `answeredUpTo` when they came, oldest
+   * first. The array keeps its store when drained (emptying it would free the store, and the next
+   * push allocate one again: garbage per message).
+   */
   pending: number[];
   head: number;
+  tail: number;
   /** The connection knows its re-push interval: the rule can judge it. */
   judged: boolean;
   /** What the acks that may have reached the server cover (at the end). */
@@ -74,13 +85,13 @@ function raise(c: ConnPushes, upTo: number): void {
   c.answeredUpTo = upTo;
   const p = c.pending;
   let h = c.head;
-  while (h < p.length && p[h + 1]! <= upTo) h += 2;
-  if (h === p.length) {
-    p.length = 0;
+  while (h < c.tail && p[h + 1]! <= upTo) h += 2;
+  if (h === c.tail) {
     h = 0;
-  } else if (h > 1024 && h * 2 > p.length) {
-    p.copyWithin(0, h);
-    p.length -= h;
+    c.tail = 0;
+  } else if (h > 1024 && h * 2 > c.tail) {
+    p.copyWithin(0, h, c.tail);
+    c.tail -= h;
     h = 0;
   }
   c.head = h;
@@ -99,9 +110,12 @@ function connOf(s: Scan, st: RepushState, e: FrameEvent, add: boolean): ConnPush
       actor: e.actor,
       answeredUpTo: 0,
       open: new Map(),
+      slotRid: undefined,
+      slotIdx: -1,
       loose: undefined,
       pending: [],
       head: 0,
+      tail: 0,
       judged: false,
       acked: 0,
       pushes: undefined,
@@ -128,18 +142,27 @@ function take(s: Scan, st: RepushState, e: FrameEvent, i: number): void {
       if (typeof rid !== 'string') return;
       const c = connOf(s, st, e, true);
       if (!c) return;
+      if (c.slotRid === rid) {
+        c.slotRid = undefined;
+        raise(c, upToOf(s.l.log.at(c.slotIdx) as FrameEvent));
+        return;
+      }
       const acks = c.open.get(rid);
       if (acks === undefined) {
         c.loose ??= new Set();
         c.loose.add(rid);
       } else {
         c.open.delete(rid);
-        for (const idx of acks) raise(c, upToOf(s.l.log.at(idx) as FrameEvent));
+        if (typeof acks === 'number') raise(c, upToOf(s.l.log.at(acks) as FrameEvent));
+        else for (const idx of acks) raise(c, upToOf(s.l.log.at(idx) as FrameEvent));
       }
     } else if (type === 'msg:N' && pushSmid(e) !== undefined) {
       const c = connOf(s, st, e, true);
       const seq = e.fields['seq'] as number;
-      if (c && !(seq <= c.answeredUpTo)) c.pending.push(i, seq);
+      if (c && !(seq <= c.answeredUpTo)) {
+        c.pending[c.tail++] = i;
+        c.pending[c.tail++] = seq;
+      }
     }
   } else if (type === 'ack:R' || type === 'sync:R') {
     const rid = e.fields['rid'];
@@ -147,12 +170,34 @@ function take(s: Scan, st: RepushState, e: FrameEvent, i: number): void {
     const c = connOf(s, st, e, true);
     if (!c) return;
     if (c.loose?.has(rid)) raise(c, upToOf(e));
-    else {
+    else if (c.slotRid === undefined && c.open.size === 0) {
+      c.slotRid = rid;
+      c.slotIdx = i;
+    } else {
+      foldSlot(c);
       const acks = c.open.get(rid);
-      if (acks === undefined) c.open.set(rid, [i]);
+      // One ack per rid is the rule: a number, an array only for a rid sent again.
+      if (acks === undefined) c.open.set(rid, i);
+      else if (typeof acks === 'number') c.open.set(rid, [acks, i]);
       else acks.push(i);
     }
   }
+}
+
+/** Moves the slot's ack into `open` (before anything reads `open` as the whole). */
+function foldSlot(c: ConnPushes): void {
+  if (c.slotRid === undefined) return;
+  const rid = c.slotRid;
+  c.slotRid = undefined;
+  const acks = c.open.get(rid);
+  if (acks === undefined) c.open.set(rid, c.slotIdx);
+  else if (typeof acks === 'number') c.open.set(rid, [acks, c.slotIdx]);
+  else acks.push(c.slotIdx);
+}
+
+/** The ack indexes of one rid (a lone index is kept as a number: no array per ack). */
+function each(acks: number | number[]): readonly number[] {
+  return typeof acks === 'number' ? [acks] : acks;
 }
 
 function newState(): RepushState {
@@ -200,11 +245,14 @@ export function judgeRepush(s: Scan): void {
   }
   s.repush = undefined;
   const judged = [...st.byConn.values()].filter((c) => c.conn.limits?.repushMs !== undefined);
-  for (const c of judged) c.judged = true;
+  for (const c of judged) {
+    c.judged = true;
+    foldSlot(c);
+  }
   ackedOf(s, judged);
   // Only a push above what the acks cover can draw a finding; on a healthy run none is left.
   const above = judged.some((c) => {
-    for (let k = c.head; k < c.pending.length; k += 2) if (!(c.pending[k + 1]! <= c.acked)) return true;
+    for (let k = c.head; k < c.tail; k += 2) if (!(c.pending[k + 1]! <= c.acked)) return true;
     return false;
   });
   if (!above) return;
@@ -245,7 +293,7 @@ function ackedOf(s: Scan, conns: readonly ConnPushes[]): void {
     c.acked = c.answeredUpTo;
     let any = false;
     for (const acks of c.open.values()) {
-      for (const idx of acks) if (upToOf(log.at(idx) as FrameEvent) > c.acked) any = true;
+      for (const idx of each(acks)) if (upToOf(log.at(idx) as FrameEvent) > c.acked) any = true;
     }
     if (any) rest.set(c.conn, { c, answered: new Set(), sends: new Map() });
   }
@@ -265,7 +313,7 @@ function ackedOf(s: Scan, conns: readonly ConnPushes[]): void {
   for (const { c, answered, sends } of rest.values()) {
     const end = connEnd(s, c.conn);
     for (const [rid, acks] of c.open) {
-      for (const idx of acks) {
+      for (const idx of each(acks)) {
         const e = log.at(idx) as FrameEvent;
         const upTo = upToOf(e);
         if (upTo <= c.acked) continue;

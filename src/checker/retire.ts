@@ -79,6 +79,9 @@ export function retire(s: Scan, now: number, options: RetireOptions): number {
     for (let m = t.base; m < base; m++) if (t.has(m, SENT) && !t.has(m, SETTLED)) unsettled++;
     for (const rule of RULES) rule.retire?.(s, base);
     forget(s, base);
+    // What SEQ-1 asks of a device's past ("what had it seen by endT − grace") lies within two
+    // quiet periods of now: older steps go (the last one before that window stays).
+    trimSteps(s, now - 2 * quietMs);
     return unsettled;
   } finally {
     s.endT = Number.POSITIVE_INFINITY;
@@ -109,9 +112,42 @@ function forget(s: Scan, base: number): void {
     sb++;
   }
   st.retire(sb);
+  for (const user of l.users.values()) {
+    user.seqs.compact(sb);
+    // ORDER-1's per-pair lists lose their forgotten front (a forgotten id reads as nothing
+    // known, so judgePair skipped them anyway); a pair with nothing left goes.
+    for (const [to, pair] of user.pairs) {
+      trimFront(pair.byRequest, base);
+      trimFront(pair.byAccept, base);
+      if (pair.byRequest.length === 0 && pair.byAccept.length === 0) {
+        user.pairs.delete(to);
+        if (user.lastPair === pair) {
+          user.lastPair = undefined;
+          user.lastPairTo = undefined;
+        }
+      }
+    }
+  }
   // Nothing alive refers to an event older than the oldest live message or stored copy.
   let floor = l.log.count;
   if (t.base < t.size) floor = Math.min(floor, t.originIdx.get(t.base));
   if (sb < st.size) floor = Math.min(floor, st.originIdx.get(sb));
   l.log.dropBelow(floor);
+}
+
+/** Drops the leading message ids below `base` (ids are roughly in order: what is left is bounded by what is in flight). */
+function trimFront(ids: number[], base: number): void {
+  let k = 0;
+  while (k < ids.length && ids[k]! < base) k++;
+  if (k > 0) ids.splice(0, k);
+}
+
+/** Drops each device's seen-max steps older than `from`, keeping the last step before it. */
+function trimSteps(s: Scan, from: number): void {
+  for (const actor of s.l.actors.values()) {
+    const steps = actor.maxSteps;
+    let k = 0;
+    while (k + 2 < steps.length && steps[k + 2]! < from) k += 2;
+    if (k > 0) steps.splice(0, k);
+  }
 }

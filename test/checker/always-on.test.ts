@@ -185,7 +185,20 @@ describe('advertised-limits (DEDUP-5)', () => {
 describe('forgetting (a streaming ledger retired the messages)', () => {
   const collect = (rule: (typeof ALWAYS_ON_RULES)[number]) => {
     const found: string[] = [];
-    return { found, judge: rule.start((f) => found.push(f.requirement)) };
+    const events: HistoryEvent[] = [];
+    const inner = rule.start(
+      (f) => found.push(f.requirement),
+      (i) => events[i]!,
+    );
+    // Judges read back the events they hold by index, as the engine's log gives them.
+    const judge = {
+      event: (e: HistoryEvent, i: number) => {
+        events[i] = e;
+        inner.event(e, i);
+      },
+      forget: (floor: number) => inner.forget(floor),
+    };
+    return { found, judge };
   };
   it('a forgotten send is not read as never sent (RCPT-2), a fresh stranger still is', () => {
     const { found, judge } = collect(receiptAddressee);

@@ -4,7 +4,8 @@
  * column turning emoji into U+FFFD), which short ASCII bodies never reveal.
  */
 
-import { type AlwaysOnRule, dropBorn, str, userOf } from './types.js';
+import type { SendEvent } from '../../history/events.js';
+import { type AlwaysOnRule, dropBorn, str, UserNames } from './types.js';
 
 const MAX_SHOWN = 48;
 
@@ -17,57 +18,60 @@ function show(body: string): string {
 export const bodyIntegrity: AlwaysOnRule = {
   name: 'body-integrity',
   requirements: ['SEQ-3'],
-  start(report) {
-    // (sender user, cmid) → body and the event that sent it; `judged` once its finding is made,
-    // so one mangled message is one finding however often it is pushed or paged.
-    const sent = new Map<string, { body: string; idx: number; judged: boolean }>();
-    const look = (from: unknown, cmid: unknown, body: unknown, smid: unknown, where: string, i: number) => {
-      const f = str(from);
-      const c = str(cmid);
-      const b = str(body);
-      if (f === undefined || c === undefined || b === undefined) return;
+  start(report, read) {
+    // sender user → cmid → the index of the send event (its body is read back from it), as its
+    // ones' complement once its finding is made, so one mangled message is one finding however
+    // often it is pushed or paged. No key string, no object per message.
+    const sent = new Map<string, Map<string, number>>();
+    const users = new UserNames();
+    // `r`: a push's fields or a page item; `actor` and `what` name where it came (built into a
+    // string only for a finding).
+    const look = (r: Record<string, unknown>, actor: string, what: string, i: number) => {
+      const from = r['from'];
+      const cmid = r['cmid'];
+      const body = r['body'];
+      if (typeof from !== 'string' || typeof cmid !== 'string' || typeof body !== 'string') return;
       // A forgotten or never-seen send is not judged: only a body we know can be compared.
-      const origin = sent.get(`${f}\u0000${c}`);
-      if (origin === undefined || origin.body === b || origin.judged) return;
-      origin.judged = true;
+      const byCmid = sent.get(from);
+      const v = byCmid?.get(cmid);
+      if (v === undefined || v < 0) return;
+      const origin = read(v) as SendEvent;
+      if (origin.body === body) return;
+      byCmid!.set(cmid, ~v);
       report({
         kind: 'assertion',
         requirement: 'SEQ-3',
-        expected: `the body ${f} sent: ${show(origin.body)}`,
-        actual: `${where} carried ${show(b)}`,
-        evidence: [origin.idx, i],
-        cmid: c,
-        smid: str(smid),
+        expected: `the body ${from} sent: ${show(origin.body)}`,
+        actual: `${actor} ${what} seq ${String(r['seq'])} carried ${show(body)}`,
+        evidence: [v, i],
+        cmid,
+        smid: str(r['smid']),
       });
     };
     return {
       event(e, i) {
         if (e.kind === 'send') {
-          const key = `${userOf(e.actor)}\u0000${e.cmid}`;
-          if (!sent.has(key)) sent.set(key, { body: e.body, idx: i, judged: false });
+          const user = users.of(e.actor);
+          let byCmid = sent.get(user);
+          if (byCmid === undefined) {
+            byCmid = new Map();
+            sent.set(user, byCmid);
+          }
+          if (!byCmid.has(e.cmid)) byCmid.set(e.cmid, i);
           return;
         }
         if (e.kind !== 'frame' || e.dir !== 'in') return;
         if (e.type === 'msg:N') {
-          const f = e.fields;
-          look(f['from'], f['cmid'], f['body'], f['smid'], `${e.actor} msg:N seq ${String(f['seq'])}`, i);
+          look(e.fields, e.actor, 'msg:N', i);
         } else if (e.type === 'sync:A' && Array.isArray(e.fields['msgs'])) {
           for (const m of e.fields['msgs'] as unknown[]) {
             if (typeof m !== 'object' || m === null) continue;
-            const r = m as Record<string, unknown>;
-            look(
-              r['from'],
-              r['cmid'],
-              r['body'],
-              r['smid'],
-              `${e.actor} sync:A item seq ${String(r['seq'])}`,
-              i,
-            );
+            look(m as Record<string, unknown>, e.actor, 'sync:A item', i);
           }
         }
       },
       forget(floor) {
-        dropBorn(sent, floor);
+        for (const byCmid of sent.values()) dropBorn(byCmid, floor);
       },
     };
   },

@@ -22,14 +22,15 @@ function judges(s: Scan): readonly AlwaysOnJudge[] {
   let list = judgesOf.get(s);
   if (list === undefined) {
     const report = s.sink.add.bind(s.sink);
-    list = ALWAYS_ON_RULES.map((rule) => rule.start(report));
+    list = ALWAYS_ON_RULES.map((rule) => rule.start(report, (i) => s.l.log.at(i)));
     judgesOf.set(s, list);
   }
   return list;
 }
 
 export function alwaysOnEvent(s: Scan, e: HistoryEvent, i: number): void {
-  for (const judge of judges(s)) judge.event(e, i);
+  const list = judges(s);
+  for (let k = 0; k < list.length; k++) list[k]!.event(e, i);
 }
 
 /**

@@ -6,7 +6,7 @@
  * the proxy, not the server, may have sent that copy.
  */
 
-import { type AlwaysOnRule, Faulted, Flagged, num } from './types.js';
+import { type AlwaysOnRule, Faulted, Flagged, num, PerConn } from './types.js';
 
 export const pushAfterAck: AlwaysOnRule = {
   name: 'push-after-ack',
@@ -15,27 +15,31 @@ export const pushAfterAck: AlwaysOnRule = {
     const faulted = new Faulted();
     // Per open connection: the highest ack:A. A connection's entry goes with its close, so what
     // is kept follows the connections, not the messages (nothing to forget on retirement).
-    const acked = new Map<string, { upTo: number; idx: number }>();
+    // (One object per connection, updated in place: nothing allocated per ack.)
+    const acked = new PerConn<{ upTo: number; idx: number }>();
     const flagged = new Flagged();
     return {
       event(e, i) {
         faulted.note(e);
         if (e.kind === 'close') {
-          acked.delete(`${e.actor}\u0000${e.conn}`);
+          acked.delete(e.actor, e.conn);
           return;
         }
         if (e.kind !== 'frame' || e.dir !== 'in' || faulted.has(e.actor)) return;
-        const conn = `${e.actor}\u0000${e.conn}`;
         if (e.type === 'ack:A') {
           const upTo = num(e.fields['upTo']);
-          const before = acked.get(conn);
-          if (upTo !== undefined && (before === undefined || upTo > before.upTo))
-            acked.set(conn, { upTo, idx: i });
+          if (upTo === undefined) return;
+          const before = acked.get(e.actor, e.conn);
+          if (before === undefined) acked.add(e.actor, e.conn, { upTo, idx: i });
+          else if (upTo > before.upTo) {
+            before.upTo = upTo;
+            before.idx = i;
+          }
         } else if (e.type === 'msg:N') {
           const seq = num(e.fields['seq']);
-          const ack = acked.get(conn);
+          const ack = acked.get(e.actor, e.conn);
           if (seq === undefined || ack === undefined || seq > ack.upTo) return;
-          if (!flagged.first(`${conn}\u0000${seq}`)) return;
+          if (!flagged.first(`${e.actor}\u0000${e.conn}\u0000${seq}`)) return;
           report({
             kind: 'wire-duplicate',
             requirement: 'PUSH-2',

@@ -5,12 +5,25 @@
  * Connections the fault proxy touched are skipped for REPUSH-3: a proxy copy repeats an attempt.
  */
 
-import { type AlwaysOnRule, dropBorn, Faulted, Flagged, num, str } from './types.js';
+import { type AlwaysOnRule, Faulted, Flagged, num, PerConn, str } from './types.js';
 
-/** One connection's pushes: smid → last attempt; `forgot`: some of its entries were forgotten. */
+/**
+ * One connection's pushes: smid → the index of its first push here (insertion order is birth
+ * order), its last `attempt` when that is not 1 (rare), and whether entries were forgotten.
+ */
 interface ConnPushes {
-  attempts: Map<string, { n: number; idx: number }>;
+  born: Map<string, number>;
+  attempts: Map<string, number>;
   forgot: boolean;
+}
+
+/**
+ * One receiver's inbox: seq → its first push's index, and the prevSeq that push carried — kept
+ * only when it is not seq − 1 (a contiguous inbox, the usual one, costs one map entry a seq).
+ */
+interface Chain {
+  prev: Map<number, number>;
+  born: Map<number, number>;
 }
 
 export const pushChain: AlwaysOnRule = {
@@ -18,15 +31,15 @@ export const pushChain: AlwaysOnRule = {
   requirements: ['SEQ-4', 'REPUSH-3'],
   start(report) {
     const faulted = new Faulted();
-    // (receiver, seq) → the prevSeq its first push carried.
-    const prevOf = new Map<string, { prev: number; idx: number }>();
-    const conns = new Map<string, ConnPushes>();
+    // Numbers in maps keyed by what the frames already carry: no key string, no object per push.
+    const chains = new Map<string | undefined, Chain>();
+    const conns = new PerConn<ConnPushes>();
     const flagged = new Flagged();
     return {
       event(e, i) {
         faulted.note(e);
         if (e.kind === 'close') {
-          conns.delete(`${e.actor}\u0000${e.conn}`);
+          conns.delete(e.actor, e.conn);
           return;
         }
         if (e.kind !== 'frame' || e.dir !== 'in' || e.type !== 'msg:N') return;
@@ -35,9 +48,9 @@ export const pushChain: AlwaysOnRule = {
         const smid = str(f['smid']);
         if (seq === undefined || smid === undefined) return;
         const prev = num(f['prevSeq']);
-        const chainKey = `${str(f['to'])}\u0000${seq}`;
+        const to = str(f['to']);
         if (prev === undefined || prev >= seq) {
-          if (flagged.first(`p${chainKey}`))
+          if (flagged.first(`p${to}\u0000${seq}`))
             report({
               kind: 'assertion',
               requirement: 'SEQ-4',
@@ -47,33 +60,41 @@ export const pushChain: AlwaysOnRule = {
               smid,
             });
         } else {
-          const first = prevOf.get(chainKey);
-          if (first === undefined) prevOf.set(chainKey, { prev, idx: i });
-          else if (first.prev !== prev && flagged.first(`c${chainKey}`))
+          let chain = chains.get(to);
+          if (chain === undefined) {
+            chain = { prev: new Map(), born: new Map() };
+            chains.set(to, chain);
+          }
+          const born = chain.born.get(seq);
+          const first = born === undefined ? undefined : (chain.prev.get(seq) ?? seq - 1);
+          if (first === undefined) {
+            chain.born.set(seq, i);
+            if (prev !== seq - 1) chain.prev.set(seq, prev);
+          } else if (first !== prev && flagged.first(`c${to}\u0000${seq}`))
             report({
               kind: 'assertion',
               requirement: 'SEQ-4',
-              expected: `seq ${seq} has one previous seq (${first.prev}) in every push`,
+              expected: `seq ${seq} has one previous seq (${first}) in every push`,
               actual: `${e.actor} got prevSeq ${prev}`,
-              evidence: [first.idx, i],
+              evidence: [born!, i],
               smid,
             });
         }
         if (faulted.has(e.actor)) return;
-        const connKey = `${e.actor}\u0000${e.conn}`;
-        let pushes = conns.get(connKey);
+        let pushes = conns.get(e.actor, e.conn);
         if (pushes === undefined) {
-          pushes = { attempts: new Map(), forgot: false };
-          conns.set(connKey, pushes);
+          pushes = { born: new Map(), attempts: new Map(), forgot: false };
+          conns.add(e.actor, e.conn, pushes);
         }
         const attempt = num(f['attempt']) ?? 1;
-        const last = pushes.attempts.get(smid);
-        const expected = (last?.n ?? 0) + 1;
-        if (last === undefined) pushes.attempts.set(smid, { n: attempt, idx: i });
-        else last.n = attempt;
+        const seen = pushes.born.has(smid);
+        const expected = seen ? (pushes.attempts.get(smid) ?? 1) + 1 : 1;
+        if (!seen) pushes.born.set(smid, i);
+        if (attempt !== 1) pushes.attempts.set(smid, attempt);
+        else if (seen) pushes.attempts.delete(smid);
         // A first sighting on a connection that forgot entries may be a re-push of a forgotten one.
-        if (attempt === expected || (last === undefined && pushes.forgot)) return;
-        if (!flagged.first(`a${connKey}\u0000${smid}`)) return;
+        if (attempt === expected || (!seen && pushes.forgot)) return;
+        if (!flagged.first(`a${e.actor}\u0000${e.conn}\u0000${smid}`)) return;
         report({
           kind: 'assertion',
           requirement: 'REPUSH-3',
@@ -84,8 +105,22 @@ export const pushChain: AlwaysOnRule = {
         });
       },
       forget(floor) {
-        dropBorn(prevOf, floor);
-        for (const pushes of conns.values()) if (dropBorn(pushes.attempts, floor)) pushes.forgot = true;
+        // Insertion order is birth order: each walk stops at the first entry still alive.
+        for (const chain of chains.values()) {
+          for (const [seq, born] of chain.born) {
+            if (born >= floor) break;
+            chain.born.delete(seq);
+            chain.prev.delete(seq);
+          }
+        }
+        for (const pushes of conns.values()) {
+          for (const [smid, born] of pushes.born) {
+            if (born >= floor) break;
+            pushes.born.delete(smid);
+            pushes.attempts.delete(smid);
+            pushes.forgot = true;
+          }
+        }
       },
     };
   },

@@ -6,7 +6,8 @@
  * ack sent to the sender of its newest message), which one sender per receiver never shows.
  */
 
-import { type AlwaysOnRule, dropBorn, Flagged, str, userOf } from './types.js';
+import type { FrameEvent } from '../../history/events.js';
+import { type AlwaysOnRule, dropBorn, Flagged, ForgottenKeys, str, UserNames } from './types.js';
 
 /** Forgotten (sender, cmid) keys remembered per generation (two generations are kept). */
 const FORGOTTEN_PER_GENERATION = 65_536;
@@ -14,84 +15,89 @@ const FORGOTTEN_PER_GENERATION = 65_536;
 export const receiptAddressee: AlwaysOnRule = {
   name: 'receipt-addressee',
   requirements: ['RCPT-2'],
-  start(report) {
-    // (sender user, cmid) → the receiver its first msg:R named.
-    const sent = new Map<string, { to: string; idx: number }>();
-    // smid → the user whose msg:A got it: names the sender even where users share cmids.
-    const ownerOf = new Map<string, { user: string; idx: number }>();
+  start(report, read) {
+    // Event indexes in maps keyed by what the frames already carry (no key string, no object per
+    // message); what they say is read back when a receipt needs it.
+    // sender user → cmid → its first msg:R (the receiver it named is read from it).
+    const sent = new Map<string, Map<string, number>>();
+    // smid → the msg:A that got it: its actor's user names the sender even where users share cmids.
+    const ownerOf = new Map<string, number>();
+    const users = new UserNames();
     const flagged = new Flagged();
     // "Never sent" is read from absence, so a streaming ledger's forgotten sends are remembered
     // (as keys only) — a late receipt of a settled message is not a stranger's. Once a generation
     // of them is dropped, absence proves nothing and only the named receiver is judged.
-    let forgotten = new Set<string>();
-    let older = new Set<string>();
-    let lossy = false;
+    const forgotten = new ForgottenKeys(FORGOTTEN_PER_GENERATION);
     return {
       event(e, i) {
         if (e.kind !== 'frame') return;
-        const user = userOf(e.actor);
         if (e.dir === 'out' && e.type === 'msg:R') {
           const cmid = str(e.fields['cmid']);
-          const to = str(e.fields['to']);
-          const key = `${user}\u0000${cmid}`;
-          if (cmid !== undefined && to !== undefined && !sent.has(key)) sent.set(key, { to, idx: i });
+          if (cmid === undefined || str(e.fields['to']) === undefined) return;
+          const user = users.of(e.actor);
+          let byCmid = sent.get(user);
+          if (byCmid === undefined) {
+            byCmid = new Map();
+            sent.set(user, byCmid);
+          }
+          if (!byCmid.has(cmid)) byCmid.set(cmid, i);
           return;
         }
         if (e.dir === 'in' && e.type === 'msg:A') {
           const smid = str(e.fields['smid']);
-          if (smid !== undefined && !ownerOf.has(smid)) ownerOf.set(smid, { user, idx: i });
+          if (smid !== undefined && !ownerOf.has(smid)) ownerOf.set(smid, i);
           return;
         }
         if (e.dir !== 'in' || e.type !== 'ack:N') return;
         const cmid = str(e.fields['cmid']);
         const to = str(e.fields['to']);
         if (cmid === undefined) return;
-        const key = `${user}\u0000${cmid}`;
+        const user = users.of(e.actor);
         const smid = str(e.fields['smid']);
-        const owner = smid === undefined ? undefined : ownerOf.get(smid);
-        if (owner !== undefined && owner.user !== user) {
+        const ownerIdx = smid === undefined ? undefined : ownerOf.get(smid);
+        const owner = ownerIdx === undefined ? undefined : users.of((read(ownerIdx) as FrameEvent).actor);
+        if (owner !== undefined && owner !== user) {
           if (flagged.first(`s${smid}`))
             report({
               kind: 'unexpected-message',
               requirement: 'RCPT-2',
-              expected: `the receipt for smid ${smid} goes to its sender ${owner.user}`,
+              expected: `the receipt for smid ${smid} goes to its sender ${owner}`,
               actual: `${e.actor} got ack:N ${String(e.fields['status'])} for it (cmid ${cmid})`,
-              evidence: [owner.idx, i],
+              evidence: [ownerIdx!, i],
               cmid,
               smid,
             });
           return;
         }
-        const origin = sent.get(key);
-        if (origin !== undefined && (to === undefined || origin.to === to)) return;
-        if (origin === undefined && (lossy || forgotten.has(key) || older.has(key))) return;
-        if (!flagged.first(key)) return;
+        const originIdx = sent.get(user)?.get(cmid);
+        const originTo =
+          originIdx === undefined ? undefined : ((read(originIdx) as FrameEvent).fields['to'] as string);
+        if (originTo !== undefined && (to === undefined || originTo === to)) return;
+        if (originTo === undefined && (forgotten.lossy || forgotten.has(user, cmid))) return;
+        if (!flagged.first(`${user}\u0000${cmid}`)) return;
         report({
           kind: 'unexpected-message',
           requirement: 'RCPT-2',
           expected:
-            origin === undefined
+            originTo === undefined
               ? `receipts only for messages ${user} sent`
-              : `a receipt for ${user}'s cmid ${cmid} names its receiver ${origin.to}`,
+              : `a receipt for ${user}'s cmid ${cmid} names its receiver ${originTo}`,
           actual:
-            origin === undefined
+            originTo === undefined
               ? `${e.actor} got ack:N ${String(e.fields['status'])} for cmid ${cmid}, which ${user} never sent`
               : `${e.actor} got ack:N naming to: ${String(to)}`,
-          evidence: origin === undefined ? [i] : [origin.idx, i],
+          evidence: originIdx === undefined ? [i] : [originIdx, i],
           cmid,
           smid: str(e.fields['smid']),
         });
       },
       forget(floor) {
         dropBorn(ownerOf, floor);
-        for (const [key, v] of sent) {
-          if (v.idx >= floor) continue;
-          sent.delete(key);
-          forgotten.add(key);
-          if (forgotten.size >= FORGOTTEN_PER_GENERATION) {
-            lossy ||= older.size > 0;
-            older = forgotten;
-            forgotten = new Set();
+        for (const [user, byCmid] of sent) {
+          for (const [cmid, idx] of byCmid) {
+            if (idx >= floor) break;
+            byCmid.delete(cmid);
+            forgotten.add(user, cmid);
           }
         }
       },

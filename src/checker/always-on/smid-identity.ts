@@ -4,37 +4,114 @@
  * user's equal cmid answered with the first user's smid) or when a smid counter restarts.
  */
 
-import { type AlwaysOnRule, dropBorn, str, userOf } from './types.js';
+import type { FrameEvent } from '../../history/events.js';
+import { type AlwaysOnRule, actorIsUser, bornAt, PerConn, str, UserNames } from './types.js';
+
+/** One connection's msg:R frames waiting for their msg:A, in send order (answers mostly come in it). */
+interface Pending {
+  rids: unknown[];
+  cmids: unknown[];
+  idxs: number[];
+  head: number;
+  /** One past the newest (slots are reused: a drained queue starts over in the same arrays). */
+  tail: number;
+}
+
+/** The oldest unanswered msg:R kept per connection: past it, its cmid is the msg:A's own. */
+const MAX_PENDING = 1024;
+
+const NONE = Symbol('none');
+
+/** Takes the pending msg:R with `rid` (the head first, as the engine matches answers): its cmid, or NONE. */
+function take(p: Pending, rid: unknown): unknown {
+  let k = p.head;
+  if (k >= p.tail) return NONE;
+  if (p.rids[k] !== rid) {
+    k = -1;
+    for (let j = p.tail - 1; j > p.head; j--)
+      if (p.rids[j] === rid) {
+        k = j;
+        break;
+      }
+    if (k < 0) return NONE;
+  }
+  const cmid = p.cmids[k];
+  p.rids[k] = undefined;
+  p.cmids[k] = undefined;
+  // Answered ones at the head go; a drained queue starts over in the same arrays (emptying an
+  // array frees its store, and the next push allocates one again: garbage per request).
+  while (p.head < p.tail && p.rids[p.head] === undefined) p.head++;
+  if (p.head === p.tail) {
+    p.head = 0;
+    p.tail = 0;
+  }
+  return cmid;
+}
+
+/** Where a claim was made, for the finding's text. */
+function where(e: FrameEvent, item: Record<string, unknown> | undefined): string {
+  if (item !== undefined) return `sync:A item seq ${String(item['seq'])}`;
+  return e.type === 'msg:N' ? `msg:N seq ${String(e.fields['seq'])}` : 'msg:A';
+}
 
 export const smidIdentity: AlwaysOnRule = {
   name: 'smid-identity',
   requirements: ['MSG-2'],
-  start(report) {
-    // smid → the message that first showed it (`flagged`: its one finding is made).
-    const owner = new Map<string, { from: string; cmid: string; idx: number; flagged: boolean }>();
-    // rid of a msg:R per (actor, conn) → its cmid: a msg:A names the sender only through its request.
-    const pending = new Map<string, { cmid: string; idx: number }>();
+  start(report, read) {
+    // smid → the index of the event that first showed it (its ones' complement once the one
+    // finding is made). Its (sender, cmid) are read back from that event: a msg:A's sender is its
+    // actor's user and its cmid the request's (kept in `cmidOf` only when the msg:A says another);
+    // a push's are its fields; a page item's sit in `items` (pages are rare).
+    const owner = new Map<string, number>();
+    const cmidOf = new Map<number, string>();
+    const items = new Map<string, { from: string; cmid: string }>();
+    const pending = new PerConn<Pending>();
+    const users = new UserNames();
+    /** The (sender, cmid) that event `idx` gave `smid`. */
+    const ownerAt = (smid: string, idx: number): { from: string; cmid: string } => {
+      const e = read(idx) as FrameEvent;
+      if (e.type === 'msg:A') {
+        return { from: users.of(e.actor), cmid: cmidOf.get(idx) ?? (e.fields['cmid'] as string) };
+      }
+      if (e.type === 'msg:N') return { from: e.fields['from'] as string, cmid: e.fields['cmid'] as string };
+      return items.get(smid)!;
+    };
+    /** Whether event `idx` gave `smid` to (from, cmid); without allocating on the usual path. */
+    const same = (smid: string, idx: number, from: string, cmid: string): boolean => {
+      const e = read(idx) as FrameEvent;
+      if (e.type === 'msg:A')
+        return actorIsUser(e.actor, from) && (cmidOf.get(idx) ?? e.fields['cmid']) === cmid;
+      if (e.type === 'msg:N') return e.fields['from'] === from && e.fields['cmid'] === cmid;
+      const it = items.get(smid)!;
+      return it.from === from && it.cmid === cmid;
+    };
     const claim = (
       smid: string | undefined,
       from: string,
       cmid: string | undefined,
-      what: string,
+      e: FrameEvent,
       i: number,
+      /** A sync page item (`r`), else undefined. */
+      r?: Record<string, unknown>,
     ) => {
+      const item = r !== undefined;
       if (smid === undefined || cmid === undefined) return;
       const first = owner.get(smid);
       if (first === undefined) {
-        owner.set(smid, { from, cmid, idx: i, flagged: false });
+        owner.set(smid, i);
+        if (item) items.set(smid, { from, cmid });
+        else if (e.type === 'msg:A' && e.fields['cmid'] !== cmid) cmidOf.set(i, cmid);
         return;
       }
-      if ((first.from === from && first.cmid === cmid) || first.flagged) return;
-      first.flagged = true;
+      if (first < 0 || same(smid, first, from, cmid)) return;
+      owner.set(smid, ~first);
+      const o = ownerAt(smid, first);
       report({
         kind: 'assertion',
         requirement: 'MSG-2',
-        expected: `smid ${smid} names one message (${first.from}'s cmid ${first.cmid})`,
-        actual: `${what} gives it to ${from}'s cmid ${cmid} too`,
-        evidence: [first.idx, i],
+        expected: `smid ${smid} names one message (${o.from}'s cmid ${o.cmid})`,
+        actual: `${e.actor} ${where(e, r)} gives it to ${from}'s cmid ${cmid} too`,
+        evidence: [first, i],
         cmid,
         smid,
       });
@@ -44,40 +121,64 @@ export const smidIdentity: AlwaysOnRule = {
         if (e.kind !== 'frame' || e.type === undefined) return;
         const f = e.fields;
         if (e.dir === 'out') {
-          const rid = str(f['rid']);
-          if (e.type === 'msg:R' && rid !== undefined)
-            pending.set(`${e.actor}\u0000${e.conn}\u0000${rid}`, { cmid: String(f['cmid']), idx: i });
+          const rid = f['rid'];
+          if (e.type !== 'msg:R' || typeof rid !== 'string') return;
+          let p = pending.get(e.actor, e.conn);
+          if (p === undefined) {
+            p = { rids: [], cmids: [], idxs: [], head: 0, tail: 0 };
+            pending.add(e.actor, e.conn, p);
+          }
+          if (p.tail === p.rids.length && p.head >= p.rids.length / 2) {
+            // Full with room below the head: slide the live part down instead of growing.
+            let k = 0;
+            for (let j = p.head; j < p.tail; j++, k++) {
+              p.rids[k] = p.rids[j];
+              p.cmids[k] = p.cmids[j];
+              p.idxs[k] = p.idxs[j]!;
+            }
+            for (let j = k; j < p.tail; j++) {
+              p.rids[j] = undefined;
+              p.cmids[j] = undefined;
+            }
+            p.head = 0;
+            p.tail = k;
+          }
+          p.rids[p.tail] = rid;
+          p.cmids[p.tail] = f['cmid'];
+          p.idxs[p.tail] = i;
+          p.tail++;
+          if (p.tail - p.head > MAX_PENDING) take(p, p.rids[p.head]);
           return;
         }
         if (e.type === 'msg:A') {
-          const key = `${e.actor}\u0000${e.conn}\u0000${String(f['rid'])}`;
-          const cmid = pending.get(key)?.cmid ?? str(f['cmid']);
-          pending.delete(key);
-          claim(str(f['smid']), userOf(e.actor), cmid, `${e.actor} msg:A`, i);
+          const p = pending.get(e.actor, e.conn);
+          const taken = p === undefined ? NONE : take(p, f['rid']);
+          const cmid = taken !== NONE ? String(taken) : str(f['cmid']);
+          claim(str(f['smid']), users.of(e.actor), cmid, e, i);
         } else if (e.type === 'msg:N') {
           const from = str(f['from']);
-          if (from !== undefined)
-            claim(str(f['smid']), from, str(f['cmid']), `${e.actor} msg:N seq ${String(f['seq'])}`, i);
+          if (from !== undefined) claim(str(f['smid']), from, str(f['cmid']), e, i);
         } else if (e.type === 'sync:A' && Array.isArray(f['msgs'])) {
           for (const m of f['msgs'] as unknown[]) {
             if (typeof m !== 'object' || m === null) continue;
             const r = m as Record<string, unknown>;
             const from = str(r['from']);
-            if (from !== undefined)
-              claim(
-                str(r['smid']),
-                from,
-                str(r['cmid']),
-                `${e.actor} sync:A item seq ${String(r['seq'])}`,
-                i,
-              );
+            if (from !== undefined) claim(str(r['smid']), from, str(r['cmid']), e, i, r);
           }
         }
       },
       forget(floor) {
         // A forgotten smid is claimed afresh by its next sighting: absence is never a finding.
-        dropBorn(owner, floor);
-        dropBorn(pending, floor);
+        for (const [smid, v] of owner) {
+          const born = bornAt(v);
+          if (born >= floor) break;
+          owner.delete(smid);
+          cmidOf.delete(born);
+          items.delete(smid);
+        }
+        for (const p of pending.values()) {
+          while (p.head < p.tail && p.idxs[p.head]! < floor) take(p, p.rids[p.head]);
+        }
       },
     };
   },

@@ -29,13 +29,20 @@ export interface AlwaysOnRule {
   name: string;
   /** The requirement ids it judges. */
   requirements: readonly string[];
-  /** A fresh judge for one run, reporting through `report`. */
-  start(report: Report): AlwaysOnJudge;
+  /**
+   * A fresh judge for one run, reporting through `report`. `read` gives back event `i` for any
+   * index the judge still holds (one it has not been told to forget): a judge keeps event
+   * indexes, not copies of what the events say, so what it holds per message is a number.
+   */
+  start(report: Report, read: ReadEvent): AlwaysOnJudge;
 }
+
+/** Event `i` of the history, for an index the judge still holds. */
+export type ReadEvent = (i: number) => HistoryEvent;
 
 /** The whole of `events` through one fresh judge (tests, and any caller holding a full history). */
 export function judgeHistory(rule: AlwaysOnRule, events: readonly HistoryEvent[], report: Report): void {
-  const judge = rule.start(report);
+  const judge = rule.start(report, (i) => events[i]!);
   for (let i = 0; i < events.length; i++) judge.event(events[i]!, i);
 }
 
@@ -53,16 +60,138 @@ export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** Drops the entries of `map` born (`idx`) before `floor`; true when it dropped any. */
-export function dropBorn<K, V extends { idx: number }>(map: Map<K, V>, floor: number): boolean {
+/**
+ * The event index an entry of an index map was born at: entries hold it as is, or as its ones'
+ * complement once their one finding is made (`~idx`, negative), so the flag costs no object.
+ */
+export function bornAt(v: number): number {
+  return v < 0 ? ~v : v;
+}
+
+/**
+ * Drops the entries of `map` (values: bornAt-encoded event indexes) born before `floor`; true
+ * when it dropped any. Entries are only ever added in event order and their birth never changes,
+ * so a Map's insertion order is birth order: the walk stops at the first one still alive, and
+ * a retirement costs what it forgets, not what is held.
+ */
+export function dropBorn<K>(map: Map<K, number>, floor: number): boolean {
   let dropped = false;
   for (const [k, v] of map) {
-    if (v.idx < floor) {
-      map.delete(k);
-      dropped = true;
-    }
+    if (bornAt(v) >= floor) break;
+    map.delete(k);
+    dropped = true;
   }
   return dropped;
+}
+
+/** Whether actor "user/device" (or a bare "user") belongs to `user`, without slicing a string. */
+export function actorIsUser(actor: string, user: string): boolean {
+  return (
+    actor === user ||
+    (actor.length > user.length && actor.charCodeAt(user.length) === 47 && actor.startsWith(user))
+  );
+}
+
+/** actor → its user name, one slice per actor rather than one per event. */
+export class UserNames {
+  private readonly names = new Map<string, string>();
+  private lastActor: string | undefined;
+  private lastUser = '';
+
+  of(actor: string): string {
+    if (actor === this.lastActor) return this.lastUser;
+    let user = this.names.get(actor);
+    if (user === undefined) {
+      user = userOf(actor);
+      this.names.set(actor, user);
+    }
+    this.lastActor = actor;
+    this.lastUser = user;
+    return user;
+  }
+}
+
+/**
+ * State per connection, found by (actor, conn) without building a key string per event; frames
+ * of one connection come in runs, so the last one looked up answers most lookups.
+ */
+export class PerConn<T> {
+  private readonly byActor = new Map<string, Map<number, T>>();
+  private lastActor: string | undefined;
+  private lastConn = Number.NaN;
+  private last: T | undefined;
+
+  get(actor: string, conn: number): T | undefined {
+    if (actor === this.lastActor && conn === this.lastConn) return this.last;
+    const v = this.byActor.get(actor)?.get(conn);
+    if (v !== undefined) {
+      this.lastActor = actor;
+      this.lastConn = conn;
+      this.last = v;
+    }
+    return v;
+  }
+
+  add(actor: string, conn: number, v: T): void {
+    let conns = this.byActor.get(actor);
+    if (conns === undefined) {
+      conns = new Map();
+      this.byActor.set(actor, conns);
+    }
+    conns.set(conn, v);
+    this.lastActor = actor;
+    this.lastConn = conn;
+    this.last = v;
+  }
+
+  delete(actor: string, conn: number): void {
+    const conns = this.byActor.get(actor);
+    if (conns === undefined) return;
+    conns.delete(conn);
+    if (conns.size === 0) this.byActor.delete(actor);
+    if (actor === this.lastActor && conn === this.lastConn) {
+      this.lastActor = undefined;
+      this.last = undefined;
+    }
+  }
+
+  *values(): Generator<T> {
+    for (const conns of this.byActor.values()) yield* conns.values();
+  }
+}
+
+/**
+ * (user, cmid) keys a streaming ledger forgot, in two generations of about `perGeneration` keys:
+ * a late echo of a settled message is not a stranger's. Kept per user (a set of the cmid strings
+ * the events already hold), so remembering one costs a set entry and no key string.
+ */
+export class ForgottenKeys {
+  private cur = new Map<string, Set<string>>();
+  private prev = new Map<string, Set<string>>();
+  private size = 0;
+  /** A generation was dropped with keys in it: absence no longer proves a key was never there. */
+  lossy = false;
+
+  constructor(private readonly perGeneration: number) {}
+
+  add(user: string, cmid: string): void {
+    let set = this.cur.get(user);
+    if (set === undefined) {
+      set = new Set();
+      this.cur.set(user, set);
+    }
+    set.add(cmid);
+    if (++this.size >= this.perGeneration) {
+      this.lossy ||= this.prev.size > 0;
+      this.prev = this.cur;
+      this.cur = new Map();
+      this.size = 0;
+    }
+  }
+
+  has(user: string, cmid: string): boolean {
+    return this.cur.get(user)?.has(cmid) === true || this.prev.get(user)?.has(cmid) === true;
+  }
 }
 
 /**
