@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,6 +116,24 @@ describe('ran driver specifics', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(history.events.some((e) => e.kind === 'close' && e.actor === 'alice/d1')).toBe(true);
+  });
+
+  it('fails a connect whose opening handshake never completes with TimeoutError', async () => {
+    // A TCP listener that accepts and never answers the HTTP upgrade.
+    const held: Socket[] = [];
+    const mute = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    teardown = async () => {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => mute.close(resolve));
+    };
+    const { port } = mute.address() as { port: number };
+    const driver = createDriver('ran', { target: `ws://127.0.0.1:${port}` });
+    const error = await driver
+      .connect('alice/d1', { user: 'alice', device: 'd1', token: 't', timeoutMs: 150 }, history)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(String((error as Error).message)).toMatch(/handshake has timed out/);
   });
 
   describe('raw sockets (probes)', () => {

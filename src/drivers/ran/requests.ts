@@ -11,7 +11,9 @@ import type { AnswerFrame, FrameType } from '../../protocol/frames.js';
 import type { CloseInfo } from '../driver.js';
 import { TimerLanes } from '../timer-lanes.js';
 
-interface Waiter {
+export interface Waiter {
+  /** The Requests it belongs to: the deadline lanes are shared by every connection. */
+  owner: Requests;
   rid: string | null;
   /** The A type expected, or 'raw' for a probe that takes any answer. */
   expect: FrameType | 'raw';
@@ -26,11 +28,18 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/**
+ * Request deadlines of every connection in the process, one real timer per distinct timeout:
+ * a lane per connection cost each logged-in load bot a Timeout, a Map and three arrays for the
+ * whole life of its connection (measured ~1 KiB per bot). A settled or closed request's expiry
+ * is stale (`done`) and falls through; unref'd, since a pending request always has its socket.
+ */
+const deadlines = new TimerLanes<Waiter>((w) => w.owner.expire(w), true);
+
 export class Requests {
   private readonly waiting = new Map<string, Waiter>();
   /** Probes waiting for an error:A with rid null (FRAME-2), first come first served. */
-  private readonly nullRid: Waiter[] = [];
-  private readonly deadlines = new TimerLanes<Waiter>((w) => this.expire(w));
+  private nullRid: Waiter[] | undefined;
   private closedWith: CloseInfo | undefined;
 
   get size(): number {
@@ -66,6 +75,7 @@ export class Requests {
     map?: (frame: never) => unknown,
   ): Promise<unknown> {
     const waiter: Waiter = {
+      owner: this,
       rid,
       expect,
       request,
@@ -84,22 +94,28 @@ export class Requests {
     return new Promise((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
-      if (rid === null) this.nullRid.push(waiter);
-      else this.waiting.set(rid, waiter);
-      this.deadlines.add(timeoutMs, waiter);
+      if (rid === null) {
+        this.nullRid ??= [];
+        this.nullRid.push(waiter);
+      } else {
+        this.waiting.set(rid, waiter);
+      }
+      deadlines.add(timeoutMs, waiter);
     });
   }
 
-  private expire(waiter: Waiter): void {
+  /** The shared deadline lanes: `waiter`'s timeout passed. */
+  expire(waiter: Waiter): void {
     if (waiter.done) return;
-    waiter.done = true;
     if (waiter.rid === null) {
-      const i = this.nullRid.indexOf(waiter);
-      if (i >= 0) this.nullRid.splice(i, 1);
+      const i = this.nullRid?.indexOf(waiter) ?? -1;
+      if (i >= 0) this.nullRid!.splice(i, 1);
     } else if (this.waiting.get(waiter.rid) === waiter) {
       this.waiting.delete(waiter.rid);
     }
-    waiter.reject(new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
+    const reject = waiter.reject;
+    release(waiter);
+    reject(new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
   }
 
   /** Offers an inbound A frame; returns true when it answered a waiting request. */
@@ -110,25 +126,26 @@ export class Requests {
       waiter = this.waiting.get(rid);
       if (waiter) this.waiting.delete(rid);
     } else if (rid === null && inbound.type === 'error:A') {
-      waiter = this.nullRid.shift();
+      waiter = this.nullRid?.shift();
     }
     if (!waiter) return false;
-    waiter.done = true;
+    const { resolve, reject, map } = waiter;
+    release(waiter);
     if (waiter.expect === 'raw') {
-      waiter.resolve(inbound.fields);
+      resolve(inbound.fields);
     } else if (inbound.type === 'error:A') {
       const code = typeof inbound.fields.code === 'string' ? inbound.fields.code : 'unknown';
       const message = typeof inbound.fields.message === 'string' ? inbound.fields.message : '';
-      waiter.reject(new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
+      reject(new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
     } else if (inbound.invalid !== undefined) {
-      waiter.reject(
+      reject(
         new ProtocolError(
           `the answer to ${what(waiter)} is not a valid RAN/1 frame: ${inbound.invalid}`,
           'bad-frame',
         ),
       );
     } else if (inbound.type !== waiter.expect) {
-      waiter.reject(
+      reject(
         new ProtocolError(
           `the answer to ${what(waiter)} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
           'bad-frame',
@@ -136,7 +153,7 @@ export class Requests {
       );
     } else {
       // A valid frame: its fields are the decoded frame itself.
-      waiter.resolve(waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
+      resolve(map ? map(inbound.fields as never) : inbound.fields);
     }
     return true;
   }
@@ -144,19 +161,31 @@ export class Requests {
   /** The connection ended: every request fails, every probe resolves `undefined`. */
   close(info: CloseInfo): void {
     this.closedWith = info;
-    this.deadlines.clear();
-    const all = [...this.waiting.values(), ...this.nullRid];
+    const all = [...this.waiting.values(), ...(this.nullRid ?? [])];
     this.waiting.clear();
-    this.nullRid.length = 0;
+    this.nullRid = undefined;
     for (const waiter of all) {
-      waiter.done = true;
-      if (waiter.expect === 'raw') waiter.resolve(undefined);
-      else waiter.reject(closedError(what(waiter), info));
+      const { resolve, reject } = waiter;
+      release(waiter);
+      if (waiter.expect === 'raw') resolve(undefined);
+      else reject(closedError(what(waiter), info));
     }
   }
 }
 
 const noop = () => {};
+
+/**
+ * Marks `waiter` settled and detaches its callbacks (the caller took them first): the deadline
+ * lanes hold a settled waiter until its timeout passes, and its promise's resolving functions
+ * would keep the answer (a whole hello:A with caps and limits) alive that long.
+ */
+function release(waiter: Waiter): void {
+  waiter.done = true;
+  waiter.resolve = noop;
+  waiter.reject = noop;
+  waiter.map = undefined;
+}
 
 function what(w: Waiter): string {
   const rid = w.rid === null ? 'null' : w.rid;
