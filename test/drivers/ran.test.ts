@@ -70,6 +70,40 @@ describe('ran driver specifics', () => {
     await s.close();
   });
 
+  it('answers sendWith through the sink with the caller context, once, as send would', async () => {
+    const driver = await start();
+    const s = await driver.connect(
+      'alice/d1',
+      { user: 'alice', device: 'd1', token: hmacToken(SECRET, 'alice') },
+      history,
+    );
+    const seen: string[] = [];
+    const sink = {
+      accepted: (ctx: string, a: { cmid: string }) => seen.push(`${ctx} accepted ${a.cmid}`),
+      failed: (ctx: string, e: Error) => seen.push(`${ctx} failed ${e.constructor.name}`),
+    };
+    const wait = () => new Promise<void>((resolve) => s.ping(2000).then(() => resolve()));
+    s.sendWith!({ cmid: 'c1', to: 'bob', body: 'hi' }, 2000, sink, 'first');
+    await wait();
+    // An error:A is a failure with the server's refusal, as `send` rejects.
+    s.sendWith!({ cmid: 'c2', to: '', body: 'bad' }, 2000, sink, 'second');
+    await wait();
+    s.ackQuietly!(0);
+    await wait();
+    await s.close();
+    s.sendWith!({ cmid: 'c3', to: 'bob', body: 'late' }, 2000, sink, 'third');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([
+      'first accepted c1',
+      'second failed ServerRejectedError',
+      'third failed ConnectionClosedError',
+    ]);
+    const acks = history.events.filter(
+      (e): e is FrameEvent => e.kind === 'frame' && (e.type === 'ack:R' || e.type === 'ack:A'),
+    );
+    expect(acks.map((e) => e.type)).toEqual(['ack:R', 'ack:A']);
+  });
+
   it('records a schema-invalid frame from the server with invalid set and never crashes (FRAME-4)', async () => {
     const driver = await start({ faults: ['bad-schema'] });
     const s = await driver.connect(

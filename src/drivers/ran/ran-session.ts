@@ -13,12 +13,13 @@ import type {
   ConnectOptions,
   DriverSession,
   Notification,
+  SendSink,
   SessionInfo,
   SyncPage,
   SyncRequest,
 } from '../driver.js';
 import { NotificationHub } from '../notification-hub.js';
-import { Requests } from './requests.js';
+import { Requests, type Sink } from './requests.js';
 import { type FrameOwner, frameOf, type Wire } from './wire.js';
 
 /** Deadline for requests whose caller gives none. */
@@ -154,6 +155,31 @@ export class RanSession implements DriverSession, FrameOwner {
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       toAccepted,
     );
+  }
+
+  sendWith<C>(
+    msg: { cmid: string; to: string; body: string },
+    timeoutMs: number | undefined,
+    sink: SendSink<C>,
+    ctx: C,
+  ): void {
+    const rid = this.rid();
+    this.wire.sendFrame({ type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body });
+    this.requests.waitWith(
+      rid,
+      'msg:A',
+      'msg:R',
+      msg.cmid,
+      timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      toAccepted,
+      sink as Sink,
+      ctx,
+    );
+  }
+
+  ackQuietly(upTo: number): void {
+    // No wait registered: the ack:A is recorded by the wire and, answering nothing, dropped.
+    this.wire.sendFrame({ type: 'ack:R', rid: this.rid(), upTo });
   }
 
   ack(upTo: number, timeoutMs?: number): Promise<number> {

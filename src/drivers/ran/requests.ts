@@ -26,6 +26,15 @@ export interface Waiter {
   map: ((frame: never) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Set instead of resolve/reject for a request answered without a promise (waitWith). */
+  sink: Sink | undefined;
+  ctx: unknown;
+}
+
+/** The answer side of a promise-free request (DriverSession.sendWith's SendSink). */
+export interface Sink {
+  accepted(ctx: unknown, value: never): void;
+  failed(ctx: unknown, error: Error): void;
 }
 
 /**
@@ -58,23 +67,61 @@ export class Requests {
     timeoutMs: number,
     map?: (frame: T) => R,
   ): Promise<R> {
-    return this.add(rid, expect, request, detail, timeoutMs, map) as Promise<R>;
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    if (this.closedWith) return Promise.reject(closedError(what(waiter), this.closedWith));
+    return new Promise((resolve, reject) => {
+      waiter.resolve = resolve as (value: unknown) => void;
+      waiter.reject = reject;
+      this.enter(waiter);
+    });
+  }
+
+  /**
+   * `wait` without a promise: the outcome goes to `sink.accepted(ctx, answer)` or
+   * `sink.failed(ctx, error)` — at once (a microtask later, as a promise would) when the
+   * connection is already closed.
+   */
+  waitWith<T extends AnswerFrame, R>(
+    rid: string,
+    expect: T['type'],
+    request: string,
+    detail: string,
+    timeoutMs: number,
+    map: (frame: T) => R,
+    sink: Sink,
+    ctx: unknown,
+  ): void {
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    const closed = this.closedWith;
+    if (closed) {
+      queueMicrotask(() => sink.failed(ctx, closedError(what(waiter), closed)));
+      return;
+    }
+    waiter.sink = sink;
+    waiter.ctx = ctx;
+    this.enter(waiter);
   }
 
   /** Waits for any A frame answering `rid` (or, for null, the next error:A with rid null). */
   waitRaw(rid: string | null, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
-    return this.add(rid, 'raw', 'raw frame', '', timeoutMs) as Promise<Record<string, unknown> | undefined>;
+    if (this.closedWith) return Promise.resolve(undefined);
+    const waiter = this.waiter(rid, 'raw', 'raw frame', '', timeoutMs, undefined);
+    return new Promise((resolve, reject) => {
+      waiter.resolve = resolve as (value: unknown) => void;
+      waiter.reject = reject;
+      this.enter(waiter);
+    });
   }
 
-  private add(
+  private waiter(
     rid: string | null,
     expect: FrameType | 'raw',
     request: string,
     detail: string,
     timeoutMs: number,
-    map?: (frame: never) => unknown,
-  ): Promise<unknown> {
-    const waiter: Waiter = {
+    map: ((frame: never) => unknown) | undefined,
+  ): Waiter {
+    return {
       owner: this,
       rid,
       expect,
@@ -85,23 +132,19 @@ export class Requests {
       map,
       resolve: noop,
       reject: noop,
+      sink: undefined,
+      ctx: undefined,
     };
-    if (this.closedWith) {
-      return expect === 'raw'
-        ? Promise.resolve(undefined)
-        : Promise.reject(closedError(what(waiter), this.closedWith));
+  }
+
+  private enter(waiter: Waiter): void {
+    if (waiter.rid === null) {
+      this.nullRid ??= [];
+      this.nullRid.push(waiter);
+    } else {
+      this.waiting.set(waiter.rid, waiter);
     }
-    return new Promise((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-      if (rid === null) {
-        this.nullRid ??= [];
-        this.nullRid.push(waiter);
-      } else {
-        this.waiting.set(rid, waiter);
-      }
-      deadlines.add(timeoutMs, waiter);
-    });
+    deadlines.add(waiter.timeoutMs, waiter);
   }
 
   /** The shared deadline lanes: `waiter`'s timeout passed. */
@@ -113,9 +156,7 @@ export class Requests {
     } else if (this.waiting.get(waiter.rid) === waiter) {
       this.waiting.delete(waiter.rid);
     }
-    const reject = waiter.reject;
-    release(waiter);
-    reject(new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
+    fail(waiter, new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
   }
 
   /** Offers an inbound A frame; returns true when it answered a waiting request. */
@@ -129,23 +170,23 @@ export class Requests {
       waiter = this.nullRid?.shift();
     }
     if (!waiter) return false;
-    const { resolve, reject, map } = waiter;
-    release(waiter);
     if (waiter.expect === 'raw') {
-      resolve(inbound.fields);
+      succeed(waiter, inbound.fields);
     } else if (inbound.type === 'error:A') {
       const code = typeof inbound.fields.code === 'string' ? inbound.fields.code : 'unknown';
       const message = typeof inbound.fields.message === 'string' ? inbound.fields.message : '';
-      reject(new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
+      fail(waiter, new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
     } else if (inbound.invalid !== undefined) {
-      reject(
+      fail(
+        waiter,
         new ProtocolError(
           `the answer to ${what(waiter)} is not a valid RAN/1 frame: ${inbound.invalid}`,
           'bad-frame',
         ),
       );
     } else if (inbound.type !== waiter.expect) {
-      reject(
+      fail(
+        waiter,
         new ProtocolError(
           `the answer to ${what(waiter)} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
           'bad-frame',
@@ -153,7 +194,7 @@ export class Requests {
       );
     } else {
       // A valid frame: its fields are the decoded frame itself.
-      resolve(map ? map(inbound.fields as never) : inbound.fields);
+      succeed(waiter, waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
     }
     return true;
   }
@@ -165,10 +206,8 @@ export class Requests {
     this.waiting.clear();
     this.nullRid = undefined;
     for (const waiter of all) {
-      const { resolve, reject } = waiter;
-      release(waiter);
-      if (waiter.expect === 'raw') resolve(undefined);
-      else reject(closedError(what(waiter), info));
+      if (waiter.expect === 'raw') succeed(waiter, undefined);
+      else fail(waiter, closedError(what(waiter), info));
     }
   }
 }
@@ -176,15 +215,31 @@ export class Requests {
 const noop = () => {};
 
 /**
- * Marks `waiter` settled and detaches its callbacks (the caller took them first): the deadline
- * lanes hold a settled waiter until its timeout passes, and its promise's resolving functions
- * would keep the answer (a whole hello:A with caps and limits) alive that long.
+ * Settles `waiter` once, detaching its callbacks first: the deadline lanes hold a settled waiter
+ * until its timeout passes, and its promise's resolving functions (or sink context) would keep
+ * the answer — a whole hello:A with caps and limits — alive that long.
  */
+function succeed(waiter: Waiter, value: unknown): void {
+  const { resolve, sink, ctx } = waiter;
+  release(waiter);
+  if (sink) sink.accepted(ctx, value as never);
+  else resolve(value);
+}
+
+function fail(waiter: Waiter, error: Error): void {
+  const { reject, sink, ctx } = waiter;
+  release(waiter);
+  if (sink) sink.failed(ctx, error);
+  else reject(error);
+}
+
 function release(waiter: Waiter): void {
   waiter.done = true;
   waiter.resolve = noop;
   waiter.reject = noop;
   waiter.map = undefined;
+  waiter.sink = undefined;
+  waiter.ctx = undefined;
 }
 
 function what(w: Waiter): string {
