@@ -66,7 +66,6 @@ export function metricsListener(
   options: HistoryMetricsOptions = {},
 ): (event: HistoryEvent) => void {
   const max = options.maxTracked ?? 100_000;
-  const { m } = metrics;
   metrics.zeroInit(base);
   // Keyed "sender user|cmid": ack:N comes back to the sender, commits name `from` (a user).
   const sends = new BoundedMap<string, Pending>(max);
@@ -78,8 +77,10 @@ export function metricsListener(
   // Hot path: every series this listener touches is resolved once (label objects and counter
   // cells), so an event costs a Map lookup and an addition, not a label hash (registry.ts).
   const labels = { ...base };
-  const msgA = { ...base, ack: 'msg_a' };
-  const ackN = { ...base, ack: 'ack_n' };
+  const msgA = metrics.histogram('ackLatency', { ...base, ack: 'msg_a' });
+  const ackN = metrics.histogram('ackLatency', { ...base, ack: 'ack_n' });
+  const deliveryLatency = metrics.histogram('deliveryLatency', labels);
+  const syncDuration = metrics.histogram('syncDuration', labels);
   const sent = metrics.cell('messagesSent', labels);
   const accepted = metrics.cell('messagesAccepted', labels);
   const delivered = metrics.cell('messagesDelivered', labels);
@@ -154,7 +155,7 @@ export function metricsListener(
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
-              m.ackLatency.observe(msgA, (e.t - t) / 1000);
+              msgA.observe((e.t - t) / 1000);
             }
             const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
             const p = sends.get(key);
@@ -171,7 +172,7 @@ export function metricsListener(
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
-              m.syncDuration.observe(labels, (e.t - t) / 1000);
+              syncDuration.observe((e.t - t) / 1000);
             }
             return;
           }
@@ -185,7 +186,7 @@ export function metricsListener(
             const p = sends.get(key);
             if (p && !p.receipted) {
               p.receipted = true;
-              m.ackLatency.observe(ackN, (e.t - p.t) / 1000);
+              ackN.observe((e.t - p.t) / 1000);
               settle(key, p);
             }
             return;
@@ -218,7 +219,7 @@ export function metricsListener(
         const p = sends.get(key);
         if (p && !p.delivered) {
           p.delivered = true;
-          m.deliveryLatency.observe(labels, (e.t - p.t) / 1000);
+          deliveryLatency.observe((e.t - p.t) / 1000);
           settle(key, p);
         }
         return;
