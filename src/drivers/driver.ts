@@ -68,6 +68,12 @@ export interface CloseInfo {
   initiator: 'client' | 'server' | 'crash' | 'network';
 }
 
+/** Where DriverSession.sendWith answers: methods of one shared object, given the caller's context. */
+export interface SendSink<C> {
+  accepted(ctx: C, a: Accepted): void;
+  failed(ctx: C, error: Error): void;
+}
+
 export interface DriverSession {
   readonly actor: ActorId;
   readonly info: SessionInfo;
@@ -80,8 +86,24 @@ export interface DriverSession {
    * A lost msg:A is the bot's problem: it retransmits with the same cmid.
    */
   send(msg: { cmid: string; to: string; body: string }, timeoutMs?: number): Promise<Accepted>;
+  /**
+   * Optional `send` with no promise per request, for load bots sending tens of thousands a
+   * second: exactly one of `sink.accepted` / `sink.failed` is called, with `ctx`, for the same
+   * outcomes as `send`. `sink` is one shared object, so a request costs no closure either.
+   */
+  sendWith?<C>(
+    msg: { cmid: string; to: string; body: string },
+    timeoutMs: number | undefined,
+    sink: SendSink<C>,
+    ctx: C,
+  ): void;
   /** Sends ack:R (cumulative); resolves with ack:A's cursor. */
   ack(upTo: number, timeoutMs?: number): Promise<number>;
+  /**
+   * Optional ack:R whose answer nobody waits for (a lost ack:A changes nothing: the next ack,
+   * lastSeq or the server's re-push covers it). The frames are recorded as always.
+   */
+  ackQuietly?(upTo: number): void;
   /** Sends sync:R; resolves with sync:A's page. */
   sync(req: SyncRequest, timeoutMs?: number): Promise<SyncPage>;
   /** Sends ping:R; resolves with the round-trip time in ms. */

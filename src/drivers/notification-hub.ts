@@ -6,44 +6,64 @@
  */
 
 export class NotificationHub<T> {
-  private readonly listeners: ((n: T) => void)[] = [];
-  private readonly iterators = new Set<IteratorQueue<T>>();
-  private early: T[] | undefined = [];
+  // Allocated on first use: a connected load bot has one listener and no iterator, and tens of
+  // thousands of hubs each holding an empty array, Set and buffer showed in its memory.
+  /** The first listener; `more` holds any others (rare: tests, tools). */
+  private listener: ((n: T) => void) | undefined;
+  private more: ((n: T) => void)[] | undefined;
+  private iterators: Set<IteratorQueue<T>> | undefined;
+  /** Notifications that came before the first subscriber; undefined once someone subscribed. */
+  private early: T[] | undefined;
+  private subscribed = false;
   private ended = false;
 
   /** Delivers one notification (or buffers it until the first subscriber). */
   push(n: T): void {
     if (this.ended) return;
-    if (this.early) {
+    if (!this.subscribed) {
+      this.early ??= [];
       this.early.push(n);
       return;
     }
-    for (let i = 0; i < this.listeners.length; i++) (this.listeners[i] as (n: T) => void)(n);
-    if (this.iterators.size > 0) for (const queue of this.iterators) queue.push(n);
+    this.listener?.(n);
+    const more = this.more;
+    if (more) for (let i = 0; i < more.length; i++) (more[i] as (n: T) => void)(n);
+    if (this.iterators && this.iterators.size > 0) for (const queue of this.iterators) queue.push(n);
   }
 
   /** No more notifications: iterators finish, later pushes are dropped. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (!this.iterators) return;
     for (const queue of this.iterators) queue.end();
     this.iterators.clear();
   }
 
   on(listener: (n: T) => void): () => void {
-    this.listeners.push(listener);
-    this.flushTo((n) => listener(n));
+    if (this.listener === undefined) {
+      this.listener = listener;
+    } else {
+      this.more ??= [];
+      this.more.push(listener);
+    }
+    this.flushTo(listener);
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      if (this.listener === listener) {
+        this.listener = this.more?.shift();
+        return;
+      }
+      const i = this.more?.indexOf(listener) ?? -1;
+      if (i >= 0) this.more!.splice(i, 1);
     };
   }
 
   iterate(): AsyncIterable<T> {
-    const queue = new IteratorQueue<T>(() => this.iterators.delete(queue));
-    if (this.ended && !this.early) {
+    const queue = new IteratorQueue<T>(() => this.iterators?.delete(queue));
+    if (this.ended && this.subscribed) {
       queue.end();
     } else {
+      this.iterators ??= new Set();
       this.iterators.add(queue);
       this.flushTo((n) => queue.push(n));
       if (this.ended) queue.end();
@@ -52,10 +72,11 @@ export class NotificationHub<T> {
   }
 
   private flushTo(deliver: (n: T) => void): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
     const early = this.early;
-    if (!early) return;
     this.early = undefined;
-    for (const n of early) deliver(n);
+    if (early) for (const n of early) deliver(n);
   }
 }
 

@@ -22,8 +22,14 @@ export class TimerLanes<T> {
    * `onExpire(item, stamp, lateMs)` runs once per added item whose deadline passed, stale or not;
    * `lateMs` is how long after its deadline it ran: a process starved of CPU fires timers late,
    * and what it then does (a retransmission) is the kit's lateness, not the peer's.
+   *
+   * `unref`: the lanes' timers do not keep the process alive. For lanes shared by many owners
+   * whose own handles (sockets) already do: a stale expiry must not hold an idle process open.
    */
-  constructor(private readonly onExpire: (item: T, stamp: number, lateMs: number) => void) {}
+  constructor(
+    private readonly onExpire: (item: T, stamp: number, lateMs: number) => void,
+    private readonly unref = false,
+  ) {}
 
   /** Calls back with (item, stamp) after `delayMs` (rounded to whole ms). */
   add(delayMs: number, item: T, stamp = 0): void {
@@ -47,6 +53,7 @@ export class TimerLanes<T> {
 
   private arm(lane: Lane<T>, wait: number): void {
     lane.timer = setTimeout(() => this.fire(lane), Math.max(0, wait));
+    if (this.unref) lane.timer.unref();
   }
 
   private fire(lane: Lane<T>): void {

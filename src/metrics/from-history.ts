@@ -66,7 +66,6 @@ export function metricsListener(
   options: HistoryMetricsOptions = {},
 ): (event: HistoryEvent) => void {
   const max = options.maxTracked ?? 100_000;
-  const { m } = metrics;
   metrics.zeroInit(base);
   // Keyed "sender user|cmid": ack:N comes back to the sender, commits name `from` (a user).
   const sends = new BoundedMap<string, Pending>(max);
@@ -82,6 +81,7 @@ export function metricsListener(
   const msgA = metrics.latency('ackLatency', { ...base, ack: 'msg_a' });
   const ackN = metrics.latency('ackLatency', { ...base, ack: 'ack_n' });
   const delivery = metrics.latency('deliveryLatency', labels);
+  const syncDuration = metrics.histogram('syncDuration', labels);
   const sent = metrics.cell('messagesSent', labels);
   const accepted = metrics.cell('messagesAccepted', labels);
   const delivered = metrics.cell('messagesDelivered', labels);
@@ -173,7 +173,7 @@ export function metricsListener(
             const t = rid === undefined ? undefined : requests.get(rid);
             if (t !== undefined) {
               requests.delete(rid!);
-              m.syncDuration.observe(labels, (e.t - t) / 1000);
+              syncDuration.observe((e.t - t) / 1000);
             }
             return;
           }

@@ -39,6 +39,8 @@ export interface ImspecMetrics {
   zeroInit(base: BaseLabels): void;
   /** The buffered series of counter `key` with exactly these labels (cached; see CounterCell). */
   cell(key: CounterKey, labels: Labels): CounterCell;
+  /** The buffered series of histogram `key` with exactly these labels (cached; see HistogramCell). */
+  histogram(key: HistogramKey, labels: Labels): HistogramCell;
   /**
    * The series of latency histogram `key` with exactly these labels, observing with the message
    * as exemplar (cached: resolve once per series, observe per message).
@@ -54,6 +56,11 @@ export interface LatencyCell {
   /** `cmid`/`smid` as the frame carried them; anything but a string or number is left out. */
   observe(seconds: number, cmid: unknown, smid?: unknown): void;
 }
+
+/** Keys of METRICS whose type is histogram. */
+export type HistogramKey = {
+  [K in MetricKey]: (typeof METRICS)[K]['type'] extends 'histogram' ? K : never;
+}[MetricKey];
 
 /** Keys of METRICS whose type is counter. */
 export type CounterKey = {
@@ -78,6 +85,85 @@ class Cell implements CounterCell {
   constructor(readonly labels: Labels) {}
   inc(by = 1): void {
     this.pending += by;
+  }
+}
+
+/**
+ * A buffered histogram series, for the same reason as CounterCell: prom-client's `observe`
+ * validates and hashes the labels and builds a closure on every call (three per message in the
+ * load engine). A cell counts into its own buckets and adds them into the series when the
+ * registry is read. It relies on prom-client 15's series record (`hashMap` entries with `sum`,
+ * `count` and per-bound `bucketValues`); where that is not what it finds, it observes directly.
+ */
+export interface HistogramCell {
+  observe(value: number): void;
+}
+
+interface SeriesRecord {
+  labels: Labels;
+  sum: number;
+  count: number;
+  bucketValues: Record<string, number>;
+}
+
+class HCell implements HistogramCell {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly labels: Labels,
+    readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length);
+  }
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && value > (bounds[i] as number)) i++;
+    // Above the last bound only +Inf (count) holds it, as prom-client does.
+    if (i < bounds.length) this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k as LabelName] !== b[k as LabelName]) return false;
+  return true;
+}
+
+/** The series record of `labels` in `h`, created at zero; undefined if prom-client changed. */
+function seriesRecord(h: Histogram<LabelName>, labels: Labels): SeriesRecord | undefined {
+  const table = (h as unknown as { hashMap?: Record<string, SeriesRecord> }).hashMap;
+  if (table === undefined || typeof table !== 'object') return undefined;
+  const find = () => Object.values(table).find((r) => r && sameLabels(r.labels ?? {}, labels));
+  let r = find();
+  if (!r) {
+    h.zero(labels);
+    r = Object.values((h as unknown as { hashMap: Record<string, SeriesRecord> }).hashMap).find(
+      (x) => x && sameLabels(x.labels ?? {}, labels),
+    );
+  }
+  const ok =
+    r !== undefined &&
+    typeof r.sum === 'number' &&
+    typeof r.count === 'number' &&
+    typeof r.bucketValues === 'object' &&
+    r.bucketValues !== null;
+  return ok ? r : undefined;
+}
+
+/** Direct observation, where prom-client's record is not what HCell expects. */
+class DirectCell implements HistogramCell {
+  constructor(
+    private readonly h: Histogram<LabelName>,
+    private readonly labels: Labels,
+  ) {}
+  observe(value: number): void {
+    this.h.observe(this.labels, value);
   }
 }
 
@@ -113,17 +199,38 @@ export function createMetrics(registry: Registry): ImspecMetrics {
   if (existing) return existing;
   const handles: Record<string, Handle> = {};
   const cells = new Map<string, Map<string, Cell>>();
+  const hcells = new Map<string, Map<string, HCell>>();
   const exemplars = new Map<string, ExemplarSlots>();
   for (const [key, d] of Object.entries(METRICS) as [string, MetricDefinition][]) {
     const own = new Map<string, Cell>();
     cells.set(key, own);
-    if (d.type === 'histogram') {
-      const slots = d.exemplars ? new ExemplarSlots(d.labels) : undefined;
-      if (slots) exemplars.set(key, slots);
-      handles[key] = create(d, registry, () => slots?.flush(handles[key] as Histogram<LabelName>));
-      continue;
-    }
+    const hown = new Map<string, HCell>();
+    hcells.set(key, hown);
+    const slots = d.type === 'histogram' && d.exemplars ? new ExemplarSlots(d.labels) : undefined;
+    if (slots) exemplars.set(key, slots);
     const flush = (): void => {
+      if (d.type === 'histogram') {
+        const h = handles[key] as Histogram<LabelName>;
+        for (const c of hown.values()) {
+          if (c.count === 0) continue;
+          const r = seriesRecord(h, c.labels);
+          if (!r) continue; // checked when the cell was made; prom-client cannot change mid-run
+          r.sum += c.sum;
+          r.count += c.count;
+          for (let i = 0; i < c.bounds.length; i++) {
+            const n = c.counts[i]!;
+            if (n === 0) continue;
+            const bound = String(c.bounds[i]);
+            r.bucketValues[bound] = (r.bucketValues[bound] ?? 0) + n;
+            c.counts[i] = 0;
+          }
+          c.sum = 0;
+          c.count = 0;
+        }
+        // After the counts: an exemplar goes into the bucket its observation is already in.
+        slots?.flush(h);
+        return;
+      }
       const counter = handles[key] as Counter<LabelName>;
       for (const c of own.values()) {
         if (c.pending === 0) continue;
@@ -134,9 +241,11 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     handles[key] = create(d, registry, flush);
   }
   const m = handles as unknown as MetricHandles;
+  const idOf = (key: MetricKey, labels: Labels) =>
+    METRICS[key].labels.map((l) => labels[l] ?? '').join('\u0000');
   const cell = (key: CounterKey, labels: Labels): CounterCell => {
     const own = cells.get(key)!;
-    const id = METRICS[key].labels.map((l) => labels[l] ?? '').join('\u0000');
+    const id = idOf(key, labels);
     let c = own.get(id);
     if (!c) {
       c = new Cell({ ...labels });
@@ -144,17 +253,33 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     }
     return c;
   };
+  const histogram = (key: HistogramKey, labels: Labels): HistogramCell => {
+    const h = handles[key] as Histogram<LabelName>;
+    const own = hcells.get(key)!;
+    const id = idOf(key, labels);
+    let c = own.get(id);
+    if (!c) {
+      const copy = { ...labels };
+      if (!seriesRecord(h, copy)) return new DirectCell(h, copy);
+      c = new HCell(
+        copy,
+        (h as unknown as { upperBounds: number[] }).upperBounds ?? METRICS[key].buckets ?? [],
+      );
+      own.set(id, c);
+    }
+    return c;
+  };
   const latencies = new Map<string, LatencyCell>();
   const latency = (key: ExemplarKey, labels: Labels): LatencyCell => {
-    const id = `${key}\u0000${METRICS[key].labels.map((l) => labels[l] ?? '').join('\u0000')}`;
+    const id = `${key}\u0000${idOf(key, labels)}`;
     let c = latencies.get(id);
     if (!c) {
-      const histogram = m[key];
       const own = { ...labels };
-      const slot: ExemplarSlot = exemplars.get(key)!.slot(own, histogram);
+      const series = histogram(key, own);
+      const slot: ExemplarSlot = exemplars.get(key)!.slot(own, m[key]);
       c = {
         observe(seconds, cmid, smid) {
-          histogram.observe(own, seconds);
+          series.observe(seconds);
           slot.note(seconds, cmid, smid);
         },
       };
@@ -205,7 +330,7 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     }
   };
 
-  const metrics: ImspecMetrics = { registry, m, zeroInit, cell, latency };
+  const metrics: ImspecMetrics = { registry, m, zeroInit, cell, histogram, latency };
   cache.set(registry, metrics);
   return metrics;
 }

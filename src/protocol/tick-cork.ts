@@ -16,21 +16,23 @@ export interface Corkable {
 }
 
 export class TickCork {
-  private corked = false;
+  corked = false;
 
   /** @param socket the connection's stream; undefined makes `hold` a no-op */
-  constructor(private readonly socket: Corkable | undefined) {}
+  constructor(readonly socket: Corkable | undefined) {}
 
   /** Call before each write: the first one in a tick corks, the end of the tick uncorks. */
   hold(): void {
     if (this.corked || this.socket === undefined) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(this.release);
+    // One shared function with the cork as its argument: a bound callback per connection was a
+    // closure and a context for each of tens of thousands of load bots.
+    process.nextTick(release, this);
   }
+}
 
-  private readonly release = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
-  };
+function release(cork: TickCork): void {
+  cork.corked = false;
+  cork.socket?.uncork();
 }

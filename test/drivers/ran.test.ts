@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +70,40 @@ describe('ran driver specifics', () => {
     await s.close();
   });
 
+  it('answers sendWith through the sink with the caller context, once, as send would', async () => {
+    const driver = await start();
+    const s = await driver.connect(
+      'alice/d1',
+      { user: 'alice', device: 'd1', token: hmacToken(SECRET, 'alice') },
+      history,
+    );
+    const seen: string[] = [];
+    const sink = {
+      accepted: (ctx: string, a: { cmid: string }) => seen.push(`${ctx} accepted ${a.cmid}`),
+      failed: (ctx: string, e: Error) => seen.push(`${ctx} failed ${e.constructor.name}`),
+    };
+    const wait = () => new Promise<void>((resolve) => s.ping(2000).then(() => resolve()));
+    s.sendWith!({ cmid: 'c1', to: 'bob', body: 'hi' }, 2000, sink, 'first');
+    await wait();
+    // An error:A is a failure with the server's refusal, as `send` rejects.
+    s.sendWith!({ cmid: 'c2', to: '', body: 'bad' }, 2000, sink, 'second');
+    await wait();
+    s.ackQuietly!(0);
+    await wait();
+    await s.close();
+    s.sendWith!({ cmid: 'c3', to: 'bob', body: 'late' }, 2000, sink, 'third');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([
+      'first accepted c1',
+      'second failed ServerRejectedError',
+      'third failed ConnectionClosedError',
+    ]);
+    const acks = history.events.filter(
+      (e): e is FrameEvent => e.kind === 'frame' && (e.type === 'ack:R' || e.type === 'ack:A'),
+    );
+    expect(acks.map((e) => e.type)).toEqual(['ack:R', 'ack:A']);
+  });
+
   it('records a schema-invalid frame from the server with invalid set and never crashes (FRAME-4)', async () => {
     const driver = await start({ faults: ['bad-schema'] });
     const s = await driver.connect(
@@ -115,6 +150,24 @@ describe('ran driver specifics', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(history.events.some((e) => e.kind === 'close' && e.actor === 'alice/d1')).toBe(true);
+  });
+
+  it('fails a connect whose opening handshake never completes with TimeoutError', async () => {
+    // A TCP listener that accepts and never answers the HTTP upgrade.
+    const held: Socket[] = [];
+    const mute = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    teardown = async () => {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => mute.close(resolve));
+    };
+    const { port } = mute.address() as { port: number };
+    const driver = createDriver('ran', { target: `ws://127.0.0.1:${port}` });
+    const error = await driver
+      .connect('alice/d1', { user: 'alice', device: 'd1', token: 't', timeoutMs: 150 }, history)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(String((error as Error).message)).toMatch(/handshake has timed out/);
   });
 
   describe('raw sockets (probes)', () => {

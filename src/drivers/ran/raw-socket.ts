@@ -6,7 +6,7 @@
 import { TimeoutError } from '../../errors.js';
 import type { ActorId } from '../../history/events.js';
 import type { CloseInfo, RawFrame, RawSocket } from '../driver.js';
-import type { Wire } from './wire.js';
+import type { FrameOwner, Wire } from './wire.js';
 
 interface Reader {
   match: (frame: RawFrame) => boolean;
@@ -14,7 +14,7 @@ interface Reader {
   timer: NodeJS.Timeout;
 }
 
-export class RanRawSocket implements RawSocket {
+export class RanRawSocket implements RawSocket, FrameOwner {
   readonly closed: Promise<CloseInfo>;
   /** Frames not yet consumed by `next`. */
   private readonly unread: RawFrame[] = [];
@@ -23,7 +23,7 @@ export class RanRawSocket implements RawSocket {
 
   constructor(private readonly wire: Wire) {
     // A FrameEvent is a RawFrame (type, fields, raw, invalid) with more context.
-    wire.onFrame = (f) => this.onFrame(f);
+    wire.owner = this;
     this.closed = wire.closed.then((info) => {
       this.ended = true;
       const reader = this.reader;
@@ -74,7 +74,8 @@ export class RanRawSocket implements RawSocket {
     this.wire.abort();
   }
 
-  private onFrame(frame: RawFrame): void {
+  /** The wire's inbound frames (FrameOwner). */
+  onFrame(frame: RawFrame): void {
     const reader = this.reader;
     if (reader?.match(frame)) {
       this.reader = undefined;

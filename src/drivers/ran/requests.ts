@@ -11,7 +11,9 @@ import type { AnswerFrame, FrameType } from '../../protocol/frames.js';
 import type { CloseInfo } from '../driver.js';
 import { TimerLanes } from '../timer-lanes.js';
 
-interface Waiter {
+export interface Waiter {
+  /** The Requests it belongs to: the deadline lanes are shared by every connection. */
+  owner: Requests;
   rid: string | null;
   /** The A type expected, or 'raw' for a probe that takes any answer. */
   expect: FrameType | 'raw';
@@ -24,13 +26,29 @@ interface Waiter {
   map: ((frame: never) => unknown) | undefined;
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Set instead of resolve/reject for a request answered without a promise (waitWith). */
+  sink: Sink | undefined;
+  ctx: unknown;
 }
+
+/** The answer side of a promise-free request (DriverSession.sendWith's SendSink). */
+export interface Sink {
+  accepted(ctx: unknown, value: never): void;
+  failed(ctx: unknown, error: Error): void;
+}
+
+/**
+ * Request deadlines of every connection in the process, one real timer per distinct timeout:
+ * a lane per connection cost each logged-in load bot a Timeout, a Map and three arrays for the
+ * whole life of its connection (measured ~1 KiB per bot). A settled or closed request's expiry
+ * is stale (`done`) and falls through; unref'd, since a pending request always has its socket.
+ */
+const deadlines = new TimerLanes<Waiter>((w) => w.owner.expire(w), true);
 
 export class Requests {
   private readonly waiting = new Map<string, Waiter>();
   /** Probes waiting for an error:A with rid null (FRAME-2), first come first served. */
-  private readonly nullRid: Waiter[] = [];
-  private readonly deadlines = new TimerLanes<Waiter>((w) => this.expire(w));
+  private nullRid: Waiter[] | undefined;
   private closedWith: CloseInfo | undefined;
 
   get size(): number {
@@ -49,23 +67,62 @@ export class Requests {
     timeoutMs: number,
     map?: (frame: T) => R,
   ): Promise<R> {
-    return this.add(rid, expect, request, detail, timeoutMs, map) as Promise<R>;
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    if (this.closedWith) return Promise.reject(closedError(what(waiter), this.closedWith));
+    return new Promise((resolve, reject) => {
+      waiter.resolve = resolve as (value: unknown) => void;
+      waiter.reject = reject;
+      this.enter(waiter);
+    });
+  }
+
+  /**
+   * `wait` without a promise: the outcome goes to `sink.accepted(ctx, answer)` or
+   * `sink.failed(ctx, error)` — at once (a microtask later, as a promise would) when the
+   * connection is already closed.
+   */
+  waitWith<T extends AnswerFrame, R>(
+    rid: string,
+    expect: T['type'],
+    request: string,
+    detail: string,
+    timeoutMs: number,
+    map: (frame: T) => R,
+    sink: Sink,
+    ctx: unknown,
+  ): void {
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    const closed = this.closedWith;
+    if (closed) {
+      queueMicrotask(() => sink.failed(ctx, closedError(what(waiter), closed)));
+      return;
+    }
+    waiter.sink = sink;
+    waiter.ctx = ctx;
+    this.enter(waiter);
   }
 
   /** Waits for any A frame answering `rid` (or, for null, the next error:A with rid null). */
   waitRaw(rid: string | null, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
-    return this.add(rid, 'raw', 'raw frame', '', timeoutMs) as Promise<Record<string, unknown> | undefined>;
+    if (this.closedWith) return Promise.resolve(undefined);
+    const waiter = this.waiter(rid, 'raw', 'raw frame', '', timeoutMs, undefined);
+    return new Promise((resolve, reject) => {
+      waiter.resolve = resolve as (value: unknown) => void;
+      waiter.reject = reject;
+      this.enter(waiter);
+    });
   }
 
-  private add(
+  private waiter(
     rid: string | null,
     expect: FrameType | 'raw',
     request: string,
     detail: string,
     timeoutMs: number,
-    map?: (frame: never) => unknown,
-  ): Promise<unknown> {
-    const waiter: Waiter = {
+    map: ((frame: never) => unknown) | undefined,
+  ): Waiter {
+    return {
+      owner: this,
       rid,
       expect,
       request,
@@ -75,31 +132,31 @@ export class Requests {
       map,
       resolve: noop,
       reject: noop,
+      sink: undefined,
+      ctx: undefined,
     };
-    if (this.closedWith) {
-      return expect === 'raw'
-        ? Promise.resolve(undefined)
-        : Promise.reject(closedError(what(waiter), this.closedWith));
-    }
-    return new Promise((resolve, reject) => {
-      waiter.resolve = resolve;
-      waiter.reject = reject;
-      if (rid === null) this.nullRid.push(waiter);
-      else this.waiting.set(rid, waiter);
-      this.deadlines.add(timeoutMs, waiter);
-    });
   }
 
-  private expire(waiter: Waiter): void {
-    if (waiter.done) return;
-    waiter.done = true;
+  private enter(waiter: Waiter): void {
     if (waiter.rid === null) {
-      const i = this.nullRid.indexOf(waiter);
-      if (i >= 0) this.nullRid.splice(i, 1);
+      this.nullRid ??= [];
+      this.nullRid.push(waiter);
+    } else {
+      this.waiting.set(waiter.rid, waiter);
+    }
+    deadlines.add(waiter.timeoutMs, waiter);
+  }
+
+  /** The shared deadline lanes: `waiter`'s timeout passed. */
+  expire(waiter: Waiter): void {
+    if (waiter.done) return;
+    if (waiter.rid === null) {
+      const i = this.nullRid?.indexOf(waiter) ?? -1;
+      if (i >= 0) this.nullRid!.splice(i, 1);
     } else if (this.waiting.get(waiter.rid) === waiter) {
       this.waiting.delete(waiter.rid);
     }
-    waiter.reject(new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
+    fail(waiter, new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
   }
 
   /** Offers an inbound A frame; returns true when it answered a waiting request. */
@@ -110,25 +167,26 @@ export class Requests {
       waiter = this.waiting.get(rid);
       if (waiter) this.waiting.delete(rid);
     } else if (rid === null && inbound.type === 'error:A') {
-      waiter = this.nullRid.shift();
+      waiter = this.nullRid?.shift();
     }
     if (!waiter) return false;
-    waiter.done = true;
     if (waiter.expect === 'raw') {
-      waiter.resolve(inbound.fields);
+      succeed(waiter, inbound.fields);
     } else if (inbound.type === 'error:A') {
       const code = typeof inbound.fields.code === 'string' ? inbound.fields.code : 'unknown';
       const message = typeof inbound.fields.message === 'string' ? inbound.fields.message : '';
-      waiter.reject(new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
+      fail(waiter, new ServerRejectedError(`server refused ${what(waiter)}: ${code}: ${message}`, code));
     } else if (inbound.invalid !== undefined) {
-      waiter.reject(
+      fail(
+        waiter,
         new ProtocolError(
           `the answer to ${what(waiter)} is not a valid RAN/1 frame: ${inbound.invalid}`,
           'bad-frame',
         ),
       );
     } else if (inbound.type !== waiter.expect) {
-      waiter.reject(
+      fail(
+        waiter,
         new ProtocolError(
           `the answer to ${what(waiter)} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
           'bad-frame',
@@ -136,7 +194,7 @@ export class Requests {
       );
     } else {
       // A valid frame: its fields are the decoded frame itself.
-      waiter.resolve(waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
+      succeed(waiter, waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
     }
     return true;
   }
@@ -144,19 +202,45 @@ export class Requests {
   /** The connection ended: every request fails, every probe resolves `undefined`. */
   close(info: CloseInfo): void {
     this.closedWith = info;
-    this.deadlines.clear();
-    const all = [...this.waiting.values(), ...this.nullRid];
+    const all = [...this.waiting.values(), ...(this.nullRid ?? [])];
     this.waiting.clear();
-    this.nullRid.length = 0;
+    this.nullRid = undefined;
     for (const waiter of all) {
-      waiter.done = true;
-      if (waiter.expect === 'raw') waiter.resolve(undefined);
-      else waiter.reject(closedError(what(waiter), info));
+      if (waiter.expect === 'raw') succeed(waiter, undefined);
+      else fail(waiter, closedError(what(waiter), info));
     }
   }
 }
 
 const noop = () => {};
+
+/**
+ * Settles `waiter` once, detaching its callbacks first: the deadline lanes hold a settled waiter
+ * until its timeout passes, and its promise's resolving functions (or sink context) would keep
+ * the answer — a whole hello:A with caps and limits — alive that long.
+ */
+function succeed(waiter: Waiter, value: unknown): void {
+  const { resolve, sink, ctx } = waiter;
+  release(waiter);
+  if (sink) sink.accepted(ctx, value as never);
+  else resolve(value);
+}
+
+function fail(waiter: Waiter, error: Error): void {
+  const { reject, sink, ctx } = waiter;
+  release(waiter);
+  if (sink) sink.failed(ctx, error);
+  else reject(error);
+}
+
+function release(waiter: Waiter): void {
+  waiter.done = true;
+  waiter.resolve = noop;
+  waiter.reject = noop;
+  waiter.map = undefined;
+  waiter.sink = undefined;
+  waiter.ctx = undefined;
+}
 
 function what(w: Waiter): string {
   const rid = w.rid === null ? 'null' : w.rid;

@@ -16,6 +16,7 @@ import { salvage } from '../../protocol/ran-codec.js';
 import { type Corkable, TickCork } from '../../protocol/tick-cork.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
+import { TimerLanes } from '../timer-lanes.js';
 
 /** The subprotocol RAN/1 clients offer (docs/protocol.md section 2). */
 export const RAN_SUBPROTOCOL = 'ran.1';
@@ -104,6 +105,27 @@ export async function openSocket(url: string, timeoutMs: number, localAddress?: 
   }
 }
 
+/** A WebSocket still in its opening handshake, as the handshake deadline sees it. */
+interface Opening {
+  ws: WebSocket | undefined;
+  timedOut: (() => void) | undefined;
+}
+
+/**
+ * Opening-handshake deadlines of every connection in the process (one timer per distinct
+ * timeout). ws's own `handshakeTimeout` arms a socket timeout that ws disables after the upgrade
+ * but that the socket keeps: a Timeout and a bound function (~200 B) for every connection's
+ * lifetime. Unref'd: a connecting socket keeps the process alive by itself.
+ */
+const openings = new TimerLanes<Opening>((o) => {
+  const { ws, timedOut } = o;
+  o.ws = undefined;
+  o.timedOut = undefined;
+  if (!ws || !timedOut) return;
+  timedOut();
+  ws.terminate();
+}, true);
+
 function attempt(
   url: string,
   timeoutMs: number,
@@ -114,7 +136,6 @@ function attempt(
     let ws: WebSocket;
     try {
       ws = new WebSocket(url, protocols, {
-        handshakeTimeout: timeoutMs,
         perMessageDeflate: false,
         skipUTF8Validation: true,
         ...(localAddress === undefined ? {} : { localAddress }),
@@ -123,11 +144,28 @@ function attempt(
       reject(new TargetUnreachableError(`cannot open ${url}: ${(cause as Error).message}`, { cause }));
       return;
     }
+    const opening: Opening = {
+      ws,
+      timedOut: () => {
+        ws.off('open', onOpen);
+        reject(
+          new TimeoutError(
+            `cannot connect to ${url}: Opening handshake has timed out after ${timeoutMs} ms. Is the target running and is the URL right?`,
+          ),
+        );
+      },
+    };
+    const settled = () => {
+      opening.ws = undefined;
+      opening.timedOut = undefined;
+    };
     const onOpen = () => {
+      settled();
       ws.off('error', onError);
       resolve(ws);
     };
     const onError = (cause: Error) => {
+      settled();
       ws.off('open', onOpen);
       const timedOut = /timed out/i.test(cause.message);
       const message = `cannot connect to ${url}: ${cause.message}. Is the target running and is the URL right?`;
@@ -138,15 +176,27 @@ function attempt(
     ws.once('upgrade', (response) => sockets.set(ws, response.socket));
     ws.once('open', onOpen);
     ws.once('error', onError);
+    openings.add(timeoutMs, opening);
   });
 }
 
-/** A recorded connection. Owners set `onFrame` and read `closed`. */
+/** What a Wire hands its inbound frames to (a session, a raw probe socket). */
+export interface FrameOwner {
+  onFrame(event: FrameEvent): void;
+}
+
+const NO_OWNER: FrameOwner = { onFrame() {} };
+const ignore = (): void => {};
+
+/**
+ * A recorded connection. Owners set `owner` and read `closed`. (An owner object rather than a
+ * callback: a closure and its context per connection add up at tens of thousands of bots.)
+ */
 export class Wire {
   readonly conn: number;
   readonly closed: Promise<CloseInfo>;
-  /** Called for every inbound frame, after it is recorded. */
-  onFrame: (event: FrameEvent) => void = () => {};
+  /** Handed every inbound frame, after it is recorded. */
+  owner: FrameOwner = NO_OWNER;
   private initiator: CloseInfo['initiator'] | undefined;
   private isOpen = true;
   /** A bot's burst (sends, the coalesced ack:R) leaves in one writev per tick. */
@@ -162,11 +212,11 @@ export class Wire {
     ws.on('message', (data, isBinary) => {
       const event = readInbound(data, isBinary, history.now(), actor, this.conn);
       history.append(event);
-      this.onFrame(event);
+      this.owner.onFrame(event);
     });
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
-    ws.on('error', () => {});
+    ws.on('error', ignore);
     this.closed = new Promise((resolve) => {
       ws.once('close', (code: number, reason: Buffer) => {
         this.isOpen = false;

@@ -18,7 +18,14 @@
  * and AckBatcher are shared), no listeners, no misbehaviour switches.
  */
 
-import type { Accepted, Driver, DriverSession, Notification, SessionInfo } from '../../drivers/driver.js';
+import type {
+  Accepted,
+  Driver,
+  DriverSession,
+  Notification,
+  SendSink,
+  SessionInfo,
+} from '../../drivers/driver.js';
 import { ServerRejectedError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import { CloseCode, type StoredMessage } from '../../protocol/frames.js';
@@ -65,6 +72,12 @@ class Outgoing implements Armed {
 }
 
 const noop = (): void => {};
+
+/** Where the driver answers a load bot's msg:R (DriverSession.sendWith), for every bot. */
+const ANSWERS: SendSink<Outgoing> = {
+  accepted: (e, a) => e.bot.accepted(a),
+  failed: (e, error) => e.bot.failed(e, error),
+};
 
 export class LoadBot implements AckTarget {
   readonly actor: ActorId;
@@ -256,20 +269,32 @@ export class LoadBot implements AckTarget {
     }
     const { retransmitMs, backoff, maxRetransmitMs, requestTimeoutMs } = this.s.client;
     this.s.clock.arm(e, Math.min(retransmitMs * backoff ** (e.attempts - 1), maxRetransmitMs));
-    // The entry carries cmid, to and body: no per-send copy.
-    session.send(e, requestTimeoutMs).then(this.onAccepted, (error: unknown) => {
-      // A lost or late msg:A is the retransmit timer's business; only a refusal is final.
-      if (error instanceof ServerRejectedError && this.out?.get(e.cmid) === e) this.settle(e);
-    });
+    // The entry carries cmid, to and body: no per-send copy. Where the driver can answer
+    // without a promise, one shared sink takes it: no promise, closure or reaction per send.
+    if (session.sendWith) {
+      session.sendWith(e, requestTimeoutMs, ANSWERS, e);
+    } else {
+      session.send(e, requestTimeoutMs).then(
+        (a) => this.accepted(a),
+        (error: unknown) => this.failed(e, error),
+      );
+    }
   }
 
-  private readonly onAccepted = (a: Accepted): void => {
+  /** msg:A for a message of ours. */
+  accepted(a: Accepted): void {
     const e = this.out?.get(a.cmid);
     if (!e || e.status !== PENDING) return;
     e.status = ACCEPTED;
     // Without receipts msg:A is the last word on a message.
     if (!this.receiptsExpected) this.settle(e);
-  };
+  }
+
+  /** The msg:R of `e` got no msg:A. */
+  failed(e: Outgoing, error: unknown): void {
+    // A lost or late msg:A is the retransmit timer's business; only a refusal is final.
+    if (error instanceof ServerRejectedError && this.out?.get(e.cmid) === e) this.settle(e);
+  }
 
   /** The retransmit clock: no answer arrived in time. */
   retransmitDue(e: Outgoing): void {
@@ -389,7 +414,8 @@ export class LoadBot implements AckTarget {
     if (upTo <= 0 || (upTo <= this.lastAck && !force)) return;
     this.lastAck = Math.max(this.lastAck, upTo);
     // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it.
-    session.ack(upTo, this.s.client.requestTimeoutMs).catch(noop);
+    if (session.ackQuietly) session.ackQuietly(upTo);
+    else session.ack(upTo, this.s.client.requestTimeoutMs).catch(noop);
   }
 
   // ── sync: count-first catch-up, gap fetch ─────────────────────────────────────────────
