@@ -136,6 +136,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
           prefix: targets.prefixFor(scenario, runId, index, r),
           secret,
           targets,
+          next: scenarios[index + 1],
           hooks,
           driver,
           live,
@@ -215,6 +216,8 @@ interface CaseSetup {
   prefix: string;
   secret: string;
   targets: RunTargets;
+  /** The case after this one: a fresh server it needs starts while this one runs. */
+  next: Scenario | undefined;
   hooks: RunHooks;
 }
 
@@ -236,6 +239,7 @@ async function runOne(
   let onTarget: CaseTargetState | undefined;
   try {
     ({ target, shared } = await setup.targets.forCase(scenario));
+    setup.targets.prepare(setup.next);
     if (!shared) setup.live.add(target);
     onTarget = await beginCaseOnTarget(target, shared);
     const driver = setup.driver.create({ target: target.url });
@@ -291,7 +295,7 @@ async function runOne(
   } finally {
     if (target && !shared) {
       setup.live.delete(target);
-      await target.stop();
+      setup.targets.release(target);
     }
   }
 }
