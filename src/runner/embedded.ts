@@ -15,14 +15,32 @@ export interface EmbeddedOptions {
   secret: string;
   /** Deliberate defects to switch on (`imspec serve --fault`). */
   faults: readonly string[];
-  /** Extra `imspec serve` arguments (e.g. ['--repush-ms', '500']). */
+  /** Extra `imspec serve` arguments (e.g. ['--repush-ms', '500']); they win over `timers`. */
   extraArgs?: readonly string[];
   /**
-   * Keep the server's own hello timeout instead of the suite's short one (load runs: thousands
+   * Keep the server's own hello timeout instead of the kit's short one (load runs: thousands
    * of logins at once on a busy machine can take longer than the suite's 2 s). @default false
    */
   serverHelloTimeout?: boolean;
+  /**
+   * Server timers to run with. hello:A advertises them, so cases read them from there and never
+   * repeat them. @default { helloTimeoutMs: 2000 } (a short hello timeout keeps the AUTH-4 case fast)
+   */
+  timers?: EmbeddedTimers;
 }
+
+/** The server timers a kit run may shorten: the `imspec serve` flags that set them. */
+export interface EmbeddedTimers {
+  helloTimeoutMs?: number;
+  repushMs?: number;
+}
+
+const TIMER_FLAGS: Readonly<Record<keyof EmbeddedTimers, string>> = {
+  helloTimeoutMs: '--hello-timeout-ms',
+  repushMs: '--repush-ms',
+};
+
+const DEFAULT_TIMERS: EmbeddedTimers = { helloTimeoutMs: 2000 };
 
 export interface EmbeddedTarget extends Target {
   readonly dataDir: string;
@@ -42,8 +60,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     '--hmac-secret',
     options.secret,
     '--quiet',
-    // A short hello timeout keeps the AUTH-4 case fast; hello:A advertises it, so cases read it.
-    ...(options.serverHelloTimeout ? [] : ['--hello-timeout-ms', '2000']),
+    ...Object.entries(options.timers ?? DEFAULT_TIMERS)
+      .filter(([name]) => !(options.serverHelloTimeout && name === 'helloTimeoutMs'))
+      .flatMap(([name, ms]) => [TIMER_FLAGS[name as keyof EmbeddedTimers], String(ms)]),
     ...options.faults.flatMap((f) => ['--fault', f]),
     ...(options.extraArgs ?? []),
   ];

@@ -30,7 +30,6 @@ import { loadSuites } from '../scenarios/index.js';
 import type { Scenario } from '../scenarios/types.js';
 import { createCaseBot } from './bot-adapter.js';
 import { beginCaseOnTarget, type CaseTargetState, withTargetEvidence } from './case-evidence.js';
-import { startEmbedded } from './embedded.js';
 import {
   type FaultRunOptions,
   faultRecords,
@@ -44,7 +43,8 @@ import { RUN_DEFAULTS, type RunOptions, resolveRunOptions } from './options.js';
 import { probeCaps } from './probe-caps.js';
 import { type Account, provisionAccounts } from './provision.js';
 import { runCase } from './run-case.js';
-import { ExternalTarget, ProcessTarget, type Target } from './target.js';
+import { RunTargets } from './run-targets.js';
+import type { Target } from './target.js';
 
 export interface RunHooks {
   reporters?: readonly Reporter[];
@@ -106,21 +106,16 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   const secret = options.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
   const targetLabel = options.target ?? `embedded reference server${describeFaults(options.serverFaults)}`;
 
-  // A shared target (external or --target-cmd) keeps inboxes between cases: a per-case user
-  // prefix keeps cases apart. The embedded server is fresh per case and needs none.
+  // A shared target (--target, or the run's embedded server for cases that need no process
+  // control) keeps inboxes between cases: a per-case user prefix keeps cases apart.
   if (options.target !== undefined) checkTargetUrl(options.target, driver.name);
-  const shared = await startSharedTarget(options);
+  const targets = await RunTargets.open(options, secret);
   // One login before any case: a wrong URL, secret or driver is said once and exits 2.
   try {
-    if (shared) await preflightShared(shared, options, driver, `${runId}-`, secret);
-  } catch (error) {
-    await shared?.stop();
-    throw error;
-  }
-  try {
+    if (targets.user) await preflightShared(targets.user, options, driver, `${runId}-`, secret);
     await hooks.onPlan?.(scenarios);
   } catch (error) {
-    await shared?.stop();
+    await targets.stop();
     throw error;
   }
   reporter.onRunStart({ runId, target: targetLabel, driver: driverLabel(driver), total: scenarios.length });
@@ -138,9 +133,10 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
         const seed = faultOptions.caseSeed ?? caseSeed(options.seed, scenario.id, r);
         const setup = {
           seed,
-          prefix: shared ? `${runId}-${index}-${r}-` : '',
+          prefix: targets.prefixFor(scenario, runId, index, r),
           secret,
-          shared,
+          targets,
+          next: scenarios[index + 1],
           hooks,
           driver,
           live,
@@ -159,7 +155,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
             prefix: setup.prefix,
             options: faultOptions,
             stillFails: async (rules) => {
-              const prefix = shared ? `${runId}-${index}-${r}-m${randomBytes(2).toString('hex')}-` : '';
+              const prefix = setup.prefix && `${setup.prefix}m${randomBytes(2).toString('hex')}-`;
               const replay = await runOne(scenario, options, { ...setup, prefix, hooks: {} }, rules);
               return replay.result.verdict === result.verdict;
             },
@@ -175,7 +171,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
     }
   } finally {
     await Promise.allSettled([...live].map((t) => t.stop()));
-    await shared?.stop();
+    await targets.stop();
   }
 
   const { run } = buildRunResult(
@@ -219,7 +215,9 @@ interface CaseSetup {
   seed: number;
   prefix: string;
   secret: string;
-  shared: Target | undefined;
+  targets: RunTargets;
+  /** The case after this one: a fresh server it needs starts while this one runs. */
+  next: Scenario | undefined;
   hooks: RunHooks;
 }
 
@@ -236,23 +234,14 @@ async function runOne(
     const base = { scenario, findings: [], events: [], durationMs: 0, seed: setup.seed, replay };
     return { result: buildCaseResult({ ...base, unsupportedCaps: [unsupported] }), records: [] };
   }
-  let target: Target | undefined = setup.shared;
+  let target: Target | undefined;
+  let shared = false;
   let onTarget: CaseTargetState | undefined;
   try {
-    target ??= await startEmbedded({
-      secret: setup.secret,
-      faults: options.serverFaults,
-      extraArgs: options.serverArgs,
-    }).catch((error: unknown) => {
-      // The kit's own server failing to start is the kit's configuration (a bad --server-arg),
-      // the same for every case: said once, exit 2.
-      throw new ConfigError(
-        `the embedded reference server did not start: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    });
-    if (target !== setup.shared) setup.live.add(target);
-    onTarget = await beginCaseOnTarget(target, target === setup.shared);
+    ({ target, shared } = await setup.targets.forCase(scenario));
+    setup.targets.prepare(setup.next);
+    if (!shared) setup.live.add(target);
+    onTarget = await beginCaseOnTarget(target, shared);
     const driver = setup.driver.create({ target: target.url });
     const tokenFor = (user: string) => hmacToken(setup.secret, user);
     const provision = (accounts: readonly Account[]) =>
@@ -304,9 +293,9 @@ async function runOne(
     });
     return { result: withTargetEvidence(result, target, onTarget, []), records: [] };
   } finally {
-    if (target && target !== setup.shared) {
+    if (target && !shared) {
       setup.live.delete(target);
-      await target.stop();
+      setup.targets.release(target);
     }
   }
 }
@@ -333,18 +322,6 @@ async function preflightShared(
         target: shared.url,
         ...(options.provisionCmd !== undefined ? { command: options.provisionCmd } : {}),
       }),
-  });
-}
-
-async function startSharedTarget(options: Readonly<RunOptions>): Promise<Target | undefined> {
-  if (!options.target) return undefined;
-  if (!options.targetCmd) return new ExternalTarget(options.target);
-  return ProcessTarget.start({
-    command: options.targetCmd,
-    args: [],
-    shell: true,
-    url: { fixed: options.target },
-    startTimeoutMs: options.startTimeoutMs,
   });
 }
 

@@ -20,6 +20,7 @@ import {
 } from './conditions.js';
 import { rawAsProbe, runProbe } from './probe.js';
 import type { Target } from './target.js';
+import { waitMs } from './wait-ms.js';
 
 export interface StepContext {
   scenario: Scenario;
@@ -35,7 +36,7 @@ export interface StepContext {
   tokenFor(user: string): string;
   /** Capabilities the target claims. */
   caps: readonly string[];
-  /** The limits the target advertises in hello:A, for probes that wait on one. */
+  /** The limits the target advertises in hello:A, for probes and waits that wait on one. */
   limits: Readonly<Limits> | undefined;
   /** Milliseconds left before the case deadline. */
   remainingMs(): number;
@@ -88,9 +89,10 @@ export async function runStep(step: Step, ctx: StepContext): Promise<void> {
       await runSend(step, ctx);
       return;
     case 'wait': {
-      const cut = step.ms > ctx.remainingMs();
-      await sleep(Math.min(step.ms, ctx.remainingMs()), ctx.signal);
-      if (cut) throw new KitLimit('deadline', `${step.ms} ms wait cut short`);
+      const ms = waitMs(step, ctx.limits);
+      const cut = ms > ctx.remainingMs();
+      await sleep(Math.min(ms, ctx.remainingMs()), ctx.signal);
+      if (cut) throw new KitLimit('deadline', `${ms} ms wait cut short`);
       return;
     }
     case 'waitFor': {

@@ -4,8 +4,9 @@
  * on Complement, which starts, kills and restarts the homeserver containers it tests.
  *
  * Three kinds:
- * - embedded: the reference server (`imspec serve`) as a child process, one per case on a fresh
- *   database, so crash cases can kill it and cases cannot see each other's inboxes;
+ * - embedded: the reference server (`imspec serve`) as a child process on a fresh database: one
+ *   shared by the cases of a run, and one per case for crash cases, so they can kill it
+ *   (run-targets.ts);
  * - command: `--target-cmd '…'` with `--target URL`: any server the kit starts with a shell command
  *   and restarts by running the same command again (so it must keep its data between runs);
  * - external: `--target URL` only; process faults are unavailable (those cases are UNSUPPORTED).

@@ -17,10 +17,14 @@ export function addDurationFormat(ajv: {
 }): void {
   ajv.addFormat(DURATION_FORMAT, {
     type: 'string',
-    // Strings of another form fail the schema's pattern; this judges only the length of time.
-    validate: (s) => (msOf(s) ?? 0) <= MAX_DURATION_MS,
+    // Strings of another form fail the schema's pattern; this judges only the length of time (of
+    // what a `wait: limits.NAME + DURATION` adds, too).
+    validate: (s) => (msOf(s.replace(LIMIT_HEAD, '')) ?? 0) <= MAX_DURATION_MS,
   });
 }
+
+/** The `limits.NAME + ` of a limit-relative duration. */
+const LIMIT_HEAD = /^limits\.\w+ \+ /;
 
 const FORM = /^(\d+)ms$|^(\d+(?:\.\d+)?)(s|m)$/;
 

@@ -31,7 +31,7 @@ import type {
   RawStep,
   Scenario,
   Step,
-  WAITABLE_LIMITS,
+  WaitableLimit,
 } from './types.js';
 import type { Path } from './yaml-source.js';
 
@@ -159,8 +159,11 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
         await: v.await ?? d.await,
       };
     }
-    case 'wait':
+    case 'wait': {
+      const limit = parseLimitDuration(forms.wait!);
+      if (limit) return { op, loc, ms: limit.plusMs, limit: limit.limit };
       return { op, loc, ms: parseDuration(forms.wait!) };
+    }
     case 'waitFor': {
       const v = forms.waitFor!;
       const d = STEP_DEFAULTS.waitFor;
@@ -250,6 +253,19 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
   }
 }
 
+/**
+ * `limits.NAME` or `limits.NAME + DURATION` (the schema checked the form and the name): the limit
+ * and what is added to it; undefined for a plain duration.
+ */
+function parseLimitDuration(value: string | number): { limit: WaitableLimit; plusMs: number } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = LIMIT_DURATION.exec(value);
+  if (!m) return undefined;
+  return { limit: m[1] as WaitableLimit, plusMs: m[2] === undefined ? 0 : parseDuration(m[2]) };
+}
+
+const LIMIT_DURATION = /^limits\.(\w+)(?: \+ (.+))?$/;
+
 function resolveExchange(raw: RawExchange): ProbeExchange {
   const out: ProbeExchange = {
     binary: raw.binary ?? STEP_DEFAULTS.probe.binary,
@@ -264,9 +280,7 @@ function resolveExchange(raw: RawExchange): ProbeExchange {
   if (raw.requirement !== undefined) out.requirement = raw.requirement;
   if (raw.timeout !== undefined) {
     const limit = typeof raw.timeout === 'string' ? /^limits\.(\w+)$/.exec(raw.timeout)?.[1] : undefined;
-    out.timeout = limit
-      ? { limit: limit as (typeof WAITABLE_LIMITS)[number] }
-      : { ms: parseDuration(raw.timeout) };
+    out.timeout = limit ? { limit: limit as WaitableLimit } : { ms: parseDuration(raw.timeout) };
   }
   return out;
 }

@@ -105,10 +105,15 @@ export interface SendStep extends StepBase {
   await: 'none' | 'accepted' | 'receipted' | 'delivered';
 }
 
-/** Sleep. */
+/**
+ * Sleep `ms`; with `limit` (`wait: limits.repushMs + 500ms`), sleep that limit as the server
+ * advertises it in hello:A, plus `ms`: a case that must outlast a server timer follows the
+ * server's own value instead of a fixed guess of it.
+ */
 export interface WaitStep extends StepBase {
   op: 'wait';
   ms: number;
+  limit?: WaitableLimit;
 }
 
 /**
@@ -236,7 +241,8 @@ export interface ProbeExchange {
 
 /** Limits of hello:A an exchange can wait on. */
 export const WAITABLE_LIMITS = ['helloTimeoutMs', 'idleMs', 'repushMs'] as const;
-export type ExchangeTimeout = { ms: number } | { limit: (typeof WAITABLE_LIMITS)[number] };
+export type WaitableLimit = (typeof WAITABLE_LIMITS)[number];
+export type ExchangeTimeout = { ms: number } | { limit: WaitableLimit };
 
 /** Check what the last hello:A of a bot said (count first): maxSeq, pending. */
 export interface ExpectSessionStep extends StepBase {

@@ -31,7 +31,9 @@ export function registerRun(program: Command): void {
     .command('run')
     .description(
       'Run scenarios against a target and decide, per case, whether every message was delivered exactly once.\n' +
-        'With no --target, each case gets a fresh embedded reference server (`imspec serve`) as a child process.',
+        'With no --target, the kit runs the reference server (`imspec serve`) as a child process: one for the\n' +
+        'run (users kept apart per case), and a fresh one for each case that kills or restarts it or has\n' +
+        'proxy faults. It runs with a 1 s re-push interval and hello timeout, advertised in hello:A.',
     )
     .argument('[paths...]', 'scenario files or directories', ['suites/core'])
     .option('--target <url>', 'server to test, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
