@@ -46,6 +46,12 @@ export interface Weights {
   page: number;
   /** kill -9 of the server, restarted on the same data (only when explore controls the target). */
   kill: number;
+  /**
+   * A user's older device acks while a sibling that logged in later is online, then reconnects
+   * trusting the server's cursor (MDEV-1, ACK-1: the ack moves the acking device's own cursor).
+   * Only on targets that claim multi-device and delivered receipts.
+   */
+  olderDevice: number;
 }
 
 export interface ExploreConfig {
@@ -104,6 +110,7 @@ export const EXPLORE_DEFAULTS: Readonly<ExploreConfig> = Object.freeze({
     withholdAcks: 0.5,
     page: 1,
     kill: 0.3,
+    olderDevice: 1,
   },
   send: {
     count: { min: 1, max: 10 },

@@ -16,7 +16,7 @@
 
 import { createRng, type Rng } from '../faults/random.js';
 import type { ExploreConfig, Range, Weights } from './config.js';
-import type { BotRef, Operation, TargetAbilities } from './operations.js';
+import { type BotRef, type Operation, type TargetAbilities, userOf } from './operations.js';
 
 /** Body size when the server advertises no limit (MQTT, XMPP): large, yet under common broker caps. */
 export const FALLBACK_MAX_BODY_BYTES = 4096;
@@ -102,6 +102,9 @@ function usableWeights(
   const usable = { ...weights };
   if (!target.canKill) usable.kill = 0;
   if (!target.caps.includes('paged-sync')) usable.page = 0;
+  // Two devices of one user, and a receipt that says one of them acked.
+  if (!target.caps.includes('multi-device') || !target.caps.includes('delivered-receipt'))
+    usable.olderDevice = 0;
   return (Object.entries(usable) as [keyof Weights, number][]).filter(([, w]) => w > 0);
 }
 
@@ -198,9 +201,53 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
     ];
   },
   kill: () => [{ op: 'kill' }],
+  olderDevice: (ctx) => olderDevice(ctx),
 };
 
-function sendOp(ctx: DrawContext, from: BotRef, to: string): Operation {
+/**
+ * The shape of MDEV-1 that random draws almost never hit: a user's older device acks while a
+ * sibling that logged in after it is online, then reconnects trusting the server's cursor
+ * (`state: server`). A server that keeps one "current device" per user moves the sibling's
+ * cursor instead of the acker's, and the older device's hello:A then reveals a cursor below
+ * what its ack:A confirmed (ACK-4; the sibling's, above what it acked: MDEV-1).
+ *
+ * The sibling withholds its acks meanwhile, so the delivered receipt the send awaits can only
+ * come from the older device's ack: its ack:A has arrived before it disconnects.
+ */
+function olderDevice(ctx: DrawContext): Operation[] {
+  const { rng, online } = ctx;
+  const multi = Object.entries(ctx.users).filter(([, ds]) => ds.length > 1);
+  if (multi.length === 0) return [];
+  const [user, devices] = pick(rng, multi);
+  const [older, sibling] = rng.chance(0.5) ? [devices[0]!, devices[1]!] : [devices[1]!, devices[0]!];
+  const olderBot = `${user}/${older}`;
+  const siblingBot = `${user}/${sibling}`;
+  const ops: Operation[] = [];
+  const login = (bot: BotRef, state: 'keep' | 'server' = 'keep') => {
+    online.add(bot);
+    ops.push({ op: 'connect', bot, state });
+  };
+  if (!online.has(olderBot)) login(olderBot);
+  // The sibling logs in after the older device (again, when it already was online).
+  if (online.delete(siblingBot)) ops.push({ op: 'disconnect', bot: siblingBot, mode: 'clean' });
+  login(siblingBot);
+  ops.push({ op: 'misbehave', bot: siblingBot, withholdAcks: true });
+  // The older device must ack: an earlier misbehave of it ends here (render drops a no-op behave).
+  ops.push({ op: 'behave', bot: olderBot });
+  let from = [...online].find((b) => userOf(b) !== user);
+  if (from === undefined) {
+    const away = ctx.bots.filter((b) => userOf(b) !== user);
+    from = pick(rng, away);
+    login(from);
+  }
+  ops.push({ ...sendOp(ctx, from, user), await: 'delivered' });
+  online.delete(olderBot);
+  ops.push({ op: 'disconnect', bot: olderBot, mode: 'clean' });
+  login(olderBot, 'server');
+  return ops;
+}
+
+function sendOp(ctx: DrawContext, from: BotRef, to: string): SendOperation {
   const { rng, config, target } = ctx;
   const s = config.send;
   const maxBody = target.maxBodyBytes ?? FALLBACK_MAX_BODY_BYTES;
@@ -210,7 +257,7 @@ function sendOp(ctx: DrawContext, from: BotRef, to: string): Operation {
     ? between(rng, { min: Math.max(1, maxBody >> 4), max: maxBody })
     : between(rng, { min: 1, max: 64 });
   const count = rng.chance(s.burst) ? between(rng, s.burstCount) : between(rng, s.count);
-  const op: Operation = {
+  const op: SendOperation = {
     op: 'send',
     from,
     to,
@@ -242,6 +289,8 @@ function otherUser(ctx: DrawContext, from: BotRef): string {
     Object.keys(ctx.users).filter((u) => u !== sender),
   );
 }
+
+type SendOperation = Extract<Operation, { op: 'send' }>;
 
 function between(rng: Rng, range: Range): number {
   return range.min + rng.int(range.max - range.min + 1);

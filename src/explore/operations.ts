@@ -21,6 +21,8 @@ export type Operation =
       cmids?: string;
       /** Messages per second; 0 as fast as possible. */
       rate: number;
+      /** Hold the next step until every message has a delivered receipt (a receiver device acked). */
+      await?: 'delivered';
     }
   | { op: 'connect'; bot: BotRef; state: 'keep' | 'none' | 'server' }
   | { op: 'disconnect'; bot: BotRef; mode: 'clean' | 'crash' }

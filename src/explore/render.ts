@@ -63,6 +63,7 @@ export function renderCase(
         if (op.text === 'unicode') send['text'] = 'unicode';
         if (op.cmids !== undefined) send['cmids'] = op.cmids;
         if (op.rate > 0) send['rate'] = op.rate;
+        if (op.await !== undefined) send['await'] = op.await;
         keep(op, { send });
         break;
       }

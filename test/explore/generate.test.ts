@@ -61,6 +61,48 @@ describe('explore generator', () => {
     expect(all.every((o) => o.op !== 'send' || o.size <= 4096)).toBe(true);
   });
 
+  it('draws the older-device shape on multi-device targets with delivered receipts, and never elsewhere', () => {
+    const withReceipts: TargetAbilities = { ...FULL, caps: [...FULL.caps, 'delivered-receipt'] };
+    const rendered = Array.from({ length: 200 }, (_, i) =>
+      renderCase(generateCase(5, i, EXPLORE_DEFAULTS, withReceipts), EXPLORE_DEFAULTS, {
+        id: `o-${i}`,
+        title: 't',
+        comment: [],
+      }),
+    );
+    // The shape as it reaches the scenario: the sibling logs in after the older device and
+    // withholds its acks, the send waits for a delivered receipt (only the older device acks),
+    // then the older device comes back trusting the server's cursor.
+    const shapes = rendered.filter((r) => {
+      const ops = r.operations;
+      const send = ops.findIndex((o) => o.op === 'send' && o.await === 'delivered');
+      if (send < 0) return false;
+      const to = (ops[send] as Extract<Operation, { op: 'send' }>).to;
+      const back = ops.findIndex(
+        (o, i) => i > send && o.op === 'connect' && o.state === 'server' && o.bot.startsWith(`${to}/`),
+      );
+      if (back < 0) return false;
+      const older = (ops[back] as Extract<Operation, { op: 'connect' }>).bot;
+      const loginAt = (bot: string, before: number) =>
+        ops.findLastIndex((o, i) => i < before && o.op === 'connect' && o.bot === bot);
+      const sibling = ops.find(
+        (o, i) => i < send && o.op === 'misbehave' && o.withholdAcks && o.bot.startsWith(`${to}/`),
+      ) as Extract<Operation, { op: 'misbehave' }> | undefined;
+      return (
+        sibling !== undefined && sibling.bot !== older && loginAt(sibling.bot, send) > loginAt(older, send)
+      );
+    });
+    expect(shapes.length).toBeGreaterThan(5);
+    for (const r of shapes.slice(0, 5)) expect(() => loadScenarioText(r.text, 'o.yaml')).not.toThrow();
+    // Without delivered receipts (or a second device) the send could not wait for the ack.
+    for (const target of [FULL, BARE])
+      expect(
+        ops(5, 200, target)
+          .flat()
+          .some((o) => o.op === 'send' && o.await !== undefined),
+      ).toBe(false);
+  });
+
   it('one sender never shares a cmid prefix between its own devices (that would be a retransmission)', () => {
     for (const list of ops(3, 300, FULL)) {
       const prefixOf = new Map<string, string>();
