@@ -16,7 +16,7 @@
 
 import { createRng, type Rng } from '../faults/random.js';
 import type { ExploreConfig, Range, Weights } from './config.js';
-import { type BotRef, type Operation, type TargetAbilities, userOf } from './operations.js';
+import { type BotRef, type FrameFault, type Operation, type TargetAbilities, userOf } from './operations.js';
 
 /** Body size when the server advertises no limit (MQTT, XMPP): large, yet under common broker caps. */
 export const FALLBACK_MAX_BODY_BYTES = 4096;
@@ -38,6 +38,8 @@ export interface GeneratedCase {
    * from `pageLimit`, so also above the server's syncLimitMax.
    */
   pageSize?: number;
+  /** Frame rules of the fault proxy for the whole case, when drawn (codec drivers only). */
+  faults?: FrameFault[];
 }
 
 /** Case `index` of the run with `seed`: its own stream, so case 7 is the same whether or not 1–6 ran. */
@@ -59,8 +61,11 @@ export function generateCase(
   const online = new Set<BotRef>();
   const operations: Operation[] = [];
   // Most devices start online; some stay away until the closing steps (offline from the start).
+  // A target that does not claim to store for absent receivers (no `standin-receipt`: MQTT, where
+  // a client that never subscribed has no session to queue into) gets every device online first.
+  const everyDeviceFirst = !target.caps.includes('standin-receipt');
   for (const bot of bots) {
-    if (rng.chance(0.85)) {
+    if (rng.chance(0.85) || everyDeviceFirst) {
       operations.push({ op: 'connect', bot, state: 'keep' });
       online.add(bot);
     }
@@ -82,7 +87,47 @@ export function generateCase(
   const generated: GeneratedCase = { users, operations };
   if (target.caps.includes('paged-sync') && rng.chance(0.4))
     generated.pageSize = between(rng, config.pageLimit);
+  const faults = frameFaults(seed, index, config, target);
+  if (faults.length > 0) generated.faults = faults;
   return generated;
+}
+
+/**
+ * Lost and duplicated frames for the whole case, from a stream of their own (so adding them left
+ * every seed's operations as they were). Duplicates only of frames a second copy of which the
+ * model absorbs as a retransmission (msg:R, ack:R) or a wire duplicate (msg:N): a second msg:A or
+ * ack:N for one request is the proxy's doing, not the server's.
+ */
+function frameFaults(
+  seed: number,
+  index: number,
+  config: Readonly<ExploreConfig>,
+  target: Readonly<TargetAbilities>,
+): FrameFault[] {
+  if (!target.frameFaults) return [];
+  const rng = createRng(seed).fork(`explore-faults-${index}`);
+  if (!rng.chance(config.frameFaults.chance)) return [];
+  const frames: FrameFault['match'][] = [
+    { op: 'msg', kind: 'R' },
+    { op: 'msg', kind: 'A' },
+    { op: 'msg', kind: 'N' },
+    { op: 'ack', kind: 'R' },
+    { op: 'ack', kind: 'A' },
+    { op: 'ack', kind: 'N' },
+  ];
+  const duplicable = (m: FrameFault['match']) => m.kind === 'R' || (m.op === 'msg' && m.kind === 'N');
+  const count = 1 + rng.int(2);
+  const out: FrameFault[] = [];
+  for (let i = 0; i < count; i++) {
+    const match = pick(rng, frames);
+    const action = duplicable(match) && rng.chance(0.3) ? 'duplicate' : 'drop';
+    if (out.some((f) => f.match.op === match.op && f.match.kind === match.kind)) continue;
+    const max = Math.max(0.01, config.frameFaults.maxProbability);
+    // Two decimals: the rendered scenario reads as written.
+    const probability = Math.round((0.01 + rng.next() * (max - 0.01)) * 100) / 100;
+    out.push({ match, action, probability });
+  }
+  return out;
 }
 
 interface DrawContext {

@@ -102,11 +102,22 @@ export function renderCase(
   const scenario = {
     id: meta.id,
     title: meta.title,
-    covers: coversOf(kept, users),
+    // Lost and duplicated frames: retransmission with dedup, and re-push, must recover.
+    covers: [...coversOf(kept, users), ...(generated.faults?.length ? ['DEDUP-3', 'REPUSH-1'] : [])],
     severity: 'MUST',
     ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
     timeout: `${config.caseTimeoutMs}ms`,
     ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
+    ...(generated.faults?.length
+      ? {
+          faults: generated.faults.map((f) => ({
+            id: `${f.action}-${f.match.op}-${f.match.kind}`,
+            match: f.match,
+            probability: f.probability,
+            action: f.action,
+          })),
+        }
+      : {}),
     users: Object.fromEntries(Object.entries(users).map(([u, ds]) => [u, ds.length === 1 ? ds[0]! : ds])),
     steps,
     // A kill -9 or a crashed sender may swallow a send whole: that is not the server's fault,
@@ -124,6 +135,8 @@ export function renderCase(
       if (isMap(value) || isSeq(value)) value.flow = true;
     }
   }
+  const faultsNode = doc.get('faults', true);
+  if (isSeq(faultsNode)) for (const item of faultsNode.items) if (isMap(item)) item.flow = true;
   for (const key of ['covers', 'requires']) {
     const node = doc.get(key, true);
     if (isSeq(node)) node.flow = true;

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { MQTT_CAPS } from '../../src/drivers/mqtt/index.js';
 import { EXPLORE_DEFAULTS } from '../../src/explore/config.js';
 import { generateCase } from '../../src/explore/generate.js';
 import type { Operation, TargetAbilities } from '../../src/explore/operations.js';
@@ -101,6 +102,58 @@ describe('explore generator', () => {
           .flat()
           .some((o) => o.op === 'send' && o.await !== undefined),
       ).toBe(false);
+  });
+
+  it('draws only what MQTT can express: no paging, kill, frame faults or older-device shape, and every device online before anything is sent', () => {
+    const mqtt: TargetAbilities = { caps: MQTT_CAPS, canKill: false, frameFaults: false };
+    for (let i = 0; i < 200; i++) {
+      const c = generateCase(4, i, EXPLORE_DEFAULTS, mqtt);
+      expect(c.faults).toBeUndefined();
+      expect(c.pageSize).toBeUndefined();
+      for (const o of c.operations) {
+        expect(['page', 'kill'].includes(o.op), o.op).toBe(false);
+        if (o.op === 'send') expect(o.await).toBeUndefined();
+      }
+      // A client that never subscribed has no session to queue into: every device logs in first.
+      const devices = Object.entries(c.users).flatMap(([u, ds]) => ds.map((d) => `${u}/${d}`));
+      const first = c.operations.slice(0, devices.length);
+      expect(first.map((o) => (o.op === 'connect' ? o.bot : o.op))).toEqual(devices);
+    }
+  });
+
+  it('draws frame faults (msg and ack frames, lost or duplicated) only for drivers with a frame codec', () => {
+    const withCodec: TargetAbilities = { ...FULL, frameFaults: true };
+    const faults = Array.from(
+      { length: 200 },
+      (_, i) => generateCase(2, i, EXPLORE_DEFAULTS, withCodec).faults ?? [],
+    );
+    const all = faults.flat();
+    expect(faults.filter((f) => f.length > 0).length).toBeGreaterThan(20);
+    expect(new Set(all.map((f) => f.action))).toEqual(new Set(['drop', 'duplicate']));
+    for (const f of all) {
+      expect(['msg', 'ack']).toContain(f.match.op);
+      expect(f.probability).toBeGreaterThanOrEqual(0.01);
+      expect(f.probability).toBeLessThanOrEqual(0.1);
+      // A second msg:A or ack:N for one request would be the proxy's doing, not the server's.
+      if (f.action === 'duplicate') expect(f.match.kind === 'R' || f.match.op === 'msg').toBe(true);
+      if (f.action === 'duplicate') expect(f.match.kind).not.toBe('A');
+    }
+    // The operations do not change with frame faults on: one seed, one workload.
+    expect(generateCase(2, 7, EXPLORE_DEFAULTS, withCodec).operations).toEqual(
+      generateCase(2, 7, EXPLORE_DEFAULTS, FULL).operations,
+    );
+    const r = renderCase(
+      {
+        ...generateCase(2, 0, EXPLORE_DEFAULTS, FULL),
+        faults: [{ match: { op: 'msg', kind: 'N' }, action: 'drop', probability: 0.05 }],
+      },
+      EXPLORE_DEFAULTS,
+      { id: 'f', title: 't', comment: [] },
+    );
+    expect(r.text).toContain(
+      '- { id: drop-msg-N, match: { op: msg, kind: N }, probability: 0.05, action: drop }',
+    );
+    expect(loadScenarioText(r.text, 'f.yaml').faults).toHaveLength(1);
   });
 
   it('one sender never shares a cmid prefix between its own devices (that would be a retransmission)', () => {
