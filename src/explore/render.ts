@@ -39,6 +39,10 @@ export function renderCase(
   meta: RenderMeta,
 ): RenderedCase {
   const online = new Set<BotRef>();
+  // Devices whose session is known to be up: a kill -9 drops every session, and a device comes
+  // back on its own after some backoff, so a page right after it would find no session (a kit
+  // ERROR, not a finding) unless the device logged in again explicitly.
+  const sessionUp = new Set<BotRef>();
   const misbehaving = new Set<BotRef>();
   const kept: Operation[] = [];
   const steps: unknown[] = [];
@@ -51,6 +55,7 @@ export function renderCase(
       case 'connect':
         if (online.has(op.bot)) break;
         online.add(op.bot);
+        sessionUp.add(op.bot);
         keep(op, { connect: op.state === 'keep' ? op.bot : { bots: op.bot, state: op.state } });
         break;
       case 'disconnect':
@@ -68,7 +73,7 @@ export function renderCase(
         break;
       }
       case 'page':
-        if (!online.has(op.bot)) break;
+        if (!online.has(op.bot) || !sessionUp.has(op.bot)) break;
         keep(op, { page: { bot: op.bot, direction: op.direction, limit: op.limit } });
         break;
       case 'misbehave': {
@@ -86,6 +91,7 @@ export function renderCase(
         keep(op, { wait: `${op.ms}ms` });
         break;
       case 'kill':
+        sessionUp.clear();
         keep(op, { target: 'kill' });
         break;
     }

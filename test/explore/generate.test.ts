@@ -199,6 +199,22 @@ describe('explore generator', () => {
     expect(scenario.steps.map((s) => s.op)).toEqual(['connect', 'send', 'connect', 'waitFor']);
   });
 
+  it('drops a page right after a kill -9 (the device has no session until it is back on its own)', () => {
+    const generated = {
+      users: { u1: ['d1'], u2: ['d1'] },
+      operations: [
+        { op: 'connect', bot: 'u1/d1', state: 'keep' },
+        { op: 'connect', bot: 'u2/d1', state: 'keep' },
+        { op: 'page', bot: 'u1/d1', direction: 'forward', limit: 5 },
+        { op: 'kill' },
+        { op: 'page', bot: 'u1/d1', direction: 'forward', limit: 5 },
+        { op: 'send', from: 'u2/d1', to: 'u1', count: 1, size: 10, text: 'ascii', rate: 0 },
+      ] as Operation[],
+    };
+    const r = renderCase(generated, EXPLORE_DEFAULTS, { id: 'kill', title: 't', comment: [] });
+    expect(r.operations.map((o) => o.op)).toEqual(['connect', 'connect', 'page', 'kill', 'send']);
+  });
+
   it('shrink variants only make an operation simpler', () => {
     const send: Operation = {
       op: 'send',
