@@ -46,6 +46,12 @@ export interface Weights {
   page: number;
   /** kill -9 of the server, restarted on the same data (only when explore controls the target). */
   kill: number;
+  /**
+   * A user's older device acks while a sibling that logged in later is online, then reconnects
+   * trusting the server's cursor (MDEV-1, ACK-1: the ack moves the acking device's own cursor).
+   * Only on targets that claim multi-device and delivered receipts.
+   */
+  olderDevice: number;
 }
 
 export interface ExploreConfig {
@@ -76,6 +82,15 @@ export interface ExploreConfig {
   ackDelayMs: Range;
   /** Page limits of a `page` operation (above the server's syncLimitMax on purpose). @default { min: 1, max: 500 } */
   pageLimit: Range;
+  frameFaults: {
+    /**
+     * Chance a case runs behind the frame-fault proxy, losing or duplicating msg and ack frames
+     * (drivers with a frame codec only: RAN/1, a codec driver; never MQTT or XMPP). @default 0.2
+     */
+    chance: number;
+    /** Highest per-frame probability of a generated rule (drawn from 1% up to it). @default 0.1 */
+    maxProbability: number;
+  };
   /** Deadline of one generated case, ms. @default 30000 */
   caseTimeoutMs: number;
   shrink: {
@@ -104,6 +119,7 @@ export const EXPLORE_DEFAULTS: Readonly<ExploreConfig> = Object.freeze({
     withholdAcks: 0.5,
     page: 1,
     kill: 0.3,
+    olderDevice: 1,
   },
   send: {
     count: { min: 1, max: 10 },
@@ -116,6 +132,7 @@ export const EXPLORE_DEFAULTS: Readonly<ExploreConfig> = Object.freeze({
   offlineMs: { min: 500, max: 4000 },
   ackDelayMs: { min: 200, max: 3000 },
   pageLimit: { min: 1, max: 500 },
+  frameFaults: { chance: 0.2, maxProbability: 0.1 },
   caseTimeoutMs: 30_000,
   shrink: { maxRuns: 40, maxMs: 90_000 },
   findOn: ['FAIL'] as ExploreConfig['findOn'],
@@ -138,6 +155,8 @@ const SCHEMA: Record<string, Kind> = {
   offline: 'msRange',
   ackDelay: 'msRange',
   pageLimit: 'range',
+  'frameFaults.chance': 'chance',
+  'frameFaults.maxProbability': 'chance',
   caseTimeout: 'ms',
   'shrink.maxRuns': 'count',
   'shrink.maxTime': 'ms',

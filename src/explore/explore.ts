@@ -95,7 +95,7 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
   const driver = input.loadedDriver ?? (await loadDriver(input.driver ?? 'ran'));
   const abilities = await learnTarget({ ...input, driver });
   say(
-    `target claims ${abilities.caps.join(', ') || 'no caps'}; bodies up to ${abilities.maxBodyBytes ?? '?'} bytes; kill -9 ${abilities.canKill ? 'on' : 'off'}`,
+    `target claims ${abilities.caps.join(', ') || 'no caps'}; bodies up to ${abilities.maxBodyBytes ?? '?'} bytes; kill -9 ${abilities.canKill ? 'on' : 'off'}; frame faults ${abilities.frameFaults ? 'on' : 'off'}`,
   );
   const work = mkdtempSync(join(tmpdir(), 'imspec-explore-'));
   const verdicts: Record<string, number> = {};
@@ -145,7 +145,7 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
       verdicts[result.verdict] = (verdicts[result.verdict] ?? 0) + 1;
       const elapsed = performance.now() - started;
       say(
-        `case ${index}: ${result.verdict.padEnd(5)} ${rendered.operations.length} ops, ${rendered.messages} messages (${seconds(elapsed)} of ${seconds(input.budgetMs)})${result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE' ? ` — ${result.reason ?? ''}` : ''}`,
+        `case ${index}: ${result.verdict.padEnd(5)} ${rendered.operations.length} ops, ${rendered.messages} messages${result.faults?.length ? `, ${result.faults.length} frames lost or duplicated` : ''} (${seconds(elapsed)} of ${seconds(input.budgetMs)})${result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE' ? ` — ${result.reason ?? ''}` : ''}`,
       );
       if (!isFinding(result, input.config)) continue;
       say(`case ${index} failed: ${summarize(result)}; shrinking…`);

@@ -16,7 +16,7 @@
 
 import { createRng, type Rng } from '../faults/random.js';
 import type { ExploreConfig, Range, Weights } from './config.js';
-import type { BotRef, Operation, TargetAbilities } from './operations.js';
+import { type BotRef, type FrameFault, type Operation, type TargetAbilities, userOf } from './operations.js';
 
 /** Body size when the server advertises no limit (MQTT, XMPP): large, yet under common broker caps. */
 export const FALLBACK_MAX_BODY_BYTES = 4096;
@@ -38,6 +38,8 @@ export interface GeneratedCase {
    * from `pageLimit`, so also above the server's syncLimitMax.
    */
   pageSize?: number;
+  /** Frame rules of the fault proxy for the whole case, when drawn (codec drivers only). */
+  faults?: FrameFault[];
 }
 
 /** Case `index` of the run with `seed`: its own stream, so case 7 is the same whether or not 1–6 ran. */
@@ -59,8 +61,11 @@ export function generateCase(
   const online = new Set<BotRef>();
   const operations: Operation[] = [];
   // Most devices start online; some stay away until the closing steps (offline from the start).
+  // A target that does not claim to store for absent receivers (no `standin-receipt`: MQTT, where
+  // a client that never subscribed has no session to queue into) gets every device online first.
+  const everyDeviceFirst = !target.caps.includes('standin-receipt');
   for (const bot of bots) {
-    if (rng.chance(0.85)) {
+    if (rng.chance(0.85) || everyDeviceFirst) {
       operations.push({ op: 'connect', bot, state: 'keep' });
       online.add(bot);
     }
@@ -82,7 +87,47 @@ export function generateCase(
   const generated: GeneratedCase = { users, operations };
   if (target.caps.includes('paged-sync') && rng.chance(0.4))
     generated.pageSize = between(rng, config.pageLimit);
+  const faults = frameFaults(seed, index, config, target);
+  if (faults.length > 0) generated.faults = faults;
   return generated;
+}
+
+/**
+ * Lost and duplicated frames for the whole case, from a stream of their own (so adding them left
+ * every seed's operations as they were). Duplicates only of frames a second copy of which the
+ * model absorbs as a retransmission (msg:R, ack:R) or a wire duplicate (msg:N): a second msg:A or
+ * ack:N for one request is the proxy's doing, not the server's.
+ */
+function frameFaults(
+  seed: number,
+  index: number,
+  config: Readonly<ExploreConfig>,
+  target: Readonly<TargetAbilities>,
+): FrameFault[] {
+  if (!target.frameFaults) return [];
+  const rng = createRng(seed).fork(`explore-faults-${index}`);
+  if (!rng.chance(config.frameFaults.chance)) return [];
+  const frames: FrameFault['match'][] = [
+    { op: 'msg', kind: 'R' },
+    { op: 'msg', kind: 'A' },
+    { op: 'msg', kind: 'N' },
+    { op: 'ack', kind: 'R' },
+    { op: 'ack', kind: 'A' },
+    { op: 'ack', kind: 'N' },
+  ];
+  const duplicable = (m: FrameFault['match']) => m.kind === 'R' || (m.op === 'msg' && m.kind === 'N');
+  const count = 1 + rng.int(2);
+  const out: FrameFault[] = [];
+  for (let i = 0; i < count; i++) {
+    const match = pick(rng, frames);
+    const action = duplicable(match) && rng.chance(0.3) ? 'duplicate' : 'drop';
+    if (out.some((f) => f.match.op === match.op && f.match.kind === match.kind)) continue;
+    const max = Math.max(0.01, config.frameFaults.maxProbability);
+    // Two decimals: the rendered scenario reads as written.
+    const probability = Math.round((0.01 + rng.next() * (max - 0.01)) * 100) / 100;
+    out.push({ match, action, probability });
+  }
+  return out;
 }
 
 interface DrawContext {
@@ -102,6 +147,9 @@ function usableWeights(
   const usable = { ...weights };
   if (!target.canKill) usable.kill = 0;
   if (!target.caps.includes('paged-sync')) usable.page = 0;
+  // Two devices of one user, and a receipt that says one of them acked.
+  if (!target.caps.includes('multi-device') || !target.caps.includes('delivered-receipt'))
+    usable.olderDevice = 0;
   return (Object.entries(usable) as [keyof Weights, number][]).filter(([, w]) => w > 0);
 }
 
@@ -198,9 +246,53 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
     ];
   },
   kill: () => [{ op: 'kill' }],
+  olderDevice: (ctx) => olderDevice(ctx),
 };
 
-function sendOp(ctx: DrawContext, from: BotRef, to: string): Operation {
+/**
+ * The shape of MDEV-1 that random draws almost never hit: a user's older device acks while a
+ * sibling that logged in after it is online, then reconnects trusting the server's cursor
+ * (`state: server`). A server that keeps one "current device" per user moves the sibling's
+ * cursor instead of the acker's, and the older device's hello:A then reveals a cursor below
+ * what its ack:A confirmed (ACK-4; the sibling's, above what it acked: MDEV-1).
+ *
+ * The sibling withholds its acks meanwhile, so the delivered receipt the send awaits can only
+ * come from the older device's ack: its ack:A has arrived before it disconnects.
+ */
+function olderDevice(ctx: DrawContext): Operation[] {
+  const { rng, online } = ctx;
+  const multi = Object.entries(ctx.users).filter(([, ds]) => ds.length > 1);
+  if (multi.length === 0) return [];
+  const [user, devices] = pick(rng, multi);
+  const [older, sibling] = rng.chance(0.5) ? [devices[0]!, devices[1]!] : [devices[1]!, devices[0]!];
+  const olderBot = `${user}/${older}`;
+  const siblingBot = `${user}/${sibling}`;
+  const ops: Operation[] = [];
+  const login = (bot: BotRef, state: 'keep' | 'server' = 'keep') => {
+    online.add(bot);
+    ops.push({ op: 'connect', bot, state });
+  };
+  if (!online.has(olderBot)) login(olderBot);
+  // The sibling logs in after the older device (again, when it already was online).
+  if (online.delete(siblingBot)) ops.push({ op: 'disconnect', bot: siblingBot, mode: 'clean' });
+  login(siblingBot);
+  ops.push({ op: 'misbehave', bot: siblingBot, withholdAcks: true });
+  // The older device must ack: an earlier misbehave of it ends here (render drops a no-op behave).
+  ops.push({ op: 'behave', bot: olderBot });
+  let from = [...online].find((b) => userOf(b) !== user);
+  if (from === undefined) {
+    const away = ctx.bots.filter((b) => userOf(b) !== user);
+    from = pick(rng, away);
+    login(from);
+  }
+  ops.push({ ...sendOp(ctx, from, user), await: 'delivered' });
+  online.delete(olderBot);
+  ops.push({ op: 'disconnect', bot: olderBot, mode: 'clean' });
+  login(olderBot, 'server');
+  return ops;
+}
+
+function sendOp(ctx: DrawContext, from: BotRef, to: string): SendOperation {
   const { rng, config, target } = ctx;
   const s = config.send;
   const maxBody = target.maxBodyBytes ?? FALLBACK_MAX_BODY_BYTES;
@@ -210,7 +302,7 @@ function sendOp(ctx: DrawContext, from: BotRef, to: string): Operation {
     ? between(rng, { min: Math.max(1, maxBody >> 4), max: maxBody })
     : between(rng, { min: 1, max: 64 });
   const count = rng.chance(s.burst) ? between(rng, s.burstCount) : between(rng, s.count);
-  const op: Operation = {
+  const op: SendOperation = {
     op: 'send',
     from,
     to,
@@ -242,6 +334,8 @@ function otherUser(ctx: DrawContext, from: BotRef): string {
     Object.keys(ctx.users).filter((u) => u !== sender),
   );
 }
+
+type SendOperation = Extract<Operation, { op: 'send' }>;
 
 function between(rng: Rng, range: Range): number {
   return range.min + rng.int(range.max - range.min + 1);

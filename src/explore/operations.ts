@@ -21,6 +21,8 @@ export type Operation =
       cmids?: string;
       /** Messages per second; 0 as fast as possible. */
       rate: number;
+      /** Hold the next step until every message has a delivered receipt (a receiver device acked). */
+      await?: 'delivered';
     }
   | { op: 'connect'; bot: BotRef; state: 'keep' | 'none' | 'server' }
   | { op: 'disconnect'; bot: BotRef; mode: 'clean' | 'crash' }
@@ -30,6 +32,17 @@ export type Operation =
   | { op: 'page'; bot: BotRef; direction: 'forward' | 'backward'; limit: number }
   | { op: 'kill' };
 
+/**
+ * A frame rule of the fault proxy (docs/faults.md): every matching frame is dropped or sent twice
+ * with `probability`. Only msg and ack frames: the delivery model's retransmission, dedup and
+ * re-push recover from their loss, which is what a healthy server must show.
+ */
+export interface FrameFault {
+  match: { op: 'msg' | 'ack'; kind: 'R' | 'A' | 'N' };
+  action: 'drop' | 'duplicate';
+  probability: number;
+}
+
 /** What the target can do, learnt before generating: nothing it cannot do is drawn. */
 export interface TargetAbilities {
   /** hello:A caps (e.g. `multi-device`, `paged-sync`, `backward-sync`). */
@@ -38,6 +51,8 @@ export interface TargetAbilities {
   maxBodyBytes?: number;
   /** True when explore starts the server itself and may kill -9 and restart it. */
   canKill: boolean;
+  /** True when the driver has a frame codec, so the fault proxy can pick frames (RAN/1: yes; MQTT, XMPP: no). */
+  frameFaults?: boolean;
 }
 
 export function userOf(bot: BotRef): string {

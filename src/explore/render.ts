@@ -39,6 +39,10 @@ export function renderCase(
   meta: RenderMeta,
 ): RenderedCase {
   const online = new Set<BotRef>();
+  // Devices whose session is known to be up: a kill -9 drops every session, and a device comes
+  // back on its own after some backoff, so a page right after it would find no session (a kit
+  // ERROR, not a finding) unless the device logged in again explicitly.
+  const sessionUp = new Set<BotRef>();
   const misbehaving = new Set<BotRef>();
   const kept: Operation[] = [];
   const steps: unknown[] = [];
@@ -51,6 +55,7 @@ export function renderCase(
       case 'connect':
         if (online.has(op.bot)) break;
         online.add(op.bot);
+        sessionUp.add(op.bot);
         keep(op, { connect: op.state === 'keep' ? op.bot : { bots: op.bot, state: op.state } });
         break;
       case 'disconnect':
@@ -63,11 +68,12 @@ export function renderCase(
         if (op.text === 'unicode') send['text'] = 'unicode';
         if (op.cmids !== undefined) send['cmids'] = op.cmids;
         if (op.rate > 0) send['rate'] = op.rate;
+        if (op.await !== undefined) send['await'] = op.await;
         keep(op, { send });
         break;
       }
       case 'page':
-        if (!online.has(op.bot)) break;
+        if (!online.has(op.bot) || !sessionUp.has(op.bot)) break;
         keep(op, { page: { bot: op.bot, direction: op.direction, limit: op.limit } });
         break;
       case 'misbehave': {
@@ -85,6 +91,7 @@ export function renderCase(
         keep(op, { wait: `${op.ms}ms` });
         break;
       case 'kill':
+        sessionUp.clear();
         keep(op, { target: 'kill' });
         break;
     }
@@ -101,11 +108,22 @@ export function renderCase(
   const scenario = {
     id: meta.id,
     title: meta.title,
-    covers: coversOf(kept, users),
+    // Lost and duplicated frames: retransmission with dedup, and re-push, must recover.
+    covers: [...coversOf(kept, users), ...(generated.faults?.length ? ['DEDUP-3', 'REPUSH-1'] : [])],
     severity: 'MUST',
     ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
     timeout: `${config.caseTimeoutMs}ms`,
     ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
+    ...(generated.faults?.length
+      ? {
+          faults: generated.faults.map((f) => ({
+            id: `${f.action}-${f.match.op}-${f.match.kind}`,
+            match: f.match,
+            probability: f.probability,
+            action: f.action,
+          })),
+        }
+      : {}),
     users: Object.fromEntries(Object.entries(users).map(([u, ds]) => [u, ds.length === 1 ? ds[0]! : ds])),
     steps,
     // A kill -9 or a crashed sender may swallow a send whole: that is not the server's fault,
@@ -123,6 +141,8 @@ export function renderCase(
       if (isMap(value) || isSeq(value)) value.flow = true;
     }
   }
+  const faultsNode = doc.get('faults', true);
+  if (isSeq(faultsNode)) for (const item of faultsNode.items) if (isMap(item)) item.flow = true;
   for (const key of ['covers', 'requires']) {
     const node = doc.get(key, true);
     if (isSeq(node)) node.flow = true;

@@ -52,6 +52,7 @@ export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilit
     const abilities: TargetAbilities = {
       caps: [...claims.caps],
       canKill: input.target === undefined || input.targetCmd !== undefined,
+      frameFaults: input.driver.codec !== undefined,
     };
     if (claims.limits?.maxBodyBytes !== undefined) abilities.maxBodyBytes = claims.limits.maxBodyBytes;
     return abilities;

@@ -11,6 +11,7 @@
  * accounts:
  *   - { user: probe-a, device: monitor, tokenEnv: IMSPEC_PROBE_A_TOKEN }
  *   - { user: probe-b, device: monitor, tokenEnv: IMSPEC_PROBE_B_TOKEN }
+ * canary: { size: 2048, text: unicode }   # optional: bodies that show cut or re-encoded text
  * ```
  */
 
@@ -59,6 +60,12 @@ export interface MonitorConfig {
   targetName: string;
   /** /metrics address. @default { host: '127.0.0.1', port: 9464 } */
   metrics: { host: string; port: number };
+  /**
+   * The canary's body: its cmid, then filler up to `size` UTF-8 bytes — ASCII, or 2-, 3- and
+   * 4-byte characters (`unicode`). A body past a narrow column or with emoji lets the always-on
+   * rules catch a server that cuts or re-encodes bodies (SEQ-3). @default { size: 0, text: 'ascii' } (the cmid alone)
+   */
+  canary: { size: number; text: 'ascii' | 'unicode' };
 }
 
 export const MONITOR_DEFAULTS = {
@@ -71,7 +78,11 @@ export const MONITOR_DEFAULTS = {
   scenario: 'monitor',
   suite: 'monitor',
   metrics: { host: '127.0.0.1', port: 9464 },
+  canary: { size: 0, text: 'ascii' },
 } as const;
+
+/** Largest canary body: well under every server's frame limit (the reference server's is 64 KiB). */
+export const MAX_CANARY_BYTES = 16_384;
 
 const TOP_KEYS = [
   'target',
@@ -86,6 +97,7 @@ const TOP_KEYS = [
   'suite',
   'targetName',
   'metrics',
+  'canary',
 ] as const;
 const ACCOUNT_KEYS = ['user', 'device', 'tokenEnv'] as const;
 
@@ -185,6 +197,22 @@ export function resolveMonitorConfig(
   if (targetName !== undefined && (typeof targetName !== 'string' || !isTargetName(targetName))) {
     throw new ConfigError(`${where(['targetName'])}: ${TARGET_NAME_HINT}`);
   }
+  const canaryRaw = (o['canary'] ?? {}) as Record<string, unknown>;
+  if (typeof canaryRaw !== 'object' || canaryRaw === null || Array.isArray(canaryRaw))
+    throw new ConfigError(`${where(['canary'])}: canary is a mapping { size, text }`);
+  for (const key of Object.keys(canaryRaw)) {
+    if (key !== 'size' && key !== 'text')
+      throw new ConfigError(`${where(['canary', key])}: unknown key "${key}": expected size or text`);
+  }
+  const size = canaryRaw['size'] ?? MONITOR_DEFAULTS.canary.size;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_CANARY_BYTES) {
+    throw new ConfigError(
+      `${where(['canary', 'size'])}: size is an integer from 0 to ${MAX_CANARY_BYTES} (bytes)`,
+    );
+  }
+  const text = canaryRaw['text'] ?? MONITOR_DEFAULTS.canary.text;
+  if (text !== 'ascii' && text !== 'unicode')
+    throw new ConfigError(`${where(['canary', 'text'])}: text is ascii or unicode`);
   const config: MonitorConfig = {
     target: o['target'],
     targetName: targetLabel(o['target'], targetName),
@@ -198,6 +226,7 @@ export function resolveMonitorConfig(
     scenario: label('scenario'),
     suite: label('suite'),
     metrics: Object.freeze({ host: String(metricsRaw['host'] ?? MONITOR_DEFAULTS.metrics.host), port }),
+    canary: Object.freeze({ size, text }),
   };
   if (config.timeoutMs <= 0) throw new ConfigError(`${where(['timeout'])}: timeout must be above 0`);
   if (config.retransmitMs <= 0) throw new ConfigError(`${where(['retransmit'])}: retransmit must be above 0`);

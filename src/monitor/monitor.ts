@@ -12,6 +12,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
+import type { Finding } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { loadDriver } from '../drivers/load.js';
 import { ServerRejectedError } from '../errors.js';
@@ -22,6 +23,8 @@ import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
 import { type ProbeFailureReason, recordProbe } from '../metrics/probe.js';
 import { createMetrics, type ImspecMetrics } from '../metrics/registry.js';
 import { labelTarget } from '../metrics/target.js';
+import { unicodeBody } from '../runner/run-case.js';
+import { AlwaysOnWatch } from './always-on-watch.js';
 import type { MonitorConfig } from './config.js';
 import { ProbeAccount } from './probe-account.js';
 import { RollingHistory } from './rolling-history.js';
@@ -65,6 +68,11 @@ export interface CycleResult {
   reason?: ProbeFailureReason;
   durationSeconds: number;
   directions: DirectionResult[];
+  /**
+   * What the always-on rules (docs/always-on.md) found in the history since the last cycle
+   * ended; each is counted in imspec_findings_total{requirement,level}.
+   */
+  findings: Finding[];
 }
 
 export interface RunningMonitor {
@@ -120,6 +128,8 @@ export async function startMonitor(
     suite: config.suite,
   };
   attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
+  const watch = new AlwaysOnWatch();
+  const unwatch = history.subscribe((e) => watch.event(e));
   const timing = {
     reconnectMinMs: config.reconnectMinMs,
     reconnectMaxMs: config.reconnectMaxMs,
@@ -174,6 +184,7 @@ export async function startMonitor(
     const deadline = performance.now() + config.timeoutMs;
     const remaining = () => deadline - performance.now();
     const cmid = `canary-${runId}-${cycle}-${index}`;
+    const body = canaryBody(cmid, config.canary);
     let delivered = false;
     let receipted = !hasReceipts;
     let accepted = false;
@@ -195,7 +206,7 @@ export async function startMonitor(
         actor: from.actor,
         cmid,
         to: to.account.user,
-        body: cmid,
+        body,
       });
       let previous: unknown;
       while (!(delivered && receipted) && remaining() > 0 && !stopped) {
@@ -217,7 +228,7 @@ export async function startMonitor(
         result.attempts++;
         const wait = Math.min(config.retransmitMs, remaining());
         try {
-          await session.send({ cmid, to: to.account.user, body: cmid }, wait);
+          await session.send({ cmid, to: to.account.user, body }, wait);
           accepted = true;
         } catch (err) {
           if (err instanceof ServerRejectedError) return { ...result, reason: 'error' };
@@ -265,11 +276,15 @@ export async function startMonitor(
     if (appDuplicateSeen) reasons.push('duplicate');
     if (directions.length === 0) reasons.push('error');
     const reason = REASON_ORDER.find((r) => reasons.includes(r));
+    const findings = watch.takeCycle();
+    for (const f of findings)
+      metrics.cell('findings', { ...base, requirement: f.requirement, level: f.level }).inc();
     const result: CycleResult = {
       cycle: n,
       success: reason === undefined,
       durationSeconds,
       directions,
+      findings,
       ...(reason ? { reason } : {}),
     };
     recordProbe(metrics, base, {
@@ -314,7 +329,15 @@ export async function startMonitor(
       // Closing the sessions ends a running cycle's waits (connected() wakes with undefined).
       await Promise.all(accounts.map((a) => a.stop()));
       await done;
+      unwatch();
       await server?.close();
     },
   };
+}
+
+/** The canary's body: its cmid (which names it in any log), then filler up to `size` bytes. */
+export function canaryBody(cmid: string, canary: MonitorConfig['canary']): string {
+  const head = `${cmid} `;
+  if (canary.size <= head.length) return cmid;
+  return canary.text === 'unicode' ? unicodeBody(head, canary.size) : head.padEnd(canary.size, '.');
 }

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { MQTT_CAPS } from '../../src/drivers/mqtt/index.js';
 import { EXPLORE_DEFAULTS } from '../../src/explore/config.js';
 import { generateCase } from '../../src/explore/generate.js';
 import type { Operation, TargetAbilities } from '../../src/explore/operations.js';
@@ -61,6 +62,100 @@ describe('explore generator', () => {
     expect(all.every((o) => o.op !== 'send' || o.size <= 4096)).toBe(true);
   });
 
+  it('draws the older-device shape on multi-device targets with delivered receipts, and never elsewhere', () => {
+    const withReceipts: TargetAbilities = { ...FULL, caps: [...FULL.caps, 'delivered-receipt'] };
+    const rendered = Array.from({ length: 200 }, (_, i) =>
+      renderCase(generateCase(5, i, EXPLORE_DEFAULTS, withReceipts), EXPLORE_DEFAULTS, {
+        id: `o-${i}`,
+        title: 't',
+        comment: [],
+      }),
+    );
+    // The shape as it reaches the scenario: the sibling logs in after the older device and
+    // withholds its acks, the send waits for a delivered receipt (only the older device acks),
+    // then the older device comes back trusting the server's cursor.
+    const shapes = rendered.filter((r) => {
+      const ops = r.operations;
+      const send = ops.findIndex((o) => o.op === 'send' && o.await === 'delivered');
+      if (send < 0) return false;
+      const to = (ops[send] as Extract<Operation, { op: 'send' }>).to;
+      const back = ops.findIndex(
+        (o, i) => i > send && o.op === 'connect' && o.state === 'server' && o.bot.startsWith(`${to}/`),
+      );
+      if (back < 0) return false;
+      const older = (ops[back] as Extract<Operation, { op: 'connect' }>).bot;
+      const loginAt = (bot: string, before: number) =>
+        ops.findLastIndex((o, i) => i < before && o.op === 'connect' && o.bot === bot);
+      const sibling = ops.find(
+        (o, i) => i < send && o.op === 'misbehave' && o.withholdAcks && o.bot.startsWith(`${to}/`),
+      ) as Extract<Operation, { op: 'misbehave' }> | undefined;
+      return (
+        sibling !== undefined && sibling.bot !== older && loginAt(sibling.bot, send) > loginAt(older, send)
+      );
+    });
+    expect(shapes.length).toBeGreaterThan(5);
+    for (const r of shapes.slice(0, 5)) expect(() => loadScenarioText(r.text, 'o.yaml')).not.toThrow();
+    // Without delivered receipts (or a second device) the send could not wait for the ack.
+    for (const target of [FULL, BARE])
+      expect(
+        ops(5, 200, target)
+          .flat()
+          .some((o) => o.op === 'send' && o.await !== undefined),
+      ).toBe(false);
+  });
+
+  it('draws only what MQTT can express: no paging, kill, frame faults or older-device shape, and every device online before anything is sent', () => {
+    const mqtt: TargetAbilities = { caps: MQTT_CAPS, canKill: false, frameFaults: false };
+    for (let i = 0; i < 200; i++) {
+      const c = generateCase(4, i, EXPLORE_DEFAULTS, mqtt);
+      expect(c.faults).toBeUndefined();
+      expect(c.pageSize).toBeUndefined();
+      for (const o of c.operations) {
+        expect(['page', 'kill'].includes(o.op), o.op).toBe(false);
+        if (o.op === 'send') expect(o.await).toBeUndefined();
+      }
+      // A client that never subscribed has no session to queue into: every device logs in first.
+      const devices = Object.entries(c.users).flatMap(([u, ds]) => ds.map((d) => `${u}/${d}`));
+      const first = c.operations.slice(0, devices.length);
+      expect(first.map((o) => (o.op === 'connect' ? o.bot : o.op))).toEqual(devices);
+    }
+  });
+
+  it('draws frame faults (msg and ack frames, lost or duplicated) only for drivers with a frame codec', () => {
+    const withCodec: TargetAbilities = { ...FULL, frameFaults: true };
+    const faults = Array.from(
+      { length: 200 },
+      (_, i) => generateCase(2, i, EXPLORE_DEFAULTS, withCodec).faults ?? [],
+    );
+    const all = faults.flat();
+    expect(faults.filter((f) => f.length > 0).length).toBeGreaterThan(20);
+    expect(new Set(all.map((f) => f.action))).toEqual(new Set(['drop', 'duplicate']));
+    for (const f of all) {
+      expect(['msg', 'ack']).toContain(f.match.op);
+      expect(f.probability).toBeGreaterThanOrEqual(0.01);
+      expect(f.probability).toBeLessThanOrEqual(0.1);
+      // A second msg:A or ack:N for one request would be the proxy's doing, not the server's.
+      if (f.action === 'duplicate') expect(f.match.kind === 'R' || f.match.op === 'msg').toBe(true);
+      if (f.action === 'duplicate') expect(f.match.kind).not.toBe('A');
+    }
+    // The operations do not change with frame faults on: one seed, one workload.
+    expect(generateCase(2, 7, EXPLORE_DEFAULTS, withCodec).operations).toEqual(
+      generateCase(2, 7, EXPLORE_DEFAULTS, FULL).operations,
+    );
+    const r = renderCase(
+      {
+        ...generateCase(2, 0, EXPLORE_DEFAULTS, FULL),
+        faults: [{ match: { op: 'msg', kind: 'N' }, action: 'drop', probability: 0.05 }],
+      },
+      EXPLORE_DEFAULTS,
+      { id: 'f', title: 't', comment: [] },
+    );
+    expect(r.text).toContain(
+      '- { id: drop-msg-N, match: { op: msg, kind: N }, probability: 0.05, action: drop }',
+    );
+    expect(loadScenarioText(r.text, 'f.yaml').faults).toHaveLength(1);
+  });
+
   it('one sender never shares a cmid prefix between its own devices (that would be a retransmission)', () => {
     for (const list of ops(3, 300, FULL)) {
       const prefixOf = new Map<string, string>();
@@ -102,6 +197,22 @@ describe('explore generator', () => {
     expect(r.messages).toBe(1);
     const scenario = loadScenarioText(r.text, 'cut.yaml');
     expect(scenario.steps.map((s) => s.op)).toEqual(['connect', 'send', 'connect', 'waitFor']);
+  });
+
+  it('drops a page right after a kill -9 (the device has no session until it is back on its own)', () => {
+    const generated = {
+      users: { u1: ['d1'], u2: ['d1'] },
+      operations: [
+        { op: 'connect', bot: 'u1/d1', state: 'keep' },
+        { op: 'connect', bot: 'u2/d1', state: 'keep' },
+        { op: 'page', bot: 'u1/d1', direction: 'forward', limit: 5 },
+        { op: 'kill' },
+        { op: 'page', bot: 'u1/d1', direction: 'forward', limit: 5 },
+        { op: 'send', from: 'u2/d1', to: 'u1', count: 1, size: 10, text: 'ascii', rate: 0 },
+      ] as Operation[],
+    };
+    const r = renderCase(generated, EXPLORE_DEFAULTS, { id: 'kill', title: 't', comment: [] });
+    expect(r.operations.map((o) => o.op)).toEqual(['connect', 'connect', 'page', 'kill', 'send']);
   });
 
   it('shrink variants only make an operation simpler', () => {

@@ -72,6 +72,24 @@ describe('monitor config', () => {
     expect(() => loadMonitorConfig(file('target: [\n'), {})).toThrow(/not valid YAML/);
   });
 
+  it('takes the canary body shape, defaults to the cmid alone, and refuses a bad one at its key', () => {
+    const env = { PROBE_A: 'a', PROBE_B: 'b' };
+    expect(loadMonitorConfig(file(GOOD), env).canary).toEqual({ size: 0, text: 'ascii' });
+    expect(loadMonitorConfig(file(`${GOOD}canary: { size: 2048, text: unicode }\n`), env).canary).toEqual({
+      size: 2048,
+      text: 'unicode',
+    });
+    expect(() => loadMonitorConfig(file(`${GOOD}canary: { size: -1 }\n`), env)).toThrow(
+      /:12:11: size is an integer from 0 to 16384/,
+    );
+    expect(() => loadMonitorConfig(file(`${GOOD}canary: { text: emoji }\n`), env)).toThrow(
+      /:12:11: text is ascii or unicode/,
+    );
+    expect(() => loadMonitorConfig(file(`${GOOD}canary: { bytes: 3 }\n`), env)).toThrow(
+      /:12:11: unknown key "bytes": expected size or text/,
+    );
+  });
+
   it('parses durations and refuses nonsense', () => {
     expect([parseDuration('250ms', 'x'), parseDuration('2m', 'x'), parseDuration(40, 'x')]).toEqual([
       250, 120_000, 40,

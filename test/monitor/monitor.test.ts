@@ -90,6 +90,43 @@ describe('imspec monitor', () => {
     ]);
   });
 
+  // The always-on rules judge every cycle: a canary whose body the server stores cut
+  // (truncate-body, past 1 KiB) or re-encoded (bmp-only, 4-byte characters) still arrives, so
+  // only SEQ-3 from the always-on rule body-integrity shows the defect.
+  it.each([
+    ['truncate-body', { size: 2048, text: 'ascii' }],
+    ['bmp-only', { size: 64, text: 'unicode' }],
+  ] as const)(
+    'judges the always-on rules every cycle: %s breaks SEQ-3 and imspec_findings_total counts it',
+    async (fault, canary) => {
+      const s = await withServer([fault]);
+      const registry = new Registry();
+      monitor = await startMonitor(config(s.url, { canary }), { registry, maxCycles: 2 });
+      await monitor.done;
+      const last = monitor.last()!;
+      expect(last.findings.map((f) => `${f.level} ${f.requirement}`)).toContain('MUST SEQ-3');
+      expect(
+        await sample(registry, 'imspec_findings_total', { requirement: 'SEQ-3', level: 'MUST' }),
+      ).toBeGreaterThanOrEqual(2);
+      const text = await (await request(`${monitor.metricsUrl}/metrics`)).body.text();
+      expect(text).toMatch(
+        /^imspec_findings_total\{scenario="monitor",driver="ran",suite="monitor",requirement="SEQ-3",level="MUST"\} [1-9]\d*$/m,
+      );
+    },
+  );
+
+  it('finds nothing on the healthy server with the same canaries', async () => {
+    const s = await withServer();
+    const registry = new Registry();
+    monitor = await startMonitor(config(s.url, { canary: { size: 2048, text: 'unicode' } }), {
+      registry,
+      maxCycles: 3,
+    });
+    await monitor.done;
+    expect(monitor.last()).toMatchObject({ success: true, findings: [] });
+    expect(await sample(registry, 'imspec_findings_total')).toBe(0);
+  });
+
   it('tolerates dropped answers (drop-answer): a receipt without msg:A still completes the canary', async () => {
     const s = await withServer(['drop-answer']);
     const registry = new Registry();

@@ -74,9 +74,17 @@ export function registerMonitor(program: Command): void {
       const cycles = options.cycles === undefined ? 0 : Number(options.cycles);
       if (!Number.isInteger(cycles) || cycles < 0)
         throw new UsageError(`--cycles ${options.cycles}: use a whole number`);
+      let findings = 0;
       const monitor = await startMonitor(config, {
         maxCycles: cycles,
         onCycle: (r) => {
+          // An always-on rule broken by what the server sent, whether or not the canary arrived.
+          for (const f of r.findings) {
+            findings++;
+            process.stderr.write(
+              `imspec monitor: cycle ${r.cycle}: ${f.level} ${f.requirement}: expected ${f.expected}; actual ${f.actual}\n`,
+            );
+          }
           if (r.success) return;
           const dirs = r.directions
             .filter((d) => !d.ok)
@@ -100,9 +108,9 @@ export function registerMonitor(program: Command): void {
       process.off('SIGTERM', stop);
       const last = monitor.last();
       process.stdout.write(
-        `imspec monitor: stopped after ${monitor.cycles()} cycle(s); last ${last?.success ? 'succeeded' : 'failed'}\n`,
+        `imspec monitor: stopped after ${monitor.cycles()} cycle(s); last ${last?.success ? 'succeeded' : 'failed'}; ${findings} always-on finding(s)\n`,
       );
-      if (last && !last.success) process.exitCode = 1;
+      if (last && (!last.success || last.findings.some((f) => f.level === 'MUST'))) process.exitCode = 1;
     });
 }
 
