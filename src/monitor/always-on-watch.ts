@@ -35,10 +35,18 @@ export class AlwaysOnWatch {
   private readonly caps = new Set<Cap>();
   private index = 0;
   private previousCycleStart = 0;
+  /** Events from `kept` on: the judges hold their indexes and read them back (ReadEvent). */
+  private events: HistoryEvent[] = [];
+  private kept = 0;
 
   constructor() {
     this.sink = this.newSink();
-    this.judges = ALWAYS_ON_RULES.map((rule) => rule.start((finding) => this.sink.add(finding)));
+    this.judges = ALWAYS_ON_RULES.map((rule) =>
+      rule.start(
+        (finding) => this.sink.add(finding),
+        (i) => this.events[i - this.kept]!,
+      ),
+    );
   }
 
   /** Every history event, in order. */
@@ -48,6 +56,7 @@ export class AlwaysOnWatch {
       for (const c of e.caps) this.caps.add(c);
     }
     const i = this.index++;
+    this.events.push(e);
     for (const judge of this.judges) judge.event(e, i);
   }
 
@@ -56,6 +65,9 @@ export class AlwaysOnWatch {
     const findings = this.sink.result();
     this.sink = this.newSink();
     for (const judge of this.judges) judge.forget(this.previousCycleStart);
+    // What the judges were told to forget they never read again.
+    this.events = this.events.slice(this.previousCycleStart - this.kept);
+    this.kept = this.previousCycleStart;
     this.previousCycleStart = this.index;
     return findings;
   }
