@@ -3,7 +3,7 @@
  * `/metrics` (it asks for OpenMetrics, the only format that carries exemplars) while a real
  * conformance run goes against the embedded reference server: `happy-six-frames` (fast
  * messages) and `lost-push-repush` (bob's bot loses the push, the server pushes it again after
- * its 2 s re-push timeout — a latency outlier). Every exemplar Prometheus returns names a
+ * its re-push timeout — a latency outlier). Every exemplar Prometheus returns names a
  * message of the run (its cmid, and the smid the server gave it), sits in the bucket its value
  * belongs to, and for end-to-end latency carries exactly that message's send-to-commit time from
  * the run's history; the outlier bucket names the re-pushed message. The dashboards' latency
@@ -24,6 +24,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
 import type { RunResult } from '../../src/report/types.js';
 import { runSuites } from '../../src/runner/run.js';
+import { SUITE_TIMERS } from '../../src/runner/run-targets.js';
 import {
   type ExemplarSeries,
   grafanaVars,
@@ -130,7 +131,8 @@ describe('latency exemplars on a real Prometheus', () => {
     }
     // The re-pushed message is the outlier: its delivery exemplar sits beyond the re-push timeout.
     const repush = await exemplars('imspec_delivery_latency_seconds', 'lost-push-repush');
-    const slow = repush.flatMap((s) => s.exemplars).filter((x) => Number(x.value) >= 2);
+    const repushS = SUITE_TIMERS.repushMs / 1000;
+    const slow = repush.flatMap((s) => s.exemplars).filter((x) => Number(x.value) >= repushS);
     const [cmid] = [...messages.get('lost-push-repush')!.keys()];
     expect(slow.map((x) => x.labels['cmid'])).toEqual([cmid]);
   });
