@@ -13,6 +13,7 @@ export type {
   StreamResult,
 } from '../checker/ledger-contract.js';
 export { AggregatedRegistry } from './aggregate-registry.js';
+export type { LoadHooks, LoadProgress } from './hooks.js';
 export { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
 export { LOAD_RUN_DEFAULTS, type LoadOptions, resolveLoadOptions } from './options.js';
 export { buildGroups, connectionCount } from './population.js';
@@ -31,7 +32,7 @@ export { renderLoadJunit } from './report/junit.js';
 export { createLoadReporters, type LoadReporter, renderLoadJson } from './report/reporters.js';
 export { renderLoadSummary, renderProgress } from './report/text.js';
 export { buildLoadResult, figuresOf, type LoadResult, type Merged, mergeWorkers } from './result.js';
-export { type LoadHooks, type LoadProgress, runLoad, withDuration } from './run-load.js';
+export { runLoad, withDuration } from './run-load.js';
 export { ArrivalSchedule, Dispatcher, nestSlice, type Slice } from './schedule.js';
 export {
   evaluateThresholds,

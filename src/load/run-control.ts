@@ -6,9 +6,9 @@
  */
 
 import type { Target } from '../runner/target.js';
+import type { LoadHooks } from './hooks.js';
 import type { LoadProfile } from './profile/types.js';
 import { figuresOf, type LoadResult, mergeWorkers } from './result.js';
-import type { LoadHooks } from './run-load.js';
 import { evaluateThresholds } from './thresholds.js';
 import type { TimelineRecorder } from './timeline.js';
 import type { TargetAction, WorkerHandle } from './worker/handle.js';

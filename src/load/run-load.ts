@@ -7,13 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { loadDriver } from '../drivers/index.js';
 import { UsageError } from '../errors.js';
-import type { ImspecMetrics } from '../metrics/registry.js';
 import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
 import { ExternalTarget, ProcessTarget, type Target } from '../runner/target.js';
 import { defaultLedger } from './default-ledger.js';
+import type { LoadHooks } from './hooks.js';
 import {
   CONNECTIONS_PER_ADDRESS,
   CONNECTIONS_PER_SERVER,
@@ -31,35 +31,8 @@ import { nestSlice, WHOLE } from './schedule.js';
 import { shardGroups, shardName, shareRate } from './shard.js';
 import { TimelineRecorder } from './timeline.js';
 import { InProcessWorker, type WorkerHandle } from './worker/handle.js';
-import type { WorkerPlan, WorkerSnapshot } from './worker/messages.js';
-import { ProcessWorker, type WorkerMetricsSink } from './worker/process-worker.js';
-
-/** Live view of a run, for progress and metrics. */
-export interface LoadProgress {
-  /** History time: ms since the schedule began. */
-  t: number;
-  durationMs: number;
-  snapshots: WorkerSnapshot[];
-}
-
-export interface LoadHooks {
-  /** Every second while the schedule runs (and drains). */
-  onProgress?(progress: LoadProgress): void;
-  /** Every few seconds while the population logs in (a big one takes a while). */
-  onConnecting?(info: { bots: number; connected: number; ms: number }): void;
-  /** Once, with the population connected. */
-  onReady?(info: { bots: number; connected: number; failed: number; workers: number; ms: number }): void;
-  /** The metric table the workers feed (in-process workers) or that receives their totals. */
-  metrics?: ImspecMetrics;
-  /** Where worker processes' metric registries go (an AggregatedRegistry). */
-  workerMetrics?: WorkerMetricsSink;
-  /**
-   * Ctrl-C, as the CLI wires it: aborted before the first send, the run ends at once (nothing ran
-   * to report); after it, sends stop, what was sent drains and is judged, and the result says
-   * `interrupted`. Without it, SIGINT/SIGTERM end the run at once.
-   */
-  signal?: AbortSignal;
-}
+import type { WorkerPlan } from './worker/messages.js';
+import { ProcessWorker } from './worker/process-worker.js';
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
   const options = resolveLoadOptions(input);

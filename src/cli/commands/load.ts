@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { AggregatedRegistry } from '../../load/aggregate-registry.js';
+import type { LoadProgress } from '../../load/hooks.js';
 import { renderProgress } from '../../load/report/text.js';
-import { type LoadProgress, runLoad } from '../../load/run-load.js';
+import { runLoad } from '../../load/run-load.js';
 import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import {
   createMetrics,

@@ -4,10 +4,10 @@
  */
 
 import { formatElapsed } from '../../report/format.js';
+import type { LoadProgress } from '../hooks.js';
 import { KIT_SATURATED_P99_MS, type KitDelay, kitSaturated } from '../kit-delay.js';
 import type { LatencySummary } from '../latency.js';
 import type { LoadResult } from '../result.js';
-import type { LoadProgress } from '../run-load.js';
 import { formatMs, type LatencyFigure } from '../thresholds.js';
 
 const LATENCY_ROWS: [string, LatencyFigure, LatencyFigure][] = [
