@@ -72,7 +72,7 @@ export function acceptMessage(
     const seen = store.dedup(dedupKey, s.cmid);
     if (seen !== undefined && s.now - seen.acceptedAt < deps.dedupWindowMs) {
       // DEDUP-1/2/4: the first copy wins; nothing is stored for this one.
-      const message = store.messageBySmid(seen.smid);
+      const message = store.messageOf(seen);
       return { kind: 'dup', smid: seen.smid, ts: message?.ts ?? seen.acceptedAt, message };
     }
   }
@@ -100,9 +100,8 @@ export function acceptMessage(
     ts: s.now,
     receipt: online ? 'none' : 'stored',
   };
-  store.insertMessage(message);
+  store.insertMessage(message, dedup ? dedupKey : undefined);
   store.putInbox(s.to, next);
-  if (dedup) store.putDedup(dedupKey, s.cmid, s.smid, s.now);
   return { kind: 'new', message };
 }
 
