@@ -29,12 +29,12 @@ export interface InboxState {
   accepted: number;
 }
 
-export interface DedupEntry {
-  smid: string;
-  acceptedAt: number;
-  /** The message this entry answers for; undefined when none was stored (`lost-offline`, `offline-cap`). */
-  message: MessageRecord | undefined;
-}
+/**
+ * What the dedup window knows for a (sender, cmid) (DEDUP-1/2): the stored message itself (its
+ * `ts` is when it was accepted), or — for one acknowledged and never stored (`lost-offline`,
+ * `offline-cap`) — its smid and acceptance time.
+ */
+export type DedupEntry = MessageRecord | { smid: string; ts: number };
 
 /** A message whose receipt just became `delivered` (RCPT-2). */
 export interface DeliveredRecord {
@@ -90,16 +90,63 @@ function wire(m: MessageRecord): StoredMessage {
   };
 }
 
-export function dedupKey(sender: string, cmid: string): string {
-  return `${sender}\u0000${cmid}`;
+export function deviceKey(user: string, device: string): string {
+  return `${user}\u0000${device}`;
+}
+
+/**
+ * Sender → cmid → entry. Two levels rather than one joined key: the cmid string is the stored
+ * message's own, so an entry costs a map slot and no new string (a big log's heap, and one string
+ * concatenation less per message). Each sender's map is in acceptance order (a replaced cmid is
+ * deleted first), so pruning stops at the first young entry.
+ */
+export class DedupWindow {
+  private readonly bySender = new Map<string, Map<string, DedupEntry>>();
+
+  get(sender: string, cmid: string): DedupEntry | undefined {
+    return this.bySender.get(sender)?.get(cmid);
+  }
+
+  /** Sets the entry for (sender, cmid); returns the one it replaced (to undo with `restore`). */
+  set(sender: string, cmid: string, entry: DedupEntry): DedupEntry | undefined {
+    let cmids = this.bySender.get(sender);
+    if (cmids === undefined) {
+      cmids = new Map();
+      this.bySender.set(sender, cmids);
+    }
+    const old = cmids.get(cmid);
+    if (old !== undefined) cmids.delete(cmid);
+    cmids.set(cmid, entry);
+    return old;
+  }
+
+  restore(sender: string, cmid: string, old: DedupEntry | undefined): void {
+    const cmids = this.bySender.get(sender);
+    if (old !== undefined) this.set(sender, cmid, old);
+    else cmids?.delete(cmid);
+  }
+
+  /** Forgets entries accepted before `before`; returns how many. */
+  prune(before: number): number {
+    let pruned = 0;
+    for (const [sender, cmids] of this.bySender) {
+      for (const [cmid, entry] of cmids) {
+        // A clock step backwards only delays a prune.
+        if (entry.ts >= before) break;
+        cmids.delete(cmid);
+        pruned++;
+      }
+      if (cmids.size === 0) this.bySender.delete(sender);
+    }
+    return pruned;
+  }
 }
 
 export class SeqConflict extends Error {}
 
 export class MemoryIndex {
   readonly inboxes = new Map<string, Inbox>();
-  /** Insertion order is acceptance order (a replaced key is deleted first), so pruning stops early. */
-  readonly dedup = new Map<string, DedupEntry>();
+  readonly dedup = new DedupWindow();
   readonly cursors = new Map<string, number>();
 
   constructor(private readonly uniqueSeq: boolean) {}
@@ -180,17 +227,5 @@ export class MemoryIndex {
 
   rangeWire(user: string, from: number, upTo: number): StoredMessage[] {
     return this.range(user, from, upTo).map(wire);
-  }
-
-  /** Forgets dedup entries accepted before `before`; returns how many. */
-  prune(before: number): number {
-    let pruned = 0;
-    for (const [key, entry] of this.dedup) {
-      // Entries are in acceptance order; a clock step backwards only delays a prune.
-      if (entry.acceptedAt >= before) break;
-      this.dedup.delete(key);
-      pruned++;
-    }
-    return pruned;
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import type Database from 'better-sqlite3';
-import { dedupKey, type MemoryIndex, type MessageRecord, SeqConflict } from './store-index.js';
+import { deviceKey, type MemoryIndex, type MessageRecord, SeqConflict } from './store-index.js';
 
 export interface LoadOptions {
   /** Dedup entries accepted before this (ms since the epoch) are outside the window: not rebuilt. */
@@ -67,9 +67,7 @@ export function loadLog(db: Database.Database, index: MemoryIndex, options: Load
       index.add(m);
       options.bySmid?.set(smid, { message: m, id });
       if (dedup !== 0 && ts >= options.dedupSince) {
-        const key = dedupKey(dedup === 2 ? '' : m.from, cmid);
-        index.dedup.delete(key);
-        index.dedup.set(key, { smid, acceptedAt: ts, message: m });
+        index.dedup.set(dedup === 2 ? '' : m.from, m.cmid, m);
       }
     }
   } catch (error) {
@@ -91,7 +89,7 @@ export function loadLog(db: Database.Database, index: MemoryIndex, options: Load
   }
   const devices = db.prepare<[], [string, string, number]>('SELECT user, device, acked FROM devices');
   for (const [user, device, acked] of devices.raw(true).iterate()) {
-    index.cursors.set(dedupKey(user, device), acked);
+    index.cursors.set(deviceKey(user, device), acked);
   }
 }
 
@@ -104,10 +102,8 @@ function loadDedupOnly(db: Database.Database, index: MemoryIndex, since: number)
     'SELECT sender, cmid, smid, accepted_at FROM dedup_only WHERE accepted_at >= ? ORDER BY id',
   );
   for (const [sender, cmid, smid, acceptedAt] of rows.raw(true).iterate(since)) {
-    const key = dedupKey(sender, cmid);
-    const known = index.dedup.get(key);
-    if (known !== undefined && known.acceptedAt > acceptedAt) continue;
-    index.dedup.delete(key);
-    index.dedup.set(key, { smid, acceptedAt, message: undefined });
+    const known = index.dedup.get(sender, cmid);
+    if (known !== undefined && known.ts > acceptedAt) continue;
+    index.dedup.set(sender, cmid, { smid, ts: acceptedAt });
   }
 }

@@ -22,7 +22,7 @@ import type { StoredMessage } from '../protocol/frames.js';
 import {
   type DedupEntry,
   type DeliveredRecord,
-  dedupKey,
+  deviceKey,
   type InboxState,
   MemoryIndex,
   type MessageRecord,
@@ -235,8 +235,7 @@ export class Store {
     if (this.bySmid !== undefined) this.replaceSmid(m, id);
     this.index.add(m);
     this.changed(() => this.index.remove(m));
-    if (dedupBy !== undefined)
-      this.setDedup(dedupKey(dedupBy, m.cmid), { smid: m.smid, acceptedAt: m.ts, message: m });
+    if (dedupBy !== undefined) this.setDedup(dedupBy, m.cmid, m);
   }
 
   /** `smid-restart`: the message that had this smid leaves its inbox (logged, so a restart agrees). */
@@ -252,27 +251,25 @@ export class Store {
     this.changed(() => (old === undefined ? map.delete(m.smid) : map.set(m.smid, old)));
   }
 
-  private setDedup(key: string, entry: DedupEntry): void {
-    const dedup = this.index.dedup;
-    const old = dedup.get(key);
-    if (old !== undefined) dedup.delete(key); // keeps the map in acceptance order for prune
-    dedup.set(key, entry);
-    this.changed(() => (old === undefined ? dedup.delete(key) : dedup.set(key, old)));
+  private setDedup(sender: string, cmid: string, entry: DedupEntry): void {
+    const old = this.index.dedup.set(sender, cmid, entry);
+    this.changed(() => this.index.dedup.restore(sender, cmid, old));
   }
 
   /** The message a smid names now (a replacement under `smid-restart`), else the entry's own. */
   messageOf(entry: DedupEntry): MessageRecord | undefined {
-    return this.bySmid !== undefined ? this.bySmid.get(entry.smid)?.message : entry.message;
+    if (this.bySmid !== undefined) return this.bySmid.get(entry.smid)?.message;
+    return 'seq' in entry ? entry : undefined;
   }
 
   dedup(sender: string, cmid: string): DedupEntry | undefined {
-    return this.index.dedup.get(dedupKey(sender, cmid));
+    return this.index.dedup.get(sender, cmid);
   }
 
   /** A dedup entry with no stored message (acknowledged and dropped, under the offline faults). */
   putDedup(sender: string, cmid: string, smid: string, acceptedAt: number): void {
     this.stmt.appendDedupOnly.run(sender, cmid, smid, acceptedAt);
-    this.setDedup(dedupKey(sender, cmid), { smid, acceptedAt, message: undefined });
+    this.setDedup(sender, cmid, { smid, ts: acceptedAt });
   }
 
   /**
@@ -280,16 +277,16 @@ export class Store {
    * the messages; a restart rebuilds only the window), so no transaction is needed.
    */
   pruneDedup(before: number): number {
-    return this.index.prune(before);
+    return this.index.dedup.prune(before);
   }
 
   cursor(user: string, device: string): number | undefined {
-    return this.index.cursors.get(dedupKey(user, device));
+    return this.index.cursors.get(deviceKey(user, device));
   }
 
   putCursor(user: string, device: string, acked: number): void {
     this.stmt.putCursor.run(user, device, acked);
-    const key = dedupKey(user, device);
+    const key = deviceKey(user, device);
     const cursors = this.index.cursors;
     const old = cursors.get(key);
     cursors.set(key, acked);
