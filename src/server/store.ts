@@ -187,8 +187,12 @@ export class Store {
 
   /** Records how to take a memory change back if the running transaction rolls back. */
   private changed(undo: () => void): void {
+    this.undo!.push(undo);
+  }
+
+  /** Every write checks first: outside a transaction SQLite would autocommit and memory could not be undone. */
+  private writing(): void {
     if (this.undo === undefined) throw new Error('a store write outside a transaction');
-    this.undo.push(undo);
   }
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE … COMMIT); rolls back file and memory when it throws. */
@@ -215,6 +219,7 @@ export class Store {
   }
 
   putInbox(user: string, state: InboxState): void {
+    this.writing();
     const before = this.index.state(user);
     this.changed(() => this.index.setState(user, before));
     this.index.setState(user, state);
@@ -225,6 +230,7 @@ export class Store {
    * under `dedup-by-cmid`) it also becomes the dedup entry for (dedupBy, cmid) (DEDUP-1).
    */
   insertMessage(m: MessageRecord, dedupBy?: string): void {
+    this.writing();
     const flag = dedupBy === undefined ? 0 : dedupBy === '' ? 2 : 1;
     if (flag === 1 && dedupBy !== m.from) throw new Error('a message is deduplicated by its own sender');
     const receipt = m.receipt === 'delivered' ? 'none' : m.receipt; // delivered is logged by ack
@@ -268,6 +274,7 @@ export class Store {
 
   /** A dedup entry with no stored message (acknowledged and dropped, under the offline faults). */
   putDedup(sender: string, cmid: string, smid: string, acceptedAt: number): void {
+    this.writing();
     this.stmt.appendDedupOnly.run(sender, cmid, smid, acceptedAt);
     this.setDedup(sender, cmid, { smid, ts: acceptedAt });
   }
@@ -285,6 +292,7 @@ export class Store {
   }
 
   putCursor(user: string, device: string, acked: number): void {
+    this.writing();
     this.stmt.putCursor.run(user, device, acked);
     const key = deviceKey(user, device);
     const cursors = this.index.cursors;
@@ -295,6 +303,7 @@ export class Store {
 
   /** Marks seqs `from+1 … upTo` of `user`'s inbox delivered; returns those not delivered before. */
   markDelivered(user: string, from: number, upTo: number): DeliveredRecord[] {
+    this.writing();
     const marked: MessageRecord[] = [];
     for (const m of this.index.range(user, from, upTo)) {
       if (m.receipt !== 'delivered') marked.push(m);

@@ -124,4 +124,15 @@ describe('Store rollback', () => {
     expect(reopened.after('b', 0, 10)).toEqual([{ ...m, smid: 's1' }]);
     reopened.close();
   });
+
+  it('refuses a write outside a transaction before touching the file (memory could not be undone)', () => {
+    dir = mkdtempSync(join(tmpdir(), 'imspec-store-'));
+    const file = join(dir, 'out.db');
+    const store = new Store(file, { uniqueSeq: true });
+    expect(() => store.putCursor('b', 'd', 3)).toThrow(/outside a transaction/);
+    store.close();
+    const reopened = new Store(file, { uniqueSeq: true });
+    expect(reopened.cursor('b', 'd')).toBeUndefined();
+    reopened.close();
+  });
 });
