@@ -83,6 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = new Store(resolved.db, {
     uniqueSeq: !faults.has('seq-reuse') && !faults.has('seq-race'),
     replaceOnSmid: faults.has('smid-restart'),
+    dedupWindowMs: resolved.limits.dedupWindowMs,
   });
   const queue = new CommitQueue(store, {
     grouped: resolved.groupCommit,
@@ -168,11 +169,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = http.address();
   const port = typeof address === 'object' && address !== null ? address.port : resolved.port;
 
-  const prune = () =>
-    queue.submit(
-      () => store.pruneDedup(Date.now() - resolved.limits.dedupWindowMs),
-      () => {},
-    );
+  // Memory only (the dedup index is rebuilt from the log at start-up): no transaction needed.
+  const prune = () => store.pruneDedup(Date.now() - resolved.limits.dedupWindowMs);
   prune();
   const pruneTimer = setInterval(prune, DEDUP_PRUNE_EVERY_MS);
   pruneTimer.unref();

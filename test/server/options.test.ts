@@ -229,7 +229,7 @@ describe('Store', () => {
     });
     faulty.close();
     expect(() => new Store(file, { uniqueSeq: true })).toThrow(
-      /share a seq \(the file was written with --fault seq-reuse\)/,
+      /share a seq \(the file was written with --fault seq-reuse or seq-race\)/,
     );
   });
 });

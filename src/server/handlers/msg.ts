@@ -70,10 +70,10 @@ export function acceptMessage(
   const dedupKey = faults.has('dedup-by-cmid') ? '' : s.sender;
   if (dedup) {
     const seen = store.dedup(dedupKey, s.cmid);
-    if (seen !== undefined && s.now - seen.acceptedAt < deps.dedupWindowMs) {
+    if (seen !== undefined && s.now - seen.ts < deps.dedupWindowMs) {
       // DEDUP-1/2/4: the first copy wins; nothing is stored for this one.
-      const message = store.messageBySmid(seen.smid);
-      return { kind: 'dup', smid: seen.smid, ts: message?.ts ?? seen.acceptedAt, message };
+      const message = store.messageOf(seen);
+      return { kind: 'dup', smid: seen.smid, ts: message?.ts ?? seen.ts, message };
     }
   }
   const online = deps.registry.hasAny(s.to);
@@ -100,9 +100,8 @@ export function acceptMessage(
     ts: s.now,
     receipt: online ? 'none' : 'stored',
   };
-  store.insertMessage(message);
+  store.insertMessage(message, dedup ? dedupKey : undefined);
   store.putInbox(s.to, next);
-  if (dedup) store.putDedup(dedupKey, s.cmid, s.smid, s.now);
   return { kind: 'new', message };
 }
 
@@ -143,7 +142,7 @@ export function handleMsg(ctx: MsgContext, session: AuthedSession, frame: MsgR, 
   const early = ctx.faults.has('ack-before-commit');
   if (early) {
     const seen = ctx.faults.has('no-dedup') ? undefined : ctx.store.dedup(submission.sender, submission.cmid);
-    const dup = seen !== undefined && submission.now - seen.acceptedAt < ctx.limits.dedupWindowMs;
+    const dup = seen !== undefined && submission.now - seen.ts < ctx.limits.dedupWindowMs;
     reply.ok(msgA(frame.rid, frame.cmid, dup ? seen.smid : submission.smid, submission.now, dup));
   }
   const deps = {
