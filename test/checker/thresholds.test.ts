@@ -239,6 +239,19 @@ describe('assertions and finding shape', () => {
     expect(r.findings[2]!.actual).toContain('and 4 more assertion findings against PING-1');
   });
 
+  it('keeps a finding about a pinned event past the bound (the frame that stopped the case)', () => {
+    const h = new H();
+    for (let k = 0; k < 7; k++)
+      h.add({ kind: 'assert', t: k, requirement: 'PING-1', ok: false, expected: 'x', actual: `y${k}` });
+    const r = check(h.events, ctx(h, { maxFindingsPerRule: 3, pinned: [5] }));
+    expect(r.findings.map((f) => f.actual)).toEqual([
+      'y0',
+      'y1',
+      'y2 (and 3 more assertion findings against PING-1 not listed)',
+      'y5',
+    ]);
+  });
+
   it('findings come in order of their first evidence, evidence sorted and unique', () => {
     const h = new H();
     h.connect(A);
