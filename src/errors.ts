@@ -4,6 +4,7 @@
  * test/errors.test.ts). Codes never change meaning; add a class rather than reuse one.
  */
 
+import type { FrameEvent } from './history/events.js';
 import type { WireErrorCode } from './protocol/frames.js';
 
 export abstract class ImspecError extends Error {
@@ -69,16 +70,20 @@ export class ProfileError extends ImspecError {
 /**
  * A frame could not be decoded or is not a valid RAN/1 frame. Carries both the program code and
  * what goes on the wire: the `error:A` code, and the `rid` to answer with when one was readable.
+ * `frame`: the inbound frame, as recorded in the history, when the server sent it — proof that the
+ * server broke the protocol, so a case it stops is the server's finding, not the kit's ERROR.
  */
 export class ProtocolError extends ImspecError {
   readonly code = 'IMSPEC_ERR_PROTOCOL';
+  readonly frame: FrameEvent | undefined;
   constructor(
     message: string,
     readonly wireCode: WireErrorCode,
     readonly rid: string | null = null,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { frame?: FrameEvent },
   ) {
     super(message, options);
+    this.frame = options?.frame;
   }
 }
 

@@ -151,6 +151,7 @@ export class Bot {
     get store() {
       return bot.inbox.store;
     },
+    committedEver: (smid) => bot.inbox.committedEver(smid),
     get syncing() {
       return bot.syncing > 0;
     },
@@ -593,6 +594,7 @@ export class Bot {
   private transmit(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): boolean {
     const live = this.current;
     if (!live?.alive) return false;
+    if (Number.isNaN(entry.sentAt)) entry.sentAt = this.now();
     if (reason !== 'first') {
       const event: RetransmitEvent = {
         kind: 'retransmit',

@@ -25,6 +25,11 @@ export class Inbox {
   private readonly above = new Map<number, number | undefined>();
   /** Highest seq committed or accepted as the starting point. */
   private top = 0;
+  /**
+   * Smids committed before a reinstall (reset): the app forgot them, but the device did commit
+   * them, and the server rightly never sends what its cursor already covers.
+   */
+  private readonly forgotten = new Set<string>();
   /** False after a reinstall: the next hello sends no lastSeq. */
   private knowsLastSeq = true;
   /**
@@ -63,8 +68,14 @@ export class Inbox {
     if (base > this.top) this.top = base;
   }
 
+  /** This device committed the message, in this app epoch or before a reinstall. */
+  committedEver(smid: string): boolean {
+    return this.store.has(smid) || this.forgotten.has(smid);
+  }
+
   /** Forgets everything (reinstall): store, watermark, lastSeq. */
   reset(): void {
+    for (const smid of this.store.keys()) this.forgotten.add(smid);
     this.store.clear();
     this.above.clear();
     this.mark = 0;

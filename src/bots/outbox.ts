@@ -57,7 +57,7 @@ export class Outbox {
 
   /** Queues a new message and sends it when `connected`. */
   add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
-    const entry: OutboxEntry = { cmid, to, body, status: 'pending', attempts: 0 };
+    const entry: OutboxEntry = { cmid, to, body, status: 'pending', attempts: 0, sentAt: Number.NaN };
     this.entries.set(cmid, entry);
     this.counts.pending++;
     if (connected) this.attempt(entry, 'first');

@@ -33,6 +33,11 @@ export interface OutboxEntry {
   status: OutboxStatus;
   /** msg:R frames sent for this message (0 while it waits for a connection). */
   attempts: number;
+  /**
+   * When the first msg:R went out (history clock), NaN before: the earliest the server can have
+   * stored the message, which decides which receiver devices are owed it (checker/owed.ts).
+   */
+  sentAt: number;
   smid?: string;
 }
 
@@ -66,6 +71,8 @@ export interface BotState {
   readonly committed: number;
   /** The local store, by smid. */
   readonly store: ReadonlyMap<string, StoredMessage>;
+  /** The device committed this smid, in this app epoch or before a reinstall forgot it. */
+  committedEver(smid: string): boolean;
   /** A catch-up, gap fetch or page step is reading sync pages. */
   readonly syncing: boolean;
 }

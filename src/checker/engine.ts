@@ -55,7 +55,14 @@ export class Engine {
     const caps = new Set<Cap>(ctx.caps);
     this.s = {
       l,
-      sink: options.sink ?? new FindingSink(caps, ctx.maxFindingsPerRule ?? DEFAULT_MAX_FINDINGS_PER_RULE),
+      sink:
+        options.sink ??
+        new FindingSink(
+          caps,
+          ctx.maxFindingsPerRule ?? DEFAULT_MAX_FINDINGS_PER_RULE,
+          undefined,
+          new Set(ctx.pinned),
+        ),
       faults: new FaultIndex(),
       caps,
       expect: ctx.expect,

@@ -41,6 +41,8 @@ export class FindingSink {
     private readonly caps: ReadonlySet<Cap>,
     private readonly maxPerRule: number,
     private readonly copy?: (idx: number) => HistoryEvent,
+    /** Events whose findings are kept past the bound (CheckContext.pinned). */
+    private readonly pinned: ReadonlySet<number> = new Set(),
   ) {}
 
   /** True when findings against `id` count (its cap, if any, is claimed). */
@@ -53,7 +55,9 @@ export class FindingSink {
     if (!this.applies(input.requirement)) return;
     const key = `${input.kind}\u0000${input.requirement}`;
     const seen = this.counts.get(key);
-    if (seen && seen.count >= this.maxPerRule) {
+    // Kept past the bound, and not counted among the ones "not listed".
+    const pin = this.pinned.size > 0 && input.evidence.some((i) => this.pinned.has(i));
+    if (seen && seen.count >= this.maxPerRule && !pin) {
       seen.count++;
       return;
     }
@@ -76,6 +80,7 @@ export class FindingSink {
         finding.evidence.map(this.copy).filter((e) => e !== GONE),
       );
     if (seen) {
+      if (seen.count >= this.maxPerRule) return;
       seen.count++;
       seen.last = finding;
     } else {

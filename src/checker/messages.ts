@@ -97,6 +97,10 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   const reqT = req.t;
   if (t.acceptIdx.get(m) < 0) {
     t.acceptIdx.set(m, i);
+    // A fresh store by a retransmission: not stored before that msg:R went out (storedFromIdx).
+    if (e.fields['dup'] !== true && req.idx > t.firstRIdx.get(m) && t.firstRIdx.get(m) >= 0) {
+      t.storedFromRIdx.set(m, req.idx);
+    }
     const firstR = t.firstRIdx.get(m);
     if (s.timing && firstR >= 0) s.timing.accepted(s, m, e.t - l.log.t(firstR));
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);

@@ -143,10 +143,11 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
 
 /**
  * `maxRetransmitRatio` measures what loss and a server that leaves messages unanswered cost. A
- * retransmission sent while its message's last answer (the delivered receipt, or msg:A for a
- * target without receipts) was already on its way — it came later, before any answer to the
- * retransmission itself — says the whole exchange took longer than the client's timer: speed,
- * which the latency thresholds judge, and on a loaded machine mostly the machine's. So the ratio
+ * retransmission sent while an answer was already on its way — the msg:A of an earlier attempt of
+ * the same message, or the message's last answer (the delivered receipt, or msg:A for a target
+ * without receipts); it came later, before any answer to the retransmission itself — says the
+ * exchange took longer than the client's timer: speed, which the latency thresholds judge, and on
+ * a loaded machine mostly the machine's. So the ratio
  * that can fail the case counts only retransmissions no such answer explains (a receipt sent only
  * in answer to the duplicate explains nothing); when those stay within the bound but all of them
  * together do not, the case could not measure what it meant to and says so (INCONCLUSIVE).
@@ -198,11 +199,6 @@ function judgeRetransmits(s: Scan, sent: number): void {
   });
 }
 
-/**
- * For a retransmit event: how long after it the message's last answer came, when that answer was
- * not a reply to the retransmission (it came before the retransmitted msg:R was answered);
- * undefined otherwise. One pass over the frames pairs each retransmission with its msg:R's rid.
- */
 /** Indexes of the retransmit events the log still holds (all of them for a case history). */
 function heldRetransmits(s: Scan): number[] {
   const log = s.l.log;
@@ -211,16 +207,40 @@ function heldRetransmits(s: Scan): number[] {
   return held;
 }
 
+/** One msg:R of a retransmitted message: its actor|conn|rid and its event index. */
+interface Attempt {
+  key: string;
+  at: number;
+}
+
+/**
+ * For a retransmit event: how long after it an answer already on its way came, or undefined when
+ * none did. Two answers explain it, each only when it came before any reply to the retransmitted
+ * msg:R itself (after that reply it may be the duplicate's consequence):
+ * - a msg:A to an EARLIER attempt of the same message (same actor and cmid) that arrived after the
+ *   retransmission went out: the server was still answering the first msg:R when the client's
+ *   timer fired;
+ * - the message's last answer (the delivered receipt, or msg:A for a target without receipts).
+ * One pass over the frames pairs each retransmission with its msg:R's rid; only messages that were
+ * retransmitted are followed, so a streaming ledger's million settled messages cost nothing here.
+ */
 function answersOnTheWay(s: Scan, held: readonly number[]): (retransmitIdx: number) => number | undefined {
   const l = s.l;
   const t = l.msgs;
   const stopIdx = s.caps.has('delivered-receipt') ? t.deliveredRcptIdx : t.acceptIdx;
+  /** actor|cmid → its msg:R frames in order, for retransmitted messages only. */
+  const attempts = new Map<string, Attempt[]>();
+  for (const idx of held) {
+    const e = l.log.at(idx) as RetransmitEvent;
+    attempts.set(`${e.actor}|${e.cmid}`, []);
+  }
   /** actor|cmid → the retransmit event waiting for its msg:R. */
   const waiting = new Map<string, number>();
   /** retransmit event → actor|conn|rid of its msg:R. */
   const ridOf = new Map<number, string>();
-  /** actor|conn|rid → when its msg:A came. */
+  /** actor|conn|rid → the event index of its (first) msg:A, for the msg:R frames in `attempts`. */
   const answered = new Map<string, number>();
+  const followed = new Set<string>();
   const retransmits = new Set(held);
   for (let i = l.log.floor; i < l.log.count; i++) {
     const e = l.log.at(i);
@@ -229,24 +249,44 @@ function answersOnTheWay(s: Scan, held: readonly number[]): (retransmitIdx: numb
     const key = `${e.actor}|${e.conn}|${e.fields['rid']}`;
     if (e.dir === 'out' && e.type === 'msg:R') {
       const w = `${e.actor}|${String(e.fields['cmid'])}`;
+      const list = attempts.get(w);
+      if (list === undefined) continue;
       const r = waiting.get(w);
       if (r !== undefined) {
         ridOf.set(r, key);
         waiting.delete(w);
       }
-    } else if (e.dir === 'in' && e.type === 'msg:A' && !answered.has(key)) answered.set(key, e.t);
+      list.push({ key, at: i });
+      followed.add(key);
+    } else if (e.dir === 'in' && e.type === 'msg:A' && followed.has(key) && !answered.has(key)) {
+      answered.set(key, i);
+    }
   }
+  /** The first msg:A to an attempt before the retransmission's own that came after it was sent. */
+  const earlierAnswer = (idx: number, list: readonly Attempt[]): number => {
+    let first = -1;
+    for (const a of list) {
+      // The retransmission's own msg:R and any later one come after its event.
+      if (a.at > idx) break;
+      const ans = answered.get(a.key);
+      if (ans !== undefined && ans > idx && (first < 0 || ans < first)) first = ans;
+    }
+    return first;
+  };
   return (idx) => {
     const e = l.log.at(idx) as RetransmitEvent;
+    const key = ridOf.get(idx);
+    const reply = key === undefined ? undefined : answered.get(key);
+    const before = (ans: number) => ans > idx && (reply === undefined || ans < reply);
+    const early = earlierAnswer(idx, attempts.get(`${e.actor}|${e.cmid}`) ?? []);
+    if (early >= 0 && before(early)) return l.log.t(early) - e.t;
     const m = actorOf(l, e.actor).user.msgs.get(e.cmid);
     const stop = m === undefined ? -1 : stopIdx.get(m);
     if (stop < 0) return undefined;
     const stopT = l.log.t(stop);
     if (Number.isNaN(stopT)) return undefined;
-    const key = ridOf.get(idx);
-    const replyT = key === undefined ? undefined : answered.get(key);
     // The answer to the retransmission itself came first: what followed may be its consequence.
-    if (stopT <= e.t || (replyT !== undefined && replyT <= stopT)) return undefined;
+    if (stopT <= e.t || (reply !== undefined && l.log.t(reply) <= stopT)) return undefined;
     return stopT - e.t;
   };
 }

@@ -112,6 +112,11 @@ export class MessageTable {
   readonly gaveUpIdx = new Map<number, number>();
   /** msg:R frames beyond the first. */
   readonly moreRequests = new Map<number, number>();
+  /**
+   * The msg:R whose answer first showed the message stored, when that is not the first msg:R (a
+   * fresh, not dup, msg:A to a retransmission): the earliest the server can have stored it.
+   */
+  readonly storedFromRIdx = new Map<number, number>();
 
   /** Grows the columns to hold `n` messages without further doubling. */
   reserve(n: number): void {
@@ -133,6 +138,7 @@ export class MessageTable {
       this.errorIdx.delete(m);
       this.gaveUpIdx.delete(m);
       this.moreRequests.delete(m);
+      this.storedFromRIdx.delete(m);
     }
     this.base = base;
     for (const c of this.columns) c.drop(base);
@@ -154,6 +160,19 @@ export class MessageTable {
   /** The last msg:R of the message (its first unless retransmitted). */
   lastR(id: number): number {
     return this.lastRIdx.get(id) ?? this.firstRIdx.get(id);
+  }
+
+  /**
+   * The earliest event the server can have stored the message after: the msg:R its first known
+   * msg:A answered, or for a dup: true answer (an earlier attempt stored it, and that attempt's
+   * msg:A was lost or is still on its way) the first msg:R. Not the msg:A: a device that logged in
+   * between the msg:R and a late or duplicate msg:A may have found the message already stored.
+   * -1 when the message was never accepted.
+   */
+  storedFromIdx(id: number): number {
+    if (this.acceptIdx.get(id) < 0) return -1;
+    const r = this.storedFromRIdx.get(id) ?? this.firstRIdx.get(id);
+    return r >= 0 ? r : this.acceptIdx.get(id);
   }
 
   requests(id: number): number {

@@ -133,4 +133,9 @@ export interface CheckContext {
   endT?: number;
   /** Findings kept per (kind, requirement); the last kept one says how many more there were. @default 50 */
   maxFindingsPerRule?: number;
+  /**
+   * Event indexes whose findings are kept past `maxFindingsPerRule`: the frame that stopped the
+   * case, whose finding is the verdict's proof (runner/case-trouble.ts provenStop). @default []
+   */
+  pinned?: readonly number[];
 }

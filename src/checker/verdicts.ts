@@ -9,6 +9,7 @@
 import { connEnd, type EndCounts, type Scan } from './context.js';
 import { CORRUPT, type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
+import { owedTo } from './owed.js';
 import {
   type ActorState,
   actorOf,
@@ -163,6 +164,7 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
   let seq: number | undefined;
   let smid: string | undefined;
   let acceptT = Number.NaN;
+  let storedFromT = Number.NaN;
   for (const d of receiver.devices) {
     if (committedBy(s, m, d)) {
       anyCommitted = true;
@@ -174,15 +176,11 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
       seq = st >= 0 ? s.l.stored.seqOf(st) : undefined;
       smid = st >= 0 ? storedSmid(s.l, st) : undefined;
       acceptT = tOf(s, t.acceptIdx.get(m));
+      // A streaming ledger may have forgotten the msg:R: the msg:A is the next best bound.
+      storedFromT = tOf(s, t.storedFromIdx(m));
+      if (Number.isNaN(storedFromT)) storedFromT = acceptT;
     }
-    // A device is owed only what lies above its starting point (NEWDEV-1: a new device starts at
-    // maxSeq). A message no device ever saw has no known seq: it is owed to a device that had
-    // local state (its lastSeq predates the case's messages) or that logged in before the accept.
-    const owed =
-      seq !== undefined
-        ? d.firstBase === undefined || seq > d.firstBase
-        : d.firstHadState || acceptT > d.firstSessionT;
-    if (!owed) continue;
+    if (!owedTo(d, seq, storedFromT)) continue;
     if (s.endT - Math.max(acceptT, d.liveSince) < s.graceMs) continue;
     // A stalled (half-open) session, or a dropped push on a server that does not re-push.
     const fault = s.faults.touching(

@@ -22,6 +22,8 @@ export interface CaseOutcome {
   error?: unknown;
   /** Set when the kit ran out of its own time: what was cut short and how far it got (ERROR). */
   kitLimit?: string;
+  /** Set when a frame the server sent stopped the case, and a MUST finding names it: where and why. */
+  stoppedEarly?: string;
   /** Preconditions that did not hold (INCONCLUSIVE). */
   unmet?: readonly UnmetPrecondition[];
   durationMs: number;
@@ -45,6 +47,7 @@ export function buildCaseResult(outcome: CaseOutcome): CaseResult {
     ...(outcome.unsupportedCaps ? { unsupportedCaps: outcome.unsupportedCaps } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
     ...(outcome.kitLimit !== undefined ? { kitLimit: outcome.kitLimit } : {}),
+    ...(outcome.stoppedEarly !== undefined ? { stoppedEarly: outcome.stoppedEarly } : {}),
     ...(outcome.unmet ? { unmet: outcome.unmet } : {}),
   });
   const rankOf = (f: Finding) => RANK[effectiveLevel(f, scenario.severity)];

@@ -21,6 +21,12 @@ export interface VerdictInput {
    * server's requirement, unless a MUST finding stands anyway.
    */
   kitLimit?: string;
+  /**
+   * Set when a frame the server sent stopped the case (a proven MUST finding names it): where and
+   * why. The verdict's reason says so — what came after that step was never exercised — and the
+   * case is never PASS: without the MUST finding it is ERROR.
+   */
+  stoppedEarly?: string;
   /** Preconditions of the case that did not hold: the rule was not exercised (INCONCLUSIVE). */
   unmet?: readonly UnmetPrecondition[];
 }
@@ -48,7 +54,8 @@ export function effectiveLevel(finding: Pick<Finding, 'level'>, severity: Level)
  * In order: UNSUPPORTED when required caps are missing (a case for a feature the server does not
  * claim is never FAILED, see docs/protocol.md "Capabilities"); ERROR when the kit could not run
  * the case; FAIL on any MUST finding, even in a case cut short or whose precondition failed (the
- * frames prove it all the same); ERROR when the kit ran out of its own time (`kitLimit`);
+ * frames prove it all the same); ERROR when the kit ran out of its own time (`kitLimit`) or a case
+ * said to have stopped early at a server's frame has no MUST finding after all;
  * INCONCLUSIVE when a precondition did not hold; otherwise the strongest finding decides: WARN for
  * SHOULD, INFO for MAY, PASS when there is none.
  */
@@ -76,11 +83,17 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
     : '';
   const unmet = input.unmet ?? [];
   if (strongest && strongestLevel === 'MUST') {
-    const cut = input.kitLimit ? `; the case was cut short: ${input.kitLimit}` : '';
+    const cut = input.kitLimit
+      ? `; the case was cut short: ${input.kitLimit}`
+      : input.stoppedEarly
+        ? `; the case stopped early, in ${input.stoppedEarly}`
+        : '';
     return { verdict: 'FAIL', reason: findingReason + cut };
   }
   const also = strongest ? ` (also ${findingReason})` : '';
   if (input.kitLimit) return { verdict: 'ERROR', reason: `kit limit: ${input.kitLimit}${also}` };
+  if (input.stoppedEarly)
+    return { verdict: 'ERROR', reason: `stopped early, in ${input.stoppedEarly}${also}` };
   if (unmet.length > 0) {
     const first = unmet[0]!;
     const others = unmet.length > 1 ? ` (+${unmet.length - 1} more)` : '';

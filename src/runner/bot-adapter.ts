@@ -3,6 +3,7 @@
  */
 
 import { Bot } from '../bots/index.js';
+import type { DeviceStart } from '../checker/owed.js';
 import type { Driver } from '../drivers/driver.js';
 import type { History } from '../history/events.js';
 import type { ClientOptions } from '../scenarios/types.js';
@@ -18,11 +19,37 @@ export interface CaseBotOptions {
   client: Readonly<ClientOptions>;
 }
 
+/**
+ * Records how the device first logged in, below the lossy layer (which drops lastSeq for connect
+ * state `server`): what went on the wire is what the server, and the checker, judged it by.
+ */
+function recordFirstLogin(inner: Driver, start: DeviceStart): Driver {
+  return {
+    name: inner.name,
+    caps: inner.caps,
+    ...(inner.openRaw ? { openRaw: inner.openRaw.bind(inner) } : {}),
+    async connect(actor, options, history) {
+      const session = await inner.connect(actor, options, history);
+      if (start.firstBase === undefined) {
+        start.firstBase = Math.max(0, session.info.maxSeq - session.info.pending);
+        start.firstHadState = options.lastSeq !== undefined;
+        start.firstSessionT = history.now();
+      }
+      return session;
+    },
+  };
+}
+
 export function createCaseBot(options: CaseBotOptions): CaseBot {
   const loss = newLossBudget();
+  const start: DeviceStart = {
+    firstBase: undefined,
+    firstHadState: false,
+    firstSessionT: Number.POSITIVE_INFINITY,
+  };
   const bot = new Bot({
     ...options,
-    driver: lossyDriver(options.driver, loss),
+    driver: lossyDriver(recordFirstLogin(options.driver, start), loss),
     actor: `${options.user}/${options.device}`,
   });
   return {
@@ -35,6 +62,7 @@ export function createCaseBot(options: CaseBotOptions): CaseBot {
     get lastSession() {
       return bot.state.lastSession;
     },
+    start,
     connect: (state) => {
       if (state !== 'server') return bot.connect({ state });
       loss.omitLastSeqOnce = true;
@@ -47,11 +75,12 @@ export function createCaseBot(options: CaseBotOptions): CaseBot {
         // A rejected message (error:A) is final: nothing more will happen to it.
         const status = e.status === 'rejected' ? 'gave-up' : e.status;
         yield e.smid === undefined
-          ? { cmid: e.cmid, to: e.to, status }
-          : { cmid: e.cmid, to: e.to, status, smid: e.smid };
+          ? { cmid: e.cmid, to: e.to, status, sentAt: e.sentAt }
+          : { cmid: e.cmid, to: e.to, status, smid: e.smid, sentAt: e.sentAt };
       }
     },
-    hasCommitted: (smid) => bot.state.store.has(smid),
+    hasCommitted: (smid) => bot.state.committedEver(smid),
+    seqOf: (smid) => bot.state.store.get(smid)?.seq,
     misbehave: ({ loseAccepts, loseReceipts, losePushes, ...flags }) => {
       loss.accepts += loseAccepts ?? 0;
       loss.receipts += loseReceipts ?? 0;

@@ -3,6 +3,7 @@
  * internals, and a step handler gets only this.
  */
 
+import type { DeviceStart } from '../checker/owed.js';
 import type { SessionInfo } from '../drivers/driver.js';
 import type { MisbehaveStep } from '../scenarios/types.js';
 
@@ -13,6 +14,8 @@ export interface OutboxView {
   to: string;
   status: OutboxStatus;
   smid?: string;
+  /** When its first msg:R went out (history clock); NaN before. */
+  sentAt: number;
 }
 
 export interface PageView {
@@ -33,12 +36,17 @@ export interface CaseBot {
   readonly device: string;
   readonly connected: boolean;
   readonly lastSession: SessionInfo | undefined;
+  /** How the device first logged in, as it went on the wire (the checker's DeviceStart). */
+  readonly start: Readonly<DeviceStart>;
   connect(state: 'keep' | 'none' | 'server'): Promise<SessionInfo>;
   disconnect(mode: 'clean' | 'crash'): Promise<void>;
   /** Queues a new message; returns its cmid at once. */
   send(to: string, body: string, cmid?: string): string;
   outboxEntries(): Iterable<OutboxView>;
+  /** Committed by this device, in its current app epoch or before a reinstall forgot it. */
   hasCommitted(smid: string): boolean;
+  /** The seq of a message in the device's local store, or undefined. */
+  seqOf(smid: string): number | undefined;
   /** The flags of a `misbehave` step. */
   misbehave(flags: Omit<MisbehaveStep, 'op' | 'loc' | 'bots'>): void;
   behave(): void;

@@ -8,10 +8,17 @@
  *   is its consequence, not the kit's trouble;
  * - a login refused after the kit killed or restarted the server, for an account the server had
  *   accepted before (created in provisioning, or logged in earlier in the case): the account did
- *   not survive the restart — DUR-1, a durability finding, not a credentials problem.
+ *   not survive the restart — DUR-1, a durability finding, not a credentials problem;
+ * - an answer the driver refused (a ProtocolError over a frame the server sent) that the checker
+ *   holds against the server at MUST — it breaks the schema (FRAME-4) or answers with another
+ *   type (FRAME-7): the recorded frame is the proof (provenStop).
+ *
+ * The kit's own trouble — its timeouts, its kills, a frame its own proxy corrupted (the checker
+ * excuses those) — stays ERROR.
  */
 
-import { AuthError } from '../errors.js';
+import type { Finding } from '../checker/types.js';
+import { AuthError, ProtocolError } from '../errors.js';
 import type { AssertEvent, History, HistoryEvent } from '../history/events.js';
 import type { CaseBot } from './case-bot.js';
 import type { Target } from './target.js';
@@ -124,4 +131,28 @@ function acceptedBefore(user: string, t: number, input: TroubleInput): string | 
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!;
+}
+
+/**
+ * The index in `events` of the frame the server sent that a driver refused (a ProtocolError over
+ * it) and that stopped the case, or -1: the checker is told to keep its finding (CheckContext.pinned).
+ */
+export function refusedFrame(error: unknown, events: readonly HistoryEvent[]): number {
+  if (!(error instanceof ProtocolError) || error.frame?.dir !== 'in') return -1;
+  return events.lastIndexOf(error.frame);
+}
+
+/**
+ * Whether the error that stopped the case is proven server misbehaviour: the refused frame
+ * (refusedFrame) is named in the evidence of a MUST finding of the checker. The checker is the one
+ * place that decides whether a frame is the server's fault (a proxy's `corrupt` excuses it), so
+ * this only matches the two up.
+ */
+export function provenStop(
+  error: unknown,
+  events: readonly HistoryEvent[],
+  findings: readonly Finding[],
+): boolean {
+  const idx = refusedFrame(error, events);
+  return idx >= 0 && findings.some((f) => f.level === 'MUST' && f.evidence.includes(idx));
 }

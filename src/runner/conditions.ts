@@ -3,8 +3,9 @@
  * which is append-only and not searched while a case runs).
  */
 
+import { owedTo } from '../checker/owed.js';
 import type { WaitForStep } from '../scenarios/types.js';
-import type { CaseBot } from './case-bot.js';
+import type { CaseBot, OutboxView } from './case-bot.js';
 
 export type Condition = WaitForStep['condition'];
 
@@ -34,16 +35,32 @@ function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): bo
 }
 
 /**
- * Every accepted message is committed by every connected device of its receiver. A device that is
- * offline is not waited for: it will catch up when it connects, and the checker judges the end.
+ * A connected device that is owed the accepted message `entry` and has not committed it. A device
+ * that is offline is not waited for: it will catch up when it connects, and the checker judges the
+ * end. Nor is one the message is not owed to, by the checker's own rule (checker/owed.ts): a device
+ * that first logged in after the message was stored (NEWDEV-1), or one that committed it before a
+ * reinstall — the server rightly never sends those, so waiting for them could only time out.
  */
+function awaits(ctx: ConditionContext, receiver: CaseBot, entry: OutboxView): boolean {
+  const smid = entry.smid;
+  if (smid === undefined || !receiver.connected || receiver.hasCommitted(smid)) return false;
+  // Its seq, when a device of the receiver has it: exact against the device's starting point.
+  let seq: number | undefined;
+  for (const d of ctx.devicesOf(entry.to)) {
+    seq = d.seqOf(smid);
+    if (seq !== undefined) break;
+  }
+  // The first msg:R: the earliest the server can have stored it.
+  const storedFrom = Number.isNaN(entry.sentAt) ? Number.POSITIVE_INFINITY : entry.sentAt;
+  return owedTo(receiver.start, seq, storedFrom);
+}
+
+/** Every accepted message is committed by every connected device of its receiver owed it. */
 function everyAcceptedCommitted(ctx: ConditionContext): boolean {
   for (const bot of ctx.bots) {
     for (const entry of bot.outboxEntries()) {
       if (entry.smid === undefined) continue;
-      for (const receiver of ctx.devicesOf(entry.to)) {
-        if (receiver.connected && !receiver.hasCommitted(entry.smid)) return false;
-      }
+      for (const receiver of ctx.devicesOf(entry.to)) if (awaits(ctx, receiver, entry)) return false;
     }
   }
   return true;
@@ -123,7 +140,7 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
       if (!final.has(entry.status)) open.set(entry.status, (open.get(entry.status) ?? 0) + 1);
       if (entry.smid === undefined || (c !== 'committed' && c !== 'settled')) continue;
       for (const receiver of ctx.devicesOf(entry.to)) {
-        if (receiver.connected && !receiver.hasCommitted(entry.smid)) {
+        if (awaits(ctx, receiver, entry)) {
           uncommitted.set(receiver.actor, (uncommitted.get(receiver.actor) ?? 0) + 1);
         }
       }

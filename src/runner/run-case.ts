@@ -11,7 +11,14 @@ import type { Cap, Limits } from '../protocol/frames.js';
 import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
-import { type LoginRefusal, noteRefusals, troubleFindings, watchTarget } from './case-trouble.js';
+import {
+  type LoginRefusal,
+  noteRefusals,
+  provenStop,
+  refusedFrame,
+  troubleFindings,
+  watchTarget,
+} from './case-trouble.js';
 import { explainUnmet, holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
 import type { Account } from './provision.js';
@@ -183,6 +190,8 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   };
 
   let kitLimit: string | undefined;
+  /** Where and why a case the server's own frame stopped broke off (provenStop). */
+  let stoppedEarly: string | undefined;
   const unmet: UnmetPrecondition[] = [];
   /** The step running when the case stopped; undefined while settling after the last one. */
   let current: { index: number; op: string; line: number } | undefined;
@@ -243,7 +252,14 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     users: Object.fromEntries([...byUser].map(([u, list]) => [u, list.map((b) => b.device)])),
     caps: [...env.caps],
     endT,
+    // The frame a driver refused, if one stopped the case: its finding is the verdict's proof.
+    pinned: error === undefined ? [] : [refusedFrame(error, history.events)],
   });
+  // An answer the driver refused, which the checker holds against the server: FAIL, not ERROR.
+  if (error !== undefined && provenStop(error, history.events, result.findings)) {
+    stoppedEarly = `${whereIn(current)}: ${firstLine((error as Error).message)}`;
+    error = undefined;
+  }
   return {
     ...base,
     findings: result.findings,
@@ -251,6 +267,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     events: history.events,
     ...(error !== undefined ? { error } : {}),
     ...(kitLimit !== undefined ? { kitLimit } : {}),
+    ...(stoppedEarly !== undefined ? { stoppedEarly } : {}),
     ...(unmet.length + result.unmet.length > 0 ? { unmet: [...unmet, ...result.unmet] } : {}),
     durationMs: performance.now() - started,
   };
@@ -265,12 +282,19 @@ function describeLimit(
   step: { index: number; op: string; line: number } | undefined,
   timeoutMs: number,
 ): string {
-  const where = step
-    ? `step ${step.index + 1} (${step.op}, line ${step.line})`
-    : 'settling after the last step';
+  const where = whereIn(step);
   if (limit.kind === 'timeout') return `${where}: ${limit.detail}`;
   if (limit.detail === BEFORE_STEP) return `case deadline (${timeoutMs} ms) passed before ${where}`;
   return `case deadline (${timeoutMs} ms) passed ${step ? 'in ' : 'while '}${where}: ${limit.detail}`;
+}
+
+/** Where in the timeline the case was: a step, or the settling after the last one. */
+function whereIn(step: { index: number; op: string; line: number } | undefined): string {
+  return step ? `step ${step.index + 1} (${step.op}, line ${step.line})` : 'settling after the last step';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!;
 }
 
 /** 2-, 3- and 4-byte UTF-8 characters in turn: what a narrow or 3-byte-utf8 column mangles. */

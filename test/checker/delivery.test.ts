@@ -233,6 +233,43 @@ describe('lost messages', () => {
     expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
+  /**
+   * The first msg:A is lost on its way to alice; bob/laptop logs in for the first time while the
+   * message is already in bob's inbox (maxSeq 1, pending 0) and no device of bob ever sees it (so
+   * its seq is unknown to the checker); alice's retransmission is answered dup: true. `before`:
+   * bob/laptop logged in before alice sent at all.
+   */
+  function storedBeforeNewDevice(before: boolean): H {
+    const h = new H();
+    h.connect(A);
+    if (before) h.connect('bob/laptop');
+    const m = h.send(A, 'bob');
+    h.tick(5);
+    m.smid = 's1';
+    m.seq = 1;
+    h.fault('drop', { actor: A, frame: { type: 'msg:A', rid: m.rid, cmid: m.cmid, smid: m.smid, ts: 1 } });
+    if (!before) h.connect('bob/laptop', { maxSeq: 1, pending: 0 });
+    h.tick(1000);
+    h.retransmit(m);
+    h.tick(5);
+    h.accept(m, { dup: true });
+    h.wait(GRACE + 100);
+    h.teardown();
+    return h;
+  }
+
+  it('near miss: a new device is not owed a message stored before it, though its first msg:A was lost (NEWDEV-1)', () => {
+    const h = storedBeforeNewDevice(false);
+    expect(summary(check(h.events, ctx(h, { expect: { receipt: 'none' } })))).toEqual([]);
+  });
+
+  it('the same message never pushed to a device that was online before it was sent → lost PUSH-1', () => {
+    const h = storedBeforeNewDevice(true);
+    const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
+    expect(summary(r)).toEqual(['lost PUSH-1']);
+    expect(r.findings[0]!.actual).toContain('bob/laptop');
+  });
+
   it('multi-device: the second connected device never got it → lost, naming that device', () => {
     const h = new H();
     h.connect(A);

@@ -51,8 +51,9 @@ describe('latency thresholds', () => {
   });
 
   /**
-   * Four messages, the first retransmitted. `slow`: its delivered receipt was on its way and comes
-   * before the duplicate's msg:A; otherwise the server sends none.
+   * Four messages, the first retransmitted after its msg:A came (the client waits for the
+   * receipt). `slow`: its delivered receipt was on its way and comes before the duplicate's msg:A;
+   * otherwise the server sends none.
    */
   function retransmitted(slow: boolean): H {
     const h = new H();
@@ -60,9 +61,8 @@ describe('latency thresholds', () => {
     h.connect(B);
     for (let k = 0; k < 4; k++) {
       const m = h.send(A, 'bob');
-      const first = m.rid;
+      h.accept(m);
       if (k === 0) h.retransmit(m);
-      h.accept(m, { rid: first });
       if (k === 0 && !slow) h.accept(m, { dup: true });
       h.push(B, m);
       h.commit(B, m);
@@ -97,6 +97,78 @@ describe('latency thresholds', () => {
     expect(over.unmet[0]!.precondition).toContain('threshold:maxRetransmitRatio');
     expect(over.unmet[0]!.actual).toContain('1 of them were sent while the answer was on its way');
     expect(check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.25 } })).unmet).toEqual([]);
+  });
+
+  /**
+   * Four messages, the first retransmitted while its first msg:A was still on its way: `late`, that
+   * msg:A arrives after the retransmission went out and before the duplicate's dup:true msg:A, and
+   * the delivered receipt comes after both (as it does when the receiver acks later). Otherwise the
+   * first msg:R is never answered (it was lost) and only the retransmission is.
+   */
+  function firstAnswerLate(late: boolean): H {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    for (let k = 0; k < 4; k++) {
+      const m = h.send(A, 'bob');
+      const first = m.rid;
+      if (k === 0) {
+        h.tick(1000);
+        h.retransmit(m);
+        h.tick(50);
+        if (late) h.accept(m, { rid: first });
+        h.tick(5);
+        h.accept(m, { dup: late });
+      } else h.accept(m);
+      h.push(B, m);
+      h.commit(B, m);
+      h.ack(B, m.seq!);
+      h.receipt(A, m, 'delivered');
+    }
+    h.teardown();
+    return h;
+  }
+
+  it("a retransmission sent while the first attempt's msg:A was on its way is explained: INCONCLUSIVE, not FAIL", () => {
+    const h = firstAnswerLate(true);
+    const over = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.1 } }));
+    expect(summary(over)).toEqual([]);
+    expect(over.unmet).toHaveLength(1);
+    expect(over.unmet[0]!.actual).toContain('1 of them were sent while the answer was on its way');
+    expect(over.unmet[0]!.actual).toMatch(/came a median 50 ms later/);
+  });
+
+  it('a retransmission whose earlier attempt was never answered stays unexplained → retransmit-bound', () => {
+    const h = firstAnswerLate(false);
+    const over = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.1 } }));
+    expect(summary(over).filter((f) => f.includes('retransmit'))).toEqual([
+      'retransmit-bound threshold:maxRetransmitRatio',
+    ]);
+    expect(over.unmet).toEqual([]);
+  });
+
+  it("an earlier attempt's msg:A that comes after the retransmission was answered explains nothing", () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    for (let k = 0; k < 4; k++) {
+      const m = h.send(A, 'bob');
+      const first = m.rid;
+      if (k === 0) {
+        h.retransmit(m);
+        h.accept(m);
+        h.accept(m, { rid: first, dup: true });
+      } else h.accept(m);
+      h.push(B, m);
+      h.commit(B, m);
+      h.ack(B, m.seq!);
+      h.receipt(A, m, 'delivered');
+    }
+    h.teardown();
+    const over = check(h.events, ctx(h, { expect: { maxRetransmitRatio: 0.1 } }));
+    expect(summary(over).filter((f) => f.includes('retransmit'))).toEqual([
+      'retransmit-bound threshold:maxRetransmitRatio',
+    ]);
   });
 
   it('latencies are reported ascending; percentile is nearest-rank', () => {
@@ -165,6 +237,19 @@ describe('assertions and finding shape', () => {
     const r = check(h.events, ctx(h, { maxFindingsPerRule: 3 }));
     expect(r.findings).toHaveLength(3);
     expect(r.findings[2]!.actual).toContain('and 4 more assertion findings against PING-1');
+  });
+
+  it('keeps a finding about a pinned event past the bound (the frame that stopped the case)', () => {
+    const h = new H();
+    for (let k = 0; k < 7; k++)
+      h.add({ kind: 'assert', t: k, requirement: 'PING-1', ok: false, expected: 'x', actual: `y${k}` });
+    const r = check(h.events, ctx(h, { maxFindingsPerRule: 3, pinned: [5] }));
+    expect(r.findings.map((f) => f.actual)).toEqual([
+      'y0',
+      'y1',
+      'y2 (and 3 more assertion findings against PING-1 not listed)',
+      'y5',
+    ]);
   });
 
   it('findings come in order of their first evidence, evidence sorted and unique', () => {

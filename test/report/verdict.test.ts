@@ -84,6 +84,25 @@ describe('decideVerdict when the kit ran out of time or a precondition failed', 
     );
   });
 
+  it('is FAIL saying the case stopped early when a server frame stopped it and a MUST finding names it', () => {
+    const where =
+      'step 6 (page, line 21): the answer to sync:R before 16 (rid ~5) is not a valid RAN/1 frame';
+    const d = decideVerdict({
+      severity: 'MUST',
+      findings: [finding('FRAME-4', 'MUST')],
+      stoppedEarly: where,
+    });
+    expect(d.verdict).toBe('FAIL');
+    expect(d.reason).toBe(
+      `FRAME-4: expected FRAME-4 holds, actual FRAME-4 broken; the case stopped early, in ${where}`,
+    );
+    // Never PASS: a case that stopped early with no MUST finding after all is the kit's ERROR.
+    expect(decideVerdict({ severity: 'MUST', findings: [], stoppedEarly: where })).toEqual({
+      verdict: 'ERROR',
+      reason: `stopped early, in ${where}`,
+    });
+  });
+
   it('is INCONCLUSIVE with the precondition when one did not hold, over SHOULD and MAY findings', () => {
     expect(decideVerdict({ severity: 'MUST', findings: [], unmet: [unmet] })).toEqual({
       verdict: 'INCONCLUSIVE',

@@ -4,9 +4,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { AuthError, ConnectionClosedError, TimeoutError } from '../../src/errors.js';
-import type { HistoryEvent } from '../../src/history/events.js';
-import { type LoginRefusal, troubleFindings } from '../../src/runner/case-trouble.js';
+import type { Finding } from '../../src/checker/types.js';
+import { AuthError, ConnectionClosedError, ProtocolError, TimeoutError } from '../../src/errors.js';
+import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
+import { type LoginRefusal, provenStop, troubleFindings } from '../../src/runner/case-trouble.js';
 
 const refused = new AuthError(
   'xmpp://127.0.0.1:5222 refused the credentials of bob@localhost (SASL not-authorized)',
@@ -105,5 +106,51 @@ describe('troubleFindings', () => {
         refusals: refusal(60),
       }),
     ).toEqual([]);
+  });
+});
+
+describe('provenStop: an answer the driver refused', () => {
+  /** A sync:A with an unknown member, as the ran driver records it and hands it to its waiter. */
+  const frame: FrameEvent = {
+    kind: 'frame',
+    t: 40,
+    actor: 'alice/phone',
+    conn: 1,
+    dir: 'in',
+    type: 'sync:A',
+    fields: { rid: '~5', msgs: [], more: false, maxSeq: 16, 'x-fault': 1 },
+    raw: '{"type":"sync:A","rid":"~5","msgs":[],"more":false,"maxSeq":16,"x-fault":1}',
+    invalid: 'sync:A: unknown member "x-fault"',
+  };
+  const events: HistoryEvent[] = [session('alice/phone', 10), frame];
+  const refused = new ProtocolError(
+    `the answer to sync:R before 16 (rid ~5) is not a valid RAN/1 frame: ${frame.invalid}`,
+    'bad-frame',
+    null,
+    { frame },
+  );
+  const schema: Finding = {
+    kind: 'schema-violation',
+    requirement: 'FRAME-4',
+    level: 'MUST',
+    expected: 'every frame the server sends validates against schemas/frame.schema.json',
+    actual: `alice/phone got sync:A: ${frame.invalid}`,
+    evidence: [1],
+  };
+
+  it("is the server's when a MUST finding of the checker names the refused frame", () => {
+    expect(provenStop(refused, events, [schema])).toBe(true);
+  });
+
+  it("stays the kit's when the checker excused the frame (a proxy corrupted it) or names another one", () => {
+    expect(provenStop(refused, events, [])).toBe(false);
+    expect(provenStop(refused, events, [{ ...schema, evidence: [0] }])).toBe(false);
+    expect(provenStop(refused, events, [{ ...schema, level: 'SHOULD' }])).toBe(false);
+  });
+
+  it("stays the kit's for its own trouble: a timeout, a protocol error with no server frame, a frame not in this history", () => {
+    expect(provenStop(new TimeoutError('no answer to sync:R within 5000 ms'), events, [schema])).toBe(false);
+    expect(provenStop(new ProtocolError('x', 'bad-frame'), events, [schema])).toBe(false);
+    expect(provenStop(refused, [session('alice/phone', 10), { ...frame }], [schema])).toBe(false);
   });
 });

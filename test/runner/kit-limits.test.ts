@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../src/history/events.js';
 import type { CaseResult } from '../../src/report/types.js';
 import { runSuites } from '../../src/runner/run.js';
 
@@ -109,6 +110,31 @@ expect: { receipt: any }
       /^kit limit: step 3 \(waitFor, line 9\): delivered not reached within 600 ms: 2 of 2 messages not yet delivered \(2 stored\)/,
     );
     noServerBlame(waitFor.result);
+  });
+
+  it('is FAIL, not ERROR, when a frame the server sent breaks the schema and stops the case (FRAME-4)', async () => {
+    // --fault bad-schema: every third frame carries an unknown member; one of them answers a page.
+    let events: readonly HistoryEvent[] = [];
+    const run = await runSuites(
+      {
+        paths: [new URL('../../suites/core/schema-conformance.yaml', import.meta.url).pathname],
+        seed: 5,
+        reports: [],
+        serverFaults: ['bad-schema'],
+      },
+      { reporters: [{ onCaseHistory: (r) => (events = r.events) }] },
+    );
+    const result = run.cases[0] as CaseResult;
+    expect(result.verdict).toBe('FAIL');
+    expect(result.reason).toMatch(
+      /; the case stopped early, in step \d+ \(page, line \d+\): the answer to sync:R/,
+    );
+    // The frame the driver refused is a FRAME-4 finding's evidence.
+    const refused = events.findIndex((e) => e.kind === 'frame' && e.type === 'sync:A' && e.invalid);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    expect(result.findings.some((f) => f.requirement === 'FRAME-4' && f.evidence.includes(refused))).toBe(
+      true,
+    );
   });
 
   it('is ERROR when the deadline cuts a probe short, not a failure of the requirement it probes', async () => {

@@ -182,6 +182,8 @@ export class Requests {
         new ProtocolError(
           `the answer to ${what(waiter)} is not a valid RAN/1 frame: ${inbound.invalid}`,
           'bad-frame',
+          null,
+          { frame: inbound },
         ),
       );
     } else if (inbound.type !== waiter.expect) {
@@ -190,6 +192,8 @@ export class Requests {
         new ProtocolError(
           `the answer to ${what(waiter)} is ${inbound.type ?? 'untyped'}, expected ${waiter.expect} (RID-1)`,
           'bad-frame',
+          null,
+          { frame: inbound },
         ),
       );
     } else {

@@ -1,0 +1,151 @@
+/**
+ * The `committed` and `settled` waits hold out only for what a device is owed, by the checker's own
+ * rule (checker/owed.ts): a device that first logs in after a message was stored (NEWDEV-1) or one
+ * that committed it before a reinstall is not waited for — the server rightly never sends those, so
+ * the wait could only end at its deadline as an ERROR. Literal bot states, then real runs against
+ * the embedded server.
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DeviceStart } from '../../src/checker/owed.js';
+import { CAPS } from '../../src/protocol/frames.js';
+import type { CaseResult } from '../../src/report/types.js';
+import type { CaseBot, OutboxView } from '../../src/runner/case-bot.js';
+import { type ConditionContext, explainUnmet, holds } from '../../src/runner/conditions.js';
+import { runSuites } from '../../src/runner/run.js';
+
+interface FakeDevice {
+  actor: string;
+  start: DeviceStart;
+  /** smid → seq of what it committed. */
+  committed: Map<string, number>;
+  connected?: boolean;
+}
+
+function bot(d: FakeDevice, outbox: OutboxView[] = []): CaseBot {
+  const [user, device] = d.actor.split('/') as [string, string];
+  return {
+    actor: d.actor,
+    user,
+    device,
+    connected: d.connected ?? true,
+    start: d.start,
+    outboxEntries: () => outbox,
+    hasCommitted: (smid: string) => d.committed.has(smid),
+    seqOf: (smid: string) => d.committed.get(smid),
+  } as unknown as CaseBot;
+}
+
+function context(bots: CaseBot[]): ConditionContext {
+  return {
+    bots,
+    devicesOf: (user) => bots.filter((b) => b.user === user),
+    receipt: 'none',
+    lastEventAt: () => 0,
+    now: () => 0,
+    quietMs: 0,
+    caps: CAPS,
+  };
+}
+
+const online = (t: number, base = 0): DeviceStart => ({
+  firstBase: base,
+  firstHadState: false,
+  firstSessionT: t,
+});
+/** alice sent one message at t = 10, accepted as s1 (seq 1 in bob's inbox). */
+const sent: OutboxView = { cmid: 'c1', to: 'bob', status: 'accepted', smid: 's1', sentAt: 10 };
+
+describe('which devices a wait holds out for', () => {
+  it('a device that first logged in after the message was stored is not waited for (its seq is known)', () => {
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [sent]);
+    const phone = bot({ actor: 'bob/phone', start: online(2), committed: new Map([['s1', 1]]) });
+    // hello:A said maxSeq 1, pending 0: the message was history when the tablet first came.
+    const tablet = bot({ actor: 'bob/tablet', start: online(50, 1), committed: new Map() });
+    const ctx = context([alice, phone, tablet]);
+    expect(holds('committed', ctx)).toBe(true);
+    expect(holds('settled', ctx)).toBe(true);
+  });
+
+  it('…nor when no device has it: a first login after the first msg:R went out is not owed it', () => {
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [sent]);
+    const tablet = bot({ actor: 'bob/tablet', start: online(50, 1), committed: new Map() });
+    expect(holds('settled', context([alice, tablet]))).toBe(true);
+  });
+
+  it('a device that was online before the message, or started with local state, is still waited for', () => {
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [sent]);
+    const phone = bot({ actor: 'bob/phone', start: online(2), committed: new Map([['s1', 1]]) });
+    const tablet = bot({ actor: 'bob/tablet', start: online(5), committed: new Map() });
+    const ctx = context([alice, phone, tablet]);
+    expect(holds('committed', ctx)).toBe(false);
+    expect(holds('settled', ctx)).toBe(false);
+    expect(explainUnmet('settled', ctx)).toBe('1 accepted messages not committed by bob/tablet');
+    const withState = bot({
+      actor: 'bob/tablet',
+      start: { firstBase: 0, firstHadState: true, firstSessionT: 50 },
+      committed: new Map(),
+    });
+    expect(holds('settled', context([alice, withState]))).toBe(false);
+  });
+
+  it('an offline device is not waited for', () => {
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [sent]);
+    const tablet = bot({ actor: 'bob/tablet', start: online(5), committed: new Map(), connected: false });
+    expect(holds('settled', context([alice, tablet]))).toBe(true);
+  });
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'imspec-conditions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function runOne(name: string, steps: string): Promise<CaseResult> {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `id: ${name}
+title: ${name}
+covers: [PUSH-1, NEWDEV-1]
+requires: [multi-device]
+timeout: 10s
+users: { alice: phone, bob: [phone, tablet] }
+steps:
+${steps}`,
+  );
+  const run = await runSuites({ paths: [file], seed: 3, reports: [] });
+  return run.cases[0] as CaseResult;
+}
+
+describe('settled after a first login or a reinstall, on the embedded server', () => {
+  it('a device that first logs in after the messages were stored does not keep settled waiting', async () => {
+    const result = await runOne(
+      'new-device-settles',
+      `  - connect: [alice, bob/phone]
+  - send: { from: alice, to: bob, count: 3 }
+  - waitFor: { condition: settled, timeout: 5s }
+  - connect: { bots: bob/tablet, state: none }
+  - waitFor: { condition: settled, timeout: 2s }
+`,
+    );
+    expect(result.reason).toBeUndefined();
+    expect(result.verdict).toBe('PASS');
+  });
+
+  it('a device reinstalled after it committed and acked the messages does not keep settled waiting', async () => {
+    const result = await runOne(
+      'reinstall-settles',
+      `  - connect: [alice, bob/phone]
+  - send: { from: alice, to: bob, count: 3 }
+  - waitFor: { condition: settled, timeout: 5s }
+  - disconnect: bob/phone
+  - connect: { bots: bob/phone, state: none }
+  - waitFor: { condition: settled, timeout: 2s }
+`,
+    );
+    expect(result.reason).toBeUndefined();
+    expect(result.verdict).toBe('PASS');
+  });
+});
