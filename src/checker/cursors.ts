@@ -12,7 +12,7 @@
 
 import type { FrameEvent, SessionEvent } from '../history/events.js';
 import type { Scan } from './context.js';
-import type { ActorState, ConnState, Ledger, Req } from './state.js';
+import type { ActorState, ConnState, Ledger, Req, UserState } from './state.js';
 
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -29,6 +29,23 @@ export function onAckRequest(actor: ActorState, req: Req | undefined, upTo: unkn
   if (n === undefined) return;
   if (req) req.cursorAtSend = actor.cursorLo;
   ackSent(actor, n);
+}
+
+/**
+ * The seqs an ack of device `d` can stand for are above its starting point: a device that first
+ * logged in without local state started at maxSeq − pending (NEWDEV-1), and the history below it
+ * was never its to commit — its cumulative ack:R says nothing about those messages, and a server
+ * rightly sends no delivered receipt for them on its account (RCPT-2, DEDUP-3).
+ */
+export function ackFloor(d: ActorState): number {
+  return d.firstHadState ? 0 : (d.firstBase ?? 0);
+}
+
+/** Whether a confirmed ack of a device of `user` that was owed `seq` covers it. */
+export function ackCovers(user: UserState, seq: number): boolean {
+  if (seq <= user.ackConfirmed) return true;
+  for (const d of user.devices) if (ackFloor(d) < seq && seq <= d.ackCovered) return true;
+  return false;
 }
 
 /**
@@ -50,13 +67,18 @@ export function confirmCursor(
     actor.cursorLoT = t;
   }
   const user = actor.user;
-  if (upTo <= user.ackConfirmed) return;
+  // Only what lies above the device's starting point (ackFloor), and each seq once per device.
+  const floor = ackFloor(actor);
+  const from = Math.max(user.ackConfirmed, floor, actor.ackCovered) + 1;
+  if (upTo > actor.ackCovered) actor.ackCovered = upTo;
+  if (upTo < from) return;
   const top = Math.min(upTo, user.maxSeqKnown);
-  for (let seq = user.ackConfirmed + 1; seq <= top; seq++) {
+  for (let seq = from; seq <= top; seq++) {
     const st = user.seqs.get(seq);
     if (st >= 0 && l.stored.ackConfIdx.get(st) < 0) l.stored.ackConfIdx.set(st, i);
   }
-  user.ackConfirmed = upTo;
+  // The user's watermark moves only while no seq below it is left uncovered.
+  if (floor <= user.ackConfirmed) user.ackConfirmed = upTo;
 }
 
 export function onAckAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, req: Req): void {

@@ -5,6 +5,7 @@
  */
 
 import type { Scan } from './context.js';
+import { ackCovers } from './cursors.js';
 import { type ActorState, findMsg, type Ledger, recordAt, storedSmid } from './state.js';
 
 /**
@@ -106,7 +107,7 @@ function seqOf(
   if (known === undefined) {
     table.setSeq(id, seq, i);
     // Acked (cumulatively) before this device's view of it arrived: the receipt clock starts now.
-    if (seq <= user.ackConfirmed && table.ackConfIdx.get(id) < 0) table.ackConfIdx.set(id, i);
+    if (table.ackConfIdx.get(id) < 0 && ackCovers(user, seq)) table.ackConfIdx.set(id, i);
   } else if (known !== seq && !table.inconsistent.has(id)) {
     table.inconsistent.add(id);
     s.sink.add({

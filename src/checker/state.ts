@@ -120,6 +120,8 @@ export class ActorState {
   cursorLoIdx = -1;
   cursorLoT = 0;
   cursorLoBy: 'ack' | 'sync' | 'hello' = 'ack';
+  /** Highest upTo an ack of this device was confirmed for (ack:A, sync:A after ackUpTo). */
+  ackCovered = 0;
   requestedMax = -1;
   maxSeqAtFirstHello = -1;
   /**
@@ -232,7 +234,10 @@ export class UserState {
   maxSeqKnown = 0;
   /** Highest seq any device of the user has acked (sent: ack:R, ackUpTo, hello lastSeq). */
   maxAckSent = 0;
-  /** Highest seq an ack of any device was confirmed for (ack:A, sync:A after ackUpTo). */
+  /**
+   * Every seq at or below it is covered by a confirmed ack (ack:A, sync:A after ackUpTo) of a
+   * device it was owed to; a device that started past some (ackFloor) may have covered more above.
+   */
   ackConfirmed = 0;
   readonly holesReported = new Set<number>();
   readonly reusedSeqs = new Set<number>();

@@ -267,4 +267,56 @@ describe('DEDUP-3: a duplicate answered while the receipt is known re-sends it',
     expect(summary(r)).toEqual([]);
     expect(r.stats).toMatchObject({ sent: 1, accepted: 1, retransmits: 1, unanswered: 0 });
   });
+
+  /**
+   * bob/phone gets m1 and m2 but withholds its acks, then leaves; bob/tablet then logs in for the first time (`late`:
+   * after m1 was stored, so it starts past it: maxSeq 1, pending 0) or before alice sent at all.
+   * The tablet commits m2 and acks upTo 2; the server sends m2's delivered receipt. alice then
+   * retransmits m1: dup msg:A, and no receipt follows it.
+   */
+  function tabletAcksPast(late: boolean): H {
+    const T = 'bob/tablet';
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    if (!late) h.connect(T);
+    const m1 = h.send(A, 'bob');
+    h.accept(m1);
+    h.push(B, m1);
+    h.commit(B, m1);
+    if (!late) {
+      h.push(T, m1);
+      h.commit(T, m1);
+    }
+    if (late) h.connect(T, { maxSeq: 1, pending: 0 });
+    const m2 = h.send(A, 'bob');
+    h.accept(m2);
+    h.push(B, m2);
+    h.commit(B, m2);
+    // The phone leaves before it is owed a re-push of what it never acked (REPUSH-1).
+    h.close(B, 'client');
+    h.push(T, m2);
+    h.commit(T, m2);
+    h.ack(T, 2);
+    h.receipt(A, m2, 'delivered');
+    h.tick(1000);
+    h.retransmit(m1);
+    h.accept(m1, { dup: true });
+    h.wait(GRACE + 100);
+    h.teardown();
+    return h;
+  }
+
+  it("near miss: a new device's ack covers none of the history it started past: no receipt is known (NEWDEV-1)", () => {
+    const h = tabletAcksPast(true);
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('the same ack by a device that was there when m1 was stored covers it → RCPT-2 and DEDUP-3', () => {
+    const h = tabletAcksPast(false);
+    expect(summary(check(h.events, ctx(h))).sort()).toEqual([
+      'missing-receipt DEDUP-3',
+      'missing-receipt RCPT-2',
+    ]);
+  });
 });
