@@ -53,8 +53,10 @@ export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilit
       caps: [...claims.caps],
       canKill: input.target === undefined || input.targetCmd !== undefined,
       frameFaults: input.driver.codec !== undefined,
+      rawFrames: driver.openRaw !== undefined,
     };
     if (claims.limits?.maxBodyBytes !== undefined) abilities.maxBodyBytes = claims.limits.maxBodyBytes;
+    if (claims.limits?.helloTimeoutMs !== undefined) abilities.helloTimeoutMs = claims.limits.helloTimeoutMs;
     return abilities;
   } catch (error) {
     throw new ConfigError(
