@@ -18,6 +18,8 @@ export interface DrawContext {
   users: Record<string, string[]>;
   bots: BotRef[];
   online: Set<BotRef>;
+  /** The bots' sync page size a shape asks for (catch-up in many small pages), if any. */
+  pageSize?: number;
 }
 
 export type SendOperation = Extract<Operation, { op: 'send' }>;

@@ -46,6 +46,11 @@ export interface ExploreInput {
    * scenario: the finding's report, with its frames. Nothing is written when nothing was found.
    */
   reports?: string[];
+  /**
+   * Replays of the shrunk scenario before it is written (a timing-dependent defect fails only
+   * some). @default 2
+   */
+  confirmRuns?: number;
   /** One line per event worth telling (stderr in the CLI). */
   progress?: (line: string) => void;
   signal?: AbortSignal;
@@ -175,7 +180,7 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
   }
 }
 
-/** Replays of the shrunk scenario before it is written. */
+/** Replays of the shrunk scenario before it is written, unless the input says otherwise. */
 const CONFIRM_RUNS = 2;
 
 const TITLE = 'A generated workload that breaks a rule (found and shrunk by imspec explore)';
@@ -243,8 +248,9 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
   // Replays of the smallest schedule: a timing-dependent defect fails only some of them, and
   // shrinking may have kept a cut that failed by chance; the file and the output say how often.
   let reproduced = 0;
-  for (let i = 0; i < CONFIRM_RUNS && !input.signal?.aborted; i++) {
-    const lastReplay = i === CONFIRM_RUNS - 1;
+  const confirmRuns = input.confirmRuns ?? CONFIRM_RUNS;
+  for (let i = 0; i < confirmRuns && !input.signal?.aborted; i++) {
+    const lastReplay = i === confirmRuns - 1;
     const ran = await a.runCase(id, generated, [], lastReplay ? (input.reports ?? []) : []);
     if (
       ran &&
@@ -253,13 +259,13 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     )
       reproduced++;
   }
-  a.say(`  confirm: the shrunk case failed ${reproduced} of ${CONFIRM_RUNS} replays`);
+  a.say(`  confirm: the shrunk case failed ${reproduced} of ${confirmRuns} replays`);
   const replay = replayCommand(join(input.outDir, `${id}.yaml`), input);
   const comment = [
     `Found by imspec explore --seed ${input.seed} (case ${a.index}) after ${seconds(a.foundAfterMs)}:`,
     `  ${summarize(last.result)}`,
     `Shrunk from ${a.rendered.operations.length} to ${shrunk.operations.length} operations in ${shrunk.runs} runs${shrunk.exhausted ? ' (budget spent: small, not proved minimal)' : ''}.`,
-    `It failed ${reproduced} of ${CONFIRM_RUNS} replays${reproduced < CONFIRM_RUNS ? ' (timing-dependent: replay it a few times)' : ''}.`,
+    `It failed ${reproduced} of ${confirmRuns} replays${reproduced < confirmRuns ? ' (timing-dependent: replay it a few times)' : ''}.`,
     `Replay: ${replay}`,
   ];
   const final = renderCase(generated, input.config, {
@@ -283,7 +289,7 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     shrinkRuns: shrunk.runs,
     shrinkExhausted: shrunk.exhausted,
     reproduced,
-    confirmRuns: CONFIRM_RUNS,
+    confirmRuns,
     foundAfterMs: a.foundAfterMs,
     replay,
   };

@@ -76,20 +76,18 @@ export function generateCase(
   }
   const weights = usableWeights(config.weights, target);
   const count = between(rng, config.operations);
-  for (let i = 0; i < count; i++) {
-    const drawn = draw(rng, weights, { rng, config, target, users, bots, online });
-    operations.push(...drawn);
-  }
+  const ctx: DrawContext = { rng, config, target, users, bots, online };
+  for (let i = 0; i < count; i++) operations.push(...draw(rng, weights, ctx));
   // A case that sends nothing judges nothing: end with one ordinary send (logging a device in
   // first when every one is away).
   if (!operations.some((o) => o.op === 'send')) {
-    const ctx = { rng, config, target, users, bots, online };
     if (online.size === 0) operations.push(...DRAWS.connect(ctx));
     const from = pickOnline(ctx)!;
     operations.push(sendOp(ctx, from, otherUser(ctx, from)));
   }
   const generated: GeneratedCase = { users, operations };
-  if (target.caps.includes('paged-sync') && rng.chance(0.4))
+  if (ctx.pageSize !== undefined) generated.pageSize = ctx.pageSize;
+  else if (target.caps.includes('paged-sync') && rng.chance(0.4))
     generated.pageSize = between(rng, config.pageLimit);
   if (target.caps.includes('delivered-receipt')) generated.receipt = 'delivered';
   const faults = frameFaults(seed, index, config, target);

@@ -105,6 +105,8 @@ export function serverCursor(ctx: DrawContext): Operation[] {
   const sibling = devices.map((d) => `${user}/${d}`).find((b) => b !== device);
   const ops: Operation[] = [];
   if (sibling !== undefined && rng.chance(0.7)) {
+    // The device has logged in before (a first login is plain, and reveals no stored cursor).
+    ensureOnline(ctx, device, ops);
     ensureOnline(ctx, sibling, ops);
     if (ctx.online.delete(device)) ops.push({ op: 'disconnect', bot: device, mode: 'clean' });
     ops.push({ op: 'behave', bot: sibling });
@@ -143,11 +145,14 @@ export function catchUpCrash(ctx: DrawContext): Operation[] {
     await: 'accepted',
   });
   const device = `${user}/${pick(rng, ctx.users[user]!)}`;
+  // Catch-up in many small pages, so the crash lands between a page whose ack rode on the next
+  // request and the closing ack:R (the pages' ackUpTo is then all that moved the cursor).
+  if (ctx.target.caps.includes('paged-sync')) ctx.pageSize ??= between(rng, { min: 5, max: 20 });
   ops.push(
     { op: 'connect', bot: device, state: 'keep' },
     { op: 'wait', ms: between(rng, { min: 20, max: 300 }) },
     { op: 'disconnect', bot: device, mode: 'crash' },
-    { op: 'connect', bot: device, state: rng.chance(0.5) ? 'server' : 'keep' },
+    { op: 'connect', bot: device, state: rng.chance(0.7) ? 'server' : 'keep' },
   );
   ctx.online.add(device);
   return ops;
