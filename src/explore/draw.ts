@@ -83,3 +83,16 @@ export function between(rng: Rng, range: Range): number {
 export function pick<T>(rng: Rng, list: readonly T[]): T {
   return list[rng.int(list.length)]!;
 }
+
+/**
+ * A page limit: any from `pageLimit`, or half the time one at the edge of the server's advertised
+ * `syncLimitMax` (just below, at, just above, twice it) — where a clamp that forgets `more`
+ * (SYNC-1) or an off-by-one at the boundary (SYNC-4) shows. Always within `pageLimit`.
+ */
+export function pageLimit(ctx: Pick<DrawContext, 'rng' | 'config' | 'target'>): number {
+  const { rng, config, target } = ctx;
+  const max = target.syncLimitMax;
+  if (max === undefined || !rng.chance(0.5)) return between(rng, config.pageLimit);
+  const edge = pick(rng, [max - 1, max, max + 1, 2 * max]);
+  return Math.min(config.pageLimit.max, Math.max(config.pageLimit.min, edge));
+}

@@ -21,6 +21,7 @@ import {
   type DrawContext,
   leave,
   otherUser,
+  pageLimit,
   pick,
   pickOnline,
   sendOp,
@@ -87,8 +88,7 @@ export function generateCase(
   }
   const generated: GeneratedCase = { users, operations };
   if (ctx.pageSize !== undefined) generated.pageSize = ctx.pageSize;
-  else if (target.caps.includes('paged-sync') && rng.chance(0.4))
-    generated.pageSize = between(rng, config.pageLimit);
+  else if (target.caps.includes('paged-sync') && rng.chance(0.4)) generated.pageSize = pageLimit(ctx);
   if (target.caps.includes('delivered-receipt')) generated.receipt = 'delivered';
   const faults = frameFaults(seed, index, config, target);
   if (faults.length > 0) generated.faults = faults;
@@ -251,7 +251,7 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
         op: 'page',
         bot,
         direction: backward ? 'backward' : 'forward',
-        limit: between(ctx.rng, ctx.config.pageLimit),
+        limit: pageLimit(ctx),
       },
     ];
   },

@@ -66,6 +66,8 @@ export interface TargetAbilities {
   frameFaults?: boolean;
   /** True when the driver can send hand-made frames on a socket of its own (probes: RAN/1 only). */
   rawFrames?: boolean;
+  /** limits.syncLimitMax, when the server advertises it (page limits are drawn at its edge too). */
+  syncLimitMax?: number;
   /** limits.helloTimeoutMs, when the server advertises it (a silent socket is closed after it). */
   helloTimeoutMs?: number;
 }

@@ -57,6 +57,7 @@ export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilit
     };
     if (claims.limits?.maxBodyBytes !== undefined) abilities.maxBodyBytes = claims.limits.maxBodyBytes;
     if (claims.limits?.helloTimeoutMs !== undefined) abilities.helloTimeoutMs = claims.limits.helloTimeoutMs;
+    if (claims.limits?.syncLimitMax !== undefined) abilities.syncLimitMax = claims.limits.syncLimitMax;
     return abilities;
   } catch (error) {
     throw new ConfigError(
