@@ -26,7 +26,7 @@ caseTimeout: 12s
 shrink: { maxRuns: 2, maxTime: 6s }
 findOn: [FAIL, WARN]
 `;
-const BUDGET_MS = 30_000;
+const BUDGET_MS = 90_000;
 
 interface Expected {
   seed: number;
@@ -37,10 +37,7 @@ const POWER: Record<string, Expected> = JSON.parse(
   readFileSync(new URL('./power.json', import.meta.url), 'utf8'),
 );
 /** Faults explore cannot find within this test, each with the reason. Goal: none. */
-const NOT_FOUND: Record<string, string> = {
-  'sync-ignore-ack':
-    'an ignored sync:R ackUpTo shows only when a device crashes after a page whose ack rode on the next request and before the closing ack:R; no seed found that yet',
-};
+const NOT_FOUND: Record<string, string> = {};
 
 const dir = mkdtempSync(join(tmpdir(), 'imspec-explore-power-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,7 +78,7 @@ describe('imspec explore finds every deliberate fault of the reference server', 
       expect(existsSync(f.file)).toBe(true);
       expect(readFileSync(f.file, 'utf8')).toContain(`--server-fault ${fault}`);
     },
-    120_000,
+    240_000,
   );
 
   it.concurrent.each([...new Set(Object.values(POWER).map((e) => e.seed))])(
@@ -91,6 +88,6 @@ describe('imspec explore finds every deliberate fault of the reference server', 
       expect(result.finding, `${result.finding?.summary}\n${result.finding?.file}\n${log}`).toBeUndefined();
       expect(result.verdicts['PASS'] ?? 0, log).toBeGreaterThan(0);
     },
-    120_000,
+    240_000,
   );
 });
