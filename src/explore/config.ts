@@ -52,6 +52,19 @@ export interface Weights {
    * Only on targets that claim multi-device and delivered receipts.
    */
   olderDevice: number;
+  /** A send answered by msg:A, then kill -9 at once, then more sends (MSG-1, DUR-1, MSG-2). Only with kill -9. */
+  ackThenKill: number;
+  /**
+   * A device logs in trusting the server's cursor after a sibling acked for its user, or after it
+   * acked and the server restarted (MDEV-1, DUR-2, ACK-4). Only on targets with delivered receipts.
+   */
+  serverCursor: number;
+  /** A device crashes in the middle of catching up a backlog, then logs in again (SYNC-3, ACK-4). */
+  catchUpCrash: number;
+  /** A login with a wrong token must be refused (AUTH-2). Only with drivers that send raw frames. */
+  badLogin: number;
+  /** A socket that never says hello must be closed after the advertised hello timeout (AUTH-4). */
+  silentSocket: number;
 }
 
 export interface ExploreConfig {
@@ -120,6 +133,11 @@ export const EXPLORE_DEFAULTS: Readonly<ExploreConfig> = Object.freeze({
     page: 1,
     kill: 0.3,
     olderDevice: 1,
+    ackThenKill: 0.5,
+    serverCursor: 0.7,
+    catchUpCrash: 0.5,
+    badLogin: 0.3,
+    silentSocket: 0.1,
   },
   send: {
     count: { min: 1, max: 10 },

@@ -19,9 +19,9 @@ import { createReporters } from '../report/reporters.js';
 import { type RunInput, runSuites, shellWord } from '../runner/run.js';
 import type { ExploreConfig } from './config.js';
 import { type GeneratedCase, generateCase } from './generate.js';
-import type { Operation } from './operations.js';
+import type { FrameFault, Operation } from './operations.js';
 import { renderCase } from './render.js';
-import { shrinkOperations } from './shrink.js';
+import { shrinkFrameFaults, shrinkOperations } from './shrink.js';
 import { learnTarget } from './target.js';
 
 export interface ExploreInput {
@@ -46,6 +46,11 @@ export interface ExploreInput {
    * scenario: the finding's report, with its frames. Nothing is written when nothing was found.
    */
   reports?: string[];
+  /**
+   * Replays of the shrunk scenario before it is written (a timing-dependent defect fails only
+   * some). @default 2
+   */
+  confirmRuns?: number;
   /** One line per event worth telling (stderr in the CLI). */
   progress?: (line: string) => void;
   signal?: AbortSignal;
@@ -175,7 +180,7 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
   }
 }
 
-/** Replays of the shrunk scenario before it is written. */
+/** Replays of the shrunk scenario before it is written, unless the input says otherwise. */
 const CONFIRM_RUNS = 2;
 
 const TITLE = 'A generated workload that breaks a rule (found and shrunk by imspec explore)';
@@ -201,36 +206,52 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
   const { input, id } = a;
   const wanted = new Set(a.result.findings.map((f) => f.requirement));
   let last = { result: a.result, operations: a.rendered.operations };
-  const shrunk = await shrinkOperations(
-    a.rendered.operations,
-    async (candidate) => {
-      const ran = await a.runCase(id, { ...a.generated, operations: [...candidate] }, []);
-      if (ran === undefined) return undefined;
-      const same =
-        ran !== undefined &&
-        isFinding(ran.result, input.config) &&
-        ran.result.findings.some((f) => wanted.has(f.requirement));
-      if (same) {
-        last = { result: ran.result, operations: ran.rendered.operations };
-        a.say(
-          `  shrink: ${ran.rendered.operations.length} ops, ${ran.rendered.messages} messages still fail`,
-        );
-      }
-      return same;
-    },
-    { maxRuns: input.config.shrink.maxRuns, deadline: performance.now() + input.config.shrink.maxMs },
+  const budget = {
+    maxRuns: input.config.shrink.maxRuns,
+    deadline: performance.now() + input.config.shrink.maxMs,
+  };
+  /** Runs a candidate: true when it fails the same way, undefined when there was nothing to run. */
+  const stillFails = async (candidate: GeneratedCase) => {
+    const ran = await a.runCase(id, candidate, []);
+    if (ran === undefined) return undefined;
+    const same =
+      isFinding(ran.result, input.config) && ran.result.findings.some((f) => wanted.has(f.requirement));
+    if (same) {
+      last = { result: ran.result, operations: ran.rendered.operations };
+      a.say(
+        `  shrink: ${ran.rendered.operations.length} ops, ${ran.rendered.messages} messages, ${candidate.faults?.length ?? 0} frame rules still fail`,
+      );
+    }
+    return same;
+  };
+  // The frame rules first (a failure that needs no lost frame then shrinks without the proxy's
+  // dice), then the operations.
+  let generated: GeneratedCase = { ...a.generated, operations: a.rendered.operations };
+  let faultRuns = 0;
+  if (generated.faults?.length) {
+    const base = generated;
+    const cut = await shrinkFrameFaults(
+      base.faults!,
+      (faults) => stillFails(withFaults(base, faults)),
+      budget,
+    );
+    generated = withFaults(base, cut.faults);
+    faultRuns = cut.runs;
+  }
+  const shrunkOps = await shrinkOperations(
+    generated.operations,
+    (candidate) => stillFails({ ...generated, operations: [...candidate] }),
+    { ...budget, maxRuns: budget.maxRuns - faultRuns },
   );
+  const shrunk = { ...shrunkOps, runs: faultRuns + shrunkOps.runs };
+  generated = { ...generated, operations: shrunk.operations };
   // Replays of the smallest schedule: a timing-dependent defect fails only some of them, and
   // shrinking may have kept a cut that failed by chance; the file and the output say how often.
   let reproduced = 0;
-  for (let i = 0; i < CONFIRM_RUNS && !input.signal?.aborted; i++) {
-    const lastReplay = i === CONFIRM_RUNS - 1;
-    const ran = await a.runCase(
-      id,
-      { ...a.generated, operations: shrunk.operations },
-      [],
-      lastReplay ? (input.reports ?? []) : [],
-    );
+  const confirmRuns = input.confirmRuns ?? CONFIRM_RUNS;
+  for (let i = 0; i < confirmRuns && !input.signal?.aborted; i++) {
+    const lastReplay = i === confirmRuns - 1;
+    const ran = await a.runCase(id, generated, [], lastReplay ? (input.reports ?? []) : []);
     if (
       ran &&
       isFinding(ran.result, input.config) &&
@@ -238,16 +259,16 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     )
       reproduced++;
   }
-  a.say(`  confirm: the shrunk case failed ${reproduced} of ${CONFIRM_RUNS} replays`);
+  a.say(`  confirm: the shrunk case failed ${reproduced} of ${confirmRuns} replays`);
   const replay = replayCommand(join(input.outDir, `${id}.yaml`), input);
   const comment = [
     `Found by imspec explore --seed ${input.seed} (case ${a.index}) after ${seconds(a.foundAfterMs)}:`,
     `  ${summarize(last.result)}`,
     `Shrunk from ${a.rendered.operations.length} to ${shrunk.operations.length} operations in ${shrunk.runs} runs${shrunk.exhausted ? ' (budget spent: small, not proved minimal)' : ''}.`,
-    `It failed ${reproduced} of ${CONFIRM_RUNS} replays${reproduced < CONFIRM_RUNS ? ' (timing-dependent: replay it a few times)' : ''}.`,
+    `It failed ${reproduced} of ${confirmRuns} replays${reproduced < confirmRuns ? ' (timing-dependent: replay it a few times)' : ''}.`,
     `Replay: ${replay}`,
   ];
-  const final = renderCase({ ...a.generated, operations: shrunk.operations }, input.config, {
+  const final = renderCase(generated, input.config, {
     id,
     title: TITLE,
     comment,
@@ -268,10 +289,16 @@ async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     shrinkRuns: shrunk.runs,
     shrinkExhausted: shrunk.exhausted,
     reproduced,
-    confirmRuns: CONFIRM_RUNS,
+    confirmRuns,
     foundAfterMs: a.foundAfterMs,
     replay,
   };
+}
+
+/** `generated` with these frame rules (none: no proxy at all). */
+function withFaults(generated: GeneratedCase, faults: readonly FrameFault[]): GeneratedCase {
+  const { faults: _drawn, ...rest } = generated;
+  return faults.length > 0 ? { ...rest, faults: [...faults] } : rest;
 }
 
 function isFinding(result: CaseResult, config: Readonly<ExploreConfig>): boolean {

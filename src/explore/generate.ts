@@ -15,19 +15,22 @@
  */
 
 import { createRng, type Rng } from '../faults/random.js';
-import type { ExploreConfig, Range, Weights } from './config.js';
-import { type BotRef, type FrameFault, type Operation, type TargetAbilities, userOf } from './operations.js';
+import type { ExploreConfig, Weights } from './config.js';
+import {
+  between,
+  type DrawContext,
+  leave,
+  otherUser,
+  pageLimit,
+  pick,
+  pickOnline,
+  sendOp,
+  sharedCmidPrefix,
+} from './draw.js';
+import type { BotRef, FrameFault, Operation, TargetAbilities } from './operations.js';
+import { ackThenKill, badLogin, catchUpCrash, olderDevice, serverCursor, silentSocket } from './shapes.js';
 
-/** Body size when the server advertises no limit (MQTT, XMPP): large, yet under common broker caps. */
-export const FALLBACK_MAX_BODY_BYTES = 4096;
-/**
- * The cmid prefix senders share when a send draws `sharedCmids`, per device name: u1/d1 and
- * u2/d1 send equal cmids (two senders: DEDUP-1 keeps them apart), while u1/d1 and u1/d2 never do
- * — one sender's equal cmid is a retransmission by definition, not a collision.
- */
-export function sharedCmidPrefix(bot: BotRef): string {
-  return `shared-${bot.slice(bot.indexOf('/') + 1)}`;
-}
+export { FALLBACK_MAX_BODY_BYTES, sharedCmidPrefix } from './draw.js';
 
 export interface GeneratedCase {
   /** Declared users and their devices, in order (`u1: [d1, d2]`). */
@@ -40,6 +43,8 @@ export interface GeneratedCase {
   pageSize?: number;
   /** Frame rules of the fault proxy for the whole case, when drawn (codec drivers only). */
   faults?: FrameFault[];
+  /** `delivered`: the target claims delivered receipts, so the case expects one per message (RCPT-2). */
+  receipt?: 'delivered';
 }
 
 /** Case `index` of the run with `seed`: its own stream, so case 7 is the same whether or not 1–6 ran. */
@@ -72,21 +77,19 @@ export function generateCase(
   }
   const weights = usableWeights(config.weights, target);
   const count = between(rng, config.operations);
-  for (let i = 0; i < count; i++) {
-    const drawn = draw(rng, weights, { rng, config, target, users, bots, online });
-    operations.push(...drawn);
-  }
+  const ctx: DrawContext = { rng, config, target, users, bots, online };
+  for (let i = 0; i < count; i++) operations.push(...draw(rng, weights, ctx));
   // A case that sends nothing judges nothing: end with one ordinary send (logging a device in
   // first when every one is away).
   if (!operations.some((o) => o.op === 'send')) {
-    const ctx = { rng, config, target, users, bots, online };
     if (online.size === 0) operations.push(...DRAWS.connect(ctx));
     const from = pickOnline(ctx)!;
     operations.push(sendOp(ctx, from, otherUser(ctx, from)));
   }
   const generated: GeneratedCase = { users, operations };
-  if (target.caps.includes('paged-sync') && rng.chance(0.4))
-    generated.pageSize = between(rng, config.pageLimit);
+  if (ctx.pageSize !== undefined) generated.pageSize = ctx.pageSize;
+  else if (target.caps.includes('paged-sync') && rng.chance(0.4)) generated.pageSize = pageLimit(ctx);
+  if (target.caps.includes('delivered-receipt')) generated.receipt = 'delivered';
   const faults = frameFaults(seed, index, config, target);
   if (faults.length > 0) generated.faults = faults;
   return generated;
@@ -130,22 +133,25 @@ function frameFaults(
   return out;
 }
 
-interface DrawContext {
-  rng: Rng;
-  config: Readonly<ExploreConfig>;
-  target: Readonly<TargetAbilities>;
-  users: Record<string, string[]>;
-  bots: BotRef[];
-  online: Set<BotRef>;
-}
-
 /** Weights with what the target cannot do set to 0 (STYLE: respect capabilities). */
 function usableWeights(
   weights: Readonly<Weights>,
   target: Readonly<TargetAbilities>,
 ): [keyof Weights, number][] {
   const usable = { ...weights };
-  if (!target.canKill) usable.kill = 0;
+  if (!target.canKill) {
+    usable.kill = 0;
+    usable.ackThenKill = 0;
+  }
+  // Probes speak on a socket of their own, with hand-made frames.
+  if (!target.rawFrames) {
+    usable.badLogin = 0;
+    usable.silentSocket = 0;
+  }
+  if (target.helloTimeoutMs === undefined) usable.silentSocket = 0;
+  // The send waits for a delivered receipt; catch-up needs a store to catch up from.
+  if (!target.caps.includes('delivered-receipt')) usable.serverCursor = 0;
+  if (!target.caps.includes('standin-receipt')) usable.catchUpCrash = 0;
   if (!target.caps.includes('paged-sync')) usable.page = 0;
   // Two devices of one user, and a receipt that says one of them acked.
   if (!target.caps.includes('multi-device') || !target.caps.includes('delivered-receipt'))
@@ -179,10 +185,14 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
     const perUser = new Map<string, BotRef>();
     for (const b of senders) if (!perUser.has(b.split('/')[0]!)) perUser.set(b.split('/')[0]!, b);
     const shared = ctx.rng.chance(ctx.config.send.sharedCmids);
-    return [...perUser.values()].map((from) => ({
+    const sends: Operation[] = [...perUser.values()].map((from) => ({
       ...sendOp(ctx, from, to),
       ...(shared ? { cmids: sharedCmidPrefix(from) } : {}),
     }));
+    // Often time passes beyond the server's re-push timer: acked messages of every sender must
+    // stay acked, never pushed again (PUSH-2), and re-pushes say which attempt they are (REPUSH-3).
+    const past = ctx.rng.chance(0.4) ? [{ op: 'wait', ms: 500, after: 'repushMs' } as const] : [];
+    return [...sends, ...past];
   },
   fanOut: (ctx) => {
     const from = pickOnline(ctx);
@@ -241,106 +251,15 @@ const DRAWS: Record<keyof Weights, (ctx: DrawContext) => Operation[]> = {
         op: 'page',
         bot,
         direction: backward ? 'backward' : 'forward',
-        limit: between(ctx.rng, ctx.config.pageLimit),
+        limit: pageLimit(ctx),
       },
     ];
   },
   kill: () => [{ op: 'kill' }],
-  olderDevice: (ctx) => olderDevice(ctx),
+  olderDevice,
+  ackThenKill,
+  serverCursor,
+  catchUpCrash,
+  badLogin,
+  silentSocket,
 };
-
-/**
- * The shape of MDEV-1 that random draws almost never hit: a user's older device acks while a
- * sibling that logged in after it is online, then reconnects trusting the server's cursor
- * (`state: server`). A server that keeps one "current device" per user moves the sibling's
- * cursor instead of the acker's, and the older device's hello:A then reveals a cursor below
- * what its ack:A confirmed (ACK-4; the sibling's, above what it acked: MDEV-1).
- *
- * The sibling withholds its acks meanwhile, so the delivered receipt the send awaits can only
- * come from the older device's ack: its ack:A has arrived before it disconnects.
- */
-function olderDevice(ctx: DrawContext): Operation[] {
-  const { rng, online } = ctx;
-  const multi = Object.entries(ctx.users).filter(([, ds]) => ds.length > 1);
-  if (multi.length === 0) return [];
-  const [user, devices] = pick(rng, multi);
-  const [older, sibling] = rng.chance(0.5) ? [devices[0]!, devices[1]!] : [devices[1]!, devices[0]!];
-  const olderBot = `${user}/${older}`;
-  const siblingBot = `${user}/${sibling}`;
-  const ops: Operation[] = [];
-  const login = (bot: BotRef, state: 'keep' | 'server' = 'keep') => {
-    online.add(bot);
-    ops.push({ op: 'connect', bot, state });
-  };
-  if (!online.has(olderBot)) login(olderBot);
-  // The sibling logs in after the older device (again, when it already was online).
-  if (online.delete(siblingBot)) ops.push({ op: 'disconnect', bot: siblingBot, mode: 'clean' });
-  login(siblingBot);
-  ops.push({ op: 'misbehave', bot: siblingBot, withholdAcks: true });
-  // The older device must ack: an earlier misbehave of it ends here (render drops a no-op behave).
-  ops.push({ op: 'behave', bot: olderBot });
-  let from = [...online].find((b) => userOf(b) !== user);
-  if (from === undefined) {
-    const away = ctx.bots.filter((b) => userOf(b) !== user);
-    from = pick(rng, away);
-    login(from);
-  }
-  ops.push({ ...sendOp(ctx, from, user), await: 'delivered' });
-  online.delete(olderBot);
-  ops.push({ op: 'disconnect', bot: olderBot, mode: 'clean' });
-  login(olderBot, 'server');
-  return ops;
-}
-
-function sendOp(ctx: DrawContext, from: BotRef, to: string): SendOperation {
-  const { rng, config, target } = ctx;
-  const s = config.send;
-  const maxBody = target.maxBodyBytes ?? FALLBACK_MAX_BODY_BYTES;
-  const large = rng.chance(s.large);
-  // Large: from a sixteenth of the limit up to the limit itself (a too-narrow column shows there).
-  const size = large
-    ? between(rng, { min: Math.max(1, maxBody >> 4), max: maxBody })
-    : between(rng, { min: 1, max: 64 });
-  const count = rng.chance(s.burst) ? between(rng, s.burstCount) : between(rng, s.count);
-  const op: SendOperation = {
-    op: 'send',
-    from,
-    to,
-    count,
-    size,
-    text: rng.chance(s.unicode) ? 'unicode' : 'ascii',
-    rate: rng.chance(0.25) ? between(rng, { min: 20, max: 500 }) : 0,
-  };
-  if (rng.chance(s.sharedCmids)) op.cmids = sharedCmidPrefix(from);
-  return op;
-}
-
-function leave(ctx: DrawContext, mode: 'clean' | 'crash'): Operation[] {
-  const bot = pickOnline(ctx);
-  if (!bot) return [];
-  ctx.online.delete(bot);
-  return [{ op: 'disconnect', bot, mode }];
-}
-
-function pickOnline(ctx: DrawContext): BotRef | undefined {
-  const online = [...ctx.online];
-  return online.length ? pick(ctx.rng, online) : undefined;
-}
-
-function otherUser(ctx: DrawContext, from: BotRef): string {
-  const sender = from.split('/')[0];
-  return pick(
-    ctx.rng,
-    Object.keys(ctx.users).filter((u) => u !== sender),
-  );
-}
-
-type SendOperation = Extract<Operation, { op: 'send' }>;
-
-function between(rng: Rng, range: Range): number {
-  return range.min + rng.int(range.max - range.min + 1);
-}
-
-function pick<T>(rng: Rng, list: readonly T[]): T {
-  return list[rng.int(list.length)]!;
-}

@@ -21,16 +21,27 @@ export type Operation =
       cmids?: string;
       /** Messages per second; 0 as fast as possible. */
       rate: number;
-      /** Hold the next step until every message has a delivered receipt (a receiver device acked). */
-      await?: 'delivered';
+      /**
+       * Hold the next step until every message is accepted (msg:A: the server says it is durable)
+       * or has a delivered receipt (a receiver device acked).
+       */
+      await?: 'accepted' | 'delivered';
     }
   | { op: 'connect'; bot: BotRef; state: 'keep' | 'none' | 'server' }
   | { op: 'disconnect'; bot: BotRef; mode: 'clean' | 'crash' }
-  | { op: 'wait'; ms: number }
+  /** Sleep `ms`; after `repushMs`, on top of the re-push timer the server advertises (`limits.repushMs + ms`). */
+  | { op: 'wait'; ms: number; after?: 'repushMs' }
   | { op: 'misbehave'; bot: BotRef; delayAcksMs?: number; withholdAcks?: true }
   | { op: 'behave'; bot: BotRef }
   | { op: 'page'; bot: BotRef; direction: 'forward' | 'backward'; limit: number }
-  | { op: 'kill' };
+  | { op: 'kill' }
+  /** A login with a wrong token on a socket of its own: it must be refused (AUTH-2). */
+  | { op: 'badLogin'; bot: BotRef }
+  /**
+   * A socket of its own that never says hello: the server must close it with 4408 after the
+   * hello timeout its hello:A advertises (AUTH-4), which the case deadline makes room for.
+   */
+  | { op: 'silentSocket'; bot: BotRef; helloTimeoutMs: number };
 
 /**
  * A frame rule of the fault proxy (docs/faults.md): every matching frame is dropped or sent twice
@@ -53,6 +64,12 @@ export interface TargetAbilities {
   canKill: boolean;
   /** True when the driver has a frame codec, so the fault proxy can pick frames (RAN/1: yes; MQTT, XMPP: no). */
   frameFaults?: boolean;
+  /** True when the driver can send hand-made frames on a socket of its own (probes: RAN/1 only). */
+  rawFrames?: boolean;
+  /** limits.syncLimitMax, when the server advertises it (page limits are drawn at its edge too). */
+  syncLimitMax?: number;
+  /** limits.helloTimeoutMs, when the server advertises it (a silent socket is closed after it). */
+  helloTimeoutMs?: number;
 }
 
 export function userOf(bot: BotRef): string {

@@ -44,6 +44,11 @@ export function renderCase(
   // ERROR, not a finding) unless the device logged in again explicitly.
   const sessionUp = new Set<BotRef>();
   const misbehaving = new Set<BotRef>();
+  // A device's first login in the case is plain: it has no state to keep, forget or leave to the
+  // server, and a reinstall (`state: none`) before it ever logged in would owe it nothing.
+  const loggedIn = new Set<BotRef>();
+  let reinstall = false;
+  let probeWaitMs = 0;
   const kept: Operation[] = [];
   const steps: unknown[] = [];
   const keep = (op: Operation, step: unknown) => {
@@ -52,12 +57,16 @@ export function renderCase(
   };
   for (const op of generated.operations) {
     switch (op.op) {
-      case 'connect':
+      case 'connect': {
         if (online.has(op.bot)) break;
         online.add(op.bot);
         sessionUp.add(op.bot);
-        keep(op, { connect: op.state === 'keep' ? op.bot : { bots: op.bot, state: op.state } });
+        const state = loggedIn.has(op.bot) ? op.state : 'keep';
+        loggedIn.add(op.bot);
+        reinstall ||= state === 'none';
+        keep({ ...op, state }, { connect: state === 'keep' ? op.bot : { bots: op.bot, state } });
         break;
+      }
       case 'disconnect':
         if (!online.delete(op.bot)) break;
         keep(op, { disconnect: op.mode === 'clean' ? op.bot : { bots: op.bot, mode: op.mode } });
@@ -88,7 +97,32 @@ export function renderCase(
         keep(op, { behave: op.bot });
         break;
       case 'wait':
-        keep(op, { wait: `${op.ms}ms` });
+        keep(op, { wait: op.after === 'repushMs' ? `limits.repushMs + ${op.ms}ms` : `${op.ms}ms` });
+        break;
+      case 'badLogin':
+        keep(op, {
+          probe: {
+            user: userOf(op.bot),
+            login: 'wrong',
+            requirement: 'AUTH-2',
+            exchange: [
+              { expect: { type: 'error:A', code: 'auth-failed' } },
+              { expect: { type: 'close', closeCode: 4401 } },
+            ],
+          },
+        });
+        break;
+      case 'silentSocket':
+        // The probe waits the advertised hello timeout plus 2 s: the case deadline makes room.
+        probeWaitMs += op.helloTimeoutMs + 2_000;
+        keep(op, {
+          probe: {
+            user: userOf(op.bot),
+            login: 'none',
+            requirement: 'AUTH-4',
+            exchange: [{ expect: { type: 'close', closeCode: 4408 }, timeout: 'limits.helloTimeoutMs' }],
+          },
+        });
         break;
       case 'kill':
         sessionUp.clear();
@@ -112,7 +146,7 @@ export function renderCase(
     covers: [...coversOf(kept, users), ...(generated.faults?.length ? ['DEDUP-3', 'REPUSH-1'] : [])],
     severity: 'MUST',
     ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
-    timeout: `${config.caseTimeoutMs}ms`,
+    timeout: `${config.caseTimeoutMs + probeWaitMs}ms`,
     ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
     ...(generated.faults?.length
       ? {
@@ -129,7 +163,15 @@ export function renderCase(
     // A kill -9 or a crashed sender may swallow a send whole: that is not the server's fault,
     // so explore does not require every send accepted (a precondition that would make such a
     // case INCONCLUSIVE); whatever was accepted must still arrive exactly once.
-    expect: { allAccepted: false, receipt: 'any' },
+    //
+    // Every receiver comes back in the closing steps, so on a target that claims delivered
+    // receipts every accepted message is owed one (RCPT-2) — unless a device was reinstalled
+    // (`state: none`): a new device is owed only the newest messages, so an older one may never
+    // be acked. Stand-in receipts for offline receivers are judged in any case (RCPT-1).
+    expect: {
+      allAccepted: false,
+      receipt: generated.receipt === 'delivered' && !reinstall ? 'delivered' : 'any',
+    },
   };
   const doc = new Document(scenario);
   // One line per step and per user, as the hand-written suites write them.
@@ -166,6 +208,9 @@ function declaredUsers(ops: readonly Operation[], all: Record<string, string[]>)
     if (op.op === 'send') {
       add(userOf(op.from), op.from.split('/')[1]);
       add(op.to);
+    } else if (op.op === 'badLogin' || op.op === 'silentSocket') {
+      // A probe speaks as a device of its own: the user is named, none of its devices.
+      add(userOf(op.bot));
     } else if ('bot' in op) {
       add(userOf(op.bot), op.bot.split('/')[1]);
     }
@@ -187,6 +232,8 @@ function coversOf(ops: readonly Operation[], users: Record<string, string[]>): s
     if (op.op === 'disconnect') covers.add('OFF-1');
     if (op.op === 'page') covers.add('SYNC-1');
     if (op.op === 'kill') covers.add('DUR-1');
+    if (op.op === 'badLogin') covers.add('AUTH-2');
+    if (op.op === 'silentSocket') covers.add('AUTH-4');
   }
   if (Object.values(users).some((ds) => ds.length > 1)) covers.add('MDEV-1');
   return [...covers];

@@ -15,7 +15,7 @@
  */
 
 import { minimize } from '../faults/ddmin.js';
-import type { Operation } from './operations.js';
+import type { FrameFault, Operation } from './operations.js';
 
 export interface ShrinkOptions {
   maxRuns: number;
@@ -71,6 +71,33 @@ export async function shrinkOperations(
     }
   }
   return { operations: current, runs: runs, exhausted };
+}
+
+/**
+ * The frame rules of a failing case, cut before its operations: first every rule at once, then
+ * one at a time. A failure that needs no lost frame then replays without the proxy's dice, and
+ * one that does keeps only the rule it needs.
+ */
+export async function shrinkFrameFaults(
+  faults: readonly FrameFault[],
+  stillFails: (candidate: readonly FrameFault[]) => Promise<boolean | undefined>,
+  options: ShrinkOptions,
+): Promise<{ faults: FrameFault[]; runs: number; exhausted: boolean }> {
+  let runs = 0;
+  const spent = () => runs >= options.maxRuns || performance.now() > options.deadline;
+  const candidates: FrameFault[][] = [
+    [],
+    ...(faults.length > 1 ? faults.map((_, i) => faults.filter((_, j) => j !== i)) : []),
+  ];
+  // The generator draws at most two rules, so after one cut nothing smaller is left to try
+  // that has not been tried already (no rule at all).
+  for (const candidate of candidates) {
+    if (spent()) return { faults: [...faults], runs, exhausted: true };
+    const verdict = await stillFails(candidate);
+    if (verdict !== undefined) runs++;
+    if (verdict === true) return { faults: candidate, runs, exhausted: false };
+  }
+  return { faults: [...faults], runs, exhausted: false };
 }
 
 /** Simpler forms of one operation, boldest first; each is tried on the current best. */

@@ -53,8 +53,11 @@ export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilit
       caps: [...claims.caps],
       canKill: input.target === undefined || input.targetCmd !== undefined,
       frameFaults: input.driver.codec !== undefined,
+      rawFrames: driver.openRaw !== undefined,
     };
     if (claims.limits?.maxBodyBytes !== undefined) abilities.maxBodyBytes = claims.limits.maxBodyBytes;
+    if (claims.limits?.helloTimeoutMs !== undefined) abilities.helloTimeoutMs = claims.limits.helloTimeoutMs;
+    if (claims.limits?.syncLimitMax !== undefined) abilities.syncLimitMax = claims.limits.syncLimitMax;
     return abilities;
   } catch (error) {
     throw new ConfigError(

@@ -3,6 +3,7 @@
  * ConfigError (exit 2) naming file:line:col, with a hint for a misspelt key.
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXPLORE_DEFAULTS, parseExploreConfig } from '../../src/explore/config.js';
 
@@ -41,5 +42,14 @@ describe('explore config', () => {
     ['users: [\n', 'explore.yaml:'],
   ])('refuses %j with a position', (text, message) => {
     expect(error(text)).toContain(message);
+  });
+
+  it('docs/explore.md shows the defaults as they are: its config block parses to EXPLORE_DEFAULTS', () => {
+    const doc = readFileSync(new URL('../../docs/explore.md', import.meta.url), 'utf8');
+    const block = /## The config[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBeDefined();
+    expect(parseExploreConfig(block!, 'docs/explore.md')).toEqual(EXPLORE_DEFAULTS);
+    // Every key is written out, not left to the defaults.
+    for (const weight of Object.keys(EXPLORE_DEFAULTS.weights)) expect(block).toContain(`  ${weight}: `);
   });
 });

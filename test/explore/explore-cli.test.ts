@@ -44,7 +44,7 @@ describe('imspec explore', () => {
   // that logged in later is online, then reconnects trusting the server's cursor.
   it.each([
     ['bmp-only', '1'],
-    ['dedup-by-cmid', '3'],
+    ['dedup-by-cmid', '1'],
     ['ack-wrong-device', '10'],
   ])(
     'finds --server-fault %s (seed %s) without a case file and writes a scenario that imspec run fails',

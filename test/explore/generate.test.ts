@@ -100,7 +100,7 @@ describe('explore generator', () => {
       expect(
         ops(5, 200, target)
           .flat()
-          .some((o) => o.op === 'send' && o.await !== undefined),
+          .some((o) => o.op === 'send' && o.await === 'delivered'),
       ).toBe(false);
   });
 
