@@ -137,6 +137,29 @@ describe('the shared message index', () => {
   });
 });
 
+describe('KeyTable at scale (its hash table grows, and is cleaned of forgotten keys)', () => {
+  it('finds every live key and none of the forgotten ones across growths and forgets', () => {
+    const table = new KeyTable();
+    let born = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let k = 0; k < 20_000; k++) table.slot(`u${k % 7}`, `c${round}-${k}`, born++);
+      for (let k = 0; k < 3_000; k++) table.slot(`m${round}-${k}`, '', born++);
+      // Keep the last round's keys and half of this one's.
+      table.forget(born - 11_500);
+    }
+    expect(table.live).toBe(11_500);
+    for (let k = 0; k < 20_000; k++) {
+      const slot = table.find(`u${k % 7}`, `c4-${k}`);
+      if (k < 11_500) expect(slot).toBe(-1);
+      else expect(table.keyIs(slot, `u${k % 7}`, `c4-${k}`)).toBe(true);
+    }
+    for (let k = 0; k < 3_000; k++) expect(table.find(`m4-${k}`)).toBeGreaterThanOrEqual(0);
+    expect(table.find('m3-0')).toBe(-1);
+    // A pair is not the one-part key of its joined text.
+    expect(table.find('u1c4-1')).toBe(-1);
+  });
+});
+
 describe('push-chain through the index', () => {
   const push = (actor: string, conn: number, seq: number, attempt: number) =>
     frame(
@@ -167,6 +190,16 @@ describe('push-chain through the index', () => {
         push('bob/t', 1, 1, 2),
         close('bob/p', 1),
         push('bob/p', 2, 1, 1),
+      ]),
+    ).toEqual([]);
+    // The first device's connection goes; the second keeps counting its own pushes.
+    expect(
+      run([
+        push('bob/p', 1, 1, 1),
+        push('bob/t', 1, 1, 1),
+        close('bob/p', 1),
+        push('bob/t', 1, 1, 2),
+        push('bob/t', 1, 1, 3),
       ]),
     ).toEqual([]);
   });

@@ -109,8 +109,12 @@ export const pushChain: AlwaysOnRule = {
         const owner = pushConn.get(slot);
         let seen: boolean;
         let last: number;
-        if (owner === UNSET || owner === pushes.id || !open[owner]) {
-          // Counted in the index's columns (a closed connection's count is over).
+        // Counted in the index's columns when this connection holds them, or they are free (no
+        // connection, or a closed one: its count is over) and this one has no count of its own.
+        const mine =
+          owner === pushes.id ||
+          ((owner === UNSET || !open[owner]) && !(pushes.born.size > 0 && pushes.born.has(smid)));
+        if (mine) {
           seen = owner === pushes.id;
           last = seen ? pushAttempt.get(slot) : 0;
           pushConn.set(slot, pushes.id);
