@@ -21,6 +21,8 @@ function judges(s: Scan): AlwaysOnJudges {
   if (j === undefined) {
     const report = s.sink.add.bind(s.sink);
     j = new AlwaysOnJudges(ALWAYS_ON_RULES, report, (i) => s.l.log.at(i));
+    // As many messages as the ledger's own table was sized for (check() sizes it to the history).
+    j.index.reserve(s.l.msgs.originIdx.a.length);
     s.alwaysOn = j;
   }
   return j;

@@ -156,11 +156,21 @@ export class KeyTable {
     this.used++;
   }
 
-  /** A fresh table for the live slots, a quarter full at most: no deleted buckets left. */
-  private rebuild(): void {
+  /**
+   * Room for `n` more keys without growing: a caller that knows the run's size (check() of a whole
+   * history) spares the doublings, whose dropped arrays count against V8's external-memory budget
+   * and bring forward a full collection of the history.
+   */
+  reserve(n: number): void {
+    for (const c of this.columns) c.ensure(this.size + n);
+    if (2 * (this.used + n) > this.table.length) this.rebuild(this.size - this.base + n);
+  }
+
+  /** A fresh table for the live slots (room for `keys`), a quarter full at most: no deleted buckets left. */
+  private rebuild(keys = this.size - this.base + 1): void {
     const live = this.size - this.base;
     let cap = 4096;
-    while (cap < 4 * (live + 1)) cap *= 2;
+    while (cap < 4 * keys) cap *= 2;
     const table = new Int32Array(cap);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
@@ -246,6 +256,12 @@ export class MessageIndex {
       if (m >= 0 && this.messages.keyIs(m, user, cmid)) return m;
     }
     return this.messages.find(user, cmid);
+  }
+
+  /** Room for `n` messages in both tables (see KeyTable.reserve). */
+  reserve(n: number): void {
+    this.messages.reserve(n);
+    this.smids.reserve(n);
   }
 
   /** A streaming ledger retired everything born before `floor`; called at event count `now`. */
