@@ -6,6 +6,7 @@
 import type { Cap } from '../protocol/frames.js';
 import type { Level } from '../protocol/requirements.js';
 import type { Expectations } from '../scenarios/types.js';
+import type { AlwaysOnJudges } from './always-on/judges.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
 import type { RepushState } from './repush.js';
@@ -104,6 +105,8 @@ export interface Scan {
   readonly unmet: UnmetPrecondition[];
   /** REPUSH-1's pass, fed event by event (repush.ts); created on the first frame. */
   repush?: RepushState | undefined;
+  /** The always-on judges and their message index (always-on/engine-rule.ts); created on the first event. */
+  alwaysOn?: AlwaysOnJudges | undefined;
 }
 
 /** The grace: at least two re-push intervals of any session seen so far, unless the case fixed it. */

@@ -16,7 +16,7 @@
  * as a violation), so a re-push or receipt that crosses one cycle boundary is still judged.
  */
 
-import { ALWAYS_ON_RULES, type AlwaysOnJudge } from '../checker/always-on/index.js';
+import { ALWAYS_ON_RULES, AlwaysOnJudges } from '../checker/always-on/index.js';
 import { FindingSink } from '../checker/findings.js';
 import type { Finding } from '../checker/types.js';
 import type { HistoryEvent } from '../history/events.js';
@@ -26,7 +26,7 @@ import type { Cap } from '../protocol/frames.js';
 const MAX_FINDINGS_PER_CYCLE = 20;
 
 export class AlwaysOnWatch {
-  private readonly judges: readonly AlwaysOnJudge[];
+  private readonly judges: AlwaysOnJudges;
   private sink: FindingSink;
   /**
    * Capabilities the server claimed in its latest hello:A, read live by every sink (a finding
@@ -41,11 +41,10 @@ export class AlwaysOnWatch {
 
   constructor() {
     this.sink = this.newSink();
-    this.judges = ALWAYS_ON_RULES.map((rule) =>
-      rule.start(
-        (finding) => this.sink.add(finding),
-        (i) => this.events[i - this.kept]!,
-      ),
+    this.judges = new AlwaysOnJudges(
+      ALWAYS_ON_RULES,
+      (finding) => this.sink.add(finding),
+      (i) => this.events[i - this.kept]!,
     );
   }
 
@@ -57,14 +56,14 @@ export class AlwaysOnWatch {
     }
     const i = this.index++;
     this.events.push(e);
-    for (const judge of this.judges) judge.event(e, i);
+    this.judges.event(e, i);
   }
 
   /** The findings since the last call (one cycle's); older state is forgotten. */
   takeCycle(): Finding[] {
     const findings = this.sink.result();
     this.sink = this.newSink();
-    for (const judge of this.judges) judge.forget(this.previousCycleStart);
+    this.judges.forget(this.previousCycleStart);
     // What the judges were told to forget they never read again.
     this.events = this.events.slice(this.previousCycleStart - this.kept);
     this.kept = this.previousCycleStart;

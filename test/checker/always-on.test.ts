@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { type ALWAYS_ON_RULES, judgeAlwaysOn } from '../../src/checker/always-on/index.js';
+import { type ALWAYS_ON_RULES, AlwaysOnJudges, judgeAlwaysOn } from '../../src/checker/always-on/index.js';
 import { pushChain } from '../../src/checker/always-on/push-chain.js';
 import { receiptAddressee } from '../../src/checker/always-on/receipt-addressee.js';
 import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
@@ -186,7 +186,8 @@ describe('forgetting (a streaming ledger retired the messages)', () => {
   const collect = (rule: (typeof ALWAYS_ON_RULES)[number]) => {
     const found: string[] = [];
     const events: HistoryEvent[] = [];
-    const inner = rule.start(
+    const inner = new AlwaysOnJudges(
+      [rule],
       (f) => found.push(f.requirement),
       (i) => events[i]!,
     );

@@ -11,6 +11,7 @@ export const MIN_DEDUP_WINDOW_MS = 86_400_000;
 export const advertisedLimits: AlwaysOnRule = {
   name: 'advertised-limits',
   requirements: ['DEDUP-5'],
+  reads: ['hello:A'],
   start(report) {
     // One server, one window: once is enough (and the judge keeps nothing else).
     let reported = false;

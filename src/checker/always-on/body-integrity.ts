@@ -5,7 +5,8 @@
  */
 
 import type { SendEvent } from '../../history/events.js';
-import { type AlwaysOnRule, dropBorn, str, UserNames } from './types.js';
+import { UNSET } from './message-index.js';
+import { type AlwaysOnRule, str, UserNames } from './types.js';
 
 const MAX_SHOWN = 48;
 
@@ -18,11 +19,13 @@ function show(body: string): string {
 export const bodyIntegrity: AlwaysOnRule = {
   name: 'body-integrity',
   requirements: ['SEQ-3'],
-  start(report, read) {
-    // sender user → cmid → the index of the send event (its body is read back from it), as its
-    // ones' complement once its finding is made, so one mangled message is one finding however
-    // often it is pushed or paged. No key string, no object per message.
-    const sent = new Map<string, Map<string, number>>();
+  reads: ['send', 'msg:N', 'sync:A'],
+  start(report, read, index) {
+    // Per (sender user, cmid) of the shared index: the index of the send event (its body is read
+    // back from it), as its ones' complement once its finding is made, so one mangled message is
+    // one finding however often it is pushed or paged.
+    const messages = index.messages;
+    const sent = messages.column(UNSET);
     const users = new UserNames();
     // `r`: a push's fields or a page item; `actor` and `what` name where it came (built into a
     // string only for a finding).
@@ -32,12 +35,12 @@ export const bodyIntegrity: AlwaysOnRule = {
       const body = r['body'];
       if (typeof from !== 'string' || typeof cmid !== 'string' || typeof body !== 'string') return;
       // A forgotten or never-seen send is not judged: only a body we know can be compared.
-      const byCmid = sent.get(from);
-      const v = byCmid?.get(cmid);
-      if (v === undefined || v < 0) return;
+      const slot = index.findMessage(from, cmid, r['smid']);
+      const v = slot < 0 ? UNSET : sent.get(slot);
+      if (v < 0) return;
       const origin = read(v) as SendEvent;
       if (origin.body === body) return;
-      byCmid!.set(cmid, ~v);
+      sent.set(slot, ~v);
       report({
         kind: 'assertion',
         requirement: 'SEQ-3',
@@ -51,13 +54,8 @@ export const bodyIntegrity: AlwaysOnRule = {
     return {
       event(e, i) {
         if (e.kind === 'send') {
-          const user = users.of(e.actor);
-          let byCmid = sent.get(user);
-          if (byCmid === undefined) {
-            byCmid = new Map();
-            sent.set(user, byCmid);
-          }
-          if (!byCmid.has(e.cmid)) byCmid.set(e.cmid, i);
+          const slot = messages.slot(users.of(e.actor), e.cmid, i);
+          if (sent.get(slot) === UNSET) sent.set(slot, i);
           return;
         }
         if (e.kind !== 'frame' || e.dir !== 'in') return;
@@ -70,9 +68,8 @@ export const bodyIntegrity: AlwaysOnRule = {
           }
         }
       },
-      forget(floor) {
-        for (const byCmid of sent.values()) dropBorn(byCmid, floor);
-      },
+      // Its state is the index's: forgotten with it.
+      forget() {},
     };
   },
 };

@@ -1,6 +1,6 @@
 /**
  * The always-on rules as one rule of the checker's engine (src/checker/rules.ts): every event the
- * engine takes goes to every always-on judge, findings go to the run's FindingSink (so caps that
+ * engine takes goes to the always-on judges that read it (judges.ts), findings go to the run's FindingSink (so caps that
  * are not claimed drop them, levels come from docs/protocol.md, and the streaming ledger copies
  * their evidence before it forgets events), and a streaming ledger's retirement tells the judges
  * what to forget. So the case checker, every monitor cycle and every load run judge them, in the
@@ -10,27 +10,26 @@
 import type { HistoryEvent } from '../../history/events.js';
 import type { Scan } from '../context.js';
 import { ALWAYS_ON_RULES } from './index.js';
-import type { AlwaysOnJudge } from './types.js';
+import { AlwaysOnJudges } from './judges.js';
 
 /**
  * The judges of each run. RULES is one static list shared by every engine, while a judge's state
- * belongs to one run: keyed by the run's Scan, it goes when the engine does.
+ * belongs to one run: it lives on the run's Scan and goes when the engine does.
  */
-const judgesOf = new WeakMap<Scan, readonly AlwaysOnJudge[]>();
-
-function judges(s: Scan): readonly AlwaysOnJudge[] {
-  let list = judgesOf.get(s);
-  if (list === undefined) {
+function judges(s: Scan): AlwaysOnJudges {
+  let j = s.alwaysOn;
+  if (j === undefined) {
     const report = s.sink.add.bind(s.sink);
-    list = ALWAYS_ON_RULES.map((rule) => rule.start(report, (i) => s.l.log.at(i)));
-    judgesOf.set(s, list);
+    j = new AlwaysOnJudges(ALWAYS_ON_RULES, report, (i) => s.l.log.at(i));
+    // As many messages as the ledger's own table was sized for (check() sizes it to the history).
+    j.index.reserve(s.l.msgs.originIdx.a.length);
+    s.alwaysOn = j;
   }
-  return list;
+  return j;
 }
 
 export function alwaysOnEvent(s: Scan, e: HistoryEvent, i: number): void {
-  const list = judges(s);
-  for (let k = 0; k < list.length; k++) list[k]!.event(e, i);
+  judges(s).event(e, i);
 }
 
 /**
@@ -40,5 +39,5 @@ export function alwaysOnEvent(s: Scan, e: HistoryEvent, i: number): void {
 export function alwaysOnRetire(s: Scan, base: number): void {
   const t = s.l.msgs;
   const floor = base < t.size ? t.originIdx.get(base) : s.l.log.count;
-  for (const judge of judges(s)) judge.forget(floor);
+  judges(s).forget(floor);
 }

@@ -12,12 +12,14 @@ import { FindingSink } from '../findings.js';
 import type { Finding } from '../types.js';
 import { advertisedLimits } from './advertised-limits.js';
 import { bodyIntegrity } from './body-integrity.js';
+import { judgeHistory } from './judges.js';
 import { pushAfterAck } from './push-after-ack.js';
 import { pushChain } from './push-chain.js';
 import { receiptAddressee } from './receipt-addressee.js';
 import { smidIdentity } from './smid-identity.js';
-import { type AlwaysOnRule, judgeHistory } from './types.js';
+import type { AlwaysOnRule } from './types.js';
 
+export { AlwaysOnJudges } from './judges.js';
 export type { AlwaysOnJudge, AlwaysOnRule } from './types.js';
 
 export const ALWAYS_ON_RULES: readonly AlwaysOnRule[] = [
@@ -35,6 +37,6 @@ export function judgeAlwaysOn(
   maxFindingsPerRule = 50,
 ): Finding[] {
   const sink = new FindingSink(new Set(caps), maxFindingsPerRule);
-  for (const rule of ALWAYS_ON_RULES) judgeHistory(rule, events, (f) => sink.add(f));
+  judgeHistory(ALWAYS_ON_RULES, events, (f) => sink.add(f));
   return sink.result();
 }

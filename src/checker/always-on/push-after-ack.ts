@@ -11,6 +11,7 @@ import { type AlwaysOnRule, Faulted, Flagged, num, PerConn } from './types.js';
 export const pushAfterAck: AlwaysOnRule = {
   name: 'push-after-ack',
   requirements: ['PUSH-2'],
+  reads: ['fault', 'close', 'ack:A', 'msg:N'],
   start(report) {
     const faulted = new Faulted();
     // Per open connection: the highest ack:A. A connection's entry goes with its close, so what

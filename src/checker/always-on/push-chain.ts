@@ -5,40 +5,61 @@
  * Connections the fault proxy touched are skipped for REPUSH-3: a proxy copy repeats an attempt.
  */
 
+import { UNSET } from './message-index.js';
+import { SeqChain } from './seq-chain.js';
 import { type AlwaysOnRule, Faulted, Flagged, num, PerConn, str } from './types.js';
 
 /**
- * One connection's pushes: smid → the index of its first push here (insertion order is birth
- * order), its last `attempt` when that is not 1 (rare), and whether entries were forgotten.
+ * One connection's pushes. A message's attempts are kept in the shared index's smid columns for
+ * the first open connection it is pushed on (the usual case: one device, one connection); only a
+ * message pushed on a second connection at once (multi-device) gets entries here: smid → the
+ * index of its first push on this connection (insertion order is birth order), and its last attempt.
  */
 interface ConnPushes {
+  /** A number for the connection, never reused. */
+  id: number;
+  /** Its first push's event index. */
+  first: number;
   born: Map<string, number>;
   attempts: Map<string, number>;
-  forgot: boolean;
-}
-
-/**
- * One receiver's inbox: seq → its first push's index, and the prevSeq that push carried — kept
- * only when it is not seq − 1 (a contiguous inbox, the usual one, costs one map entry a seq).
- */
-interface Chain {
-  prev: Map<number, number>;
-  born: Map<number, number>;
 }
 
 export const pushChain: AlwaysOnRule = {
   name: 'push-chain',
   requirements: ['SEQ-4', 'REPUSH-3'],
-  start(report) {
+  reads: ['fault', 'close', 'msg:N'],
+  start(report, _read, index) {
     const faulted = new Faulted();
-    // Numbers in maps keyed by what the frames already carry: no key string, no object per push.
-    const chains = new Map<string | undefined, Chain>();
+    // Per inbox: seq → its first push, in a dense array (seqs are contiguous on a correct server).
+    const chains = new Map<string | undefined, SeqChain>();
+    let lastTo: string | undefined;
+    let lastChain: SeqChain | undefined;
     const conns = new PerConn<ConnPushes>();
+    let nextConn = 0;
+    /** Per connection number: whether it is still open (a closed one's pushes are forgotten). */
+    const open: boolean[] = [];
+    // Per smid: the connection number its attempts are counted for here, and its last attempt.
+    const smids = index.smids;
+    const pushConn = smids.column(UNSET);
+    const pushAttempt = smids.column(0);
     const flagged = new Flagged();
+    const chainOf = (to: string | undefined): SeqChain => {
+      if (to === lastTo && lastChain !== undefined) return lastChain;
+      let chain = chains.get(to);
+      if (chain === undefined) {
+        chain = new SeqChain();
+        chains.set(to, chain);
+      }
+      lastTo = to;
+      lastChain = chain;
+      return chain;
+    };
     return {
       event(e, i) {
         faulted.note(e);
         if (e.kind === 'close') {
+          const pushes = conns.get(e.actor, e.conn);
+          if (pushes !== undefined) open[pushes.id] = false;
           conns.delete(e.actor, e.conn);
           return;
         }
@@ -60,40 +81,55 @@ export const pushChain: AlwaysOnRule = {
               smid,
             });
         } else {
-          let chain = chains.get(to);
-          if (chain === undefined) {
-            chain = { prev: new Map(), born: new Map() };
-            chains.set(to, chain);
+          const chain = chainOf(to);
+          const born = chain.born(seq);
+          if (born < 0) chain.add(seq, prev, i);
+          else {
+            const first = chain.prev(seq);
+            if (first !== prev && flagged.first(`c${to}\u0000${seq}`))
+              report({
+                kind: 'assertion',
+                requirement: 'SEQ-4',
+                expected: `seq ${seq} has one previous seq (${first}) in every push`,
+                actual: `${e.actor} got prevSeq ${prev}`,
+                evidence: [born, i],
+                smid,
+              });
           }
-          const born = chain.born.get(seq);
-          const first = born === undefined ? undefined : (chain.prev.get(seq) ?? seq - 1);
-          if (first === undefined) {
-            chain.born.set(seq, i);
-            if (prev !== seq - 1) chain.prev.set(seq, prev);
-          } else if (first !== prev && flagged.first(`c${to}\u0000${seq}`))
-            report({
-              kind: 'assertion',
-              requirement: 'SEQ-4',
-              expected: `seq ${seq} has one previous seq (${first}) in every push`,
-              actual: `${e.actor} got prevSeq ${prev}`,
-              evidence: [born!, i],
-              smid,
-            });
         }
         if (faulted.has(e.actor)) return;
         let pushes = conns.get(e.actor, e.conn);
         if (pushes === undefined) {
-          pushes = { born: new Map(), attempts: new Map(), forgot: false };
+          pushes = { id: nextConn++, first: i, born: new Map(), attempts: new Map() };
+          open[pushes.id] = true;
           conns.add(e.actor, e.conn, pushes);
         }
         const attempt = num(f['attempt']) ?? 1;
-        const seen = pushes.born.has(smid);
-        const expected = seen ? (pushes.attempts.get(smid) ?? 1) + 1 : 1;
-        if (!seen) pushes.born.set(smid, i);
-        if (attempt !== 1) pushes.attempts.set(smid, attempt);
-        else if (seen) pushes.attempts.delete(smid);
-        // A first sighting on a connection that forgot entries may be a re-push of a forgotten one.
-        if (attempt === expected || (!seen && pushes.forgot)) return;
+        const slot = smids.slot(smid, '', i);
+        const owner = pushConn.get(slot);
+        let seen: boolean;
+        let last: number;
+        // Counted in the index's columns when this connection holds them, or they are free (no
+        // connection, or a closed one: its count is over) and this one has no count of its own.
+        const mine =
+          owner === pushes.id ||
+          ((owner === UNSET || !open[owner]) && !(pushes.born.size > 0 && pushes.born.has(smid)));
+        if (mine) {
+          seen = owner === pushes.id;
+          last = seen ? pushAttempt.get(slot) : 0;
+          pushConn.set(slot, pushes.id);
+          pushAttempt.set(slot, attempt);
+        } else {
+          seen = pushes.born.has(smid);
+          last = seen ? (pushes.attempts.get(smid) ?? 1) : 0;
+          if (!seen) pushes.born.set(smid, i);
+          if (attempt !== 1) pushes.attempts.set(smid, attempt);
+          else if (seen) pushes.attempts.delete(smid);
+        }
+        const expected = seen ? last + 1 : 1;
+        // A first sighting on a connection that pushed before the latest forget may be a re-push
+        // of a forgotten one.
+        if (attempt === expected || (!seen && pushes.first < index.forgetAt)) return;
         if (!flagged.first(`a${e.actor}\u0000${e.conn}\u0000${smid}`)) return;
         report({
           kind: 'assertion',
@@ -105,20 +141,13 @@ export const pushChain: AlwaysOnRule = {
         });
       },
       forget(floor) {
+        for (const chain of chains.values()) chain.forget(floor);
         // Insertion order is birth order: each walk stops at the first entry still alive.
-        for (const chain of chains.values()) {
-          for (const [seq, born] of chain.born) {
-            if (born >= floor) break;
-            chain.born.delete(seq);
-            chain.prev.delete(seq);
-          }
-        }
         for (const pushes of conns.values()) {
           for (const [smid, born] of pushes.born) {
             if (born >= floor) break;
             pushes.born.delete(smid);
             pushes.attempts.delete(smid);
-            pushes.forgot = true;
           }
         }
       },

@@ -7,7 +7,7 @@
  */
 
 import type { FrameEvent } from '../../history/events.js';
-import { type AlwaysOnRule, dropBorn, Flagged, ForgottenKeys, str, UserNames } from './types.js';
+import { type AlwaysOnRule, Flagged, ForgottenKeys, str, UserNames } from './types.js';
 
 /** Forgotten (sender, cmid) keys remembered per generation (two generations are kept). */
 const FORGOTTEN_PER_GENERATION = 65_536;
@@ -15,37 +15,41 @@ const FORGOTTEN_PER_GENERATION = 65_536;
 export const receiptAddressee: AlwaysOnRule = {
   name: 'receipt-addressee',
   requirements: ['RCPT-2'],
-  start(report, read) {
-    // Event indexes in maps keyed by what the frames already carry (no key string, no object per
-    // message); what they say is read back when a receipt needs it.
-    // sender user → cmid → its first msg:R (the receiver it named is read from it).
-    const sent = new Map<string, Map<string, number>>();
-    // smid → the msg:A that got it: its actor's user names the sender even where users share cmids.
-    const ownerOf = new Map<string, number>();
+  reads: ['msg:R', 'msg:A', 'ack:N'],
+  start(report, read, index) {
+    // Event indexes in columns of the shared index (keyed by what the frames already carry); what
+    // they say is read back when a receipt needs it.
+    // Per (sender user, cmid): its first msg:R (the receiver it named is read from it).
+    const messages = index.messages;
+    const sent = messages.column(-1);
+    // Per smid: the msg:A that got it — its actor's user names the sender even where users share
+    // cmids.
+    const smids = index.smids;
+    const ownerOf = smids.column(-1);
     const users = new UserNames();
     const flagged = new Flagged();
     // "Never sent" is read from absence, so a streaming ledger's forgotten sends are remembered
     // (as keys only) — a late receipt of a settled message is not a stranger's. Once a generation
     // of them is dropped, absence proves nothing and only the named receiver is judged.
     const forgotten = new ForgottenKeys(FORGOTTEN_PER_GENERATION);
+    messages.onDrop((slot, user, cmid) => {
+      if (sent.get(slot) >= 0) forgotten.add(user, cmid);
+    });
     return {
       event(e, i) {
         if (e.kind !== 'frame') return;
         if (e.dir === 'out' && e.type === 'msg:R') {
           const cmid = str(e.fields['cmid']);
           if (cmid === undefined || str(e.fields['to']) === undefined) return;
-          const user = users.of(e.actor);
-          let byCmid = sent.get(user);
-          if (byCmid === undefined) {
-            byCmid = new Map();
-            sent.set(user, byCmid);
-          }
-          if (!byCmid.has(cmid)) byCmid.set(cmid, i);
+          const slot = messages.slot(users.of(e.actor), cmid, i);
+          if (sent.get(slot) < 0) sent.set(slot, i);
           return;
         }
         if (e.dir === 'in' && e.type === 'msg:A') {
           const smid = str(e.fields['smid']);
-          if (smid !== undefined && !ownerOf.has(smid)) ownerOf.set(smid, i);
+          if (smid === undefined) return;
+          const slot = smids.slot(smid, '', i);
+          if (ownerOf.get(slot) < 0) ownerOf.set(slot, i);
           return;
         }
         if (e.dir !== 'in' || e.type !== 'ack:N') return;
@@ -54,8 +58,9 @@ export const receiptAddressee: AlwaysOnRule = {
         if (cmid === undefined) return;
         const user = users.of(e.actor);
         const smid = str(e.fields['smid']);
-        const ownerIdx = smid === undefined ? undefined : ownerOf.get(smid);
-        const owner = ownerIdx === undefined ? undefined : users.of((read(ownerIdx) as FrameEvent).actor);
+        const smidSlot = smid === undefined ? -1 : smids.find(smid);
+        const ownerIdx = smidSlot < 0 ? -1 : ownerOf.get(smidSlot);
+        const owner = ownerIdx < 0 ? undefined : users.of((read(ownerIdx) as FrameEvent).actor);
         if (owner !== undefined && owner !== user) {
           if (flagged.first(`s${smid}`))
             report({
@@ -63,15 +68,15 @@ export const receiptAddressee: AlwaysOnRule = {
               requirement: 'RCPT-2',
               expected: `the receipt for smid ${smid} goes to its sender ${owner}`,
               actual: `${e.actor} got ack:N ${String(e.fields['status'])} for it (cmid ${cmid})`,
-              evidence: [ownerIdx!, i],
+              evidence: [ownerIdx, i],
               cmid,
               smid,
             });
           return;
         }
-        const originIdx = sent.get(user)?.get(cmid);
-        const originTo =
-          originIdx === undefined ? undefined : ((read(originIdx) as FrameEvent).fields['to'] as string);
+        const slot = index.findMessage(user, cmid, smid);
+        const originIdx = slot < 0 ? -1 : sent.get(slot);
+        const originTo = originIdx < 0 ? undefined : ((read(originIdx) as FrameEvent).fields['to'] as string);
         if (originTo !== undefined && (to === undefined || originTo === to)) return;
         if (originTo === undefined && (forgotten.lossy || forgotten.has(user, cmid))) return;
         if (!flagged.first(`${user}\u0000${cmid}`)) return;
@@ -86,21 +91,13 @@ export const receiptAddressee: AlwaysOnRule = {
             originTo === undefined
               ? `${e.actor} got ack:N ${String(e.fields['status'])} for cmid ${cmid}, which ${user} never sent`
               : `${e.actor} got ack:N naming to: ${String(to)}`,
-          evidence: originIdx === undefined ? [i] : [originIdx, i],
+          evidence: originIdx < 0 ? [i] : [originIdx, i],
           cmid,
           smid: str(e.fields['smid']),
         });
       },
-      forget(floor) {
-        dropBorn(ownerOf, floor);
-        for (const [user, byCmid] of sent) {
-          for (const [cmid, idx] of byCmid) {
-            if (idx >= floor) break;
-            byCmid.delete(cmid);
-            forgotten.add(user, cmid);
-          }
-        }
-      },
+      // Its state is the index's (whose drops it is told of, above): forgotten with it.
+      forget() {},
     };
   },
 };

@@ -5,7 +5,8 @@
  */
 
 import type { FrameEvent } from '../../history/events.js';
-import { type AlwaysOnRule, actorIsUser, bornAt, PerConn, str, UserNames } from './types.js';
+import { UNSET } from './message-index.js';
+import { type AlwaysOnRule, actorIsUser, PerConn, str, UserNames } from './types.js';
 
 /** One connection's msg:R frames waiting for their msg:A, in send order (answers mostly come in it). */
 interface Pending {
@@ -57,16 +58,23 @@ function where(e: FrameEvent, item: Record<string, unknown> | undefined): string
 export const smidIdentity: AlwaysOnRule = {
   name: 'smid-identity',
   requirements: ['MSG-2'],
-  start(report, read) {
-    // smid → the index of the event that first showed it (its ones' complement once the one
-    // finding is made). Its (sender, cmid) are read back from that event: a msg:A's sender is its
-    // actor's user and its cmid the request's (kept in `cmidOf` only when the msg:A says another);
-    // a push's are its fields; a page item's sit in `items` (pages are rare).
-    const owner = new Map<string, number>();
+  reads: ['msg:R', 'msg:A', 'msg:N', 'sync:A'],
+  start(report, read, index) {
+    // Per smid of the shared index: the index of the event that first showed it (its ones'
+    // complement once the one finding is made). Its (sender, cmid) are read back from that event:
+    // a msg:A's sender is its actor's user and its cmid the request's (kept in `cmidOf` only when
+    // the msg:A says another); a push's are its fields; a page item's sit in `items` (pages are rare).
+    const smids = index.smids;
+    const owner = smids.column(UNSET);
     const cmidOf = new Map<number, string>();
     const items = new Map<string, { from: string; cmid: string }>();
     const pending = new PerConn<Pending>();
     const users = new UserNames();
+    smids.onDrop((slot, smid) => {
+      const v = owner.get(slot);
+      if (v !== UNSET) cmidOf.delete(v < 0 ? ~v : v);
+      if (items.size > 0) items.delete(smid);
+    });
     /** The (sender, cmid) that event `idx` gave `smid`. */
     const ownerAt = (smid: string, idx: number): { from: string; cmid: string } => {
       const e = read(idx) as FrameEvent;
@@ -96,15 +104,16 @@ export const smidIdentity: AlwaysOnRule = {
     ) => {
       const item = r !== undefined;
       if (smid === undefined || cmid === undefined) return;
-      const first = owner.get(smid);
-      if (first === undefined) {
-        owner.set(smid, i);
+      const slot = smids.slot(smid, '', i);
+      const first = owner.get(slot);
+      if (first === UNSET) {
+        owner.set(slot, i);
         if (item) items.set(smid, { from, cmid });
         else if (e.type === 'msg:A' && e.fields['cmid'] !== cmid) cmidOf.set(i, cmid);
         return;
       }
       if (first < 0 || same(smid, first, from, cmid)) return;
-      owner.set(smid, ~first);
+      owner.set(slot, ~first);
       const o = ownerAt(smid, first);
       report({
         kind: 'assertion',
@@ -154,7 +163,11 @@ export const smidIdentity: AlwaysOnRule = {
           const p = pending.get(e.actor, e.conn);
           const taken = p === undefined ? NONE : take(p, f['rid']);
           const cmid = taken !== NONE ? String(taken) : str(f['cmid']);
-          claim(str(f['smid']), users.of(e.actor), cmid, e, i);
+          const smid = str(f['smid']);
+          const user = users.of(e.actor);
+          claim(smid, user, cmid, e, i);
+          // Tells the index which message this smid names, for the judges of its pushes and receipts.
+          if (smid !== undefined && cmid !== undefined) index.link(smid, user, cmid);
         } else if (e.type === 'msg:N') {
           const from = str(f['from']);
           if (from !== undefined) claim(str(f['smid']), from, str(f['cmid']), e, i);
@@ -168,14 +181,8 @@ export const smidIdentity: AlwaysOnRule = {
         }
       },
       forget(floor) {
-        // A forgotten smid is claimed afresh by its next sighting: absence is never a finding.
-        for (const [smid, v] of owner) {
-          const born = bornAt(v);
-          if (born >= floor) break;
-          owner.delete(smid);
-          cmidOf.delete(born);
-          items.delete(smid);
-        }
+        // The owners are the index's (a forgotten smid is claimed afresh by its next sighting:
+        // absence is never a finding); what sits beside them goes with them (smids.onDrop above).
         for (const p of pending.values()) {
           while (p.head < p.tail && p.idxs[p.head]! < floor) take(p, p.rids[p.head]);
         }

@@ -8,8 +8,10 @@
  * flight, not the run's length.
  */
 
-import type { HistoryEvent } from '../../history/events.js';
+import type { HistoryEvent, HistoryEventKind } from '../../history/events.js';
+import type { FrameType } from '../../protocol/frames.js';
 import type { FindingInput } from '../findings.js';
+import type { MessageIndex } from './message-index.js';
 
 export type Report = (finding: FindingInput) => void;
 
@@ -24,27 +26,30 @@ export interface AlwaysOnJudge {
   forget(floor: number): void;
 }
 
+/** What a judge is fed: frames by their type ("msg:N"), other events by their kind ("send"). */
+export type Reads = HistoryEventKind | FrameType;
+
 export interface AlwaysOnRule {
   /** kebab-case name, shown in docs/always-on.md. */
   name: string;
   /** The requirement ids it judges. */
   requirements: readonly string[];
   /**
+   * The events it looks at: only these are dispatched to it (most events of a run are frames
+   * a given judge ignores, and a call per judge per event was a measurable share of check()).
+   */
+  reads: readonly Reads[];
+  /**
    * A fresh judge for one run, reporting through `report`. `read` gives back event `i` for any
    * index the judge still holds (one it has not been told to forget): a judge keeps event
-   * indexes, not copies of what the events say, so what it holds per message is a number.
+   * indexes, not copies of what the events say, so what it holds per message is a number — in
+   * columns of the run's shared `index` (message-index.ts), which forgets with the judges.
    */
-  start(report: Report, read: ReadEvent): AlwaysOnJudge;
+  start(report: Report, read: ReadEvent, index: MessageIndex): AlwaysOnJudge;
 }
 
 /** Event `i` of the history, for an index the judge still holds. */
 export type ReadEvent = (i: number) => HistoryEvent;
-
-/** The whole of `events` through one fresh judge (tests, and any caller holding a full history). */
-export function judgeHistory(rule: AlwaysOnRule, events: readonly HistoryEvent[], report: Report): void {
-  const judge = rule.start(report, (i) => events[i]!);
-  for (let i = 0; i < events.length; i++) judge.event(events[i]!, i);
-}
 
 /** "alice/phone" → "alice". */
 export function userOf(actor: string): string {
