@@ -6,6 +6,7 @@
  * injected fault explains it, so a correct server under faults gets no finding.
  */
 
+import { earliestUnansweredAck } from './ack-effect.js';
 import { connEnd, type EndCounts, type Scan } from './context.js';
 import { CORRUPT, type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
@@ -281,6 +282,15 @@ function receipts(s: Scan, m: number): void {
   const end = connEnd(s, conn);
   if (end - ackT < s.graceMs) return;
   if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) return;
+  // An earlier ack whose answer never came may have delivered it then (ack-effect.ts): the
+  // receipt was due to the sender's connection of that moment. Owed here only when that is this
+  // connection, or one that stayed long enough to show the receipt was never sent.
+  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  const earlier = receiver && earliestUnansweredAck(receiver, s.l.stored.seqOf(st) ?? 0, ackT);
+  if (earlier !== undefined) {
+    const then = connAt(sender, earlier);
+    if (then !== conn && (then === undefined || connEnd(s, then) - earlier < s.graceMs)) return;
+  }
   s.sink.add({
     kind: 'missing-receipt',
     requirement: 'RCPT-2',

@@ -115,6 +115,48 @@ describe('RCPT-2: delivered receipt once the receiver acked', () => {
     expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
+  /** bob acks seq 1 and gets no answer; then `between` happens; bob comes back and acks it again. */
+  function ackUnanswered(h: H, between: () => void): M {
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.tick(1);
+    h.accept(m);
+    h.push(B, m);
+    h.commit(B, m);
+    h.request(B, 'ack:R', { upTo: m.seq });
+    between();
+    h.connect(B, { lastSeq: m.seq });
+    h.ack(B, m.seq!);
+    return m;
+  }
+
+  it('near miss: an unanswered ack, then kill -9 — the receipt was due to the connection the crash closed', () => {
+    const h = new H();
+    ackUnanswered(h, () => {
+      h.target('kill');
+      h.close(A);
+      h.close(B);
+      h.target('restart');
+      h.wait(500);
+      h.connect(A);
+    });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('an unanswered ack while the sender stayed on one connection still owes it the receipt → RCPT-2', () => {
+    const h = new H();
+    ackUnanswered(h, () => {
+      h.close(B, 'client');
+      h.wait(500);
+    });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt RCPT-2']);
+  });
+
   it('near miss: receipt expectation "any" does not demand delivered', () => {
     const h = new H();
     ackedNoReceipt(h);

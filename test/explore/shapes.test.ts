@@ -118,7 +118,7 @@ describe('explore shapes', () => {
     expect(r.text).toContain(`timeout: ${EXPLORE_DEFAULTS.caseTimeoutMs + 5000}ms`);
   });
 
-  it('makes a first login plain and expects delivered receipts unless a device was reinstalled', () => {
+  it('makes a first login plain and expects delivered receipts unless a device was reinstalled or the server killed', () => {
     const base = {
       users: { u1: ['d1'], u2: ['d1'] },
       receipt: 'delivered' as const,
@@ -144,6 +144,13 @@ describe('explore shapes', () => {
       meta,
     );
     expect(loadScenarioText(reinstalled.text, 'b.yaml').expect.receipt).toBe('any');
+    // A kill -9 can take a due delivered receipt down with the sender's connection, for good.
+    const killed = renderCase(
+      { ...base, operations: [...base.operations, { op: 'kill' }] },
+      EXPLORE_DEFAULTS,
+      meta,
+    );
+    expect(loadScenarioText(killed.text, 'k.yaml').expect.receipt).toBe('any');
     const { receipt: _r, ...noCap } = base;
     expect(loadScenarioText(renderCase(noCap, EXPLORE_DEFAULTS, meta).text, 'c.yaml').expect.receipt).toBe(
       'any',
