@@ -7,6 +7,7 @@
  * to ask for it again). A later confirmation only shows the cursor had moved, not when.
  */
 
+import { unansweredSoFar } from './requests.js';
 import type { UserState } from './state.js';
 
 function num(v: unknown): number | undefined {
@@ -22,8 +23,7 @@ export function earliestUnansweredAck(receiver: UserState, seq: number, before: 
   let earliest: number | undefined;
   for (const device of receiver.devices) {
     for (const conn of device.conns) {
-      const pending = [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
-      for (const req of pending) {
+      for (const req of unansweredSoFar(conn)) {
         if (req === undefined || req.answerIdx >= 0 || req.t >= before) continue;
         const upTo =
           req.type === 'ack:R'

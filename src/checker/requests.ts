@@ -195,6 +195,11 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
   return req;
 }
 
+/** A connection's requests still in flight: the stale ones, then the queue from its head. */
+export function unansweredSoFar(conn: ConnState): (Req | undefined)[] {
+  return [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
+}
+
 /**
  * RID-1 at the end: a request with no answer counts only when its connection stayed open long
  * enough after it (grace) and neither a target crash nor an injected fault on that request's
@@ -205,7 +210,7 @@ export function judgeSilence(s: Scan): void {
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       const end = connEnd(s, conn);
-      const pending = [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
+      const pending = unansweredSoFar(conn);
       for (const req of pending) {
         if (req === undefined || req.answerIdx >= 0 || req.probe) continue;
         s.l.unanswered++;
