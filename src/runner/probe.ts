@@ -175,7 +175,7 @@ async function runExchange(
     };
   }
 
-  const rid = text === undefined ? undefined : readRid(text);
+  const rid = text === undefined ? expectedRid(expect.fields, env) : readRid(text);
   const answer = await next(socket, (f) => answers(f, expect.type, rid), wait.ms);
   if (answer === TIMED_OUT) return timedOut(`no answer in ${wait.ms} ms`);
   if (!answer) return { requirement: req, ok: false, expected, actual: 'no answer: the connection closed' };
@@ -203,6 +203,16 @@ function answers(frame: RawFrame, type: string, rid: string | null | undefined):
   if (!frame.type?.endsWith(':A')) return false;
   if (rid === undefined) return frame.type === type;
   return frame.fields['rid'] === rid;
+}
+
+/**
+ * The rid an exchange that sends nothing waits on: the one it expects (`rid: probe-hello` after a
+ * wrong login), so any answer to that request is judged at once — a hello:A where error:A
+ * auth-failed was due is a wrong answer, not a silence the probe waits out.
+ */
+function expectedRid(fields: Record<string, unknown>, env: ProbeEnv): string | undefined {
+  const rid = expected$(fields['rid'], env);
+  return typeof rid === 'string' ? rid : undefined;
 }
 
 function readRid(text: string): string | null {

@@ -72,6 +72,9 @@ describe('imspec run', () => {
     expect(r.out).toMatch(/FAIL\s+auth/);
     expect(r.out).toContain('AUTH-2');
     expect(r.out).toMatch(/expected: +error:A code="auth-failed"/);
+    // The wrong login's answer is judged at once: the hello:A it got, not a silence waited out.
+    expect(r.out).toMatch(/actual: +\S+: type hello:A/);
+    expect(r.out).not.toContain('no answer in');
     expect(r.out).toContain('--server-fault no-auth');
     const report = validReport(json);
     const [result] = report.cases;
