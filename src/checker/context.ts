@@ -9,6 +9,7 @@ import type { Expectations } from '../scenarios/types.js';
 import type { AlwaysOnJudges } from './always-on/judges.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
+import { graceFor } from './owed.js';
 import type { RepushState } from './repush.js';
 import type { ConnState, Ledger, UserState } from './state.js';
 import type { UnmetPrecondition } from './types.js';
@@ -111,7 +112,7 @@ export interface Scan {
 
 /** The grace: at least two re-push intervals of any session seen so far, unless the case fixed it. */
 export function graceOf(s: Scan, floorMs: number): number {
-  if (!s.graceFixed) s.graceMs = Math.max(floorMs, 2 * s.l.maxRepushMs);
+  if (!s.graceFixed) s.graceMs = graceFor(floorMs, s.l.maxRepushMs);
   return s.graceMs;
 }
 

@@ -11,6 +11,16 @@
  * again — callers check "ever committed" before asking this.
  */
 
+/**
+ * How long the server is given to do what it owes a connected client (a re-push, a receipt):
+ * at least two re-push intervals (a re-push comes repushMs after a lost push), never under the
+ * floor. The checker judges a missing receipt only after this much connected time, so the runner's
+ * waits never hold out longer for one.
+ */
+export function graceFor(floorMs: number, maxRepushMs: number): number {
+  return Math.max(floorMs, 2 * maxRepushMs);
+}
+
 /** How a device first met the server. */
 export interface DeviceStart {
   /** maxSeq − pending of its first session; undefined before it ever logged in. */

@@ -21,6 +21,13 @@ export interface ConditionContext {
   quietMs: number;
   /** Receipts the target can send; a condition never waits for a receipt that cannot come. */
   caps: readonly string[];
+  /** The checker's grace (checker/owed.ts graceFor): how long a connected sender waits for a receipt. */
+  graceMs: number;
+  /**
+   * Per message (sender actor + cmid): when this wait first saw it stored, committed by its
+   * receiver and its sender connected. Owned by one wait; see `deliveredReceiptPast`.
+   */
+  receiptClock: Map<string, number>;
 }
 
 const FINAL_ACCEPTED = new Set(['accepted', 'stored', 'delivered', 'gave-up']);
@@ -28,11 +35,50 @@ const FINAL_RECEIPTED = new Set(['stored', 'delivered', 'gave-up']);
 const FINAL_DELIVERED = new Set(['delivered', 'gave-up']);
 
 function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): boolean {
+  // Waiting for delivered receipts visits every entry even after one is not final, so that each
+  // stored message's grace clock starts at once rather than one after another.
+  let all = true;
   for (const bot of ctx.bots) {
-    for (const entry of bot.outboxEntries()) if (!final.has(entry.status)) return false;
+    for (const entry of bot.outboxEntries()) {
+      if (final.has(entry.status)) continue;
+      if (final !== FINAL_DELIVERED) return false;
+      if (!deliveredReceiptPast(ctx, bot, entry)) all = false;
+    }
   }
-  return true;
+  return all;
 }
+
+/**
+ * A stored message whose delivered receipt may never come, by RCPT-2: the receipt goes to the
+ * sender's devices connected when the receiver's ack first covers the message, and a sender that
+ * was offline then (its stored receipt had already ended the retransmission) recovers none. So once
+ * the receiver committed it and the sender has stayed connected for the checker's grace (and a
+ * margin) without it, the wait has nothing more to wait for: the checker, which sees when the ack came, judges
+ * whether the receipt was owed to this connection (RCPT-2) or to one that is gone.
+ */
+function deliveredReceiptPast(ctx: ConditionContext, sender: CaseBot, entry: OutboxView): boolean {
+  if (entry.status !== 'stored' || entry.smid === undefined) return false;
+  const key = `${sender.actor}\u0000${entry.cmid}`;
+  if (!sender.connected) {
+    ctx.receiptClock.delete(key);
+    return false;
+  }
+  const smid = entry.smid;
+  if (!ctx.devicesOf(entry.to).some((d) => d.hasCommitted(smid))) return false;
+  const since = ctx.receiptClock.get(key);
+  if (since === undefined) {
+    ctx.receiptClock.set(key, ctx.now());
+    return false;
+  }
+  return ctx.now() - since >= ctx.graceMs + ACK_MARGIN_MS;
+}
+
+/**
+ * Added to the grace: the wait sees a commit, which comes before the ack (batched, maybe delayed)
+ * whose answer the checker counts its grace from. Without it the case could end just short of the
+ * grace and a receipt the server truly owed would go unjudged.
+ */
+const ACK_MARGIN_MS = 2_000;
 
 /**
  * A connected device that is owed the accepted message `entry` and has not committed it. A device

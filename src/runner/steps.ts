@@ -3,6 +3,8 @@
  * the bots it may address, the target, the history — never the runner itself.
  */
 
+import { DEFAULT_GRACE_MS } from '../checker/engine.js';
+import { graceFor } from '../checker/owed.js';
 import type { UnmetPrecondition } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { InternalError, ScenarioError } from '../errors.js';
@@ -245,6 +247,8 @@ export function conditionContext(ctx: StepContext, quietMs: number): ConditionCo
     now: () => ctx.history.now(),
     quietMs,
     caps: ctx.caps,
+    graceMs: graceFor(DEFAULT_GRACE_MS, ctx.limits?.repushMs ?? 0),
+    receiptClock: new Map(),
   };
 }
 

@@ -39,15 +39,17 @@ function bot(d: FakeDevice, outbox: OutboxView[] = []): CaseBot {
   } as unknown as CaseBot;
 }
 
-function context(bots: CaseBot[]): ConditionContext {
+function context(bots: CaseBot[], clock = { t: 0 }): ConditionContext {
   return {
     bots,
     devicesOf: (user) => bots.filter((b) => b.user === user),
     receipt: 'none',
     lastEventAt: () => 0,
-    now: () => 0,
+    now: () => clock.t,
     quietMs: 0,
     caps: CAPS,
+    graceMs: 2_000,
+    receiptClock: new Map(),
   };
 }
 
@@ -99,6 +101,55 @@ describe('which devices a wait holds out for', () => {
   });
 });
 
+describe('a delivered receipt the wait holds out for', () => {
+  /** alice's message is stored (bob was offline); bob has since committed it. */
+  const stored: OutboxView = { ...sent, status: 'stored' };
+
+  it('is waited for one grace (+ 2 s for the ack after the commit) of connected sender time, then left to the checker', () => {
+    const clock = { t: 100 };
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [stored]);
+    const phone = bot({ actor: 'bob/phone', start: online(2), committed: new Map([['s1', 1]]) });
+    const ctx = { ...context([alice, phone], clock), receipt: 'delivered' as const };
+    expect(holds('settled', ctx)).toBe(false);
+    expect(holds('delivered', ctx)).toBe(false);
+    clock.t = 4_099;
+    expect(holds('settled', ctx)).toBe(false);
+    clock.t = 4_100;
+    expect(holds('settled', ctx)).toBe(true);
+    expect(holds('delivered', ctx)).toBe(true);
+  });
+
+  it('is waited for while the receiver has not committed it, however long', () => {
+    const clock = { t: 100 };
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [stored]);
+    const phone = bot({ actor: 'bob/phone', start: online(2), committed: new Map() });
+    const ctx = { ...context([alice, phone], clock), receipt: 'delivered' as const };
+    expect(holds('settled', ctx)).toBe(false);
+    clock.t = 60_000;
+    expect(holds('settled', ctx)).toBe(false);
+    expect(explainUnmet('settled', ctx)).toContain('1 of 1 messages not yet delivered (1 stored)');
+  });
+
+  it('restarts its grace when the sender goes offline: only connected time counts', () => {
+    const clock = { t: 100 };
+    const device: FakeDevice = { actor: 'alice/phone', start: online(1), committed: new Map() };
+    const phone = bot({ actor: 'bob/phone', start: online(2), committed: new Map([['s1', 1]]) });
+    const ctx = { ...context([bot(device, [stored]), phone], clock), receipt: 'delivered' as const };
+    expect(holds('settled', ctx)).toBe(false);
+    device.connected = false;
+    const offline = { ...ctx, bots: [bot(device, [stored]), phone] };
+    clock.t = 5_000;
+    expect(holds('settled', offline)).toBe(false);
+    device.connected = true;
+    const back = { ...ctx, bots: [bot(device, [stored]), phone] };
+    expect(holds('settled', back)).toBe(false);
+    clock.t = 8_999;
+    expect(holds('settled', back)).toBe(false);
+    clock.t = 9_000;
+    expect(holds('settled', back)).toBe(true);
+  });
+});
+
 const dir = mkdtempSync(join(tmpdir(), 'imspec-conditions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -110,7 +161,7 @@ async function runOne(name: string, steps: string): Promise<CaseResult> {
 title: ${name}
 covers: [PUSH-1, NEWDEV-1]
 requires: [multi-device]
-timeout: 10s
+timeout: 20s
 users: { alice: phone, bob: [phone, tablet] }
 steps:
 ${steps}`,
@@ -143,6 +194,28 @@ describe('settled after a first login or a reinstall, on the embedded server', (
   - disconnect: bob/phone
   - connect: { bots: bob/phone, state: none }
   - waitFor: { condition: settled, timeout: 2s }
+`,
+    );
+    expect(result.reason).toBeUndefined();
+    expect(result.verdict).toBe('PASS');
+  });
+
+  it('a receipt due while the sender was offline does not keep settled waiting (RCPT-2)', async () => {
+    // bob acks while alice is away: the server owes the delivered receipt to no connection, and
+    // the stored receipt alice got already ended her retransmission. Before the wait gave up
+    // after one grace, this case ended as an ERROR at its settled timeout.
+    const result = await runOne(
+      'receipt-while-offline',
+      `  - connect: alice
+  - send: { from: alice, to: bob, count: 3 }
+  - waitFor: { condition: receipted, timeout: 5s }
+  - disconnect: { bots: alice, mode: crash }
+  - connect: bob/phone
+  - waitFor: { condition: committed, timeout: 5s }
+  - connect: alice
+  - waitFor: { condition: settled, timeout: 8s }
+expect:
+  receipt: delivered
 `,
     );
     expect(result.reason).toBeUndefined();

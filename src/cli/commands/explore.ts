@@ -3,6 +3,7 @@
  * Exit 1 on a finding, 0 when the budget ended with none, 2 on usage and configuration errors.
  */
 
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadDriver } from '../../drivers/load.js';
 import { explore, loadExploreConfig } from '../../explore/index.js';
@@ -116,7 +117,7 @@ Examples:
       const f = result.finding;
       if (!f) {
         process.stdout.write(
-          `No finding: ${result.cases} cases in ${(result.elapsedMs / 1000).toFixed(1)} s (${tally || 'none run'}), seed ${result.seed}.\n`,
+          `No finding: ${result.cases} cases in ${(result.elapsedMs / 1000).toFixed(1)} s (${tally || 'none run'}), seed ${result.seed}.\n${unfinishedLine(result.unfinished)}`,
         );
         process.exitCode = 0;
         return;
@@ -127,6 +128,7 @@ Examples:
           `Minimal scenario: ${f.file} — ${f.operations} operations, ${f.steps} steps, ${f.messages} messages (from ${f.generatedOperations} operations, ${f.shrinkRuns} shrink runs${f.shrinkExhausted ? ', budget spent: not proved minimal' : ''})`,
           `Reproduced: ${f.reproduced} of ${f.confirmRuns} replays${f.reproduced < f.confirmRuns ? ' (timing-dependent: replay it a few times)' : ''}`,
           `Replay: ${f.replay}`,
+          ...(result.unfinished.length > 0 ? [unfinishedLine(result.unfinished).trimEnd()] : []),
           '',
         ].join('\n'),
       );
@@ -152,4 +154,11 @@ function describeTarget(opts: ExploreCliOptions): string {
   return opts.serverFault.length
     ? `, embedded server with --server-fault ${opts.serverFault.join(', ')}`
     : ', embedded reference server';
+}
+
+/** Where the cases the kit could not finish were kept (empty when there were none). */
+function unfinishedLine(files: readonly string[]): string {
+  if (files.length === 0) return '';
+  const dir = dirname(files[0]!);
+  return `${files.length} case(s) the kit could not finish (ERROR/INCONCLUSIVE, not findings) kept in ${dir}/ to replay.\n`;
 }
