@@ -46,7 +46,7 @@ export interface HostileStats {
   framesOut: number;
   /** Treatments applied, by kind. */
   byKind: Record<HostileKind, number>;
-  /** Detectable treatments so far (DETECTABLE kinds). */
+  /** Detectable treatments so far (DETECTABLE kinds) that reached an open client. */
   detectable: number;
 }
 
@@ -154,7 +154,9 @@ export async function startHostileServer(options: HostileOptions): Promise<Hosti
           ? 'pass'
           : KINDS[rng.int(KINDS.length)]!;
       stats.byKind[kind]++;
-      if (DETECTABLE.has(kind)) stats.detectable++;
+      // Counted only when it reaches an open client: a frame spoiled after the bot closed (a
+      // case's teardown) never reached the kit, so no case could have reported it.
+      if (DETECTABLE.has(kind) && client.readyState === WebSocket.OPEN) stats.detectable++;
       const outs = treat(kind, text, rng, shape);
       if (kind === 'reorder' && held === undefined) {
         held = outs[0];
