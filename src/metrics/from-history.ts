@@ -210,8 +210,8 @@ export function metricsListener(
         sends.delete(userOfActor(e.actor), e.cmid);
         return;
       case 'commit': {
-        if (committed.has(e.actor, e.smid)) return; // an app duplicate: the checker counts it (recordCheckStats)
-        committed.set(e.actor, e.smid, true);
+        // Already there: an app duplicate, which the checker counts (recordCheckStats).
+        if (!committed.set(e.actor, e.smid, true)) return;
         delivered.inc();
         const p = sends.get(e.from, e.cmid);
         if (p && !p.delivered) {
