@@ -14,9 +14,13 @@
  * bare round i), with min and max. Sizes are a series (default 1k and 100k messages) so growth in
  * the kit's cost per message shows; the goal figures are taken at the largest size.
  *
+ * The bots' history keeps every event for the checker; IMSPEC_BENCH_RAW_WINDOW=N keeps the wire
+ * text of valid frames only for the newest N (history/raw-window.ts, a memory saving: what the
+ * checker and the reports need), "all" (the default) every frame's text, as a plain History.
+ *
  * Environment: IMSPEC_BENCH_BOTS_MESSAGES (default "1000,100000"), IMSPEC_BENCH_WINDOW (default
- * 1000), IMSPEC_BENCH_ROUNDS (default 5); IMSPEC_BENCH_METRICS=0 and IMSPEC_BENCH_CHECKER=0 leave
- * those out, to see what each costs.
+ * 1000), IMSPEC_BENCH_ROUNDS (default 5), IMSPEC_BENCH_RAW_WINDOW (default "all", or a number of frames);
+ * IMSPEC_BENCH_METRICS=0 and IMSPEC_BENCH_CHECKER=0 leave those out, to see what each costs.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -27,6 +31,7 @@ import { resolveClientOptions } from '../../src/bots/options.js';
 import { type CheckResult, check } from '../../src/checker/index.js';
 import { createDriver } from '../../src/drivers/index.js';
 import { History } from '../../src/history/events.js';
+import { RawWindowHistory } from '../../src/history/raw-window.js';
 import { attachHistoryMetrics } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
@@ -44,6 +49,8 @@ interface Settings {
   metrics: boolean;
   /** Run the checker at the end (on by default). */
   checker: boolean;
+  /** Valid frames whose wire text the history keeps (the newest); undefined keeps all. */
+  rawWindow: number | undefined;
 }
 
 interface Round {
@@ -79,6 +86,10 @@ function settings(): Settings {
     rounds: envInt('IMSPEC_BENCH_ROUNDS', 5),
     metrics: process.env.IMSPEC_BENCH_METRICS !== '0',
     checker: process.env.IMSPEC_BENCH_CHECKER !== '0',
+    rawWindow:
+      (process.env.IMSPEC_BENCH_RAW_WINDOW ?? 'all') === 'all'
+        ? undefined
+        : envInt('IMSPEC_BENCH_RAW_WINDOW', 0),
   };
 }
 
@@ -176,7 +187,7 @@ async function bareRound(r: Round): Promise<RoundResult> {
 // ── imspec bots ───────────────────────────────────────────────────────────────────────────
 
 async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
-  const history = new History();
+  const history = s.rawWindow === undefined ? new History() : new RawWindowHistory(s.rawWindow);
   const metrics = createMetrics(new Registry());
   const base = { scenario: 'bench', driver: 'ran', suite: 'bench' };
   const detach = s.metrics ? attachHistoryMetrics(history, metrics, base) : () => {};
@@ -218,7 +229,9 @@ async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
     pump();
   });
   let ms = performance.now() - start;
-  const notes = [`${history.events.length} history events`];
+  const notes = [
+    `${history.events.length} history events, frame text kept for ${s.rawWindow === undefined ? 'all' : `the newest ${s.rawWindow}`}`,
+  ];
   if (s.checker) {
     try {
       const checked = runChecker(history, alice, bob, [...(a.state.lastSession?.caps ?? [])]);

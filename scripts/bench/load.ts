@@ -198,16 +198,16 @@ async function loadRound(
   // Retransmit timers far beyond the expected latency: the bench measures the exchange.
   const client = resolveClientOptions({ retransmitMs: 10_000, maxRetransmitMs: 20_000 });
   let settled = 0;
-  let wake: (() => void) | undefined;
+  let wake: ((bot: LoadBot) => void) | undefined;
   const shared: LoadBotShared = {
     history,
     driver: createDriver('ran', { target: url }),
     client,
     clock: new RetransmitClock(),
     acks: new AckBatcher(0),
-    settled: () => {
+    settled: (bot) => {
       settled++;
-      wake?.();
+      wake?.(bot);
     },
     connection: () => {},
   };
@@ -215,27 +215,27 @@ async function loadRound(
     a: new LoadBot(shared, `${tag}a${p}`, 'd1', hmacToken(SECRET, `${tag}a${p}`), 0.5),
     b: new LoadBot(shared, `${tag}b${p}`, 'd1', hmacToken(SECRET, `${tag}b${p}`), 0.5),
   }));
+  const pairOf = new Map(pairs.map((p, i) => [p.a, i]));
   await Promise.all(pairs.flatMap((p) => [p.a.connect(), p.b.connect()]));
   const perPair = Math.floor(x.messages / x.pairs);
   const total = perPair * x.pairs;
   const sent = new Array<number>(x.pairs).fill(0);
   const start = performance.now();
   await new Promise<void>((resolve) => {
-    const pump = () => {
-      if (settled >= total) {
-        resolve();
-        return;
-      }
-      for (let p = 0; p < x.pairs; p++) {
-        const { a } = pairs[p]!;
-        while (sent[p]! < perPair && a.inFlight < x.window) {
-          a.send(`${tag}b${p}`, body(sent[p]!), history.now());
-          sent[p]!++;
-        }
+    // Refills one pair's window, as the bare client's per-pair pump does: a settled message
+    // frees a place in its own sender's window only.
+    const pump = (p: number) => {
+      const { a } = pairs[p]!;
+      while (sent[p]! < perPair && a.inFlight < x.window) {
+        a.send(`${tag}b${p}`, body(sent[p]!), history.now());
+        sent[p]!++;
       }
     };
-    wake = pump;
-    pump();
+    wake = (bot) => {
+      if (settled >= total) resolve();
+      else pump(pairOf.get(bot)!);
+    };
+    for (let p = 0; p < x.pairs; p++) pump(p);
   });
   let ms = performance.now() - start;
   if (judge) {

@@ -15,11 +15,11 @@
 
 import { randomBytes } from 'node:crypto';
 import type {
-  Accepted,
   ConnectOptions,
   Driver,
   DriverSession,
   Notification,
+  SendSink,
   SessionInfo,
 } from '../drivers/driver.js';
 import {
@@ -607,16 +607,29 @@ export class Bot {
       if (lateMs !== undefined) event.lateMs = Math.round(lateMs);
       this.record(event);
     }
-    // The entry itself carries cmid, to and body: no per-send copy on the hot path.
-    live.session.send(entry, this.client.requestTimeoutMs).then(this.onAccepted, (error: unknown) => {
-      // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
-      if (error instanceof ServerRejectedError && this.outbox.rejected(entry.cmid)) this.changed();
-    });
+    // The entry itself carries cmid, to and body: no per-send copy on the hot path. Where the
+    // driver answers without a promise, the bot's one sink takes it: no promise, reaction or
+    // closure per send (measured on the bots bench below).
+    const session = live.session;
+    if (session.sendWith) session.sendWith(entry, this.client.requestTimeoutMs, this.answers, entry);
+    else {
+      session.send(entry, this.client.requestTimeoutMs).then(
+        (a) => this.answers.accepted(entry, a),
+        (error: unknown) => this.answers.failed(entry, error as Error),
+      );
+    }
     return true;
   }
 
-  private readonly onAccepted = (accepted: Accepted): void => {
-    if (this.outbox.accepted(accepted.cmid, accepted.smid)) this.changed();
+  /** Where msg:A (or the request's failure) for one of our entries arrives. */
+  private readonly answers: SendSink<OutboxEntry> = {
+    accepted: (_entry, accepted) => {
+      if (this.outbox.accepted(accepted.cmid, accepted.smid)) this.changed();
+    },
+    failed: (entry, error) => {
+      // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
+      if (error instanceof ServerRejectedError && this.outbox.rejected(entry.cmid)) this.changed();
+    },
   };
 
   private sendAck(upTo: number): boolean {

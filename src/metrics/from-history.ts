@@ -11,7 +11,7 @@ import { isSchemaViolation } from '../checker/schema-violation.js';
 import type { LedgerStats } from '../checker/types.js';
 import type { History, HistoryEvent } from '../history/events.js';
 import type { CaseResult } from '../report/types.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedPairMap } from './bounded-pair-map.js';
 import { type BaseLabels, FAULT_ACTIONS, VERDICTS } from './definitions.js';
 import type { CounterCell, ImspecMetrics } from './registry.js';
 
@@ -36,14 +36,10 @@ const userOf = (actor: string): string => {
   return slash < 0 ? actor : actor.slice(0, slash);
 };
 
-/**
- * "actor|rid", the key of a request awaiting its answer; built only for the frames that time a
- * request (msg, sync, error), not for every frame that carries a rid — ack:R and ack:A are a
- * third of an exchange's frames and a string each was garbage on the hot path.
- */
-const ridKey = (actor: string, f: Record<string, unknown>): string | undefined => {
+/** The rid of a frame that answers or times a request, when it is a string. */
+const ridOf = (f: Record<string, unknown>): string | undefined => {
   const rid = f['rid'];
-  return typeof rid === 'string' ? `${actor}|${rid}` : undefined;
+  return typeof rid === 'string' ? rid : undefined;
 };
 
 /** FaultEvent.action is free text ("drop", "drop msg:N", "kill -9"): keep a bounded label. */
@@ -67,12 +63,12 @@ export function metricsListener(
 ): (event: HistoryEvent) => void {
   const max = options.maxTracked ?? 100_000;
   metrics.zeroInit(base);
-  // Keyed "sender user|cmid": ack:N comes back to the sender, commits name `from` (a user).
-  const sends = new BoundedMap<string, Pending>(max);
-  // Keyed "actor|rid": rids are unique per client connection, not across actors.
-  const requests = new BoundedMap<string, number>(max);
-  // Keyed "receiving actor|smid": a later commit of the same message is not a new delivery.
-  const committed = new BoundedMap<string, true>(max);
+  // Keyed (sender user, cmid): ack:N comes back to the sender, commits name `from` (a user).
+  const sends = new BoundedPairMap<Pending>(max);
+  // Keyed (actor, rid): rids are unique per client connection, not across actors.
+  const requests = new BoundedPairMap<number>(max);
+  // Keyed (receiving actor, smid): a later commit of the same message is not a new delivery.
+  const committed = new BoundedPairMap<true>(max);
 
   // Hot path: every series this listener touches is resolved once (label objects and counter
   // cells), so an event costs a Map lookup and an addition, not a label hash (registry.ts).
@@ -126,8 +122,8 @@ export function metricsListener(
 
   // Forgotten only once all three answers came: over XMPP the stream-management ack (msg:A)
   // can come after the receipt and the delivery, and must still count as accepted.
-  const settle = (key: string, p: Pending): void => {
-    if (p.accepted && p.receipted && p.delivered) sends.delete(key);
+  const settle = (user: string, cmid: string, p: Pending): void => {
+    if (p.accepted && p.receipted && p.delivered) sends.delete(user, cmid);
   };
 
   return (e: HistoryEvent): void => {
@@ -145,50 +141,52 @@ export function metricsListener(
         const f = e.fields;
         if (e.dir === 'out') {
           if (e.type === 'msg:R' || e.type === 'sync:R') {
-            const rid = ridKey(e.actor, f);
-            if (rid) requests.set(rid, e.t);
+            const rid = ridOf(f);
+            if (rid !== undefined) requests.set(e.actor, rid, e.t);
           }
           return;
         }
         switch (e.type) {
           case 'msg:A': {
-            const rid = ridKey(e.actor, f);
-            const t = rid === undefined ? undefined : requests.get(rid);
+            const rid = ridOf(f);
+            const t = rid === undefined ? undefined : requests.get(e.actor, rid);
             if (t !== undefined) {
-              requests.delete(rid!);
+              requests.delete(e.actor, rid!);
               msgA.observe((e.t - t) / 1000, f['cmid'], f['smid']);
             }
-            const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
-            const p = sends.get(key);
+            const user = userOfActor(e.actor);
+            const cmid = String(f['cmid']);
+            const p = sends.get(user, cmid);
             if (p && !p.accepted) {
               p.accepted = true;
               accepted.inc();
-              settle(key, p);
+              settle(user, cmid, p);
             }
             return;
           }
           case 'sync:A': {
             syncPages.inc();
-            const rid = ridKey(e.actor, f);
-            const t = rid === undefined ? undefined : requests.get(rid);
+            const rid = ridOf(f);
+            const t = rid === undefined ? undefined : requests.get(e.actor, rid);
             if (t !== undefined) {
-              requests.delete(rid!);
+              requests.delete(e.actor, rid!);
               syncDuration.observe((e.t - t) / 1000);
             }
             return;
           }
           case 'error:A': {
-            const rid = ridKey(e.actor, f);
-            if (rid) requests.delete(rid);
+            const rid = ridOf(f);
+            if (rid !== undefined) requests.delete(e.actor, rid);
             return;
           }
           case 'ack:N': {
-            const key = `${userOfActor(e.actor)}|${String(f['cmid'])}`;
-            const p = sends.get(key);
+            const user = userOfActor(e.actor);
+            const cmid = String(f['cmid']);
+            const p = sends.get(user, cmid);
             if (p && !p.receipted) {
               p.receipted = true;
               ackN.observe((e.t - p.t) / 1000, f['cmid'], f['smid']);
-              settle(key, p);
+              settle(user, cmid, p);
             }
             return;
           }
@@ -197,7 +195,7 @@ export function metricsListener(
         }
       }
       case 'send':
-        sends.set(`${userOfActor(e.actor)}|${e.cmid}`, {
+        sends.set(userOfActor(e.actor), e.cmid, {
           t: e.t,
           accepted: false,
           receipted: false,
@@ -209,19 +207,17 @@ export function metricsListener(
         retransmits[e.reason].inc();
         return;
       case 'give-up':
-        sends.delete(`${userOfActor(e.actor)}|${e.cmid}`);
+        sends.delete(userOfActor(e.actor), e.cmid);
         return;
       case 'commit': {
-        const seen = `${e.actor}|${e.smid}`;
-        if (committed.has(seen)) return; // an app duplicate: the checker counts it (recordCheckStats)
-        committed.set(seen, true);
+        // Already there: an app duplicate, which the checker counts (recordCheckStats).
+        if (!committed.set(e.actor, e.smid, true)) return;
         delivered.inc();
-        const key = `${e.from}|${e.cmid}`;
-        const p = sends.get(key);
+        const p = sends.get(e.from, e.cmid);
         if (p && !p.delivered) {
           p.delivered = true;
           delivery.observe((e.t - p.t) / 1000, e.cmid, e.smid);
-          settle(key, p);
+          settle(e.from, e.cmid, p);
         }
         return;
       }

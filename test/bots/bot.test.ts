@@ -30,6 +30,21 @@ describe('Bot against the reference server', () => {
     expect(fx.events('retransmit')).toHaveLength(0);
   });
 
+  it('stops at a refusal: an error:A to msg:R ends the message as rejected, with no retransmission (FRAME-6)', async () => {
+    await fx.start({ maxBodyBytes: 8 });
+    const alice = fx.bot('alice/d1', { retransmitMs: 100 });
+    await alice.connect();
+    const ok = alice.send('bob', 'short');
+    const refused = alice.send('bob', 'far longer than eight bytes');
+    await until(fx, [alice], () => alice.state.outbox.get(refused)?.status === 'rejected', 'refusal');
+    await until(fx, [alice], () => alice.state.outbox.get(ok)?.status === 'stored', 'stored receipt');
+    // Three retransmit intervals: a refusal taken for a lost answer would have been resent.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alice.state.outbox.get(refused)?.status).toBe('rejected');
+    expect(alice.state.counts.rejected).toBe(1);
+    expect(fx.events('retransmit', 'alice/d1').filter((e) => e.cmid === refused)).toHaveLength(0);
+  });
+
   it('stops retransmitting on a stored receipt, then delivers when the receiver comes online (RCPT-1, OFF-1)', async () => {
     await fx.start();
     const alice = fx.bot('alice/d1');
