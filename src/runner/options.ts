@@ -47,6 +47,12 @@ export interface RunOptions {
    * servers whose accounts the driver cannot create itself (docs/certify.md, "Accounts").
    */
   provisionCmd?: string;
+  /**
+   * Keep the wire text of only the newest N valid frames of each case (history/raw-window.ts):
+   * memory for long cases. The checker reads fields, not text; older frames in a report are
+   * drawn from their fields, and invalid frames always keep theirs. @default every frame's text
+   */
+  rawWindow?: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -80,6 +86,7 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
   if (input.hmacSecret !== undefined) options.hmacSecret = input.hmacSecret;
   if (input.expectFailures !== undefined) options.expectFailures = input.expectFailures;
   if (input.provisionCmd !== undefined) options.provisionCmd = input.provisionCmd;
+  if (input.rawWindow !== undefined) options.rawWindow = input.rawWindow;
 
   if (options.targetCmd && !options.target) {
     throw new UsageError(
@@ -111,6 +118,9 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
   }
   if (input.startTimeoutMs !== undefined && !options.targetCmd) {
     throw new UsageError('--start-timeout applies to a server the kit starts: give --target-cmd too');
+  }
+  if (options.rawWindow !== undefined && !(Number.isInteger(options.rawWindow) && options.rawWindow >= 0)) {
+    throw new UsageError(`--raw-window must be a whole number of frames (0 or more), got ${input.rawWindow}`);
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
     throw new UsageError(`--timeout must be a positive duration, got ${input.timeoutMs}`);

@@ -7,6 +7,7 @@ import { check } from '../checker/index.js';
 import type { UnmetPrecondition } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { History } from '../history/events.js';
+import { RawWindowHistory } from '../history/raw-window.js';
 import type { Cap, Limits } from '../protocol/frames.js';
 import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
@@ -38,6 +39,8 @@ export interface CaseEnv {
   seed: number;
   /** Overrides the scenario's own timeout. */
   timeoutMs?: number;
+  /** Keep the wire text of only the newest N valid frames (RunOptions.rawWindow). */
+  rawWindow?: number;
   makeBot(args: {
     user: string;
     device: string;
@@ -104,7 +107,7 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     };
   }
 
-  const history = new History();
+  const history = env.rawWindow === undefined ? new History() : new RawWindowHistory(env.rawWindow);
   let lastEventAt = 0;
   const lastClose = new Map<string, { code: number | undefined }>();
   history.subscribe((e) => {

@@ -261,6 +261,7 @@ async function runOne(
       userPrefix: setup.prefix,
       seed: setup.seed,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.rawWindow !== undefined ? { rawWindow: options.rawWindow } : {}),
       makeBot: ({ user, device, token, history, driver: botDriver }) =>
         createCaseBot({ user, device, token, driver: botDriver, history, client: scenario.client }),
       faults: (history) =>

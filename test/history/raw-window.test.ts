@@ -87,3 +87,30 @@ describe('RawWindowHistory: raw text of valid frames kept only for the newest on
     expect(buildTimeline(h.events, check(h.events, ctx(h)).findings).withoutRaw).toBe(0);
   });
 });
+
+describe('imspec run --raw-window', () => {
+  it('runs a case with a window of 0 to the same verdict and findings, its wire log drawn from fields', async () => {
+    const { runSuites } = await import('../../src/runner/run.js');
+    const input = {
+      paths: ['suites/core/happy-six-frames.yaml'],
+      serverFaults: ['no-delivered-receipt'],
+      seed: 5,
+      reports: [],
+    };
+    const [full] = (await runSuites(input)).cases;
+    const [windowed] = (await runSuites({ ...input, rawWindow: 0 })).cases;
+    expect(windowed?.verdict).toBe('FAIL');
+    expect(windowed?.verdict).toBe(full?.verdict);
+    const rules = (c: typeof full) => [...new Set(c?.findings.map((f) => f.requirement))].sort();
+    expect(rules(windowed).length).toBeGreaterThan(0);
+    expect(rules(windowed)).toEqual(rules(full));
+    expect(windowed?.wireLog.some((line) => line.includes('msg:A {"rid":'))).toBe(true);
+  }, 60_000);
+
+  it('refuses a window that is not a whole number of frames (usage error)', async () => {
+    const { resolveRunOptions } = await import('../../src/runner/options.js');
+    expect(() => resolveRunOptions({ rawWindow: -1 })).toThrow(/--raw-window must be a whole number/);
+    expect(() => resolveRunOptions({ rawWindow: 1.5 })).toThrow(/--raw-window/);
+    expect(resolveRunOptions({ rawWindow: 0 }).rawWindow).toBe(0);
+  });
+});

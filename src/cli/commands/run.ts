@@ -76,6 +76,11 @@ export function registerRun(program: Command): void {
       'known failures: they become XFAIL; an exemption that now passes fails',
     )
     .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .option(
+      '--raw-window <frames>',
+      'keep the wire text of only the newest N valid frames of each case (memory for long cases; verdicts are the same, reports draw older frames from their fields)',
+      parseRawWindow,
+    )
     .option('--strict', 'INCONCLUSIVE cases (a precondition did not hold) fail the run (exit 1)', false)
     .option(
       '--case-seed <n>',
@@ -171,6 +176,7 @@ Examples:
             ? { startTimeoutMs: parseDurationOption('--start-timeout', opts.startTimeout) }
             : {}),
           ...(opts.provisionCmd !== undefined ? { provisionCmd: opts.provisionCmd } : {}),
+          ...(opts.rawWindow !== undefined ? { rawWindow: opts.rawWindow } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(opts.timeout !== undefined
             ? { timeoutMs: parseDurationOption('--timeout', opts.timeout) }
@@ -228,6 +234,7 @@ interface RunCliOptions {
   targetCmd?: string;
   startTimeout?: string;
   provisionCmd?: string;
+  rawWindow?: number;
   driver: string;
   only: string[];
   seed?: number;
@@ -269,6 +276,14 @@ function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new UsageError(`--metrics-port must be 0–65535, got "${value}"`);
+  return n;
+}
+
+function parseRawWindow(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new UsageError(`--raw-window must be a whole number of frames (0 or more), got "${value}"`);
+  }
   return n;
 }
 
