@@ -281,6 +281,8 @@ export interface Ledger {
   readonly retransmitIdx: number[];
   /** The streaming ledger's forgotten (sender, cmid) keys, to tell a late echo from a stranger. */
   retired: RetiredKeys | undefined;
+  /** Settled request records no queue holds any more, reused by the next requests (requests.ts). */
+  readonly spareReqs: Req[];
   attemptSeen: boolean;
   lastActor: ActorState | undefined;
   schemaViolations: number;
@@ -304,6 +306,7 @@ export function newLedger(log: EventLog): Ledger {
     retransmits: 0,
     retransmitIdx: [],
     retired: undefined,
+    spareReqs: [],
     attemptSeen: false,
     lastActor: undefined,
     schemaViolations: 0,
