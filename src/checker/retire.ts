@@ -14,7 +14,7 @@
 import { graceOf, type Scan } from './context.js';
 import { DEFAULT_GRACE_MS } from './engine.js';
 import { RULES } from './rules.js';
-import { actorOf, msgCmid, msgTo, RetiredKeys, storedSmid } from './state.js';
+import { actorOf, msgCmid, msgTo, RetiredKeys, storedSmid, userMsg } from './state.js';
 import { JUDGED, SENT, SETTLED } from './tables.js';
 import { judgeMessage } from './verdicts.js';
 
@@ -97,11 +97,10 @@ function forget(s: Scan, base: number): void {
     const cmid = msgCmid(l, m);
     if (origin.actor === undefined || cmid === undefined) continue;
     const user = actorOf(l, origin.actor).user;
-    if (user.msgs.get(cmid) === m) {
-      user.msgs.delete(cmid);
-      l.retired!.add(user.name, cmid);
-    }
+    if (userMsg(l, user, cmid) === m) l.retired!.add(user.name, cmid);
   }
+  // Slot m of the key table is message m: the keys go with their messages.
+  l.msgKeys.forgetBelow(base);
   t.retire(base);
   // Stored copies go with their message; copies of no bot's message go as they are passed.
   const st = l.stored;

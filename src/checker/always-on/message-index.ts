@@ -198,7 +198,12 @@ export class KeyTable {
   forget(floor: number): void {
     let cut = this.base;
     while (cut < this.size && this.born.get(cut) < floor) cut++;
-    if (cut === this.base) return;
+    this.forgetBelow(cut);
+  }
+
+  /** Drops every slot below `cut`, telling the listeners which. */
+  forgetBelow(cut: number): void {
+    if (cut <= this.base) return;
     const table = this.table;
     const mask = table.length - 1;
     for (let slot = this.base; slot < cut; slot++) {
