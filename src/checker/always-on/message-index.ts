@@ -16,7 +16,7 @@
  * violation: a judge must read a missing slot as absence of knowledge.
  */
 
-import { Column } from '../tables.js';
+import { Column, filled } from '../tables.js';
 
 /**
  * A column's "never set" for facts that are event indexes kept as is or, once their one finding is
@@ -73,7 +73,7 @@ export class KeyTable {
   private readonly columns: Column[] = [this.born];
   private readonly listeners: DropListener[] = [];
   /** bucket → slot + 1, EMPTY or DELETED; its length a power of two, at most half used. */
-  private table = new Int32Array(4096);
+  private table = filled(4096, EMPTY);
   /** Buckets holding a slot or DELETED (probes stop only at EMPTY). */
   private used = 0;
   /** Each live slot's key parts (index slot − `keysFrom`). */
@@ -171,7 +171,7 @@ export class KeyTable {
     const live = this.size - this.base;
     let cap = 4096;
     while (cap < 4 * keys) cap *= 2;
-    const table = new Int32Array(cap);
+    const table = filled(cap, EMPTY);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
       const at = slot - this.keysFrom;
