@@ -38,6 +38,7 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   const engine = new Engine(ctx, new EventLog(events), findEnd(events, ctx.endT));
   // A clean exchange is eight events per message: sized for that, the columns never double.
   engine.s.l.msgs.reserve(events.length >> 3);
+  engine.s.l.index.reserve(events.length >> 3);
   engine.s.l.stored.reserve(events.length >> 3);
   // An index loop: for…of went through the array iterator, an object per event.
   for (let k = 0; k < events.length; k++) engine.push(events[k]!);

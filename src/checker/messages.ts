@@ -24,6 +24,7 @@ import {
   SAMPLE,
   storedSmid,
   type UserState,
+  userMsg,
 } from './state.js';
 import { ANSWERED, DUPLICATED, OFFLINE_AT_ACCEPT, SENT, SETTLED, UNEXPECTED } from './tables.js';
 
@@ -49,8 +50,8 @@ export function onRetransmit(s: Scan, i: number): void {
 }
 
 export function onGiveUp(s: Scan, actor: ActorState, e: GiveUpEvent, i: number): void {
-  const m = actor.user.msgs.get(e.cmid);
-  if (m !== undefined && !s.l.msgs.gaveUpIdx.has(m)) s.l.msgs.gaveUpIdx.set(m, i);
+  const m = userMsg(s.l, actor.user, e.cmid);
+  if (m >= 0 && !s.l.msgs.gaveUpIdx.has(m)) s.l.msgs.gaveUpIdx.set(m, i);
 }
 
 export function onMsgRequest(
@@ -67,9 +68,9 @@ export function onMsgRequest(
   // A retransmission of a message the streaming ledger already judged and forgot (its sender's
   // timer fired late): an echo, not a new message sent after the later ones (ORDER-1).
   const known =
-    cmid === actor.lastCmid && actor.lastMsg >= t.base ? actor.lastMsg : actor.user.msgs.get(cmid);
-  if (known === undefined && l.retired?.has(actor.user.name, cmid)) return;
-  const m = known ?? msgOf(l, actor.user, cmid, i);
+    cmid === actor.lastCmid && actor.lastMsg >= t.base ? actor.lastMsg : userMsg(l, actor.user, cmid);
+  if (known < 0 && l.retired?.has(actor.user.name, cmid)) return;
+  const m = known >= 0 ? known : msgOf(l, actor.user, cmid, i);
   actor.lastCmid = cmid;
   actor.lastMsg = m;
   if (t.firstRIdx.get(m) < 0) {
@@ -255,7 +256,7 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   const t = l.msgs;
   const smid = e.fields['smid'];
   const cmid = e.fields['cmid'];
-  const byCmid = typeof cmid === 'string' ? (conn.actor.user.msgs.get(cmid) ?? -1) : -1;
+  const byCmid = typeof cmid === 'string' ? userMsg(l, conn.actor.user, cmid) : -1;
   const st = typeof smid === 'string' ? findStored(l, smid, byCmid) : -1;
   const linked = st >= 0 ? l.stored.msg.get(st) : -1;
   const m = linked >= 0 ? linked : byCmid;

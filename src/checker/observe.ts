@@ -19,7 +19,8 @@ export function findStored(l: Ledger, smid: string, msg: number): number {
     const primary = l.msgs.stored.get(msg);
     if (primary >= 0 && storedSmid(l, primary) === smid) return primary;
   }
-  return l.bySmid.get(smid) ?? -1;
+  // Empty on a healthy run: a first smid is then found without a lookup that would miss.
+  return l.bySmid.size === 0 ? -1 : (l.bySmid.get(smid) ?? -1);
 }
 
 /** Like findStored, but creates the stored message on first sight at event `idx` (page item `item`, or -1). */

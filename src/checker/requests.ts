@@ -42,17 +42,7 @@ export function registerRequest(
   if (rid === undefined || probe) conn.anonymous++;
   if (rid === undefined) return undefined;
   s.l.requests++;
-  const req: Req = {
-    idx: i,
-    t: e.t,
-    type: e.type,
-    rid,
-    fields: e.fields,
-    answerIdx: -1,
-    cursorAtSend: -1,
-    msg: -1,
-    probe,
-  };
+  const req = newReq(s.l.spareReqs, e, i, rid, probe);
   enqueue(conn, req);
   conn.byRid?.set(rid, req);
   if (conn.tail - conn.head > MAX_QUEUE_LAG) {
@@ -62,8 +52,39 @@ export function registerRequest(
     indexInFlight(conn);
     conn.stale.push(old);
     conn.queue[conn.head++] = undefined;
-    advance(conn);
+    advance(conn, s.l.spareReqs);
   }
+  return req;
+}
+
+/**
+ * A request record, reusing one the queue has let go of when there is one: two a message on a
+ * healthy run, and measured as the largest share of check()'s garbage (each with a boxed time).
+ */
+function newReq(spare: Req[], e: FrameEvent, i: number, rid: string, probe: boolean): Req {
+  const req = spare.pop();
+  if (req === undefined) {
+    return {
+      idx: i,
+      t: e.t,
+      type: e.type,
+      rid,
+      fields: e.fields,
+      answerIdx: -1,
+      cursorAtSend: -1,
+      msg: -1,
+      probe,
+    };
+  }
+  req.idx = i;
+  req.t = e.t;
+  req.type = e.type;
+  req.rid = rid;
+  req.fields = e.fields;
+  req.answerIdx = -1;
+  req.cursorAtSend = -1;
+  req.msg = -1;
+  req.probe = probe;
   return req;
 }
 
@@ -102,10 +123,17 @@ function indexInFlight(conn: ConnState): Map<string, Req> {
   return byRid;
 }
 
-/** Moves the head past settled requests (clearing their slots); a drained queue starts over. */
-function advance(conn: ConnState): void {
+/**
+ * Moves the head past settled requests (clearing their slots); a drained queue starts over. A
+ * settled request that leaves the queue is referenced nowhere else (its answer's handlers read it
+ * before the next event; the stale list never passes through here), so it becomes a spare.
+ */
+function advance(conn: ConnState, spare: Req[]): void {
   const q = conn.queue;
-  while (conn.head < conn.tail && q[conn.head]!.answerIdx >= 0) q[conn.head++] = undefined;
+  while (conn.head < conn.tail && q[conn.head]!.answerIdx >= 0) {
+    spare.push(q[conn.head]!);
+    q[conn.head++] = undefined;
+  }
   if (conn.head === conn.tail) {
     conn.head = 0;
     conn.tail = 0;
@@ -113,13 +141,13 @@ function advance(conn: ConnState): void {
   }
 }
 
-function settle(conn: ConnState, req: Req, i: number): void {
+function settle(conn: ConnState, req: Req, i: number, spare: Req[]): void {
   req.answerIdx = i;
   conn.byRid?.delete(req.rid);
   const pos = conn.settledPos++ % SETTLED_RING;
   conn.settledRid[pos] = req.rid;
   conn.settledIdx[pos] = i;
-  advance(conn);
+  advance(conn, spare);
 }
 
 /** The answer that settled `rid` recently, or -1. */
@@ -179,7 +207,7 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
     }
     return undefined;
   }
-  settle(conn, req, i);
+  settle(conn, req, i, s.l.spareReqs);
   if (e.type !== 'error:A' && e.type !== undefined && req.type?.endsWith(':R')) {
     if (!sameOp(e.type, req.type)) {
       s.sink.add({

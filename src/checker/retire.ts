@@ -14,7 +14,7 @@
 import { graceOf, type Scan } from './context.js';
 import { DEFAULT_GRACE_MS } from './engine.js';
 import { RULES } from './rules.js';
-import { actorOf, msgCmid, msgTo, RetiredKeys, storedSmid } from './state.js';
+import { actorOf, forgetStrays, msgCmid, msgTo, RetiredKeys, storedSmid, userMsg } from './state.js';
 import { JUDGED, SENT, SETTLED } from './tables.js';
 import { judgeMessage } from './verdicts.js';
 
@@ -77,6 +77,8 @@ export function retire(s: Scan, now: number, options: RetireOptions): number {
     }
     if (base === t.base) return 0;
     for (let m = t.base; m < base; m++) if (t.has(m, SENT) && !t.has(m, SETTLED)) unsettled++;
+    // Before the rules' hooks: the always-on one forgets these messages' keys (state.ts index).
+    rememberKeys(s, base);
     for (const rule of RULES) rule.retire?.(s, base);
     forget(s, base);
     // What SEQ-1 asks of a device's past ("what had it seen by endT − grace") lies within two
@@ -88,8 +90,8 @@ export function retire(s: Scan, now: number, options: RetireOptions): number {
   }
 }
 
-/** Drops messages below `base`, their stored copies and the events nothing alive needs. */
-function forget(s: Scan, base: number): void {
+/** The (sender, cmid) keys of the messages below `base`, kept to tell a late echo from a stranger. */
+function rememberKeys(s: Scan, base: number): void {
   const l = s.l;
   const t = l.msgs;
   for (let m = t.base; m < base; m++) {
@@ -97,11 +99,16 @@ function forget(s: Scan, base: number): void {
     const cmid = msgCmid(l, m);
     if (origin.actor === undefined || cmid === undefined) continue;
     const user = actorOf(l, origin.actor).user;
-    if (user.msgs.get(cmid) === m) {
-      user.msgs.delete(cmid);
-      l.retired!.add(user.name, cmid);
-    }
+    if (userMsg(l, user, cmid) === m) l.retired!.add(user.name, cmid);
   }
+}
+
+/** Drops messages below `base`, their stored copies and the events nothing alive needs. */
+function forget(s: Scan, base: number): void {
+  const l = s.l;
+  const t = l.msgs;
+  // Their keys' slots went with the always-on rule's retire hook (born before base's origin).
+  forgetStrays(l, base);
   t.retire(base);
   // Stored copies go with their message; copies of no bot's message go as they are passed.
   const st = l.stored;

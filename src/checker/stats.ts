@@ -9,7 +9,7 @@
 
 import type { RetransmitEvent } from '../history/events.js';
 import type { EndCounts, Scan } from './context.js';
-import { actorOf, msgCmid } from './state.js';
+import { actorOf, msgCmid, userMsg } from './state.js';
 import type { LedgerStats, ThresholdId } from './types.js';
 
 /**
@@ -280,8 +280,8 @@ function answersOnTheWay(s: Scan, held: readonly number[]): (retransmitIdx: numb
     const before = (ans: number) => ans > idx && (reply === undefined || ans < reply);
     const early = earlierAnswer(idx, attempts.get(`${e.actor}|${e.cmid}`) ?? []);
     if (early >= 0 && before(early)) return l.log.t(early) - e.t;
-    const m = actorOf(l, e.actor).user.msgs.get(e.cmid);
-    const stop = m === undefined ? -1 : stopIdx.get(m);
+    const m = userMsg(l, actorOf(l, e.actor).user, e.cmid);
+    const stop = m < 0 ? -1 : stopIdx.get(m);
     if (stop < 0) return undefined;
     const stopT = l.log.t(stop);
     if (Number.isNaN(stopT)) return undefined;

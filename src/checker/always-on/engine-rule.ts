@@ -20,7 +20,8 @@ function judges(s: Scan): AlwaysOnJudges {
   let j = s.alwaysOn;
   if (j === undefined) {
     const report = s.sink.add.bind(s.sink);
-    j = new AlwaysOnJudges(ALWAYS_ON_RULES, report, (i) => s.l.log.at(i));
+    // The ledger's message keys are the judges' (state.ts msgOf): one insert per message for both.
+    j = new AlwaysOnJudges(ALWAYS_ON_RULES, report, (i) => s.l.log.at(i), s.l.index);
     // As many messages as the ledger's own table was sized for (check() sizes it to the history).
     j.index.reserve(s.l.msgs.originIdx.a.length);
     s.alwaysOn = j;

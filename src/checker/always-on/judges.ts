@@ -12,14 +12,19 @@ import type { AlwaysOnJudge, AlwaysOnRule, ReadEvent, Report } from './types.js'
 const NONE: readonly AlwaysOnJudge[] = [];
 
 export class AlwaysOnJudges {
-  readonly index = new MessageIndex();
   private readonly judges: AlwaysOnJudge[];
   /** Frame type or event kind → the judges that read it, in rule order. */
   private readonly readers = new Map<string, AlwaysOnJudge[]>();
   /** One past the newest event index seen. */
   private count = 0;
 
-  constructor(rules: readonly AlwaysOnRule[], report: Report, read: ReadEvent) {
+  /** `index`: the checker's engine passes the one its ledger keeps its message keys in (state.ts). */
+  constructor(
+    rules: readonly AlwaysOnRule[],
+    report: Report,
+    read: ReadEvent,
+    readonly index = new MessageIndex(),
+  ) {
     this.judges = rules.map((rule) => {
       const judge = rule.start(report, read, this.index);
       for (const what of rule.reads) {

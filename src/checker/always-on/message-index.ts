@@ -16,7 +16,7 @@
  * violation: a judge must read a missing slot as absence of knowledge.
  */
 
-import { Column } from '../tables.js';
+import { Column, onHeap, type Store, store } from '../tables.js';
 
 /**
  * A column's "never set" for facts that are event indexes kept as is or, once their one finding is
@@ -73,7 +73,7 @@ export class KeyTable {
   private readonly columns: Column[] = [this.born];
   private readonly listeners: DropListener[] = [];
   /** bucket → slot + 1, EMPTY or DELETED; its length a power of two, at most half used. */
-  private table = new Int32Array(4096);
+  private table: Store = new Int32Array(4096);
   /** Buckets holding a slot or DELETED (probes stop only at EMPTY). */
   private used = 0;
   /** Each live slot's key parts (index slot − `keysFrom`). */
@@ -89,7 +89,7 @@ export class KeyTable {
   column(empty: number): Column {
     const c = new Column(1024, empty);
     c.base = this.base;
-    c.ensure(this.born.base + this.born.a.length);
+    c.ensure(this.born.base + this.born.a.length, onHeap(this.born.a));
     this.columns.push(c);
     return c;
   }
@@ -158,20 +158,19 @@ export class KeyTable {
 
   /**
    * Room for `n` more keys without growing: a caller that knows the run's size (check() of a whole
-   * history) spares the doublings, whose dropped arrays count against V8's external-memory budget
-   * and bring forward a full collection of the history.
+   * history) spares the doublings, and its columns and table go on the heap (tables.ts Store).
    */
   reserve(n: number): void {
-    for (const c of this.columns) c.ensure(this.size + n);
-    if (2 * (this.used + n) > this.table.length) this.rebuild(this.size - this.base + n);
+    for (const c of this.columns) c.ensure(this.size + n, true);
+    if (2 * (this.used + n) > this.table.length) this.rebuild(this.size - this.base + n, true);
   }
 
   /** A fresh table for the live slots (room for `keys`), a quarter full at most: no deleted buckets left. */
-  private rebuild(keys = this.size - this.base + 1): void {
+  private rebuild(keys = this.size - this.base + 1, heap = onHeap(this.table)): void {
     const live = this.size - this.base;
     let cap = 4096;
     while (cap < 4 * keys) cap *= 2;
-    const table = new Int32Array(cap);
+    const table = store(cap, EMPTY, heap);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
       const at = slot - this.keysFrom;
@@ -198,7 +197,12 @@ export class KeyTable {
   forget(floor: number): void {
     let cut = this.base;
     while (cut < this.size && this.born.get(cut) < floor) cut++;
-    if (cut === this.base) return;
+    this.forgetBelow(cut);
+  }
+
+  /** Drops every slot below `cut`, telling the listeners which. */
+  forgetBelow(cut: number): void {
+    if (cut <= this.base) return;
     const table = this.table;
     const mask = table.length - 1;
     for (let slot = this.base; slot < cut; slot++) {
