@@ -7,12 +7,9 @@
  * to ask for it again). A later confirmation only shows the cursor had moved, not when.
  */
 
+import { num } from './field-values.js';
 import { unansweredSoFar } from './requests.js';
 import type { UserState } from './state.js';
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
 
 /**
  * The send time of the earliest unanswered ack (an `ack:R`'s `upTo`, or a `sync:R`'s `ackUpTo`)

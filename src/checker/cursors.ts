@@ -12,11 +12,8 @@
 
 import type { FrameEvent, SessionEvent } from '../history/events.js';
 import type { Scan } from './context.js';
+import { num } from './field-values.js';
 import type { ActorState, ConnState, Ledger, Req, UserState } from './state.js';
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
 
 /** An ack left the device: ack:R upTo, sync:R ackUpTo, or hello:R lastSeq (HELLO-2). */
 export function ackSent(actor: ActorState, upTo: number): void {

@@ -10,15 +10,12 @@
 import type { FrameEvent } from '../history/events.js';
 import type { Scan } from './context.js';
 import { confirmCursor } from './cursors.js';
+import { num } from './field-values.js';
 import { observe } from './observe.js';
 import type { ConnState, Req } from './state.js';
 
 /** Holes listed per page at most; a page missing more than this is broken enough. */
 const MAX_HOLES = 64;
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
 
 export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, req: Req): void {
   const actor = conn.actor;

@@ -57,13 +57,7 @@ export function userOf(actor: string): string {
   return slash < 0 ? actor : actor.slice(0, slash);
 }
 
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-export function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
+export { num, str } from '../field-values.js';
 
 /**
  * The event index an entry of an index map was born at: entries hold it as is, or as its ones'
