@@ -13,15 +13,10 @@ import { alwaysOnEvent, alwaysOnRetire } from './always-on/engine-rule.js';
 import type { Scan } from './context.js';
 import { judgeOrder } from './order.js';
 import { judgePageHoles } from './pages.js';
+import { judgeDeferredReceipts, judgeResentReceipts } from './receipt-verdicts.js';
 import { judgeRepush, trackRepush } from './repush.js';
 import { judgeSilence } from './requests.js';
-import {
-  judgeDeferredReceipts,
-  judgeHoles,
-  judgeMessages,
-  judgeReaccepts,
-  judgeResentReceipts,
-} from './verdicts.js';
+import { judgeHoles, judgeMessages, judgeReaccepts } from './verdicts.js';
 
 export interface Rule {
   /** A short name (kebab-case), for errors and docs. */

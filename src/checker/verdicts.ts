@@ -1,27 +1,17 @@
 /**
- * Verdicts that need the whole history: lost messages, sends with unknown outcome, missing
- * receipts (RCPT-1, RCPT-2, DEDUP-3), early receipts whose seq showed up late (RCPT-3), and seq
- * holes no device ever filled (SEQ-1). Each one asks first whether the server had the chance — a
+ * Verdicts that need the whole history: lost messages, sends with unknown outcome, seq holes no
+ * device ever filled (SEQ-1) and re-accepted messages; the receipt verdicts (RCPT-1, RCPT-2,
+ * DEDUP-3, late RCPT-3) are in receipt-verdicts.ts. Each one asks first whether the server had the chance — a
  * device connected long enough, a sender still there to receive — and whether a crash or an
  * injected fault explains it, so a correct server under faults gets no finding.
  */
 
-import { earliestUnansweredAck } from './ack-effect.js';
 import { connEnd, type EndCounts, type Scan } from './context.js';
-import { CORRUPT, type FaultRecord, LOSS } from './fault-index.js';
-import { falseReceipt } from './messages.js';
+import { CORRUPT, LOSS } from './fault-index.js';
 import { owedTo } from './owed.js';
-import {
-  type ActorState,
-  actorOf,
-  type ConnState,
-  msgCmid,
-  msgSender,
-  msgTo,
-  storedSmid,
-  type UserState,
-} from './state.js';
-import { THRESHOLD_IDS } from './stats.js';
+import { judgeReceipts } from './receipt-verdicts.js';
+import { connOfEvent, tOf } from './scan-reads.js';
+import { type ActorState, msgCmid, msgTo, storedSmid, type UserState } from './state.js';
 import { ANSWERED, DUPLICATED, JUDGED, LOST, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 function connectedAtEnd(d: ActorState): boolean {
@@ -37,25 +27,6 @@ function committedBy(s: Scan, m: number, d: ActorState): boolean {
   if ((log.at(first) as { actor?: string }).actor === d.id) return true;
   if (!s.l.msgs.moreCommits.has(m)) return false;
   return s.l.msgs.findCommit(m, -1, (idx) => (log.at(idx) as { actor?: string }).actor === d.id) >= 0;
-}
-
-/** The connection a frame event came on. */
-function connOfEvent(s: Scan, idx: number): ConnState {
-  const e = s.l.log.at(idx) as { actor: string; conn: number };
-  return actorOf(s.l, e.actor).connByN.get(e.conn)!;
-}
-
-function tOf(s: Scan, idx: number): number {
-  return idx >= 0 ? s.l.log.at(idx).t : Number.NaN;
-}
-
-/**
- * A receipt could only be lost with its own frame or with the connection (a stall): the faults
- * that excuse a missing one.
- */
-function receiptFault(smid: string | undefined) {
-  return (f: FaultRecord) =>
-    f.type === undefined || (f.type === 'ack:N' && (f.smid === undefined || f.smid === smid));
 }
 
 export function judgeMessages(s: Scan): void {
@@ -84,7 +55,7 @@ export function judgeMessage(s: Scan, m: number): void {
   if (receiver && lost(s, m, receiver, s.caps.has('multi-device'), s.caps.has('server-repush'))) {
     countLost(s, m);
   }
-  if (s.expect.receipt !== 'none') receipts(s, m);
+  if (s.expect.receipt !== 'none') judgeReceipts(s, m);
 }
 
 /** A message counts as lost once, whichever rule found it (PUSH-1, OFF-1, DUR-1). */
@@ -216,146 +187,6 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
     smid,
   });
   return true;
-}
-
-function receipts(s: Scan, m: number): void {
-  const t = s.l.msgs;
-  const st = t.stored.get(m);
-  // Only RCPT-1 (accepted offline) and RCPT-2 (an ack confirmed, no delivered receipt) judge
-  // anything: the rest of a healthy run's messages stop here, before reading their events back.
-  const offlineAtAccept = t.has(m, OFFLINE_AT_ACCEPT);
-  const owedDelivered =
-    s.expect.receipt === 'delivered' &&
-    t.deliveredRcptIdx.get(m) < 0 &&
-    st >= 0 &&
-    s.l.stored.ackConfIdx.get(st) >= 0;
-  if (!offlineAtAccept && !owedDelivered) return;
-  const sender = msgSender(s.l, m);
-  const acceptIdx = t.acceptIdx.get(m);
-  const acceptT = tOf(s, acceptIdx);
-  const smid = st >= 0 ? storedSmid(s.l, st) : undefined;
-  const cmid = msgCmid(s.l, m);
-  const to = msgTo(s.l, m);
-  // RCPT-1: accepted while the receiver was offline → a stand-in `stored` receipt right after msg:A.
-  if (offlineAtAccept) {
-    const storedIdx = t.storedRcptIdx.get(m);
-    if (storedIdx < 0) {
-      const conn = connOfEvent(s, acceptIdx);
-      const end = connEnd(s, conn);
-      const excused = s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0;
-      if (end - acceptT >= s.graceMs && !excused) {
-        s.sink.add({
-          kind: 'missing-receipt',
-          requirement: 'RCPT-1',
-          expected: `ack:N stored for cmid ${cmid} after its msg:A (receiver ${to} offline)`,
-          actual: `${sender.id} got no stored receipt`,
-          evidence: [acceptIdx],
-          cmid,
-          smid,
-        });
-      }
-    } else if (
-      s.expect.standinWithinMs !== undefined &&
-      tOf(s, storedIdx) - acceptT > s.expect.standinWithinMs
-    ) {
-      // The bound is the case's own reading of "right after msg:A": a threshold, not RCPT-1.
-      s.sink.add({
-        kind: 'latency',
-        requirement: THRESHOLD_IDS.standinWithinMs,
-        level: s.severity,
-        expected: `stored receipt within ${s.expect.standinWithinMs} ms of msg:A`,
-        actual: `after ${Math.round(tOf(s, storedIdx) - acceptT)} ms`,
-        evidence: [acceptIdx, storedIdx],
-        cmid,
-        smid,
-      });
-    }
-  }
-  // RCPT-2: once a receiver device's ack covering the seq was confirmed, a sender device that
-  // stayed connected gets `delivered`.
-  if (s.expect.receipt !== 'delivered' || t.deliveredRcptIdx.get(m) >= 0 || st < 0) return;
-  const ackIdx = s.l.stored.ackConfIdx.get(st);
-  if (ackIdx < 0) return;
-  const ackT = tOf(s, ackIdx);
-  const conn = connAt(sender, ackT);
-  if (!conn) return;
-  const end = connEnd(s, conn);
-  if (end - ackT < s.graceMs) return;
-  if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) return;
-  // An earlier ack whose answer never came may have delivered it then (ack-effect.ts): the
-  // receipt was due to the sender's connection of that moment. Owed here only when that is this
-  // connection, or one that stayed long enough to show the receipt was never sent.
-  const receiver = to === undefined ? undefined : s.l.users.get(to);
-  const earlier = receiver && earliestUnansweredAck(receiver, s.l.stored.seqOf(st) ?? 0, ackT);
-  if (earlier !== undefined) {
-    const then = connAt(sender, earlier);
-    if (then !== conn && (then === undefined || connEnd(s, then) - earlier < s.graceMs)) return;
-  }
-  s.sink.add({
-    kind: 'missing-receipt',
-    requirement: 'RCPT-2',
-    expected: `ack:N delivered for cmid ${cmid} once ${to} acked seq ${s.l.stored.seqOf(st)}`,
-    actual: `${sender.id} stayed connected ${Math.round(end - ackT)} ms after the ack and got none`,
-    evidence: [acceptIdx, ackIdx],
-    cmid,
-    smid,
-  });
-}
-
-/** The sender's session that was up at time t. */
-function connAt(actor: ActorState, t: number): ConnState | undefined {
-  for (let k = actor.conns.length - 1; k >= 0; k--) {
-    const c = actor.conns[k]!;
-    if (c.sessionIdx >= 0 && c.sessionT <= t && t < c.closeT) return c;
-  }
-  return undefined;
-}
-
-/** DEDUP-3: a duplicate answered while the receipt was known must be followed by that ack:N. */
-export function judgeResentReceipts(s: Scan): void {
-  const t = s.l.msgs;
-  for (const actor of s.l.actors.values()) {
-    for (const conn of actor.conns) {
-      if (!conn.expectReceipt) continue;
-      const end = connEnd(s, conn);
-      for (const [smid, x] of conn.expectReceipt) {
-        if (end - tOf(s, x.idx) < s.graceMs) continue;
-        // Only a loss after the dup msg:A can explain a missing re-sent receipt: the lost first
-        // receipt that made the sender retransmit explains nothing about the second.
-        if (s.faults.touching(actor.id, tOf(s, x.idx), end, LOSS, receiptFault(smid)) >= 0) continue;
-        s.sink.add({
-          kind: 'missing-receipt',
-          requirement: 'DEDUP-3',
-          expected: `ack:N for cmid ${msgCmid(s.l, x.msg)} again after the dup msg:A (its receipt was known)`,
-          actual: `${actor.id} conn ${conn.n} got none`,
-          evidence: [x.idx, t.deliveredRcptIdx.get(x.msg), t.storedRcptIdx.get(x.msg)],
-          cmid: msgCmid(s.l, x.msg),
-          smid,
-        });
-      }
-    }
-  }
-}
-
-/**
- * RCPT-3 for receipts that came before the message's seq was known anywhere: at the end, or (for
- * messages below `below`) when a streaming ledger retires them. Judged ones leave the list.
- */
-export function judgeDeferredReceipts(s: Scan, below = Number.POSITIVE_INFINITY): void {
-  const list = s.deferredReceipts;
-  let keep = 0;
-  for (const r of list) {
-    if (r.msg >= below) {
-      list[keep++] = r;
-      continue;
-    }
-    const stored = r.stored >= 0 ? r.stored : s.l.msgs.stored.get(r.msg);
-    const seq = stored >= 0 ? s.l.stored.seqOf(stored) : undefined;
-    if (seq === undefined ? r.maxAckSent === 0 : r.maxAckSent < seq) {
-      falseReceipt(s, r.idx, r.msg, stored, r.maxAckSent);
-    }
-  }
-  list.length = keep;
 }
 
 /**
