@@ -1,9 +1,9 @@
 /**
  * Verdicts that need the whole history: lost messages, sends with unknown outcome, seq holes no
  * device ever filled (SEQ-1) and re-accepted messages; the receipt verdicts (RCPT-1, RCPT-2,
- * DEDUP-3, late RCPT-3) are in receipt-verdicts.ts. Each one asks first whether the server had the chance — a
- * device connected long enough, a sender still there to receive — and whether a crash or an
- * injected fault explains it, so a correct server under faults gets no finding.
+ * DEDUP-3, late RCPT-3) are in receipt-verdicts.ts. Each one asks first whether the server had
+ * the chance — a device connected long enough, a sender still there to receive — and whether a
+ * crash or an injected fault explains it, so a correct server under faults gets no finding.
  */
 
 import { connEnd, type EndCounts, type Scan } from './context.js';
