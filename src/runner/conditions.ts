@@ -53,8 +53,8 @@ function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): bo
  * sender's devices connected when the receiver's ack first covers the message, and a sender that
  * was offline then (its stored receipt had already ended the retransmission) recovers none. So once
  * the receiver committed it and the sender has stayed connected for the checker's grace (and a
- * margin) without it, the wait has nothing more to wait for: the checker, which sees when the ack came, judges
- * whether the receipt was owed to this connection (RCPT-2) or to one that is gone.
+ * margin) without it, the wait has nothing more to wait for: the checker, which sees when the ack
+ * came, judges whether the receipt was owed to this connection (RCPT-2) or to one that is gone.
  */
 function deliveredReceiptPast(ctx: ConditionContext, sender: CaseBot, entry: OutboxView): boolean {
   if (entry.status !== 'stored' || entry.smid === undefined) return false;
@@ -132,28 +132,37 @@ export function finalStatuses(receipt: 'none' | 'any' | 'delivered'): ReadonlySe
   return receipt === 'delivered' ? FINAL_DELIVERED : receipt === 'any' ? FINAL_RECEIPTED : FINAL_ACCEPTED;
 }
 
-export function holds(condition: Condition, ctx: ConditionContext): boolean {
-  // Without any receipt capability, a message is as final as it gets once accepted.
+/**
+ * The condition a wait can reach on this target, and the outbox statuses final for it: without
+ * any receipt capability a message is as final as it gets once accepted, and without delivered
+ * receipts once receipted; `settled` is capped by the caps the same way (MQTT never sends one).
+ */
+function reachable(
+  condition: Exclude<Condition, 'quiet'>,
+  ctx: ConditionContext,
+): { c: Exclude<Condition, 'quiet'>; final: ReadonlySet<string> } {
+  let c = condition;
   const noReceipts = achievableReceipt('any', ctx.caps) === 'none';
-  if (noReceipts && (condition === 'receipted' || condition === 'delivered')) condition = 'accepted';
-  if (condition === 'delivered' && !ctx.caps.includes('delivered-receipt')) condition = 'receipted';
-  switch (condition) {
-    case 'accepted':
-      return everyOutboxEntry(ctx, FINAL_ACCEPTED);
-    case 'receipted':
-      return everyOutboxEntry(ctx, FINAL_RECEIPTED);
-    case 'delivered':
-      return everyOutboxEntry(ctx, FINAL_DELIVERED);
-    case 'committed':
-      return everyOutboxEntry(ctx, FINAL_ACCEPTED) && everyAcceptedCommitted(ctx);
-    case 'settled': {
-      // Capped by the caps like every other wait: a target without receipts (MQTT) never sends one.
-      const final = finalStatuses(achievableReceipt(ctx.receipt, ctx.caps));
-      return everyOutboxEntry(ctx, final) && everyAcceptedCommitted(ctx);
-    }
-    case 'quiet':
-      return ctx.now() - ctx.lastEventAt() >= ctx.quietMs;
-  }
+  if (noReceipts && (c === 'receipted' || c === 'delivered')) c = 'accepted';
+  if (c === 'delivered' && !ctx.caps.includes('delivered-receipt')) c = 'receipted';
+  const final =
+    c === 'settled'
+      ? finalStatuses(achievableReceipt(ctx.receipt, ctx.caps))
+      : c === 'receipted'
+        ? FINAL_RECEIPTED
+        : c === 'delivered'
+          ? FINAL_DELIVERED
+          : FINAL_ACCEPTED;
+  return { c, final };
+}
+
+/** `committed` and `settled` also wait for every owed receiver device to commit. */
+const waitsForCommits = (c: Condition): boolean => c === 'committed' || c === 'settled';
+
+export function holds(condition: Condition, ctx: ConditionContext): boolean {
+  if (condition === 'quiet') return ctx.now() - ctx.lastEventAt() >= ctx.quietMs;
+  const { c, final } = reachable(condition, ctx);
+  return everyOutboxEntry(ctx, final) && (!waitsForCommits(c) || everyAcceptedCommitted(ctx));
 }
 
 /**
@@ -165,18 +174,7 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
   if (condition === 'quiet') {
     return `last event ${Math.round(ctx.now() - ctx.lastEventAt())} ms ago, ${ctx.quietMs} ms of quiet wanted`;
   }
-  const noReceipts = achievableReceipt('any', ctx.caps) === 'none';
-  let c: Condition = condition;
-  if (noReceipts && (c === 'receipted' || c === 'delivered')) c = 'accepted';
-  if (c === 'delivered' && !ctx.caps.includes('delivered-receipt')) c = 'receipted';
-  const final =
-    c === 'settled'
-      ? finalStatuses(achievableReceipt(ctx.receipt, ctx.caps))
-      : c === 'receipted'
-        ? FINAL_RECEIPTED
-        : c === 'delivered'
-          ? FINAL_DELIVERED
-          : FINAL_ACCEPTED;
+  const { c, final } = reachable(condition, ctx);
   let total = 0;
   const open = new Map<string, number>();
   const uncommitted = new Map<string, number>();
@@ -184,7 +182,7 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
     for (const entry of bot.outboxEntries()) {
       total++;
       if (!final.has(entry.status)) open.set(entry.status, (open.get(entry.status) ?? 0) + 1);
-      if (entry.smid === undefined || (c !== 'committed' && c !== 'settled')) continue;
+      if (entry.smid === undefined || !waitsForCommits(c)) continue;
       for (const receiver of ctx.devicesOf(entry.to)) {
         if (awaits(ctx, receiver, entry)) {
           uncommitted.set(receiver.actor, (uncommitted.get(receiver.actor) ?? 0) + 1);
@@ -195,7 +193,7 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
   const parts: string[] = [];
   const notFinal = [...open.values()].reduce((a, b) => a + b, 0);
   if (notFinal > 0) {
-    const word = c === 'settled' || c === 'committed' ? finalWord(final) : c;
+    const word = waitsForCommits(c) ? finalWord(final) : c;
     const by = [...open].map(([status, n]) => `${n} ${status}`).join(', ');
     parts.push(`${notFinal} of ${total} messages not yet ${word} (${by})`);
   }
