@@ -129,7 +129,8 @@ function acceptedBefore(user: string, t: number, input: TroubleInput): string | 
   return undefined;
 }
 
-function firstLine(text: string): string {
+/** The first line of an error message: what a finding or a reason quotes of it. */
+export function firstLine(text: string): string {
   return text.split('\n')[0]!;
 }
 

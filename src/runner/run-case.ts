@@ -13,6 +13,7 @@ import type { CaseOutcome } from '../report/case-result.js';
 import type { Scenario } from '../scenarios/types.js';
 import type { CaseBot } from './case-bot.js';
 import {
+  firstLine,
   type LoginRefusal,
   noteRefusals,
   provenStop,
@@ -294,10 +295,6 @@ function describeLimit(
 /** Where in the timeline the case was: a step, or the settling after the last one. */
 function whereIn(step: { index: number; op: string; line: number } | undefined): string {
   return step ? `step ${step.index + 1} (${step.op}, line ${step.line})` : 'settling after the last step';
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]!;
 }
 
 /** 2-, 3- and 4-byte UTF-8 characters in turn: what a narrow or 3-byte-utf8 column mangles. */
