@@ -155,10 +155,12 @@ export async function explore(input: ExploreInput): Promise<ExploreResult> {
       const { result, rendered } = ran;
       verdicts[result.verdict] = (verdicts[result.verdict] ?? 0) + 1;
       const elapsed = performance.now() - started;
+      // The kit could not finish it: never a finding, always kept to be looked at.
+      const unfinishedCase = result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE';
       say(
-        `case ${index}: ${result.verdict.padEnd(5)} ${rendered.operations.length} ops, ${rendered.messages} messages${result.faults?.length ? `, ${result.faults.length} frames lost or duplicated` : ''} (${seconds(elapsed)} of ${seconds(input.budgetMs)})${result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE' ? ` — ${result.reason ?? ''}` : ''}`,
+        `case ${index}: ${result.verdict.padEnd(5)} ${rendered.operations.length} ops, ${rendered.messages} messages${result.faults?.length ? `, ${result.faults.length} frames lost or duplicated` : ''} (${seconds(elapsed)} of ${seconds(input.budgetMs)})${unfinishedCase ? ` — ${result.reason ?? ''}` : ''}`,
       );
-      if (result.verdict === 'ERROR' || result.verdict === 'INCONCLUSIVE') {
+      if (unfinishedCase) {
         const kept = keepUnfinished(input, id, generated, result);
         unfinished.push(kept);
         say(`  kept as ${kept}`);
