@@ -126,6 +126,14 @@ export function metricsListener(
     if (p.accepted && p.receipted && p.delivered) sends.delete(user, cmid);
   };
 
+  /** The send time of the request this answer (its rid, on its actor) answers; forgotten now. */
+  const answered = (actor: string, f: Record<string, unknown>): number | undefined => {
+    const rid = ridOf(f);
+    const t = rid === undefined ? undefined : requests.get(actor, rid);
+    if (t !== undefined) requests.delete(actor, rid!);
+    return t;
+  };
+
   return (e: HistoryEvent): void => {
     switch (e.kind) {
       case 'frame': {
@@ -148,12 +156,8 @@ export function metricsListener(
         }
         switch (e.type) {
           case 'msg:A': {
-            const rid = ridOf(f);
-            const t = rid === undefined ? undefined : requests.get(e.actor, rid);
-            if (t !== undefined) {
-              requests.delete(e.actor, rid!);
-              msgA.observe((e.t - t) / 1000, f['cmid'], f['smid']);
-            }
+            const t = answered(e.actor, f);
+            if (t !== undefined) msgA.observe((e.t - t) / 1000, f['cmid'], f['smid']);
             const user = userOfActor(e.actor);
             const cmid = String(f['cmid']);
             const p = sends.get(user, cmid);
@@ -166,12 +170,8 @@ export function metricsListener(
           }
           case 'sync:A': {
             syncPages.inc();
-            const rid = ridOf(f);
-            const t = rid === undefined ? undefined : requests.get(e.actor, rid);
-            if (t !== undefined) {
-              requests.delete(e.actor, rid!);
-              syncDuration.observe((e.t - t) / 1000);
-            }
+            const t = answered(e.actor, f);
+            if (t !== undefined) syncDuration.observe((e.t - t) / 1000);
             return;
           }
           case 'error:A': {
