@@ -7,7 +7,7 @@
  * to ask for it again). A later confirmation only shows the cursor had moved, not when.
  */
 
-import { num } from './field-values.js';
+import { ackUpToOf } from './field-values.js';
 import { unansweredSoFar } from './requests.js';
 import type { UserState } from './state.js';
 
@@ -22,12 +22,7 @@ export function earliestUnansweredAck(receiver: UserState, seq: number, before: 
     for (const conn of device.conns) {
       for (const req of unansweredSoFar(conn)) {
         if (req === undefined || req.answerIdx >= 0 || req.t >= before) continue;
-        const upTo =
-          req.type === 'ack:R'
-            ? num(req.fields['upTo'])
-            : req.type === 'sync:R'
-              ? num(req.fields['ackUpTo'])
-              : undefined;
+        const upTo = ackUpToOf(req.type, req.fields);
         if (upTo !== undefined && upTo >= seq && (earliest === undefined || req.t < earliest))
           earliest = req.t;
       }

@@ -11,3 +11,11 @@ export function str(v: unknown): string | undefined {
 export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+
+/** The seq an ack request acknowledges up to: ack:R's `upTo`, sync:R's `ackUpTo`. */
+export function ackUpToOf(
+  type: string | undefined,
+  fields: Readonly<Record<string, unknown>>,
+): number | undefined {
+  return type === 'ack:R' ? num(fields['upTo']) : type === 'sync:R' ? num(fields['ackUpTo']) : undefined;
+}

@@ -20,11 +20,12 @@
 import type { FrameEvent, HistoryEvent } from '../history/events.js';
 import { connEnd, type Scan } from './context.js';
 import { LOSS } from './fault-index.js';
+import { ackUpToOf } from './field-values.js';
 import { actorOf, type ConnState } from './state.js';
 
-/** The upTo an ack:R / sync:R carries (validated a number by the pass that kept it). */
+/** The upTo an ack:R / sync:R kept below carries (kept only when it was a number). */
 function upToOf(e: FrameEvent): number {
-  return (e.type === 'ack:R' ? e.fields['upTo'] : e.fields['ackUpTo']) as number;
+  return ackUpToOf(e.type, e.fields)!;
 }
 
 /** The answer that shares an ack's rid: proof the server got it. */
@@ -166,10 +167,11 @@ function take(s: Scan, st: RepushState, e: FrameEvent, i: number): void {
     }
   } else if (type === 'ack:R' || type === 'sync:R') {
     const rid = e.fields['rid'];
-    if (typeof upToOf(e) !== 'number' || typeof rid !== 'string') return;
+    const upTo = ackUpToOf(type, e.fields);
+    if (upTo === undefined || typeof rid !== 'string') return;
     const c = connOf(s, st, e, true);
     if (!c) return;
-    if (c.loose?.has(rid)) raise(c, upToOf(e));
+    if (c.loose?.has(rid)) raise(c, upTo);
     else if (c.slotRid === undefined && c.open.size === 0) {
       c.slotRid = rid;
       c.slotIdx = i;
