@@ -11,6 +11,8 @@ export type Condition = WaitForStep['condition'];
 
 export interface ConditionContext {
   bots: readonly CaseBot[];
+  /** Which outbox entries of `bots` the condition is about; all when absent. */
+  counts?: (entry: OutboxView) => boolean;
   /** user → that user's bots (devices). */
   devicesOf: (user: string) => readonly CaseBot[];
   /** Which receipt settles a message: `delivered`, `any` (stored or delivered), or none. */
@@ -40,7 +42,7 @@ function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): bo
   let all = true;
   for (const bot of ctx.bots) {
     for (const entry of bot.outboxEntries()) {
-      if (final.has(entry.status)) continue;
+      if (final.has(entry.status) || (ctx.counts && !ctx.counts(entry))) continue;
       if (final !== FINAL_DELIVERED) return false;
       if (!deliveredReceiptPast(ctx, bot, entry)) all = false;
     }
@@ -56,7 +58,7 @@ function everyOutboxEntry(ctx: ConditionContext, final: ReadonlySet<string>): bo
  * margin) without it, the wait has nothing more to wait for: the checker, which sees when the ack
  * came, judges whether the receipt was owed to this connection (RCPT-2) or to one that is gone.
  */
-function deliveredReceiptPast(ctx: ConditionContext, sender: CaseBot, entry: OutboxView): boolean {
+export function deliveredReceiptPast(ctx: ConditionContext, sender: CaseBot, entry: OutboxView): boolean {
   if (entry.status !== 'stored' || entry.smid === undefined) return false;
   const key = `${sender.actor}\u0000${entry.cmid}`;
   if (!sender.connected) {
@@ -105,7 +107,7 @@ function awaits(ctx: ConditionContext, receiver: CaseBot, entry: OutboxView): bo
 function everyAcceptedCommitted(ctx: ConditionContext): boolean {
   for (const bot of ctx.bots) {
     for (const entry of bot.outboxEntries()) {
-      if (entry.smid === undefined) continue;
+      if (entry.smid === undefined || (ctx.counts && !ctx.counts(entry))) continue;
       for (const receiver of ctx.devicesOf(entry.to)) if (awaits(ctx, receiver, entry)) return false;
     }
   }
@@ -137,7 +139,7 @@ export function finalStatuses(receipt: 'none' | 'any' | 'delivered'): ReadonlySe
  * any receipt capability a message is as final as it gets once accepted, and without delivered
  * receipts once receipted; `settled` is capped by the caps the same way (MQTT never sends one).
  */
-function reachable(
+export function reachable(
   condition: Exclude<Condition, 'quiet'>,
   ctx: ConditionContext,
 ): { c: Exclude<Condition, 'quiet'>; final: ReadonlySet<string> } {
@@ -180,6 +182,7 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
   const uncommitted = new Map<string, number>();
   for (const bot of ctx.bots) {
     for (const entry of bot.outboxEntries()) {
+      if (ctx.counts && !ctx.counts(entry)) continue;
       total++;
       if (!final.has(entry.status)) open.set(entry.status, (open.get(entry.status) ?? 0) + 1);
       if (entry.smid === undefined || !waitsForCommits(c)) continue;

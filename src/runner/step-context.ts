@@ -4,13 +4,16 @@
  * hold, or a kit limit.
  */
 
+import { DEFAULT_GRACE_MS } from '../checker/engine.js';
+import { graceFor } from '../checker/owed.js';
 import type { UnmetPrecondition } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { ScenarioError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { Limits } from '../protocol/frames.js';
 import type { Scenario } from '../scenarios/types.js';
-import type { CaseBot } from './case-bot.js';
+import type { CaseBot, OutboxView } from './case-bot.js';
+import type { ConditionContext } from './conditions.js';
 import type { Target } from './target.js';
 
 export interface StepContext {
@@ -87,4 +90,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * What a condition reads, from a step context: every bot's outbox, or only the `bots` and the
+ * entries `counts` keeps (a `send` step waits on its own messages).
+ */
+export function conditionContext(
+  ctx: StepContext,
+  quietMs: number,
+  only?: { bots: readonly CaseBot[]; counts: (entry: OutboxView) => boolean },
+): ConditionContext {
+  return {
+    bots: only?.bots ?? ctx.allBots,
+    counts: only?.counts,
+    devicesOf: (user) => ctx.devicesOf(user),
+    receipt: ctx.scenario.expect.receipt,
+    lastEventAt: ctx.lastEventAt,
+    now: () => ctx.history.now(),
+    quietMs,
+    caps: ctx.caps,
+    graceMs: graceFor(DEFAULT_GRACE_MS, ctx.limits?.repushMs ?? 0),
+    receiptClock: new Map(),
+  };
 }

@@ -3,18 +3,16 @@
  * the bots it may address, the target, the history — never the runner itself.
  */
 
-import { DEFAULT_GRACE_MS } from '../checker/engine.js';
-import { graceFor } from '../checker/owed.js';
 import { InternalError } from '../errors.js';
 import type { ProbeStep, Step } from '../scenarios/types.js';
-import { type ConditionContext, explainUnmet, holds, waitUntil } from './conditions.js';
+import { explainUnmet, holds, waitUntil } from './conditions.js';
 import { rawAsProbe, runProbe } from './probe.js';
 import { runSend } from './send-step.js';
 import { assertCompletePaging, assertGoingAway } from './step-asserts.js';
-import { bots, KitLimit, type StepContext, sleep } from './step-context.js';
+import { bots, conditionContext, KitLimit, type StepContext, sleep } from './step-context.js';
 import { waitMs } from './wait-ms.js';
 
-export { KitLimit, PreconditionUnmet, type StepContext } from './step-context.js';
+export { conditionContext, KitLimit, PreconditionUnmet, type StepContext } from './step-context.js';
 
 export async function runStep(step: Step, ctx: StepContext): Promise<void> {
   switch (step.op) {
@@ -165,19 +163,4 @@ async function recordProbe(step: ProbeStep, ctx: StepContext, actor: string): Pr
       actor,
     });
   }
-}
-
-/** What a condition reads, from a step context. */
-export function conditionContext(ctx: StepContext, quietMs: number): ConditionContext {
-  return {
-    bots: ctx.allBots,
-    devicesOf: (user) => ctx.devicesOf(user),
-    receipt: ctx.scenario.expect.receipt,
-    lastEventAt: ctx.lastEventAt,
-    now: () => ctx.history.now(),
-    quietMs,
-    caps: ctx.caps,
-    graceMs: graceFor(DEFAULT_GRACE_MS, ctx.limits?.repushMs ?? 0),
-    receiptClock: new Map(),
-  };
 }

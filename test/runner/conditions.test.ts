@@ -150,6 +150,20 @@ describe('a delivered receipt the wait holds out for', () => {
   });
 });
 
+describe('a wait over some messages only (a send step awaiting its own)', () => {
+  it('reads only the entries it counts, in holds and in explainUnmet', () => {
+    const other: OutboxView = { cmid: 'c2', to: 'bob', status: 'accepted', smid: 's2', sentAt: 20 };
+    const done: OutboxView = { ...sent, status: 'delivered' };
+    const alice = bot({ actor: 'alice/phone', start: online(1), committed: new Map() }, [done, other]);
+    const all = context([alice]);
+    expect(holds('delivered', all)).toBe(false);
+    expect(holds('delivered', { ...all, counts: (e) => e.cmid === 'c1' })).toBe(true);
+    const second = { ...all, counts: (e: OutboxView) => e.cmid === 'c2' };
+    expect(holds('delivered', second)).toBe(false);
+    expect(explainUnmet('delivered', second)).toBe('1 of 1 messages not yet delivered (1 accepted)');
+  });
+});
+
 const dir = mkdtempSync(join(tmpdir(), 'imspec-conditions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -221,4 +235,55 @@ expect:
     expect(result.reason).toBeUndefined();
     expect(result.verdict).toBe('PASS');
   });
+});
+
+describe('a send that awaits delivered, on the embedded server', () => {
+  // bob's first session is cut right after hello:A; 200 ms later, once the server has seen the
+  // reset, alice's messages are stored (stand-in receipts). bob is back 1 s after the cut, syncs
+  // and commits them while the send step still waits. (Sent before the server saw the reset, they
+  // would be pushed to the dead session instead, and a receipt resent on retransmission could pass.)
+  const file = join(dir, 'stored-then-committed.yaml');
+  writeFileSync(
+    file,
+    `id: stored-then-committed
+title: a send awaiting delivered, its receiver back only after the messages were stored
+covers: [RCPT-1, RCPT-2]
+users: { alice: phone, bob: phone }
+client: { reconnectDelay: 1s }
+timeout: 30s
+faults:
+  - { id: drop-bob, match: { op: hello, kind: A, user: bob }, nth: 1, action: { type: cut, mode: reset, forward: true } }
+steps:
+  - connect: [alice, bob]
+  - wait: 200ms
+  - send: { from: alice, to: bob, count: 2, await: delivered }
+expect: { receipt: delivered }
+`,
+  );
+
+  it('passes when the delivered receipts follow the commits', async () => {
+    const run = await runSuites({ paths: [file], seed: 3, reports: [] });
+    const result = run.cases[0] as CaseResult;
+    expect(result.reason).toBeUndefined();
+    expect(result.stats?.receiptsStored).toBe(2);
+    expect(result.verdict).toBe('PASS');
+  });
+
+  it('stops one grace after the commits when they never come: RCPT-2 and the unmet step, not the case deadline', async () => {
+    const run = await runSuites({
+      paths: [file],
+      seed: 3,
+      reports: [],
+      serverFaults: ['no-delivered-receipt'],
+    });
+    const result = run.cases[0] as CaseResult;
+    expect(result.stats?.receiptsStored).toBe(2);
+    expect(result.verdict).toBe('FAIL');
+    expect(result.findings.some((f) => f.requirement === 'RCPT-2')).toBe(true);
+    // Before the send step shared the wait's rule, it held out to the 30 s case deadline (a kit
+    // limit); now the step ends once the grace has passed, with the precondition it could not meet.
+    expect(result.preconditions?.[0]?.actual).toMatch(
+      /^2 committed by the receiver but only stored for the sender/,
+    );
+  }, 40_000);
 });
