@@ -105,7 +105,12 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     const firstR = t.firstRIdx.get(m);
     if (s.timing && firstR >= 0) s.timing.accepted(s, m, e.t - l.log.t(firstR));
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
-    if (offline(s, recv, reqT, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
+    // A duplicate's answer seen first (the original msg:A was lost with its connection): the
+    // message was stored at some time since its first msg:R, so it was accepted offline (RCPT-1)
+    // only if the receiver has been offline since then; otherwise DEDUP-3 says which receipt the
+    // server owes with this answer.
+    const since = e.fields['dup'] === true && firstR >= 0 ? l.log.t(firstR) : reqT;
+    if (offline(s, recv, since, e.t)) t.set(m, OFFLINE_AT_ACCEPT);
   } else if (req.idx > t.acceptIdx.get(m) && (e.fields['dup'] !== true || st !== t.stored.get(m))) {
     // A retransmission sent after the first msg:A arrived, answered as a new message (DEDUP-1):
     // judged at the end, when a crash in between turns it into DUR-1 or DUR-3.

@@ -263,6 +263,66 @@ describe('DEDUP-3: a duplicate answered while the receipt is known re-sends it',
     ]);
   });
 
+  /**
+   * alice's msg:R is stored and pushed while bob is online, but alice's connection drops before its
+   * msg:A; bob commits and acks, then goes offline. alice's retransmission is the first answer she
+   * sees: a dup msg:A, answered while bob is offline — yet the message was not accepted offline.
+   */
+  function duplicateAnsweredFirst(h: H): M {
+    h.connect(A);
+    h.connect(B);
+    const m = h.send(A, 'bob');
+    h.close(A, 'network');
+    m.smid = 's1';
+    m.seq = 1;
+    h.tick(1);
+    h.push(B, m);
+    h.commit(B, m);
+    h.ack(B, 1);
+    h.close(B, 'client');
+    h.tick(1000);
+    h.connect(A);
+    h.retransmit(m, 'reconnect');
+    h.accept(m, { dup: true });
+    return m;
+  }
+
+  it('near miss: a dup msg:A seen first while the receiver is offline, stored while it was online, re-sends delivered: no RCPT-1', () => {
+    // Found by explore (a kill -9 case): RCPT-1 was judged on the dup msg:A, as if the message had
+    // been stored then, and asked for a stored receipt the server rightly did not send.
+    const h = new H();
+    const m = duplicateAnsweredFirst(h);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('…and with no receipt re-sent: DEDUP-3 (the delivered receipt was known), not RCPT-1', () => {
+    const h = new H();
+    duplicateAnsweredFirst(h);
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt DEDUP-3']);
+  });
+
+  it('a dup msg:A seen first, the receiver offline since before the first msg:R: accepted offline (RCPT-1)', () => {
+    const h = new H();
+    h.bot(B);
+    h.connect(A);
+    const m = h.send(A, 'bob');
+    h.close(A, 'network');
+    h.tick(1000);
+    h.connect(A);
+    h.retransmit(m, 'reconnect');
+    h.accept(m, { dup: true });
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h, { expect: { exactlyOnce: false } })))).toContain(
+      'missing-receipt RCPT-1',
+    );
+  });
+
   it('a sender retransmitting until the end does not reset the clock: the first unmet dup counts', () => {
     const h = new H();
     h.connect(A);
