@@ -254,7 +254,9 @@ function memory(): { rss: number; heap: number } {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
+  // `external` already includes `arrayBuffers` (Node's process.memoryUsage): adding both counted
+  // the ledger's Int32Array columns twice.
+  return { rss: m.rss, heap: m.heapUsed + m.external };
 }
 
 async function bareConnections(
