@@ -55,14 +55,22 @@ function ready(s: Scan, m: number, now: number, quietMs: number, maxAgeMs: numbe
 }
 
 /**
+ * How long a message must have been quiet to be judged: two graces (it had every chance to
+ * arrive, be re-pushed and receipted) and the settle time. Exported for the load bench's
+ * keep-the-events baseline, which holds events as long as the ledger does.
+ */
+export function quietFor(graceMs: number, settleMs: number): number {
+  return 2 * graceMs + settleMs;
+}
+
+/**
  * Judges and forgets what has settled by history time `now`. Returns how many of the forgotten
  * messages were sent and had not settled (lost, unknown outcome, too old): out of flight too.
  */
 export function retire(s: Scan, now: number, options: RetireOptions): number {
   const l = s.l;
   const t = l.msgs;
-  const grace = graceOf(s, DEFAULT_GRACE_MS);
-  const quietMs = 2 * grace + s.settleMs;
+  const quietMs = quietFor(graceOf(s, DEFAULT_GRACE_MS), s.settleMs);
   l.retired ??= new RetiredKeys(65_536);
   let unsettled = 0;
   s.endT = now;

@@ -150,13 +150,16 @@ export class MessageTable {
 
   /** Forgets messages below `base` (the streaming ledger, once they are judged). */
   retire(base: number): void {
-    for (let m = this.base; m < base; m++) {
-      this.moreCommits.delete(m);
-      this.lastRIdx.delete(m);
-      this.errorIdx.delete(m);
-      this.gaveUpIdx.delete(m);
-      this.moreRequests.delete(m);
-      this.storedFromRIdx.delete(m);
+    // The rare facts' maps are empty on a healthy run: six deletes per message for nothing.
+    for (const map of [
+      this.moreCommits,
+      this.lastRIdx,
+      this.errorIdx,
+      this.gaveUpIdx,
+      this.moreRequests,
+      this.storedFromRIdx,
+    ]) {
+      if (map.size > 0) for (let m = this.base; m < base; m++) map.delete(m);
     }
     this.base = base;
     for (const c of this.columns) c.drop(base);
@@ -280,12 +283,9 @@ export class StoredTable {
 
   /** Forgets stored messages below `base` (the streaming ledger). */
   retire(base: number): void {
-    for (let id = this.base; id < base; id++) {
-      this.originItem.delete(id);
-      this.obsItem.delete(id);
-      this.seqIdxOther.delete(id);
-      this.bigSeqs.delete(id);
-      this.inconsistent.delete(id);
+    // As MessageTable.retire: these are empty on a healthy run.
+    for (const map of [this.originItem, this.obsItem, this.seqIdxOther, this.bigSeqs, this.inconsistent]) {
+      if (map.size > 0) for (let id = this.base; id < base; id++) map.delete(id);
     }
     this.base = base;
     for (const c of this.columns) c.drop(base);

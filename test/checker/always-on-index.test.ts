@@ -9,6 +9,7 @@ import { ALWAYS_ON_RULES, AlwaysOnJudges, judgeAlwaysOn } from '../../src/checke
 import { KeyTable } from '../../src/checker/always-on/message-index.js';
 import { pushChain } from '../../src/checker/always-on/push-chain.js';
 import { SeqChain } from '../../src/checker/always-on/seq-chain.js';
+import { ForgottenKeys } from '../../src/checker/always-on/types.js';
 import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
 import { CAPS } from '../../src/protocol/frames.js';
 
@@ -138,10 +139,13 @@ describe('the shared message index', () => {
 });
 
 describe('KeyTable at scale (its hash table grows, and is cleaned of forgotten keys)', () => {
-  it('finds every live key and none of the forgotten ones across growths and forgets', () => {
+  it.each([
+    ['room made up front (as check() does)', true],
+    ['growing as it goes (as the streaming ledger does)', false],
+  ])('finds every live key and none of the forgotten ones across growths and forgets: %s', (_, reserve) => {
     const table = new KeyTable();
-    // Room made up front (as check() does) changes nothing found.
-    table.reserve(30_000);
+    // Room made up front changes nothing found.
+    if (reserve) table.reserve(30_000);
     let born = 0;
     for (let round = 0; round < 5; round++) {
       for (let k = 0; k < 20_000; k++) table.slot(`u${k % 7}`, `c${round}-${k}`, born++);
@@ -159,6 +163,33 @@ describe('KeyTable at scale (its hash table grows, and is cleaned of forgotten k
     expect(table.find('m3-0')).toBe(-1);
     // A pair is not the one-part key of its joined text.
     expect(table.find('u1c4-1')).toBe(-1);
+  });
+});
+
+describe("ForgottenKeys (a retired message's key, to tell a late echo from a stranger)", () => {
+  it('knows the keys of its two generations, asked before and after more come, and says when it lost one', () => {
+    const keys = new ForgottenKeys(3);
+    expect(keys.has('alice', 'c1')).toBe(false);
+    keys.add('alice', 'c1');
+    keys.add('bob', 'c1');
+    expect(keys.has('alice', 'c1')).toBe(true);
+    expect(keys.has('alice', 'c2')).toBe(false);
+    // Added after it was asked (and the third key starts a new generation): still found.
+    keys.add('alice', 'c2');
+    expect(keys.has('alice', 'c2')).toBe(true);
+    expect(keys.has('bob', 'c1')).toBe(true);
+    keys.add('carol', 'c3');
+    keys.add('carol', 'c4');
+    expect(keys.has('carol', 'c4')).toBe(true);
+    expect(keys.has('alice', 'c1')).toBe(true);
+    expect(keys.lossy).toBe(false);
+    // A third generation drops the first.
+    keys.add('carol', 'c5');
+    expect(keys.lossy).toBe(true);
+    expect(keys.has('alice', 'c1')).toBe(false);
+    expect(keys.has('carol', 'c3')).toBe(true);
+    expect(keys.has('carol', 'c5')).toBe(true);
+    expect(keys.has('bob', 'c3')).toBe(false);
   });
 });
 

@@ -70,13 +70,24 @@ export class KeyTable {
   forgotAny = false;
   /** Event index each slot was born at. */
   private readonly born = new Column(1024, -1);
-  private readonly columns: Column[] = [this.born];
+  /**
+   * Each slot's hashKey (as an int32). A probe compares it before the key strings, so passing a
+   * bucket of another key reads no string (each a likely cache miss in a table of 100k+ keys), and
+   * a forget or rebuild places slots without hashing their keys again.
+   */
+  private readonly hashOf = new Column(1024, 0);
+  private readonly columns: Column[] = [this.born, this.hashOf];
   private readonly listeners: DropListener[] = [];
   /** bucket → slot + 1, EMPTY or DELETED; its length a power of two, at most half used. */
   private table: Store = new Int32Array(4096);
   /** Buckets holding a slot or DELETED (probes stop only at EMPTY). */
   private used = 0;
-  /** Each live slot's key parts (index slot − `keysFrom`). */
+  /**
+   * Each slot's key parts from `keysFrom` (index slot − `keysFrom`): the forgotten ones below
+   * `base` are cleared ('') and the arrays slid down only once they are half dead, so a forget
+   * copies nothing on most retirements (a slice per forget copied every live key, and the next
+   * push grew the exact-size copy again).
+   */
   private keyA: string[] = [];
   private keyB: string[] = [];
   private keysFrom = 0;
@@ -130,6 +141,7 @@ export class KeyTable {
     const born = this.born;
     if (this.size > born.base + born.a.length) for (const c of this.columns) c.ensure(this.size);
     born.set(slot, i);
+    this.hashOf.set(slot, h | 0);
     this.lastSlot = slot;
     return slot;
   }
@@ -137,10 +149,13 @@ export class KeyTable {
   private lookup(a: string, b: string, h: number): number {
     const table = this.table;
     const mask = table.length - 1;
+    const hashes = this.hashOf.a;
+    const hashBase = this.hashOf.base;
+    const h32 = h | 0;
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const v = table[k]!;
       if (v === EMPTY) return -1;
-      if (v === DELETED) continue;
+      if (v === DELETED || hashes[v - 1 - hashBase] !== h32) continue;
       const at = v - 1 - this.keysFrom;
       if (this.keyA[at] === a && this.keyB[at] === b) return v - 1;
     }
@@ -173,8 +188,7 @@ export class KeyTable {
     const table = store(cap, EMPTY, heap);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
-      const at = slot - this.keysFrom;
-      let k = hashKey(this.keyA[at]!, this.keyB[at]!) & mask;
+      let k = this.hashOf.get(slot) & mask;
       while (table[k] !== EMPTY) k = (k + 1) & mask;
       table[k] = slot + 1;
     }
@@ -205,17 +219,28 @@ export class KeyTable {
     if (cut <= this.base) return;
     const table = this.table;
     const mask = table.length - 1;
+    const keyA = this.keyA;
+    const keyB = this.keyB;
     for (let slot = this.base; slot < cut; slot++) {
-      const a = this.keyA[slot - this.keysFrom]!;
-      const b = this.keyB[slot - this.keysFrom]!;
+      const at = slot - this.keysFrom;
+      const a = keyA[at]!;
+      const b = keyB[at]!;
       for (const l of this.listeners) l(slot, a, b);
-      let k = hashKey(a, b) & mask;
+      let k = this.hashOf.get(slot) & mask;
       while (table[k] !== slot + 1) k = (k + 1) & mask;
       table[k] = DELETED;
+      // The strings go with the key (the events that hold them may be forgotten too).
+      keyA[at] = '';
+      keyB[at] = '';
     }
-    this.keyA = this.keyA.slice(cut - this.keysFrom);
-    this.keyB = this.keyB.slice(cut - this.keysFrom);
-    this.keysFrom = cut;
+    const dead = cut - this.keysFrom;
+    if (2 * dead >= keyA.length) {
+      keyA.copyWithin(0, dead);
+      keyB.copyWithin(0, dead);
+      keyA.length -= dead;
+      keyB.length -= dead;
+      this.keysFrom = cut;
+    }
     for (const c of this.columns) c.drop(cut);
     this.base = cut;
     this.forgotAny = true;
