@@ -16,7 +16,7 @@
  * violation: a judge must read a missing slot as absence of knowledge.
  */
 
-import { Column, onHeap, type Store, store } from '../tables.js';
+import { Column, isReserved, type Store, store } from '../tables.js';
 
 /**
  * A column's "never set" for facts that are event indexes kept as is or, once their one finding is
@@ -91,7 +91,7 @@ export class KeyTable {
   column(empty: number): Column {
     const c = new Column(1024, empty);
     c.base = this.base;
-    c.ensure(this.born.base + this.born.a.length, onHeap(this.born.a));
+    c.ensure(this.born.base + this.born.a.length, isReserved(this.born.a));
     this.columns.push(c);
     return c;
   }
@@ -162,7 +162,7 @@ export class KeyTable {
 
   /**
    * Room for `n` more keys without growing: a caller that knows the run's size (check() of a whole
-   * history) spares the doublings, and its columns and table go on the heap (tables.ts Store).
+   * history) spares the doublings, and its columns and table go on shared buffers (tables.ts Store).
    */
   reserve(n: number): void {
     for (const c of this.columns) c.ensure(this.size + n, true);
@@ -175,11 +175,11 @@ export class KeyTable {
   }
 
   /** A fresh table for the live slots (room for `keys`), a quarter full at most: no deleted buckets left. */
-  private rebuild(keys = this.size - this.base + 1, heap = onHeap(this.table)): void {
+  private rebuild(keys = this.size - this.base + 1, reserved = isReserved(this.table)): void {
     const live = this.size - this.base;
     let cap = 4096;
     while (cap < 4 * keys) cap *= 2;
-    const table = store(cap, EMPTY, heap);
+    const table = store(cap, EMPTY, reserved);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
       const at = slot - this.keysFrom;
