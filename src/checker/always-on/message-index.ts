@@ -16,7 +16,7 @@
  * violation: a judge must read a missing slot as absence of knowledge.
  */
 
-import { Column, onHeap, type Store, store } from '../tables.js';
+import { Column, isReserved, type Store, store } from '../tables.js';
 
 /**
  * A column's "never set" for facts that are event indexes kept as is or, once their one finding is
@@ -47,7 +47,9 @@ function hashKey(a: string, b: string): number {
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  // Signed, not `>>> 0`: a uint32 above 2^31 is a heap number wherever this is not inlined, and
+  // callers only ever mask it.
+  return h ^ (h >>> 16);
 }
 
 /** A bucket of the hash table: empty (never used) or deleted (a forgotten key was there). */
@@ -100,7 +102,7 @@ export class KeyTable {
   column(empty: number): Column {
     const c = new Column(1024, empty);
     c.base = this.base;
-    c.ensure(this.born.base + this.born.a.length, onHeap(this.born.a));
+    c.ensure(this.born.base + this.born.a.length, isReserved(this.born.a));
     this.columns.push(c);
     return c;
   }
@@ -134,8 +136,10 @@ export class KeyTable {
     // Grown or cleaned before the new slot exists: a rebuild places the live slots only.
     if (2 * (this.used + 1) > this.table.length) this.rebuild();
     const slot = this.size++;
-    this.keyA.push(a);
-    this.keyB.push(b);
+    // Stores, not pushes: reserve() may have sized the arrays already (their doublings, each a
+    // copy into fresh memory, were a tenth of check()'s insert cost); past the end this appends.
+    this.keyA[slot - this.keysFrom] = a;
+    this.keyB[slot - this.keysFrom] = b;
     this.place(h, slot);
     // The columns grow together (a doubling of each, so this is rare): no call per column per slot.
     const born = this.born;
@@ -173,19 +177,24 @@ export class KeyTable {
 
   /**
    * Room for `n` more keys without growing: a caller that knows the run's size (check() of a whole
-   * history) spares the doublings, and its columns and table go on the heap (tables.ts Store).
+   * history) spares the doublings, and its columns and table go on shared buffers (tables.ts Store).
    */
   reserve(n: number): void {
     for (const c of this.columns) c.ensure(this.size + n, true);
+    const keys = this.size - this.keysFrom + n;
+    if (this.keyA.length < keys) {
+      this.keyA = sized(this.keyA, keys);
+      this.keyB = sized(this.keyB, keys);
+    }
     if (2 * (this.used + n) > this.table.length) this.rebuild(this.size - this.base + n, true);
   }
 
   /** A fresh table for the live slots (room for `keys`), a quarter full at most: no deleted buckets left. */
-  private rebuild(keys = this.size - this.base + 1, heap = onHeap(this.table)): void {
+  private rebuild(keys = this.size - this.base + 1, reserved = isReserved(this.table)): void {
     const live = this.size - this.base;
     let cap = 4096;
     while (cap < 4 * keys) cap *= 2;
-    const table = store(cap, EMPTY, heap);
+    const table = store(cap, EMPTY, reserved);
     const mask = cap - 1;
     for (let slot = this.base; slot < this.size; slot++) {
       let k = this.hashOf.get(slot) & mask;
@@ -252,6 +261,13 @@ export class KeyTable {
   get live(): number {
     return this.size - this.base;
   }
+}
+
+/** `a`'s entries in an array of `n` (holes past them: only slots below `size` are ever read). */
+function sized(a: string[], n: number): string[] {
+  const b = new Array<string>(n);
+  for (let k = 0; k < a.length; k++) b[k] = a[k]!;
+  return b;
 }
 
 /** One run's index: the tables every always-on judge reads and keeps its columns in. */
