@@ -84,6 +84,8 @@ export class Bot {
   private backwardCursor: number | undefined;
   private readonly cmidPrefix = randomBytes(4).toString('hex');
   private cmidCount = 0;
+  /** Some send chose its own cmid: a generated one might then collide with it. */
+  private customCmids = false;
   private notifying = false;
   private dirty = false;
 
@@ -214,8 +216,11 @@ export class Bot {
    */
   send(to: string, body: string, cmid?: string): string {
     this.assertRunning('send');
+    if (cmid !== undefined) this.customCmids = true;
     const id = cmid ?? `${this.cmidPrefix}.${(++this.cmidCount).toString(36)}`;
-    if (this.outbox.entries.has(id)) {
+    // A generated cmid is new by construction (random prefix, counter) unless a caller chose
+    // cmids too: only then is it looked up in the outbox, which keeps every message of the case.
+    if (this.customCmids && this.outbox.entries.has(id)) {
       throw new UsageError(`${this.actor} already sent cmid "${id}": a new message needs a new cmid`);
     }
     this.record({ kind: 'send', t: this.now(), actor: this.actor, cmid: id, to, body });
@@ -623,8 +628,8 @@ export class Bot {
 
   /** Where msg:A (or the request's failure) for one of our entries arrives. */
   private readonly answers: SendSink<OutboxEntry> = {
-    accepted: (_entry, accepted) => {
-      if (this.outbox.accepted(accepted.cmid, accepted.smid)) this.changed();
+    accepted: (entry, accepted) => {
+      if (this.outbox.accepted(accepted.cmid, accepted.smid, entry)) this.changed();
     },
     failed: (entry, error) => {
       // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
@@ -635,8 +640,11 @@ export class Bot {
   private sendAck(upTo: number): boolean {
     const live = this.current;
     if (!live?.alive) return false;
-    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it.
-    live.session.ack(upTo, this.client.requestTimeoutMs).catch(() => undefined);
+    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it, so
+    // where the driver can, the ack waits for no answer (no promise, reaction or deadline).
+    const session = live.session;
+    if (session.ackQuietly) session.ackQuietly(upTo);
+    else session.ack(upTo, this.client.requestTimeoutMs).catch(() => undefined);
     return true;
   }
 

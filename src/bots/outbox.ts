@@ -57,16 +57,29 @@ export class Outbox {
 
   /** Queues a new message and sends it when `connected`. */
   add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
-    const entry: OutboxEntry = { cmid, to, body, status: 'pending', attempts: 0, sentAt: Number.NaN };
+    // smid declared from the start: every entry keeps one shape when msg:A fills it in.
+    const entry: OutboxEntry = {
+      cmid,
+      to,
+      body,
+      status: 'pending',
+      attempts: 0,
+      sentAt: Number.NaN,
+      smid: undefined,
+    };
     this.entries.set(cmid, entry);
     this.counts.pending++;
     if (connected) this.attempt(entry, 'first');
     return entry;
   }
 
-  /** msg:A arrived (the first, or a dup answer to a retransmission). */
-  accepted(cmid: string, smid: string): boolean {
-    const entry = this.entries.get(cmid);
+  /**
+   * msg:A arrived (the first, or a dup answer to a retransmission). `sent` is the entry whose
+   * msg:R it answers: when the msg:A names that same cmid (it should), the outbox, which keeps
+   * every message of the case, is not searched for it.
+   */
+  accepted(cmid: string, smid: string, sent?: OutboxEntry): boolean {
+    const entry = sent !== undefined && sent.cmid === cmid ? sent : this.entries.get(cmid);
     if (!entry) return false;
     entry.smid ??= smid;
     if (entry.status !== 'pending') return false;
