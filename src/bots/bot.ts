@@ -82,10 +82,6 @@ export class Bot {
   private syncing = 0;
   /** Where the next backward page starts (a new device reading its history on demand). */
   private backwardCursor: number | undefined;
-  private readonly cmidPrefix = randomBytes(4).toString('hex');
-  private cmidCount = 0;
-  /** Some send chose its own cmid: a generated one might then collide with it. */
-  private customCmids = false;
   private notifying = false;
   private dirty = false;
 
@@ -97,20 +93,24 @@ export class Bot {
     this.driver = options.driver;
     this.history = options.history;
     this.client = options.client;
-    this.outbox = new Outbox(this.client, {
-      transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
-      giveUp: (entry) => {
-        this.record({
-          kind: 'give-up',
-          t: this.now(),
-          actor: this.actor,
-          cmid: entry.cmid,
-          attempts: entry.attempts,
-        });
-        this.changed();
+    this.outbox = new Outbox(
+      this.client,
+      {
+        transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
+        giveUp: (entry) => {
+          this.record({
+            kind: 'give-up',
+            t: this.now(),
+            actor: this.actor,
+            cmid: entry.cmid,
+            attempts: entry.attempts,
+          });
+          this.changed();
+        },
+        retransmitSuppressed: () => this.flags.suppressRetransmit,
       },
-      retransmitSuppressed: () => this.flags.suppressRetransmit,
-    });
+      randomBytes(4).toString('hex'),
+    );
     this.acker = new Acker({
       upTo: () => this.inbox.watermark,
       send: (upTo) => this.sendAck(upTo),
@@ -216,11 +216,8 @@ export class Bot {
    */
   send(to: string, body: string, cmid?: string): string {
     this.assertRunning('send');
-    if (cmid !== undefined) this.customCmids = true;
-    const id = cmid ?? `${this.cmidPrefix}.${(++this.cmidCount).toString(36)}`;
-    // A generated cmid is new by construction (random prefix, counter) unless a caller chose
-    // cmids too: only then is it looked up in the outbox, which keeps every message of the case.
-    if (this.customCmids && this.outbox.entries.has(id)) {
+    const id = cmid ?? this.outbox.nextCmid();
+    if (this.outbox.entries.has(id)) {
       throw new UsageError(`${this.actor} already sent cmid "${id}": a new message needs a new cmid`);
     }
     this.record({ kind: 'send', t: this.now(), actor: this.actor, cmid: id, to, body });

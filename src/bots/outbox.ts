@@ -10,6 +10,7 @@
 import { TimerLanes } from '../drivers/timer-lanes.js';
 import type { ReceiptStatus } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
+import { OutboxEntries } from './outbox-entries.js';
 import type { OutboxEntry, OutboxStatus } from './types.js';
 
 export type TransmitReason = 'first' | 'timeout' | 'reconnect';
@@ -23,7 +24,7 @@ export interface OutboxHooks {
 }
 
 export class Outbox {
-  readonly entries = new Map<string, OutboxEntry>();
+  readonly entries: OutboxEntries;
   readonly counts: Record<OutboxStatus, number> = {
     pending: 0,
     accepted: 0,
@@ -50,10 +51,19 @@ export class Outbox {
   private readonly armed = new Map<OutboxEntry, number>();
   private nextStamp = 0;
 
+  /** `cmidPrefix` starts every cmid the outbox makes (`nextCmid`). */
   constructor(
     private readonly options: Readonly<ClientOptions>,
     private readonly hooks: OutboxHooks,
-  ) {}
+    cmidPrefix: string,
+  ) {
+    this.entries = new OutboxEntries(cmidPrefix);
+  }
+
+  /** A fresh cmid for a new message. */
+  nextCmid(): string {
+    return this.entries.nextCmid();
+  }
 
   /** Queues a new message and sends it when `connected`. */
   add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
