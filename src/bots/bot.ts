@@ -82,8 +82,6 @@ export class Bot {
   private syncing = 0;
   /** Where the next backward page starts (a new device reading its history on demand). */
   private backwardCursor: number | undefined;
-  private readonly cmidPrefix = randomBytes(4).toString('hex');
-  private cmidCount = 0;
   private notifying = false;
   private dirty = false;
 
@@ -95,20 +93,24 @@ export class Bot {
     this.driver = options.driver;
     this.history = options.history;
     this.client = options.client;
-    this.outbox = new Outbox(this.client, {
-      transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
-      giveUp: (entry) => {
-        this.record({
-          kind: 'give-up',
-          t: this.now(),
-          actor: this.actor,
-          cmid: entry.cmid,
-          attempts: entry.attempts,
-        });
-        this.changed();
+    this.outbox = new Outbox(
+      this.client,
+      {
+        transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
+        giveUp: (entry) => {
+          this.record({
+            kind: 'give-up',
+            t: this.now(),
+            actor: this.actor,
+            cmid: entry.cmid,
+            attempts: entry.attempts,
+          });
+          this.changed();
+        },
+        retransmitSuppressed: () => this.flags.suppressRetransmit,
       },
-      retransmitSuppressed: () => this.flags.suppressRetransmit,
-    });
+      randomBytes(4).toString('hex'),
+    );
     this.acker = new Acker({
       upTo: () => this.inbox.watermark,
       send: (upTo) => this.sendAck(upTo),
@@ -214,7 +216,7 @@ export class Bot {
    */
   send(to: string, body: string, cmid?: string): string {
     this.assertRunning('send');
-    const id = cmid ?? `${this.cmidPrefix}.${(++this.cmidCount).toString(36)}`;
+    const id = cmid ?? this.outbox.nextCmid();
     if (this.outbox.entries.has(id)) {
       throw new UsageError(`${this.actor} already sent cmid "${id}": a new message needs a new cmid`);
     }
@@ -623,8 +625,8 @@ export class Bot {
 
   /** Where msg:A (or the request's failure) for one of our entries arrives. */
   private readonly answers: SendSink<OutboxEntry> = {
-    accepted: (_entry, accepted) => {
-      if (this.outbox.accepted(accepted.cmid, accepted.smid)) this.changed();
+    accepted: (entry, accepted) => {
+      if (this.outbox.accepted(accepted.cmid, accepted.smid, entry)) this.changed();
     },
     failed: (entry, error) => {
       // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
@@ -635,8 +637,11 @@ export class Bot {
   private sendAck(upTo: number): boolean {
     const live = this.current;
     if (!live?.alive) return false;
-    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it.
-    live.session.ack(upTo, this.client.requestTimeoutMs).catch(() => undefined);
+    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it, so
+    // where the driver can, the ack waits for no answer (no promise, reaction or deadline).
+    const session = live.session;
+    if (session.ackQuietly) session.ackQuietly(upTo);
+    else session.ack(upTo, this.client.requestTimeoutMs).catch(() => undefined);
     return true;
   }
 

@@ -10,6 +10,7 @@
 import { TimerLanes } from '../drivers/timer-lanes.js';
 import type { ReceiptStatus } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
+import { OutboxEntries } from './outbox-entries.js';
 import type { OutboxEntry, OutboxStatus } from './types.js';
 
 export type TransmitReason = 'first' | 'timeout' | 'reconnect';
@@ -23,7 +24,7 @@ export interface OutboxHooks {
 }
 
 export class Outbox {
-  readonly entries = new Map<string, OutboxEntry>();
+  readonly entries: OutboxEntries;
   readonly counts: Record<OutboxStatus, number> = {
     pending: 0,
     accepted: 0,
@@ -50,23 +51,45 @@ export class Outbox {
   private readonly armed = new Map<OutboxEntry, number>();
   private nextStamp = 0;
 
+  /** `cmidPrefix` starts every cmid the outbox makes (`nextCmid`). */
   constructor(
     private readonly options: Readonly<ClientOptions>,
     private readonly hooks: OutboxHooks,
-  ) {}
+    cmidPrefix: string,
+  ) {
+    this.entries = new OutboxEntries(cmidPrefix);
+  }
+
+  /** A fresh cmid for a new message. */
+  nextCmid(): string {
+    return this.entries.nextCmid();
+  }
 
   /** Queues a new message and sends it when `connected`. */
   add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
-    const entry: OutboxEntry = { cmid, to, body, status: 'pending', attempts: 0, sentAt: Number.NaN };
+    // smid declared from the start: every entry keeps one shape when msg:A fills it in.
+    const entry: OutboxEntry = {
+      cmid,
+      to,
+      body,
+      status: 'pending',
+      attempts: 0,
+      sentAt: Number.NaN,
+      smid: undefined,
+    };
     this.entries.set(cmid, entry);
     this.counts.pending++;
     if (connected) this.attempt(entry, 'first');
     return entry;
   }
 
-  /** msg:A arrived (the first, or a dup answer to a retransmission). */
-  accepted(cmid: string, smid: string): boolean {
-    const entry = this.entries.get(cmid);
+  /**
+   * msg:A arrived (the first, or a dup answer to a retransmission). `sent` is the entry whose
+   * msg:R it answers: when the msg:A names that same cmid (it should), the outbox, which keeps
+   * every message of the case, is not searched for it.
+   */
+  accepted(cmid: string, smid: string, sent?: OutboxEntry): boolean {
+    const entry = sent !== undefined && sent.cmid === cmid ? sent : this.entries.get(cmid);
     if (!entry) return false;
     entry.smid ??= smid;
     if (entry.status !== 'pending') return false;

@@ -7,6 +7,7 @@ import type { CloseInfo, Driver, RawFrame, SessionInfo } from '../drivers/driver
 import type { ActorId, History } from '../history/events.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
+import type { OutboxView } from './outbox-entries.js';
 
 export interface BotOptions {
   /** "user/device", as in every history event of this bot. */
@@ -62,7 +63,8 @@ export interface BotState {
   readonly online: boolean;
   /** What the last hello:A said (count first). */
   readonly lastSession: SessionInfo | undefined;
-  readonly outbox: ReadonlyMap<string, Readonly<OutboxEntry>>;
+  /** Every message this bot sent, by cmid, in the order sent. */
+  readonly outbox: OutboxView;
   /** How many outbox entries are in each status, kept up to date (no scan needed). */
   readonly counts: Readonly<Record<OutboxStatus, number>>;
   /** Highest seq with every seq up to it committed: the lastSeq sent at the next hello. */

@@ -18,6 +18,13 @@ export class BoundedPairMap<V> {
   private qb: string[] = [];
   private head = 0;
   private count = 0;
+  /**
+   * The inner map of the first key used last. The listener's lookups come in runs on one actor
+   * (or user) whose string is the same object each time, so an identity check saves the outer
+   * lookup; undefined whenever that inner map may have left `outer`.
+   */
+  private lastA: string | undefined;
+  private lastInner: Map<string, V> | undefined;
 
   constructor(readonly max: number) {}
 
@@ -26,11 +33,21 @@ export class BoundedPairMap<V> {
   }
 
   get(a: string, b: string): V | undefined {
-    return this.outer.get(a)?.get(b);
+    return this.inner(a)?.get(b);
   }
 
   has(a: string, b: string): boolean {
-    return this.outer.get(a)?.has(b) === true;
+    return this.inner(a)?.has(b) === true;
+  }
+
+  private inner(a: string): Map<string, V> | undefined {
+    if (a === this.lastA) return this.lastInner;
+    const inner = this.outer.get(a);
+    if (inner !== undefined) {
+      this.lastA = a;
+      this.lastInner = inner;
+    }
+    return inner;
   }
 
   /**
@@ -39,7 +56,7 @@ export class BoundedPairMap<V> {
    * cache misses, and the listener makes several per message.
    */
   set(a: string, b: string, value: V): boolean {
-    let inner = this.outer.get(a);
+    let inner = this.inner(a);
     if (inner === undefined) {
       inner = new Map();
       this.outer.set(a, inner);
@@ -58,19 +75,28 @@ export class BoundedPairMap<V> {
   }
 
   delete(a: string, b: string): boolean {
-    const inner = this.outer.get(a);
+    const inner = this.inner(a);
     if (inner === undefined || !inner.delete(b)) return false;
     this.count--;
-    if (inner.size === 0) this.outer.delete(a);
+    if (inner.size === 0) {
+      this.outer.delete(a);
+      this.forgetLast();
+    }
     return true;
   }
 
   clear(): void {
+    this.forgetLast();
     this.outer.clear();
     this.qa = [];
     this.qb = [];
     this.head = 0;
     this.count = 0;
+  }
+
+  private forgetLast(): void {
+    this.lastA = undefined;
+    this.lastInner = undefined;
   }
 
   /** Deletes the oldest live pair; false when the queue held none. */
@@ -96,23 +122,39 @@ export class BoundedPairMap<V> {
     return evicted;
   }
 
-  /** Keeps the first queued place of each live pair, in order. */
+  /**
+   * Keeps the first queued place of each live pair, in order. Every live pair has a place, so
+   * when the live places number exactly the live pairs there are no repeats to drop, and no set
+   * of seen pairs is built (the common case: a pair is set once, then deleted or evicted).
+   */
   private compact(): void {
-    const qa: string[] = [];
-    const qb: string[] = [];
-    const seen = new Map<string, Set<string>>();
+    let qa: string[] = [];
+    let qb: string[] = [];
     for (let i = this.head; i < this.qa.length; i++) {
       const a = this.qa[i]!;
       const b = this.qb[i]!;
       if (!this.has(a, b)) continue;
-      let s = seen.get(a);
-      if (s === undefined) {
-        s = new Set();
-        seen.set(a, s);
-      } else if (s.has(b)) continue;
-      s.add(b);
       qa.push(a);
       qb.push(b);
+    }
+    if (qa.length > this.count) {
+      const firstA: string[] = [];
+      const firstB: string[] = [];
+      const seen = new Map<string, Set<string>>();
+      for (let i = 0; i < qa.length; i++) {
+        const a = qa[i]!;
+        const b = qb[i]!;
+        let s = seen.get(a);
+        if (s === undefined) {
+          s = new Set();
+          seen.set(a, s);
+        } else if (s.has(b)) continue;
+        s.add(b);
+        firstA.push(a);
+        firstB.push(b);
+      }
+      qa = firstA;
+      qb = firstB;
     }
     this.qa = qa;
     this.qb = qb;

@@ -21,7 +21,12 @@ export interface Waiter {
   request: string;
   detail: string;
   timeoutMs: number;
-  done: boolean;
+  /**
+   * Which request the waiter currently stands for: set when it is taken for one, 0 once settled.
+   * A deadline carries the stamp it was armed with, so an expiry for a settled (and perhaps
+   * reused) waiter falls through.
+   */
+  stamp: number;
   /** Turns the answer frame into what the caller wants, saving a `.then` per request. */
   map: ((frame: never) => unknown) | undefined;
   resolve(value: unknown): void;
@@ -41,9 +46,22 @@ export interface Sink {
  * Request deadlines of every connection in the process, one real timer per distinct timeout:
  * a lane per connection cost each logged-in load bot a Timeout, a Map and three arrays for the
  * whole life of its connection (measured ~1 KiB per bot). A settled or closed request's expiry
- * is stale (`done`) and falls through; unref'd, since a pending request always has its socket.
+ * is stale (its stamp moved on) and falls through; unref'd, since a pending request always has
+ * its socket.
  */
-const deadlines = new TimerLanes<Waiter>((w) => w.owner.expire(w), true);
+const deadlines = new TimerLanes<Waiter>((w, stamp) => {
+  if (w.stamp === stamp) w.owner.expire(w);
+}, true);
+
+/**
+ * Settled waiters, reused by the next request of any connection. The deadline lanes hold every
+ * waiter until its timeout passes (seconds), so a fresh waiter per request outlived the young
+ * generation and was copied and promoted before it died: one per message on the bots bench.
+ * Bounded, so a burst leaves at most this many behind.
+ */
+const spare: Waiter[] = [];
+const MAX_SPARE = 4096;
+let nextStamp = 0;
 
 export class Requests {
   private readonly waiting = new Map<string, Waiter>();
@@ -67,8 +85,10 @@ export class Requests {
     timeoutMs: number,
     map?: (frame: T) => R,
   ): Promise<R> {
+    if (this.closedWith) {
+      return Promise.reject(closedError(describe(request, detail, rid), this.closedWith));
+    }
     const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
-    if (this.closedWith) return Promise.reject(closedError(what(waiter), this.closedWith));
     return new Promise((resolve, reject) => {
       waiter.resolve = resolve as (value: unknown) => void;
       waiter.reject = reject;
@@ -91,12 +111,13 @@ export class Requests {
     sink: Sink,
     ctx: unknown,
   ): void {
-    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
     const closed = this.closedWith;
     if (closed) {
-      queueMicrotask(() => sink.failed(ctx, closedError(what(waiter), closed)));
+      const error = closedError(describe(request, detail, rid), closed);
+      queueMicrotask(() => sink.failed(ctx, error));
       return;
     }
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
     waiter.sink = sink;
     waiter.ctx = ctx;
     this.enter(waiter);
@@ -121,20 +142,33 @@ export class Requests {
     timeoutMs: number,
     map: ((frame: never) => unknown) | undefined,
   ): Waiter {
-    return {
-      owner: this,
-      rid,
-      expect,
-      request,
-      detail,
-      timeoutMs,
-      done: false,
-      map,
-      resolve: noop,
-      reject: noop,
-      sink: undefined,
-      ctx: undefined,
-    };
+    const stamp = ++nextStamp;
+    const w = spare.pop();
+    if (w === undefined) {
+      return {
+        owner: this,
+        rid,
+        expect,
+        request,
+        detail,
+        timeoutMs,
+        stamp,
+        map,
+        resolve: noop,
+        reject: noop,
+        sink: undefined,
+        ctx: undefined,
+      };
+    }
+    w.owner = this;
+    w.rid = rid;
+    w.expect = expect;
+    w.request = request;
+    w.detail = detail;
+    w.timeoutMs = timeoutMs;
+    w.stamp = stamp;
+    w.map = map;
+    return w;
   }
 
   private enter(waiter: Waiter): void {
@@ -144,12 +178,11 @@ export class Requests {
     } else {
       this.waiting.set(waiter.rid, waiter);
     }
-    deadlines.add(waiter.timeoutMs, waiter);
+    deadlines.add(waiter.timeoutMs, waiter, waiter.stamp);
   }
 
   /** The shared deadline lanes: `waiter`'s timeout passed. */
   expire(waiter: Waiter): void {
-    if (waiter.done) return;
     if (waiter.rid === null) {
       const i = this.nullRid?.indexOf(waiter) ?? -1;
       if (i >= 0) this.nullRid!.splice(i, 1);
@@ -219,9 +252,9 @@ export class Requests {
 const noop = () => {};
 
 /**
- * Settles `waiter` once, detaching its callbacks first: the deadline lanes hold a settled waiter
- * until its timeout passes, and its promise's resolving functions (or sink context) would keep
- * the answer — a whole hello:A with caps and limits — alive that long.
+ * Settles `waiter` once, detaching its callbacks first and handing it back for reuse: the
+ * deadline lanes hold it until its timeout passes, and its promise's resolving functions (or
+ * sink context) would keep the answer — a whole hello:A with caps and limits — alive that long.
  */
 function succeed(waiter: Waiter, value: unknown): void {
   const { resolve, sink, ctx } = waiter;
@@ -238,17 +271,22 @@ function fail(waiter: Waiter, error: Error): void {
 }
 
 function release(waiter: Waiter): void {
-  waiter.done = true;
+  waiter.stamp = 0;
   waiter.resolve = noop;
   waiter.reject = noop;
   waiter.map = undefined;
   waiter.sink = undefined;
   waiter.ctx = undefined;
+  if (spare.length < MAX_SPARE) spare.push(waiter);
 }
 
 function what(w: Waiter): string {
-  const rid = w.rid === null ? 'null' : w.rid;
-  return w.detail ? `${w.request} ${w.detail} (rid ${rid})` : `${w.request} (rid ${rid})`;
+  return describe(w.request, w.detail, w.rid);
+}
+
+function describe(request: string, detail: string, rid: string | null): string {
+  const id = rid === null ? 'null' : rid;
+  return detail ? `${request} ${detail} (rid ${id})` : `${request} (rid ${id})`;
 }
 
 function closedError(request: string, info: CloseInfo): ConnectionClosedError {

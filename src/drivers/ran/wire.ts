@@ -41,40 +41,40 @@ export function readInbound(
     : Buffer.isBuffer(data)
       ? data
       : Buffer.from(data as ArrayBuffer);
-  const event: FrameEvent = {
-    kind: 'frame',
-    t,
-    actor,
-    conn,
-    dir: 'in',
-    type: undefined,
-    fields: {},
-    raw: '',
-  };
   if (isBinary) {
-    event.raw = `<binary message, ${buf.length} bytes>`;
-    event.invalid = 'binary message: RAN/1 frames are text (FRAME-1)';
-    return event;
+    return inbound(t, actor, conn, undefined, {}, `<binary message, ${buf.length} bytes>`, BINARY);
   }
   // The socket skips ws's own UTF-8 check (it would close with 1007 and hide the frame), so the
   // check happens here and an invalid frame is still recorded, rendered lossily.
-  if (!isUtf8(buf)) {
-    event.raw = buf.toString('utf8');
-    event.invalid = 'frame is not valid UTF-8 (FRAME-1)';
-    return event;
-  }
+  if (!isUtf8(buf)) return inbound(t, actor, conn, undefined, {}, buf.toString('utf8'), NOT_UTF8);
   const raw = buf.toString('utf8');
-  event.raw = raw;
   const decoded = decode(raw, NO_LIMIT);
   if (decoded.ok) {
-    event.type = decoded.frame.type;
-    event.fields = decoded.frame as unknown as Record<string, unknown>;
-    return event;
+    const frame = decoded.frame;
+    return inbound(t, actor, conn, frame.type, frame as unknown as Record<string, unknown>, raw, undefined);
   }
   const { type, fields } = salvage(raw);
-  event.type = type;
-  event.fields = fields;
-  event.invalid = decoded.error.message;
+  return inbound(t, actor, conn, type, fields, raw, decoded.error.message);
+}
+
+const BINARY = 'binary message: RAN/1 frames are text (FRAME-1)';
+const NOT_UTF8 = 'frame is not valid UTF-8 (FRAME-1)';
+
+/**
+ * An inbound FrameEvent, built once with its final members (no placeholder `fields` object per
+ * frame); `invalid` is present only on a frame that failed, as everywhere in the history.
+ */
+function inbound(
+  t: number,
+  actor: ActorId,
+  conn: number,
+  type: FrameType | undefined,
+  fields: Record<string, unknown>,
+  raw: string,
+  invalid: string | undefined,
+): FrameEvent {
+  const event: FrameEvent = { kind: 'frame', t, actor, conn, dir: 'in', type, fields, raw };
+  if (invalid !== undefined) event.invalid = invalid;
   return event;
 }
 
