@@ -226,7 +226,10 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
       if (this.backlogHead >= this.backlog.length || this.state === 'closed') {
         this.backlog = [];
         this.backlogHead = 0;
-        if (this.state !== 'closed') this.ws.resume();
+        // Resumed even once closed (the rest of the backlog is dropped): ws ends the connection
+        // only after reading the client's close reply, so a socket left paused held every close
+        // decided from the backlog (AUTH-2's 4401, FRAME-5's 1003) until ws's 30 s close timer.
+        this.ws.resume();
       } else {
         this.nextTurn();
       }

@@ -93,6 +93,25 @@ describe('fault proxy against the reference server', () => {
     expect(String(schema!.message)).toMatch(/to/);
   });
 
+  it('a wrong hello behind a pipelined burst reaches the client as error:A then close 4401 (AUTH-2)', async () => {
+    // The scenario's rules: frames are parsed (not tunnelled) and none of these is touched.
+    const p = await proxy([
+      { match: { op: 'ack', kind: 'R' }, probability: 0.08, action: 'drop' },
+      { match: { op: 'ack', kind: 'N' }, probability: 0.04, action: 'drop' },
+    ]);
+    const c = await connect(p.url);
+    cleanups.push(() => c.ws.terminate());
+    // More pings than the server handles per turn: the hello is judged from the session's backlog,
+    // its socket paused, and the close must still complete (a paused socket never read the close
+    // reply, so the proxy saw no close to mirror until ws's 30 s timer).
+    for (let i = 0; i < 100; i++) c.send({ type: 'ping:R', rid: `p${i}` });
+    c.send({ type: 'hello:R', rid: 'h', user: 'bob', device: 'phone', token: 'wrong' });
+    expect((await c.closed).code).toBe(4401);
+    expect(typed(c, 'error:A')).toMatchObject([{ rid: 'h', code: 'auth-failed' }]);
+    expect(typed(c, 'ping:A')).toHaveLength(100);
+    expect(p.events).toEqual([]);
+  }, 15_000);
+
   it('a cut after msg:A leaves the message stored: the receiver gets it when it connects (OFF-1)', async () => {
     const p = await proxy([{ match: { op: 'msg', kind: 'A' }, action: { type: 'cut', mode: 'reset' } }]);
     const a = await login(p.url, 'alice');
