@@ -43,7 +43,11 @@ afterAll(async () => {
 describe('the HTML report of a load run', () => {
   it('keeps a per-second timeline whose rates add up to the run’s totals', () => {
     const tl = result.timeline!;
-    expect(tl.t.length).toBeGreaterThanOrEqual(8);
+    // One point per progress tick (a 1 s timer in the main process) plus one at the end: at least
+    // one per second of the 4 s schedule. How many drain seconds follow depends on the machine's
+    // load (CI once saw 7 points where an idle machine gives 9), so the count is not pinned.
+    expect(tl.t.length).toBeGreaterThanOrEqual(4);
+    expect(tl.t.every((t, k) => k === 0 || t > tl.t[k - 1]!)).toBe(true);
     let sent = 0;
     let previous = 0;
     tl.t.forEach((t, k) => {
