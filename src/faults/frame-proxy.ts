@@ -16,6 +16,7 @@ import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { FrameCodec } from '../protocol/frame-codec.js';
+import { TickCork } from '../protocol/tick-cork.js';
 import { FrameLink, type FramePort, frameRules } from './frame-link.js';
 import { listenLoopback } from './listen.js';
 import type { Rng } from './random.js';
@@ -157,10 +158,15 @@ export async function startFrameProxy(options: FrameProxyOptions): Promise<Frame
 /** Frames are byte ranges written to the other socket; a cut ends (FIN) or resets both. */
 function tcpPort(client: Socket, upstream: Socket): FramePort {
   const paused = new WeakSet<Socket>();
+  // The frames of one tick (one read often carries many) leave in one writev per side.
+  const toServer = new TickCork(upstream);
+  const toClient = new TickCork(client);
   return {
     send(direction, frame) {
-      const [src, dst] = direction === 'to-server' ? [client, upstream] : [upstream, client];
+      const [src, dst, cork] =
+        direction === 'to-server' ? [client, upstream, toServer] : [upstream, client, toClient];
       if (!dst.writable) return;
+      cork.hold();
       // Backpressure: stop reading the source until the destination drains.
       if (!dst.write(frame.data) && !paused.has(src)) {
         paused.add(src);
@@ -173,6 +179,8 @@ function tcpPort(client: Socket, upstream: Socket): FramePort {
     },
     cut(mode) {
       if (mode === 'reset') {
+        toServer.flush();
+        toClient.flush();
         client.resetAndDestroy();
         upstream.resetAndDestroy();
         return;

@@ -30,9 +30,19 @@ export class TickCork {
     // closure and a context for each of tens of thousands of load bots.
     process.nextTick(release, this);
   }
+
+  /**
+   * Sends what this tick held now: before a TCP reset, which discards a socket's unsent writes
+   * (a frame forwarded just before a cut must still reach its peer).
+   */
+  flush(): void {
+    if (this.corked) release(this);
+  }
 }
 
 function release(cork: TickCork): void {
+  // Already released by a flush: one uncork per cork (a second would undo another writer's cork).
+  if (!cork.corked) return;
   cork.corked = false;
   cork.socket?.uncork();
 }

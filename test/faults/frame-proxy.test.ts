@@ -129,6 +129,19 @@ describe('the framed TCP proxy with the binary-im codec', () => {
     expect(proxy!.events[0]).toMatchObject({ action: 'corrupt', params: { mode: 'schema', field: 'to' } });
   });
 
+  it('cut reset with forward: the Accept reaches the driver before the reset', async () => {
+    const history = new History();
+    const { login, user } = await through(
+      [{ match: { op: 'msg', kind: 'A' }, action: { type: 'cut', mode: 'reset' } }],
+      history,
+    );
+    const alice = await login('alice');
+    const accepted = await alice.send({ cmid: 'r1', to: user('bob'), body: 'b' });
+    expect(accepted.dup).toBe(false);
+    await alice.closed;
+    expect(proxy!.events).toEqual([expect.objectContaining({ action: 'cut', type: 'msg:A' })]);
+  });
+
   it('relays bytes it cannot frame untouched, counted as undecodable', async () => {
     const history = new History();
     await through([{ match: { op: 'msg' }, action: 'drop' }], history);

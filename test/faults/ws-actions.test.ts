@@ -141,6 +141,18 @@ describe('ws proxy actions', () => {
     expect(a.received).toEqual([]);
   });
 
+  it('cut reset with forward: the frame reaches the client before the reset (frames a tick holds back are sent first)', async () => {
+    const { client, upstream } = await rig([
+      { match: { op: 'msg', kind: 'A' }, action: { type: 'cut', mode: 'reset' } },
+    ]);
+    const a = await client('alice');
+    a.msg(1);
+    const up = await upstream.conn(1);
+    expect((await a.closed).code).toBe(1006);
+    expect((await up.closed).code).toBe(1006);
+    expect(a.frames()).toEqual([expect.objectContaining({ type: 'msg:A', cmid: 'c1' })]);
+  });
+
   it('stall: after the trigger nothing passes either way and nothing closes (half-open); swallowed frames are recorded as its consequences', async () => {
     const { client, upstream, faults, faultCount } = await rig([
       { id: 'half-open', match: { op: 'msg', kind: 'R', user: 'bob' }, action: 'stall' },
