@@ -44,7 +44,7 @@ export class Engine {
   ) {
     const l = newLedger(log);
     for (const [name, devices] of Object.entries(ctx.users)) {
-      const user = new UserState(name, true);
+      const user = new UserState(name, true, l.index.arena);
       l.users.set(name, user);
       for (const device of devices) {
         const actor = new ActorState(`${name}/${device}`, user, true);

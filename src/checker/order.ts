@@ -9,6 +9,7 @@
 
 import { connEnd, type Scan } from './context.js';
 import { DUP, LOSS, ORDER } from './fault-index.js';
+import type { Ints } from './ints.js';
 import { type ConnState, msgCmid, type Order2Candidate, storedSmid } from './state.js';
 
 export function trackFirstPush(s: Scan, conn: ConnState, seq: number, attempt: unknown, i: number): void {
@@ -71,19 +72,19 @@ export function judgeOrder(s: Scan): void {
 }
 
 /** ORDER-1 for one (sender, receiver) pair. */
-function judgePair(s: Scan, from: string, to: string, byRequest: number[], byAccept: number[]): void {
+function judgePair(s: Scan, from: string, to: string, byRequest: Ints, byAccept: Ints): void {
   const t = s.l.msgs;
   const st = s.l.stored;
   const seqOf = (m: number) => (t.stored.get(m) >= 0 ? st.seqOf(t.stored.get(m)) : undefined);
   const seqIdxOf = (m: number) => (t.stored.get(m) >= 0 ? st.seqIdx(t.stored.get(m)) : -1);
-  let j = 0;
+  let j = byAccept.start;
   let best = -1;
   let bestSeq = -1;
-  for (let k = 0; k < byRequest.length; k++) {
-    const m = byRequest[k]!;
+  for (let k = byRequest.start; k < byRequest.length; k++) {
+    const m = byRequest.get(k);
     // Indexes are in time order: accepted before this message's first msg:R went out.
-    while (j < byAccept.length && t.acceptIdx.get(byAccept[j]!) < t.firstRIdx.get(m)) {
-      const a = byAccept[j++]!;
+    while (j < byAccept.length && t.acceptIdx.get(byAccept.get(j)) < t.firstRIdx.get(m)) {
+      const a = byAccept.get(j++);
       const seq = seqOf(a);
       if (seq !== undefined && seq > bestSeq) {
         bestSeq = seq;

@@ -13,6 +13,7 @@
 
 import { graceOf, type Scan } from './context.js';
 import { DEFAULT_GRACE_MS } from './engine.js';
+import type { Ints } from './ints.js';
 import { RULES } from './rules.js';
 import { actorOf, forgetStrays, msgCmid, msgTo, RetiredKeys, storedSmid, userMsg } from './state.js';
 import { JUDGED, SENT, SETTLED } from './tables.js';
@@ -134,7 +135,7 @@ function forget(s: Scan, base: number): void {
     for (const [to, pair] of user.pairs) {
       trimFront(pair.byRequest, base);
       trimFront(pair.byAccept, base);
-      if (pair.byRequest.length === 0 && pair.byAccept.length === 0) {
+      if (pair.byRequest.size === 0 && pair.byAccept.size === 0) {
         user.pairs.delete(to);
         if (user.lastPair === pair) {
           user.lastPair = undefined;
@@ -151,10 +152,10 @@ function forget(s: Scan, base: number): void {
 }
 
 /** Drops the leading message ids below `base` (ids are roughly in order: what is left is bounded by what is in flight). */
-function trimFront(ids: number[], base: number): void {
-  let k = 0;
-  while (k < ids.length && ids[k]! < base) k++;
-  if (k > 0) ids.splice(0, k);
+function trimFront(ids: Ints, base: number): void {
+  let k = ids.start;
+  while (k < ids.length && ids.get(k) < base) k++;
+  ids.drop(k);
 }
 
 /** Drops each device's seen-max steps older than `from`, keeping the last step before it. */

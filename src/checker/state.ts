@@ -10,6 +10,7 @@ import type { ActorId } from '../history/events.js';
 import type { FrameType, Limits } from '../protocol/frames.js';
 import { MessageIndex } from './always-on/message-index.js';
 import { ForgottenKeys } from './always-on/types.js';
+import { type Arena, Ints } from './ints.js';
 import type { EventLog } from './log.js';
 import { SeqIndex } from './seq-index.js';
 import { type Column, MessageTable, StoredTable } from './tables.js';
@@ -147,10 +148,10 @@ export class ActorState {
 }
 
 export interface Pair {
-  /** Message ids in the order their first msg:R went out (plain arrays: on the heap, off the array-buffer budget). */
-  byRequest: number[];
+  /** Message ids in the order their first msg:R went out (chunked: ints.ts). */
+  byRequest: Ints;
   /** Message ids in the order their first msg:A came back. */
-  byAccept: number[];
+  byAccept: Ints;
 }
 
 export class UserState {
@@ -160,7 +161,7 @@ export class UserState {
   /** When `connected` last dropped to 0; -∞ when never connected. */
   zeroSince = Number.NEGATIVE_INFINITY;
   /** Inbox: seq → the first stored message seen with it. */
-  readonly seqs = new SeqIndex();
+  readonly seqs: SeqIndex;
   maxSeqKnown = 0;
   /** Highest seq any device of the user has acked (sent: ack:R, ackUpTo, hello lastSeq). */
   maxAckSent = 0;
@@ -179,7 +180,11 @@ export class UserState {
   constructor(
     readonly name: string,
     readonly listed: boolean,
-  ) {}
+    /** Where its per-message lists take their chunks (the ledger's index's: see ints.ts). */
+    readonly arena: Arena,
+  ) {
+    this.seqs = new SeqIndex(arena);
+  }
 }
 
 /** Evidence indexes kept per counted pattern (retransmissions, wire duplicates). */
@@ -275,7 +280,7 @@ export function newLedger(log: EventLog): Ledger {
 export function userOf(l: Ledger, name: string): UserState {
   let u = l.users.get(name);
   if (!u) {
-    u = new UserState(name, false);
+    u = new UserState(name, false, l.index.arena);
     l.users.set(name, u);
   }
   return u;
@@ -392,7 +397,7 @@ export function pairOf(from: UserState, to: string): Pair {
   if (from.lastPairTo === to) return from.lastPair!;
   let p = from.pairs.get(to);
   if (!p) {
-    p = { byRequest: [], byAccept: [] };
+    p = { byRequest: new Ints(from.arena), byAccept: new Ints(from.arena) };
     from.pairs.set(to, p);
   }
   from.lastPairTo = to;

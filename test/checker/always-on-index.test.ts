@@ -10,6 +10,7 @@ import { KeyTable } from '../../src/checker/always-on/message-index.js';
 import { pushChain } from '../../src/checker/always-on/push-chain.js';
 import { SeqChain } from '../../src/checker/always-on/seq-chain.js';
 import { ForgottenKeys } from '../../src/checker/always-on/types.js';
+import { Arena } from '../../src/checker/ints.js';
 import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
 import { CAPS } from '../../src/protocol/frames.js';
 
@@ -161,8 +162,16 @@ describe('KeyTable at scale (its hash table grows, and is cleaned of forgotten k
     }
     for (let k = 0; k < 3_000; k++) expect(table.find(`m4-${k}`)).toBeGreaterThanOrEqual(0);
     expect(table.find('m3-0')).toBe(-1);
-    // A pair is not the one-part key of its joined text.
+    // A pair is not the one-part key of its joined text, nor of its second part.
     expect(table.find('u1c4-1')).toBe(-1);
+    expect(table.find('c4-11999')).toBe(-1);
+    table.slot('c4-11999', '', born++);
+    expect(table.find('c4-11999')).not.toBe(table.find('u1', 'c4-11999'));
+    expect(table.keyIs(table.find('u1', 'c4-11999'), 'u1', 'c4-11999')).toBe(true);
+    expect(table.keyIs(table.find('c4-11999'), 'c4-11999')).toBe(true);
+    // The slots keep one string each: which part it is must be told apart.
+    expect(table.keyIs(table.find('u1', 'c4-11999'), 'c4-11999')).toBe(false);
+    expect(table.keyIs(table.find('c4-11999'), 'u1', 'c4-11999')).toBe(false);
   });
 });
 
@@ -269,7 +278,7 @@ describe('push-chain through the index', () => {
 
 describe('SeqChain (an inbox for push-chain)', () => {
   it('holds seqs densely, forgets the front by birth, and takes late or far seqs in its map', () => {
-    const c = new SeqChain();
+    const c = new SeqChain(new Arena());
     for (let seq = 1; seq <= 100; seq++) c.add(seq, seq - 1, seq);
     expect(c.born(50)).toBe(50);
     expect(c.prev(50)).toBe(49);

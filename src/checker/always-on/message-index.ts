@@ -16,6 +16,7 @@
  * violation: a judge must read a missing slot as absence of knowledge.
  */
 
+import { Arena } from '../ints.js';
 import { Column, isReserved, type Store, store } from '../tables.js';
 
 /**
@@ -61,7 +62,8 @@ const DELETED = -1;
  * is ever built. The keys are found through an open-addressing hash table of slot numbers (an
  * Int32Array, linear probing) over the key parts each slot keeps: measured on 1M messages, a
  * JavaScript Map per key kind held about 40 bytes of heap per key and its lookups were most of
- * the judges' time; this table holds 8–16 bytes per key outside the heap the collector marks.
+ * the judges' time; this table holds a pointer to the key's string (8 bytes) on that heap, and
+ * 16–20 bytes per key outside it.
  */
 export class KeyTable {
   /** Slots created so far; the next slot's number. */
@@ -78,20 +80,28 @@ export class KeyTable {
    * a forget or rebuild places slots without hashing their keys again.
    */
   private readonly hashOf = new Column(1024, 0);
-  private readonly columns: Column[] = [this.born, this.hashOf];
+  /** A two-part key's first part, as its number in `names` + 1; 0 for a one-part key. */
+  private readonly part = new Column(1024, 0);
+  private readonly columns: Column[] = [this.born, this.hashOf, this.part];
   private readonly listeners: DropListener[] = [];
   /** bucket → slot + 1, EMPTY or DELETED; its length a power of two, at most half used. */
   private table: Store = new Int32Array(4096);
   /** Buckets holding a slot or DELETED (probes stop only at EMPTY). */
   private used = 0;
   /**
-   * Each slot's key parts from `keysFrom` (index slot − `keysFrom`): the forgotten ones below
-   * `base` are cleared ('') and the arrays slid down only once they are half dead, so a forget
-   * copies nothing on most retirements (a slice per forget copied every live key, and the next
-   * push grew the exact-size copy again).
+   * The first parts of two-part keys, each once: a sender's user name, of which a run has few (the
+   * judges and the ledger make such keys only for the case's own actors). Why: a string a slot
+   * costs 8 bytes of the heap the collector marks, a number in `part` 4 bytes beside it (ints.ts).
    */
-  private keyA: string[] = [];
-  private keyB: string[] = [];
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  /**
+   * Each slot's key string — its second part, or its only one — from `keysFrom` (index slot −
+   * `keysFrom`): the forgotten ones below `base` are cleared ('') and the array slid down only
+   * once it is half dead, so a forget copies nothing on most retirements (a slice per forget
+   * copied every live key, and the next push grew the exact-size copy again).
+   */
+  private keys: string[] = [];
   private keysFrom = 0;
   // The last key looked up and its slot (-1: absent): the judges of one event ask in a row.
   private lastA: string | undefined;
@@ -138,14 +148,14 @@ export class KeyTable {
     const slot = this.size++;
     // Stores, not pushes: reserve() may have sized the arrays already (their doublings, each a
     // copy into fresh memory, were a tenth of check()'s insert cost); past the end this appends.
-    this.keyA[slot - this.keysFrom] = a;
-    this.keyB[slot - this.keysFrom] = b;
+    this.keys[slot - this.keysFrom] = b === '' ? a : b;
     this.place(h, slot);
     // The columns grow together (a doubling of each, so this is rare): no call per column per slot.
     const born = this.born;
     if (this.size > born.base + born.a.length) for (const c of this.columns) c.ensure(this.size);
     born.set(slot, i);
     this.hashOf.set(slot, h | 0);
+    if (b !== '') this.part.set(slot, this.nameId(a) + 1);
     this.lastSlot = slot;
     return slot;
   }
@@ -160,9 +170,25 @@ export class KeyTable {
       const v = table[k]!;
       if (v === EMPTY) return -1;
       if (v === DELETED || hashes[v - 1 - hashBase] !== h32) continue;
-      const at = v - 1 - this.keysFrom;
-      if (this.keyA[at] === a && this.keyB[at] === b) return v - 1;
+      if (this.is(v - 1, a, b)) return v - 1;
     }
+  }
+
+  /** Whether slot `slot` (live) holds key (a, b). */
+  private is(slot: number, a: string, b: string): boolean {
+    const key = this.keys[slot - this.keysFrom];
+    const part = this.part.get(slot);
+    return b === '' ? part === 0 && key === a : key === b && part > 0 && this.names[part - 1] === a;
+  }
+
+  private nameId(a: string): number {
+    let id = this.nameIds.get(a);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(a);
+      this.nameIds.set(a, id);
+    }
+    return id;
   }
 
   /** Puts `slot` (hash `h`) in the first empty bucket. */
@@ -182,10 +208,7 @@ export class KeyTable {
   reserve(n: number): void {
     for (const c of this.columns) c.ensure(this.size + n, true);
     const keys = this.size - this.keysFrom + n;
-    if (this.keyA.length < keys) {
-      this.keyA = sized(this.keyA, keys);
-      this.keyB = sized(this.keyB, keys);
-    }
+    if (this.keys.length < keys) this.keys = sized(this.keys, keys);
     if (2 * (this.used + n) > this.table.length) this.rebuild(this.size - this.base + n, true);
   }
 
@@ -207,8 +230,7 @@ export class KeyTable {
 
   /** Whether live slot `slot` is key (a, b) — false once it is forgotten. */
   keyIs(slot: number, a: string, b = ''): boolean {
-    const k = slot - this.keysFrom;
-    return slot >= this.base && slot < this.size && this.keyA[k] === a && this.keyB[k] === b;
+    return slot >= this.base && slot < this.size && this.is(slot, a, b);
   }
 
   /** The event index slot `slot` was born at (-1 when forgotten). */
@@ -228,26 +250,23 @@ export class KeyTable {
     if (cut <= this.base) return;
     const table = this.table;
     const mask = table.length - 1;
-    const keyA = this.keyA;
-    const keyB = this.keyB;
+    const keys = this.keys;
     for (let slot = this.base; slot < cut; slot++) {
       const at = slot - this.keysFrom;
-      const a = keyA[at]!;
-      const b = keyB[at]!;
+      const part = this.part.get(slot);
+      const a = part === 0 ? keys[at]! : this.names[part - 1]!;
+      const b = part === 0 ? '' : keys[at]!;
       for (const l of this.listeners) l(slot, a, b);
       let k = this.hashOf.get(slot) & mask;
       while (table[k] !== slot + 1) k = (k + 1) & mask;
       table[k] = DELETED;
       // The strings go with the key (the events that hold them may be forgotten too).
-      keyA[at] = '';
-      keyB[at] = '';
+      keys[at] = '';
     }
     const dead = cut - this.keysFrom;
-    if (2 * dead >= keyA.length) {
-      keyA.copyWithin(0, dead);
-      keyB.copyWithin(0, dead);
-      keyA.length -= dead;
-      keyB.length -= dead;
+    if (2 * dead >= keys.length) {
+      keys.copyWithin(0, dead);
+      keys.length -= dead;
       this.keysFrom = cut;
     }
     for (const c of this.columns) c.drop(cut);
@@ -278,6 +297,8 @@ export class MessageIndex {
   readonly smids = new KeyTable();
   /** The event count at the latest forget (0: none): state from before it may be gone. */
   forgetAt = 0;
+  /** Where the run's per-message lists (ints.ts) take their chunks: shared buffers once reserved. */
+  readonly arena = new Arena();
   /**
    * Per smid: the (sender, cmid) slot of the message whose msg:A got it. Pushes and receipts
    * carry both the smid and (sender, cmid): found through the smid the judges of that event have
@@ -303,10 +324,11 @@ export class MessageIndex {
     return this.messages.find(user, cmid);
   }
 
-  /** Room for `n` messages in both tables (see KeyTable.reserve). */
+  /** Room for `n` messages in both tables (see KeyTable.reserve); the run's lists go on shared buffers. */
   reserve(n: number): void {
     this.messages.reserve(n);
     this.smids.reserve(n);
+    this.arena.reserved = true;
   }
 
   /** A streaming ledger retired everything born before `floor`; called at event count `now`. */

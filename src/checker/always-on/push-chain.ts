@@ -47,7 +47,7 @@ export const pushChain: AlwaysOnRule = {
       if (to === lastTo && lastChain !== undefined) return lastChain;
       let chain = chains.get(to);
       if (chain === undefined) {
-        chain = new SeqChain();
+        chain = new SeqChain(index.arena);
         chains.set(to, chain);
       }
       lastTo = to;
