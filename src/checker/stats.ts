@@ -9,6 +9,7 @@
 
 import type { RetransmitEvent } from '../history/events.js';
 import type { EndCounts, Scan } from './context.js';
+import { latencySeries } from './latencies.js';
 import { actorOf, msgCmid, userMsg } from './state.js';
 import type { LedgerStats, ThresholdId } from './types.js';
 
@@ -25,35 +26,6 @@ export const THRESHOLD_IDS = {
   standinWithinMs: 'threshold:standinWithin',
 } as const satisfies Record<string, ThresholdId>;
 
-/** Latencies sorted ascending, with the message behind each kept for evidence. */
-interface Series {
-  values: number[];
-  /** The slowest message id (for evidence), or -1. */
-  worst: number;
-}
-
-function series(from: number, to: number, pick: (m: number) => number): Series {
-  const buf = new Float64Array(to - from);
-  let n = 0;
-  let worst = -1;
-  let worstValue = Number.NEGATIVE_INFINITY;
-  for (let m = from; m < to; m++) {
-    const v = pick(m);
-    if (Number.isNaN(v)) continue;
-    buf[n++] = v;
-    if (v > worstValue) {
-      worstValue = v;
-      worst = m;
-    }
-  }
-  // A typed-array sort is numeric and far faster than Array#sort on a million values.
-  const sorted = buf.subarray(0, n).sort();
-  // A plain loop: Array.from on a typed array goes through the iterator, an object per element.
-  const values = new Array<number>(n);
-  for (let k = 0; k < n; k++) values[k] = sorted[k]!;
-  return { values, worst };
-}
-
 /** Nearest-rank percentile of an ascending list; NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -65,14 +37,9 @@ export function finishStats(s: Scan, counts: EndCounts): LedgerStats {
   const l = s.l;
   const t = l.msgs;
   const n = t.size;
-  const at = (idx: number) => l.log.t(idx);
   // The app's send when there was one, else the first msg:R.
   const sentIdx = (m: number) => t.originIdx.get(m);
-  const ack = series(t.base, n, (m) =>
-    t.firstRIdx.get(m) >= 0 ? at(t.acceptIdx.get(m)) - at(t.firstRIdx.get(m)) : Number.NaN,
-  );
-  const receipt = series(t.base, n, (m) => at(t.firstRcptIdx(m)) - at(sentIdx(m)));
-  const delivery = series(t.base, n, (m) => at(t.commitIdx.get(m)) - at(sentIdx(m)));
+  const { ack, receipt, delivery } = latencySeries(s);
   const level = s.severity;
 
   const p99ack = percentile(ack.values, 99);
