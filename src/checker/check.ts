@@ -40,7 +40,6 @@ export function check(events: readonly HistoryEvent[], ctx: CheckContext): Check
   engine.s.l.msgs.reserve(events.length >> 3);
   engine.s.l.index.reserve(events.length >> 3);
   engine.s.l.stored.reserve(events.length >> 3);
-  engine.s.latencies.reserve(events.length >> 3);
   // An index loop: for…of went through the array iterator, an object per event.
   for (let k = 0; k < events.length; k++) engine.push(events[k]!);
   return engine.finish();

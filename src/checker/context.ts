@@ -9,7 +9,6 @@ import type { Expectations } from '../scenarios/types.js';
 import type { AlwaysOnJudges } from './always-on/judges.js';
 import type { FaultIndex } from './fault-index.js';
 import type { FindingSink } from './findings.js';
-import type { Latencies } from './latencies.js';
 import { graceFor } from './owed.js';
 import type { RepushState } from './repush.js';
 import type { ConnState, Ledger, UserState } from './state.js';
@@ -100,8 +99,6 @@ export interface Scan {
   readonly counts: EndCounts;
   /** Told each message's latencies as they become known (the streaming ledger's sink). */
   readonly timing: TimingSink | undefined;
-  /** Each message's latencies for LedgerStats, told by the pass (stats.ts). */
-  readonly latencies: Latencies;
   readonly pageHoles: PageHoles[];
   readonly deferredReceipts: DeferredReceipt[];
   readonly reaccepts: Reaccept[];

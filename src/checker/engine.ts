@@ -10,7 +10,6 @@ import type { Cap } from '../protocol/frames.js';
 import { graceOf, type Scan, type TimingSink, zeroEndCounts } from './context.js';
 import { FaultIndex } from './fault-index.js';
 import { FindingSink } from './findings.js';
-import { Latencies } from './latencies.js';
 import type { EventLog } from './log.js';
 import { judgePreconditions } from './preconditions.js';
 import { RULES, type Rule } from './rules.js';
@@ -75,7 +74,6 @@ export class Engine {
       graceFixed: ctx.graceMs !== undefined,
       counts: zeroEndCounts(),
       timing: options.timing,
-      latencies: new Latencies(),
       pageHoles: [],
       deferredReceipts: [],
       reaccepts: [],

@@ -8,7 +8,6 @@
 
 import type { CommitEvent, FrameEvent, GiveUpEvent, SendEvent } from '../history/events.js';
 import type { Scan } from './context.js';
-import { noteAck, noteDelivery, noteReceipt } from './latencies.js';
 import { findStored, observe, storedOf } from './observe.js';
 import { trackFirstPush } from './order.js';
 import {
@@ -76,8 +75,6 @@ export function onMsgRequest(
   actor.lastMsg = m;
   if (t.firstRIdx.get(m) < 0) {
     t.firstRIdx.set(m, i);
-    // Its answer may have come first (to a msg:R that did not name the cmid).
-    noteAck(s, m);
     const to = msgTo(l, m);
     if (to !== undefined) pairOf(actor.user, to).byRequest.push(m);
   } else {
@@ -106,8 +103,7 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
       t.storedFromRIdx.set(m, req.idx);
     }
     const firstR = t.firstRIdx.get(m);
-    const ackMs = noteAck(s, m);
-    if (s.timing && firstR >= 0) s.timing.accepted(s, m, ackMs);
+    if (s.timing && firstR >= 0) s.timing.accepted(s, m, e.t - l.log.t(firstR));
     if (to !== undefined) pairOf(conn.actor.user, to).byAccept.push(m);
     // A duplicate's answer seen first (the original msg:A was lost with its connection): the
     // message was stored at some time since its first msg:R, so it was accepted offline (RCPT-1)
@@ -239,12 +235,9 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   }
   const first = t.commitIdx.get(m) < 0;
   t.addCommit(m, i, actor.epoch);
-  if (first) {
-    const ms = noteDelivery(s, m);
-    if (s.timing) {
-      s.timing.delivered(s, m, ms);
-      settle(s, m);
-    }
+  if (first && s.timing) {
+    s.timing.delivered(s, m, e.t - l.log.t(t.originIdx.get(m)));
+    settle(s, m);
   }
 }
 
@@ -275,16 +268,17 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
   if (m < 0) return;
   const status = e.fields['status'];
-  if (status !== 'stored' && status !== 'delivered') return;
-  const first = t.firstRcptIdx(m) < 0;
-  const column = status === 'stored' ? t.storedRcptIdx : t.deliveredRcptIdx;
-  if (column.get(m) < 0) column.set(m, i);
-  if (first) {
-    const ms = noteReceipt(s, m);
-    s.timing?.receipted(s, m, ms);
+  if (s.timing && (status === 'stored' || status === 'delivered')) {
+    if (t.firstRcptIdx(m) < 0) s.timing.receipted(s, m, e.t - l.log.t(t.originIdx.get(m)));
   }
+  if (status === 'stored') {
+    if (t.storedRcptIdx.get(m) < 0) t.storedRcptIdx.set(m, i);
+    if (s.timing) settle(s, m);
+    return;
+  }
+  if (status !== 'delivered') return;
+  if (t.deliveredRcptIdx.get(m) < 0) t.deliveredRcptIdx.set(m, i);
   if (s.timing) settle(s, m);
-  if (status === 'stored') return;
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
   const to = msgTo(l, m);
   const receiver = to === undefined ? undefined : l.users.get(to);

@@ -118,7 +118,6 @@ function forget(s: Scan, base: number): void {
   // Their keys' slots went with the always-on rule's retire hook (born before base's origin).
   forgetStrays(l, base);
   t.retire(base);
-  s.latencies.retire(base);
   // Stored copies go with their message; copies of no bot's message go as they are passed.
   const st = l.stored;
   let sb = st.base;

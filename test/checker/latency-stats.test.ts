@@ -1,11 +1,12 @@
 /**
- * The latency series in LedgerStats are told by the pass as each message's events come in
- * (stats.ts Latencies); they must equal what reading every message's events back at the end gave
- * (the definition below, as finishStats had it): the same values in the same order, the same
- * slowest message as the thresholds' evidence, the same messages left out. On random histories
- * with retransmissions, lost and duplicate answers, answers before any msg:R that named the
- * message, duplicate commits and receipts of both kinds — through check(), and through the
- * streaming ledger's engine retiring messages as it goes (its forgotten events read NaN).
+ * The latency series in LedgerStats are gathered in one sweep over the messages and sorted with
+ * the radix sort (stats.ts); they must equal what the old definition gave — one pick per series
+ * reading each message's events back, sorted by Float64Array#sort (the oracle below): the same
+ * values in the same order, bit for bit, the same slowest message as the thresholds' evidence,
+ * the same messages left out. On random histories with retransmissions, lost and duplicate
+ * answers, answers before any msg:R that named the message, duplicate commits and receipts of
+ * both kinds — through check(), and through the streaming engine retiring as it goes (its
+ * forgotten events read NaN).
  */
 
 import fc from 'fast-check';
@@ -13,7 +14,6 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/check.js';
 import type { Scan } from '../../src/checker/context.js';
 import { Engine } from '../../src/checker/engine.js';
-import { Latencies } from '../../src/checker/latencies.js';
 import { EventLog } from '../../src/checker/log.js';
 import { retire } from '../../src/checker/retire.js';
 import type { CheckResult, Finding } from '../../src/checker/types.js';
@@ -153,16 +153,17 @@ function evidenceOf(findings: readonly Finding[], requirement: string): number[]
 }
 
 /**
- * An event about a retired message whose stored copy is still held (it was stored after a later
- * message, so the stored table keeps it). The streaming engine throws on it in main as well
- * (onCommit → msgSender reads the forgotten origin: TypeError in actorOf), a bug of its own.
+ * The streaming engine's own bug, in main as well: an event about a message it retired whose
+ * stored copy it still holds (stored after a later message) reaches onCommit → msgSender, which
+ * reads the forgotten origin (TypeError in actorOf). Not the series' concern: such runs are skipped.
  */
-function echoOfRetired(s: Scan, e: HistoryEvent): boolean {
-  const smid = e.kind === 'commit' ? e.smid : e.kind === 'frame' ? e.fields['smid'] : undefined;
-  const st = typeof smid === 'string' ? s.l.bySmid.get(smid) : undefined;
-  if (st === undefined) return false;
-  const m = s.l.stored.msg.get(st);
-  return m >= 0 && m < s.l.msgs.base;
+function pushUnlessKnownCrash(engine: Engine, e: HistoryEvent): void {
+  try {
+    engine.push(e);
+  } catch (err) {
+    fc.pre(!(err instanceof TypeError && /reading 'indexOf'/.test(err.message)));
+    throw err;
+  }
 }
 
 /** Evidence as the finding sink keeps it: known indexes, once each, ascending. */
@@ -214,37 +215,13 @@ describe('latency series told by the pass', () => {
         });
         // Retiring after every event: whatever has been quiet (or old) enough goes at once.
         for (const e of h.events) {
-          // A known crash of the streaming engine, not of the series: skip such histories.
-          fc.pre(!echoOfRetired(engine.s, e));
-          engine.push(e);
+          pushUnlessKnownCrash(engine, e);
           retire(engine.s, e.t, { maxAgeMs: 3000 });
         }
         const r = engine.finish(h.t);
         expectAsDefined(r, oracle(engine.s));
-        // The retired messages' values went with them (memory follows what is in flight).
-        expect(engine.s.latencies.base).toBe(engine.s.l.msgs.base);
       }),
       { numRuns: 400 },
     );
-  });
-});
-
-describe('Latencies (the columns behind the series)', () => {
-  it('reads NaN for a message never told, across growth and retirement, and holds only live messages', () => {
-    const lat = new Latencies();
-    let base = 0;
-    for (let m = 0; m < 100_000; m++) {
-      // What a retired message left behind must not show through for a new one.
-      if (!Number.isNaN(lat.get(2, m)))
-        throw new Error(`message ${m} reads ${lat.get(2, m)} before it was told`);
-      if (m % 3 !== 0) lat.set(2, m, m / 7);
-      if (m - base >= 900) {
-        base = m - 100;
-        lat.retire(base);
-      }
-    }
-    for (let m = base; m < 100_000; m++) expect(lat.get(2, m)).toBe(m % 3 === 0 ? Number.NaN : m / 7);
-    expect(lat.get(2, base - 1)).toBeNaN();
-    expect(lat.held).toBeLessThanOrEqual(1024);
   });
 });
