@@ -22,6 +22,7 @@ import {
   pairOf,
   type Req,
   SAMPLE,
+  storedMsg,
   storedSmid,
   type UserState,
   userMsg,
@@ -166,7 +167,7 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   const st = observe(s, actor, f, i);
   if (st < 0) return;
   // A push of a message this device already committed (in its current app epoch).
-  const m = s.l.stored.msg.get(st);
+  const m = storedMsg(s.l, st);
   if (m >= 0 && s.l.msgs.commitIdx.get(m) >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {
     if (s.l.wireDuplicates++ < SAMPLE) s.l.wireDuplicateIdx.push(i);
   }
@@ -179,7 +180,7 @@ export function onCommit(s: Scan, actor: ActorState, e: CommitEvent, i: number):
   const l = s.l;
   const t = l.msgs;
   const st = observe(s, actor, e as unknown as Record<string, unknown>, i);
-  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
+  const linked = st >= 0 ? storedMsg(l, st) : -1;
   const m = linked >= 0 ? linked : findMsg(l, e.from, e.cmid);
   if (m < 0) {
     // Only a bot of this case could have sent it (users are fresh per case) — unless the
@@ -263,7 +264,7 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   const cmid = e.fields['cmid'];
   const byCmid = typeof cmid === 'string' ? userMsg(l, conn.actor.user, cmid) : -1;
   const st = typeof smid === 'string' ? findStored(l, smid, byCmid) : -1;
-  const linked = st >= 0 ? l.stored.msg.get(st) : -1;
+  const linked = st >= 0 ? storedMsg(l, st) : -1;
   const m = linked >= 0 ? linked : byCmid;
   if (typeof smid === 'string') conn.expectReceipt?.delete(smid);
   if (m < 0) return;

@@ -382,6 +382,17 @@ export function msgSender(l: Ledger, m: number): ActorState {
   return actorOf(l, (l.log.at(l.msgs.originIdx.get(m)) as { actor: ActorId }).actor);
 }
 
+/**
+ * The message a stored copy belongs to, or -1: none linked, or one the streaming ledger already
+ * judged and forgot. A copy can outlive its message (copies are dropped in order, so a later
+ * message's copy holds an earlier one's back), and a forgotten message's facts read as nothing
+ * known — its origin event among them, which its sender, cmid and receiver are read from.
+ */
+export function storedMsg(l: Ledger, st: number): number {
+  const m = l.stored.msg.get(st);
+  return m >= l.msgs.base ? m : -1;
+}
+
 export function storedSmid(l: Ledger, st: number): string {
   return recordAt(l, l.stored.originIdx.get(st), l.stored.originItem.get(st) ?? -1)['smid'] as string;
 }
