@@ -26,8 +26,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Sorts `a` ascending in place, as `a.sort()` would; `scratch` (≥ a.length) is clobbered. */
 export function sortFloat64(a: Float64Array, scratch?: Float64Array): Float64Array {
-  if (a.length < RADIX_FROM || !LITTLE_ENDIAN) return a.sort();
-  return radixSortFloat64(a, scratch);
+  // radixSortFloat64 leaves big-endian machines to the built-in sort too.
+  return a.length < RADIX_FROM ? a.sort() : radixSortFloat64(a, scratch);
 }
 
 /** The radix sort itself at any length (sortFloat64 leaves short arrays to the built-in sort). */

@@ -11,7 +11,7 @@ import type { RetransmitEvent } from '../history/events.js';
 import type { EndCounts, Scan } from './context.js';
 import { sortFloat64 } from './sort.js';
 import { actorOf, msgCmid, userMsg } from './state.js';
-import { isReserved } from './tables.js';
+import { doubles, isReserved } from './tables.js';
 import type { LedgerStats, ThresholdId } from './types.js';
 
 /**
@@ -61,11 +61,6 @@ class Gather {
   }
 }
 
-/** `n` doubles, on a shared buffer when the ledger's columns are (a whole history: tables.ts Store). */
-function doubles(n: number, shared: boolean): Float64Array {
-  return shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
-}
-
 /**
  * The three latency series in one sweep over the messages: msg:R→msg:A (first msg:R to first
  * msg:A), send→first receipt and send→first commit ("send": the app's, else the first msg:R). A
@@ -79,6 +74,7 @@ function latencySeries(s: Scan): { ack: Series; receipt: Series; delivery: Serie
   const t = s.l.msgs;
   const log = s.l.log;
   const size = t.size - t.base;
+  // On shared buffers when the ledger's columns are (a whole history: tables.ts Store).
   const shared = isReserved(t.originIdx.a);
   const ack = new Gather(doubles(size, shared));
   const receipt = new Gather(doubles(size, shared));

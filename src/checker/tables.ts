@@ -34,6 +34,11 @@ export function store(n: number, v: number, reserved: boolean): Store {
   return v === 0 ? a : a.fill(v);
 }
 
+/** `n` zeroed doubles, on a SharedArrayBuffer when `reserved` (see Store: the same budget applies). */
+export function doubles(n: number, reserved: boolean): Float64Array {
+  return reserved ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
+}
+
 /** Whether `a` came from a reservation (its growth stays on a shared buffer). */
 export function isReserved(a: Store): boolean {
   return a.buffer instanceof SharedArrayBuffer;
