@@ -29,6 +29,11 @@ export interface FramePort {
   cut(mode: 'close' | 'reset', code: number): void;
 }
 
+/** A count that links share by reference (an actor's connections count its frames together). */
+export interface Counter {
+  n: number;
+}
+
 /** What every link of one proxy shares. */
 export interface LinkContext {
   engine: FrameRuleEngine;
@@ -40,8 +45,8 @@ export interface LinkContext {
   record(fields: Omit<FaultRecord, 'kind' | 't' | 'id' | 'layer'>): number;
   /** Next connection number for an actor (1, 2, … across reconnects). */
   nextConn(actor: string): number;
-  /** Next occurrence number of (actor, direction, type). */
-  nextOccurrence(key: string): number;
+  /** The occurrence count of (actor, direction, type) under `key`, shared by the actor's connections. */
+  occurrences(key: string): Counter;
   stats: { undecodable: number };
 }
 
@@ -78,7 +83,7 @@ export function frameRules(options: FrameRulesOptions): {
   const engine = new FrameRuleEngine(rules, options.rng ?? createRng('imspec'), gate);
   const events: FaultRecord[] = [];
   const actorConns = new Map<string, number>();
-  const occurrences = new Map<string, number>();
+  const occurrences = new Map<string, Counter>();
   const ctx: LinkContext = {
     engine,
     identities: engine.drawsOnChance ? new FrameIdentities(options.userPrefix ?? '') : undefined,
@@ -106,10 +111,13 @@ export function frameRules(options: FrameRulesOptions): {
       actorConns.set(actor, n);
       return n;
     },
-    nextOccurrence(key) {
-      const n = (occurrences.get(key) ?? 0) + 1;
-      occurrences.set(key, n);
-      return n;
+    occurrences(key) {
+      let counter = occurrences.get(key);
+      if (counter === undefined) {
+        counter = { n: 0 };
+        occurrences.set(key, counter);
+      }
+      return counter;
     },
   };
   return { ctx, gate, events };
@@ -139,6 +147,15 @@ export class FrameLink {
   private stallCause = 0;
   private stallRule = '';
   private readonly held: Record<Direction, Held[]> = { 'to-server': [], 'to-client': [] };
+  /**
+   * This link's occurrence counters by frame type ('' when undecodable), per direction: building
+   * the shared key and looking it up for every frame measured as a quarter of the rule path's
+   * own cost. Emptied when the login frame moves the counting from the link to its actor.
+   */
+  private readonly counters: Record<Direction, Map<string, Counter>> = {
+    'to-server': new Map(),
+    'to-client': new Map(),
+  };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -164,14 +181,15 @@ export class FrameLink {
     if (type === undefined) ctx.stats.undecodable++;
     // Every frame that reaches the rules is counted, acted on or not: replay addresses frames by
     // this number ("alice's 3rd msg:A").
-    const occurrence = ctx.nextOccurrence(`${this.actor ?? this.streamKey}|${direction}|${type ?? ''}`);
-    const conn = {
-      actor: this.actor,
-      user: this.user,
-      conn: this.actor === undefined ? this.index : this.conn,
-    };
+    const occurrence = ++this.counter(direction, type ?? '').n;
     const identity =
-      ctx.identities?.of(direction, type === undefined ? undefined : { ...decoded.fields, type }, conn) ?? '';
+      ctx.identities === undefined
+        ? ''
+        : ctx.identities.of(direction, type === undefined ? undefined : { ...decoded.fields, type }, {
+            actor: this.actor,
+            user: this.user,
+            conn: this.actor === undefined ? this.index : this.conn,
+          });
     const info: FrameInfo = {
       direction,
       type,
@@ -220,6 +238,19 @@ export class FrameLink {
     this.actor = `${user}/${device}`;
     this.conn = this.ctx.nextConn(this.actor);
     this.streamKey = `${this.actor}#${this.conn}`;
+    this.counters['to-server'].clear();
+    this.counters['to-client'].clear();
+  }
+
+  /** The count of (this connection's actor, or the link before login; direction; type). */
+  private counter(direction: Direction, type: string): Counter {
+    const mine = this.counters[direction];
+    let counter = mine.get(type);
+    if (counter === undefined) {
+      counter = this.ctx.occurrences(`${this.actor ?? this.streamKey}|${direction}|${type}`);
+      mine.set(type, counter);
+    }
+    return counter;
   }
 
   /** Sends a frame on, and counts it as a "later frame" for frames held by `reorder`. */
