@@ -20,11 +20,6 @@ export interface FrameInfo {
   direction: Direction;
   /** `undefined` when the frame did not decode (or has no RAN/1 counterpart). */
   type: FrameType | undefined;
-  /**
-   * The frame's members under RAN/1 names (rid, cmid, smid, seq, upTo…), whatever the protocol:
-   * what identifies the frame's message. @default {}
-   */
-  fields?: Readonly<Record<string, unknown>>;
   /** The connection's user and actor ("alice/phone"), once its hello:R was seen. */
   user: string | undefined;
   actor: string | undefined;

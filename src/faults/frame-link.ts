@@ -173,19 +173,27 @@ export class FrameLink {
       this.swallow(direction, frame, undefined);
       return;
     }
-    const decoded = ctx.codec.decode(frame.data, direction, frame.binary);
-    const type = decoded.invalid === undefined ? decoded.type : undefined;
-    if (decoded.login && direction === 'to-server' && this.actor === undefined) {
-      this.learnActor(decoded.login.user, decoded.login.device);
+    // Most frames only need their type (to be counted and matched): the codec's fast path tells
+    // it without decoding, and the frame is decoded only if a rule acts on it. A frame identity
+    // is made of decoded members, so rules that draw on chance always decode.
+    let decoded: DecodedFrame | undefined;
+    let type =
+      ctx.identities === undefined ? ctx.codec.peekType?.(frame.data, direction, frame.binary) : undefined;
+    if (type === undefined) {
+      decoded = ctx.codec.decode(frame.data, direction, frame.binary);
+      type = decoded.invalid === undefined ? decoded.type : undefined;
+      if (decoded.login && direction === 'to-server' && this.actor === undefined) {
+        this.learnActor(decoded.login.user, decoded.login.device);
+      }
+      if (type === undefined) ctx.stats.undecodable++;
     }
-    if (type === undefined) ctx.stats.undecodable++;
     // Every frame that reaches the rules is counted, acted on or not: replay addresses frames by
     // this number ("alice's 3rd msg:A").
     const occurrence = ++this.counter(direction, type ?? '').n;
     const identity =
       ctx.identities === undefined
         ? ''
-        : ctx.identities.of(direction, type === undefined ? undefined : { ...decoded.fields, type }, {
+        : ctx.identities.of(direction, type === undefined ? undefined : { ...decoded!.fields, type }, {
             actor: this.actor,
             user: this.user,
             conn: this.actor === undefined ? this.index : this.conn,
@@ -193,7 +201,6 @@ export class FrameLink {
     const info: FrameInfo = {
       direction,
       type,
-      fields: decoded.fields,
       user: this.user,
       actor: this.actor,
       identity,
@@ -203,7 +210,13 @@ export class FrameLink {
       this.forward(direction, frame);
       return;
     }
-    this.apply(rule, info, frame, decoded, occurrence);
+    this.apply(
+      rule,
+      info,
+      frame,
+      decoded ?? ctx.codec.decode(frame.data, direction, frame.binary),
+      occurrence,
+    );
   }
 
   /** True while a `stall` swallows everything (a half-open peer answers nothing, not even pings). */

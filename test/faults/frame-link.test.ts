@@ -55,3 +55,39 @@ describe('frame link occurrence counts', () => {
     ]);
   });
 });
+
+const msgR = (cmid: string, body = 'hi', rid = 'r') => ({ type: 'msg:R', rid, cmid, to: 'bob', body });
+
+describe('frame link fast path (types told without decoding)', () => {
+  it('acts on every frame a rule selects, told by the fast path or decoded, and counts them together', () => {
+    const { link, faults, forwarded, stats } = proxy([
+      { id: 'bad', match: { undecodable: true }, action: 'drop' },
+      { id: 'third', match: { op: 'msg', kind: 'R' }, nth: 3, action: 'drop' },
+      { id: 'acks', match: { op: 'ack', direction: 'to-client' }, action: 'drop' },
+    ]);
+    const alice = link();
+    alice('to-server', hello('alice'));
+    alice('to-server', msgR('c1')); // plain ASCII: the fast path tells msg:R
+    alice('to-server', msgR('c2', 'caf\u00e9')); // not ASCII: decoded, still msg:R
+    alice('to-server', msgR('c3')); // alice's 3rd msg:R: dropped
+    alice('to-server', msgR('c4', 'hi', 'r'.repeat(65))); // a rid over 64 characters: undecodable
+    alice('to-client', { type: 'ack:A', rid: 'r', upTo: 3 });
+    alice('to-client', '{"type":"ack:A","rid":"r","upTo":3,"upTo":4}'); // repeated member: decoded, still ack:A
+    alice('to-client', { type: 'ping:A', rid: 'p', serverTime: 5 });
+    expect(faults.map((f) => [f.rule, f.type, f.occurrence])).toEqual([
+      ['third', 'msg:R', 3],
+      ['bad', null, 1],
+      ['acks', 'ack:A', 1],
+      ['acks', 'ack:A', 2],
+    ]);
+    // The event shows the frame as decoding renders it, though the fast path never decoded it.
+    expect(faults[0]?.frame).toBe(JSON.stringify(msgR('c3')));
+    expect(forwarded.map((f) => JSON.parse(f).cmid ?? JSON.parse(f).type)).toEqual([
+      'hello:R',
+      'c1',
+      'c2',
+      'ping:A',
+    ]);
+    expect(stats.undecodable).toBe(1);
+  });
+});
