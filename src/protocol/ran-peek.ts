@@ -26,9 +26,11 @@ type Member =
   | { kind: 'boolean' };
 
 interface Shape {
-  /** Member name → its rule; `null` for a member this file cannot check (the frame is then decoded). */
-  members: Map<string, Member | null>;
-  required: readonly string[];
+  type: FrameType;
+  /** The type's members; a `null` rule is one this file cannot check (the frame is then decoded). */
+  members: readonly { name: string; rule: Member | null }[];
+  /** Bit i set: members[i] is required. */
+  required: number;
 }
 
 type Schema = Record<string, unknown>;
@@ -60,7 +62,7 @@ const OBJECT_KEYS = new Set([
   'title',
 ]);
 
-const SHAPES: ReadonlyMap<string, Shape> = shapes(frameSchema as Schema);
+const SHAPES: readonly Shape[] = shapes(frameSchema as Schema);
 
 function hasOnly(schema: Schema, keys: readonly string[]): boolean {
   return Object.keys(schema).every((k) => keys.includes(k));
@@ -95,8 +97,8 @@ function member(raw: Schema, defs: Record<string, Schema>): Member | null {
 }
 
 /** The peekable frame types and their members, from the schema; none if the root says more than it models. */
-export function shapes(schema: Schema): Map<string, Shape> {
-  const out = new Map<string, Shape>();
+export function shapes(schema: Schema): Shape[] {
+  const out: Shape[] = [];
   const rootType = (schema.properties as Record<string, Schema> | undefined)?.type;
   if (
     !hasOnly(schema, [...ROOT_KEYS]) ||
@@ -120,9 +122,13 @@ export function shapes(schema: Schema): Map<string, Shape> {
     const required = (def.required ?? []) as string[];
     // A required member the type does not allow: no frame of the type is valid; decode says so.
     if (!required.every((name) => Object.hasOwn(props, name))) continue;
-    const members = new Map<string, Member | null>();
-    for (const [name, s] of Object.entries(props)) members.set(name, member(s, defs));
-    out.set(type, { members, required });
+    const members = Object.entries(props).map(([name, s]) => ({ name, rule: member(s, defs) }));
+    if (members.length > 30) continue; // members are told apart by the bits of one int
+    let mask = 0;
+    members.forEach((m, i) => {
+      if (required.includes(m.name)) mask |= 1 << i;
+    });
+    out.push({ type, members, required: mask });
   }
   return out;
 }
@@ -231,33 +237,28 @@ export function peekRanType(b: Uint8Array): FrameType | undefined {
     i = v + 1;
   }
   if (typeAt < 0) return undefined;
-  let type: string | undefined;
   let shape: Shape | undefined;
-  for (const [t, sh] of SHAPES) {
-    if (sameText(b, valueStart[typeAt]! + 1, valueEnd[typeAt]! - 1, t)) {
-      type = t;
+  for (const sh of SHAPES) {
+    if (sameText(b, valueStart[typeAt]! + 1, valueEnd[typeAt]! - 1, sh.type)) {
       shape = sh;
       break;
     }
   }
   if (shape === undefined) return undefined;
+  const members = shape.members;
   let seen = 0;
-  for (const [name, rule] of shape.members) {
-    let at = -1;
-    for (let m = 0; m < count; m++) {
-      if (!sameText(b, keyStart[m]!, keyEnd[m]!, name)) continue;
-      if (at >= 0) return undefined; // a repeated member: JSON.parse keeps the last; decode to tell
-      at = m;
-    }
-    if (at < 0) {
-      if (shape.required.includes(name)) return undefined;
-      continue;
-    }
-    seen++;
-    if (at !== typeAt && (rule === null || !holds(rule, b, at))) return undefined;
+  for (let m = 0; m < count; m++) {
+    let i = 0;
+    while (i < members.length && !sameText(b, keyStart[m]!, keyEnd[m]!, members[i]!.name)) i++;
+    // A member the type does not have: additionalProperties false refuses it.
+    if (i === members.length) return undefined;
+    // A repeated member: JSON.parse keeps the last one; decoding tells.
+    if ((seen & (1 << i)) !== 0) return undefined;
+    seen |= 1 << i;
+    const rule = members[i]!.rule;
+    if (m !== typeAt && (rule === null || !holds(rule, b, m))) return undefined;
   }
-  // A member the type does not have: additionalProperties false refuses it.
-  return seen === count ? (type as FrameType) : undefined;
+  return (seen & shape.required) === shape.required ? shape.type : undefined;
 }
 
 function holds(rule: Member, b: Uint8Array, m: number): boolean {
