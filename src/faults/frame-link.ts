@@ -19,6 +19,11 @@ export interface WireFrame {
   data: Uint8Array;
   /** WebSocket: a binary message (always true for a TCP codec, where it means nothing). */
   binary: boolean;
+  /**
+   * The frame's bytes as its transport carried them, when the port can send them on as they
+   * are (a WebSocket frame read by ws-frames.ts); absent on a frame the proxy made (corrupt).
+   */
+  wire?: Uint8Array;
 }
 
 /** What a link needs from its transport. */

@@ -24,6 +24,7 @@ import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 import { listenLoopback } from './listen.js';
 import type { Rng } from './random.js';
 import type { FaultRecord, FaultRule } from './types.js';
+import { readFrames } from './ws-frames.js';
 import { tunnel } from './ws-tunnel.js';
 
 export interface WsProxyOptions {
@@ -217,6 +218,18 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         links.add(link);
         stats.connections++;
         wire(link, stats);
+        // Data frames are read here and forwarded as they came unless a rule changes them;
+        // ws goes on reading everything else (ws-frames.ts).
+        readFrames(client, socket, true, maxPayload, (f) => {
+          stats.toServer++;
+          link.frames.onFrame('to-server', { data: f.payload, binary: f.binary, wire: f.wire });
+        });
+        if (upstreamSocket) {
+          readFrames(upstream, upstreamSocket, false, maxPayload, (f) => {
+            stats.toClient++;
+            link.frames.onFrame('to-client', { data: f.payload, binary: f.binary, wire: f.wire });
+          });
+        }
         const done = () => {
           link.frames.dispose();
           links.delete(link);
@@ -279,10 +292,14 @@ function wsPort(
   const toServer = new TickCork(upstreamSocket);
   return {
     send(direction, frame) {
-      const [target, cork] = direction === 'to-server' ? [upstream, toServer] : [client, toClient];
+      const toTarget = direction === 'to-server';
+      const target = toTarget ? upstream : client;
       if (target.readyState !== WebSocket.OPEN) return;
-      cork.hold();
-      target.send(frame.data, frame.binary ? BINARY : TEXT);
+      const socket = toTarget ? upstreamSocket : clientSocket;
+      (toTarget ? toServer : toClient).hold();
+      // A frame read off the other socket goes on as it came (ws-frames.ts): no framing again.
+      if (frame.wire !== undefined && socket !== undefined) socket.write(frame.wire);
+      else target.send(frame.data, frame.binary ? BINARY : TEXT);
     },
     cut(mode, code) {
       if (mode === 'reset') {
