@@ -19,11 +19,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 /** One data frame read here: its payload (unmasked) and its bytes as they arrived. */
-export interface ReadFrame {
-  payload: Buffer;
-  binary: boolean;
-  wire: Buffer;
-}
+export type OnReadFrame = (payload: Buffer, binary: boolean, wire: Buffer) => void;
 
 const FIN = 0x80;
 const RSV = 0x70;
@@ -45,7 +41,7 @@ export function readFrames(
   socket: Socket,
   masked: boolean,
   maxPayload: number,
-  onFrame: (frame: ReadFrame) => void,
+  onFrame: OnReadFrame,
 ): void {
   const listeners = socket.listeners('data');
   if (listeners.length !== 1) return;
@@ -134,11 +130,13 @@ export function readFrames(
         need = header + length;
         break;
       }
-      const wire = buf.subarray(at, at + header + length);
-      let payload = buf.subarray(at + header, at + header + length);
-      if (masked) payload = unmasked(payload, buf, at + header - 4);
-      at += header + length;
-      onFrame({ payload, binary: opcode === BINARY, wire });
+      const start = at + header;
+      at = start + length;
+      onFrame(
+        masked ? unmasked(buf, start, at) : buf.subarray(start, at),
+        opcode === BINARY,
+        buf.subarray(start - header, at),
+      );
     }
     if (at < buf.length && !detached) {
       pending = [buf.subarray(at)];
@@ -158,21 +156,20 @@ export function readFrames(
   });
 }
 
-/** A copy of a masked payload, unmasked: the wire bytes stay as they came, to be forwarded. */
-function unmasked(payload: Buffer, buf: Buffer, keyAt: number): Buffer {
-  const out = Buffer.allocUnsafe(payload.length);
-  const k0 = buf[keyAt]!;
-  const k1 = buf[keyAt + 1]!;
-  const k2 = buf[keyAt + 2]!;
-  const k3 = buf[keyAt + 3]!;
+/** A copy of the masked payload in buf[start, end), unmasked: the wire bytes stay as they came, to be forwarded. */
+function unmasked(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  const k0 = buf[start - 4]!;
+  const k1 = buf[start - 3]!;
+  const k2 = buf[start - 2]!;
+  const k3 = buf[start - 1]!;
   let i = 0;
-  for (const end = payload.length - 3; i < end; i += 4) {
-    out[i] = payload[i]! ^ k0;
-    out[i + 1] = payload[i + 1]! ^ k1;
-    out[i + 2] = payload[i + 2]! ^ k2;
-    out[i + 3] = payload[i + 3]! ^ k3;
+  for (const n = out.length - 3; i < n; i += 4) {
+    out[i] = buf[start + i]! ^ k0;
+    out[i + 1] = buf[start + i + 1]! ^ k1;
+    out[i + 2] = buf[start + i + 2]! ^ k2;
+    out[i + 3] = buf[start + i + 3]! ^ k3;
   }
-  const key = [k0, k1, k2, k3];
-  for (; i < payload.length; i++) out[i] = payload[i]! ^ key[i & 3]!;
+  for (; i < out.length; i++) out[i] = buf[start + i]! ^ buf[start - 4 + (i & 3)]!;
   return out;
 }

@@ -220,14 +220,14 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         wire(link, stats);
         // Data frames are read here and forwarded as they came unless a rule changes them;
         // ws goes on reading everything else (ws-frames.ts).
-        readFrames(client, socket, true, maxPayload, (f) => {
+        readFrames(client, socket, true, maxPayload, (data, binary, wire) => {
           stats.toServer++;
-          link.frames.onFrame('to-server', { data: f.payload, binary: f.binary, wire: f.wire });
+          link.frames.onFrame('to-server', { data, binary, wire });
         });
         if (upstreamSocket) {
-          readFrames(upstream, upstreamSocket, false, maxPayload, (f) => {
+          readFrames(upstream, upstreamSocket, false, maxPayload, (data, binary, wire) => {
             stats.toClient++;
-            link.frames.onFrame('to-client', { data: f.payload, binary: f.binary, wire: f.wire });
+            link.frames.onFrame('to-client', { data, binary, wire });
           });
         }
         const done = () => {

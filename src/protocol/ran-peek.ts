@@ -62,7 +62,15 @@ const OBJECT_KEYS = new Set([
   'title',
 ]);
 
-const SHAPES: readonly Shape[] = shapes(frameSchema as Schema);
+/** The shapes by typeKey of their type, so a frame's type is found with one lookup. */
+const SHAPES: ReadonlyMap<number, Shape> = new Map(
+  shapes(frameSchema as Schema).map((shape) => [typeKey(shape.type), shape]),
+);
+
+/** Length, first and last character: tells every RAN/1 type apart (a match is checked in full). */
+function typeKey(type: string): number {
+  return type.length * 65536 + type.charCodeAt(0) * 256 + type.charCodeAt(type.length - 1);
+}
 
 function hasOnly(schema: Schema, keys: readonly string[]): boolean {
   return Object.keys(schema).every((k) => keys.includes(k));
@@ -143,13 +151,12 @@ const TRUE = [0x74, 0x72, 0x75, 0x65];
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
 
-enum V {
-  String = 0,
-  Integer = 1,
-  True = 2,
-  False = 3,
-  Null = 4,
-}
+// What a member's value is (plain numbers: a TS enum compiles to property loads).
+const STRING = 0;
+const INTEGER = 1;
+const TRUE_VALUE = 2;
+const FALSE_VALUE = 3;
+const NULL_VALUE = 4;
 
 // One frame's members as offsets, reused from frame to frame (the proxy is single-threaded).
 const keyStart = new Int32Array(MAX_MEMBERS);
@@ -162,8 +169,10 @@ const valueEnd = new Int32Array(MAX_MEMBERS);
 function plainString(b: Uint8Array, i: number): number {
   for (let j = i + 1; j < b.length; j++) {
     const c = b[j]!;
+    // Most bytes are printable past the quote: one range check, then the rare cases.
+    if (c > QUOTE && c <= 0x7e && c !== BACKSLASH) continue;
     if (c === QUOTE) return j + 1;
-    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+    if (c !== 0x20 && c !== 0x21) return -1;
   }
   return -1;
 }
@@ -202,7 +211,7 @@ export function peekRanType(b: Uint8Array): FrameType | undefined {
     if (c === QUOTE) {
       v = plainString(b, v);
       if (v < 0) return undefined;
-      valueKind[count] = V.String;
+      valueKind[count] = STRING;
     } else if (c !== undefined && c >= 0x30 && c <= 0x39) {
       let digits = 1;
       v++;
@@ -213,22 +222,22 @@ export function peekRanType(b: Uint8Array): FrameType | undefined {
         }
       }
       if (digits > MAX_DIGITS) return undefined;
-      valueKind[count] = V.Integer;
+      valueKind[count] = INTEGER;
     } else if (c === TRUE[0] && literal(b, v, TRUE)) {
       v += 4;
-      valueKind[count] = V.True;
+      valueKind[count] = TRUE_VALUE;
     } else if (c === FALSE[0] && literal(b, v, FALSE)) {
       v += 5;
-      valueKind[count] = V.False;
+      valueKind[count] = FALSE_VALUE;
     } else if (c === NULL[0] && literal(b, v, NULL)) {
       v += 4;
-      valueKind[count] = V.Null;
+      valueKind[count] = NULL_VALUE;
     } else {
       return undefined;
     }
     valueEnd[count] = v;
     if (sameText(b, keyStart[count]!, keyEnd[count]!, 'type')) {
-      if (typeAt >= 0 || valueKind[count] !== V.String) return undefined;
+      if (typeAt >= 0 || valueKind[count] !== STRING) return undefined;
       typeAt = count;
     }
     count++;
@@ -237,25 +246,26 @@ export function peekRanType(b: Uint8Array): FrameType | undefined {
     i = v + 1;
   }
   if (typeAt < 0) return undefined;
-  let shape: Shape | undefined;
-  for (const sh of SHAPES) {
-    if (sameText(b, valueStart[typeAt]! + 1, valueEnd[typeAt]! - 1, sh.type)) {
-      shape = sh;
-      break;
-    }
-  }
-  if (shape === undefined) return undefined;
+  const typeStart = valueStart[typeAt]! + 1;
+  const typeEnd = valueEnd[typeAt]! - 1;
+  if (typeEnd <= typeStart) return undefined;
+  const shape = SHAPES.get((typeEnd - typeStart) * 65536 + b[typeStart]! * 256 + b[typeEnd - 1]!);
+  if (shape === undefined || !sameText(b, typeStart, typeEnd, shape.type)) return undefined;
   const members = shape.members;
   let seen = 0;
+  // Frames usually list members in the schema's order: each search starts after the last match.
+  let at = members.length - 1;
   for (let m = 0; m < count; m++) {
-    let i = 0;
-    while (i < members.length && !sameText(b, keyStart[m]!, keyEnd[m]!, members[i]!.name)) i++;
+    let tries = 0;
+    do {
+      at = at + 1 === members.length ? 0 : at + 1;
+    } while (++tries <= members.length && !sameText(b, keyStart[m]!, keyEnd[m]!, members[at]!.name));
     // A member the type does not have: additionalProperties false refuses it.
-    if (i === members.length) return undefined;
+    if (tries > members.length) return undefined;
     // A repeated member: JSON.parse keeps the last one; decoding tells.
-    if ((seen & (1 << i)) !== 0) return undefined;
-    seen |= 1 << i;
-    const rule = members[i]!.rule;
+    if ((seen & (1 << at)) !== 0) return undefined;
+    seen |= 1 << at;
+    const rule = members[at]!.rule;
     if (m !== typeAt && (rule === null || !holds(rule, b, m))) return undefined;
   }
   return (seen & shape.required) === shape.required ? shape.type : undefined;
@@ -269,24 +279,24 @@ function holds(rule: Member, b: Uint8Array, m: number): boolean {
     case 'string': {
       // Printable ASCII: one character per byte, as the schema counts length.
       const length = end - start - 2;
-      return kind === V.String && length >= rule.min && length <= rule.max;
+      return kind === STRING && length >= rule.min && length <= rule.max;
     }
     case 'integer': {
-      if (kind !== V.Integer) return false;
+      if (kind !== INTEGER) return false;
       let value = 0;
       for (let i = start; i < end; i++) value = value * 10 + (b[i]! - 0x30);
       return value >= rule.min && value <= rule.max;
     }
     case 'enum':
-      return kind === V.String && rule.values.some((s) => sameText(b, start + 1, end - 1, s));
+      return kind === STRING && rule.values.some((s) => sameText(b, start + 1, end - 1, s));
     case 'const':
       return (
-        (kind === V.True && rule.value === true) ||
-        (kind === V.False && rule.value === false) ||
-        (kind === V.Null && rule.value === null) ||
-        (kind === V.String && typeof rule.value === 'string' && sameText(b, start + 1, end - 1, rule.value))
+        (kind === TRUE_VALUE && rule.value === true) ||
+        (kind === FALSE_VALUE && rule.value === false) ||
+        (kind === NULL_VALUE && rule.value === null) ||
+        (kind === STRING && typeof rule.value === 'string' && sameText(b, start + 1, end - 1, rule.value))
       );
     case 'boolean':
-      return kind === V.True || kind === V.False;
+      return kind === TRUE_VALUE || kind === FALSE_VALUE;
   }
 }
