@@ -42,6 +42,8 @@ export function readFrames(
   masked: boolean,
   maxPayload: number,
   onFrame: OnReadFrame,
+  /** Called before ws reads bytes: what ws writes in answer (a forwarded ping, a close) must follow what was sent before. */
+  beforeWs: () => void,
 ): void {
   const listeners = socket.listeners('data');
   if (listeners.length !== 1) return;
@@ -69,7 +71,9 @@ export function readFrames(
   let closing = false;
 
   const toWs = (bytes: Buffer) => {
-    if (!detached) wsRead.call(socket, bytes);
+    if (detached) return;
+    beforeWs();
+    wsRead.call(socket, bytes);
   };
 
   const read = (buf: Buffer): void => {
@@ -154,6 +158,54 @@ export function readFrames(
     pendingBytes = 0;
     read(buf);
   });
+}
+
+/**
+ * Wire frames bound for one socket, written as few times as possible: frames forwarded in order
+ * off one read are adjacent views of its buffer, and leave as one view (a write per frame was
+ * ~110 ns per frame against ~30 for one write per read, /tmp microbench of a corked socket).
+ * What is queued is written by the end of the tick (before the tick's uncork, when queued
+ * before the cork is held), or at once by `flush`, which must come before anything else is
+ * written to the socket.
+ */
+export class WireOut {
+  private head: Uint8Array | undefined;
+  private end = 0;
+  private scheduled = false;
+
+  constructor(private readonly socket: Socket) {}
+
+  add(wire: Uint8Array): void {
+    if (this.head !== undefined && wire.buffer === this.head.buffer && wire.byteOffset === this.end) {
+      this.end += wire.length;
+      return;
+    }
+    this.flush();
+    this.head = wire;
+    this.end = wire.byteOffset + wire.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(flushOut, this);
+    }
+  }
+
+  flush(): void {
+    const head = this.head;
+    if (head === undefined) return;
+    this.head = undefined;
+    const length = this.end - head.byteOffset;
+    this.socket.write(length === head.length ? head : Buffer.from(head.buffer, head.byteOffset, length));
+  }
+
+  /** @internal the end-of-tick write */
+  tick(): void {
+    this.scheduled = false;
+    this.flush();
+  }
+}
+
+function flushOut(out: WireOut): void {
+  out.tick();
 }
 
 /** A copy of the masked payload in buf[start, end), unmasked: the wire bytes stay as they came, to be forwarded. */

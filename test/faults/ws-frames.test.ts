@@ -143,4 +143,30 @@ describe('ws proxy rule path: frames read by the proxy', () => {
     await up.closed;
     expect(up.texts()).toEqual([]);
   });
+
+  it('keeps the order of one read: data frames queued for one write, a ping ws forwards, a frame a rule spoils', async () => {
+    const { upstream, proxy } = await rig([
+      { match: { op: 'ping', kind: 'R' }, nth: 2, action: { type: 'corrupt' } },
+    ]);
+    const raw = await rawClient(proxy.url);
+    const up = await upstream.conn(1);
+    const seen: string[] = [];
+    up.ws.on('ping', (data: Buffer) => seen.push(`ping ${data.toString()}`));
+    up.ws.on('message', (data: Buffer) => seen.push(data.toString()));
+    const ping = (rid: string) => JSON.stringify({ type: 'ping:R', rid });
+    // All in one write, so the proxy reads them in one chunk: a and c leave as they came, b as
+    // the rule spoils it (json: its closing brace cut), the ping through ws, d read by ws.
+    raw.socket.write(
+      Buffer.concat([
+        wsFrame(Buffer.from(ping('a'))),
+        wsFrame(Buffer.from(ping('b'))),
+        wsFrame(Buffer.from(ping('c'))),
+        wsFrame(Buffer.from('between'), { opcode: 0x9 }),
+        wsFrame(Buffer.from(ping('d'))),
+      ]),
+    );
+    await up.waitFor(4);
+    expect(seen).toEqual([ping('a'), ping('b').slice(0, -1), ping('c'), 'ping between', ping('d')]);
+    raw.socket.destroy();
+  });
 });
