@@ -20,6 +20,12 @@ export interface FrameInfo {
   direction: Direction;
   /** `undefined` when the frame did not decode (or has no RAN/1 counterpart). */
   type: FrameType | undefined;
+  /**
+   * The frame's members under RAN/1 names (rid, cmid, smid, seq, upTo…), whatever the protocol.
+   * No selector reads them; the proxies leave them out (they decode a frame only when a rule
+   * acts on it). @default {}
+   */
+  fields?: Readonly<Record<string, unknown>>;
   /** The connection's user and actor ("alice/phone"), once its hello:R was seen. */
   user: string | undefined;
   actor: string | undefined;
