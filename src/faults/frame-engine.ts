@@ -21,8 +21,9 @@ export interface FrameInfo {
   /** `undefined` when the frame did not decode (or has no RAN/1 counterpart). */
   type: FrameType | undefined;
   /**
-   * The frame's members under RAN/1 names (rid, cmid, smid, seq, upTo…), whatever the protocol:
-   * what identifies the frame's message. @default {}
+   * The frame's members under RAN/1 names (rid, cmid, smid, seq, upTo…), whatever the protocol.
+   * No selector reads them; the proxies leave them out (they decode a frame only when a rule
+   * acts on it). @default {}
    */
   fields?: Readonly<Record<string, unknown>>;
   /** The connection's user and actor ("alice/phone"), once its hello:R was seen. */

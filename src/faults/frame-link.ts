@@ -19,6 +19,11 @@ export interface WireFrame {
   data: Uint8Array;
   /** WebSocket: a binary message (always true for a TCP codec, where it means nothing). */
   binary: boolean;
+  /**
+   * The frame's bytes as its transport carried them, when the port can send them on as they
+   * are (a WebSocket frame read by ws-frames.ts); absent on a frame the proxy made (corrupt).
+   */
+  wire?: Uint8Array;
 }
 
 /** What a link needs from its transport. */
@@ -27,6 +32,11 @@ export interface FramePort {
   send(direction: Direction, frame: WireFrame): void;
   /** Ends both connections now: orderly (`close`, with a close code where the transport has one) or TCP RST. */
   cut(mode: 'close' | 'reset', code: number): void;
+}
+
+/** A count that links share by reference (an actor's connections count its frames together). */
+export interface Counter {
+  n: number;
 }
 
 /** What every link of one proxy shares. */
@@ -40,8 +50,8 @@ export interface LinkContext {
   record(fields: Omit<FaultRecord, 'kind' | 't' | 'id' | 'layer'>): number;
   /** Next connection number for an actor (1, 2, … across reconnects). */
   nextConn(actor: string): number;
-  /** Next occurrence number of (actor, direction, type). */
-  nextOccurrence(key: string): number;
+  /** The occurrence count of (actor, direction, type) under `key`, shared by the actor's connections. */
+  occurrences(key: string): Counter;
   stats: { undecodable: number };
 }
 
@@ -78,7 +88,7 @@ export function frameRules(options: FrameRulesOptions): {
   const engine = new FrameRuleEngine(rules, options.rng ?? createRng('imspec'), gate);
   const events: FaultRecord[] = [];
   const actorConns = new Map<string, number>();
-  const occurrences = new Map<string, number>();
+  const occurrences = new Map<string, Counter>();
   const ctx: LinkContext = {
     engine,
     identities: engine.drawsOnChance ? new FrameIdentities(options.userPrefix ?? '') : undefined,
@@ -106,10 +116,13 @@ export function frameRules(options: FrameRulesOptions): {
       actorConns.set(actor, n);
       return n;
     },
-    nextOccurrence(key) {
-      const n = (occurrences.get(key) ?? 0) + 1;
-      occurrences.set(key, n);
-      return n;
+    occurrences(key) {
+      let counter = occurrences.get(key);
+      if (counter === undefined) {
+        counter = { n: 0 };
+        occurrences.set(key, counter);
+      }
+      return counter;
     },
   };
   return { ctx, gate, events };
@@ -139,6 +152,15 @@ export class FrameLink {
   private stallCause = 0;
   private stallRule = '';
   private readonly held: Record<Direction, Held[]> = { 'to-server': [], 'to-client': [] };
+  /**
+   * This link's occurrence counters by frame type ('' when undecodable), per direction: building
+   * the shared key and looking it up for every frame measured as a quarter of the rule path's
+   * own cost. Emptied when the login frame moves the counting from the link to its actor.
+   */
+  private readonly counters: Record<Direction, Map<string, Counter>> = {
+    'to-server': new Map(),
+    'to-client': new Map(),
+  };
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -156,26 +178,34 @@ export class FrameLink {
       this.swallow(direction, frame, undefined);
       return;
     }
-    const decoded = ctx.codec.decode(frame.data, direction, frame.binary);
-    const type = decoded.invalid === undefined ? decoded.type : undefined;
-    if (decoded.login && direction === 'to-server' && this.actor === undefined) {
-      this.learnActor(decoded.login.user, decoded.login.device);
+    // Most frames only need their type (to be counted and matched): the codec's fast path tells
+    // it without decoding, and the frame is decoded only if a rule acts on it. A frame identity
+    // is made of decoded members, so rules that draw on chance always decode.
+    let decoded: DecodedFrame | undefined;
+    let type =
+      ctx.identities === undefined ? ctx.codec.peekType?.(frame.data, direction, frame.binary) : undefined;
+    if (type === undefined) {
+      decoded = ctx.codec.decode(frame.data, direction, frame.binary);
+      type = decoded.invalid === undefined ? decoded.type : undefined;
+      if (decoded.login && direction === 'to-server' && this.actor === undefined) {
+        this.learnActor(decoded.login.user, decoded.login.device);
+      }
+      if (type === undefined) ctx.stats.undecodable++;
     }
-    if (type === undefined) ctx.stats.undecodable++;
     // Every frame that reaches the rules is counted, acted on or not: replay addresses frames by
     // this number ("alice's 3rd msg:A").
-    const occurrence = ctx.nextOccurrence(`${this.actor ?? this.streamKey}|${direction}|${type ?? ''}`);
-    const conn = {
-      actor: this.actor,
-      user: this.user,
-      conn: this.actor === undefined ? this.index : this.conn,
-    };
+    const occurrence = ++this.counter(direction, type ?? '').n;
     const identity =
-      ctx.identities?.of(direction, type === undefined ? undefined : { ...decoded.fields, type }, conn) ?? '';
+      ctx.identities === undefined
+        ? ''
+        : ctx.identities.of(direction, type === undefined ? undefined : { ...decoded!.fields, type }, {
+            actor: this.actor,
+            user: this.user,
+            conn: this.actor === undefined ? this.index : this.conn,
+          });
     const info: FrameInfo = {
       direction,
       type,
-      fields: decoded.fields,
       user: this.user,
       actor: this.actor,
       identity,
@@ -185,7 +215,13 @@ export class FrameLink {
       this.forward(direction, frame);
       return;
     }
-    this.apply(rule, info, frame, decoded, occurrence);
+    this.apply(
+      rule,
+      info,
+      frame,
+      decoded ?? ctx.codec.decode(frame.data, direction, frame.binary),
+      occurrence,
+    );
   }
 
   /** True while a `stall` swallows everything (a half-open peer answers nothing, not even pings). */
@@ -220,6 +256,19 @@ export class FrameLink {
     this.actor = `${user}/${device}`;
     this.conn = this.ctx.nextConn(this.actor);
     this.streamKey = `${this.actor}#${this.conn}`;
+    this.counters['to-server'].clear();
+    this.counters['to-client'].clear();
+  }
+
+  /** The count of (this connection's actor, or the link before login; direction; type). */
+  private counter(direction: Direction, type: string): Counter {
+    const mine = this.counters[direction];
+    let counter = mine.get(type);
+    if (counter === undefined) {
+      counter = this.ctx.occurrences(`${this.actor ?? this.streamKey}|${direction}|${type}`);
+      mine.set(type, counter);
+    }
+    return counter;
   }
 
   /** Sends a frame on, and counts it as a "later frame" for frames held by `reorder`. */

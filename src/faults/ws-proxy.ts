@@ -23,7 +23,8 @@ import { FrameLink, type FramePort, frameRules } from './frame-link.js';
 import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 import { listenLoopback } from './listen.js';
 import type { Rng } from './random.js';
-import type { FaultRecord, FaultRule } from './types.js';
+import type { Direction, FaultRecord, FaultRule } from './types.js';
+import { readFrames, WireOut } from './ws-frames.js';
 import { tunnel } from './ws-tunnel.js';
 
 export interface WsProxyOptions {
@@ -209,14 +210,29 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
       // handleUpgrade completes synchronously here (no verifyClient), so no upstream message can
       // arrive before the link is wired.
       wss.handleUpgrade(req, socket, head, (client) => {
-        const link: WsLink = {
-          frames: new FrameLink(++linkIndex, wsPort(client, upstream, socket, upstreamSocket), ctx),
-          client,
-          upstream,
-        };
+        const port = wsPort(client, upstream, socket, upstreamSocket);
+        const link: WsLink = { frames: new FrameLink(++linkIndex, port, ctx), client, upstream };
         links.add(link);
         stats.connections++;
         wire(link, stats);
+        // Data frames are read here and forwarded as they came unless a rule changes them;
+        // ws goes on reading everything else (ws-frames.ts).
+        const flush = () => port.flush();
+        const read = (from: WebSocket, fromSocket: Socket, direction: Direction) =>
+          readFrames(
+            from,
+            fromSocket,
+            direction === 'to-server',
+            maxPayload,
+            (data, binary, wire) => {
+              if (direction === 'to-server') stats.toServer++;
+              else stats.toClient++;
+              link.frames.onFrame(direction, { data, binary, wire });
+            },
+            flush,
+          );
+        read(client, socket, 'to-server');
+        if (upstreamSocket) read(upstream, upstreamSocket, 'to-client');
         const done = () => {
           link.frames.dispose();
           links.delete(link);
@@ -272,19 +288,34 @@ function wsPort(
   upstream: WebSocket,
   clientSocket: Socket,
   upstreamSocket: Socket | undefined,
-): FramePort {
+): FramePort & { flush(): void } {
   // The frames of one tick (a TCP read often carries many) leave in one writev per side: a send
   // per frame was a syscall per frame, measured as most of the rule path's cost.
   const toClient = new TickCork(clientSocket);
   const toServer = new TickCork(upstreamSocket);
+  // Frames read off the other socket go on as they came (ws-frames.ts): no framing again.
+  const outClient = new WireOut(clientSocket);
+  const outServer = upstreamSocket ? new WireOut(upstreamSocket) : undefined;
+  const flush = () => {
+    outClient.flush();
+    outServer?.flush();
+  };
   return {
     send(direction, frame) {
-      const [target, cork] = direction === 'to-server' ? [upstream, toServer] : [client, toClient];
+      const toTarget = direction === 'to-server';
+      const target = toTarget ? upstream : client;
       if (target.readyState !== WebSocket.OPEN) return;
-      cork.hold();
-      target.send(frame.data, frame.binary ? BINARY : TEXT);
+      const out = toTarget ? outServer : outClient;
+      // Queued before the cork is held, so the queue is written before the tick's uncork.
+      if (frame.wire !== undefined && out !== undefined) out.add(frame.wire);
+      else out?.flush();
+      (toTarget ? toServer : toClient).hold();
+      if (frame.wire === undefined || out === undefined)
+        target.send(frame.data, frame.binary ? BINARY : TEXT);
     },
+    flush,
     cut(mode, code) {
+      flush();
       if (mode === 'reset') {
         toClient.flush();
         toServer.flush();

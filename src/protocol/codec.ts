@@ -34,8 +34,12 @@ export function decode(input: string | Uint8Array, maxBytes = DEFAULT_MAX_FRAME_
   try {
     let text: string;
     if (typeof input === 'string') {
-      // A JS string's UTF-8 length is at least its length in UTF-16 units / 1 and at most 3×.
-      if (input.length > maxBytes || Buffer.byteLength(input, 'utf8') > maxBytes) {
+      // A JS string's UTF-8 length is at least its length in UTF-16 units and at most 3× that,
+      // so the byte count (a pass over the text) is needed only between the two.
+      if (
+        input.length > maxBytes ||
+        (input.length * 3 > maxBytes && Buffer.byteLength(input, 'utf8') > maxBytes)
+      ) {
         return fail(`frame is larger than ${maxBytes} bytes`, 'too-large');
       }
       text = input;

@@ -77,6 +77,13 @@ export interface FrameCodec {
   /** Decodes one whole frame. `binary`: a WebSocket binary message (always true on tcp). Never throws. */
   decode(frame: Uint8Array, direction: Direction, binary: boolean): DecodedFrame;
   /**
+   * Optional fast path for the fault proxy, which counts every frame by type but needs its
+   * members only when a rule acts on it: the type `decode` would give, when it can be told
+   * without decoding and `decode` would set neither `invalid` nor `login`; `undefined` otherwise
+   * (the proxy then decodes). Never a different answer from `decode`. Never throws.
+   */
+  peekType?(frame: Uint8Array, direction: Direction, binary: boolean): FrameType | undefined;
+  /**
    * Spoils a frame for a `corrupt` fault: `json` — the frame no longer decodes (the length
    * prefix, if any, stays consistent so the stream stays in step); `schema` — it decodes, but
    * member `field` (or one drawn from `rng`) holds a value the protocol forbids. Without it,

@@ -8,6 +8,7 @@ import { decode } from './codec.js';
 import type { DecodedFrame, FrameCodec } from './frame-codec.js';
 import { FRAME_TYPES, type FrameType } from './frames.js';
 import { corruptText } from './ran-corrupt.js';
+import { peekRanType } from './ran-peek.js';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(FRAME_TYPES);
 /** The proxy reads whatever passes; size limits are the endpoints' to enforce (FRAME-5). */
@@ -59,6 +60,9 @@ export const ranCodec: FrameCodec = {
     const out: DecodedFrame = { type: f.type, fields: f as unknown as Record<string, unknown>, raw };
     if (f.type === 'hello:R' && direction === 'to-server') out.login = { user: f.user, device: f.device };
     return out;
+  },
+  peekType(frame, _direction, binary) {
+    return binary ? undefined : peekRanType(frame);
   },
   corrupt(frame, mode, field, rng) {
     const spoiled = corruptText(lossy.decode(frame), mode, field, rng);
