@@ -10,7 +10,7 @@ import type { LatencySink, LedgerLatency } from '../checker/ledger-contract.js';
 import type { LatencyFigure } from './thresholds.js';
 
 /** One hour in µs: anything slower is clamped (and a message that slow fails any threshold). */
-const HIGHEST_US = 3_600_000_000;
+export const HIGHEST_US = 3_600_000_000;
 
 const FIGURE_OF: Record<LedgerLatency, LatencyFigure> = {
   msg_a: 'ack_latency.msg_a',
@@ -90,7 +90,8 @@ class Pending {
   }
 }
 
-function newHistogram(): hdr.Histogram {
+/** One figure's histogram (exported for the tests' reference recording). */
+export function newHistogram(): hdr.Histogram {
   return hdr.build({
     bitBucketSize: 32,
     lowestDiscernibleValue: 1,

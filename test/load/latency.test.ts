@@ -6,18 +6,16 @@
 
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { LATENCY_FIGURE_LIST, LatencyHistograms, slotOf } from '../../src/load/latency.js';
-
-const HIGHEST_US = 3_600_000_000;
+import {
+  HIGHEST_US,
+  LATENCY_FIGURE_LIST,
+  LatencyHistograms,
+  newHistogram,
+  slotOf,
+} from '../../src/load/latency.js';
 
 function reference(): hdr.JsHistogram {
-  return hdr.build({
-    bitBucketSize: 32,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_US,
-    numberOfSignificantValueDigits: 3,
-    autoResize: false,
-  }) as hdr.JsHistogram;
+  return newHistogram() as hdr.JsHistogram;
 }
 
 /** A deterministic spread of values: small, around powers of two, and up to the top. */
