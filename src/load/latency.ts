@@ -67,20 +67,22 @@ class Pending {
     if (us > this.max) this.max = us;
   }
 
-  /** Adds what is pending to `h`: the extremes as themselves (its min and max), the rest by slot. */
+  /**
+   * Adds what is pending to `h`. A slot's count goes in at the slot's lowest value, except in the
+   * minimum's slot, which goes in at the minimum, and the maximum, which goes in as itself: no
+   * value below the minimum or above the maximum is recorded, and both are, so the histogram's
+   * min and max are the values', as recording each value gives.
+   */
   flushInto(h: hdr.Histogram): void {
     if (this.hi < 0) return;
     const { counts, min, max } = this;
-    h.recordValue(min);
-    counts[slotOf(min)]!--;
-    if (max !== min) {
-      h.recordValue(max);
-      counts[slotOf(max)]!--;
-    }
+    const minSlot = slotOf(min);
+    h.recordValue(max);
+    counts[slotOf(max)]!--;
     for (let i = this.lo; i <= this.hi; i++) {
       const n = counts[i]!;
       if (n === 0) continue;
-      h.recordValueWithCount(slotValue(i), n);
+      h.recordValueWithCount(i === minSlot ? min : slotValue(i), n);
       counts[i] = 0;
     }
     this.lo = Number.POSITIVE_INFINITY;

@@ -37,6 +37,20 @@ describe('latency histograms', () => {
     for (const v of values()) expect(slotOf(v), `value ${v}`).toBe(h.countsArrayIndex(v));
   });
 
+  it('keep the exact extremes when other values share their slot', () => {
+    // 5001 and 5003 µs share a slot whose lowest value is 5000; so do 9997 and 9999.
+    const set = new LatencyHistograms();
+    const ref = reference();
+    for (const ms of [5.003, 5.001, 7, 9.997, 9.999, 5.002]) {
+      set.record('msg_a', ms);
+      ref.recordValue(Math.round(ms * 1000));
+    }
+    expect(set.min('ack_latency.msg_a')).toBe(5.001);
+    expect(set.max('ack_latency.msg_a')).toBe(9.999);
+    expect(set.min('ack_latency.msg_a')).toBe(ref.minNonZeroValue / 1000);
+    expect(set.encode()['ack_latency.msg_a']).toBe(hdr.encodeIntoCompressedBase64(ref));
+  });
+
   it('read as recording each value into the histogram does', () => {
     const set = new LatencyHistograms();
     const ref = new Map(LATENCY_FIGURE_LIST.map((f) => [f, reference()]));
@@ -56,6 +70,9 @@ describe('latency histograms', () => {
         if (late !== undefined) put('delivery_latency.scheduled', ms + Math.max(0, late));
         set.record('msg_a', ms / 10);
         put('ack_latency.msg_a', ms / 10);
+        // Nothing in the exact first bucket: every extreme shares its slot with other values.
+        set.record('ack_n', 10 + ms);
+        put('ack_latency.ack_n', 10 + ms);
       }
       // A read between rounds: what was added before is not added again.
       for (const f of LATENCY_FIGURE_LIST) {
