@@ -20,7 +20,8 @@
  *
  * Environment: IMSPEC_BENCH_LOAD_MESSAGES (20000), IMSPEC_BENCH_LOAD_PAIRS (20),
  * IMSPEC_BENCH_LOAD_WINDOW (64), IMSPEC_BENCH_ROUNDS (5), IMSPEC_BENCH_LOAD_BOTS (5000),
- * IMSPEC_BENCH_LEDGER_MESSAGES (1000000,10000000).
+ * IMSPEC_BENCH_LEDGER_MESSAGES (1000000,10000000). For a quick run of section 1 alone,
+ * IMSPEC_BENCH_LOAD_BOTS=0 skips section 2 and IMSPEC_BENCH_LEDGER_MESSAGES=0 skips section 3.
  */
 
 import { fork } from 'node:child_process';
@@ -630,6 +631,34 @@ async function ledgerSection(): Promise<void> {
   figure(atMost(`ledger heap at the end, ${nb} over ${na}`, b.heapMb / a.heapMb, 1.2, '×', 2));
 }
 
+/** Section 2: memory per connected bot against a bare `ws` connection. */
+async function memorySection(url: string, botsN: number): Promise<void> {
+  // Each side in a fresh process of its own: RSS deltas in a process that already held and
+  // freed ten thousand sockets say more about the allocator than about the sockets.
+  const bareMem = await inChild('bare', url, botsN);
+  const botMem = await inChild('bots', url, botsN);
+  const kib = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
+  console.log(`  memory per connection, ${botsN} logged in, each side in its own process (after GC):`);
+  console.log(
+    `    bare ws          rss ${kib(bareMem.rss)}, heap+external ${kib(bareMem.heap)}  (${bareMem.up} up)`,
+  );
+  console.log(
+    `    load bot         rss ${kib(botMem.rss)}, heap+external ${kib(botMem.heap)}  (${botMem.up} up)`,
+  );
+  console.log(
+    `    ratio bot/bare   rss ${(botMem.rss / bareMem.rss).toFixed(2)}, heap ${(botMem.heap / bareMem.heap).toFixed(2)}  (goal ≤ 1.50)`,
+  );
+  figure(
+    atMost(
+      `load bot memory per connection / bare ws, rss (${botsN} bots)`,
+      botMem.rss / bareMem.rss,
+      1.5,
+      '×',
+      2,
+    ),
+  );
+}
+
 // ── section ───────────────────────────────────────────────────────────────────────────────
 
 export async function run(): Promise<void> {
@@ -639,7 +668,8 @@ export async function run(): Promise<void> {
     window: int('IMSPEC_BENCH_LOAD_WINDOW', 64),
   };
   const rounds = int('IMSPEC_BENCH_ROUNDS', 5);
-  const botsN = int('IMSPEC_BENCH_LOAD_BOTS', 5000);
+  // 0 skips the memory section (a quick run of the exchange rate alone).
+  const botsN = process.env.IMSPEC_BENCH_LOAD_BOTS === '0' ? 0 : int('IMSPEC_BENCH_LOAD_BOTS', 5000);
   const ledger = ledgerFactory();
   console.log(
     `load: ${x.messages} messages over ${x.pairs} pairs, window ${x.window}, median of ${rounds} interleaved rounds; server: embedded reference server (child process)`,
@@ -663,31 +693,7 @@ export async function run(): Promise<void> {
       `  ratio load/bare    ${ratio.toFixed(2)}  (goal ≥ 0.90)${ledger ? '' : '  — bots, history events and metrics only: this build has no streaming ledger yet'}`,
     );
     figure(atLeast(`load engine exchange rate / bare ws (${x.pairs} pairs)`, ratio, 0.9));
-
-    // Each side in a fresh process of its own: RSS deltas in a process that already held and
-    // freed ten thousand sockets say more about the allocator than about the sockets.
-    const bareMem = await inChild('bare', server.url, botsN);
-    const botMem = await inChild('bots', server.url, botsN);
-    const kib = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
-    console.log(`  memory per connection, ${botsN} logged in, each side in its own process (after GC):`);
-    console.log(
-      `    bare ws          rss ${kib(bareMem.rss)}, heap+external ${kib(bareMem.heap)}  (${bareMem.up} up)`,
-    );
-    console.log(
-      `    load bot         rss ${kib(botMem.rss)}, heap+external ${kib(botMem.heap)}  (${botMem.up} up)`,
-    );
-    console.log(
-      `    ratio bot/bare   rss ${(botMem.rss / bareMem.rss).toFixed(2)}, heap ${(botMem.heap / bareMem.heap).toFixed(2)}  (goal ≤ 1.50)`,
-    );
-    figure(
-      atMost(
-        `load bot memory per connection / bare ws, rss (${botsN} bots)`,
-        botMem.rss / bareMem.rss,
-        1.5,
-        '×',
-        2,
-      ),
-    );
+    if (botsN > 0) await memorySection(server.url, botsN);
   } finally {
     await server.stop();
   }

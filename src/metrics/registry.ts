@@ -46,6 +46,12 @@ export interface ImspecMetrics {
    * as exemplar (cached: resolve once per series, observe per message).
    */
   latency(key: ExemplarKey, labels: Labels): LatencyCell;
+  /**
+   * Runs `drain` once, before the registry is next read (a scrape, a push, `get()`), unless it
+   * ran first: a feeder that holds events back (from-history.ts) hands them over before any
+   * series is read, so a reader never sees fewer events than were appended.
+   */
+  beforeRead(drain: () => void): void;
 }
 
 /** Histograms whose buckets carry a message exemplar (MetricDefinition.exemplars). */
@@ -201,6 +207,11 @@ export function createMetrics(registry: Registry): ImspecMetrics {
   const cells = new Map<string, Map<string, Cell>>();
   const hcells = new Map<string, Map<string, HCell>>();
   const exemplars = new Map<string, ExemplarSlots>();
+  // Feeders holding events back (beforeRead): each runs once, at the first series read.
+  const drains = new Set<() => void>();
+  const beforeRead = (drain: () => void): void => {
+    drains.add(drain);
+  };
   for (const [key, d] of Object.entries(METRICS) as [string, MetricDefinition][]) {
     const own = new Map<string, Cell>();
     cells.set(key, own);
@@ -209,6 +220,10 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     const slots = d.type === 'histogram' && d.exemplars ? new ExemplarSlots(d.labels) : undefined;
     if (slots) exemplars.set(key, slots);
     const flush = (): void => {
+      for (const drain of drains) {
+        drains.delete(drain);
+        drain();
+      }
       if (d.type === 'histogram') {
         const h = handles[key] as Histogram<LabelName>;
         for (const c of hown.values()) {
@@ -330,7 +345,7 @@ export function createMetrics(registry: Registry): ImspecMetrics {
     }
   };
 
-  const metrics: ImspecMetrics = { registry, m, zeroInit, cell, histogram, latency };
+  const metrics: ImspecMetrics = { registry, m, zeroInit, cell, histogram, latency, beforeRead };
   cache.set(registry, metrics);
   return metrics;
 }

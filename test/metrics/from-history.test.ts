@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { History } from '../../src/history/events.js';
 import { LATENCY_BUCKETS, METRIC_LIST, METRICS } from '../../src/metrics/definitions.js';
 import {
@@ -57,6 +57,28 @@ describe('metric definitions', () => {
 });
 
 describe('metrics fed by history events', () => {
+  it('takes events in runs at the end of the turn, and a read of the registry takes what waits', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics(registry);
+    const held = vi.spyOn(metrics, 'beforeRead');
+    const listen = metricsListener(metrics, base);
+    const send = (cmid: string) =>
+      listen({ kind: 'send', t: 0, actor: 'alice/phone', cmid, to: 'bob', body: 'x' });
+    send('c1');
+    send('c2');
+    // Held back once for the run, with its hand-over registered for the next read.
+    expect(held).toHaveBeenCalledTimes(1);
+    expect(await value(registry, 'imspec_messages_sent_total')).toBe(2);
+    // Within the same turn after that read: held again, and read again.
+    send('c3');
+    expect(await value(registry, 'imspec_messages_sent_total')).toBe(3);
+    await new Promise((resolve) => setImmediate(resolve));
+    send('c4');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held).toHaveBeenCalledTimes(3);
+    expect(await value(registry, 'imspec_messages_sent_total')).toBe(4);
+  });
+
   it('zero-initialises known label combinations so rates exist from the first scrape', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
