@@ -34,8 +34,10 @@ export function decode(input: string | Uint8Array, maxBytes = DEFAULT_MAX_FRAME_
   try {
     let text: string;
     if (typeof input === 'string') {
-      // A JS string's UTF-8 length is at least its length in UTF-16 units / 1 and at most 3×.
-      if (input.length > maxBytes || Buffer.byteLength(input, 'utf8') > maxBytes) {
+      // A JS string's UTF-8 length is at least its length in UTF-16 units and at most 3× it, so
+      // the bytes are counted (a scan of the string) only when the length alone cannot decide.
+      const n = input.length;
+      if (n > maxBytes || (n * 3 > maxBytes && Buffer.byteLength(input, 'utf8') > maxBytes)) {
         return fail(`frame is larger than ${maxBytes} bytes`, 'too-large');
       }
       text = input;
