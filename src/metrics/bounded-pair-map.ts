@@ -13,9 +13,13 @@
  */
 export class BoundedPairMap<V> {
   private readonly outer = new Map<string, Map<string, V>>();
-  /** Insertion order, as two parallel arrays (no pair object per entry). */
-  private qa: string[] = [];
-  private qb: string[] = [];
+  /**
+   * Insertion order, the two halves of each pair side by side (no pair object per entry). One
+   * array rather than two parallel ones: a push per pair instead of two, one growth, and on the
+   * bots bench the queue pushes were a sixth of the metrics listener's time.
+   */
+  private q: string[] = [];
+  /** Index in `q` of the oldest queued pair's first half. */
   private head = 0;
   private count = 0;
   /**
@@ -65,12 +69,11 @@ export class BoundedPairMap<V> {
     inner.set(b, value);
     if (inner.size === before) return false;
     this.count++;
-    this.qa.push(a);
-    this.qb.push(b);
+    this.q.push(a, b);
     // The new pair is the newest queued, so the oldest live one goes (never it, while max > 0).
     if (this.count > this.max) this.evictOldest();
     // Stale pairs (deleted since they were queued) far more than the live ones: compact.
-    if (this.qa.length - this.head > 2 * this.count + 1024) this.compact();
+    if (this.q.length - this.head > 2 * (2 * this.count + 1024)) this.compact();
     return true;
   }
 
@@ -88,8 +91,7 @@ export class BoundedPairMap<V> {
   clear(): void {
     this.forgetLast();
     this.outer.clear();
-    this.qa = [];
-    this.qb = [];
+    this.q = [];
     this.head = 0;
     this.count = 0;
   }
@@ -101,22 +103,22 @@ export class BoundedPairMap<V> {
 
   /** Deletes the oldest live pair; false when the queue held none. */
   private evictOldest(): boolean {
-    const { qa, qb } = this;
+    const q = this.q;
     let evicted = false;
-    while (this.head < qa.length) {
-      const i = this.head++;
-      const a = qa[i]!;
-      const b = qb[i]!;
-      qa[i] = '';
-      qb[i] = '';
+    while (this.head < q.length) {
+      const i = this.head;
+      this.head = i + 2;
+      const a = q[i]!;
+      const b = q[i + 1]!;
+      q[i] = '';
+      q[i + 1] = '';
       if (this.delete(a, b)) {
         evicted = true;
         break;
       }
     }
-    if (this.head > 4096 && this.head * 2 > qa.length) {
-      this.qa = qa.slice(this.head);
-      this.qb = qb.slice(this.head);
+    if (this.head > 8192 && this.head * 2 > q.length) {
+      this.q = q.slice(this.head);
       this.head = 0;
     }
     return evicted;
@@ -128,36 +130,30 @@ export class BoundedPairMap<V> {
    * of seen pairs is built (the common case: a pair is set once, then deleted or evicted).
    */
   private compact(): void {
-    let qa: string[] = [];
-    let qb: string[] = [];
-    for (let i = this.head; i < this.qa.length; i++) {
-      const a = this.qa[i]!;
-      const b = this.qb[i]!;
-      if (!this.has(a, b)) continue;
-      qa.push(a);
-      qb.push(b);
+    const old = this.q;
+    let q: string[] = [];
+    for (let i = this.head; i < old.length; i += 2) {
+      const a = old[i]!;
+      const b = old[i + 1]!;
+      if (this.has(a, b)) q.push(a, b);
     }
-    if (qa.length > this.count) {
-      const firstA: string[] = [];
-      const firstB: string[] = [];
+    if (q.length > 2 * this.count) {
+      const first: string[] = [];
       const seen = new Map<string, Set<string>>();
-      for (let i = 0; i < qa.length; i++) {
-        const a = qa[i]!;
-        const b = qb[i]!;
+      for (let i = 0; i < q.length; i += 2) {
+        const a = q[i]!;
+        const b = q[i + 1]!;
         let s = seen.get(a);
         if (s === undefined) {
           s = new Set();
           seen.set(a, s);
         } else if (s.has(b)) continue;
         s.add(b);
-        firstA.push(a);
-        firstB.push(b);
+        first.push(a, b);
       }
-      qa = firstA;
-      qb = firstB;
+      q = first;
     }
-    this.qa = qa;
-    this.qb = qb;
+    this.q = q;
     this.head = 0;
   }
 }
