@@ -10,6 +10,13 @@
  * of actors ever seen (a load run has tens of thousands). Eviction order comes from a queue of
  * pairs in insertion order; a pair deleted and set again keeps its first place, so it may be
  * forgotten a little early — never late, and the bound always holds.
+ *
+ * While every pair held has the same first key (one sender, one receiving device: the bots
+ * bench, most cases), that key's inner map is the order — a Map iterates in insertion order —
+ * and nothing is queued: the queue's pushes were ~0.4 µs of the metrics listener's ~2.4 µs a
+ * message there. The order is then exact (a pair set again after its delete is in its new
+ * place). A second first key queues what the map holds, in its order, and queueing goes on
+ * until the map is empty again.
  */
 export class BoundedPairMap<V> {
   private readonly outer = new Map<string, Map<string, V>>();
@@ -21,6 +28,8 @@ export class BoundedPairMap<V> {
   private q: string[] = [];
   /** Index in `q` of the oldest queued pair's first half. */
   private head = 0;
+  /** Whether `q` holds the order (more than one first key since the map was last empty). */
+  private queued = false;
   private count = 0;
   /**
    * The inner map of the first key used last. The listener's lookups come in runs on one actor
@@ -62,6 +71,7 @@ export class BoundedPairMap<V> {
   set(a: string, b: string, value: V): boolean {
     let inner = this.inner(a);
     if (inner === undefined) {
+      if (!this.queued && this.count > 0) this.startQueue();
       inner = new Map();
       this.outer.set(a, inner);
     }
@@ -69,6 +79,10 @@ export class BoundedPairMap<V> {
     inner.set(b, value);
     if (inner.size === before) return false;
     this.count++;
+    if (!this.queued) {
+      if (this.count > this.max) this.evictOldest();
+      return true;
+    }
     this.q.push(a, b);
     // The new pair is the newest queued, so the oldest live one goes (never it, while max > 0).
     if (this.count > this.max) this.evictOldest();
@@ -80,7 +94,7 @@ export class BoundedPairMap<V> {
   delete(a: string, b: string): boolean {
     const inner = this.inner(a);
     if (inner === undefined || !inner.delete(b)) return false;
-    this.count--;
+    if (--this.count === 0 && this.queued) this.stopQueue();
     if (inner.size === 0) {
       this.outer.delete(a);
       this.forgetLast();
@@ -91,8 +105,7 @@ export class BoundedPairMap<V> {
   clear(): void {
     this.forgetLast();
     this.outer.clear();
-    this.q = [];
-    this.head = 0;
+    this.stopQueue();
     this.count = 0;
   }
 
@@ -101,8 +114,30 @@ export class BoundedPairMap<V> {
     this.lastInner = undefined;
   }
 
+  /** The pairs held so far, all under one first key, go into the queue in their order. */
+  private startQueue(): void {
+    const q: string[] = [];
+    for (const [a, inner] of this.outer) for (const b of inner.keys()) q.push(a, b);
+    this.q = q;
+    this.head = 0;
+    this.queued = true;
+  }
+
+  private stopQueue(): void {
+    this.q = [];
+    this.head = 0;
+    this.queued = false;
+  }
+
   /** Deletes the oldest live pair; false when the queue held none. */
   private evictOldest(): boolean {
+    if (!this.queued) {
+      const first = this.outer.entries().next();
+      if (first.done) return false;
+      const [a, inner] = first.value;
+      const oldest = inner.keys().next();
+      return !oldest.done && this.delete(a, oldest.value);
+    }
     const q = this.q;
     let evicted = false;
     while (this.head < q.length) {
