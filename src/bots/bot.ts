@@ -216,8 +216,9 @@ export class Bot {
    */
   send(to: string, body: string, cmid?: string): string {
     this.assertRunning('send');
+    // A cmid the outbox makes is new by construction; only a caller's choice is looked up.
     const id = cmid ?? this.outbox.nextCmid();
-    if (this.outbox.entries.has(id)) {
+    if (cmid !== undefined && this.outbox.entries.has(id)) {
       throw new UsageError(`${this.actor} already sent cmid "${id}": a new message needs a new cmid`);
     }
     this.record({ kind: 'send', t: this.now(), actor: this.actor, cmid: id, to, body });

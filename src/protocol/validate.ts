@@ -5,22 +5,31 @@
  */
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { DataValidationCxt } from 'ajv/dist/types/index.js';
 import { validate as generated } from './frame-validator.generated.js';
 import type { Frame } from './frames.js';
 
 const validateFrameFn = generated as unknown as ValidateFunction<Frame>;
 
+/**
+ * The context of a top-level call, one for all of them. Called without one, ajv's code builds two
+ * objects per frame as defaults (the context, and `dynamicAnchors`, which this schema never
+ * writes into: it has no $dynamicAnchor; frozen, so a schema that grew one fails loudly rather
+ * than sharing anchors between frames). Every frame in both directions passes through here.
+ */
+const TOP = Object.freeze({ instancePath: '', dynamicAnchors: Object.freeze({}) }) as DataValidationCxt;
+
 export type FrameCheck = { ok: true; frame: Frame } | { ok: false; message: string };
 
 /** Checks an already-parsed value against schemas/frame.schema.json. */
 export function checkFrame(value: unknown): FrameCheck {
-  if (validateFrameFn(value)) return { ok: true, frame: value };
+  if (validateFrameFn(value, TOP)) return { ok: true, frame: value };
   return { ok: false, message: describeErrors(value, validateFrameFn.errors ?? []) };
 }
 
 /** True when `value` is a valid RAN/1 frame. */
 export function isValidFrame(value: unknown): value is Frame {
-  return validateFrameFn(value);
+  return validateFrameFn(value, TOP);
 }
 
 function describeErrors(value: unknown, errors: readonly ErrorObject[]): string {

@@ -35,3 +35,24 @@ describe('Requests', () => {
     expect(outcomes).toEqual(['r1 accepted c-r1', 'r2 accepted c-r2']);
   });
 });
+
+describe('Requests: an answer shares the ids it repeats from its request', () => {
+  it('keeps what the server sent where it differs from the request', () => {
+    const requests = new Requests();
+    const got: unknown[] = [];
+    const sink: Sink = { accepted: (_ctx, value) => got.push(value), failed: () => {} };
+    const identity = (f: unknown) => f;
+    const sent = { type: 'msg:R', rid: 'r1', cmid: 'c-1', to: 'bob', body: 'hi' } as const;
+    requests.waitWith('r1', 'msg:A', 'msg:R', 'c-1', 1000, identity, sink, 'x', sent);
+    const answer = msgA('r1');
+    answer.fields.cmid = 'c-other';
+    expect(requests.settle(answer)).toBe(true);
+    expect(answer.fields).toEqual({ type: 'msg:A', rid: 'r1', cmid: 'c-other', smid: 's-r1', ts: 1 });
+    const sent2 = { type: 'msg:R', rid: 'r2', cmid: 'c-r2', to: 'bob', body: 'hi' } as const;
+    requests.waitWith('r2', 'msg:A', 'msg:R', 'c-r2', 1000, identity, sink, 'x', sent2);
+    const same = msgA('r2');
+    expect(requests.settle(same)).toBe(true);
+    expect(same.fields).toEqual({ type: 'msg:A', rid: 'r2', cmid: 'c-r2', smid: 's-r2', ts: 1 });
+    expect(got).toEqual([answer.fields, same.fields]);
+  });
+});

@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { BoundedPairMap } from '../../src/metrics/bounded-pair-map.js';
 
+/**
+ * On a map of bound 2 whose only first key is `a`: sets 1 and 2, deletes 1 and sets it again,
+ * then sets 3. Pair 2 is then the oldest held (1 came back after it), so 2 is the one forgotten.
+ */
+function forgetsInNewPlace(m: BoundedPairMap<number>, a: string): void {
+  m.set(a, '1', 1);
+  m.set(a, '2', 2);
+  m.delete(a, '1');
+  m.set(a, '1', 10);
+  m.set(a, '3', 3);
+  expect(m.has(a, '2')).toBe(false);
+  expect(m.get(a, '1')).toBe(10);
+  expect(m.get(a, '3')).toBe(3);
+  expect(m.size).toBe(2);
+}
+
 describe('BoundedPairMap', () => {
   it('keeps pairs apart by both halves', () => {
     const m = new BoundedPairMap<number>(10);
@@ -54,6 +70,35 @@ describe('BoundedPairMap', () => {
     expect(m.has('a', '1')).toBe(false);
     expect(m.get('a', '2')).toBe(2);
     expect(m.size).toBe(1);
+  });
+
+  it('with one first key, a pair set again after its delete is forgotten in its new place', () => {
+    forgetsInNewPlace(new BoundedPairMap<number>(2), 'a');
+  });
+
+  it('a second first key keeps the order of the pairs held before it', () => {
+    const m = new BoundedPairMap<number>(3);
+    m.set('a', '1', 1);
+    m.set('a', '2', 2);
+    m.set('b', '1', 3);
+    m.set('c', '1', 4);
+    expect(m.has('a', '1')).toBe(false);
+    m.set('d', '1', 5);
+    expect(m.has('a', '2')).toBe(false);
+    m.set('a', '3', 6);
+    expect(m.has('b', '1')).toBe(false);
+    expect([m.get('c', '1'), m.get('d', '1'), m.get('a', '3')]).toEqual([4, 5, 6]);
+    expect(m.size).toBe(3);
+  });
+
+  it('emptied, it orders pairs by their one first key again', () => {
+    const m = new BoundedPairMap<number>(2);
+    m.set('a', '1', 1);
+    m.set('b', '1', 2);
+    m.delete('a', '1');
+    m.delete('b', '1');
+    expect(m.size).toBe(0);
+    forgetsInNewPlace(m, 'c');
   });
 
   it('starts afresh after clear', () => {

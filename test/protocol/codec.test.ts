@@ -113,3 +113,40 @@ describe('decode: invalid frames are refused and the message names the member', 
     expect(d.ok ? 'ok' : d.error.wireCode).toBe('too-large');
   });
 });
+
+describe('decode: string bounds count code points, as the schema says', () => {
+  // Each astral character is one code point in two UTF-16 units: the lengths where the
+  // validator may skip its count (protocol/validator-source.ts) and where it must not.
+  const astral = (n: number) => '😀'.repeat(n);
+  const ok = (frame: object) => decode(JSON.stringify(frame)).ok;
+
+  it('an id of 64 code points passes at 128 UTF-16 units; 65 code points do not', () => {
+    expect(ok({ type: 'ping:R', rid: astral(64) })).toBe(true);
+    expect(ok({ type: 'ping:R', rid: astral(65) })).toBe(false);
+    expect(ok({ type: 'ping:R', rid: `${astral(63)}xx` })).toBe(false);
+    expect(ok({ type: 'ping:R', rid: 'x'.repeat(64) })).toBe(true);
+    expect(ok({ type: 'ping:R', rid: 'x'.repeat(65) })).toBe(false);
+  });
+
+  it('minLength 1: one astral character is enough, the empty string is not', () => {
+    expect(ok({ type: 'ping:R', rid: astral(1) })).toBe(true);
+    expect(ok({ type: 'ping:R', rid: '\ud83d' })).toBe(true);
+    expect(ok({ type: 'ping:R', rid: '' })).toBe(false);
+  });
+
+  it('a lone surrogate counts as one code point, a pair as one', () => {
+    expect(ok({ type: 'ping:R', rid: `${'\ud83d'.repeat(64)}` })).toBe(true);
+    expect(ok({ type: 'ping:R', rid: `${'\ud83d'.repeat(65)}` })).toBe(false);
+    expect(ok({ type: 'hello:R', rid: 'r', user: 'u', device: 'd', token: astral(512) })).toBe(true);
+    expect(ok({ type: 'hello:R', rid: 'r', user: 'u', device: 'd', token: astral(513) })).toBe(false);
+  });
+
+  it('multi-byte text just under the byte bound by length but over it in bytes is too-large', () => {
+    // 40 units, 3 × 40 > 100 bytes allowed: the bytes are counted (é is 2 bytes in UTF-8).
+    const text = JSON.stringify({ type: 'ping:R', rid: 'é'.repeat(20) });
+    expect(text.length).toBeLessThanOrEqual(100);
+    const d = decode(text, text.length + 10);
+    expect(d.ok ? 'ok' : d.error.wireCode).toBe('too-large');
+    expect(decode(text, Buffer.byteLength(text)).ok).toBe(true);
+  });
+});

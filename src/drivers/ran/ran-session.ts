@@ -61,6 +61,9 @@ export class RanSession implements DriverSession, FrameOwner {
   private readonly hub = new NotificationHub<Notification>();
   private nextRid = 0;
   private sessionInfo: SessionInfo | undefined;
+  /** The sender of the last push and the receiver of the last receipt (see onFrame). */
+  private lastFrom: string | undefined;
+  private lastTo: string | undefined;
 
   constructor(
     private readonly wire: Wire,
@@ -146,7 +149,8 @@ export class RanSession implements DriverSession, FrameOwner {
 
   send(msg: { cmid: string; to: string; body: string }, timeoutMs?: number): Promise<Accepted> {
     const rid = this.rid();
-    this.wire.sendFrame({ type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body });
+    const frame: Frame = { type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body };
+    this.wire.sendFrame(frame);
     return this.requests.wait(
       rid,
       'msg:A',
@@ -154,6 +158,7 @@ export class RanSession implements DriverSession, FrameOwner {
       msg.cmid,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       toAccepted,
+      frame,
     );
   }
 
@@ -164,7 +169,8 @@ export class RanSession implements DriverSession, FrameOwner {
     ctx: C,
   ): void {
     const rid = this.rid();
-    this.wire.sendFrame({ type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body });
+    const frame: Frame = { type: 'msg:R', rid, cmid: msg.cmid, to: msg.to, body: msg.body };
+    this.wire.sendFrame(frame);
     this.requests.waitWith(
       rid,
       'msg:A',
@@ -174,6 +180,7 @@ export class RanSession implements DriverSession, FrameOwner {
       toAccepted,
       sink as Sink,
       ctx,
+      frame,
     );
   }
 
@@ -263,10 +270,20 @@ export class RanSession implements DriverSession, FrameOwner {
     const frame = frameOf(f);
     if (!frame) return;
     if (frame.type === 'msg:N') {
+      // One copy of the names every push repeats, for the history keeps every frame: the
+      // receiver is this session's user, the sender mostly the one of the push before. Only
+      // equal strings are swapped.
+      const user = this.sessionInfo?.user;
+      if (frame.to === user) frame.to = user;
+      if (frame.from === this.lastFrom) frame.from = this.lastFrom;
+      else this.lastFrom = frame.from;
       // The frame is a StoredMessage plus `type` and `attempt`; handing it on uncopied saves an
       // allocation per push (nothing downstream mutates it).
       this.hub.push({ type: 'msg:N', msg: frame, attempt: frame.attempt, t: f.t });
     } else if (frame.type === 'ack:N') {
+      // A receipt names the receiver of our message; runs of them name the same one.
+      if (frame.to === this.lastTo) frame.to = this.lastTo;
+      else this.lastTo = frame.to;
       this.hub.push({
         type: 'ack:N',
         cmid: frame.cmid,

@@ -7,7 +7,7 @@
 
 import { ConnectionClosedError, ProtocolError, ServerRejectedError, TimeoutError } from '../../errors.js';
 import type { FrameEvent } from '../../history/events.js';
-import type { AnswerFrame, FrameType } from '../../protocol/frames.js';
+import type { AnswerFrame, Frame, FrameType } from '../../protocol/frames.js';
 import type { CloseInfo } from '../driver.js';
 import { TimerLanes } from '../timer-lanes.js';
 
@@ -34,6 +34,8 @@ export interface Waiter {
   /** Set instead of resolve/reject for a request answered without a promise (waitWith). */
   sink: Sink | undefined;
   ctx: unknown;
+  /** The request frame, when the caller gave it: its ids are shared with the answer (`settle`). */
+  sent: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** The answer side of a promise-free request (DriverSession.sendWith's SendSink). */
@@ -84,11 +86,12 @@ export class Requests {
     detail: string,
     timeoutMs: number,
     map?: (frame: T) => R,
+    sent?: Frame,
   ): Promise<R> {
     if (this.closedWith) {
       return Promise.reject(closedError(describe(request, detail, rid), this.closedWith));
     }
-    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map, sent);
     return new Promise((resolve, reject) => {
       waiter.resolve = resolve as (value: unknown) => void;
       waiter.reject = reject;
@@ -110,6 +113,7 @@ export class Requests {
     map: (frame: T) => R,
     sink: Sink,
     ctx: unknown,
+    sent?: Frame,
   ): void {
     const closed = this.closedWith;
     if (closed) {
@@ -117,7 +121,7 @@ export class Requests {
       queueMicrotask(() => sink.failed(ctx, error));
       return;
     }
-    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map);
+    const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map, sent);
     waiter.sink = sink;
     waiter.ctx = ctx;
     this.enter(waiter);
@@ -126,7 +130,7 @@ export class Requests {
   /** Waits for any A frame answering `rid` (or, for null, the next error:A with rid null). */
   waitRaw(rid: string | null, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
     if (this.closedWith) return Promise.resolve(undefined);
-    const waiter = this.waiter(rid, 'raw', 'raw frame', '', timeoutMs, undefined);
+    const waiter = this.waiter(rid, 'raw', 'raw frame', '', timeoutMs, undefined, undefined);
     return new Promise((resolve, reject) => {
       waiter.resolve = resolve as (value: unknown) => void;
       waiter.reject = reject;
@@ -141,6 +145,7 @@ export class Requests {
     detail: string,
     timeoutMs: number,
     map: ((frame: never) => unknown) | undefined,
+    sent: Frame | undefined,
   ): Waiter {
     const stamp = ++nextStamp;
     const w = spare.pop();
@@ -158,6 +163,7 @@ export class Requests {
         reject: noop,
         sink: undefined,
         ctx: undefined,
+        sent: sent as Readonly<Record<string, unknown>> | undefined,
       };
     }
     w.owner = this;
@@ -168,6 +174,7 @@ export class Requests {
     w.timeoutMs = timeoutMs;
     w.stamp = stamp;
     w.map = map;
+    w.sent = sent as Readonly<Record<string, unknown>> | undefined;
     return w;
   }
 
@@ -231,6 +238,7 @@ export class Requests {
       );
     } else {
       // A valid frame: its fields are the decoded frame itself.
+      if (waiter.sent !== undefined) shareIds(inbound.fields, waiter.sent);
       succeed(waiter, waiter.map ? waiter.map(inbound.fields as never) : inbound.fields);
     }
     return true;
@@ -277,7 +285,20 @@ function release(waiter: Waiter): void {
   waiter.map = undefined;
   waiter.sink = undefined;
   waiter.ctx = undefined;
+  waiter.sent = undefined;
   if (spare.length < MAX_SPARE) spare.push(waiter);
+}
+
+/**
+ * An answer repeats its request's rid (and msg:A its cmid): where the text is the same, the
+ * answer takes the request's string, so the history, which keeps both frames for the whole run,
+ * holds one copy. Only equal strings are swapped: what the server sent is what is recorded.
+ */
+function shareIds(answer: Record<string, unknown>, sent: Readonly<Record<string, unknown>>): void {
+  const rid = sent.rid;
+  if (answer.rid === rid) answer.rid = rid;
+  const cmid = sent.cmid;
+  if (cmid !== undefined && answer.cmid === cmid) answer.cmid = cmid;
 }
 
 function what(w: Waiter): string {
