@@ -34,31 +34,46 @@ interface Series {
   worst: number;
 }
 
-/** One series being gathered: its values in message order (NaN left out) and the slowest message. */
-class Gather {
-  n = 0;
-  worst = -1;
-  private worstValue = Number.NEGATIVE_INFINITY;
+/**
+ * One series being gathered: its values in message order (NaN left out) in `buf`, and in `tally`
+ * its count, its slowest message and that message's value. Why a Float64Array and not an object:
+ * an object made only here dies with each check(), and with it its map; a full collection then
+ * clears what the end's code learnt about it, and every check() ran this sweep deoptimized
+ * ("insufficient type feedback" under `--trace-deopt`). A typed array's map lives as long as V8.
+ */
+interface Gather {
+  buf: Float64Array;
+  tally: Float64Array;
+}
+const COUNT = 0;
+const WORST = 1;
+const WORST_VALUE = 2;
 
-  constructor(readonly buf: Float64Array) {}
+function gather(n: number, shared: boolean): Gather {
+  const tally = new Float64Array(3);
+  tally[WORST] = -1;
+  tally[WORST_VALUE] = Number.NEGATIVE_INFINITY;
+  return { buf: doubles(n, shared), tally };
+}
 
-  add(m: number, v: number): void {
-    if (Number.isNaN(v)) return;
-    this.buf[this.n++] = v;
-    if (v > this.worstValue) {
-      this.worstValue = v;
-      this.worst = m;
-    }
+function add(g: Gather, m: number, v: number): void {
+  if (Number.isNaN(v)) return;
+  const tally = g.tally;
+  g.buf[tally[COUNT]!++] = v;
+  if (v > tally[WORST_VALUE]!) {
+    tally[WORST_VALUE] = v;
+    tally[WORST] = m;
   }
+}
 
-  /** Sorted (`scratch` ≥ n is clobbered), as a plain array. */
-  series(scratch: Float64Array): Series {
-    const sorted = sortFloat64(this.buf.subarray(0, this.n), scratch);
-    // A plain loop: Array.from on a typed array goes through the iterator, an object per element.
-    const values = new Array<number>(this.n);
-    for (let k = 0; k < this.n; k++) values[k] = sorted[k]!;
-    return { values, worst: this.worst };
-  }
+/** Sorted (`scratch` ≥ its count is clobbered), as a plain array. */
+function series(g: Gather, scratch: Float64Array): Series {
+  const n = g.tally[COUNT]!;
+  const sorted = sortFloat64(g.buf.subarray(0, n), scratch);
+  // A plain loop: Array.from on a typed array goes through the iterator, an object per element.
+  const values = new Array<number>(n);
+  for (let k = 0; k < n; k++) values[k] = sorted[k]!;
+  return { values, worst: g.tally[WORST]! };
 }
 
 /**
@@ -76,18 +91,22 @@ function latencySeries(s: Scan): { ack: Series; receipt: Series; delivery: Serie
   const size = t.size - t.base;
   // On shared buffers when the ledger's columns are (a whole history: tables.ts Store).
   const shared = isReserved(t.originIdx.a);
-  const ack = new Gather(doubles(size, shared));
-  const receipt = new Gather(doubles(size, shared));
-  const delivery = new Gather(doubles(size, shared));
+  const ack = gather(size, shared);
+  const receipt = gather(size, shared);
+  const delivery = gather(size, shared);
   for (let m = t.base; m < t.size; m++) {
     const sent = log.t(t.originIdx.get(m));
     const r = t.firstRIdx.get(m);
-    ack.add(m, r >= 0 ? log.t(t.acceptIdx.get(m)) - log.t(r) : Number.NaN);
-    receipt.add(m, log.t(t.firstRcptIdx(m)) - sent);
-    delivery.add(m, log.t(t.commitIdx.get(m)) - sent);
+    add(ack, m, r >= 0 ? log.t(t.acceptIdx.get(m)) - log.t(r) : Number.NaN);
+    add(receipt, m, log.t(t.firstRcptIdx(m)) - sent);
+    add(delivery, m, log.t(t.commitIdx.get(m)) - sent);
   }
   const scratch = doubles(size, shared);
-  return { ack: ack.series(scratch), receipt: receipt.series(scratch), delivery: delivery.series(scratch) };
+  return {
+    ack: series(ack, scratch),
+    receipt: series(receipt, scratch),
+    delivery: series(delivery, scratch),
+  };
 }
 
 /** Nearest-rank percentile of an ascending list; NaN when empty. */
