@@ -4,9 +4,19 @@
  * user's equal cmid answered with the first user's smid) or when a smid counter restarts.
  */
 
-import type { FrameEvent } from '../../history/events.js';
-import { UNSET } from './message-index.js';
-import { type AlwaysOnRule, actorIsUser, PerConn, str, UserNames } from './types.js';
+import type { FrameEvent, HistoryEvent } from '../../history/events.js';
+import type { Column } from '../tables.js';
+import { type KeyTable, type MessageIndex, UNSET } from './message-index.js';
+import {
+  type AlwaysOnJudge,
+  type AlwaysOnRule,
+  actorIsUser,
+  PerConn,
+  type ReadEvent,
+  type Report,
+  str,
+  UserNames,
+} from './types.js';
 
 /** One connection's msg:R frames waiting for their msg:A, in send order (answers mostly come in it). */
 interface Pending {
@@ -55,138 +65,158 @@ function where(e: FrameEvent, item: Record<string, unknown> | undefined): string
   return e.type === 'msg:N' ? `msg:N seq ${String(e.fields['seq'])}` : 'msg:A';
 }
 
+/** A class, not closures made per run: its methods' optimized code outlives one check() (advertised-limits.ts). */
+class SmidIdentityJudge implements AlwaysOnJudge {
+  // Per smid of the shared index: the index of the event that first showed it (its ones'
+  // complement once the one finding is made). Its (sender, cmid) are read back from that event:
+  // a msg:A's sender is its actor's user and its cmid the request's (kept in `cmidOf` only when
+  // the msg:A says another); a push's are its fields; a page item's sit in `items` (pages are rare).
+  private readonly smids: KeyTable;
+  private readonly owner: Column;
+  private readonly cmidOf = new Map<number, string>();
+  private readonly items = new Map<string, { from: string; cmid: string }>();
+  private readonly pending = new PerConn<Pending>();
+  private readonly users = new UserNames();
+
+  constructor(
+    private readonly report: Report,
+    private readonly read: ReadEvent,
+    private readonly index: MessageIndex,
+  ) {
+    this.smids = index.smids;
+    const owner = this.smids.column(UNSET);
+    this.owner = owner;
+    const cmidOf = this.cmidOf;
+    const items = this.items;
+    this.smids.onDrop((slot, smid) => {
+      const v = owner.get(slot);
+      if (v !== UNSET) cmidOf.delete(v < 0 ? ~v : v);
+      if (items.size > 0) items.delete(smid);
+    });
+  }
+
+  event(e: HistoryEvent, i: number): void {
+    if (e.kind !== 'frame' || e.type === undefined) return;
+    const f = e.fields;
+    if (e.dir === 'out') {
+      const rid = f['rid'];
+      if (e.type !== 'msg:R' || typeof rid !== 'string') return;
+      let p = this.pending.get(e.actor, e.conn);
+      if (p === undefined) {
+        p = { rids: [], cmids: [], idxs: [], head: 0, tail: 0 };
+        this.pending.add(e.actor, e.conn, p);
+      }
+      if (p.tail === p.rids.length && p.head >= p.rids.length / 2) {
+        // Full with room below the head: slide the live part down instead of growing.
+        let k = 0;
+        for (let j = p.head; j < p.tail; j++, k++) {
+          p.rids[k] = p.rids[j];
+          p.cmids[k] = p.cmids[j];
+          p.idxs[k] = p.idxs[j]!;
+        }
+        for (let j = k; j < p.tail; j++) {
+          p.rids[j] = undefined;
+          p.cmids[j] = undefined;
+        }
+        p.head = 0;
+        p.tail = k;
+      }
+      p.rids[p.tail] = rid;
+      p.cmids[p.tail] = f['cmid'];
+      p.idxs[p.tail] = i;
+      p.tail++;
+      if (p.tail - p.head > MAX_PENDING) take(p, p.rids[p.head]);
+      return;
+    }
+    if (e.type === 'msg:A') {
+      const p = this.pending.get(e.actor, e.conn);
+      const taken = p === undefined ? NONE : take(p, f['rid']);
+      const cmid = taken !== NONE ? String(taken) : str(f['cmid']);
+      const smid = str(f['smid']);
+      const user = this.users.of(e.actor);
+      this.claim(smid, user, cmid, e, i);
+      // Tells the index which message this smid names, for the judges of its pushes and receipts.
+      if (smid !== undefined && cmid !== undefined) this.index.link(smid, user, cmid);
+    } else if (e.type === 'msg:N') {
+      const from = str(f['from']);
+      if (from !== undefined) this.claim(str(f['smid']), from, str(f['cmid']), e, i);
+    } else if (e.type === 'sync:A' && Array.isArray(f['msgs'])) {
+      for (const m of f['msgs'] as unknown[]) {
+        if (typeof m !== 'object' || m === null) continue;
+        const r = m as Record<string, unknown>;
+        const from = str(r['from']);
+        if (from !== undefined) this.claim(str(r['smid']), from, str(r['cmid']), e, i, r);
+      }
+    }
+  }
+
+  forget(floor: number): void {
+    // The owners are the index's (a forgotten smid is claimed afresh by its next sighting:
+    // absence is never a finding); what sits beside them goes with them (smids.onDrop in the constructor).
+    for (const p of this.pending.values()) {
+      while (p.head < p.tail && p.idxs[p.head]! < floor) take(p, p.rids[p.head]);
+    }
+  }
+
+  /** The (sender, cmid) that event `idx` gave `smid`. */
+  private ownerAt(smid: string, idx: number): { from: string; cmid: string } {
+    const e = this.read(idx) as FrameEvent;
+    if (e.type === 'msg:A') {
+      return { from: this.users.of(e.actor), cmid: this.cmidOf.get(idx) ?? (e.fields['cmid'] as string) };
+    }
+    if (e.type === 'msg:N') return { from: e.fields['from'] as string, cmid: e.fields['cmid'] as string };
+    return this.items.get(smid)!;
+  }
+
+  /** Whether event `idx` gave `smid` to (from, cmid); without allocating on the usual path. */
+  private same(smid: string, idx: number, from: string, cmid: string): boolean {
+    const e = this.read(idx) as FrameEvent;
+    if (e.type === 'msg:A')
+      return actorIsUser(e.actor, from) && (this.cmidOf.get(idx) ?? e.fields['cmid']) === cmid;
+    if (e.type === 'msg:N') return e.fields['from'] === from && e.fields['cmid'] === cmid;
+    const it = this.items.get(smid)!;
+    return it.from === from && it.cmid === cmid;
+  }
+
+  private claim(
+    smid: string | undefined,
+    from: string,
+    cmid: string | undefined,
+    e: FrameEvent,
+    i: number,
+    /** A sync page item (`r`), else undefined. */
+    r?: Record<string, unknown>,
+  ): void {
+    const item = r !== undefined;
+    if (smid === undefined || cmid === undefined) return;
+    const slot = this.smids.slot(smid, '', i);
+    const first = this.owner.get(slot);
+    if (first === UNSET) {
+      this.owner.set(slot, i);
+      if (item) this.items.set(smid, { from, cmid });
+      else if (e.type === 'msg:A' && e.fields['cmid'] !== cmid) this.cmidOf.set(i, cmid);
+      return;
+    }
+    if (first < 0 || this.same(smid, first, from, cmid)) return;
+    this.owner.set(slot, ~first);
+    const o = this.ownerAt(smid, first);
+    this.report({
+      kind: 'assertion',
+      requirement: 'MSG-2',
+      expected: `smid ${smid} names one message (${o.from}'s cmid ${o.cmid})`,
+      actual: `${e.actor} ${where(e, r)} gives it to ${from}'s cmid ${cmid} too`,
+      evidence: [first, i],
+      cmid,
+      smid,
+    });
+  }
+}
+
 export const smidIdentity: AlwaysOnRule = {
   name: 'smid-identity',
   requirements: ['MSG-2'],
   reads: ['msg:R', 'msg:A', 'msg:N', 'sync:A'],
   start(report, read, index) {
-    // Per smid of the shared index: the index of the event that first showed it (its ones'
-    // complement once the one finding is made). Its (sender, cmid) are read back from that event:
-    // a msg:A's sender is its actor's user and its cmid the request's (kept in `cmidOf` only when
-    // the msg:A says another); a push's are its fields; a page item's sit in `items` (pages are rare).
-    const smids = index.smids;
-    const owner = smids.column(UNSET);
-    const cmidOf = new Map<number, string>();
-    const items = new Map<string, { from: string; cmid: string }>();
-    const pending = new PerConn<Pending>();
-    const users = new UserNames();
-    smids.onDrop((slot, smid) => {
-      const v = owner.get(slot);
-      if (v !== UNSET) cmidOf.delete(v < 0 ? ~v : v);
-      if (items.size > 0) items.delete(smid);
-    });
-    /** The (sender, cmid) that event `idx` gave `smid`. */
-    const ownerAt = (smid: string, idx: number): { from: string; cmid: string } => {
-      const e = read(idx) as FrameEvent;
-      if (e.type === 'msg:A') {
-        return { from: users.of(e.actor), cmid: cmidOf.get(idx) ?? (e.fields['cmid'] as string) };
-      }
-      if (e.type === 'msg:N') return { from: e.fields['from'] as string, cmid: e.fields['cmid'] as string };
-      return items.get(smid)!;
-    };
-    /** Whether event `idx` gave `smid` to (from, cmid); without allocating on the usual path. */
-    const same = (smid: string, idx: number, from: string, cmid: string): boolean => {
-      const e = read(idx) as FrameEvent;
-      if (e.type === 'msg:A')
-        return actorIsUser(e.actor, from) && (cmidOf.get(idx) ?? e.fields['cmid']) === cmid;
-      if (e.type === 'msg:N') return e.fields['from'] === from && e.fields['cmid'] === cmid;
-      const it = items.get(smid)!;
-      return it.from === from && it.cmid === cmid;
-    };
-    const claim = (
-      smid: string | undefined,
-      from: string,
-      cmid: string | undefined,
-      e: FrameEvent,
-      i: number,
-      /** A sync page item (`r`), else undefined. */
-      r?: Record<string, unknown>,
-    ) => {
-      const item = r !== undefined;
-      if (smid === undefined || cmid === undefined) return;
-      const slot = smids.slot(smid, '', i);
-      const first = owner.get(slot);
-      if (first === UNSET) {
-        owner.set(slot, i);
-        if (item) items.set(smid, { from, cmid });
-        else if (e.type === 'msg:A' && e.fields['cmid'] !== cmid) cmidOf.set(i, cmid);
-        return;
-      }
-      if (first < 0 || same(smid, first, from, cmid)) return;
-      owner.set(slot, ~first);
-      const o = ownerAt(smid, first);
-      report({
-        kind: 'assertion',
-        requirement: 'MSG-2',
-        expected: `smid ${smid} names one message (${o.from}'s cmid ${o.cmid})`,
-        actual: `${e.actor} ${where(e, r)} gives it to ${from}'s cmid ${cmid} too`,
-        evidence: [first, i],
-        cmid,
-        smid,
-      });
-    };
-    return {
-      event(e, i) {
-        if (e.kind !== 'frame' || e.type === undefined) return;
-        const f = e.fields;
-        if (e.dir === 'out') {
-          const rid = f['rid'];
-          if (e.type !== 'msg:R' || typeof rid !== 'string') return;
-          let p = pending.get(e.actor, e.conn);
-          if (p === undefined) {
-            p = { rids: [], cmids: [], idxs: [], head: 0, tail: 0 };
-            pending.add(e.actor, e.conn, p);
-          }
-          if (p.tail === p.rids.length && p.head >= p.rids.length / 2) {
-            // Full with room below the head: slide the live part down instead of growing.
-            let k = 0;
-            for (let j = p.head; j < p.tail; j++, k++) {
-              p.rids[k] = p.rids[j];
-              p.cmids[k] = p.cmids[j];
-              p.idxs[k] = p.idxs[j]!;
-            }
-            for (let j = k; j < p.tail; j++) {
-              p.rids[j] = undefined;
-              p.cmids[j] = undefined;
-            }
-            p.head = 0;
-            p.tail = k;
-          }
-          p.rids[p.tail] = rid;
-          p.cmids[p.tail] = f['cmid'];
-          p.idxs[p.tail] = i;
-          p.tail++;
-          if (p.tail - p.head > MAX_PENDING) take(p, p.rids[p.head]);
-          return;
-        }
-        if (e.type === 'msg:A') {
-          const p = pending.get(e.actor, e.conn);
-          const taken = p === undefined ? NONE : take(p, f['rid']);
-          const cmid = taken !== NONE ? String(taken) : str(f['cmid']);
-          const smid = str(f['smid']);
-          const user = users.of(e.actor);
-          claim(smid, user, cmid, e, i);
-          // Tells the index which message this smid names, for the judges of its pushes and receipts.
-          if (smid !== undefined && cmid !== undefined) index.link(smid, user, cmid);
-        } else if (e.type === 'msg:N') {
-          const from = str(f['from']);
-          if (from !== undefined) claim(str(f['smid']), from, str(f['cmid']), e, i);
-        } else if (e.type === 'sync:A' && Array.isArray(f['msgs'])) {
-          for (const m of f['msgs'] as unknown[]) {
-            if (typeof m !== 'object' || m === null) continue;
-            const r = m as Record<string, unknown>;
-            const from = str(r['from']);
-            if (from !== undefined) claim(str(r['smid']), from, str(r['cmid']), e, i, r);
-          }
-        }
-      },
-      forget(floor) {
-        // The owners are the index's (a forgotten smid is claimed afresh by its next sighting:
-        // absence is never a finding); what sits beside them goes with them (smids.onDrop above).
-        for (const p of pending.values()) {
-          while (p.head < p.tail && p.idxs[p.head]! < floor) take(p, p.rids[p.head]);
-        }
-      },
-    };
+    return new SmidIdentityJudge(report, read, index);
   },
 };
