@@ -5,6 +5,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { ALWAYS_ON_RULES } from '../../src/checker/always-on/index.js';
+import { MessageIndex } from '../../src/checker/always-on/message-index.js';
 import { check } from '../../src/checker/check.js';
 import { StreamingLedger } from '../../src/checker/streaming.js';
 import type { HistoryEvent } from '../../src/history/events.js';
@@ -92,5 +94,27 @@ describe('always-on rules in the engine', () => {
     s.in(A, 'ack:N', { cmid: 'never', smid: 's9', to: 'bob', status: 'delivered', ts: 1 });
     s.teardown();
     expect(streamed(s).findings.map((f) => f.requirement)).toContain('RCPT-2');
+  });
+});
+
+describe('always-on judges across runs', () => {
+  // V8 keeps optimized code per function: closures made by each run's start() were new functions,
+  // recompiled on every check() after a full collection; one run's judge must share its methods
+  // with the next's.
+  it('gives every run of a rule the same event and forget functions', () => {
+    for (const rule of ALWAYS_ON_RULES) {
+      const one = rule.start(
+        () => {},
+        () => undefined as never,
+        new MessageIndex(),
+      );
+      const two = rule.start(
+        () => {},
+        () => undefined as never,
+        new MessageIndex(),
+      );
+      expect(one.event, rule.name).toBe(two.event);
+      expect(one.forget, rule.name).toBe(two.forget);
+    }
   });
 });
