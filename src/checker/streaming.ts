@@ -7,6 +7,7 @@
  */
 
 import type { HistoryEvent } from '../history/events.js';
+import { TurnBatch } from '../history/turn-batch.js';
 import type { Scan, TimingSink } from './context.js';
 import { DEFAULT_MAX_FINDINGS_PER_RULE, Engine } from './engine.js';
 import { FindingSink } from './findings.js';
@@ -26,11 +27,6 @@ import type { CheckResult } from './types.js';
 export const DEFAULT_MAX_AGE_MS = 60_000;
 /** @see LedgerContext.evidencePerFinding */
 export const DEFAULT_EVIDENCE_PER_FINDING = 24;
-/**
- * Events held before the engine reads them (see push). Bounds what a caller pushing in a
- * synchronous loop (imspec check, the ledger bench) holds at once.
- */
-const MAX_PENDING = 1024;
 
 export class StreamingLedger implements StreamLedger {
   private readonly engine: Engine;
@@ -42,8 +38,10 @@ export class StreamingLedger implements StreamLedger {
   private settled = 0;
   private judgedUnsettled = 0;
   /** Pushed, not yet read by the engine (see push). */
-  private pending: HistoryEvent[] = [];
-  private drainQueued = false;
+  private readonly pending = new TurnBatch((event) => {
+    if (event.kind === 'send') this.sent++;
+    this.engine.push(event);
+  });
 
   constructor(private readonly ctx: LedgerContext) {
     const caps = new Set(ctx.caps);
@@ -85,42 +83,16 @@ export class StreamingLedger implements StreamLedger {
   }
 
   /**
-   * Takes an event; the engine reads it by the end of the event-loop turn (or once MAX_PENDING
-   * wait), in order, and every method that reports drains first — so verdicts, counters, evidence
-   * and latencies are the ones reading each event at once gives. Why: under load the events come
-   * one per socket callback, interleaved with the driver's and the bots' work; read in a run of
-   * a turn's events the engine keeps its code and tables hot (load bench, 20 pairs: ~5% less
-   * CPU per message in the load process).
+   * Takes an event; the engine reads it by the end of the event-loop turn (history/turn-batch.ts),
+   * in order, and every method that reports drains first — so verdicts, counters, evidence and
+   * latencies are the ones reading each event at once gives.
    */
   push(event: HistoryEvent): void {
-    const pending = this.pending;
-    pending.push(event);
-    if (pending.length >= MAX_PENDING) this.drain();
-    else if (!this.drainQueued) {
-      this.drainQueued = true;
-      setImmediate(this.drainLater);
-    }
-  }
-
-  private readonly drainLater = (): void => {
-    this.drainQueued = false;
-    this.drain();
-  };
-
-  private drain(): void {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    // A fresh array before reading: an engine error leaves no event to be read twice.
-    this.pending = [];
-    for (let i = 0; i < pending.length; i++) {
-      const event = pending[i]!;
-      if (event.kind === 'send') this.sent++;
-      this.engine.push(event);
-    }
+    this.pending.add(event);
   }
 
   retire(now: number): void {
-    this.drain();
+    this.pending.drain();
     // Judged before it settled (lost, unknown outcome, or too old): no longer in flight either.
     this.judgedUnsettled += retire(this.engine.s, now, {
       maxAgeMs: this.ctx.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
@@ -128,7 +100,7 @@ export class StreamingLedger implements StreamLedger {
   }
 
   counters(): LedgerCounters {
-    this.drain();
+    this.pending.drain();
     const s = this.engine.s;
     const c = s.counts;
     return {
@@ -147,7 +119,7 @@ export class StreamingLedger implements StreamLedger {
   }
 
   finish(endT: number): StreamResult {
-    this.drain();
+    this.pending.drain();
     const result: CheckResult = this.engine.finish(endT);
     const keep = this.ctx.evidencePerFinding ?? DEFAULT_EVIDENCE_PER_FINDING;
     const findings: EvidencedFinding[] = result.findings.map((finding) => {

@@ -10,6 +10,7 @@
 import { isSchemaViolation } from '../checker/schema-violation.js';
 import type { LedgerStats } from '../checker/types.js';
 import type { History, HistoryEvent } from '../history/events.js';
+import { TurnBatch } from '../history/turn-batch.js';
 import type { CaseResult } from '../report/types.js';
 import { BoundedPairMap } from './bounded-pair-map.js';
 import { type BaseLabels, FAULT_ACTIONS, VERDICTS } from './definitions.js';
@@ -30,9 +31,6 @@ interface Pending {
   receipted: boolean;
   delivered: boolean;
 }
-
-/** Events held before they are taken (see the listener's end). */
-const MAX_PENDING = 1024;
 
 const userOf = (actor: string): string => {
   const slash = actor.indexOf('/');
@@ -253,38 +251,11 @@ export function metricsListener(
     }
   };
 
-  // Events wait for the end of the event-loop turn (or a run of MAX_PENDING) and are taken in
-  // one run, in order; a read of the registry takes what waits first (beforeRead), so every
-  // reader sees every appended event. Why: under load each event comes in its own socket
-  // callback between the driver's and the bots' work; taken in runs the listener's code and maps
-  // stay hot (load bench section 1: ~3% of the load process's CPU per message). An exemplar's
-  // wall-clock stamp is taken in the run, at most a turn after its event.
-  let pending: HistoryEvent[] = [];
-  let queued = false;
-  const drain = (): void => {
-    const events = pending;
-    if (events.length === 0) return;
-    // A fresh array before taking: an event appended meanwhile waits for the next run.
-    pending = [];
-    for (let i = 0; i < events.length; i++) take(events[i]!);
-  };
-  const later = (): void => {
-    queued = false;
-    drain();
-  };
-  return (e: HistoryEvent): void => {
-    pending.push(e);
-    if (pending.length === 1) {
-      // The first to wait since the last run (which a read of the registry may have made).
-      metrics.beforeRead(drain);
-      if (!queued) {
-        queued = true;
-        setImmediate(later);
-      }
-    } else if (pending.length >= MAX_PENDING) {
-      drain();
-    }
-  };
+  // Events are taken in runs (history/turn-batch.ts); a read of the registry takes what waits
+  // first (beforeRead), so every reader sees every appended event. An exemplar's wall-clock
+  // stamp is taken in the run, at most a turn after its event.
+  const batch: TurnBatch = new TurnBatch(take, () => metrics.beforeRead(batch.drain));
+  return (e: HistoryEvent): void => batch.add(e);
 }
 
 /** Subscribes a metrics listener to `history`; returns the unsubscribe function. */
