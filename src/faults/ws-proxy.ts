@@ -306,12 +306,14 @@ function wsPort(
       const target = toTarget ? upstream : client;
       if (target.readyState !== WebSocket.OPEN) return;
       const out = toTarget ? outServer : outClient;
-      // Queued before the cork is held, so the queue is written before the tick's uncork.
-      if (frame.wire !== undefined && out !== undefined) out.add(frame.wire);
+      // The bytes as they came when the frame has them and the side has a socket to write them to.
+      const wire = out === undefined ? undefined : frame.wire;
+      // Queued before the cork is held, so the queue is written before the tick's uncork; a
+      // frame ws frames again goes after what is queued.
+      if (wire !== undefined) out!.add(wire);
       else out?.flush();
       (toTarget ? toServer : toClient).hold();
-      if (frame.wire === undefined || out === undefined)
-        target.send(frame.data, frame.binary ? BINARY : TEXT);
+      if (wire === undefined) target.send(frame.data, frame.binary ? BINARY : TEXT);
     },
     flush,
     cut(mode, code) {
