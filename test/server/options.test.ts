@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, StorageError } from '../../src/errors.js';
 import { CommitQueue, type Outcome } from '../../src/server/commit-queue.js';
 import { assignSeq } from '../../src/server/inbox.js';
@@ -177,6 +177,40 @@ describe('CommitQueue', () => {
     expect([s.cursor('u', 'a'), s.cursor('u', 'c')]).toEqual([1, 3]);
     expect(errors).toEqual(['batch: bad op']);
     s.close();
+  });
+
+  it('deferred (ack-before-commit): each operation commits deferMs after its own submission', () => {
+    // A timer per batch would commit both below together at 100 ms, leaving nothing at risk just
+    // after each flush; per operation, the last deferMs of writes are always uncommitted.
+    vi.useFakeTimers({
+      toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'],
+    });
+    try {
+      const s = store();
+      const q = new CommitQueue(s, { grouped: true, deferMs: 100 });
+      const done: string[] = [];
+      q.submit(
+        () => s.putCursor('u', 'a', 1),
+        () => done.push('a'),
+      );
+      vi.advanceTimersByTime(60);
+      q.submit(
+        () => s.putCursor('u', 'b', 2),
+        () => done.push('b'),
+      );
+      vi.advanceTimersByTime(50); // 110 ms: a is due, b (due at 160) is not
+      expect(done).toEqual(['a']);
+      expect(s.cursor('u', 'b')).toBeUndefined();
+      vi.advanceTimersByTime(40); // 150 ms: b still waits
+      expect(done).toEqual(['a']);
+      vi.advanceTimersByTime(20);
+      expect(done).toEqual(['a', 'b']);
+      expect(s.cursor('u', 'b')).toBe(2);
+      expect(q.snapshot()).toMatchObject({ transactions: 2, operations: 2 });
+      s.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
