@@ -10,10 +10,11 @@
 
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { decode, encode } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
 import { jsonShapeProblem } from '../protocol/json-shape.js';
 import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
+import { encodeFrame } from './encode.js';
 import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
 import { handleAck } from './handlers/ack.js';
 import { handleHello } from './handlers/hello.js';
@@ -136,7 +137,7 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   /** Sends any frame; a no-op once the session is closed (AUTH-6: "receives nothing more"). */
   send(frame: Frame): void {
     if (this.state === 'closed') return;
-    let text = encode(frame);
+    let text = encodeFrame(frame);
     if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
       text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
     }
