@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { ConfigError } from '../errors.js';
@@ -140,7 +141,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         ws.close(CloseCode.goingAway, 'server shutting down');
         return;
       }
-      sessions.add(new Session(ws, ctx, hooks, socket));
+      // An http server's upgraded connection is its net.Socket.
+      sessions.add(new Session(ws, ctx, hooks, socket as Socket));
     });
   });
 

@@ -8,13 +8,13 @@
  *         └── wrong token: error:A auth-failed, close 4401 (AUTH-2)
  */
 
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { decode, encode } from '../protocol/codec.js';
+import { decode } from '../protocol/codec.js';
 import { type AnswerFrame, CloseCode, type Frame, isRequest, type RequestFrame } from '../protocol/frames.js';
 import { jsonShapeProblem } from '../protocol/json-shape.js';
-import { TickCork } from '../protocol/tick-cork.js';
 import type { AuthedSession, ConnectedDevice, LoginSession, ServerContext } from './context.js';
+import { encodeFrame } from './encode.js';
 import { BAD_SCHEMA_EVERY, DOUBLE_ANSWER_EVERY, DROP_ANSWER_EVERY } from './faults.js';
 import { handleAck } from './handlers/ack.js';
 import { handleHello } from './handlers/hello.js';
@@ -23,6 +23,7 @@ import { handlePing } from './handlers/ping.js';
 import { handleSync } from './handlers/sync.js';
 import type { DeviceFeed } from './push.js';
 import { type Answerer, Reply } from './reply.js';
+import { ServerWire } from './wire.js';
 
 export type SessionState = 'awaiting-hello' | 'hello-pending' | 'authenticated' | 'closed';
 
@@ -70,26 +71,27 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   private turnScheduled = false;
 
   /**
-   * A commit batch answers every request of the batch in one loop (msg:A, the stand-in ack:N,
-   * pushes): corked per tick, they leave in one writev per connection, not one per frame.
+   * Data frames in and out on the socket itself (wire.ts). A commit batch answers every request
+   * of the batch in one loop (msg:A, the stand-in ack:N, pushes): they leave in one write per
+   * connection at the end of the tick, not one per frame.
    */
-  private readonly cork: TickCork;
+  private readonly wire: ServerWire;
 
   /**
-   * @param socket the connection's TCP socket, under `ws`: corked while one tick's frames are
-   *   written, so they leave in one writev rather than one syscall each
+   * @param socket the connection's TCP socket, under `ws`
    */
   constructor(
     private readonly ws: WebSocket,
     private readonly ctx: ServerContext,
     private readonly hooks: SessionHooks,
-    socket?: Duplex,
+    socket?: Socket,
   ) {
-    this.cork = new TickCork(socket);
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    ws.on('message', (data, isBinary) => this.admit(data as Buffer, isBinary));
+    this.wire = new ServerWire(ws, socket, ctx.limits.maxFrameBytes, (data, isBinary) =>
+      this.admit(data, isBinary),
+    );
     ws.on('close', () => this.onSocketClosed());
     // ws reports protocol errors (oversize → 1009, bad framing) and closes the socket itself.
     ws.on('error', () => {});
@@ -135,13 +137,12 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   /** Sends any frame; a no-op once the session is closed (AUTH-6: "receives nothing more"). */
   send(frame: Frame): void {
     if (this.state === 'closed') return;
-    let text = encode(frame);
+    let text = encodeFrame(frame);
     if (this.ctx.faults.has('bad-schema') && ++this.framesSent % BAD_SCHEMA_EVERY === 0) {
       text = `${text.slice(0, -1)},"x-fault":"bad-schema"}`;
     }
-    this.cork.hold();
-    this.ws.send(text);
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    this.wire.send(text);
+    if (this.wire.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.ctx.log(
         `dropping ${this.user || 'a client'}: it reads too slowly (over ${MAX_BUFFERED_BYTES} bytes unsent)`,
       );
@@ -160,6 +161,8 @@ export class Session implements AuthedSession, LoginSession, ConnectedDevice, An
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
     this.release();
+    // What this tick answered goes before the close frame.
+    this.wire.flush();
     this.ws.close(code, reason);
   }
 
