@@ -1,0 +1,224 @@
+/**
+ * The load bench's first section: P sender/receiver pairs push N messages through the six-frame
+ * exchange (msg:R → msg:A, msg:N → ack:R → ack:A, ack:N delivered), each sender keeping a window
+ * of W unreceipted messages, against one server. Bare: a `ws` client that parses each frame and
+ * does nothing else. Load: the load engine's bots (every client rule, the history events, the
+ * metric table fed from them) and, when this build has it, the streaming ledger judging every
+ * message. Rounds alternate, and the figure is the median of each load round over the bare
+ * round just before it.
+ */
+
+import { Registry } from 'prom-client';
+import WebSocket from 'ws';
+import { resolveClientOptions } from '../../../src/bots/options.js';
+import type { LedgerFactory, StreamLedger } from '../../../src/checker/ledger-contract.js';
+import { createDriver } from '../../../src/drivers/index.js';
+import { LoadBot } from '../../../src/load/bot/load-bot.js';
+import { AckBatcher, type LoadBotShared, RetransmitClock } from '../../../src/load/bot/shared.js';
+import { LatencyHistograms } from '../../../src/load/latency.js';
+import { LoadHistory } from '../../../src/load/worker/load-history.js';
+import { metricsListener } from '../../../src/metrics/from-history.js';
+import { createMetrics } from '../../../src/metrics/registry.js';
+import { hmacToken } from '../../../src/protocol/auth.js';
+import { atLeast, figure, pairedRatio } from '../figures.js';
+
+/** The embedded server's HMAC secret for the whole bench. */
+export const SECRET = 'bench-load';
+
+export interface Exchange {
+  pairs: number;
+  messages: number;
+  window: number;
+}
+
+function body(i: number): string {
+  return `bench-${i.toString(36).padStart(8, '0')}-${'x'.repeat(17)}`;
+}
+
+/** Logs a bare `ws` client in (hello:R, the first answer). */
+export function bareLogin(url: string, user: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'ran.1', { perMessageDeflate: false });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.once('message', () => resolve(ws));
+      ws.send(
+        JSON.stringify({
+          type: 'hello:R',
+          rid: 'h',
+          user,
+          device: 'd1',
+          token: hmacToken(SECRET, user),
+          lastSeq: 0,
+        }),
+      );
+    });
+  });
+}
+
+async function bareRound(url: string, x: Exchange, tag: string): Promise<number> {
+  const pairs = await Promise.all(
+    Array.from({ length: x.pairs }, async (_, p) => ({
+      a: await bareLogin(url, `${tag}a${p}`),
+      b: await bareLogin(url, `${tag}b${p}`),
+      to: `${tag}b${p}`,
+    })),
+  );
+  const perPair = Math.floor(x.messages / x.pairs);
+  const start = performance.now();
+  await Promise.all(
+    pairs.map(
+      ({ a, b, to }) =>
+        new Promise<void>((resolve) => {
+          let sent = 0;
+          let delivered = 0;
+          let rid = 0;
+          let maxSeq = 0;
+          let ackQueued = false;
+          const pump = () => {
+            while (sent < perPair && sent - delivered < x.window) {
+              const i = sent++;
+              a.send(JSON.stringify({ type: 'msg:R', rid: `r${++rid}`, cmid: `c${i}`, to, body: body(i) }));
+            }
+          };
+          a.on('message', (data) => {
+            const f = JSON.parse(data.toString()) as Record<string, unknown>;
+            if (f.type === 'ack:N' && f.status === 'delivered') {
+              if (++delivered === perPair) resolve();
+              else pump();
+            }
+          });
+          b.on('message', (data) => {
+            const f = JSON.parse(data.toString()) as Record<string, unknown>;
+            if (f.type !== 'msg:N') return;
+            if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
+            if (!ackQueued) {
+              ackQueued = true;
+              queueMicrotask(() => {
+                ackQueued = false;
+                b.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
+              });
+            }
+          });
+          pump();
+        }),
+    ),
+  );
+  const ms = performance.now() - start;
+  for (const p of pairs) {
+    p.a.terminate();
+    p.b.terminate();
+  }
+  return ((perPair * x.pairs) / ms) * 1000;
+}
+
+async function loadRound(
+  url: string,
+  x: Exchange,
+  tag: string,
+  ledger: LedgerFactory | undefined,
+): Promise<number> {
+  const history = new LoadHistory();
+  history.startAt(Date.now());
+  history.subscribe(
+    metricsListener(createMetrics(new Registry()), { scenario: 'bench', driver: 'ran', suite: 'load' }),
+  );
+  let judge: StreamLedger | undefined;
+  if (ledger) {
+    const users: Record<string, string[]> = {};
+    for (let p = 0; p < x.pairs; p++) {
+      users[`${tag}a${p}`] = ['d1'];
+      users[`${tag}b${p}`] = ['d1'];
+    }
+    const j = ledger({
+      expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
+      covers: [],
+      users,
+      caps: [],
+      latency: new LatencyHistograms(),
+    });
+    judge = j;
+    history.subscribe((e) => j.push(e));
+  }
+  // Retransmit timers far beyond the expected latency: the bench measures the exchange.
+  const client = resolveClientOptions({ retransmitMs: 10_000, maxRetransmitMs: 20_000 });
+  let settled = 0;
+  let wake: ((bot: LoadBot) => void) | undefined;
+  const shared: LoadBotShared = {
+    history,
+    driver: createDriver('ran', { target: url }),
+    client,
+    clock: new RetransmitClock(),
+    acks: new AckBatcher(0),
+    settled: (bot) => {
+      settled++;
+      wake?.(bot);
+    },
+    connection: () => {},
+  };
+  const pairs = Array.from({ length: x.pairs }, (_, p) => ({
+    a: new LoadBot(shared, `${tag}a${p}`, 'd1', hmacToken(SECRET, `${tag}a${p}`), 0.5),
+    b: new LoadBot(shared, `${tag}b${p}`, 'd1', hmacToken(SECRET, `${tag}b${p}`), 0.5),
+  }));
+  const pairOf = new Map(pairs.map((p, i) => [p.a, i]));
+  await Promise.all(pairs.flatMap((p) => [p.a.connect(), p.b.connect()]));
+  const perPair = Math.floor(x.messages / x.pairs);
+  const total = perPair * x.pairs;
+  const sent = new Array<number>(x.pairs).fill(0);
+  const start = performance.now();
+  await new Promise<void>((resolve) => {
+    // Refills one pair's window, as the bare client's per-pair pump does: a settled message
+    // frees a place in its own sender's window only.
+    const pump = (p: number) => {
+      const { a } = pairs[p]!;
+      while (sent[p]! < perPair && a.inFlight < x.window) {
+        a.send(`${tag}b${p}`, body(sent[p]!), history.now());
+        sent[p]!++;
+      }
+    };
+    wake = (bot) => {
+      if (settled >= total) resolve();
+      else pump(pairOf.get(bot)!);
+    };
+    for (let p = 0; p < x.pairs; p++) pump(p);
+  });
+  let ms = performance.now() - start;
+  if (judge) {
+    const t0 = performance.now();
+    judge.finish(history.now());
+    ms += performance.now() - t0;
+  }
+  await Promise.all(pairs.flatMap((p) => [p.a.stop(), p.b.stop()]));
+  return (total / ms) * 1000;
+}
+
+/** Section 1: `rounds` interleaved bare and load rounds against the server at `url`. */
+export async function exchangeSection(
+  url: string,
+  x: Exchange,
+  rounds: number,
+  ledger: LedgerFactory | undefined,
+): Promise<void> {
+  const bare: number[] = [];
+  const load: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bare.push(await bareRound(url, x, `x${r}`));
+    load.push(await loadRound(url, x, `y${r}`, ledger));
+  }
+  const b = median(bare);
+  const l = median(load);
+  const fmt = (v: number) => `${Math.round(v).toLocaleString('en-US')} msgs/s`;
+  console.log(`  bare ws client     ${fmt(b)}   rounds: ${bare.map(Math.round).join(', ')}`);
+  console.log(`  load engine        ${fmt(l)}   rounds: ${load.map(Math.round).join(', ')}`);
+  // Median of per-round ratios: each load round is measured right after its bare round.
+  const ratio = pairedRatio(load, bare).median;
+  console.log(
+    `  ratio load/bare    ${ratio.toFixed(2)}  (goal ≥ 0.90)${ledger ? '' : '  — bots, history events and metrics only: this build has no streaming ledger yet'}`,
+  );
+  figure(atLeast(`load engine exchange rate / bare ws (${x.pairs} pairs)`, ratio, 0.9));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
