@@ -21,8 +21,10 @@
  *
  * Environment: IMSPEC_BENCH_LOAD_MESSAGES (20000), IMSPEC_BENCH_LOAD_PAIRS (20),
  * IMSPEC_BENCH_LOAD_WINDOW (64), IMSPEC_BENCH_ROUNDS (5), IMSPEC_BENCH_LOAD_BOTS (5000),
- * IMSPEC_BENCH_LEDGER_MESSAGES (1000000,10000000). For a quick run of section 1 alone,
- * IMSPEC_BENCH_LOAD_BOTS=0 skips section 2 and IMSPEC_BENCH_LEDGER_MESSAGES=0 skips section 3.
+ * IMSPEC_BENCH_LEDGER_MESSAGES (1000000,10000000), IMSPEC_BENCH_LOAD_BREAKDOWN (0; 1 adds load
+ * rounds without the ledger and without ledger and metrics to section 1, printed beside the
+ * figure). For a quick run of section 1 alone, IMSPEC_BENCH_LOAD_BOTS=0 skips section 2 and
+ * IMSPEC_BENCH_LEDGER_MESSAGES=0 skips section 3.
  */
 
 import { pathToFileURL } from 'node:url';

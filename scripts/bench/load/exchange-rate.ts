@@ -112,17 +112,15 @@ async function bareRound(url: string, x: Exchange, tag: string): Promise<number>
   return ((perPair * x.pairs) / ms) * 1000;
 }
 
-async function loadRound(
-  url: string,
-  x: Exchange,
-  tag: string,
-  ledger: LedgerFactory | undefined,
-): Promise<number> {
+async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): Promise<number> {
+  const { ledger } = parts;
   const history = new LoadHistory();
   history.startAt(Date.now());
-  history.subscribe(
-    metricsListener(createMetrics(new Registry()), { scenario: 'bench', driver: 'ran', suite: 'load' }),
-  );
+  if (parts.metrics) {
+    history.subscribe(
+      metricsListener(createMetrics(new Registry()), { scenario: 'bench', driver: 'ran', suite: 'load' }),
+    );
+  }
   let judge: StreamLedger | undefined;
   if (ledger) {
     const users: Record<string, string[]> = {};
@@ -192,26 +190,64 @@ async function loadRound(
   return (total / ms) * 1000;
 }
 
-/** Section 1: `rounds` interleaved bare and load rounds against the server at `url`. */
+/**
+ * What a load round runs besides the bots and their history events. The figure's load rounds run
+ * all of it; the breakdown's leave parts out, to show where the engine's time goes.
+ */
+interface Parts {
+  metrics: boolean;
+  ledger: LedgerFactory | undefined;
+}
+
+/** One kind of round: its rates and the process's CPU per message (login and teardown included). */
+class Side {
+  readonly rates: number[] = [];
+  readonly cpu: number[] = [];
+
+  constructor(readonly label: string) {}
+
+  async run(messages: number, round: () => Promise<number>): Promise<void> {
+    const c0 = process.cpuUsage();
+    this.rates.push(await round());
+    const c = process.cpuUsage(c0);
+    this.cpu.push((c.user + c.system) / messages);
+  }
+
+  print(): void {
+    const rate = `${Math.round(median(this.rates)).toLocaleString('en-US')} msgs/s`;
+    console.log(
+      `  ${this.label.padEnd(34)} ${rate.padStart(14)}   client CPU ${median(this.cpu).toFixed(1)} µs/message   rounds: ${this.rates.map(Math.round).join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Section 1: `rounds` interleaved bare and load rounds against the server at `url`. With
+ * IMSPEC_BENCH_LOAD_BREAKDOWN=1 each round also runs the load engine without the ledger, and
+ * without the ledger and the metrics (printed only: the figure compares the whole engine).
+ */
 export async function exchangeSection(
   url: string,
   x: Exchange,
   rounds: number,
   ledger: LedgerFactory | undefined,
 ): Promise<void> {
-  const bare: number[] = [];
-  const load: number[] = [];
+  const messages = Math.floor(x.messages / x.pairs) * x.pairs;
+  const bare = new Side('bare ws client');
+  const load = new Side('load engine');
+  const breakdown = process.env.IMSPEC_BENCH_LOAD_BREAKDOWN === '1' && ledger !== undefined;
+  const noLedger = new Side('load engine without the ledger');
+  const bareEngine = new Side('load engine without ledger, metrics');
   for (let r = 0; r < rounds; r++) {
-    bare.push(await bareRound(url, x, `x${r}`));
-    load.push(await loadRound(url, x, `y${r}`, ledger));
+    await bare.run(messages, () => bareRound(url, x, `x${r}`));
+    await load.run(messages, () => loadRound(url, x, `y${r}`, { metrics: true, ledger }));
+    if (!breakdown) continue;
+    await noLedger.run(messages, () => loadRound(url, x, `z${r}`, { metrics: true, ledger: undefined }));
+    await bareEngine.run(messages, () => loadRound(url, x, `v${r}`, { metrics: false, ledger: undefined }));
   }
-  const b = median(bare);
-  const l = median(load);
-  const fmt = (v: number) => `${Math.round(v).toLocaleString('en-US')} msgs/s`;
-  console.log(`  bare ws client     ${fmt(b)}   rounds: ${bare.map(Math.round).join(', ')}`);
-  console.log(`  load engine        ${fmt(l)}   rounds: ${load.map(Math.round).join(', ')}`);
+  for (const side of breakdown ? [bare, load, noLedger, bareEngine] : [bare, load]) side.print();
   // Median of per-round ratios: each load round is measured right after its bare round.
-  const ratio = pairedRatio(load, bare).median;
+  const ratio = pairedRatio(load.rates, bare.rates).median;
   console.log(
     `  ratio load/bare    ${ratio.toFixed(2)}  (goal ≥ 0.90)${ledger ? '' : '  — bots, history events and metrics only: this build has no streaming ledger yet'}`,
   );
