@@ -53,7 +53,7 @@ export async function run(): Promise<void> {
   );
   const server = await startEmbedded({ secret: SECRET, faults: [] });
   try {
-    await exchangeSection(server.url, x, rounds, ledger);
+    await exchangeSection(server.url, server.pid, x, rounds, ledger);
     if (botsN > 0) await memorySection(server.url, botsN);
   } finally {
     await server.stop();

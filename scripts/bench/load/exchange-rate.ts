@@ -8,6 +8,7 @@
  * round just before it.
  */
 
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { resolveClientOptions } from '../../../src/bots/options.js';
@@ -199,35 +200,59 @@ interface Parts {
   ledger: LedgerFactory | undefined;
 }
 
-/** One kind of round: its rates and the process's CPU per message (login and teardown included). */
+/**
+ * CPU µs the process `pid` has used, from /proc (Linux; clock ticks taken as 100 Hz, Linux's
+ * USER_HZ), or undefined where there is no /proc.
+ */
+function cpuOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One kind of round: its rates, this process's CPU per message and the server's (login and
+ * teardown included).
+ */
 class Side {
   readonly rates: number[] = [];
   readonly cpu: number[] = [];
+  readonly serverCpu: number[] = [];
 
   constructor(readonly label: string) {}
 
-  async run(messages: number, round: () => Promise<number>): Promise<void> {
+  async run(messages: number, server: number | undefined, round: () => Promise<number>): Promise<void> {
+    const s0 = cpuOf(server);
     const c0 = process.cpuUsage();
     this.rates.push(await round());
     const c = process.cpuUsage(c0);
+    const s1 = cpuOf(server);
     this.cpu.push((c.user + c.system) / messages);
+    if (s0 !== undefined && s1 !== undefined) this.serverCpu.push((s1 - s0) / messages);
   }
 
   print(): void {
     const rate = `${Math.round(median(this.rates)).toLocaleString('en-US')} msgs/s`;
+    const server = this.serverCpu.length > 0 ? `, server ${median(this.serverCpu).toFixed(1)}` : '';
     console.log(
-      `  ${this.label.padEnd(34)} ${rate.padStart(14)}   client CPU ${median(this.cpu).toFixed(1)} µs/message   rounds: ${this.rates.map(Math.round).join(', ')}`,
+      `  ${this.label.padEnd(34)} ${rate.padStart(14)}   CPU µs/message: client ${median(this.cpu).toFixed(1)}${server}   rounds: ${this.rates.map(Math.round).join(', ')}`,
     );
   }
 }
 
 /**
- * Section 1: `rounds` interleaved bare and load rounds against the server at `url`. With
+ * Section 1: `rounds` interleaved bare and load rounds against the server at `url` (process
+ * `serverPid`, whose CPU per message is shown beside the client's). With
  * IMSPEC_BENCH_LOAD_BREAKDOWN=1 each round also runs the load engine without the ledger, and
  * without the ledger and the metrics (printed only: the figure compares the whole engine).
  */
 export async function exchangeSection(
   url: string,
+  serverPid: number | undefined,
   x: Exchange,
   rounds: number,
   ledger: LedgerFactory | undefined,
@@ -239,11 +264,15 @@ export async function exchangeSection(
   const noLedger = new Side('load engine without the ledger');
   const bareEngine = new Side('load engine without ledger, metrics');
   for (let r = 0; r < rounds; r++) {
-    await bare.run(messages, () => bareRound(url, x, `x${r}`));
-    await load.run(messages, () => loadRound(url, x, `y${r}`, { metrics: true, ledger }));
+    await bare.run(messages, serverPid, () => bareRound(url, x, `x${r}`));
+    await load.run(messages, serverPid, () => loadRound(url, x, `y${r}`, { metrics: true, ledger }));
     if (!breakdown) continue;
-    await noLedger.run(messages, () => loadRound(url, x, `z${r}`, { metrics: true, ledger: undefined }));
-    await bareEngine.run(messages, () => loadRound(url, x, `v${r}`, { metrics: false, ledger: undefined }));
+    await noLedger.run(messages, serverPid, () =>
+      loadRound(url, x, `z${r}`, { metrics: true, ledger: undefined }),
+    );
+    await bareEngine.run(messages, serverPid, () =>
+      loadRound(url, x, `v${r}`, { metrics: false, ledger: undefined }),
+    );
   }
   for (const side of breakdown ? [bare, load, noLedger, bareEngine] : [bare, load]) side.print();
   // Median of per-round ratios: each load round is measured right after its bare round.
