@@ -12,42 +12,22 @@
  * - reconnect: after the server or network drops the connection, log in again with lastSeq (the
  *   watermark) and catch up count-first (paged sync when the backlog exceeds the push window).
  *
+ * The receiving half (watermark, dedup, acks, sync pages) is its base class, receiving-bot.ts.
+ *
  * What it leaves out, and why: the case bot keeps every committed message and every sent entry
  * for the runner's conditions; a load run lasts hours, so a load bot keeps only what is in flight
  * (its window) and the seqs above its watermark. No per-bot timers (the worker's RetransmitClock
  * and AckBatcher are shared), no listeners, no misbehaviour switches.
  */
 
-import type {
-  Accepted,
-  Driver,
-  DriverSession,
-  Notification,
-  SendSink,
-  SessionInfo,
-} from '../../drivers/driver.js';
+import type { Accepted, Notification, SendSink } from '../../drivers/driver.js';
 import { ServerRejectedError } from '../../errors.js';
-import type { ActorId, History } from '../../history/events.js';
-import { CloseCode, type StoredMessage } from '../../protocol/frames.js';
-import type { ClientOptions } from '../../scenarios/types.js';
-import type { AckBatcher, AckTarget, Armed, RetransmitClock } from './shared.js';
+import { CloseCode } from '../../protocol/frames.js';
+import { ReceivingBot } from './receiving-bot.js';
+import type { Armed, LoadBotShared } from './shared.js';
 
 /** Longest wait between reconnection attempts, as the case bot (src/bots/options.ts). */
 const MAX_RECONNECT_DELAY_MS = 5000;
-/** Seq-less protocols (MQTT, XMPP) dedup by smid: this many recent smids per device. */
-const RECENT_SMIDS = 1024;
-
-export interface LoadBotShared {
-  history: History;
-  driver: Driver;
-  client: Readonly<ClientOptions>;
-  clock: RetransmitClock;
-  acks: AckBatcher;
-  /** A sent message left the sender's window (receipted, given up or refused). */
-  settled(bot: LoadBot): void;
-  /** A session came up or went down (progress counts connected bots). */
-  connection(bot: LoadBot, up: boolean): void;
-}
 
 const PENDING = 0;
 const ACCEPTED = 1;
@@ -79,39 +59,25 @@ const ANSWERS: SendSink<Outgoing> = {
   failed: (e, error) => e.bot.failed(e, error),
 };
 
-export class LoadBot implements AckTarget {
-  readonly actor: ActorId;
-  ackQueued = false;
+export class LoadBot extends ReceivingBot {
   /** The bot means to be online (connected, or reconnecting on its own). */
   wantOnline = false;
-  private session: DriverSession | undefined;
-  /** Bumped on every connection change: callbacks of an older connection do nothing. */
-  private epoch = 0;
   private stopped = false;
   private out: Map<string, Outgoing> | undefined;
   private sent = 0;
-  // Receiving: the contiguous watermark (lastSeq), seqs committed above it, the highest seen.
-  private mark = 0;
-  private top = 0;
-  private above: Set<number> | undefined;
-  private recent: Set<string> | undefined;
-  private lastAck = 0;
-  private ackForce = false;
-  private syncing = 0;
-  private contiguous = true;
   private receiptsExpected = true;
   private reconnectFailures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly s: LoadBotShared,
-    readonly user: string,
-    readonly device: string,
+    s: LoadBotShared,
+    user: string,
+    device: string,
     private readonly token: string,
     /** Spreads reconnections of bots dropped together (a kill -9) over the delay, 0–1. */
     private readonly jitter: number,
   ) {
-    this.actor = `${user}/${device}`;
+    super(s, user, device);
   }
 
   get connected(): boolean {
@@ -327,7 +293,7 @@ export class LoadBot implements AckTarget {
     else e.status = STORED;
   }
 
-  // ── receiving ───────────────────────────────────────────────────────────────────────────
+  // ── notifications: pushes to the receiving half (receiving-bot.ts), receipts to ours ──────
 
   private onNotification(n: Notification): void {
     if (n.type === 'msg:N') {
@@ -335,144 +301,6 @@ export class LoadBot implements AckTarget {
       this.s.acks.schedule(this);
     } else {
       this.onReceipt(n.cmid, n.smid, n.status);
-    }
-  }
-
-  /** Commits a message or drops it as already committed. True when committed. */
-  private receive(msg: StoredMessage, via: 'push' | 'sync'): boolean {
-    const seq = msg.seq as number | undefined;
-    const h = this.s.history;
-    if (
-      typeof seq === 'number' ? seq <= this.mark || this.above?.has(seq) === true : this.recent?.has(msg.smid)
-    ) {
-      h.append({ kind: 'dedup', t: h.now(), actor: this.actor, smid: msg.smid, seq, via });
-      // A re-push of something committed means our ack never arrived: ack again.
-      if (typeof seq === 'number' && seq <= this.mark) this.ackForce = true;
-      return false;
-    }
-    h.append({
-      kind: 'commit',
-      t: h.now(),
-      actor: this.actor,
-      smid: msg.smid,
-      cmid: msg.cmid,
-      from: msg.from,
-      seq,
-      body: msg.body,
-      via,
-    });
-    if (typeof seq !== 'number') {
-      this.recent ??= new Set();
-      const recent = this.recent;
-      recent.add(msg.smid);
-      if (recent.size > RECENT_SMIDS) recent.delete(recent.values().next().value as string);
-      return true;
-    }
-    const previousTop = this.top;
-    if (seq > this.top) this.top = seq;
-    if (this.contiguous ? seq === this.mark + 1 : msg.prevSeq === undefined || msg.prevSeq <= this.mark) {
-      this.mark = seq;
-      this.drain();
-      return true;
-    }
-    this.above ??= new Set();
-    this.above.add(seq);
-    // Report a gap once, when a seq opens a new missing range above everything seen so far.
-    const opens = this.contiguous
-      ? seq > previousTop + 1
-      : msg.prevSeq !== undefined && msg.prevSeq > previousTop;
-    if (opens) {
-      h.append({ kind: 'gap', t: h.now(), actor: this.actor, have: this.mark, saw: seq });
-      if (via === 'push') this.fetch(this.epoch, seq, 1);
-    }
-    return true;
-  }
-
-  private drain(): void {
-    const above = this.above;
-    if (!above || above.size === 0) return;
-    if (this.contiguous) {
-      while (above.delete(this.mark + 1)) this.mark++;
-    } else {
-      // Without contiguous seqs a prevSeq chain links them: take the smallest committed above.
-      const sorted = [...above].sort((a, b) => a - b);
-      for (const seq of sorted) {
-        above.delete(seq);
-        if (seq > this.mark) this.mark = seq;
-      }
-    }
-    for (const seq of above) if (seq <= this.mark) above.delete(seq);
-  }
-
-  /** The ack batcher: one cumulative ack:R of the watermark. */
-  flushAck(): void {
-    const session = this.session;
-    if (!session || this.syncing > 0) return;
-    const upTo = this.mark;
-    const force = this.ackForce;
-    this.ackForce = false;
-    if (upTo <= 0 || (upTo <= this.lastAck && !force)) return;
-    this.lastAck = Math.max(this.lastAck, upTo);
-    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it.
-    if (session.ackQuietly) session.ackQuietly(upTo);
-    else session.ack(upTo, this.s.client.requestTimeoutMs).catch(noop);
-  }
-
-  // ── sync: count-first catch-up, gap fetch ─────────────────────────────────────────────
-
-  private catchUp(epoch: number, info: SessionInfo): void {
-    if (info.pending <= 0 || !info.caps.includes('paged-sync')) return;
-    const window = info.limits?.pushWindow;
-    // REPUSH-2 pushes a backlog within the push window by itself; above it we page (SYNC-6).
-    if (info.caps.includes('server-repush') && (window === undefined || info.pending <= window)) return;
-    this.fetch(epoch, undefined, 1);
-  }
-
-  /**
-   * Reads forward sync pages from the watermark until `more` is false, or until `until` is
-   * committed (a gap fetch); each page's ack rides on the next request (SYNC-3). A lost answer on
-   * a live connection is retried with the retransmit backoff.
-   */
-  private fetch(epoch: number, until: number | undefined, attempt: number): void {
-    const session = this.session;
-    if (!session || epoch !== this.epoch || !session.info.caps.includes('paged-sync')) return;
-    if (this.syncing > 0) return; // the paging under way reads on until `more` is false
-    this.syncing++;
-    this.pages(session, epoch, until)
-      .catch(() => {
-        if (epoch !== this.epoch || attempt >= this.s.client.maxAttempts) return;
-        const { retransmitMs, backoff, maxRetransmitMs } = this.s.client;
-        const delay = Math.min(retransmitMs * backoff ** (attempt - 1), maxRetransmitMs);
-        setTimeout(() => this.fetch(epoch, until, attempt + 1), delay);
-      })
-      .finally(() => {
-        this.syncing--;
-        if (epoch === this.epoch) this.s.acks.schedule(this);
-      });
-  }
-
-  private async pages(session: DriverSession, epoch: number, until: number | undefined): Promise<void> {
-    const { pageSize, requestTimeoutMs } = this.s.client;
-    let after = this.mark;
-    let carry: number | undefined;
-    for (;;) {
-      const page = await session.sync(
-        carry === undefined ? { after, limit: pageSize } : { after, limit: pageSize, ackUpTo: carry },
-        requestTimeoutMs,
-      );
-      if (epoch !== this.epoch) return;
-      // SYNC-3: the ack was applied before the page was read.
-      if (carry !== undefined && carry > this.lastAck) this.lastAck = carry;
-      let fresh = 0;
-      for (const msg of page.msgs) if (this.receive(msg, 'sync')) fresh++;
-      carry = this.mark > this.lastAck ? this.mark : undefined;
-      const last = page.msgs.at(-1)?.seq;
-      // SYNC-4: the next page starts after the last seq of this one.
-      if (!page.more || last === undefined || last <= after) return;
-      // A gap fetch ends once its gap is filled, or when a page brings nothing new (a server
-      // that keeps skipping a seq must not loop us).
-      if (until !== undefined && (this.mark >= until || fresh === 0)) return;
-      after = last;
     }
   }
 }

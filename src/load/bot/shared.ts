@@ -11,7 +11,23 @@
  * own 1 s timer). Deciding after the poll phase retransmits only what truly got no answer.
  */
 
+import type { Driver } from '../../drivers/driver.js';
 import { TimerLanes } from '../../drivers/timer-lanes.js';
+import type { History } from '../../history/events.js';
+import type { ClientOptions } from '../../scenarios/types.js';
+import type { LoadBot } from './load-bot.js';
+
+export interface LoadBotShared {
+  history: History;
+  driver: Driver;
+  client: Readonly<ClientOptions>;
+  clock: RetransmitClock;
+  acks: AckBatcher;
+  /** A sent message left the sender's window (receipted, given up or refused). */
+  settled(bot: LoadBot): void;
+  /** A session came up or went down (progress counts connected bots). */
+  connection(bot: LoadBot, up: boolean): void;
+}
 
 /** A message in a sender's window, as the retransmit clock sees it. */
 export interface Armed {
