@@ -31,6 +31,7 @@ import {
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { Cap, FrameType, StoredMessage } from '../../protocol/frames.js';
 import { nextConn, recordClose, recordSession } from '../connections.js';
+import { DEFAULT_TIMEOUT_MS, type Deferred, deadline, deferred } from '../deadline.js';
 import type {
   Accepted,
   CloseInfo,
@@ -43,7 +44,6 @@ import type {
 } from '../driver.js';
 import { NotificationHub } from '../notification-hub.js';
 import type { XmppActorState } from './actor-state.js';
-import { type Deferred, deadline, deferred } from './deadline.js';
 import { finSaysMore, mamQuery, storedFromArchive } from './mam.js';
 import {
   type ChatIn,
@@ -56,8 +56,6 @@ import {
   stanzaError,
 } from './stanzas.js';
 import type { XmppTarget } from './target.js';
-
-export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** What an outgoing stanza awaits from XEP-0198. */
 type Awaiting =
@@ -574,7 +572,7 @@ export class XmppSession implements DriverSession {
       case 'chat': {
         const from = localOf(m.fromJid);
         const smid = `${from}/${m.cmid}`;
-        const attempt = this.state.pushed(smid);
+        const attempt = this.state.pushes.count(smid);
         const ts = m.delayed ?? Date.now();
         const fields: Record<string, unknown> = {
           smid,
