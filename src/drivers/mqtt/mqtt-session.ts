@@ -27,7 +27,7 @@ import {
 import { ConnectionClosedError, ServerRejectedError, UnsupportedError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
-import { DEFAULT_TIMEOUT_MS, deadline } from '../deadline.js';
+import { CLOSE_GRACE_MS, DEFAULT_TIMEOUT_MS, deadline } from '../deadline.js';
 import type {
   Accepted,
   CloseInfo,
@@ -262,7 +262,7 @@ export class MqttSession implements DriverSession {
     if (this.isClosed) return;
     this.initiator ??= 'client';
     // end(false) waits for in-flight acks; a broker that never answers must not hang the close.
-    const force = setTimeout(() => this.destroy(), 2000);
+    const force = setTimeout(() => this.destroy(), CLOSE_GRACE_MS);
     this.client.end(false);
     await this.closed;
     clearTimeout(force);

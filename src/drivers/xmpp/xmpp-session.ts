@@ -27,7 +27,7 @@ import { ConnectionClosedError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap, FrameType } from '../../protocol/frames.js';
 import { clientRid } from '../connections.js';
-import { DEFAULT_TIMEOUT_MS, deadline, deferred } from '../deadline.js';
+import { CLOSE_GRACE_MS, DEFAULT_TIMEOUT_MS, deadline, deferred } from '../deadline.js';
 import type {
   Accepted,
   CloseInfo,
@@ -282,7 +282,7 @@ export class XmppSession implements DriverSession {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.initiator ??= 'client';
-    const force = setTimeout(() => this.xmpp.socket?.destroy(), 2000);
+    const force = setTimeout(() => this.xmpp.socket?.destroy(), CLOSE_GRACE_MS);
     try {
       await this.xmpp.stop();
     } catch {
