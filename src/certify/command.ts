@@ -4,7 +4,7 @@
  * document tells the reader to set IMSPEC_HMAC_SECRET. Pure.
  */
 
-import { shellWord } from '../runner/run.js';
+import { shellWord } from '../runner/case-replay.js';
 import { formatDuration } from '../scenarios/duration.js';
 import { CERTIFY_DEFAULTS, CERTIFY_SUITES, type CertifyOptions } from './options.js';
 

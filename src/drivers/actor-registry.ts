@@ -27,6 +27,27 @@ export class UserSeqs {
   }
 }
 
+/**
+ * How often each message (smid) has reached one device, across the device's connections: the
+ * `attempt` of each push. A protocol that re-sends only after a reconnect (MQTT with DUP=1, XMPP
+ * on resumption or from offline storage) would show 1 every time with a per-connection count.
+ */
+export class PushCounts {
+  private readonly counts = new Map<string, number>();
+
+  /** Counts one more arrival of `smid`; returns its attempt number (1 for the first). */
+  count(smid: string): number {
+    const attempt = (this.counts.get(smid) ?? 0) + 1;
+    this.counts.set(smid, attempt);
+    return attempt;
+  }
+
+  /** The attempt number of the latest arrival of `smid` (1 before any was counted). */
+  latest(smid: string): number {
+    return this.counts.get(smid) ?? 1;
+  }
+}
+
 /** One actor state per (history, actor) and one user state per (history, user). */
 export class ActorRegistry<Actor, User> {
   private readonly states = new WeakMap<History, { actors: Map<ActorId, Actor>; users: Map<string, User> }>();

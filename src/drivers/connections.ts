@@ -1,7 +1,8 @@
 /**
  * Connection numbering shared by every driver: `FrameEvent.conn` counts an actor's connections
  * from 1 within one history, whichever driver (or raw probe socket) opened them, so the checker
- * can tell a re-push on a new connection from one on the same connection.
+ * can tell a re-push on a new connection from one on the same connection. Within a connection,
+ * the rids a driver makes up for its requests follow one pattern too (`clientRid`).
  */
 
 import type { ActorId, CloseEvent, History, SessionEvent } from '../history/events.js';
@@ -19,6 +20,14 @@ export function nextConn(history: History, actor: ActorId): number {
   const n = (perActor.get(actor) ?? 0) + 1;
   perActor.set(actor, n);
   return n;
+}
+
+/**
+ * The rid of a driver's `n`-th request on a connection: short, and unlike any rid a probe in a
+ * suite would pick ("r1", "p1"), so the two never collide in one history.
+ */
+export function clientRid(n: number): string {
+  return `~${n.toString(36)}`;
 }
 
 /** Appends the `close` event of one connection (drivers record it; bots do not). */

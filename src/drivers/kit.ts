@@ -142,6 +142,14 @@ class Log implements ConnectionLog {
   }
 }
 
+/**
+ * Opens the history record of one connection of `actor`: the kit's `connection`, and what the
+ * built-in MQTT and XMPP drivers record with, so every driver's events are made in one place.
+ */
+export function openConnectionLog(history: History, actor: ActorId): ConnectionLog {
+  return new Log(history, actor);
+}
+
 /** The kit for DRIVER_API_VERSION `apiVersion`. */
 export function driverKit(apiVersion: number): DriverKit {
   return Object.freeze({
@@ -157,7 +165,7 @@ export function driverKit(apiVersion: number): DriverKit {
       TimeoutError,
       UnsupportedError,
     }),
-    connection: (history: History, actor: ActorId): ConnectionLog => new Log(history, actor),
+    connection: openConnectionLog,
     NotificationHub,
   });
 }

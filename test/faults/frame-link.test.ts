@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FrameLink, frameRules } from '../../src/faults/frame-link.js';
+import { FrameLink } from '../../src/faults/frame-link.js';
+import { frameRules } from '../../src/faults/frame-rules.js';
 import { resolveFaultRules } from '../../src/faults/resolve.js';
 import type { Direction, FaultRecord } from '../../src/faults/types.js';
 import { ranCodec } from '../../src/protocol/ran-codec.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { caseSeed, matchesOnly, replayCommand, shellWord } from '../../src/runner/case-replay.js';
 import { resolveRunOptions } from '../../src/runner/options.js';
 import { at, expand, matches } from '../../src/runner/probe.js';
-import { caseSeed, matchesOnly, replayCommand, shellWord } from '../../src/runner/run.js';
 import type { Scenario } from '../../src/scenarios/types.js';
 
 describe('--only', () => {

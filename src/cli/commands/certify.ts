@@ -13,7 +13,7 @@ import {
 } from '../../certify/index.js';
 import { UsageError } from '../../errors.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
-import { shellWord } from '../../runner/run.js';
+import { shellWord } from '../../runner/case-replay.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { collect, collectList } from '../lists.js';
 import { parseDurationOption, parseSeed } from './run.js';

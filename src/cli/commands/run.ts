@@ -19,9 +19,10 @@ import {
   targetLabel,
 } from '../../metrics/index.js';
 import { createReporters, withConsole } from '../../report/index.js';
+import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
-import { runSuites, shellWord } from '../../runner/run.js';
+import { runSuites } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, collectList, reportOption } from '../lists.js';

@@ -12,7 +12,7 @@
  */
 
 import { Store } from 'mqtt';
-import { ActorRegistry, UserSeqs } from '../actor-registry.js';
+import { ActorRegistry, PushCounts, UserSeqs } from '../actor-registry.js';
 
 /**
  * An outgoing store whose copies are marked DUP. mqtt.js stores a clone of each QoS 1/2 PUBLISH
@@ -35,8 +35,8 @@ export class ReplayStore extends Store {
 export class ActorState {
   constructor(readonly seqs: UserSeqs) {}
 
-  /** smid → how many times this device has received it (the `attempt` of the next push). */
-  readonly pushes = new Map<string, number>();
+  /** How often each message reached this device (the `attempt` of each push). */
+  readonly pushes = new PushCounts();
   outgoing = new ReplayStore();
   incoming = new Store({ clean: false });
   /** True once the actor has logged in within this history (its first login starts clean). */

@@ -15,12 +15,13 @@
  */
 
 import { connect as mqttConnect } from 'mqtt';
-import type { ActorId, FrameEvent, History } from '../../history/events.js';
+import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
-import { nextConn, recordClose } from '../connections.js';
+import { DEFAULT_TIMEOUT_MS } from '../deadline.js';
 import type { ConnectOptions, Driver, DriverFactoryOptions, DriverSession } from '../driver.js';
+import { openConnectionLog } from '../kit.js';
 import { ActorStates } from './actor-state.js';
-import { clientIdOf, DEFAULT_TIMEOUT_MS, MqttSession } from './mqtt-session.js';
+import { clientIdOf, MqttSession } from './mqtt-session.js';
 import { renderPacket } from './render.js';
 import { credentials, type MqttTarget, type MqttTargetOptions, resolveMqttTarget } from './target.js';
 
@@ -78,7 +79,7 @@ export class MqttDriver implements Driver {
 
   /** MQTT 3.1.1: CONNECT with clean session 1, then DISCONNECT — the broker forgets the session. */
   private async wipe(actor: ActorId, options: ConnectOptions, history: History): Promise<void> {
-    const conn = nextConn(history, actor);
+    const log = openConnectionLog(history, actor);
     const client = mqttConnect(this.setupUrl, {
       clientId: clientIdOf(options.user, options.device),
       protocolVersion: 4,
@@ -89,17 +90,11 @@ export class MqttDriver implements Driver {
       manualConnect: true,
     });
     const record = (packet: Parameters<typeof renderPacket>[0], dir: 'in' | 'out'): void => {
-      const event: FrameEvent = {
-        kind: 'frame',
-        t: history.now(),
-        actor,
-        conn,
-        dir,
+      log.frame(dir, {
         type: undefined,
         fields: { mqtt: packet.cmd, wipe: true },
         raw: renderPacket(packet),
-      };
-      history.append(event);
+      });
     };
     client.on('packetsend', (p) => record(p, 'out'));
     client.on('packetreceive', (p) => record(p, 'in'));
@@ -113,7 +108,7 @@ export class MqttDriver implements Driver {
       client.once('close', () => resolve());
     });
     client.end(true);
-    recordClose(history, actor, conn, {
+    log.close({
       code: undefined,
       reason: failure ? failure.message : 'clean-session wipe before the first login',
       initiator: 'client',

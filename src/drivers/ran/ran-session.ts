@@ -6,7 +6,8 @@
 import { AuthError, ConnectionClosedError, ServerRejectedError } from '../../errors.js';
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import type { AckA, Cap, Frame, HelloA, MsgA, PingA, SyncA, SyncR } from '../../protocol/frames.js';
-import { recordSession } from '../connections.js';
+import { clientRid, recordSession } from '../connections.js';
+import { DEFAULT_TIMEOUT_MS } from '../deadline.js';
 import type {
   Accepted,
   CloseInfo,
@@ -23,7 +24,7 @@ import { Requests, type Sink } from './requests.js';
 import { type FrameOwner, frameOf, type Wire } from './wire.js';
 
 /** Deadline for requests whose caller gives none. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = DEFAULT_TIMEOUT_MS;
 
 const toAccepted = (a: MsgA): Accepted => ({ cmid: a.cmid, smid: a.smid, ts: a.ts, dup: a.dup === true });
 const toCursor = (a: AckA): number => a.upTo;
@@ -254,8 +255,7 @@ export class RanSession implements DriverSession, FrameOwner {
   }
 
   private rid(): string {
-    // Short, and unlike any rid a probe in a suite would pick ("r1", "p1").
-    return `~${(++this.nextRid).toString(36)}`;
+    return clientRid(++this.nextRid);
   }
 
   /** The wire's inbound frames (FrameOwner). */

@@ -12,7 +12,7 @@
  */
 
 import type { QueueItem } from '@xmpp/client';
-import { ActorRegistry, UserSeqs } from '../actor-registry.js';
+import { ActorRegistry, PushCounts, UserSeqs } from '../actor-registry.js';
 
 export interface Owed {
   seq: number;
@@ -41,19 +41,13 @@ export class XmppUserSeqs extends UserSeqs {
 }
 
 export class XmppActorState {
-  readonly pushes = new Map<string, number>();
+  /** How often each message reached this device (the `attempt` of each push). */
+  readonly pushes = new PushCounts();
   /** Receipts requested and not yet sent, in arrival order. */
   owed: Owed[] = [];
   resume: Resumable | undefined;
 
   constructor(readonly seqs: XmppUserSeqs) {}
-
-  /** Counts one more arrival of `smid` at this device; returns the attempt number. */
-  pushed(smid: string): number {
-    const attempt = (this.pushes.get(smid) ?? 0) + 1;
-    this.pushes.set(smid, attempt);
-    return attempt;
-  }
 
   crash(): void {
     this.owed = [];

@@ -19,11 +19,12 @@
 import { ConfigError, ProvisioningError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
+import { DEFAULT_TIMEOUT_MS } from '../deadline.js';
 import type { ConnectOptions, Driver, DriverFactoryOptions, DriverSession } from '../driver.js';
 import { XmppActorStates } from './actor-state.js';
 import { registerAccount } from './register.js';
 import { resolveXmppTarget, type XmppTarget, type XmppTargetOptions } from './target.js';
-import { DEFAULT_TIMEOUT_MS, XmppSession } from './xmpp-session.js';
+import { XmppSession } from './xmpp-session.js';
 
 export const XMPP_CAPS: readonly Cap[] = Object.freeze(['delivered-receipt'] as Cap[]);
 

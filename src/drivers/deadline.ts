@@ -1,4 +1,18 @@
-import { TimeoutError } from '../../errors.js';
+/**
+ * Waiting with a deadline, shared by the drivers that drive a client library (MQTT, XMPP): each
+ * request is a promise the library's events settle, raced against the caller's timeout.
+ */
+
+import { TimeoutError } from '../errors.js';
+
+/** Deadline for operations whose caller gives none, the same in every built-in driver. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * How long an orderly close waits for the server's side of it before the socket is destroyed:
+ * a server that never answers, or a network that swallows its answer, must not hang the close.
+ */
+export const CLOSE_GRACE_MS = 2000;
 
 /** Settles like `promise`, or rejects with TimeoutError("no <what> within <ms> ms") first. */
 export function deadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
