@@ -19,13 +19,13 @@ import type { History } from '../history/events.js';
 import type { FrameCodec } from '../protocol/frame-codec.js';
 import { ranCodec } from '../protocol/ran-codec.js';
 import { TickCork } from '../protocol/tick-cork.js';
+import { readFrames, WireOut } from '../ws-wire/ws-frames.js';
 import { FrameLink, type FramePort } from './frame-link.js';
 import { frameRules } from './frame-rules.js';
 import { answerBadGateway, relayRefusedHandshake } from './handshake.js';
 import { listenLoopback } from './listen.js';
 import type { Rng } from './random.js';
 import type { Direction, FaultRecord, FaultRule } from './types.js';
-import { readFrames, WireOut } from './ws-frames.js';
 import { tunnel } from './ws-tunnel.js';
 
 export interface WsProxyOptions {
@@ -217,7 +217,7 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         stats.connections++;
         wire(link, stats);
         // Data frames are read here and forwarded as they came unless a rule changes them;
-        // ws goes on reading everything else (ws-frames.ts).
+        // ws goes on reading everything else (src/ws-wire/ws-frames.ts).
         const flush = () => port.flush();
         const read = (from: WebSocket, fromSocket: Socket, direction: Direction) =>
           readFrames(
@@ -294,7 +294,7 @@ function wsPort(
   // per frame was a syscall per frame, measured as most of the rule path's cost.
   const toClient = new TickCork(clientSocket);
   const toServer = new TickCork(upstreamSocket);
-  // Frames read off the other socket go on as they came (ws-frames.ts): no framing again.
+  // Frames read off the other socket go on as they came (src/ws-wire/ws-frames.ts): no framing again.
   const outClient = new WireOut(clientSocket);
   const outServer = upstreamSocket ? new WireOut(upstreamSocket) : undefined;
   const flush = () => {

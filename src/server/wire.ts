@@ -6,7 +6,7 @@
  * outside the commit (docs/server.md, "What remains between this server and Mosquitto").
  *
  * Reading: the whole, unfragmented, masked text or binary frames within maxPayload are read
- * here (src/faults/ws-frames.ts, the proxy's reader); every other frame (ping, close,
+ * here (src/ws-wire/ws-frames.ts, shared with the fault proxy); every other frame (ping, close,
  * fragments, anything ws would refuse, anything over maxPayload) still goes to ws, byte for
  * byte, which answers it as before (pong, close echo, 1002, 1009).
  *
@@ -18,7 +18,7 @@
 
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { readFrames } from '../faults/ws-frames.js';
+import { readFrames } from '../ws-wire/ws-frames.js';
 
 /** FIN + text opcode: every frame this server sends is one whole text message. */
 const TEXT_FRAME = 0x81;

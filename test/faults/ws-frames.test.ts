@@ -1,5 +1,5 @@
 /**
- * The rule path reads data frames itself and hands ws everything else (ws-frames.ts). These run
+ * The rule path reads data frames itself and hands ws everything else (src/ws-wire/ws-frames.ts). These run
  * the pass-through cases through a proxy with a rule that never fires (as the bench does), plus
  * what only raw bytes can show: a frame cut across TCP reads, a frame ws refuses.
  */

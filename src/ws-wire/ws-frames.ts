@@ -1,12 +1,13 @@
 /**
- * The rule path's own reading of WebSocket data frames. ws reading every message (a Writable
- * per socket, views, events) and ws framing it again on the way out cost the rule path about
- * twice what the rules themselves cost; the raw pipe (ws-tunnel.ts) is cheap because it touches
- * no frame. Here the proxy reads the frames it can forward as they came: whole, unfragmented
- * text or binary frames that ws would accept (no RSV bit, masked exactly when the peer is a
- * client, within maxPayload). Their payload goes to the rules and, unless a rule changes it,
- * their bytes as received go on to the other side: a client's frames are masked as the target
- * expects, the target's unmasked as the client expects (no extension is negotiated).
+ * Reading WebSocket data frames off a socket under `ws`, for the two places where ws's own
+ * reader (a Writable per socket, views, events) costs more than the work around it: the fault
+ * proxy's rule path (src/faults/ws-proxy.ts), and the reference server's hot path
+ * (src/server/wire.ts). ws reading every message and framing it again on the way out cost the
+ * rule path about twice what the rules themselves cost. Read here are the frames that can be
+ * taken as they came: whole, unfragmented text or binary frames that ws would accept (no RSV
+ * bit, masked exactly when the peer is a client, within maxPayload). The proxy forwards their
+ * bytes as received unless a rule changes the payload: a client's frames are masked as the
+ * target expects, the target's unmasked as the client expects (no extension is negotiated).
  *
  * Every other frame — control frames (ping, pong, close), fragments, anything ws would refuse —
  * is handed to ws's own reader, byte for byte from its first byte to its last, so ws answers it
