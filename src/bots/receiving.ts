@@ -93,6 +93,7 @@ export class Receiving implements AckerHooks {
 
   private commit(live: Live, msg: StoredMessage, via: Via): void {
     const core = this.core;
+    const again = this.inbox.forgot(msg.smid);
     const gap = this.inbox.commit(msg);
     core.record({
       kind: 'commit',
@@ -104,6 +105,7 @@ export class Receiving implements AckerHooks {
       seq: msg.seq,
       body: msg.body,
       via: via === 'push' ? 'push' : 'sync',
+      again,
     });
     if (gap) {
       core.record({ kind: 'gap', t: core.now(), actor: core.actor, have: gap.have, saw: gap.saw });
