@@ -5,6 +5,9 @@
  * catches up count-first with paged sync (pager), reconnects on its own when the server or the
  * network drops it, and can be told to misbehave. Every decision is appended to the history.
  *
+ * This file is the bot's public face and its connection lifecycle (login, close, reconnect,
+ * crash); sending.ts, receiving.ts and paged-sync.ts are its sides, bot-core.ts what they share.
+ *
  * @example
  * const bot = new Bot({ actor: 'bob/phone', user: 'bob', device: 'phone', token, driver, history,
  *   client: resolveClientOptions() });
@@ -12,48 +15,19 @@
  * const cmid = bot.send('alice', 'hello');
  * const off = bot.onChange(() => { if (bot.state.outbox.get(cmid)?.status === 'delivered') … });
  */
-
-import { randomBytes } from 'node:crypto';
-import type {
-  ConnectOptions,
-  Driver,
-  DriverSession,
-  Notification,
-  SendSink,
-  SessionInfo,
-} from '../drivers/driver.js';
-import {
-  ConnectionClosedError,
-  ServerRejectedError,
-  TimeoutError,
-  UnsupportedError,
-  UsageError,
-} from '../errors.js';
-import type { ActorId, History, HistoryEvent, RetransmitEvent } from '../history/events.js';
-import { CloseCode, type StoredMessage } from '../protocol/frames.js';
+import type { ConnectOptions, Driver, SessionInfo } from '../drivers/driver.js';
+import { ConnectionClosedError, UnsupportedError, UsageError } from '../errors.js';
+import type { ActorId, History } from '../history/events.js';
+import { CloseCode } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
-import { Acker } from './acker.js';
-import { Inbox, type Via } from './inbox.js';
-import { MisbehaviourFlags } from './misbehaviour.js';
+import { BotCore, type Live } from './bot-core.js';
 import { MAX_RECONNECT_DELAY_MS } from './options.js';
-import { Outbox, type TransmitReason } from './outbox.js';
-import { type PagerContext, pageBackward, pageForward } from './pager.js';
+import { PagedSync } from './paged-sync.js';
+import { pageBackward, pageForward } from './pager.js';
 import { probeRawSocket, probeSession, within } from './raw-probe.js';
-import type {
-  BotOptions,
-  BotState,
-  Misbehaviour,
-  OutboxEntry,
-  PageResult,
-  RawAnswer,
-  RawOptions,
-} from './types.js';
-
-/** One connection as the bot uses it; `alive` goes false the moment the bot stops listening. */
-interface Live {
-  readonly session: DriverSession;
-  alive: boolean;
-}
+import { Receiving } from './receiving.js';
+import { Sending } from './sending.js';
+import type { BotOptions, BotState, Misbehaviour, PageResult, RawAnswer, RawOptions } from './types.js';
 
 export class Bot {
   readonly actor: ActorId;
@@ -63,13 +37,10 @@ export class Bot {
   private readonly history: History;
   private readonly client: Readonly<ClientOptions>;
   private readonly token: string;
-  private readonly inbox = new Inbox();
-  private readonly outbox: Outbox;
-  private readonly acker: Acker;
-  private readonly flags = new MisbehaviourFlags();
-  /** An array, not a Set: it is walked several times per message. */
-  private listeners: (() => void)[] = [];
-  private current: Live | undefined;
+  private readonly core: BotCore;
+  private readonly sending: Sending;
+  private readonly receiving: Receiving;
+  private readonly sync: PagedSync;
   private connecting: Promise<SessionInfo> | undefined;
   private lastInfo: SessionInfo | undefined;
   private wantOnline = false;
@@ -78,12 +49,8 @@ export class Bot {
   private relaunch = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectFailures = 0;
-  private syncChain: Promise<unknown> = Promise.resolve();
-  private syncing = 0;
   /** Where the next backward page starts (a new device reading its history on demand). */
   private backwardCursor: number | undefined;
-  private notifying = false;
-  private dirty = false;
 
   constructor(options: BotOptions) {
     this.actor = options.actor;
@@ -93,33 +60,15 @@ export class Bot {
     this.driver = options.driver;
     this.history = options.history;
     this.client = options.client;
-    this.outbox = new Outbox(
-      this.client,
-      {
-        transmit: (entry, reason, lateMs) => this.transmit(entry, reason, lateMs),
-        giveUp: (entry) => {
-          this.record({
-            kind: 'give-up',
-            t: this.now(),
-            actor: this.actor,
-            cmid: entry.cmid,
-            attempts: entry.attempts,
-          });
-          this.changed();
-        },
-        retransmitSuppressed: () => this.flags.suppressRetransmit,
-      },
-      randomBytes(4).toString('hex'),
-    );
-    this.acker = new Acker({
-      upTo: () => this.inbox.watermark,
-      send: (upTo) => this.sendAck(upTo),
-      delayMs: () => this.client.ackDelayMs + this.flags.ackDelayMs,
-      withheld: () => this.flags.withholdAcks,
+    this.core = new BotCore(this.actor, this.history, this.client);
+    this.sending = new Sending(this.core);
+    this.receiving = new Receiving(this.core, {
+      crash: (live) => this.crash(live, true),
+      fetchGap: (live, saw) => this.sync.fetchGap(live, saw),
     });
+    this.sync = new PagedSync(this.core, this.receiving);
   }
 
-  /** A snapshot view of the bot; maps are live and read-only. */
   /**
    * The bot's state, read live: one object whose members always reflect the current values, so
    * a runner checking conditions on every change allocates nothing.
@@ -130,7 +79,7 @@ export class Bot {
 
   private readonly view: BotState = ((bot: Bot): BotState => ({
     get connected() {
-      return bot.current?.alive === true;
+      return bot.core.live !== undefined;
     },
     get online() {
       return bot.wantOnline;
@@ -139,23 +88,23 @@ export class Bot {
       return bot.lastInfo;
     },
     get outbox() {
-      return bot.outbox.entries;
+      return bot.sending.outbox.entries;
     },
     get counts() {
-      return bot.outbox.counts;
+      return bot.sending.outbox.counts;
     },
     get committedUpTo() {
-      return bot.inbox.watermark;
+      return bot.receiving.inbox.watermark;
     },
     get committed() {
-      return bot.inbox.size;
+      return bot.receiving.inbox.size;
     },
     get store() {
-      return bot.inbox.store;
+      return bot.receiving.inbox.store;
     },
-    committedEver: (smid) => bot.inbox.committedEver(smid),
+    committedEver: (smid) => bot.receiving.inbox.committedEver(smid),
     get syncing() {
-      return bot.syncing > 0;
+      return bot.sync.syncing;
     },
   }))(this);
 
@@ -169,13 +118,14 @@ export class Bot {
   async connect(options: { state: 'keep' | 'none' } = { state: 'keep' }): Promise<SessionInfo> {
     this.assertRunning('connect');
     if (this.connecting) await this.connecting.catch(() => undefined);
-    if (this.current?.alive) {
-      if (options.state === 'keep') return this.current.session.info;
+    const live = this.core.live;
+    if (live) {
+      if (options.state === 'keep') return live.session.info;
       await this.disconnect('clean');
     }
     this.cancelReconnect();
     if (options.state === 'none') {
-      this.inbox.reset();
+      this.receiving.inbox.reset();
       this.backwardCursor = undefined;
     }
     this.wantOnline = true;
@@ -197,10 +147,10 @@ export class Bot {
     this.relaunch = false;
     this.cancelReconnect();
     if (this.connecting) await this.connecting.catch(() => undefined);
-    const live = this.current;
+    const live = this.core.current;
     if (!live) return;
     if (mode === 'clean') {
-      if (live.alive) this.acker.flushNow();
+      if (live.alive) this.receiving.acker.flushNow();
       await this.closeWithin(live);
     } else {
       live.alive = false;
@@ -216,37 +166,38 @@ export class Bot {
    */
   send(to: string, body: string, cmid?: string): string {
     this.assertRunning('send');
+    const outbox = this.sending.outbox;
     // A cmid the outbox makes is new by construction; only a caller's choice is looked up.
-    const id = cmid ?? this.outbox.nextCmid();
-    if (cmid !== undefined && this.outbox.entries.has(id)) {
+    const id = cmid ?? outbox.nextCmid();
+    if (cmid !== undefined && outbox.entries.has(id)) {
       throw new UsageError(`${this.actor} already sent cmid "${id}": a new message needs a new cmid`);
     }
-    this.record({ kind: 'send', t: this.now(), actor: this.actor, cmid: id, to, body });
-    this.outbox.add(id, to, body, this.current?.alive === true);
-    this.changed();
+    this.sending.send(id, to, body);
     return id;
   }
 
   /** Breaks client rules until `behave()` (loseState acts at once). */
   misbehave(flags: Misbehaviour): void {
-    this.record({
+    const core = this.core;
+    core.record({
       kind: 'misbehave',
-      t: this.now(),
+      t: core.now(),
       actor: this.actor,
       what: 'misbehave',
       detail: { ...flags },
     });
-    this.flags.set(flags);
+    core.flags.set(flags);
     if (flags.loseState) this.loseState();
-    this.changed();
+    core.changed();
   }
 
   /** Keeps every client rule again; acks that were withheld go out now. */
   behave(): void {
-    this.record({ kind: 'misbehave', t: this.now(), actor: this.actor, what: 'behave' });
-    const { wasWithholding } = this.flags.clear();
-    if (wasWithholding) this.acker.schedule(true);
-    this.changed();
+    const core = this.core;
+    core.record({ kind: 'misbehave', t: core.now(), actor: this.actor, what: 'behave' });
+    const { wasWithholding } = core.flags.clear();
+    if (wasWithholding) this.receiving.acker.schedule(true);
+    core.changed();
   }
 
   /**
@@ -255,12 +206,12 @@ export class Bot {
    * where the previous backward page call stopped (a new device scrolling up, SYNC-2).
    */
   async page(direction: 'forward' | 'backward', limit: number, pages: number): Promise<PageResult> {
-    const live = this.current;
-    if (!live?.alive)
-      throw new ConnectionClosedError(`${this.actor} is not connected: connect it before paging`);
-    return this.withSync(live, async (ctx) => {
+    const live = this.core.live;
+    if (!live) throw new ConnectionClosedError(`${this.actor} is not connected: connect it before paging`);
+    return this.sync.run(live, async (ctx) => {
       if (direction === 'forward') return pageForward(ctx, { limit, maxPages: pages });
-      const start = this.backwardCursor ?? Math.max(live.session.info.maxSeq, this.inbox.highest) + 1;
+      const start =
+        this.backwardCursor ?? Math.max(live.session.info.maxSeq, this.receiving.inbox.highest) + 1;
       const result = await pageBackward(ctx, start, limit, pages);
       // Exhausted history stays exhausted: the next call reads an empty page, not the top again.
       this.backwardCursor = result.next ?? 1;
@@ -290,18 +241,15 @@ export class Bot {
         if (!(await within(socket.closed, 1000))) socket.abort();
       }
     }
-    const live = this.current;
-    if (!live?.alive)
+    const live = this.core.live;
+    if (!live)
       throw new ConnectionClosedError(`${this.actor} is not connected: connect it or use beforeHello`);
     return probeSession(live.session, text, rid, options);
   }
 
   /** Calls `listener` after every state change; returns the unsubscribe. */
   onChange(listener: () => void): () => void {
-    this.listeners = [...this.listeners, listener];
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return this.core.onChange(listener);
   }
 
   /** Cancels every timer and closes the connection. The bot cannot be used afterwards. */
@@ -310,10 +258,10 @@ export class Bot {
     this.wantOnline = false;
     this.relaunch = false;
     this.cancelReconnect();
-    this.outbox.stop();
-    this.acker.cancel();
+    this.sending.outbox.stop();
+    this.receiving.acker.cancel();
     if (this.connecting) await this.connecting.catch(() => undefined);
-    const live = this.current;
+    const live = this.core.current;
     if (live) await this.closeWithin(live);
   }
 
@@ -330,7 +278,9 @@ export class Bot {
   }
 
   private async login(): Promise<SessionInfo> {
-    const lastSeq = this.inbox.lastSeq();
+    const { inbox, acker } = this.receiving;
+    const outbox = this.sending.outbox;
+    const lastSeq = inbox.lastSeq();
     const options: ConnectOptions = {
       user: this.user,
       device: this.device,
@@ -347,29 +297,34 @@ export class Bot {
     const info = session.info;
     this.lastInfo = info;
     // HELLO-1: with no lastSeq the server chose the starting point; messages below it are history.
-    if (lastSeq === undefined) this.inbox.setBase(Math.max(0, info.maxSeq - info.pending));
-    this.inbox.contiguous = info.caps.includes('contiguous-seq');
-    this.outbox.receiptsExpected = info.caps.includes('delivered-receipt');
+    if (lastSeq === undefined) inbox.setBase(Math.max(0, info.maxSeq - info.pending));
+    inbox.contiguous = info.caps.includes('contiguous-seq');
+    outbox.receiptsExpected = info.caps.includes('delivered-receipt');
     // HELLO-2: lastSeq acts as an ack, so the server's cursor already stands there.
-    this.acker.reset(lastSeq ?? this.inbox.watermark);
+    acker.reset(lastSeq ?? inbox.watermark);
     const live: Live = { session, alive: true };
-    this.current = live;
+    this.core.current = live;
     this.reconnectFailures = 0;
     void session.closed.then((close) => this.onClosed(live, close.initiator, close.code));
-    session.onNotification((n) => this.onNotification(live, n));
-    this.outbox.connected();
-    this.catchUp(live, info);
-    this.changed();
+    session.onNotification((n) => {
+      if (!live.alive) return;
+      if (n.type === 'msg:N') this.receiving.onPush(live, n.msg);
+      else this.sending.receipt(n);
+    });
+    outbox.connected();
+    this.sync.catchUp(live, info);
+    this.core.changed();
     return info;
   }
 
   private onClosed(live: Live, initiator: string, code: number | undefined): void {
     live.alive = false;
-    if (this.current !== live) return;
-    this.current = undefined;
-    this.outbox.disconnected();
-    this.acker.cancel();
-    this.changed();
+    const core = this.core;
+    if (core.current !== live) return;
+    core.current = undefined;
+    this.sending.outbox.disconnected();
+    this.receiving.acker.cancel();
+    core.changed();
     if (this.stopped || !this.wantOnline) return;
     if (initiator === 'crash' && this.relaunch) {
       // The app crashed and is reopened, store intact (crashBeforeCommit) or empty (loseState).
@@ -380,7 +335,7 @@ export class Bot {
     } else {
       // Replaced by a newer session of the same device (AUTH-6): fighting it back is not ours.
       this.wantOnline = false;
-      this.changed();
+      core.changed();
     }
   }
 
@@ -392,10 +347,10 @@ export class Bot {
         : Math.min(Math.max(base, 50) * 2 ** this.reconnectFailures, MAX_RECONNECT_DELAY_MS);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.wantOnline || this.stopped || this.current) return;
+      if (!this.wantOnline || this.stopped || this.core.current) return;
       this.open().catch(() => {
         this.reconnectFailures++;
-        if (this.wantOnline && !this.stopped && !this.current) this.scheduleReconnect();
+        if (this.wantOnline && !this.stopped && !this.core.current) this.scheduleReconnect();
       });
     }, delay);
   }
@@ -422,266 +377,20 @@ export class Bot {
   }
 
   private loseState(): void {
-    this.record({
+    const core = this.core;
+    const inbox = this.receiving.inbox;
+    core.record({
       kind: 'misbehave',
-      t: this.now(),
+      t: core.now(),
       actor: this.actor,
       what: 'lose-state',
-      detail: { lastSeq: this.inbox.lastSeq(), committed: this.inbox.size },
+      detail: { lastSeq: inbox.lastSeq(), committed: inbox.size },
     });
-    this.inbox.reset();
+    inbox.reset();
     this.backwardCursor = undefined;
     // A reinstall restarts the app: reconnect without lastSeq.
-    const live = this.current;
-    if (live?.alive) this.crash(live, true);
-  }
-
-  // ── receiving ───────────────────────────────────────────────────────────────────────────
-
-  private onNotification(live: Live, n: Notification): void {
-    if (!live.alive) return;
-    if (n.type === 'msg:N') {
-      this.onPush(live, n.msg);
-      return;
-    }
-    const entry = this.outbox.receipt(n.cmid, n.smid, n.status);
-    if (!entry) return;
-    this.record({
-      kind: 'receipt',
-      t: this.now(),
-      actor: this.actor,
-      cmid: n.cmid,
-      smid: n.smid,
-      status: n.status,
-    });
-    this.changed();
-  }
-
-  private onPush(live: Live, msg: StoredMessage): void {
-    if (this.inbox.isDuplicate(msg, 'push')) {
-      this.recordDedup(msg, 'push');
-      // A re-push of something committed means our ack never arrived: ack again.
-      this.acker.schedule(msg.seq <= this.inbox.watermark);
-      return;
-    }
-    if (this.flags.takeCrash()) {
-      this.record({
-        kind: 'misbehave',
-        t: this.now(),
-        actor: this.actor,
-        what: 'crash-before-commit',
-        detail: { smid: msg.smid, cmid: msg.cmid, seq: msg.seq, left: this.flags.crashesPending },
-      });
-      this.crash(live, true);
-      return;
-    }
-    this.commit(live, msg, 'push');
-    this.acker.schedule();
-    this.changed();
-  }
-
-  /** Pager hook: commit or drop a message read from a sync page. */
-  private deliver(live: Live, msg: StoredMessage, via: Via): boolean {
-    if (this.inbox.isDuplicate(msg, via)) {
-      this.recordDedup(msg, 'sync');
-      return false;
-    }
-    this.commit(live, msg, via);
-    this.changed();
-    return true;
-  }
-
-  private commit(live: Live, msg: StoredMessage, via: Via): void {
-    const gap = this.inbox.commit(msg);
-    this.record({
-      kind: 'commit',
-      t: this.now(),
-      actor: this.actor,
-      smid: msg.smid,
-      cmid: msg.cmid,
-      from: msg.from,
-      seq: msg.seq,
-      body: msg.body,
-      via: via === 'push' ? 'push' : 'sync',
-    });
-    if (gap) {
-      this.record({ kind: 'gap', t: this.now(), actor: this.actor, have: gap.have, saw: gap.saw });
-      this.fetchGap(live, gap.saw);
-    }
-  }
-
-  private recordDedup(msg: StoredMessage, via: 'push' | 'sync'): void {
-    this.record({ kind: 'dedup', t: this.now(), actor: this.actor, smid: msg.smid, seq: msg.seq, via });
-  }
-
-  // ── sync: count-first catch-up, gap fetch ─────────────────────────────────────────────
-
-  private catchUp(live: Live, info: SessionInfo): void {
-    if (info.pending <= 0 || !info.caps.includes('paged-sync')) return;
-    const window = info.limits?.pushWindow;
-    // REPUSH-2 pushes a backlog within the push window by itself; above it we page (SYNC-6).
-    if (info.caps.includes('server-repush') && (window === undefined || info.pending <= window)) return;
-    this.backgroundSync(live, (ctx) => pageForward(ctx, { limit: this.client.pageSize, maxPages: 0 }), 1);
-  }
-
-  private fetchGap(live: Live, saw: number): void {
-    if (!live.session.info.caps.includes('paged-sync')) return;
-    this.backgroundSync(
-      live,
-      async (ctx) => {
-        if (this.inbox.watermark >= saw) return;
-        await pageForward(ctx, {
-          limit: this.client.pageSize,
-          maxPages: 0,
-          done: () => this.inbox.watermark >= saw,
-          stopWhenStale: true,
-        });
-      },
-      1,
-    );
-  }
-
-  /**
-   * Runs paging in the background. A page whose answer never came (a lost sync:R or sync:A) is
-   * asked again at once: the request timeout was the wait. Waiting a retransmit interval more
-   * kept a seq gap open for 1.5 s, so every receipt behind it came after the sender's own timer
-   * and the kit retransmitted whole bursts. Any other failure is retried with backoff.
-   */
-  private backgroundSync(live: Live, run: (ctx: PagerContext) => Promise<unknown>, attempt: number): void {
-    this.withSync(live, run).catch((error: unknown) => {
-      if (!live.alive || attempt >= this.client.maxAttempts) return;
-      const delay =
-        error instanceof TimeoutError
-          ? 0
-          : Math.min(
-              this.client.retransmitMs * this.client.backoff ** (attempt - 1),
-              this.client.maxRetransmitMs,
-            );
-      setTimeout(() => {
-        if (live.alive) this.backgroundSync(live, run, attempt + 1);
-      }, delay);
-    });
-  }
-
-  /** Sync pages are read one request chain at a time per bot. */
-  private withSync<T>(live: Live, run: (ctx: PagerContext) => Promise<T>): Promise<T> {
-    const task = async (): Promise<T> => {
-      if (!live.alive) throw new ConnectionClosedError(`${this.actor}: the connection ended before paging`);
-      this.syncing++;
-      this.changed();
-      try {
-        return await run(this.pagerContext(live));
-      } finally {
-        this.syncing--;
-        this.changed();
-      }
-    };
-    const result = this.syncChain.then(task, task);
-    this.syncChain = result.catch(() => undefined);
-    return result;
-  }
-
-  private pagerContext(live: Live): PagerContext {
-    return {
-      session: live.session,
-      inbox: this.inbox,
-      acker: this.acker,
-      requestTimeoutMs: this.client.requestTimeoutMs,
-      withheld: () => this.flags.withholdAcks,
-      deliver: (msg, via) => live.alive && this.deliver(live, msg, via),
-    };
-  }
-
-  // ── sending ─────────────────────────────────────────────────────────────────────────────
-
-  private transmit(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): boolean {
-    const live = this.current;
-    if (!live?.alive) return false;
-    if (Number.isNaN(entry.sentAt)) entry.sentAt = this.now();
-    if (reason !== 'first') {
-      const event: RetransmitEvent = {
-        kind: 'retransmit',
-        t: this.now(),
-        actor: this.actor,
-        cmid: entry.cmid,
-        attempt: entry.attempts,
-        reason,
-      };
-      if (lateMs !== undefined) event.lateMs = Math.round(lateMs);
-      this.record(event);
-    }
-    // The entry itself carries cmid, to and body: no per-send copy on the hot path. Where the
-    // driver answers without a promise, the bot's one sink takes it: no promise, reaction or
-    // closure per send (measured on the bots bench below).
-    const session = live.session;
-    if (session.sendWith) session.sendWith(entry, this.client.requestTimeoutMs, this.answers, entry);
-    else {
-      session.send(entry, this.client.requestTimeoutMs).then(
-        (a) => this.answers.accepted(entry, a),
-        (error: unknown) => this.answers.failed(entry, error as Error),
-      );
-    }
-    return true;
-  }
-
-  /** Where msg:A (or the request's failure) for one of our entries arrives. */
-  private readonly answers: SendSink<OutboxEntry> = {
-    accepted: (entry, accepted) => {
-      if (this.outbox.accepted(accepted.cmid, accepted.smid, entry)) this.changed();
-    },
-    failed: (entry, error) => {
-      // A lost or late msg:A is handled by the retransmit timer; only a refusal is final.
-      if (error instanceof ServerRejectedError && this.outbox.rejected(entry.cmid)) this.changed();
-    },
-  };
-
-  private sendAck(upTo: number): boolean {
-    const live = this.current;
-    if (!live?.alive) return false;
-    // A lost ack:A changes nothing: the next ack, lastSeq or the server's re-push covers it, so
-    // where the driver can, the ack waits for no answer (no promise, reaction or deadline).
-    const session = live.session;
-    if (session.ackQuietly) session.ackQuietly(upTo);
-    else session.ack(upTo, this.client.requestTimeoutMs).catch(() => undefined);
-    return true;
-  }
-
-  // ── plumbing ────────────────────────────────────────────────────────────────────────────
-
-  private now(): number {
-    return this.history.now();
-  }
-
-  private record(event: HistoryEvent): void {
-    this.history.append(event);
-  }
-
-  private changed(): void {
-    // Listeners may act on the bot (a runner sends the next message from onChange); a change
-    // they cause is announced after the current round, never by recursion.
-    if (this.notifying) {
-      this.dirty = true;
-      return;
-    }
-    this.notifying = true;
-    try {
-      do {
-        this.dirty = false;
-        // A snapshot: listeners may unsubscribe while being called.
-        const listeners = this.listeners;
-        for (let i = 0; i < listeners.length; i++) {
-          const listener = listeners[i] as () => void;
-          try {
-            listener();
-          } catch (error) {
-            // A listener's bug must not corrupt the bot's state machine mid-frame.
-            process.emitWarning(`onChange listener of ${this.actor} threw: ${String(error)}`);
-          }
-        }
-      } while (this.dirty);
-    } finally {
-      this.notifying = false;
-    }
+    const live = core.live;
+    if (live) this.crash(live, true);
   }
 
   private assertRunning(what: string): void {

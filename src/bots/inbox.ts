@@ -73,6 +73,11 @@ export class Inbox {
     return this.store.has(smid) || this.forgotten.has(smid);
   }
 
+  /** This device committed the message before a reinstall (the app forgot it). */
+  forgot(smid: string): boolean {
+    return this.forgotten.size > 0 && this.forgotten.has(smid);
+  }
+
   /** Forgets everything (reinstall): store, watermark, lastSeq. */
   reset(): void {
     for (const smid of this.store.keys()) this.forgotten.add(smid);

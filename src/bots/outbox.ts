@@ -15,6 +15,13 @@ import type { OutboxEntry, OutboxStatus } from './types.js';
 
 export type TransmitReason = 'first' | 'timeout' | 'reconnect';
 
+/**
+ * An entry as the outbox keeps it: `timer` is the stamp of its current retransmit timer, 0 when
+ * none — a field of the entry rather than a Map from entries to stamps, which cost a set and a
+ * delete per message. Not part of the OutboxEntry the bot's state shows.
+ */
+type Timed = OutboxEntry & { timer: number };
+
 export interface OutboxHooks {
   /** Send msg:R for the entry now (attempts already counts it). False when no session is up. */
   transmit(entry: OutboxEntry, reason: TransmitReason, lateMs?: number): boolean;
@@ -39,16 +46,17 @@ export class Outbox {
    */
   receiptsExpected = true;
   /**
-   * Retransmit timers. An entry's current timer is the one whose stamp matches `armed`; re-arming
-   * or disarming just changes the stamp, so stale expiries fall through (TimerLanes).
+   * Retransmit timers. An entry's current timer is the one whose stamp matches its `timer`;
+   * re-arming or disarming just changes the stamp, so stale expiries fall through (TimerLanes).
    */
-  private readonly timers = new TimerLanes<OutboxEntry>((entry, stamp, lateMs) => {
-    if (this.armed.get(entry) === stamp) {
-      this.armed.delete(entry);
+  private readonly timers = new TimerLanes<Timed>((entry, stamp, lateMs) => {
+    if (entry.timer === stamp && stamp >= this.firstLive) {
+      entry.timer = 0;
       this.expired(entry, lateMs);
     }
   });
-  private readonly armed = new Map<OutboxEntry, number>();
+  /** Stamps below it were armed before the last `disconnected()`: cleared, even mid-expiry. */
+  private firstLive = 1;
   private nextStamp = 0;
 
   /** `cmidPrefix` starts every cmid the outbox makes (`nextCmid`). */
@@ -68,7 +76,7 @@ export class Outbox {
   /** Queues a new message and sends it when `connected`. */
   add(cmid: string, to: string, body: string, connected: boolean): OutboxEntry {
     // smid declared from the start: every entry keeps one shape when msg:A fills it in.
-    const entry: OutboxEntry = {
+    const entry: Timed = {
       cmid,
       to,
       body,
@@ -76,6 +84,7 @@ export class Outbox {
       attempts: 0,
       sentAt: Number.NaN,
       smid: undefined,
+      timer: 0,
     };
     this.entries.set(cmid, entry);
     this.counts.pending++;
@@ -141,7 +150,7 @@ export class Outbox {
   /** The session ended: timers stop until the next `connected()`. */
   disconnected(): void {
     this.timers.clear();
-    this.armed.clear();
+    this.firstLive = this.nextStamp + 1;
   }
 
   stop(): void {
@@ -173,12 +182,13 @@ export class Outbox {
     const n = Math.max(entry.attempts, 1);
     const delay = Math.min(retransmitMs * backoff ** (n - 1), maxRetransmitMs);
     const stamp = ++this.nextStamp;
-    this.armed.set(entry, stamp);
-    this.timers.add(delay, entry, stamp);
+    const timed = entry as Timed;
+    timed.timer = stamp;
+    this.timers.add(delay, timed, stamp);
   }
 
   private disarm(entry: OutboxEntry): void {
-    this.armed.delete(entry);
+    (entry as Timed).timer = 0;
   }
 
   private expired(entry: OutboxEntry, lateMs: number): void {

@@ -90,6 +90,13 @@ export interface CommitEvent {
   seq: number | undefined;
   body: string;
   via: 'push' | 'sync';
+  /**
+   * Whether this device had committed this smid before, in an earlier app epoch (a reinstall
+   * forgot it). Set on every commit by a producer that knows (the case bots); absent where
+   * unknown. Consumers that need "first commit of (device, smid)" read it instead of keeping a
+   * table of every smid; the checker judges duplicates from the commits themselves.
+   */
+  again?: boolean;
 }
 
 /** The bot saw a message again and dropped it before the app (its dedup worked). */

@@ -69,6 +69,8 @@ export function metricsListener(
   // Keyed (actor, rid): rids are unique per client connection, not across actors.
   const requests = new BoundedPairMap<number>(max);
   // Keyed (receiving actor, smid): a later commit of the same message is not a new delivery.
+  // Only for commits that do not say whether they repeat one (`again`): on the bots bench its
+  // insert into a table of 100k smids was ~1.3 of the listener's ~3 µs a message (replay).
   const committed = new BoundedPairMap<true>(max);
 
   // Hot path: every series this listener touches is resolved once (label objects and counter
@@ -211,8 +213,8 @@ export function metricsListener(
         sends.delete(userOfActor(e.actor), e.cmid);
         return;
       case 'commit': {
-        // Already there: an app duplicate, which the checker counts (recordCheckStats).
-        if (!committed.set(e.actor, e.smid, true)) return;
+        // A repeat: an app duplicate, which the checker counts (recordCheckStats).
+        if (e.again === undefined ? !committed.set(e.actor, e.smid, true) : e.again) return;
         delivered.inc();
         const p = sends.get(e.from, e.cmid);
         if (p && !p.delivered) {

@@ -120,6 +120,21 @@ describe('Bot sessions: reconnects, new devices, misbehaviour, probes', () => {
     expect(bob.state.committedUpTo).toBe(1);
   });
 
+  it('says a commit repeats one (again) when the device committed it before a reinstall', async () => {
+    await fx.start();
+    const alice = fx.bot('alice/d1');
+    const bob = fx.bot('bob/d1');
+    await bob.connect();
+    await alice.connect();
+    // Unacked, so the server pushes it again after the reinstall.
+    bob.misbehave({ withholdAcks: true });
+    alice.send('bob', 'before the reinstall');
+    await until(fx, [bob], () => bob.state.committed === 1, 'first commit');
+    bob.misbehave({ loseState: true });
+    await until(fx, [bob], () => fx.events('commit', 'bob/d1').length === 2, 'commit after the reinstall');
+    expect(fx.events('commit', 'bob/d1').map((e) => e.again)).toEqual([false, true]);
+  });
+
   it('probes before hello on a fresh socket and after hello on its session (AUTH-1, AUTH-4-style close, AUTH-5)', async () => {
     await fx.start({ helloTimeoutMs: 150 });
     const probe = fx.bot('probe/p');

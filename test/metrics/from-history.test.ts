@@ -133,27 +133,38 @@ describe('metrics fed by history events', () => {
     ).toBeCloseTo(0.0005, 6);
   });
 
+  /** bob/phone commits alice's message s1. */
+  const commit = {
+    kind: 'commit',
+    t: 1,
+    actor: 'bob/phone',
+    smid: 's1',
+    cmid: 'c1',
+    from: 'alice',
+    seq: 1,
+    body: '',
+    via: 'push',
+  } as const;
+
   it('counts a second commit of the same message once: app duplicates come from the checker', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const listen = metricsListener(metrics, base);
-    const commit = {
-      kind: 'commit',
-      t: 1,
-      actor: 'bob/phone',
-      smid: 's1',
-      cmid: 'c1',
-      from: 'alice',
-      seq: 1,
-      body: '',
-      via: 'push',
-    } as const;
     listen(commit);
     listen({ ...commit, t: 2 });
     expect(await value(registry, 'imspec_messages_delivered_total')).toBe(1);
     recordCheckStats(metrics, { lost: 3, appDuplicates: 1 } as never, base);
     expect(await value(registry, 'imspec_messages_lost_total')).toBe(3);
     expect(await value(registry, 'imspec_duplicates_total', { layer: 'app' })).toBe(1);
+  });
+
+  it('takes a commit at its word when it says whether it repeats one (again), with no table', async () => {
+    const registry = new Registry();
+    const listen = metricsListener(createMetrics(registry), base);
+    // A device that committed s1 before a reinstall the listener never saw: not a new delivery.
+    listen({ ...commit, again: true });
+    listen({ ...commit, smid: 's2', again: false });
+    expect(await value(registry, 'imspec_messages_delivered_total')).toBe(1);
   });
 
   it('forgets unanswered requests beyond maxTracked so memory stays bounded', async () => {
