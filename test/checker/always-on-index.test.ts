@@ -9,7 +9,7 @@ import { ALWAYS_ON_RULES, AlwaysOnJudges, judgeAlwaysOn } from '../../src/checke
 import { KeyTable } from '../../src/checker/always-on/message-index.js';
 import { pushChain } from '../../src/checker/always-on/push-chain.js';
 import { SeqChain } from '../../src/checker/always-on/seq-chain.js';
-import { ForgottenKeys } from '../../src/checker/always-on/types.js';
+import { type AlwaysOnRule, ForgottenKeys } from '../../src/checker/always-on/types.js';
 import { Arena } from '../../src/checker/ints.js';
 import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
 import { CAPS } from '../../src/protocol/frames.js';
@@ -293,5 +293,74 @@ describe('SeqChain (an inbox for push-chain)', () => {
     expect(c.born(1_000_000)).toBe(201);
     c.forget(1000);
     expect(c.size).toBe(0);
+  });
+});
+
+describe('dispatch (each judge is fed the kinds of event it reads, and only those)', () => {
+  /** A rule reading `reads`, recording the kind or frame type of every event it is fed. */
+  const recorder = (reads: AlwaysOnRule['reads'], got: string[]): AlwaysOnRule => ({
+    name: 'recorder',
+    requirements: [],
+    reads,
+    start: () => ({
+      event: (e) => got.push(e.kind === 'frame' ? String(e.type) : e.kind),
+      forget: () => {},
+    }),
+  });
+  // The common kinds (a switch, judges.ts commonSlot) and others (the Map), in one history.
+  const kinds: HistoryEvent[] = [
+    { kind: 'send', t: 1, actor: 'alice/p', cmid: 'c1', to: 'bob', body: 'x' },
+    frame('alice/p', 'out', { type: 'msg:R', rid: 'r', cmid: 'c1', to: 'bob', body: 'x' }),
+    frame('alice/p', 'in', { type: 'msg:A', rid: 'r', cmid: 'c1', smid: 's1', ts: 1 }),
+    frame('bob/p', 'in', { type: 'msg:N', smid: 's1', cmid: 'c1', from: 'alice', to: 'bob', seq: 1 }),
+    {
+      kind: 'commit',
+      t: 2,
+      actor: 'bob/p',
+      smid: 's1',
+      cmid: 'c1',
+      from: 'alice',
+      seq: 1,
+      body: 'x',
+      via: 'push',
+    },
+    frame('bob/p', 'out', { type: 'ack:R', rid: 'a', upTo: 1 }),
+    frame('bob/p', 'in', { type: 'ack:A', rid: 'a', upTo: 1 }),
+    frame('alice/p', 'in', { type: 'ack:N', cmid: 'c1', smid: 's1', to: 'bob', status: 'delivered' }),
+    frame('bob/p', 'out', { type: 'sync:R', rid: 'y', afterSeq: 0, limit: 10 }),
+    frame('bob/p', 'in', { type: 'sync:A', rid: 'y', msgs: [], hasMore: false }),
+    { kind: 'close', t: 3, actor: 'bob/p', conn: 1, initiator: 'client', code: 1000, reason: '' },
+  ];
+  const fed = (reads: AlwaysOnRule['reads']) => {
+    const got: string[] = [];
+    const j = new AlwaysOnJudges(
+      [recorder(reads, got)],
+      () => {},
+      (i) => kinds[i]!,
+    );
+    for (let i = 0; i < kinds.length; i++) j.event(kinds[i]!, i);
+    return got;
+  };
+
+  it('a reader of every kind in the history gets each event once, in order', () => {
+    const all = kinds.map((e) => (e.kind === 'frame' ? String(e.type) : e.kind)) as AlwaysOnRule['reads'];
+    expect(fed(all)).toEqual(all);
+  });
+
+  it('a reader of one kind gets that kind only, common or not', () => {
+    for (const what of [
+      'send',
+      'msg:R',
+      'msg:A',
+      'msg:N',
+      'commit',
+      'ack:R',
+      'ack:A',
+      'ack:N',
+      'sync:A',
+      'close',
+    ] as const)
+      expect(fed([what])).toEqual([what]);
+    expect(fed(['hello:A'])).toEqual([]);
   });
 });
