@@ -5,6 +5,7 @@
  * shared driver contract.
  */
 
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DriverSession, Notification } from '../../src/drivers/driver.js';
 import { createDriver } from '../../src/drivers/index.js';
@@ -14,6 +15,7 @@ import {
   ConfigError,
   ConnectionClosedError,
   ProvisioningError,
+  TargetUnreachableError,
   UnsupportedError,
 } from '../../src/errors.js';
 import { resolveFaultRules } from '../../src/faults/resolve.js';
@@ -318,6 +320,17 @@ describe('xmpp driver creating accounts (register=1, XEP-0077)', () => {
     await expect(attempt).rejects.toThrow(
       /registration \(XEP-0077\) of nopass@localhost .* failed: .*refused to register nopass: not-acceptable/,
     );
+  });
+
+  it('says the target is unreachable, not that registration failed, when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const d = new XmppDriver({ target: `xmpp://127.0.0.1:${port}?register=1` });
+    const attempt = d.connect('x/d1', { user: 'x', device: 'd1', token: 'pw' }, new History());
+    await expect(attempt).rejects.toBeInstanceOf(TargetUnreachableError);
+    await expect(attempt).rejects.toThrow(/cannot connect to xmpp:\/\/127\.0\.0\.1/);
   });
 
   it('says how to fix a server that offers no registration', async () => {

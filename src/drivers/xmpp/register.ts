@@ -11,6 +11,7 @@
 import { connect, type Socket } from 'node:net';
 import { type Element, xml } from '@xmpp/client';
 import { ConfigError, ServerRejectedError, TargetUnreachableError, TimeoutError } from '../../errors.js';
+import { isUnreachable } from '../connect-failure.js';
 import { stanzaError } from './stanzas.js';
 import type { XmppTarget } from './target.js';
 
@@ -49,7 +50,7 @@ export function registerAccount(
     );
     socket.on('error', (cause: Error & { code?: string }) =>
       finish(
-        cause.code === 'ECONNREFUSED'
+        isUnreachable(cause.code)
           ? new TargetUnreachableError(`cannot connect to ${target.url}: ${cause.message}`, { cause })
           : cause,
       ),

@@ -16,7 +16,7 @@
  * not one cursor per device).
  */
 
-import { ConfigError, ProvisioningError } from '../../errors.js';
+import { ConfigError, ProvisioningError, TargetUnreachableError } from '../../errors.js';
 import type { ActorId, History } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
 import { DEFAULT_TIMEOUT_MS } from '../deadline.js';
@@ -86,8 +86,9 @@ export class XmppDriver implements Driver {
       done = registerAccount(this.setupTarget, account.user, account.token, timeoutMs).catch(
         (cause: Error) => {
           this.registered.delete(account.user);
-          // A server that offers no registration at all is configuration, said as such.
-          if (cause instanceof ConfigError) throw cause;
+          // A server that offers no registration at all is configuration, said as such; one that
+          // cannot be reached is unreachable, as connect() promises, not a refused registration.
+          if (cause instanceof ConfigError || cause instanceof TargetUnreachableError) throw cause;
           throw new ProvisioningError(
             `in-band registration (XEP-0077) of ${account.user}@${this.target.domain} at ${this.target.url} failed: ${cause.message}`,
             account.user,
