@@ -24,133 +24,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { check } from '../../src/checker/index.js';
-import type { CheckContext } from '../../src/checker/types.js';
-import type { FrameEvent, HistoryEvent } from '../../src/history/events.js';
-import { CAPS, type FrameType, type Limits } from '../../src/protocol/frames.js';
+import type { HistoryEvent } from '../../src/history/events.js';
+import { cleanContext, cleanExchange } from './clean-history.js';
 import { atLeast, atMost, envInt, type Figure, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
-const PAIRS = 50;
-const LIMITS: Limits = {
-  maxFrameBytes: 65_536,
-  maxBodyBytes: 16_384,
-  syncLimitMax: 200,
-  pushWindow: 100,
-  repushMs: 2_000,
-  dedupWindowMs: 86_400_000,
-  helloTimeoutMs: 10_000,
-  idleMs: 120_000,
-};
 /** µs per message for 1M messages/s. */
 const GOAL_US = 1;
 /** 5M's µs/message over 100k's. */
 const GOAL_FLAT = 1.2;
 
-/** A frame as the ran driver records it: fields is the frame object, raw its wire text. */
-function frame(
-  t: number,
-  actor: string,
-  dir: 'in' | 'out',
-  type: FrameType,
-  fields: Record<string, unknown>,
-): FrameEvent {
-  return { kind: 'frame', t, actor, conn: 1, dir, type, fields, raw: JSON.stringify(fields) };
-}
-
-/** A clean run of `messages` messages over PAIRS pairs: what a correct server and bots record. */
+/** A clean run of `messages` messages: what a correct server and bots record, frame text kept. */
 export function syntheticHistory(messages: number): HistoryEvent[] {
-  const events: HistoryEvent[] = [];
-  let t = 0;
-  const senders: string[] = [];
-  const receivers: string[] = [];
-  for (let p = 0; p < PAIRS; p++) {
-    senders.push(`s${p}/phone`);
-    receivers.push(`r${p}/phone`);
-  }
-  for (const actor of [...senders, ...receivers]) {
-    const [user, device] = actor.split('/') as [string, string];
-    const rid = 'h';
-    events.push(
-      frame(t, actor, 'out', 'hello:R', { type: 'hello:R', rid, user, device, token: 't', lastSeq: 0 }),
-    );
-    events.push(
-      frame(t, actor, 'in', 'hello:A', {
-        type: 'hello:A',
-        rid,
-        user,
-        device,
-        maxSeq: 0,
-        pending: 0,
-        caps: [...CAPS],
-        limits: LIMITS,
-        serverTime: 0,
-      }),
-    );
-    events.push({
-      kind: 'session',
-      t,
-      actor,
-      conn: 1,
-      maxSeq: 0,
-      pending: 0,
-      caps: [...CAPS],
-      limits: LIMITS,
-      lastSeq: 0,
-    });
-  }
-  for (let k = 0; k < messages; k++) {
-    const p = k % PAIRS;
-    const sender = senders[p]!;
-    const receiver = receivers[p]!;
-    const from = `s${p}`;
-    const to = `r${p}`;
-    const seq = Math.floor(k / PAIRS) + 1;
-    const cmid = `c${k}`;
-    const smid = `m${k}`;
-    const body = `body ${k}`;
-    const rid = `q${seq}`;
-    const ackRid = `a${seq}`;
-    const ts = 1_700_000_000_000 + Math.round(t);
-    t += 0.01;
-    events.push({ kind: 'send', t, actor: sender, cmid, to, body });
-    events.push(frame(t, sender, 'out', 'msg:R', { type: 'msg:R', rid, cmid, to, body }));
-    t += 0.01;
-    events.push(frame(t, sender, 'in', 'msg:A', { type: 'msg:A', rid, cmid, smid, ts }));
-    t += 0.01;
-    events.push(
-      frame(t, receiver, 'in', 'msg:N', {
-        type: 'msg:N',
-        smid,
-        cmid,
-        from,
-        to,
-        body,
-        seq,
-        prevSeq: seq - 1,
-        ts,
-        attempt: 1,
-      }),
-    );
-    events.push({ kind: 'commit', t, actor: receiver, smid, cmid, from, seq, body, via: 'push' });
-    events.push(frame(t, receiver, 'out', 'ack:R', { type: 'ack:R', rid: ackRid, upTo: seq }));
-    t += 0.01;
-    events.push(frame(t, receiver, 'in', 'ack:A', { type: 'ack:A', rid: ackRid, upTo: seq }));
-    events.push(frame(t, sender, 'in', 'ack:N', { type: 'ack:N', cmid, smid, to, status: 'delivered', ts }));
-  }
-  return events;
+  return Array.from(cleanExchange(messages, { raw: true, scheduled: false }));
 }
 
-export function syntheticContext(): CheckContext {
-  const users: Record<string, string[]> = {};
-  for (let p = 0; p < PAIRS; p++) {
-    users[`s${p}`] = ['phone'];
-    users[`r${p}`] = ['phone'];
-  }
-  return {
-    expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    users,
-    caps: [...CAPS],
-  };
-}
+export const syntheticContext = cleanContext;
 
 /** The floor: read every event's kind and frame type once. */
 function readPass(events: readonly HistoryEvent[]): number {

@@ -1,7 +1,7 @@
 /**
  * The load bench's third section, the streaming ledger alone: CPU µs per message (wall beside
  * it, and the load average) and heap after GC at the end, at 1M and 10M messages of a synthetic
- * clean exchange (clean-exchange.ts), fed one event at a time and never stored, each size in a
+ * clean exchange (../clean-history.ts), fed one event at a time and never stored, each size in a
  * fresh process (this file, forked with `--ledger N`); the generator's own CPU time (timed alone
  * in the same process) is taken off, and what only keeping the events as long as the ledger does
  * costs (no rules) is shown beside it.
@@ -18,10 +18,12 @@ import { quietFor } from '../../../src/checker/retire.js';
 import { UnsupportedError } from '../../../src/errors.js';
 import { defaultLedger } from '../../../src/load/default-ledger.js';
 import { LatencyHistograms } from '../../../src/load/latency.js';
-import { CAPS } from '../../../src/protocol/frames.js';
+import { type CleanHistoryOptions, cleanContext, cleanExchange, LIMITS } from '../clean-history.js';
 import { atMost, figure } from '../figures.js';
-import { cleanExchange, LIMITS } from './clean-exchange.js';
 import { gc, memory } from './memory-per-bot.js';
+
+/** The history as a load run's ledger reads it: frame text dropped, sends with their schedule. */
+const LOAD_RUN: CleanHistoryOptions = { raw: false, scheduled: true };
 
 /** The streaming ledger of this build, or undefined when it has none. */
 export function ledgerFactory(): LedgerFactory | undefined {
@@ -67,7 +69,7 @@ function generatorCost(messages: number): number {
   const n = Math.min(messages, 1_000_000);
   let sink = 0;
   const cpu0 = process.cpuUsage();
-  for (const e of cleanExchange(n)) sink += e.t;
+  for (const e of cleanExchange(n, LOAD_RUN)) sink += e.t;
   const cpu = process.cpuUsage(cpu0);
   if (Number.isNaN(sink)) throw new Error('unreachable: keeps the loop from being optimized away');
   return (cpu.user + cpu.system) / n;
@@ -91,7 +93,7 @@ function keepCost(messages: number, genUs: number): number {
   let sends = 0;
   let from = 0;
   const cpu0 = process.cpuUsage();
-  for (const e of cleanExchange(n)) {
+  for (const e of cleanExchange(n, LOAD_RUN)) {
     const i = log.append(e);
     if (e.kind !== 'send') continue;
     if (sends % 1000 === 0) marks.push(e.t, i);
@@ -115,18 +117,7 @@ function keepCost(messages: number, genUs: number): number {
  * taken before finish(), with the ledger alive: what it holds at the end of a run.
  */
 function ledgerRun(factory: LedgerFactory, messages: number): LedgerResult {
-  const users: Record<string, string[]> = {};
-  for (let p = 0; p < 50; p++) {
-    users[`s${p}`] = ['phone'];
-    users[`r${p}`] = ['phone'];
-  }
-  const ledger = factory({
-    expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    covers: [],
-    users,
-    caps: [...CAPS],
-    latency: new LatencyHistograms(),
-  });
+  const ledger = factory({ ...cleanContext(), covers: [], latency: new LatencyHistograms() });
   const genUs = generatorCost(messages);
   const keepUs = keepCost(messages, genUs);
   // What the baseline kept goes before the ledger's clock starts.
@@ -135,7 +126,7 @@ function ledgerRun(factory: LedgerFactory, messages: number): LedgerResult {
   const start = performance.now();
   let n = 0;
   let last = 0;
-  for (const e of cleanExchange(messages)) {
+  for (const e of cleanExchange(messages, LOAD_RUN)) {
     ledger.push(e);
     last = e.t;
     if (e.kind === 'send' && ++n % 100_000 === 0) ledger.retire(last);
