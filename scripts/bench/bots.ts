@@ -25,7 +25,6 @@
 
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
-import WebSocket from 'ws';
 import { Bot } from '../../src/bots/bot.js';
 import { resolveClientOptions } from '../../src/bots/options.js';
 import { type CheckResult, check } from '../../src/checker/index.js';
@@ -37,6 +36,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import type { Cap } from '../../src/protocol/frames.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
+import { bareLogin } from './bare-login.js';
 import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
 const SECRET = 'bench';
@@ -102,32 +102,9 @@ function body(i: number): string {
 
 type Json = Record<string, unknown>;
 
-function bareLogin(url: string, user: string): Promise<{ ws: WebSocket; first: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'ran.1', { perMessageDeflate: false });
-    ws.once('error', reject);
-    ws.once('open', () => {
-      const first = new Promise<void>((ok) => {
-        ws.once('message', () => ok());
-      });
-      ws.send(
-        JSON.stringify({
-          type: 'hello:R',
-          rid: 'h',
-          user,
-          device: 'd1',
-          token: hmacToken(SECRET, user),
-          lastSeq: 0,
-        }),
-      );
-      resolve({ ws, first });
-    });
-  });
-}
-
 async function bareRound(r: Round): Promise<RoundResult> {
-  const a = await bareLogin(r.url, `${r.tag}alice`);
-  const b = await bareLogin(r.url, `${r.tag}bob`);
+  const a = await bareLogin(r.url, `${r.tag}alice`, SECRET);
+  const b = await bareLogin(r.url, `${r.tag}bob`, SECRET);
   await Promise.all([a.first, b.first]);
   let sent = 0;
   let accepted = 0;

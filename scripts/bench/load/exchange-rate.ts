@@ -10,7 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { resolveClientOptions } from '../../../src/bots/options.js';
 import type { LedgerFactory, StreamLedger } from '../../../src/checker/ledger-contract.js';
 import { createDriver } from '../../../src/drivers/index.js';
@@ -21,6 +21,7 @@ import { LoadHistory } from '../../../src/load/worker/load-history.js';
 import { metricsListener } from '../../../src/metrics/from-history.js';
 import { createMetrics } from '../../../src/metrics/registry.js';
 import { hmacToken } from '../../../src/protocol/auth.js';
+import { bareLoggedIn } from '../bare-login.js';
 import { atLeast, figure, pairedRatio } from '../figures.js';
 
 /** The embedded server's HMAC secret for the whole bench. */
@@ -38,23 +39,7 @@ function body(i: number): string {
 
 /** Logs a bare `ws` client in (hello:R, the first answer). */
 export function bareLogin(url: string, user: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, 'ran.1', { perMessageDeflate: false });
-    ws.once('error', reject);
-    ws.once('open', () => {
-      ws.once('message', () => resolve(ws));
-      ws.send(
-        JSON.stringify({
-          type: 'hello:R',
-          rid: 'h',
-          user,
-          device: 'd1',
-          token: hmacToken(SECRET, user),
-          lastSeq: 0,
-        }),
-      );
-    });
-  });
+  return bareLoggedIn(url, user, SECRET);
 }
 
 async function bareRound(url: string, x: Exchange, tag: string): Promise<number> {

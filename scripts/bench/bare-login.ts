@@ -1,0 +1,46 @@
+/**
+ * The bare `ws` client's login, the baseline the bots and load benches compare against: a
+ * WebSocket with the ran.1 subprotocol (no compression) that sends hello:R as soon as it opens.
+ */
+
+import WebSocket from 'ws';
+import { hmacToken } from '../../src/protocol/auth.js';
+
+/**
+ * Opens a connection for `user` (device d1) and sends hello:R with the token `secret` signs.
+ * Resolves once it is sent; `first` settles with the server's first answer, so a caller can log
+ * several clients in before waiting for any of them.
+ */
+export function bareLogin(
+  url: string,
+  user: string,
+  secret: string,
+): Promise<{ ws: WebSocket; first: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, 'ran.1', { perMessageDeflate: false });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      const first = new Promise<void>((ok) => {
+        ws.once('message', () => ok());
+      });
+      ws.send(
+        JSON.stringify({
+          type: 'hello:R',
+          rid: 'h',
+          user,
+          device: 'd1',
+          token: hmacToken(secret, user),
+          lastSeq: 0,
+        }),
+      );
+      resolve({ ws, first });
+    });
+  });
+}
+
+/** bareLogin, resolved once the server has answered the hello:R. */
+export async function bareLoggedIn(url: string, user: string, secret: string): Promise<WebSocket> {
+  const { ws, first } = await bareLogin(url, user, secret);
+  await first;
+  return ws;
+}
