@@ -4,7 +4,8 @@
  * is able to fail (STYLE: "Every conformance case is proved able to fail").
  *
  * Faults are deterministic — they fire on counts (every 5th request, every 7th message of an
- * inbox), never on random draws — so a kill-matrix run with the same inputs repeats exactly.
+ * inbox) or on fixed time windows wide enough for any machine's jitter (`seq-race`'s 20 ms lag),
+ * never on random draws — so a kill-matrix run with the same inputs repeats its verdicts.
  * This table is the single source for `--help` and docs/server.md.
  */
 
@@ -12,6 +13,12 @@
 export const TRUNCATE_BODY_BYTES = 1024;
 /** Messages kept for a receiver with no device connected since (`offline-cap`). */
 export const OFFLINE_QUEUE_CAP = 300;
+/**
+ * How far the replica `seq-race` reads from lags behind the store. Wide enough that any two
+ * messages of a stream for one inbox (a few ms apart) collide whatever the machine's load: a
+ * race confined to one event-loop turn showed only when the sender's timers happened to bunch.
+ */
+export const SEQ_RACE_LAG_MS = 20;
 /** The dedup window of `short-dedup-window`: a cache's TTL, not the 24 hours DEDUP-5 asks for. */
 export const SHORT_DEDUP_WINDOW_MS = 600_000;
 
@@ -48,8 +55,7 @@ export const SERVER_FAULTS = {
   'truncate-body': `bodies over ${TRUNCATE_BODY_BYTES} UTF-8 bytes are stored cut to that size, as a too-narrow column would (SEQ-3, DUR-1)`,
   'bmp-only':
     'characters outside the Basic Multilingual Plane (emoji) are stored as U+FFFD, as a 3-byte utf8 column does (SEQ-3, DUR-1)',
-  'seq-race':
-    'the seq is read from the last committed state when a msg:R arrives, not in the storing transaction: messages for one inbox arriving together share a seq (SEQ-1, SEQ-2)',
+  'seq-race': `the seq is read when a msg:R arrives from a replica that lags ${SEQ_RACE_LAG_MS} ms behind the store, not in the storing transaction: messages for one inbox less than ${SEQ_RACE_LAG_MS} ms apart share a seq (SEQ-1, SEQ-2)`,
   'repush-acked':
     "a cumulative ack stops re-pushes only of the acked message's own sender: with several senders interleaved, acked messages of the others keep being re-pushed (PUSH-2)",
   'offline-cap': `an offline inbox keeps ${OFFLINE_QUEUE_CAP} messages: later ones for a receiver with no device connected since are acknowledged with a stored receipt and dropped (OFF-1)`,
@@ -113,8 +119,44 @@ export class FaultSet {
    */
   readonly offlineQueued = new Map<string, number>();
 
+  /** `seq-race`: the lagging replica its seqs are read from. */
+  readonly seqReplica = new LaggingReplica(SEQ_RACE_LAG_MS);
+
   list(): ServerFaultName[] {
     return [...this.names];
+  }
+}
+
+/**
+ * Each inbox's maxSeq as a read replica `lagMs` behind the store sees it (`seq-race`). An inbox is
+ * first read from the store itself (the replica has caught up with everything before the fault's
+ * first sight of it, e.g. after a restart); later commits reach the replica lagMs after they are
+ * made.
+ */
+export class LaggingReplica {
+  private readonly inboxes = new Map<
+    string,
+    { seen: number; arriving: Array<{ at: number; maxSeq: number }> }
+  >();
+
+  constructor(private readonly lagMs: number) {}
+
+  /** The inbox's maxSeq as the replica has it at `now` (ms); `primary` reads the store. */
+  read(inbox: string, now: number, primary: () => number): number {
+    let replica = this.inboxes.get(inbox);
+    if (replica === undefined) {
+      replica = { seen: primary(), arriving: [] };
+      this.inboxes.set(inbox, replica);
+    }
+    while (replica.arriving.length > 0 && replica.arriving[0]!.at <= now) {
+      replica.seen = Math.max(replica.seen, replica.arriving.shift()!.maxSeq);
+    }
+    return replica.seen;
+  }
+
+  /** The store committed `maxSeq` for the inbox at `now` (ms): the replica has it lagMs later. */
+  committed(inbox: string, maxSeq: number, now: number): void {
+    this.inboxes.get(inbox)?.arriving.push({ at: now + this.lagMs, maxSeq });
   }
 }
 

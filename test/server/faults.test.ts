@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { OFFLINE_QUEUE_CAP, TRUNCATE_BODY_BYTES } from '../../src/server/faults.js';
+import { OFFLINE_QUEUE_CAP, SEQ_RACE_LAG_MS, TRUNCATE_BODY_BYTES } from '../../src/server/faults.js';
 import { SERVER_FAULT_NAMES, type ServerFaultName } from '../../src/server/index.js';
 import { ALWAYS_ON_FAULTS } from './always-on-faults.js';
 import type { TestClient } from './client.js';
@@ -308,6 +308,18 @@ describe('server faults', () => {
       expect(bob.all('msg:N').map((m) => m.seq)).toEqual([1, 1]);
     },
   );
+
+  it('seq-race: one after the other but within the lag, a second message still reuses the seq; after it, not', async () => {
+    const server = await start('seq-race');
+    const alice = await fx.login(server, 'alice', 'd');
+    // Each msg:A is awaited, so the requests reach the server in separate turns and transactions.
+    await sendMsg(alice, 'bob', 'c1');
+    await sendMsg(alice, 'bob', 'c2');
+    await sleep(SEQ_RACE_LAG_MS * 3);
+    await sendMsg(alice, 'bob', 'c3');
+    const bob = await fx.login(server, 'bob', 'd', { lastSeq: 0 });
+    expect(await seqsOf(bob)).toEqual([1, 1, 2]);
+  });
 
   faultIt(
     'repush-acked',

@@ -25,7 +25,7 @@ export interface Submission {
   /** The smid the message gets if it is new. */
   smid: string;
   now: number;
-  /** `seq-race` only: the inbox's maxSeq as committed when the msg:R arrived. */
+  /** `seq-race` only: the inbox's maxSeq as the lagging replica had it when the msg:R arrived. */
   staleMaxSeq?: number;
 }
 
@@ -83,8 +83,8 @@ export function acceptMessage(
   }
   const inbox = store.inbox(s.to);
   const seqFault = faults.has('seq-gap') ? 'seq-gap' : faults.has('seq-reuse') ? 'seq-reuse' : 'none';
-  // seq-race: the seq comes from what was committed when the request arrived, not from the
-  // transaction, so requests for one inbox that arrive together take the same seq.
+  // seq-race: the seq comes from a lagging replica's view when the request arrived, not from the
+  // transaction, so requests for one inbox that arrive within the lag take the same seq.
   const base = s.staleMaxSeq === undefined ? inbox : { ...inbox, maxSeq: s.staleMaxSeq };
   const assigned = assignSeq(base, seqFault);
   const { seq, prevSeq } = assigned;
@@ -102,6 +102,7 @@ export function acceptMessage(
   };
   store.insertMessage(message, dedup ? dedupKey : undefined);
   store.putInbox(s.to, next);
+  if (s.staleMaxSeq !== undefined) faults.seqReplica.committed(s.to, next.maxSeq, Date.now());
   return { kind: 'new', message };
 }
 
@@ -136,7 +137,11 @@ export function handleMsg(ctx: MsgContext, session: AuthedSession, frame: MsgR, 
     smid: ctx.newSmid(),
     now: Date.now(),
   };
-  if (ctx.faults.has('seq-race')) submission.staleMaxSeq = ctx.store.maxSeq(frame.to);
+  if (ctx.faults.has('seq-race')) {
+    submission.staleMaxSeq = ctx.faults.seqReplica.read(frame.to, submission.now, () =>
+      ctx.store.maxSeq(frame.to),
+    );
+  }
   // ack-before-commit: the fault this server exists to make visible (MSG-1). Answer from what is
   // committed so far, before the deferred transaction runs.
   const early = ctx.faults.has('ack-before-commit');
