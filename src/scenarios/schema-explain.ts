@@ -74,6 +74,11 @@ function explainOneOf(root: SchemaRoot, error: ErrorObject, path: Path): PathIss
     }
     return { ref: branch.$ref, schema: resolveRef(root, branch.$ref) };
   });
+  // A discriminator (`type: {const: …}` in every branch) whose stated value names no branch is
+  // the mistake itself: say so at the key, with the values it takes, rather than blaming the
+  // keys of whichever branch fits best.
+  const misnamed = isRecord(data) ? unknownDiscriminator(branches, data, path) : undefined;
+  if (misnamed) return [misnamed];
   let candidates = branches.filter((b) => acceptsTypeOf(b.schema, data));
   if (candidates.length > 1 && isRecord(data)) {
     // A discriminator (`type: {const: …}`) the value states picks its branch outright.
@@ -132,6 +137,14 @@ function describe(error: ErrorObject, path: Path): PathIssue | undefined {
         path,
         message: `${where(path)}expected ${parent.title ?? typePhrase(parent.type)}, got ${describeValue(error.data)}`,
       };
+    case 'const': {
+      const allowed = [String(params.allowedValue)];
+      const hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : '';
+      return {
+        path,
+        message: `${where(path)}expected ${allowed[0]}, got ${describeValue(error.data)}${hint}`,
+      };
+    }
     case 'enum': {
       const allowed = (error.schema as unknown[]).map(String);
       const got = describeValue(error.data);
@@ -248,6 +261,29 @@ function acceptsTypeOf(schema: SchemaNode, value: unknown): boolean {
 }
 
 /** True when the branch has a `const` property the value carries with exactly that value. */
+/** The issue for a discriminating key whose value matches no branch's `const`, if there is one. */
+function unknownDiscriminator(
+  branches: readonly { schema: SchemaNode }[],
+  data: Record<string, unknown>,
+  path: Path,
+): PathIssue | undefined {
+  for (const key of Object.keys(data)) {
+    const values = branches.map((b) => {
+      const node = b.schema.properties?.[key];
+      return isRecord(node) && 'const' in node ? String(node.const) : undefined;
+    });
+    if (values.some((v) => v === undefined) || values.includes(String(data[key]))) continue;
+    const allowed = values as string[];
+    const got = data[key];
+    const hint = typeof got === 'string' ? didYouMean(got, allowed) : '';
+    return {
+      path: [...path, key],
+      message: `${where([...path, key])}expected ${orList(allowed)}, got ${describeValue(got)}${hint}`,
+    };
+  }
+  return undefined;
+}
+
 function discriminates(schema: SchemaNode, data: Record<string, unknown>): boolean {
   let found = false;
   for (const [key, node] of Object.entries(schema.properties ?? {})) {

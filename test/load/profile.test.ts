@@ -53,6 +53,17 @@ describe('load profiles', () => {
     expect(loadSchema.properties.drain.default).toBe(`${LOAD_DEFAULTS.drainMs / 1000}s`);
   });
 
+  it('name a misspelt executor type at the type, with the executors there are', () => {
+    // With or without the rest of the executor: the type is the mistake either way.
+    for (const rest of ['', ', rate: 10, duration: 5s']) {
+      expect(
+        issues(`name: x\npopulation: { senders: 10 }\nexecutor: { type: constant-arival-rate${rest} }\n`),
+      ).toEqual([
+        'p.yaml:3:19: executor.type: expected constant-arrival-rate or ramping-arrival-rate, got "constant-arival-rate"; did you mean "constant-arrival-rate"?',
+      ]);
+    }
+  });
+
   it('point at each mistake with file:line:col and a did-you-mean hint', () => {
     const bad = `name: x
 population: { senders: 10, pairng: pairs }
