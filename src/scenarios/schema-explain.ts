@@ -137,14 +137,6 @@ function describe(error: ErrorObject, path: Path): PathIssue | undefined {
         path,
         message: `${where(path)}expected ${parent.title ?? typePhrase(parent.type)}, got ${describeValue(error.data)}`,
       };
-    case 'const': {
-      const allowed = [String(params.allowedValue)];
-      const hint = typeof error.data === 'string' ? didYouMean(error.data, allowed) : '';
-      return {
-        path,
-        message: `${where(path)}expected ${allowed[0]}, got ${describeValue(error.data)}${hint}`,
-      };
-    }
     case 'enum': {
       const allowed = (error.schema as unknown[]).map(String);
       const got = describeValue(error.data);
