@@ -31,6 +31,20 @@ describe('help text', () => {
     expect(stdout.replace(/\n/g, ' ')).toMatch(/delivered exactly once/);
   });
 
+  it('lists every command in `imspec --help` with a short summary, not its whole description', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    const section = stdout.slice(stdout.indexOf('Commands:')).split('\n').slice(1);
+    // An entry starts at two spaces; its wrapped continuation lines are indented further.
+    const entries: string[][] = [];
+    for (const line of section) {
+      if (/^ {2}\S/.test(line)) entries.push([line]);
+      else if (/^ {3,}\S/.test(line)) entries.at(-1)?.push(line);
+    }
+    expect(entries.map((e) => e[0]!.trim().split(' ')[0])).toContain('load');
+    for (const entry of entries) expect(entry.length, entry.join('\n')).toBeLessThanOrEqual(2);
+  });
+
   it('names only files that exist in the `validate --help` examples', async () => {
     const { stdout } = await runCli(['validate', '--help']);
     const named = [...stdout.matchAll(/\$ imspec validate (.+)/g)].flatMap((m) => m[1]!.split(' '));

@@ -49,6 +49,7 @@ export function registerCertify(program: Command): void {
  */
 export function defineCertifyOptions(command: Command): Command {
   return command
+    .summary('certify a server: run the suites through its driver and write the certification document')
     .description(
       'Certify a server: start it with --target-cmd, run the suites through its driver, and write the ' +
         'certification document (every verdict with its reason, the exact command, the server config, ' +

@@ -19,6 +19,7 @@ const DEFAULT_OUT = 'reports/explore';
 export function registerExplore(program: Command): void {
   program
     .command('explore')
+    .summary('search random workloads for a failing one and shrink it to a scenario')
     .description(
       'Generate random workloads from the delivery model, run each against a target with the full\n' +
         'checker until the budget ends, and shrink the first failing one to a small scenario you can\n' +

@@ -52,6 +52,7 @@ interface LoadCliOptions {
 export function registerLoad(program: Command): void {
   program
     .command('load')
+    .summary('put open-model load on a server under faults and judge thresholds message by message')
     .description(
       'Put open-model load on a target while injecting faults, decide message by message whether\n' +
         'every message was delivered exactly once (streaming ledger), and judge k6-style thresholds.\n' +

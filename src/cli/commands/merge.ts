@@ -23,6 +23,7 @@ interface MergeCliOptions {
 export function registerMerge(program: Command): void {
   program
     .command('merge')
+    .summary('merge the results of a sharded load run and judge its thresholds on the whole')
     .description(
       'Merge the results of a sharded load run (imspec load --shard i/N --out FILE) into one:\n' +
         'checks that the files belong together and that every shard is there exactly once, adds\n' +

@@ -30,6 +30,7 @@ import { collect, collectList, reportOption } from '../lists.js';
 export function registerRun(program: Command): void {
   program
     .command('run')
+    .summary('run scenarios against a server and judge each case: exactly once, every rule kept')
     .description(
       'Run scenarios against a target and decide, per case, whether every message was delivered exactly once.\n' +
         'With no --target, the kit runs the reference server (`imspec serve`) as a child process: one for the\n' +

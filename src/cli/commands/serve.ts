@@ -106,6 +106,7 @@ const LIMIT_FLAGS: [flag: string, key: keyof typeof DEFAULT_LIMITS, what: string
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
+    .summary('run the RAN/1 reference server (durable, correct, breakable with --fault)')
     .description(
       'Run the RAN/1 reference server: durable (SQLite), correct, and breakable on purpose with --fault.',
     )
