@@ -32,6 +32,21 @@ export interface ExemplarSlot {
    * left out (a frame without one, e.g. an XMPP stream-management ack).
    */
   note(seconds: number, cmid: unknown, smid?: unknown): void;
+  /** `note` for a caller that already found the bucket, with `bucketOf` over these `bounds`. */
+  noteAt(bucket: number, seconds: number, cmid: unknown, smid?: unknown): void;
+  /** The series' bucket upper bounds (+Inf not included). */
+  readonly bounds: readonly number[];
+}
+
+/**
+ * The bucket of `value`: the index of the first bound it does not exceed, `bounds.length` for
+ * +Inf (NaN falls in the first). prom-client's rule, shared by the histogram cells and the slots
+ * so one observation searches the bounds once.
+ */
+export function bucketOf(bounds: readonly number[], value: number): number {
+  let i = 0;
+  while (i < bounds.length && value > bounds[i]!) i++;
+  return i;
 }
 
 interface PromExemplar {
@@ -56,7 +71,7 @@ class Slot implements ExemplarSlot {
 
   constructor(
     readonly labels: Labels,
-    private readonly bounds: readonly number[],
+    readonly bounds: readonly number[],
   ) {
     const n = bounds.length + 1;
     this.values = new Array<number>(n).fill(0);
@@ -66,9 +81,10 @@ class Slot implements ExemplarSlot {
   }
 
   note(seconds: number, cmid: unknown, smid?: unknown): void {
-    const bounds = this.bounds;
-    let i = 0;
-    while (i < bounds.length && seconds > bounds[i]!) i++;
+    this.noteAt(bucketOf(this.bounds, seconds), seconds, cmid, smid);
+  }
+
+  noteAt(i: number, seconds: number, cmid: unknown, smid?: unknown): void {
     this.values[i] = seconds;
     this.cmids[i] = cmid;
     this.smids[i] = smid;

@@ -15,7 +15,7 @@ import {
   type MetricDefinition,
   type MetricKey,
 } from './definitions.js';
-import { type ExemplarSlot, ExemplarSlots } from './exemplars.js';
+import { bucketOf, type ExemplarSlot, ExemplarSlots } from './exemplars.js';
 
 type Handle = Counter<LabelName> | Gauge<LabelName> | Histogram<LabelName>;
 
@@ -123,12 +123,14 @@ class HCell implements HistogramCell {
     this.counts = new Float64Array(bounds.length);
   }
   observe(value: number): void {
+    this.observeAt(bucketOf(this.bounds, value), value);
+  }
+
+  /** `observe`, the bucket found by the caller (`bucketOf` over `bounds`). */
+  observeAt(i: number, value: number): void {
     if (!Number.isFinite(value)) return;
-    const bounds = this.bounds;
-    let i = 0;
-    while (i < bounds.length && value > (bounds[i] as number)) i++;
     // Above the last bound only +Inf (count) holds it, as prom-client does.
-    if (i < bounds.length) this.counts[i]!++;
+    if (i < this.bounds.length) this.counts[i]!++;
     this.sum += value;
     this.count++;
   }
@@ -292,12 +294,23 @@ export function createMetrics(registry: Registry): ImspecMetrics {
       const own = { ...labels };
       const series = histogram(key, own);
       const slot: ExemplarSlot = exemplars.get(key)!.slot(own, m[key]);
-      c = {
-        observe(seconds, cmid, smid) {
-          series.observe(seconds);
-          slot.note(seconds, cmid, smid);
-        },
-      };
+      // Both count by prom-client's bounds (the same array): the bucket is searched once.
+      const bounds = slot.bounds;
+      c =
+        series instanceof HCell && series.bounds === bounds
+          ? {
+              observe(seconds, cmid, smid) {
+                const i = bucketOf(bounds, seconds);
+                series.observeAt(i, seconds);
+                slot.noteAt(i, seconds, cmid, smid);
+              },
+            }
+          : {
+              observe(seconds, cmid, smid) {
+                series.observe(seconds);
+                slot.note(seconds, cmid, smid);
+              },
+            };
       latencies.set(id, c);
     }
     return c;

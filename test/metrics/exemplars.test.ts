@@ -6,6 +6,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { History } from '../../src/history/events.js';
+import { bucketOf, ExemplarSlots } from '../../src/metrics/exemplars.js';
 import { attachHistoryMetrics } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { renderMetrics } from '../../src/metrics/render.js';
@@ -112,5 +113,48 @@ describe('latency exemplars', () => {
     expect(exemplarOf(body, 'imspec_ack_latency_seconds', 'ack="msg_a"', '+Inf')?.labels).toBe(
       'cmid="late",smid="s-late"',
     );
+  });
+
+  it('a latency cell counts and notes as the histogram cell and the slot do apart (one bucket search for both)', async () => {
+    // On bounds, between them, below the first, above the last, and what is not a duration.
+    const values = [
+      0,
+      0.0001,
+      0.00011,
+      0.005,
+      0.25,
+      0.2500001,
+      30,
+      45,
+      -1,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ];
+    const together = new Registry();
+    const cell = createMetrics(together).latency('deliveryLatency', base);
+    const apart = new Registry();
+    const metrics = createMetrics(apart);
+    const series = metrics.histogram('deliveryLatency', base);
+    const slot = new ExemplarSlots(['scenario', 'driver', 'suite']).slot(base, metrics.m.deliveryLatency);
+    for (const [i, v] of values.entries()) {
+      cell.observe(v, `c-${i}`, `s-${i}`);
+      series.observe(v);
+      slot.note(v, `c-${i}`, `s-${i}`);
+    }
+    const lines = (body: string) =>
+      body.split('\n').filter((l) => l.startsWith('imspec_delivery_latency_seconds_bucket'));
+    const a = lines((await renderMetrics(together, 'openmetrics')).body);
+    expect(a.some((l) => l.includes(' # {cmid="c-10",smid="s-10"}'))).toBe(true);
+    expect(lines((await renderMetrics(apart, 'text')).body)).toEqual(
+      lines((await renderMetrics(together, 'text')).body),
+    );
+    // The slot apart noted the same message in each bucket as the cell's own slot.
+    for (const [i, v] of values.entries()) {
+      const b = bucketOf(slot.bounds, v);
+      expect(
+        a.some((l) => l.includes(`# {cmid="c-${i}"`)),
+        `value ${v}`,
+      ).toBe(values.findLastIndex((w) => bucketOf(slot.bounds, w) === b) === i);
+    }
   });
 });
