@@ -143,6 +143,8 @@ async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): P
   const pairs = Array.from({ length: x.pairs }, (_, p) => ({
     a: new LoadBot(shared, `${tag}a${p}`, 'd1', hmacToken(SECRET, `${tag}a${p}`), 0.5),
     b: new LoadBot(shared, `${tag}b${p}`, 'd1', hmacToken(SECRET, `${tag}b${p}`), 0.5),
+    // Built once per pair, as the bare round's `to` and the runtime's recipients are.
+    to: `${tag}b${p}`,
   }));
   const pairOf = new Map(pairs.map((p, i) => [p.a, i]));
   await Promise.all(pairs.flatMap((p) => [p.a.connect(), p.b.connect()]));
@@ -154,9 +156,9 @@ async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): P
     // Refills one pair's window, as the bare client's per-pair pump does: a settled message
     // frees a place in its own sender's window only.
     const pump = (p: number) => {
-      const { a } = pairs[p]!;
+      const { a, to } = pairs[p]!;
       while (sent[p]! < perPair && a.inFlight < x.window) {
-        a.send(`${tag}b${p}`, body(sent[p]!), history.now());
+        a.send(to, body(sent[p]!), history.now());
         sent[p]!++;
       }
     };
