@@ -14,7 +14,7 @@ import type { EventLog } from './log.js';
 import { judgePreconditions } from './preconditions.js';
 import { RULES, type Rule } from './rules.js';
 import { dispatch } from './scan.js';
-import { ActorState, newLedger, UserState } from './state.js';
+import { ActorState, addUser, newLedger, UserState } from './state.js';
 import { finishStats } from './stats.js';
 import type { CheckContext, CheckResult } from './types.js';
 
@@ -44,8 +44,7 @@ export class Engine {
   ) {
     const l = newLedger(log);
     for (const [name, devices] of Object.entries(ctx.users)) {
-      const user = new UserState(name, true, l.index.arena);
-      l.users.set(name, user);
+      const user = addUser(l, new UserState(name, true, l.index.arena));
       for (const device of devices) {
         const actor = new ActorState(`${name}/${device}`, user, true);
         user.devices.push(actor);

@@ -8,22 +8,17 @@
 
 import type { CommitEvent, FrameEvent, GiveUpEvent, SendEvent } from '../history/events.js';
 import type { Scan } from './context.js';
+import { msgBody, msgCmid, msgReceiver, msgSender, msgTo, storedMsg, storedSmid } from './msg-reads.js';
 import { findStored, observe, storedOf } from './observe.js';
 import { trackFirstPush } from './order.js';
 import {
   type ActorState,
   type ConnState,
   findMsg,
-  msgBody,
-  msgCmid,
   msgOf,
-  msgSender,
-  msgTo,
   pairOf,
   type Req,
   SAMPLE,
-  storedMsg,
-  storedSmid,
   type UserState,
   userMsg,
 } from './state.js';
@@ -96,7 +91,7 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
   if (typeof smid !== 'string') return;
   const st = storedOf(l, smid, m, i, -1);
   const to = msgTo(l, m);
-  const recv = to === undefined ? undefined : l.users.get(to);
+  const recv = msgReceiver(l, m);
   const reqT = req.t;
   if (t.acceptIdx.get(m) < 0) {
     t.acceptIdx.set(m, i);
@@ -282,8 +277,7 @@ export function onReceipt(s: Scan, conn: ConnState, e: FrameEvent, i: number): v
   if (t.deliveredRcptIdx.get(m) < 0) t.deliveredRcptIdx.set(m, i);
   if (s.timing) settle(s, m);
   // RCPT-3: some device of the receiver must have acked the seq before this receipt arrived.
-  const to = msgTo(l, m);
-  const receiver = to === undefined ? undefined : l.users.get(to);
+  const receiver = msgReceiver(l, m);
   if (!receiver?.listed) return;
   const stored = st >= 0 ? st : t.stored.get(m);
   const seq = stored >= 0 ? l.stored.seqOf(stored) : undefined;

@@ -6,7 +6,8 @@
 
 import type { Scan } from './context.js';
 import { ackCovers } from './cursors.js';
-import { type ActorState, findMsg, type Ledger, recordAt, storedSmid } from './state.js';
+import { recordAt, storedSmid } from './msg-reads.js';
+import { type ActorState, findMsg, type Ledger } from './state.js';
 
 /**
  * The stored id of `smid` (of message `msg`, or -1 when no bot's message is known for it), or -1.

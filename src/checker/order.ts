@@ -10,7 +10,8 @@
 import { connEnd, type Scan } from './context.js';
 import { DUP, LOSS, ORDER } from './fault-index.js';
 import type { Ints } from './ints.js';
-import { type ConnState, msgCmid, type Order2Candidate, storedSmid } from './state.js';
+import { msgCmid, storedSmid } from './msg-reads.js';
+import type { ConnState, Order2Candidate } from './state.js';
 
 export function trackFirstPush(s: Scan, conn: ConnState, seq: number, attempt: unknown, i: number): void {
   // REPUSH-3: `attempt` absent or 1 is a first push.

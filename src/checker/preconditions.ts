@@ -8,7 +8,7 @@
 
 import type { Precondition } from '../scenarios/types.js';
 import type { Scan } from './context.js';
-import { msgCmid } from './state.js';
+import { msgCmid } from './msg-reads.js';
 import { OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 import type { UnmetPrecondition } from './types.js';
 

@@ -10,8 +10,9 @@ import { earliestUnansweredAck } from './ack-effect.js';
 import { connEnd, type Scan } from './context.js';
 import { type FaultRecord, LOSS } from './fault-index.js';
 import { falseReceipt } from './messages.js';
+import { msgCmid, msgReceiver, msgSender, msgTo, storedSmid } from './msg-reads.js';
 import { connOfEvent, tOf } from './scan-reads.js';
-import { type ActorState, type ConnState, msgCmid, msgSender, msgTo, storedSmid } from './state.js';
+import type { ActorState, ConnState } from './state.js';
 import { THRESHOLD_IDS } from './stats.js';
 import { OFFLINE_AT_ACCEPT } from './tables.js';
 
@@ -92,7 +93,7 @@ export function judgeReceipts(s: Scan, m: number): void {
   // An earlier ack whose answer never came may have delivered it then (ack-effect.ts): the
   // receipt was due to the sender's connection of that moment. Owed here only when that is this
   // connection, or one that stayed long enough to show the receipt was never sent.
-  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  const receiver = msgReceiver(s.l, m);
   const earlier = receiver && earliestUnansweredAck(receiver, s.l.stored.seqOf(st) ?? 0, ackT);
   if (earlier !== undefined) {
     const then = connAt(sender, earlier);

@@ -9,7 +9,8 @@ import type { FrameEvent } from '../history/events.js';
 import { opOf } from '../protocol/frames.js';
 import { connEnd, type Scan } from './context.js';
 import { CORRUPT, DUP, LOSS, ORDER } from './fault-index.js';
-import { type ConnState, msgCmid, type Req } from './state.js';
+import { msgCmid } from './msg-reads.js';
+import type { ConnState, Req } from './state.js';
 
 /** Whether two frame types share their op ("msg:A", "msg:R"), without allocating. */
 function sameOp(a: string, b: string): boolean {

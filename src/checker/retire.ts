@@ -14,8 +14,9 @@
 import { graceOf, type Scan } from './context.js';
 import { DEFAULT_GRACE_MS } from './engine.js';
 import type { Ints } from './ints.js';
+import { msgCmid, msgReceiver, storedSmid } from './msg-reads.js';
 import { RULES } from './rules.js';
-import { actorOf, forgetStrays, msgCmid, msgTo, RetiredKeys, storedSmid, userMsg } from './state.js';
+import { actorOf, forgetStrays, RetiredKeys, userMsg } from './state.js';
 import { JUDGED, SENT, SETTLED } from './tables.js';
 import { judgeMessage } from './verdicts.js';
 
@@ -50,8 +51,7 @@ function ready(s: Scan, m: number, now: number, quietMs: number, maxAgeMs: numbe
   if (now - lastActivity(s, m) < quietMs) return false;
   if (t.delivered(m) || t.acceptIdx.get(m) < 0) return true;
   // Accepted, not delivered: judge it only once the receiver is back (or it is too old).
-  const to = msgTo(s.l, m);
-  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  const receiver = msgReceiver(s.l, m);
   return receiver === undefined || receiver.connected > 0;
 }
 

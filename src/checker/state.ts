@@ -200,6 +200,14 @@ export class RetiredKeys extends ForgottenKeys {}
 export interface Ledger {
   readonly log: EventLog;
   readonly users: Map<string, UserState>;
+  /**
+   * User names, and the names messages are sent to, each given a number once (nameId): a
+   * message's receiver is then found by its number (msg-reads.ts msgReceiver), not by reading its
+   * origin event back and looking its `to` up in `users` on every read.
+   */
+  readonly nameIds: Map<string, number>;
+  /** Per name number: the user of that name, once there is one (addUser keeps it with `users`). */
+  readonly byName: (UserState | undefined)[];
   readonly actors: Map<ActorId, ActorState>;
   /**
    * The always-on judges' message index (always-on/message-index.ts), shared: the ledger's
@@ -255,6 +263,8 @@ export function newLedger(log: EventLog): Ledger {
   return {
     log,
     users: new Map(),
+    nameIds: new Map(),
+    byName: [],
     actors: new Map(),
     index,
     msgOfSlot: index.messages.column(-1),
@@ -281,12 +291,25 @@ export function newLedger(log: EventLog): Ledger {
 }
 
 export function userOf(l: Ledger, name: string): UserState {
-  let u = l.users.get(name);
-  if (!u) {
-    u = new UserState(name, false, l.index.arena);
-    l.users.set(name, u);
+  return l.users.get(name) ?? addUser(l, new UserState(name, false, l.index.arena));
+}
+
+/** `user` joins the ledger's users (the only way one does: `byName` follows `users`). */
+export function addUser(l: Ledger, user: UserState): UserState {
+  l.users.set(user.name, user);
+  l.byName[nameId(l, user.name)] = user;
+  return user;
+}
+
+/** The number of `name` (see Ledger.nameIds), given on first sight. */
+export function nameId(l: Ledger, name: string): number {
+  let id = l.nameIds.get(name);
+  if (id === undefined) {
+    id = l.byName.length;
+    l.nameIds.set(name, id);
+    l.byName.push(undefined);
   }
-  return u;
+  return id;
 }
 
 /** Actor ids are "user/device"; an actor outside the case's bots is split at its first '/'. */
@@ -359,54 +382,6 @@ export function userMsg(l: Ledger, user: UserState, cmid: string): number {
 export function forgetStrays(l: Ledger, base: number): void {
   if (l.strays === undefined) return;
   for (const [key, id] of l.strays) if (id < base) l.strays.delete(key);
-}
-
-/** A stored message's fields as event `idx` showed them (`item`: its index in a sync page). */
-export function recordAt(l: Ledger, idx: number, item: number): Record<string, unknown> {
-  const e = l.log.at(idx);
-  if (e.kind !== 'frame') return e as unknown as Record<string, unknown>;
-  if (item < 0) return e.fields;
-  return (e.fields['msgs'] as Record<string, unknown>[])[item]!;
-}
-
-/** A message's origin: the send event's members, or the first msg:R's fields. */
-function origin(l: Ledger, m: number): Record<string, unknown> {
-  const e = l.log.at(l.msgs.originIdx.get(m));
-  return e.kind === 'frame' ? e.fields : (e as unknown as Record<string, unknown>);
-}
-
-export function msgCmid(l: Ledger, m: number): string {
-  return origin(l, m)['cmid'] as string;
-}
-
-export function msgTo(l: Ledger, m: number): string | undefined {
-  const to = origin(l, m)['to'];
-  return typeof to === 'string' ? to : undefined;
-}
-
-export function msgBody(l: Ledger, m: number): string | undefined {
-  const body = origin(l, m)['body'];
-  return typeof body === 'string' ? body : undefined;
-}
-
-/** The sending actor (the origin event's actor). */
-export function msgSender(l: Ledger, m: number): ActorState {
-  return actorOf(l, (l.log.at(l.msgs.originIdx.get(m)) as { actor: ActorId }).actor);
-}
-
-/**
- * The message a stored copy belongs to, or -1: none linked, or one the streaming ledger already
- * judged and forgot. A copy can outlive its message (copies are dropped in order, so a later
- * message's copy holds an earlier one's back), and a forgotten message's facts read as nothing
- * known — its origin event among them, which its sender, cmid and receiver are read from.
- */
-export function storedMsg(l: Ledger, st: number): number {
-  const m = l.stored.msg.get(st);
-  return m >= l.msgs.base ? m : -1;
-}
-
-export function storedSmid(l: Ledger, st: number): string {
-  return recordAt(l, l.stored.originIdx.get(st), l.stored.originItem.get(st) ?? -1)['smid'] as string;
 }
 
 /** The message id of (from, cmid), or -1. */

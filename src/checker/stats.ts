@@ -9,8 +9,9 @@
 
 import type { RetransmitEvent } from '../history/events.js';
 import type { EndCounts, Scan } from './context.js';
+import { msgCmid } from './msg-reads.js';
 import { sortFloat64 } from './sort.js';
-import { actorOf, msgCmid, userMsg } from './state.js';
+import { actorOf, userMsg } from './state.js';
 import { doubles, isReserved } from './tables.js';
 import type { LedgerStats, ThresholdId } from './types.js';
 

@@ -122,6 +122,8 @@ export class MessageTable {
   /** Stored id of the first smid the message was accepted or seen with. */
   readonly stored = new Column(1024, -1);
   readonly flags = new Column(1024, 0);
+  /** The number + 1 of the name the origin sends to (-1: none), 0 until read (msg-reads.ts msgReceiver). */
+  readonly toName = new Column(1024, 0);
   private readonly columns = [
     this.originIdx,
     this.firstRIdx,
@@ -132,6 +134,7 @@ export class MessageTable {
     this.commitEpoch,
     this.stored,
     this.flags,
+    this.toName,
   ];
   readonly moreCommits = new Map<number, CommitRec[]>();
   /** Rare on a healthy run: message id → event index. */

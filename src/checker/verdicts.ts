@@ -8,10 +8,11 @@
 
 import { connEnd, type EndCounts, type Scan } from './context.js';
 import { CORRUPT, LOSS } from './fault-index.js';
+import { msgCmid, msgReceiver, storedSmid } from './msg-reads.js';
 import { owedTo } from './owed.js';
 import { judgeReceipts } from './receipt-verdicts.js';
 import { connOfEvent, tOf } from './scan-reads.js';
-import { type ActorState, msgCmid, msgTo, storedSmid, type UserState } from './state.js';
+import type { ActorState, UserState } from './state.js';
 import { ANSWERED, DUPLICATED, JUDGED, LOST, OFFLINE_AT_ACCEPT, SENT } from './tables.js';
 
 function connectedAtEnd(d: ActorState): boolean {
@@ -50,8 +51,7 @@ export function judgeMessage(s: Scan, m: number): void {
     return;
   }
   counts.accepted++;
-  const to = msgTo(s.l, m);
-  const receiver = to === undefined ? undefined : s.l.users.get(to);
+  const receiver = msgReceiver(s.l, m);
   if (receiver && lost(s, m, receiver, s.caps.has('multi-device'), s.caps.has('server-repush'))) {
     countLost(s, m);
   }
