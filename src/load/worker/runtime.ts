@@ -10,12 +10,11 @@
 
 import type { LedgerCounters, LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
 import type { Driver } from '../../drivers/driver.js';
-import { loadDriver } from '../../drivers/index.js';
 import type { FaultRecord } from '../../faults/types.js';
 import { metricsListener } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
-import { type CaseFaults, startCaseFaults } from '../../runner/faults-setup.js';
+import type { CaseFaults } from '../../runner/faults-setup.js';
 import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
 import { LoadBot } from '../bot/load-bot.js';
 import { AckBatcher, type LoadBotShared, RetransmitClock } from '../bot/shared.js';
@@ -23,7 +22,7 @@ import { type KitDelay, measureKitDelay } from '../kit-delay.js';
 import { LatencyHistograms } from '../latency.js';
 import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
 import { ArrivalSchedule, Dispatcher } from '../schedule.js';
-import { shareFaults } from '../shard.js';
+import { openDrivers } from './drivers.js';
 import { LoadHistory } from './load-history.js';
 import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
 
@@ -112,7 +111,7 @@ export class WorkerRuntime {
   async prepare(): Promise<ReadyInfo> {
     const started = performance.now();
     const { plan } = this;
-    const drivers = await this.drivers();
+    const drivers = await openDrivers(this.plan, this.history, this.faults);
     const common = {
       history: this.history,
       client: plan.profile.client,
@@ -321,40 +320,6 @@ export class WorkerRuntime {
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
-
-  /** One driver per (target, source address); behind fault proxies when the profile has rules. */
-  private async drivers(): Promise<(group: number, bot: number) => Driver> {
-    const { plan } = this;
-    // Built-in names, driver files and packages alike (the driver API's one loader).
-    const loaded = await loadDriver(plan.driver);
-    const byTarget: Driver[][] = [];
-    for (const [t, target] of plan.targets.entries()) {
-      if (plan.profile.faults.length > 0) {
-        const faults = await startCaseFaults({
-          // Counted rules (nth, times) are shared out over every worker of every shard, so the
-          // whole run injects what one process would (shard.ts).
-          rules: shareFaults(plan.profile.faults, plan.slice),
-          driver: loaded,
-          target,
-          seed: mix(plan.seed, plan.slice.index * 131 + t),
-          history: this.history,
-        });
-        this.faults.push(faults!);
-        byTarget.push([faults!.driver]);
-        continue;
-      }
-      const addresses = plan.sourceAddresses.length > 0 ? plan.sourceAddresses : [undefined];
-      byTarget.push(
-        addresses.map((localAddress) =>
-          loaded.create(localAddress === undefined ? { target } : { target, localAddress }),
-        ),
-      );
-    }
-    return (group, bot) => {
-      const list = byTarget[group % byTarget.length]!;
-      return list[bot % list.length]!;
-    };
-  }
 
   private attachMetrics(
     metrics: ImspecMetrics,
