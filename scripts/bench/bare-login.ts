@@ -44,3 +44,25 @@ export async function bareLoggedIn(url: string, user: string, secret: string): P
   await first;
   return ws;
 }
+
+/**
+ * The bare receiver's side of the exchange: for the msg:N pushes on `ws`, one cumulative ack:R
+ * per event-loop turn, up to the highest seq seen — the same coalescing as the bots.
+ */
+export function ackCumulatively(ws: WebSocket): void {
+  let rid = 0;
+  let maxSeq = 0;
+  let ackQueued = false;
+  ws.on('message', (data) => {
+    const f = JSON.parse(data.toString()) as Record<string, unknown>;
+    if (f.type !== 'msg:N') return;
+    if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
+    if (!ackQueued) {
+      ackQueued = true;
+      queueMicrotask(() => {
+        ackQueued = false;
+        ws.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
+      });
+    }
+  });
+}

@@ -36,7 +36,7 @@ import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
 import type { Cap } from '../../src/protocol/frames.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
-import { bareLogin } from './bare-login.js';
+import { ackCumulatively, bareLogin } from './bare-login.js';
 import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
 const SECRET = 'bench';
@@ -110,8 +110,6 @@ async function bareRound(r: Round): Promise<RoundResult> {
   let accepted = 0;
   let delivered = 0;
   let rid = 0;
-  let maxSeq = 0;
-  let ackQueued = false;
   const start = performance.now();
   const cpu = process.cpuUsage();
   const done = new Promise<void>((resolve) => {
@@ -138,19 +136,7 @@ async function bareRound(r: Round): Promise<RoundResult> {
         if (++delivered === r.messages) resolve();
       }
     });
-    b.ws.on('message', (data) => {
-      const f = JSON.parse(data.toString()) as Json;
-      if (f.type !== 'msg:N') return;
-      if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
-      // The same coalescing as the bots: one cumulative ack per event-loop turn.
-      if (!ackQueued) {
-        ackQueued = true;
-        queueMicrotask(() => {
-          ackQueued = false;
-          b.ws.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
-        });
-      }
-    });
+    ackCumulatively(b.ws);
     pump();
   });
   await done;

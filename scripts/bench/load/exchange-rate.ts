@@ -21,7 +21,7 @@ import { LoadHistory } from '../../../src/load/worker/load-history.js';
 import { metricsListener } from '../../../src/metrics/from-history.js';
 import { createMetrics } from '../../../src/metrics/registry.js';
 import { hmacToken } from '../../../src/protocol/auth.js';
-import { bareLoggedIn } from '../bare-login.js';
+import { ackCumulatively, bareLoggedIn } from '../bare-login.js';
 import { atLeast, figure, pairedRatio } from '../figures.js';
 
 /** The embedded server's HMAC secret for the whole bench. */
@@ -59,8 +59,6 @@ async function bareRound(url: string, x: Exchange, tag: string): Promise<number>
           let sent = 0;
           let delivered = 0;
           let rid = 0;
-          let maxSeq = 0;
-          let ackQueued = false;
           const pump = () => {
             while (sent < perPair && sent - delivered < x.window) {
               const i = sent++;
@@ -74,18 +72,7 @@ async function bareRound(url: string, x: Exchange, tag: string): Promise<number>
               else pump();
             }
           });
-          b.on('message', (data) => {
-            const f = JSON.parse(data.toString()) as Record<string, unknown>;
-            if (f.type !== 'msg:N') return;
-            if (typeof f.seq === 'number' && f.seq > maxSeq) maxSeq = f.seq;
-            if (!ackQueued) {
-              ackQueued = true;
-              queueMicrotask(() => {
-                ackQueued = false;
-                b.send(JSON.stringify({ type: 'ack:R', rid: `k${++rid}`, upTo: maxSeq }));
-              });
-            }
-          });
+          ackCumulatively(b);
           pump();
         }),
     ),
