@@ -94,12 +94,12 @@ export function metricsListener(
   };
   const fault = (name: string) => metrics.cell('faultsInjected', { ...base, fault: name });
   type FrameCells = { frames: CounterCell; violations: CounterCell };
-  const frameCells = {
-    in: new Map<string | undefined, FrameCells>(),
-    out: new Map<string | undefined, FrameCells>(),
-  };
+  const cellsIn = new Map<string | undefined, FrameCells>();
+  const cellsOut = new Map<string | undefined, FrameCells>();
   const frameCell = (type: string | undefined, dir: 'in' | 'out'): FrameCells => {
-    let c = frameCells[dir].get(type);
+    // A branch, not frameCells[dir]: a keyed load by a string per frame.
+    const cells = dir === 'in' ? cellsIn : cellsOut;
+    let c = cells.get(type);
     if (!c) {
       const colon = type === undefined ? -1 : type.indexOf(':');
       const op = type === undefined ? 'unknown' : type.slice(0, colon);
@@ -108,19 +108,26 @@ export function metricsListener(
         frames: metrics.cell('frames', { ...base, op, kind, direction: dir }),
         violations: metrics.cell('schemaViolations', { ...base, op, kind }),
       };
-      frameCells[dir].set(type, c);
+      cells.set(type, c);
     }
     return c;
   };
   // Actors the fault proxy sent a corrupted frame: their invalid frames are the kit's doing.
   const corrupted = new Set<string>();
   const users = new Map<string, string>();
+  // The actor asked last and its user: a sender's send, msg:A and ack:N ask for the same actor,
+  // whose string is the same object each time, so an identity check answers most asks.
+  let lastActor: string | undefined;
+  let lastUser = '';
   const userOfActor = (actor: string): string => {
+    if (actor === lastActor) return lastUser;
     let user = users.get(actor);
     if (user === undefined) {
       user = userOf(actor);
       if (users.size < 10_000) users.set(actor, user);
     }
+    lastActor = actor;
+    lastUser = user;
     return user;
   };
 

@@ -39,6 +39,20 @@ describe('readInbound (FRAME-4 evidence)', () => {
     expect(f.invalid).toMatch(/UTF-8/);
   });
 
+  it('records a leading byte-order mark as sent: the frame is then not JSON (FRAME-1)', () => {
+    const f = readInbound(text('\uFEFF{"type":"ping:A","rid":"r1","serverTime":5}'), false, 1, 'a/d', 1);
+    expect(f.raw.charCodeAt(0)).toBe(0xfeff);
+    expect(f.type).toBeUndefined();
+    expect(f.invalid).toMatch(/JSON/);
+  });
+
+  it('keeps the exact text of a valid frame with multi-byte characters', () => {
+    const raw = '{"type":"ping:A","rid":"r€😀","serverTime":5}';
+    const f = readInbound(text(raw), false, 1, 'a/d', 1);
+    expect(f.raw).toBe(raw);
+    expect(frameOf(f)).toEqual({ type: 'ping:A', rid: 'r€😀', serverTime: 5 });
+  });
+
   it('flags a binary message', () => {
     const f = readInbound(Buffer.from([1, 2, 3]), true, 1, 'a/d', 1);
     expect(f.invalid).toMatch(/binary/);

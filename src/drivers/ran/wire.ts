@@ -6,7 +6,6 @@
  * marked as such — it never throws out of the socket's event handler.
  */
 
-import { isUtf8 } from 'node:buffer';
 import WebSocket from 'ws';
 import { TargetUnreachableError, TimeoutError } from '../../errors.js';
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
@@ -45,9 +44,14 @@ export function readInbound(
     return inbound(t, actor, conn, undefined, {}, `<binary message, ${buf.length} bytes>`, BINARY);
   }
   // The socket skips ws's own UTF-8 check (it would close with 1007 and hide the frame), so the
-  // check happens here and an invalid frame is still recorded, rendered lossily.
-  if (!isUtf8(buf)) return inbound(t, actor, conn, undefined, {}, buf.toString('utf8'), NOT_UTF8);
-  const raw = buf.toString('utf8');
+  // check happens here and an invalid frame is still recorded, rendered lossily. One pass that
+  // checks while it decodes: isUtf8 and then toString read every frame twice (~30 ns a frame).
+  let raw: string;
+  try {
+    raw = utf8.decode(buf);
+  } catch {
+    return inbound(t, actor, conn, undefined, {}, buf.toString('utf8'), NOT_UTF8);
+  }
   const decoded = decode(raw, NO_LIMIT);
   if (decoded.ok) {
     const frame = decoded.frame;
@@ -56,6 +60,9 @@ export function readInbound(
   const { type, fields } = salvage(raw);
   return inbound(t, actor, conn, type, fields, raw, decoded.error.message);
 }
+
+/** Strict, and keeping a leading BOM as buf.toString does (it is part of what was sent). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const BINARY = 'binary message: RAN/1 frames are text (FRAME-1)';
 const NOT_UTF8 = 'frame is not valid UTF-8 (FRAME-1)';
