@@ -63,7 +63,7 @@ export class Bot {
     this.core = new BotCore(this.actor, this.history, this.client);
     this.sending = new Sending(this.core);
     this.receiving = new Receiving(this.core, {
-      crash: (live) => this.crash(live, true),
+      crash: (live, relaunch) => this.crash(live, relaunch),
       fetchGap: (live, saw) => this.sync.fetchGap(live, saw),
     });
     this.sync = new PagedSync(this.core, this.receiving);
@@ -333,7 +333,8 @@ export class Bot {
     } else if ((initiator === 'server' || initiator === 'network') && code !== CloseCode.replaced) {
       this.scheduleReconnect();
     } else {
-      // Replaced by a newer session of the same device (AUTH-6): fighting it back is not ours.
+      // Replaced by a newer session of the same device (AUTH-6): fighting it back is not ours. Or
+      // a crash that keeps the app down (crashInSync) until the next connect step.
       this.wantOnline = false;
       core.changed();
     }

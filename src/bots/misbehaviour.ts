@@ -7,6 +7,8 @@ import type { Misbehaviour } from './types.js';
 
 export class MisbehaviourFlags {
   private crashesLeft = 0;
+  /** The page of the next forward sync read to crash upon (0: none). */
+  private syncCrashPage = 0;
   private withhold = false;
   private extraAckDelay = 0;
   private noRetransmit = false;
@@ -15,6 +17,7 @@ export class MisbehaviourFlags {
   set(flags: Misbehaviour): void {
     if (flags.crashBeforeCommit !== undefined)
       this.crashesLeft = Math.max(0, Math.floor(flags.crashBeforeCommit));
+    if (flags.crashInSync !== undefined) this.syncCrashPage = Math.max(0, Math.floor(flags.crashInSync));
     if (flags.withholdAcks !== undefined) this.withhold = flags.withholdAcks;
     if (flags.delayAcksMs !== undefined) this.extraAckDelay = Math.max(0, flags.delayAcksMs);
     if (flags.noRetransmit !== undefined) this.noRetransmit = flags.noRetransmit;
@@ -24,6 +27,7 @@ export class MisbehaviourFlags {
   clear(): { wasWithholding: boolean } {
     const wasWithholding = this.withhold;
     this.crashesLeft = 0;
+    this.syncCrashPage = 0;
     this.withhold = false;
     this.extraAckDelay = 0;
     this.noRetransmit = false;
@@ -34,6 +38,13 @@ export class MisbehaviourFlags {
   takeCrash(): boolean {
     if (this.crashesLeft <= 0) return false;
     this.crashesLeft--;
+    return true;
+  }
+
+  /** Whether page `page` (from 1) of this forward sync read must crash the app; disarms when it does. */
+  takeSyncCrash(page: number): boolean {
+    if (this.syncCrashPage === 0 || page !== this.syncCrashPage) return false;
+    this.syncCrashPage = 0;
     return true;
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { DriverSession, SyncRequest } from '../drivers/driver.js';
+import { ConnectionClosedError } from '../errors.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import type { Acker } from './acker.js';
 import type { Inbox, Via } from './inbox.js';
@@ -20,6 +21,8 @@ export interface PagerContext {
   withheld(): boolean;
   /** Hands a message to the app: commits it (true) or drops it as a duplicate (false). */
   deliver(msg: StoredMessage, via: Via): boolean;
+  /** Whether the app dies upon forward page `page` (from 1), before committing it (misbehaviour). */
+  crashUponPage?(page: number): boolean;
 }
 
 export interface ForwardOptions {
@@ -60,6 +63,11 @@ export async function pageForward(ctx: PagerContext, options: ForwardOptions): P
       const page = await session.sync(req, ctx.requestTimeoutMs);
       // SYNC-3: the ack was applied before the page was read.
       if (carry !== undefined && carry > acker.lastSent) acker.lastSent = carry;
+      if (ctx.crashUponPage?.(result.pages.length + 1)) {
+        throw new ConnectionClosedError(
+          `${session.actor}: the app crashed upon sync page ${result.pages.length + 1}`,
+        );
+      }
       let fresh = 0;
       for (const msg of page.msgs) {
         if (ctx.deliver(msg, 'sync')) fresh++;

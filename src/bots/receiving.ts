@@ -11,8 +11,11 @@ import type { BotCore, Live } from './bot-core.js';
 import { Inbox, type Via } from './inbox.js';
 
 export interface ReceivingHooks {
-  /** The app dies now (crash-before-commit): nothing more reaches it from this connection. */
-  crash(live: Live): void;
+  /**
+   * The app dies now (crash-before-commit, crash-in-sync): nothing more reaches it from this
+   * connection; `relaunch` reopens it at once, else it stays down until the next connect.
+   */
+  crash(live: Live, relaunch: boolean): void;
   /** A gap showed below `saw`: fetch the missing range. */
   fetchGap(live: Live, saw: number): void;
 }
@@ -45,12 +48,31 @@ export class Receiving implements AckerHooks {
         what: 'crash-before-commit',
         detail: { smid: msg.smid, cmid: msg.cmid, seq: msg.seq, left: core.flags.crashesPending },
       });
-      this.hooks.crash(live);
+      this.hooks.crash(live, true);
       return;
     }
     this.commit(live, msg, 'push');
     this.acker.schedule();
     core.changed();
+  }
+
+  /**
+   * Pager hook, background reads only: whether the app dies upon page `page` (from 1) of this
+   * forward read, before committing it (crashInSync). It stays down, so the next login can
+   * trust the server's cursor, which only the earlier pages' ackUpTo moved (SYNC-3).
+   */
+  crashUponPage(live: Live, page: number): boolean {
+    const core = this.core;
+    if (!core.flags.takeSyncCrash(page)) return false;
+    core.record({
+      kind: 'misbehave',
+      t: core.now(),
+      actor: core.actor,
+      what: 'crash-in-sync',
+      detail: { page, committed: this.inbox.watermark },
+    });
+    this.hooks.crash(live, false);
+    return true;
   }
 
   /** Pager hook: commit or drop a message read from a sync page. */

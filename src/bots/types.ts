@@ -46,6 +46,12 @@ export interface OutboxEntry {
 export interface Misbehaviour {
   /** Crash (drop the socket, commit nothing) upon each of the next n new pushes, then relaunch. */
   crashBeforeCommit?: number;
+  /**
+   * Crash upon the n-th page of the next forward sync read (the catch-up after login, a gap
+   * fetch), before committing it, and stay down until the next connect: the pages before it were
+   * acked only by the ackUpTo riding on the requests after them (SYNC-3).
+   */
+  crashInSync?: number;
   /** Send no ack:R and no sync ackUpTo. */
   withholdAcks?: boolean;
   /** Delay every ack by this long, in ms. */

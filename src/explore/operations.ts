@@ -31,7 +31,7 @@ export type Operation =
   | { op: 'disconnect'; bot: BotRef; mode: 'clean' | 'crash' }
   /** Sleep `ms`; after `repushMs`, on top of the re-push timer the server advertises (`limits.repushMs + ms`). */
   | { op: 'wait'; ms: number; after?: 'repushMs' }
-  | { op: 'misbehave'; bot: BotRef; delayAcksMs?: number; withholdAcks?: true }
+  | { op: 'misbehave'; bot: BotRef; delayAcksMs?: number; withholdAcks?: true; crashInSync?: number }
   | { op: 'behave'; bot: BotRef }
   | { op: 'page'; bot: BotRef; direction: 'forward' | 'backward'; limit: number }
   | { op: 'kill' }

@@ -88,7 +88,11 @@ export function renderCase(
       case 'misbehave': {
         if (misbehaving.has(op.bot)) break;
         misbehaving.add(op.bot);
-        const how = op.withholdAcks ? { withholdAcks: true } : { delayAcks: `${op.delayAcksMs}ms` };
+        const how = op.withholdAcks
+          ? { withholdAcks: true }
+          : op.crashInSync !== undefined
+            ? { crashInSync: op.crashInSync }
+            : { delayAcks: `${op.delayAcksMs}ms` };
         keep(op, { misbehave: { bots: op.bot, ...how } });
         break;
       }

@@ -78,6 +78,7 @@ export interface RawStepForms {
   misbehave: {
     bots: RawBots;
     crashBeforeCommit?: number;
+    crashInSync?: number;
     withholdAcks?: boolean;
     delayAcks?: RawDuration;
     loseState?: boolean;

@@ -186,6 +186,7 @@ function resolveStep(step: RawStepForm, loc: Loc, scenario: RawScenario, client:
       const v = forms.misbehave!;
       const out: Step = { op, loc, bots: bots(v.bots) };
       if (v.crashBeforeCommit !== undefined) out.crashBeforeCommit = v.crashBeforeCommit;
+      if (v.crashInSync !== undefined) out.crashInSync = v.crashInSync;
       if (v.withholdAcks !== undefined) out.withholdAcks = v.withholdAcks;
       if (v.delayAcks !== undefined) out.delayAcksMs = parseDuration(v.delayAcks);
       if (v.loseState !== undefined) out.loseState = v.loseState;

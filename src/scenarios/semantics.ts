@@ -19,6 +19,7 @@ const DURATION = /^(?:[0-9]+ms|[0-9]+(?:\.[0-9]+)?[sm])$/;
 
 const MISBEHAVIOURS = [
   'crashBeforeCommit',
+  'crashInSync',
   'withholdAcks',
   'delayAcks',
   'loseState',

@@ -143,6 +143,8 @@ export interface MisbehaveStep extends StepBase {
   bots: BotRef[];
   /** Crash (drop the socket, lose uncommitted state) upon the next n pushes, before committing them. */
   crashBeforeCommit?: number;
+  /** Crash upon the n-th page of the next forward sync read, before committing it; down until the next connect. */
+  crashInSync?: number;
   /** Never send acks (ack:R, ackUpTo) while misbehaving. */
   withholdAcks?: boolean;
   /** Delay each ack by this long. */

@@ -95,6 +95,40 @@ describe('Bot against the reference server', () => {
     expect(fx.events('commit', 'bob/d1').every((c) => c.via === 'sync')).toBe(true);
   });
 
+  it('crashes upon the n-th catch-up page before committing it, and stays down (crashInSync)', async () => {
+    await fx.start({ pushWindow: 5 });
+    const alice = fx.bot('alice/d1');
+    const bob = fx.bot('bob/d1', { pageSize: 5 });
+    await bob.connect();
+    await bob.disconnect('clean');
+    await alice.connect();
+    for (let i = 0; i < 25; i++) alice.send('bob', `m${i}`);
+    await until(fx, [alice], () => allStatus(alice, 'stored', 25), 'stored receipts');
+    bob.misbehave({ crashInSync: 3 });
+    await bob.connect();
+    await until(fx, [bob], () => fx.events('close', 'bob/d1').length === 2, 'the crash');
+    expect(fx.events('close', 'bob/d1')[1]).toMatchObject({ initiator: 'crash' });
+    expect(fx.events('misbehave', 'bob/d1').map((m) => m.what)).toEqual(['misbehave', 'crash-in-sync']);
+    // Pages 1 and 2 committed, page 3 dropped with the app: only the ackUpTo on the requests
+    // for pages 2 and 3 told the server what was committed (no closing ack:R).
+    expect(bob.state.committed).toBe(10);
+    const frames = (type: string) =>
+      fx.history.events.filter((e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === type) as {
+        fields: { ackUpTo?: number };
+      }[];
+    expect(frames('sync:R').map((s) => s.fields.ackUpTo)).toEqual([undefined, 5, 10]);
+    expect(frames('ack:R')).toHaveLength(0);
+    // No relaunch: the app stays down until the next connect (a crash-before-commit relaunches).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bob.state.connected).toBe(false);
+    expect(fx.events('session', 'bob/d1')).toHaveLength(2);
+    // The flag disarmed itself: the next catch-up reads the rest.
+    bob.behave();
+    const info = await bob.connect();
+    expect(info.pending).toBe(15);
+    await until(fx, [bob], () => bob.state.committed === 25 && !bob.state.syncing, 'catch-up');
+  });
+
   it('does not lose a message whose msg:A was lost: the receipt completes it (RID-1 fault)', async () => {
     await fx.start({ faults: ['drop-answer'] });
     const alice = fx.bot('alice/d1');

@@ -155,7 +155,7 @@ describe('scenario errors', () => {
       [
         'combo.yaml:5:41: client.maxRetransmit: client.maxRetransmit (1s) is below client.retransmit (2s); raise maxRetransmit or lower retransmit',
         'combo.yaml:7:29: steps[0].target: restart applies only to actions kill and term, not pause; remove it',
-        'combo.yaml:8:16: steps[1].misbehave: says no misbehaviour: add one of crashBeforeCommit, withholdAcks, delayAcks, loseState, noRetransmit, loseAccepts, loseReceipts or losePushes',
+        'combo.yaml:8:16: steps[1].misbehave: says no misbehaviour: add one of crashBeforeCommit, crashInSync, withholdAcks, delayAcks, loseState, noRetransmit, loseAccepts, loseReceipts or losePushes',
         'combo.yaml:9:20: steps[2].expectSession: checks nothing: add pending, maxSeq or both',
         'combo.yaml:10:10: steps[3].raw: missing required key "requirement" (it may be left out only when covers lists one id)',
         'combo.yaml:10:52: steps[3].raw.expect: closeCode needs type: close (got type "error:A")',
