@@ -41,9 +41,9 @@ export class MisbehaviourFlags {
     return true;
   }
 
-  /** Whether page `page` (from 1) of this forward sync read must crash the app; disarms when it does. */
+  /** Whether page `page` (from 1, so never the unarmed 0) of this forward read must crash the app; disarms when it does. */
   takeSyncCrash(page: number): boolean {
-    if (this.syncCrashPage === 0 || page !== this.syncCrashPage) return false;
+    if (page !== this.syncCrashPage) return false;
     this.syncCrashPage = 0;
     return true;
   }

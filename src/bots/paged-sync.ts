@@ -54,14 +54,14 @@ export class PagedSync {
   }
 
   /** Sync pages are read one request chain at a time per bot. */
-  run<T>(live: Live, read: (ctx: PagerContext) => Promise<T>, background = false): Promise<T> {
+  run<T>(live: Live, read: (ctx: PagerContext) => Promise<T>): Promise<T> {
     const core = this.core;
     const task = async (): Promise<T> => {
       if (!live.alive) throw new ConnectionClosedError(`${core.actor}: the connection ended before paging`);
       this.running++;
       core.changed();
       try {
-        return await read(this.pagerContext(live, background));
+        return await read(this.pagerContext(live));
       } finally {
         this.running--;
         core.changed();
@@ -80,7 +80,11 @@ export class PagedSync {
    */
   private background(live: Live, read: (ctx: PagerContext) => Promise<unknown>, attempt: number): void {
     const client = this.core.client;
-    this.run(live, read, true).catch((error: unknown) => {
+    // Only background reads (catch-up, gap fetch) can crash the app (crashInSync): a `page` step reads on.
+    const receiving = this.receiving;
+    const crashable = (ctx: PagerContext) =>
+      read({ ...ctx, crashUponPage: (page) => receiving.crashUponPage(live, page) });
+    this.run(live, crashable).catch((error: unknown) => {
       if (!live.alive || attempt >= client.maxAttempts) return;
       const delay =
         error instanceof TimeoutError
@@ -92,10 +96,9 @@ export class PagedSync {
     });
   }
 
-  /** Only background reads (catch-up, gap fetch) can crash the app: a `page` step reads on. */
-  private pagerContext(live: Live, background: boolean): PagerContext {
+  private pagerContext(live: Live): PagerContext {
     const { core, receiving } = this;
-    const ctx: PagerContext = {
+    return {
       session: live.session,
       inbox: receiving.inbox,
       acker: receiving.acker,
@@ -103,7 +106,5 @@ export class PagedSync {
       withheld: () => core.flags.withholdAcks,
       deliver: (msg, via) => live.alive && receiving.deliver(live, msg, via),
     };
-    if (background) ctx.crashUponPage = (page) => receiving.crashUponPage(live, page);
-    return ctx;
   }
 }

@@ -65,21 +65,32 @@ describe('Bot against the reference server', () => {
     expect(fx.events('retransmit', 'alice/d1')).toHaveLength(beforeReceipt);
   });
 
-  it('catches up count-first: pages a backlog above the push window with ackUpTo riding on the next sync:R', async () => {
+  /** 25 messages stored for bob/d1 while it is away, above a push window of 5: its login pages them. */
+  async function storedBacklog(pageSize: number) {
     await fx.start({ pushWindow: 5 });
     const alice = fx.bot('alice/d1');
-    const bob = fx.bot('bob/d1', { pageSize: 10 });
+    const bob = fx.bot('bob/d1', { pageSize });
     await bob.connect();
     await bob.disconnect('clean');
     await alice.connect();
     for (let i = 0; i < 25; i++) alice.send('bob', `m${i}`);
     await until(fx, [alice], () => allStatus(alice, 'stored', 25), 'stored receipts');
+    return { alice, bob };
+  }
+
+  /** The frames of one type bob/d1 sent, in order. */
+  function bobFrames(type: string) {
+    return fx.history.events.filter((e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === type) as {
+      fields: { after?: number; ackUpTo?: number; upTo?: number };
+    }[];
+  }
+
+  it('catches up count-first: pages a backlog above the push window with ackUpTo riding on the next sync:R', async () => {
+    const { alice, bob } = await storedBacklog(10);
     const info = await bob.connect();
     expect(info.pending).toBe(25);
     await until(fx, [bob], () => bob.state.committed === 25 && !bob.state.syncing, 'catch-up');
-    const syncs = fx.history.events.filter(
-      (e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === 'sync:R',
-    ) as { fields: { after?: number; ackUpTo?: number } }[];
+    const syncs = bobFrames('sync:R');
     expect(syncs.map((s) => s.fields.after)).toEqual([0, 10, 20]);
     expect(syncs.map((s) => s.fields.ackUpTo)).toEqual([undefined, 10, 20]);
     await until(
@@ -88,22 +99,13 @@ describe('Bot against the reference server', () => {
       () => allStatus(alice, 'delivered', 25),
       'delivered receipts after the closing ack:R',
     );
-    const acks = fx.history.events.filter(
-      (e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === 'ack:R',
-    );
+    const acks = bobFrames('ack:R');
     expect(acks.at(-1)).toMatchObject({ fields: { upTo: 25 } });
     expect(fx.events('commit', 'bob/d1').every((c) => c.via === 'sync')).toBe(true);
   });
 
   it('crashes upon the n-th catch-up page before committing it, and stays down (crashInSync)', async () => {
-    await fx.start({ pushWindow: 5 });
-    const alice = fx.bot('alice/d1');
-    const bob = fx.bot('bob/d1', { pageSize: 5 });
-    await bob.connect();
-    await bob.disconnect('clean');
-    await alice.connect();
-    for (let i = 0; i < 25; i++) alice.send('bob', `m${i}`);
-    await until(fx, [alice], () => allStatus(alice, 'stored', 25), 'stored receipts');
+    const { bob } = await storedBacklog(5);
     bob.misbehave({ crashInSync: 3 });
     await bob.connect();
     await until(fx, [bob], () => fx.events('close', 'bob/d1').length === 2, 'the crash');
@@ -112,12 +114,8 @@ describe('Bot against the reference server', () => {
     // Pages 1 and 2 committed, page 3 dropped with the app: only the ackUpTo on the requests
     // for pages 2 and 3 told the server what was committed (no closing ack:R).
     expect(bob.state.committed).toBe(10);
-    const frames = (type: string) =>
-      fx.history.events.filter((e) => e.kind === 'frame' && e.actor === 'bob/d1' && e.type === type) as {
-        fields: { ackUpTo?: number };
-      }[];
-    expect(frames('sync:R').map((s) => s.fields.ackUpTo)).toEqual([undefined, 5, 10]);
-    expect(frames('ack:R')).toHaveLength(0);
+    expect(bobFrames('sync:R').map((s) => s.fields.ackUpTo)).toEqual([undefined, 5, 10]);
+    expect(bobFrames('ack:R')).toHaveLength(0);
     // No relaunch: the app stays down until the next connect (a crash-before-commit relaunches).
     await new Promise((r) => setTimeout(r, 300));
     expect(bob.state.connected).toBe(false);
