@@ -86,7 +86,10 @@ export function renderCase(
         keep(op, { page: { bot: op.bot, direction: op.direction, limit: op.limit } });
         break;
       case 'misbehave': {
-        if (misbehaving.has(op.bot)) break;
+        // Kept on a device already misbehaving too: a misbehave step adds its rule to those the
+        // device already breaks (until a behave), so a catch-up's crash in sync still lands on a
+        // device an earlier operation put on delayed acks (dropped, the case fell back to a timed
+        // crash, which a fast catch-up outruns).
         misbehaving.add(op.bot);
         const how = op.withholdAcks
           ? { withholdAcks: true }

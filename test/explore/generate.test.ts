@@ -199,6 +199,28 @@ describe('explore generator', () => {
     expect(scenario.steps.map((s) => s.op)).toEqual(['connect', 'send', 'connect', 'waitFor']);
   });
 
+  it('keeps a second misbehave of a device: its rules add up (a catch-up crash on a device delaying acks)', () => {
+    const generated = {
+      users: { u1: ['d1'], u2: ['d1'] },
+      operations: [
+        { op: 'misbehave', bot: 'u1/d1', delayAcksMs: 300 },
+        { op: 'misbehave', bot: 'u1/d1', crashInSync: 3 },
+        { op: 'connect', bot: 'u1/d1', state: 'keep' },
+        { op: 'behave', bot: 'u1/d1' },
+        { op: 'behave', bot: 'u1/d1' },
+      ] as Operation[],
+    };
+    const r = renderCase(generated, EXPLORE_DEFAULTS, { id: 'both', title: 't', comment: [] });
+    // The second behave has nothing left to end: dropped.
+    expect(r.operations.map((o) => o.op)).toEqual(['misbehave', 'misbehave', 'connect', 'behave']);
+    const scenario = loadScenarioText(r.text, 'both.yaml');
+    const told = scenario.steps.flatMap((s) => (s.op === 'misbehave' ? [s] : []));
+    expect(told.map((s) => [s.delayAcksMs, s.crashInSync])).toEqual([
+      [300, undefined],
+      [undefined, 3],
+    ]);
+  });
+
   it('drops a page right after a kill -9 (the device has no session until it is back on its own)', () => {
     const generated = {
       users: { u1: ['d1'], u2: ['d1'] },
