@@ -5,7 +5,7 @@
  * explore; test/explore/explore-power.test.ts asserts on the rows).
  */
 
-import type { ExploreResult } from './explore.js';
+import type { ExploreResult } from './types.js';
 
 /** One fault explored with one seed. */
 export interface PowerRow {
@@ -31,6 +31,8 @@ export interface PowerRow {
   shrinkExhausted?: boolean;
   reproduced?: number;
   confirmRuns?: number;
+  /** The file is the case as found (the shrunk one failed none of its replays). */
+  asFound?: boolean;
   elapsedMs: number;
 }
 
@@ -61,6 +63,7 @@ export function powerRow(fault: string, result: ExploreResult): PowerRow {
     shrinkExhausted: f.shrinkExhausted,
     reproduced: f.reproduced,
     confirmRuns: f.confirmRuns,
+    ...(f.asFound !== undefined ? { asFound: true } : {}),
   };
 }
 
@@ -91,7 +94,9 @@ export function powerTable(rows: readonly PowerRow[]): string {
     if (!r.found)
       return `| \`${r.fault}\` | ${r.seed} | not in ${seconds(r.elapsedMs)} (${r.cases} cases${kitTrouble(r)}) | | | | |`;
     const scenario = `${r.operations} ops, ${r.steps} steps, ${r.messages} msgs`;
-    const shrink = `${r.shrinkRuns} runs${r.shrinkExhausted ? ', budget spent' : ''}`;
+    const shrink = r.asFound
+      ? `${r.shrinkRuns} runs, not kept: the shrunk case failed no replay`
+      : `${r.shrinkRuns} runs${r.shrinkExhausted ? ', budget spent' : ''}`;
     return `| \`${r.fault}\` | ${r.seed} | ${seconds(r.foundAfterMs!)} (case ${r.caseIndex}) | ${r.requirements!.join(', ')}${r.verdict === 'FAIL' ? '' : ` (${r.verdict})`} | ${scenario} | ${shrink} | ${r.reproduced}/${r.confirmRuns} |`;
   });
   const found = rows.filter((r) => r.found).length;

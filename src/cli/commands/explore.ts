@@ -126,7 +126,9 @@ Examples:
       process.stdout.write(
         [
           `Finding after ${(f.foundAfterMs / 1000).toFixed(1)} s (case ${f.caseIndex} of seed ${result.seed}): ${f.summary}`,
-          `Minimal scenario: ${f.file} — ${f.operations} operations, ${f.steps} steps, ${f.messages} messages (from ${f.generatedOperations} operations, ${f.shrinkRuns} shrink runs${f.shrinkExhausted ? ', budget spent: not proved minimal' : ''})`,
+          f.asFound === undefined
+            ? `Minimal scenario: ${f.file} — ${f.operations} operations, ${f.steps} steps, ${f.messages} messages (from ${f.generatedOperations} operations, ${f.shrinkRuns} shrink runs${f.shrinkExhausted ? ', budget spent: not proved minimal' : ''})`
+            : `Scenario: ${f.file} — ${f.operations} operations, ${f.steps} steps, ${f.messages} messages, not shrunk (${f.asFound})`,
           `Reproduced: ${f.reproduced} of ${f.confirmRuns} replays${f.reproduced < f.confirmRuns ? ' (timing-dependent: replay it a few times)' : ''}`,
           `Replay: ${f.replay}`,
           ...(result.unfinished.length > 0 ? [unfinishedLine(result.unfinished).trimEnd()] : []),
