@@ -10,6 +10,7 @@ import { UnsupportedError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { Limits } from '../protocol/frames.js';
 import type { ProbeExchange, ProbeStep, RawStep } from '../scenarios/types.js';
+import { USER_REF, USER_REF_IN_TEXT } from '../scenarios/user-ref.js';
 
 export interface ProbeOutcome {
   requirement: string;
@@ -234,9 +235,6 @@ function expected$(want: unknown, env: ProbeEnv): unknown {
   return env.captures.get(want.slice(1));
 }
 
-/** `$user:NAME`: the scenario user NAME, as named on the target (with the run's prefix on a shared one). */
-const USER_REF = /^\$user:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/;
-
 const COMPARATORS: Record<string, (a: number, b: number) => boolean> = {
   '>=': (a, b) => a >= b,
   '<=': (a, b) => a <= b,
@@ -268,9 +266,7 @@ export function expand(
   userName: (user: string) => string = (u) => u,
 ): string {
   return text
-    .replace(/"\$user:([A-Za-z0-9][A-Za-z0-9_.-]{0,63})"/g, (_, name: string) =>
-      JSON.stringify(userName(name)),
-    )
+    .replace(USER_REF_IN_TEXT, (_, name: string) => JSON.stringify(userName(name)))
     .replace(/"\$([A-Za-z_][\w]*)"/g, (whole, name: string) =>
       captures.has(name) ? JSON.stringify(captures.get(name)) : whole,
     )

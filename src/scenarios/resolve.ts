@@ -33,6 +33,7 @@ import type {
   Step,
   WaitableLimit,
 } from './types.js';
+import { USER_NAME } from './user-ref.js';
 import type { Path } from './yaml-source.js';
 
 export interface ResolveContext {
@@ -318,8 +319,6 @@ export function renderRaw(send: string | Record<string, unknown>): { text: strin
 
 /** The member of a client frame that names a user, by frame type. */
 const USER_MEMBER: Readonly<Record<string, string>> = { 'msg:R': 'to', 'hello:R': 'user' };
-/** A user name as `users:` allows it (schemas/scenario.schema.json $defs/name). */
-const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 function isBots(value: unknown): value is RawBots {
   return typeof value === 'string' || Array.isArray(value);

@@ -10,6 +10,7 @@ import { DEFAULT_CLIENT_OPTIONS } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { closest, didYouMean } from './hints.js';
 import { isRecord, orList, where } from './schema-check.js';
+import { USER_REF } from './user-ref.js';
 import type { Path, PathIssue } from './yaml-source.js';
 
 // The same forms as schemas/scenario.schema.json: values that fail them are the schema check's to report.
@@ -279,6 +280,11 @@ function checkAnswer(expect: unknown, path: Path, ctx: Context): void {
   for (const [key, value] of Object.entries(expect)) {
     if (key === 'type' || key === 'closeCode' || typeof value !== 'string' || !value.startsWith('$'))
       continue;
+    const user = USER_REF.exec(value)?.[1];
+    if (user !== undefined) {
+      checkUserRef(user, [...path, key], ctx);
+      continue;
+    }
     const name = value.slice(1);
     if (ctx.captured.has(name)) continue;
     const near = closest(name, ctx.captured);
@@ -291,6 +297,16 @@ function checkAnswer(expect: unknown, path: Path, ctx: Context): void {
       message: `${where([...path, key])}"${value}" names no capture of an earlier exchange; ${fix}`,
     });
   }
+}
+
+/** `"$user:NAME"` in an expectation: NAME must be a user the scenario declares. */
+function checkUserRef(user: string, path: Path, ctx: Context): void {
+  if (!ctx.users || ctx.users.has(user)) return;
+  const declared = [...ctx.users.keys()];
+  ctx.issues.push({
+    path,
+    message: `${where(path)}"$user:${user}" names no user of this scenario: users declares ${declared.join(', ')}${didYouMean(user, declared)}`,
+  });
 }
 
 /** raw, probe and expectSession name the requirement a mismatch violates; one of the case's own. */

@@ -198,6 +198,28 @@ describe('scenario errors', () => {
     );
   });
 
+  it('"$user:NAME" in an expectation is a user reference: it must name a declared user, not a capture', () => {
+    const text = (from: string) =>
+      [
+        'id: x',
+        'title: t',
+        'covers: [MSG-1]',
+        'users: { alice: p, bob: p }',
+        'steps:',
+        '  - probe:',
+        '      user: bob',
+        '      exchange:',
+        '        - send: { type: msg:R, rid: r1, cmid: c1, to: alice, body: x }',
+        '          expect: { type: msg:A }',
+        `        - expect: { type: msg:N, from: ${from} }`,
+        '',
+      ].join('\n');
+    expect(loadScenarioText(text('$user:bob'), 'u.yaml').steps).toHaveLength(1);
+    expect(() => loadScenarioText(text('$user:bobb'), 'u.yaml')).toThrow(
+      'u.yaml:11:40: steps[0].probe.exchange[1].expect.from: "$user:bobb" names no user of this scenario: users declares alice, bob; did you mean "bob"?',
+    );
+  });
+
   it('a key repeated in one mapping is a YAML error at the repeat', () => {
     expect(() => loadScenarioText('id: a\nid: b\n', 'dup-key.yaml')).toThrow(
       /^dup-key\.yaml:2:1: Map keys must be unique/,
