@@ -12,11 +12,12 @@ import { dirname, join } from 'node:path';
 import type { History } from '../history/events.js';
 import { type Exemption, loadExpectedFailures } from '../report/expect-failures.js';
 import type { Reporter, RunResult } from '../report/types.js';
+import { defaultSuitePaths } from '../runner/paths.js';
 import { runSuites } from '../runner/run.js';
 import { certifyCommand } from './command.js';
 import { type Draft, draftExpectations, renderDraft } from './draft.js';
 import { type ProtocolEvidence, protocolEvidence } from './evidence.js';
-import { type CertifyOptions, resolveCertifyOptions, slugOf } from './options.js';
+import { CERTIFY_SUITES, type CertifyOptions, resolveCertifyOptions, slugOf } from './options.js';
 import { loadReadings, type ServerReadings } from './readings.js';
 import { renderCertification } from './render.js';
 
@@ -65,7 +66,11 @@ export async function certify(
   };
   const run = await runSuites(
     {
-      paths: options.suites,
+      // The shipped suites, when certifying from a directory without them (`npx imspec certify`).
+      paths:
+        options.suites.join('\n') === CERTIFY_SUITES.join('\n')
+          ? defaultSuitePaths(options.suites)
+          : options.suites,
       driver: options.driver,
       target: options.target,
       targetCmd: options.targetCmd,

@@ -4,7 +4,7 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
@@ -34,4 +34,17 @@ export function packageRoot(): string {
 /** The CLI launcher, bin/imspec.js (runs the compiled dist/). */
 export function cliPath(): string {
   return join(packageRoot(), 'bin', 'imspec.js');
+}
+
+/**
+ * The default suites (`suites/core`, `suites`), found where a user runs the kit: in the current
+ * directory when it has them (a checkout, or a project keeping its own copy), else the kit's own
+ * (`npx imspec run` anywhere). Only for defaults: a path the user names is read as named.
+ */
+export function defaultSuitePaths(paths: readonly string[]): string[] {
+  return paths.map((p) => {
+    if (isAbsolute(p) || existsSync(p)) return p;
+    const shipped = join(packageRoot(), p);
+    return existsSync(shipped) ? shipped : p;
+  });
 }

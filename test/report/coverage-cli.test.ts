@@ -49,6 +49,22 @@ describe('imspec coverage', () => {
     expect(stdout).not.toContain('\x1b');
   });
 
+  it("reads the kit's own suites when the directory has none, and a named path only as named", async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'imspec-coverage-empty-'));
+    try {
+      const shipped = await imspec(['coverage', '--json'], empty);
+      expect(shipped.code).toBe(0);
+      const report = JSON.parse(shipped.stdout) as CoverageReport;
+      // The shipped suites: core and more, not the one-case suite of the directory above.
+      expect(report.covered).toBeGreaterThan(40);
+      const named = await imspec(['coverage', 'suites'], empty);
+      expect(named.code).toBe(2);
+      expect(named.stderr).toContain('suites: cannot read suites');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('prints JSON with --json', async () => {
     const { code, stdout } = await imspec(['coverage', 'suites/core', '--json'], dir);
     expect(code).toBe(0);

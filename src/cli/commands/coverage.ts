@@ -6,6 +6,10 @@
 
 import type { Command } from 'commander';
 import { computeCoverage, coverageExitCode, loadSuites, renderCoverage } from '../../index.js';
+import { defaultSuitePaths } from '../../runner/paths.js';
+
+/** Every shipped suite. */
+const COVERAGE_DEFAULT: readonly string[] = ['suites'];
 
 export function registerCoverage(program: Command): void {
   program
@@ -16,7 +20,10 @@ export function registerCoverage(program: Command): void {
         'and list the ids no case covers, MUST and SHOULD ones marked with "!". Exit code 0; with ' +
         '--strict, 1 when a MUST or SHOULD id is uncovered; 2 on invalid scenarios.',
     )
-    .argument('[paths...]', 'scenario files or directories', ['suites'])
+    .argument(
+      '[paths...]',
+      `scenario files or directories (default: ${COVERAGE_DEFAULT.join(' ')}, the kit's own when this directory has none)`,
+    )
     .option('--json', 'print the coverage report as JSON')
     .option('--strict', 'exit 1 when a MUST or SHOULD requirement is uncovered')
     .addHelpText(
@@ -27,7 +34,9 @@ export function registerCoverage(program: Command): void {
         '  $ imspec coverage --json > coverage.json',
     )
     .action((paths: string[], options: { json?: boolean; strict?: boolean }) => {
-      const report = computeCoverage(loadSuites(paths));
+      const report = computeCoverage(
+        loadSuites(paths.length > 0 ? paths : defaultSuitePaths(COVERAGE_DEFAULT)),
+      );
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         const color = process.stdout.isTTY === true && !process.env['NO_COLOR'];

@@ -22,6 +22,7 @@ import { createReporters, withConsole } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
+import { defaultSuitePaths } from '../../runner/paths.js';
 import { runSuites } from '../../runner/run.js';
 import { formatDuration, parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
@@ -37,7 +38,10 @@ export function registerRun(program: Command): void {
         'run (users kept apart per case), and a fresh one for each case that kills or restarts it or has\n' +
         'proxy faults. It runs with a 1 s re-push interval and hello timeout, advertised in hello:A.',
     )
-    .argument('[paths...]', 'scenario files or directories', ['suites/core'])
+    .argument(
+      '[paths...]',
+      `scenario files or directories (default: ${RUN_DEFAULTS.paths.join(' ')}, the kit's own when this directory has none)`,
+    )
     .option('--target <url>', 'server to test, e.g. ws://127.0.0.1:7400 (default: embedded reference server)')
     .option(
       '--target-name <name>',
@@ -160,7 +164,7 @@ Examples:
       const interrupts = handleInterrupts('imspec run');
       const run = await runSuites(
         {
-          paths,
+          paths: paths.length > 0 ? paths : defaultSuitePaths(RUN_DEFAULTS.paths),
           driver: opts.driver,
           loadedDriver: driver,
           only: opts.only,
