@@ -22,7 +22,7 @@ export interface K8sOptions {
   /** The profile file's text, as it is (its hash must match across shards). */
   profileText: string;
   shards: number;
-  /** Container image with imspec (deploy/Dockerfile). @default 'imspec:latest' */
+  /** Container image with imspec (the repository's root Dockerfile). @default 'imspec:latest' */
   image: string;
   /** The server to load (reachable from the pods). */
   target: string;

@@ -55,7 +55,10 @@ export function defineCertifyOptions(command: Command): Command {
         'certification document (every verdict with its reason, the exact command, the server config, ' +
         'the readings), as the published docs/certifications/*.md are made. Guide: docs/certify.md.',
     )
-    .requiredOption('--driver <name>', 'driver that speaks the server protocol: mqtt | xmpp | ran')
+    .requiredOption(
+      '--driver <driver>',
+      'driver that speaks the server protocol: mqtt | xmpp | ran, a driver file (./my-driver.js) or an installed driver package',
+    )
     .requiredOption(
       '--target <url>',
       "where the server listens, with the driver's parameters (docs/drivers.md)",

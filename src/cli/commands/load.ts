@@ -68,7 +68,11 @@ export function registerLoad(program: Command): void {
       '--target-cmd <command>',
       'shell command that starts the target at --target (process faults need it)',
     )
-    .option('--driver <name>', 'wire protocol driver: ran | mqtt | xmpp', 'ran')
+    .option(
+      '--driver <driver>',
+      'wire protocol driver: ran | mqtt | xmpp, a driver file (./my-driver.js) or an installed driver package (docs/drivers.md)',
+      'ran',
+    )
     .option(
       '--duration <duration>',
       "override the executor's duration, e.g. 30s (a ramp's stages are scaled)",
@@ -104,7 +108,7 @@ export function registerLoad(program: Command): void {
     .option('--shards <n>', 'with --emit k8s: pods of the Indexed Job, one shard each', parsePositive)
     .option(
       '--image <image>',
-      'with --emit k8s: container image with imspec (deploy/Dockerfile)',
+      'with --emit k8s: container image with imspec (built from the Dockerfile at the repository root)',
       'imspec:latest',
     )
     .option('--storage-class <name>', 'with --emit k8s: storage class of the ReadWriteMany results volume')

@@ -130,8 +130,8 @@ Examples:
   imspec run                                   # core suite, embedded reference server
   imspec run suites/core --server-fault no-dedup   # prove the suite catches a broken server
   imspec run suites/core --target ws://127.0.0.1:7400 --hmac-secret s3cret
-  imspec run suites/core --target ws://127.0.0.1:7401 \\
-      --target-cmd 'imspec serve --port 7401 --db /tmp/t.db --hmac-secret s'
+  imspec run suites/core --target ws://127.0.0.1:7401 --hmac-secret s \\
+      --target-cmd 'exec imspec serve --port 7401 --db /tmp/t.db --hmac-secret s'
   imspec run --only 'dedup-*' --report junit=reports/junit.xml --report json=reports/run.json
   imspec run --metrics-port 9464 --pushgateway http://127.0.0.1:9091   # see docs/observability.md
   imspec run suites/faults --repeat 5          # fault cases; FLAKY ones list a replay per failing seed
