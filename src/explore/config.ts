@@ -219,7 +219,15 @@ export function parseExploreConfig(text: string, file: string): Readonly<Explore
     if (kind === undefined) {
       const nested = Object.keys(SCHEMA).some((k) => k.startsWith(`${key}.`));
       if (nested && isObject(value)) return true;
-      const known = Object.keys(SCHEMA).filter((k) => k.split('.').length === path.length);
+      // The keys at this level: leaves, and the mappings that hold nested keys (weights, send, …).
+      const parent = path.slice(0, -1).join('.');
+      const known = [
+        ...new Set(
+          Object.keys(SCHEMA)
+            .filter((k) => parent === '' || k.startsWith(`${parent}.`))
+            .map((k) => k.split('.').slice(0, path.length).join('.')),
+        ),
+      ];
       fail(path, `unknown key "${key}"${didYouMean(key, known)}; known: ${known.join(', ')}`, true);
     }
     set(
@@ -231,6 +239,12 @@ export function parseExploreConfig(text: string, file: string): Readonly<Explore
   });
   // Every case needs a sender and someone else to receive.
   if (config.users.min < 2) fail(['users', 'min'], 'users: min is at least 2 (a sender and a receiver)');
+  if (Object.values(config.weights).every((w) => w === 0))
+    fail(
+      ['weights'],
+      'weights: every weight is 0, so there is nothing to draw; give one a weight above 0',
+      true,
+    );
   return Object.freeze(config);
 }
 

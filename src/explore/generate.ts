@@ -78,7 +78,8 @@ export function generateCase(
   const weights = usableWeights(config.weights, target);
   const count = between(rng, config.operations);
   const ctx: DrawContext = { rng, config, target, users, bots, online };
-  for (let i = 0; i < count; i++) operations.push(...draw(rng, weights, ctx));
+  // None usable (the config weighs only what this target cannot do): the closing send below alone.
+  if (weights.length > 0) for (let i = 0; i < count; i++) operations.push(...draw(rng, weights, ctx));
   // A case that sends nothing judges nothing: end with one ordinary send (logging a device in
   // first when every one is away).
   if (!operations.some((o) => o.op === 'send')) {

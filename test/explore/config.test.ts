@@ -40,6 +40,16 @@ describe('explore config', () => {
     ['users: { min: 1, max: 2 }\n', 'explore.yaml:1:15: users: min is at least 2'],
     ['findOn: [ERROR]\n', 'explore.yaml:1:9: findOn: a list of FAIL and WARN'],
     ['users: [\n', 'explore.yaml:'],
+    [
+      'wieghts: { send: 1 }\n',
+      'explore.yaml:1:1: unknown key "wieghts"; did you mean "weights"?; known: users, devices, operations, weights, send,',
+    ],
+    [
+      `weights: { ${Object.keys(EXPLORE_DEFAULTS.weights)
+        .map((k) => `${k}: 0`)
+        .join(', ')} }\n`,
+      'explore.yaml:1:1: weights: every weight is 0',
+    ],
   ])('refuses %j with a position', (text, message) => {
     expect(error(text)).toContain(message);
   });

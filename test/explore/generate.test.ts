@@ -199,6 +199,18 @@ describe('explore generator', () => {
     expect(scenario.steps.map((s) => s.op)).toEqual(['connect', 'send', 'connect', 'waitFor']);
   });
 
+  it('weighing only what the target cannot do still gives a case: its closing send', () => {
+    const onlyKill = {
+      ...EXPLORE_DEFAULTS,
+      weights: Object.fromEntries(
+        Object.keys(EXPLORE_DEFAULTS.weights).map((k) => [k, k === 'kill' ? 1 : 0]),
+      ),
+    } as typeof EXPLORE_DEFAULTS;
+    const { operations } = generateCase(1, 0, onlyKill, BARE);
+    expect(operations.filter((o) => o.op === 'send')).toHaveLength(1);
+    expect(operations.some((o) => o.op === 'kill')).toBe(false);
+  });
+
   it('keeps a second misbehave of a device: its rules add up (a catch-up crash on a device delaying acks)', () => {
     const generated = {
       users: { u1: ['d1'], u2: ['d1'] },
