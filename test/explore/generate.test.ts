@@ -200,12 +200,9 @@ describe('explore generator', () => {
   });
 
   it('weighing only what the target cannot do still gives a case: its closing send', () => {
-    const onlyKill = {
-      ...EXPLORE_DEFAULTS,
-      weights: Object.fromEntries(
-        Object.keys(EXPLORE_DEFAULTS.weights).map((k) => [k, k === 'kill' ? 1 : 0]),
-      ),
-    } as typeof EXPLORE_DEFAULTS;
+    const weights = { ...EXPLORE_DEFAULTS.weights };
+    for (const k of Object.keys(weights) as (keyof typeof weights)[]) weights[k] = k === 'kill' ? 1 : 0;
+    const onlyKill = { ...EXPLORE_DEFAULTS, weights };
     const { operations } = generateCase(1, 0, onlyKill, BARE);
     expect(operations.filter((o) => o.op === 'send')).toHaveLength(1);
     expect(operations.some((o) => o.op === 'kill')).toBe(false);
