@@ -49,6 +49,20 @@ export function checkScenarioText(
     return { file, suite, issues: source.syntaxErrors.map(({ loc, message }) => ({ ...loc, message })) };
   }
   const data = source.data;
+  // A load profile given where a scenario belongs: one line that names the right command, not
+  // a line per key the scenario schema lacks.
+  if (looksLikeLoadProfile(data)) {
+    return {
+      file,
+      suite,
+      issues: [
+        {
+          ...source.locate([]),
+          message: 'this is a load profile (population, executor), not a scenario: run it with imspec load',
+        },
+      ],
+    };
+  }
   const pathIssues = schemaIssues(data);
   // One report per node: a value the schema already refused is not also a semantic problem.
   const taken = new Set(pathIssues.map((i) => JSON.stringify([i.path, i.atKey ?? false])));
@@ -73,6 +87,13 @@ export function checkScenarioText(
     });
   }
   return check;
+}
+
+/** A mapping with a load profile's required keys and none of a scenario's. */
+function looksLikeLoadProfile(data: unknown): boolean {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return false;
+  const keys = new Set(Object.keys(data));
+  return keys.has('population') && keys.has('executor') && !keys.has('steps') && !keys.has('id');
 }
 
 /** Checks one file. A file that cannot be read is one issue without a position. */

@@ -198,6 +198,14 @@ describe('scenario errors', () => {
     );
   });
 
+  it('a load profile given as a scenario is one line naming imspec load, not a line per unknown key', () => {
+    const text =
+      'name: steady\npopulation: { senders: 10 }\nexecutor: { type: constant-arrival-rate, rate: 10/s, duration: 5s }\n';
+    expect(() => loadScenarioText(text, 'p.yaml')).toThrow(
+      /^p\.yaml:1:1: this is a load profile \(population, executor\), not a scenario: run it with imspec load$/,
+    );
+  });
+
   it('"$user:NAME" in an expectation is a user reference: it must name a declared user, not a capture', () => {
     const text = (from: string) =>
       [
