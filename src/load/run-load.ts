@@ -85,7 +85,8 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   try {
     hooks.signal?.throwIfAborted();
     const url = targets[0]!.url;
-    const tag = `L${runId.slice(-6)}`;
+    // Lowercase: XMPP servers case-fold user names, so a capital would rename every user on the wire.
+    const tag = `l${runId.slice(-6)}`;
     const probeDriver = (await loadDriver(options.driver)).create({ target: url });
     // A target the kit did not start is checked once, fast (exit 2 on a wrong URL, secret or
     // protocol), before any worker connects a thousand bots to it.

@@ -5,6 +5,7 @@
 
 import { xml } from '@xmpp/client';
 import { describe, expect, it } from 'vitest';
+import { createDriver } from '../../src/drivers/index.js';
 import {
   chatMessage,
   finSaysMore,
@@ -17,6 +18,7 @@ import {
   XmppUserSeqs,
 } from '../../src/drivers/xmpp/index.js';
 import { ConfigError, UnsupportedError } from '../../src/errors.js';
+import { History } from '../../src/history/events.js';
 
 const ME = 'bob@localhost';
 
@@ -49,6 +51,18 @@ describe('resolveXmppTarget', () => {
   ])('refuses %s with a ConfigError that names the problem', (target, message) => {
     expect(() => resolveXmppTarget({ target })).toThrow(ConfigError);
     expect(() => resolveXmppTarget({ target })).toThrow(message);
+  });
+});
+
+describe('user names', () => {
+  it('refuses a name with capitals before any traffic: the server would fold it and every push would look lost', async () => {
+    // Port 1 on loopback: were the name let through, the error would be the unreachable target.
+    const driver = createDriver('xmpp', { target: 'xmpp://127.0.0.1:1?register=1' });
+    const login = driver.connect('Bob/phone', { user: 'Bob', device: 'phone', token: 't' }, new History());
+    await expect(login).rejects.toThrow(ConfigError);
+    await expect(login).rejects.toThrow(
+      /capitals: XMPP servers case-fold user names \(it would log in as "bob"\)/,
+    );
   });
 });
 

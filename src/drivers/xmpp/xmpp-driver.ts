@@ -59,6 +59,7 @@ export class XmppDriver implements Driver {
    * failed connection is closed and recorded all the same.
    */
   async connect(actor: ActorId, options: ConnectOptions, history: History): Promise<DriverSession> {
+    refuseFoldedName(options.user);
     await this.provision(options, options.timeoutMs);
     const state = this.states.get(history, actor, options.user);
     const session = new XmppSession(
@@ -100,4 +101,18 @@ export class XmppDriver implements Driver {
     }
     return done;
   }
+}
+
+/**
+ * XMPP servers case-fold a JID's local part (nodeprep, RFC 7622): "Bob" logs in as "bob", and the
+ * messages to and from that account carry "bob", a user the case does not know — every push would
+ * be read as someone else's and the run would report them lost. Refused before any traffic, so
+ * the kit says why instead of blaming the server.
+ */
+function refuseFoldedName(user: string): void {
+  const folded = user.toLowerCase();
+  if (folded !== user)
+    throw new ConfigError(
+      `user "${user}" has capitals: XMPP servers case-fold user names (it would log in as "${folded}"), so the xmpp driver needs lowercase user names`,
+    );
 }
