@@ -333,6 +333,27 @@ describe('xmpp driver creating accounts (register=1, XEP-0077)', () => {
     await expect(attempt).rejects.toThrow(/cannot connect to xmpp:\/\/127\.0\.0\.1/);
   });
 
+  it('fails the login, and nothing else, against a port that answers with something else and resets', async () => {
+    // What Mosquitto does to an XMPP stream header: a reset. xmpp.js's start() left its wait for
+    // 'online' unhandled then, and the process died of an unhandled rejection (a bare ECONNRESET).
+    const other = createServer((socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as AddressInfo;
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    try {
+      const d = new XmppDriver({ target: `xmpp://127.0.0.1:${port}?domain=localhost` });
+      const attempt = d.connect('x/d1', { user: 'x', device: 'd1', token: 'pw' }, new History());
+      await expect(attempt).rejects.toThrow(/XMPP login of x\/d1 at xmpp:\/\/127\.0\.0\.1:\d+ failed/);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', note);
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('says how to fix a server that offers no registration', async () => {
     server = await startProsody();
     const d = new XmppDriver({ target: `${server.url}?register=1` });

@@ -71,6 +71,10 @@ declare module '@xmpp/client' {
     streamManagement: StreamManagement;
     reconnect: { stop(): void };
     start(): Promise<unknown>;
+    /** Opens the socket (start's first half). */
+    connect(service: string): Promise<unknown>;
+    /** Opens the stream on the open socket (start's second half). */
+    open(options: { domain: string; lang?: string }): Promise<unknown>;
     stop(): Promise<unknown>;
     send(element: Element): Promise<void>;
   }

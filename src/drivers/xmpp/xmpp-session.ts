@@ -145,7 +145,7 @@ export class XmppSession implements DriverSession {
   async login(options: ConnectOptions, caps: readonly Cap[]): Promise<SessionInfo> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
-      const started = this.xmpp.start();
+      const started = startStream(this.xmpp, this.target.url, this.target.domain);
       started.catch(() => {});
       // After a resumption xmpp.js goes online without emitting 'online', so start() never settles.
       await deadline(
@@ -365,4 +365,30 @@ export class XmppSession implements DriverSession {
     this.log.close(info);
     this.closing.resolve(info);
   }
+}
+
+/**
+ * xmpp.js's Connection.start() (0.14), with its wait for 'online' handled. start() makes that
+ * promise (rejected by the next 'error') before opening the stream, and never awaits it when the
+ * opening throws first: against a port that is not XMPP (a reset, or bytes its parser refuses) the
+ * 'error' then rejected it unhandled, and Node ended the whole run with a bare ECONNRESET stack.
+ * Here the rejection is observed, and the login fails with the driver's own error.
+ */
+async function startStream(xmpp: Client, service: string, domain: string): Promise<void> {
+  await xmpp.connect(service);
+  const online = new Promise<void>((resolve, reject) => {
+    const onOnline = () => {
+      xmpp.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      xmpp.off('online', onOnline);
+      reject(error);
+    };
+    xmpp.once('online', onOnline);
+    xmpp.once('error', onError);
+  });
+  online.catch(() => {});
+  await xmpp.open({ domain });
+  await online;
 }
