@@ -176,7 +176,7 @@ describe('accounts on Prosody (xmpp driver)', () => {
   }
 
   it('creates every account with --provision-cmd before the timeline (prosodyctl), and the case passes', async () => {
-    const run = await onProsody('lastseq-implies-ack', {
+    const run = await onProsody('offline-kill-9', {
       provisionCmd: (data) =>
         `prosodyctl --config ${data}/prosody.cfg.lua register "$IMSPEC_USER" localhost "$IMSPEC_PASSWORD"`,
     });
@@ -185,7 +185,7 @@ describe('accounts on Prosody (xmpp driver)', () => {
   }, 90_000);
 
   it('refuses a --provision-cmd that cannot create the first account before any case (exit 2), with the hook output', async () => {
-    const run = await onProsody('lastseq-implies-ack', {
+    const run = await onProsody('offline-kill-9', {
       provisionCmd: () => 'echo "admin API says: quota of accounts reached" >&2; exit 1',
     });
     // A hook that fails for the preflight's account is configuration: said once, no case run.
