@@ -15,6 +15,7 @@
 
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.js';
+import { formatDuration } from '../scenarios/duration.js';
 
 export interface K8sOptions {
   /** Profile name (the objects are named after it). */
@@ -30,6 +31,12 @@ export interface K8sOptions {
   targetName?: string;
   seed: number;
   driver: string;
+  /** `--duration` for every pod (ms); absent: the profile's. */
+  durationMs?: number;
+  /** `--workers` for every pod; absent: the pods choose (one per 16,000 connections). */
+  workers?: number;
+  /** `--quiet` for every pod: no progress lines in the pods' logs. */
+  quiet?: boolean;
   /** How long the merge waits for every shard file (ms). */
   waitMs: number;
   /** Pushgateway the shards push their final metrics to, labelled by shard. */
@@ -106,6 +113,9 @@ export function k8sManifests(o: K8sOptions): Manifest[] {
     ...(o.targetName ? ['--target-name', o.targetName] : []),
     '--driver',
     o.driver,
+    ...(o.durationMs !== undefined ? ['--duration', formatDuration(o.durationMs)] : []),
+    ...(o.workers !== undefined ? ['--workers', String(o.workers)] : []),
+    ...(o.quiet ? ['--quiet'] : []),
     // Kubernetes expands $(VAR) from the container's env: each pod writes its own file.
     '--out',
     '/results/shard-$(JOB_COMPLETION_INDEX).json',

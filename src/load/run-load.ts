@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { loadDriver } from '../drivers/index.js';
-import { UsageError } from '../errors.js';
+import { TargetUnreachableError, UsageError } from '../errors.js';
 import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
@@ -26,12 +26,13 @@ import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
 import { createLoadReporters } from './report/reporters.js';
 import { buildLoadResult, type LoadResult, mergeWorkers } from './result.js';
+import { checkFaultsWithin, checkSourceAddresses, requireProcessControl } from './run-checks.js';
 import { prepareAll, runControl } from './run-control.js';
 import { nestSlice, WHOLE } from './schedule.js';
 import { shardGroups, shardName, shareRate } from './shard.js';
 import { TimelineRecorder } from './timeline.js';
 import { InProcessWorker, type WorkerHandle } from './worker/handle.js';
-import type { WorkerPlan } from './worker/messages.js';
+import type { ReadyInfo, WorkerPlan } from './worker/messages.js';
 import { ProcessWorker } from './worker/process-worker.js';
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
@@ -43,6 +44,10 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     ...(options.out ? [`json=${options.out}`] : []),
   ]);
   const profile = withDuration(loadProfileFile(options.profile), options.durationMs);
+  requireProcessControl(profile, options);
+  await checkSourceAddresses(options.sourceAddresses ?? []);
+  // A driver file or package is loaded and checked before any server starts (as imspec run does).
+  const driver = await loadDriver(options.driver);
   const ledger = options.ledger ?? defaultLedger();
   const startedAt = new Date();
   const runId = `${startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
@@ -87,7 +92,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const url = targets[0]!.url;
     // Lowercase: XMPP servers case-fold user names, so a capital would rename every user on the wire.
     const tag = `l${runId.slice(-6)}`;
-    const probeDriver = (await loadDriver(options.driver)).create({ target: url });
+    const probeDriver = driver.create({ target: url });
     // A target the kit did not start is checked once, fast (exit 2 on a wrong URL, secret or
     // protocol), before any worker connects a thousand bots to it.
     const { caps } = options.target
@@ -136,6 +141,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
         abortPrepare = reject;
       }),
     ]);
+    requireBots(ready, url);
     hooks.onReady?.({
       bots: ready.reduce((n, r) => n + r.bots, 0),
       connected: ready.reduce((n, r) => n + r.connected, 0),
@@ -186,9 +192,13 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
   }
 }
 
-/** `--duration`: a constant executor runs that long; a ramp's stages are scaled to it. */
+/**
+ * `--duration`: a constant executor runs that long; a ramp's stages are scaled to it. A process
+ * fault after the new end is refused (UsageError), never left out.
+ */
 export function withDuration(profile: LoadProfile, durationMs: number | undefined): LoadProfile {
   if (durationMs === undefined || durationMs === profile.durationMs) return profile;
+  checkFaultsWithin(profile, durationMs);
   const e = profile.executor;
   const executor =
     e.type === 'constant-arrival-rate'
@@ -204,7 +214,6 @@ export function withDuration(profile: LoadProfile, durationMs: number | undefine
     ...profile,
     executor,
     durationMs,
-    process: profile.process.filter((p) => p.atMs <= durationMs),
   });
 }
 
@@ -251,6 +260,26 @@ function autoAddresses(url: string, connections: number): string[] {
   return Array.from(
     { length: Math.ceil(connections / CONNECTIONS_PER_ADDRESS) },
     (_, i) => `127.0.0.${i + 2}`,
+  );
+}
+
+/**
+ * Logins over: a run none of whose senders (or receivers) could connect would offer every send
+ * to no bot (or deliver nothing), and its thresholds would break on load the kit never applied. That is the kit's ERROR (its connect
+ * errors' reason, exit 2), never a FAIL blamed on the server.
+ */
+function requireBots(ready: readonly ReadyInfo[], url: string): void {
+  const bots = ready.reduce((n, r) => n + r.bots, 0);
+  const connected = ready.reduce((n, r) => n + r.connected, 0);
+  const missing = !ready.some((r) => r.sendersConnected > 0)
+    ? 'sender'
+    : !ready.some((r) => r.receiversConnected > 0)
+      ? 'receiver'
+      : undefined;
+  if (bots === 0 || !missing) return;
+  const reason = ready.find((r) => r.connectError !== undefined)?.connectError ?? 'no error reported';
+  throw new TargetUnreachableError(
+    `ERROR: the kit could not connect its bots to ${url}: ${connected} of ${bots} logged in, no ${missing} among them (first error: ${reason}). The profile's load was never applied, so nothing was judged`,
   );
 }
 

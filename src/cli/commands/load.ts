@@ -18,7 +18,7 @@ import {
 } from '../../metrics/index.js';
 import { parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
-import { type EmitCliOptions, emitManifests } from './load-emit.js';
+import { checkEmitFlags, type EmitCliOptions, emitManifests } from './load-emit.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -97,14 +97,17 @@ export function registerLoad(program: Command): void {
       collect,
       [],
     )
-    .option('--quiet', 'no progress and no console summary (files are still written)')
+    .option('-q, --quiet', 'no progress and no console summary (files are still written)')
     .option(
       '--workers <n>',
       'worker processes (0: bots in this process; default: one per 16,000 connections)',
       parseCount,
     )
     .option('--servers <n>', 'embedded reference servers (default: one per 15,000 connections)', parseCount)
-    .option('--emit <kind>', 'print deploy manifests instead of running: k8s (with --shards, --target)')
+    .option(
+      '--emit <kind>',
+      'print deploy manifests instead of running: k8s (with --shards, --target; the pods take --duration, --seed, --driver, --workers, --quiet, --target-name, --pushgateway)',
+    )
     .option('--shards <n>', 'with --emit k8s: pods of the Indexed Job, one shard each', parsePositive)
     .option(
       '--image <image>',
@@ -133,7 +136,8 @@ export function registerLoad(program: Command): void {
       'after',
       `
 Exit codes: 0 every threshold held; 1 a threshold broke (or an abortOnFail one stopped the run);
-2 usage or configuration error (a bad profile is reported at file:line:col); 130 Ctrl-C (143
+2 usage or configuration error (a bad profile is reported at file:line:col), or the kit could
+not apply the load (no sender or receiver could log in: ERROR, nothing judged); 130 Ctrl-C (143
 SIGTERM): sends stop, what was sent drains and is judged, the reports say "interrupted" (a second
 Ctrl-C exits at once). With --shard, 0 once
 the shard ran to the end and wrote --out: imspec merge judges the thresholds on the whole.
@@ -147,12 +151,15 @@ Examples:
   imspec merge results/                                                  # one verdict for all shards
   imspec load profile.yaml --emit k8s --shards 8 --target ws://im.example:7400 --image REGISTRY/imspec:0.1.0 > run.yaml`,
     )
-    .action(async (profile: string, opts: LoadCliOptions) => {
+    .action(async (profile: string, opts: LoadCliOptions, command: Command) => {
+      checkEmitFlags(opts.emit !== undefined, (key) => command.getOptionValueSource(key) === 'cli');
+      const durationMs = opts.duration === undefined ? undefined : durationOption(opts.duration);
       if (opts.emit !== undefined) {
         process.stdout.write(
           emitManifests(profile, {
             ...opts,
             emit: opts.emit,
+            ...(durationMs !== undefined ? { durationMs } : {}),
           } as EmitCliOptions),
         );
         return;
@@ -183,7 +190,7 @@ Examples:
           ...(opts.out !== undefined ? { out: opts.out } : {}),
           ...(opts.target !== undefined ? { target: opts.target } : {}),
           ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
-          ...(opts.duration !== undefined ? { durationMs: durationOption(opts.duration) } : {}),
+          ...(durationMs !== undefined ? { durationMs } : {}),
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(shard ? { shard } : {}),
           ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),

@@ -68,6 +68,8 @@ export class LoadBot extends ReceivingBot {
   private receiptsExpected = true;
   private reconnectFailures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Why the last login attempt failed (what the run reports when the kit could not connect). */
+  connectError: unknown;
 
   constructor(
     s: LoadBotShared,
@@ -97,7 +99,8 @@ export class LoadBot extends ReceivingBot {
     try {
       await this.open();
       return true;
-    } catch {
+    } catch (error) {
+      this.connectError = error;
       this.scheduleReconnect();
       return false;
     }

@@ -21,6 +21,7 @@ import { explainErrors, isRecord, type SchemaRoot } from '../../scenarios/schema
 import type { Loc } from '../../scenarios/types.js';
 import { problemIssue, readYamlFile } from '../../scenarios/yaml-limits.js';
 import { type Path, type PathIssue, parseYaml } from '../../scenarios/yaml-source.js';
+import { connectionCount } from '../population.js';
 import { isThresholdFigure, parseThreshold, unknownFigure } from '../thresholds.js';
 import { LOAD_DEFAULTS } from './defaults.js';
 import type { Executor, LoadProfile, Population, ProcessFault, Stage, Threshold } from './types.js';
@@ -33,6 +34,12 @@ ajv.addSchema(scenarioSchema);
 const validateProfile: ValidateFunction = ajv.compile(loadSchema);
 const ROOT: SchemaRoot = { name: 'load profile', ajv, id: loadSchema.$id, schema: loadSchema };
 const IN_FAULT_RULE = /^\/faults\/\d+(?:\/|$)/;
+/**
+ * Connections one profile may make, across all its shards: 20 machines of about 50,000 bots
+ * each. Every shard plans the whole population (about 400 MB of plan for a million connections),
+ * so a bigger one ran out of heap before a bot connected.
+ */
+export const MAX_PROFILE_CONNECTIONS = 1_000_000;
 
 /** One problem in a profile file, 1-based position (absent when the file could not be read). */
 export interface ProfileIssue {
@@ -91,6 +98,19 @@ export function checkProfileText(text: string, file: string): ProfileCheck {
     ...source.locate(issue.path, issue.atKey),
     message: issue.message,
   });
+  // A scenario given to imspec load would get a line for each of its keys; one line says it all.
+  if (isRecord(data) && 'steps' in data && !('executor' in data)) {
+    return {
+      file,
+      issues: [
+        {
+          ...source.locate(['steps'], true),
+          message:
+            'this is a scenario (it has steps:), not a load profile: run it with imspec run; imspec load takes a load profile (profiles/, docs/load.md)',
+        },
+      ],
+    };
+  }
   const valid = validateProfile(data);
   const schema = valid
     ? []
@@ -254,6 +274,13 @@ function resolveProfile(raw: RawProfile, r: Resolved, issues: PathIssue[]): Load
         }
       : undefined,
   };
+  const connections = connectionCount(population);
+  if (connections > MAX_PROFILE_CONNECTIONS) {
+    issues.push({
+      path: ['population', 'senders'],
+      message: `population.senders: this population makes ${connections.toLocaleString('en-US')} connections; a profile takes at most ${MAX_PROFILE_CONNECTIONS.toLocaleString('en-US')}. One machine holds about 50,000 bots (several worker processes, loopback source addresses); more is a sharded run over several machines (--shard i/N, docs/load.md "Running on Kubernetes"), and each shard plans the whole population in memory`,
+    });
+  }
   if (population.offline && population.offline.forMs >= population.offline.everyMs) {
     issues.push({
       path: ['population', 'offline', 'for'],

@@ -53,6 +53,6 @@ export class InProcessWorker implements WorkerHandle {
   }
 
   kill(): void {
-    this.runtime.stopSending();
+    this.runtime.abort();
   }
 }

@@ -64,6 +64,12 @@ export interface ReadyInfo {
   connected: number;
   /** First connect attempts that failed (those bots keep retrying). */
   failed: number;
+  /** Sending bots connected when the logins ended (none: every send would be dropped). */
+  sendersConnected: number;
+  /** Receiving devices connected when the logins ended (none: nothing could be delivered). */
+  receiversConnected: number;
+  /** Why the first failed login failed, in words. */
+  connectError?: string;
   ms: number;
 }
 

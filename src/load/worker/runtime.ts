@@ -127,6 +127,7 @@ export class WorkerRuntime {
       },
     };
     const shared = new Map<Driver, LoadBotShared>();
+    const receivers: LoadBot[] = [];
     for (const group of plan.groups) {
       for (const d of group.devices) {
         const k = this.bots.length;
@@ -139,6 +140,7 @@ export class WorkerRuntime {
         const jitter = mix(plan.seed ^ 0x5eed, group.index * 1024 + k) / 2 ** 32;
         const bot = new LoadBot(s, d.user, d.device, hmacToken(plan.secret, d.user), jitter);
         this.bots.push(bot);
+        if (d.receives) receivers.push(bot);
         if (d.sends) {
           const sender: Sender = { bot, group, user: d.user, count: 0, everConnected: false };
           this.senders.push(sender);
@@ -153,6 +155,7 @@ export class WorkerRuntime {
       }
     }
     let failed = 0;
+    let connectError: string | undefined;
     const perBatch = Math.max(1, Math.round(plan.connectRate / 100));
     const pending: Promise<void>[] = [];
     const logins = new InFlight(LOGINS_IN_FLIGHT);
@@ -162,7 +165,9 @@ export class WorkerRuntime {
         pending.push(
           bot.connect().then((ok) => {
             logins.leave();
-            if (!ok) failed++;
+            if (ok) return;
+            failed++;
+            connectError ??= errorText(bot.connectError);
           }),
         );
       }
@@ -176,6 +181,9 @@ export class WorkerRuntime {
       bots: this.bots.length,
       connected: this.connected,
       failed,
+      sendersConnected: this.senders.filter((s) => s.everConnected).length,
+      receiversConnected: receivers.filter((b) => b.connected).length,
+      ...(connectError !== undefined ? { connectError } : {}),
       ms: performance.now() - started,
     };
   }
@@ -208,6 +216,20 @@ export class WorkerRuntime {
   stopSending(): void {
     this.sendingStopped = true;
     this.dispatcher.stop();
+  }
+
+  /**
+   * Ends the worker at once (an error elsewhere, Ctrl-C): no bot reconnects and no timer is left
+   * to keep the process alive.
+   */
+  abort(): void {
+    this.stopSending();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.clock.clear();
+    this.kitDelay?.stop();
+    for (const b of this.bots) b.stop().catch(() => undefined);
+    for (const f of this.faults) f.close().catch(() => undefined);
   }
 
   snapshot(): WorkerSnapshot {
@@ -400,4 +422,8 @@ class InFlight {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
