@@ -4,9 +4,10 @@
  * elsewhere — the converter from the built-in drivers' histories to the capture format.
  */
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { History } from '../history/events.js';
+import { createDirectories, optionWords } from '../output-paths.js';
 import type { CaseResult, Reporter } from '../report/types.js';
 import { captureHeader, captureLineOf } from './from-history.js';
 
@@ -20,7 +21,7 @@ export interface CaptureWriter {
 }
 
 export function captureWriter(dir: string): CaptureWriter {
-  mkdirSync(dir, { recursive: true });
+  createDirectories(optionWords('--capture', dir), dir);
   const open = new Map<string, { out: WriteStream; off: () => void }>();
   const counts = new Map<string, number>();
   const files: string[] = [];

@@ -18,6 +18,7 @@ import {
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
+import { checkOutputDir } from '../../output-paths.js';
 import { createReporters, withConsole } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
@@ -143,6 +144,9 @@ Examples:
       const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
         command,
       });
+      // Output directories too are checked before any work (--report files were, just above).
+      if (opts.minimize) checkOutputDir('--minimize-dir', opts.minimizeDir);
+      if (opts.capture !== undefined) checkOutputDir('--capture', opts.capture);
       const lingerMs =
         opts.metricsLinger === undefined
           ? METRICS_LINGER_DEFAULT_MS
