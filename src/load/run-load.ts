@@ -24,7 +24,7 @@ import {
 import { buildGroups, connectionCount, dealGroups } from './population.js';
 import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
-import { createLoadReporters } from './report/reporters.js';
+import { createLoadReporters, writeLoadReports } from './report/reporters.js';
 import { buildLoadResult, type LoadResult, mergeWorkers } from './result.js';
 import { prepareAll, runControl } from './run-control.js';
 import { nestSlice, WHOLE } from './schedule.js';
@@ -82,6 +82,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     for (const h of handles) h.stopSending();
   };
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  let result: LoadResult;
   try {
     hooks.signal?.throwIfAborted();
     const url = targets[0]!.url;
@@ -152,7 +153,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const aborted = control.stop();
     const merged = mergeWorkers(results);
     timeline.add(Math.max(...results.map((r) => r.endT)), merged);
-    const result = buildLoadResult(
+    result = buildLoadResult(
       {
         runId,
         profile,
@@ -172,8 +173,6 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
       },
       merged,
     );
-    for (const r of reporters) await r.write(result);
-    return result;
   } catch (error) {
     for (const h of handles) h.kill();
     throw withLog(error, targets);
@@ -183,6 +182,10 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     hooks.signal?.removeEventListener('abort', onAbort);
     await Promise.all(targets.map((t) => t.stop()));
   }
+  // Outside the try: a report that cannot be written is no fault of the target (no log tail), and
+  // every other report, the console summary with the verdict, is still written.
+  await writeLoadReports(reporters, result);
+  return result;
 }
 
 /** `--duration`: a constant executor runs that long; a ramp's stages are scaled to it. */

@@ -5,7 +5,7 @@
  * Runs the built CLI (npm test builds first). As root, "cannot write" is a path under a plain file.
  */
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +166,34 @@ describe('a write that fails at the end', () => {
     expect(text.join('')).toMatch(/passed|failed/);
     expect(existsSync(join(dir, 'ok.xml'))).toBe(true);
   });
+});
+
+describe('imspec load, when its report cannot be written at the end', () => {
+  it('prints the summary (the verdict) first, then the error naming the flag, exit 2', async () => {
+    const late = join(dir, 'load-late');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'load', 'test/load/profiles/tiny.yaml', '--duration', '1s', '--report', `junit=${late}/r.xml`],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      // The path was checked before the run; now it turns into a file under the report's name.
+      if (stderr.includes('connected') && !existsSync(late)) writeFileSync(late, '');
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toContain(
+      `imspec: --report junit=${late}/r.xml: ${late} is not a directory [IMSPEC_ERR_CONFIG]`,
+    );
+    expect(stderr).not.toContain('target log');
+    expect(stdout).toMatch(/thresholds held/);
+    expect(code).toBe(2);
+  }, 60_000);
 });
 
 function escapeRe(s: string): string {
