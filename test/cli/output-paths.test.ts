@@ -20,10 +20,10 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/imspec.js');
 
-async function imspec(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function imspec(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
+      cwd,
       env: { ...process.env, NO_COLOR: '1' },
       // A hang (a recursive mkdir under /proc) must not outlive the test.
       timeout: 20_000,
@@ -119,6 +119,20 @@ describe('an output path that cannot be written', () => {
     // Nothing ran: no progress, no summary, no target log, no stack trace.
     expect(stdout).toBe('');
     expect(stderr.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('the default --minimize-dir', () => {
+  it('is not checked up front: a run that never minimises works where it cannot be written', async () => {
+    const cwd = join(dir, 'cwd');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'reports'), '');
+    const { code, stdout } = await imspec(
+      ['run', join(ROOT, 'suites/core'), '--only', 'happy-six-frames'],
+      cwd,
+    );
+    expect(stdout).toContain('1 passed');
+    expect(code).toBe(0);
   });
 });
 

@@ -139,13 +139,16 @@ Examples:
   imspec run suites/core --driver ./my-driver.js --target tcp://127.0.0.1:7500   # your own protocol
   imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
-    .action(async (paths: string[], opts: RunCliOptions) => {
+    .action(async (paths: string[], opts: RunCliOptions, cmd: Command) => {
       const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
       const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
         command,
       });
       // Output directories too are checked before any work (--report files were, just above).
-      if (opts.minimize) checkOutputDir('--minimize-dir', opts.minimizeDir);
+      // Not the default --minimize-dir: most runs never write it, and they must still run from a
+      // read-only directory (a write that fails later is reported after the verdicts).
+      if (opts.minimize && cmd.getOptionValueSource('minimizeDir') !== 'default')
+        checkOutputDir('--minimize-dir', opts.minimizeDir);
       if (opts.capture !== undefined) checkOutputDir('--capture', opts.capture);
       const lingerMs =
         opts.metricsLinger === undefined
