@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { captureWriter } from '../../src/capture/writer.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import { History } from '../../src/history/events.js';
 import { checkOutputDir, checkOutputFile, writeOutputFile } from '../../src/output-paths.js';
 import { combineReporters, createReporters } from '../../src/report/reporters.js';
 import { sampleRun } from '../report/fixtures.js';
@@ -179,6 +181,20 @@ describe('a write that fails at the end', () => {
     );
     expect(text.join('')).toMatch(/passed|failed/);
     expect(existsSync(join(dir, 'ok.xml'))).toBe(true);
+  });
+});
+
+describe('run --capture, when a capture file cannot be written mid-run', () => {
+  it('goes on and reports the error naming --capture when the run ends', async () => {
+    const caps = join(dir, 'caps');
+    const writer = captureWriter(caps);
+    // The directory turns into a file before a case starts.
+    rmSync(caps, { recursive: true });
+    writeFileSync(caps, '');
+    writer.onHistory(new History(), { id: 'c1', file: 'c1.yaml' });
+    await expect(writer.reporter.onRunEnd?.(sampleRun())).rejects.toThrow(
+      new ConfigError(`--capture ${caps}: cannot write ${join(caps, 'c1.jsonl')} (ENOTDIR)`),
+    );
   });
 });
 
