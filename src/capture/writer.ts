@@ -4,9 +4,11 @@
  * elsewhere — the converter from the built-in drivers' histories to the capture format.
  */
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
+import { createDirectories, optionWords } from '../output-paths.js';
 import type { CaseResult, Reporter } from '../report/types.js';
 import { captureHeader, captureLineOf } from './from-history.js';
 
@@ -20,10 +22,14 @@ export interface CaptureWriter {
 }
 
 export function captureWriter(dir: string): CaptureWriter {
-  mkdirSync(dir, { recursive: true });
+  const words = optionWords('--capture', dir);
+  createDirectories(words, dir);
   const open = new Map<string, { out: WriteStream; off: () => void }>();
   const counts = new Map<string, number>();
   const files: string[] = [];
+  // A file that cannot be written mid-run (disk full, directory removed) must not crash the run:
+  // the first error is reported when the run ends, after the verdicts.
+  let failed: ConfigError | undefined;
   const end = async (id: string) => {
     const w = open.get(id);
     if (!w) return;
@@ -39,7 +45,11 @@ export function captureWriter(dir: string): CaptureWriter {
       counts.set(scenario.id, n);
       const file = join(dir, n === 1 ? `${scenario.id}.jsonl` : `${scenario.id}-${n}.jsonl`);
       files.push(file);
-      const out = createWriteStream(file);
+      const out = createWriteStream(file).on('error', (err: NodeJS.ErrnoException) => {
+        failed ??= new ConfigError(`${words}: cannot write ${file} (${err.code ?? err.message})`, {
+          cause: err,
+        });
+      });
       out.write(`${JSON.stringify(captureHeader(`imspec run ${scenario.file} --only ${scenario.id}`))}\n`);
       const off = history.subscribe((e) => {
         const line = captureLineOf(e);
@@ -53,6 +63,7 @@ export function captureWriter(dir: string): CaptureWriter {
       },
       async onRunEnd() {
         await Promise.all([...open.keys()].map(end));
+        if (failed) throw failed;
       },
     },
   };

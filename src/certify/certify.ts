@@ -7,10 +7,13 @@
  */
 
 import { exec } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { History } from '../history/events.js';
+import { optionWords, writeOutputFile } from '../output-paths.js';
 import { type Exemption, loadExpectedFailures } from '../report/expect-failures.js';
+import { combineReporters } from '../report/reporters.js';
 import type { Reporter, RunResult } from '../report/types.js';
 import { defaultSuitePaths } from '../runner/paths.js';
 import { runSuites } from '../runner/run.js';
@@ -64,6 +67,18 @@ export async function certify(
       open.delete(key);
     },
   };
+  // A --report file that cannot be written at the end must not cost the document: its error
+  // comes after the document and the draft are written.
+  let lateReport: unknown;
+  const reports = combineReporters(hooks.reporters ?? []);
+  const deferred: Reporter = {
+    ...reports,
+    onRunEnd: async (result) => {
+      await Promise.resolve(reports.onRunEnd(result)).catch((err: unknown) => {
+        lateReport = err;
+      });
+    },
+  };
   const run = await runSuites(
     {
       // The shipped suites, when certifying from a directory without them (`npx imspec certify`).
@@ -83,7 +98,7 @@ export async function certify(
       ...(options.hmacSecret !== undefined ? { hmacSecret: options.hmacSecret } : {}),
     },
     {
-      reporters: [...(hooks.reporters ?? []), collect],
+      reporters: [deferred, collect],
       onHistory: (history, scenario) => {
         open.set(`${scenario.suite}/${scenario.id}`, history);
         hooks.onHistory?.(history, scenario);
@@ -107,16 +122,20 @@ export async function certify(
     display: options.display,
   });
   const file = join(options.outDir, `${slug}.md`);
-  await mkdir(options.outDir, { recursive: true });
-  await writeFile(file, document);
+  await writeOutputFile(optionWords('--out', options.outDir), file, document);
 
   const result: CertifyResult = { run, file, document };
   if (options.draftExpectations) {
     const draft = draftExpectations(run, current);
-    await mkdir(dirname(options.draftExpectations), { recursive: true });
-    await writeFile(options.draftExpectations, renderDraft(draft));
+    const words = optionWords('--draft-expectations', options.draftExpectations);
+    await writeOutputFile(words, options.draftExpectations, renderDraft(draft));
     result.draft = { file: options.draftExpectations, draft };
   }
+  if (lateReport instanceof ConfigError) {
+    const written = [file, ...(result.draft ? [result.draft.file] : [])].join(' and ');
+    throw new ConfigError(`${lateReport.message} (${written} written)`, { cause: lateReport });
+  }
+  if (lateReport !== undefined) throw lateReport;
   return result;
 }
 

@@ -4,8 +4,8 @@
  * whose comment says how it was found and how to replay it.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { optionWords, writeOutputFile } from '../output-paths.js';
 import type { CaseResult } from '../report/index.js';
 import type { GeneratedCase } from './generate.js';
 import type { FrameFault, Operation } from './operations.js';
@@ -128,9 +128,12 @@ export async function shrinkFinding(a: ShrinkArgs): Promise<ExploreFinding> {
     `Replay: ${replay}`,
   ];
   const final = renderCase(generated, input.config, { id, title: FOUND_TITLE, comment });
-  mkdirSync(input.outDir, { recursive: true });
   const file = join(input.outDir, `${id}.yaml`);
-  writeFileSync(file, final.text);
+  await writeOutputFile(optionWords('--out', input.outDir), file, final.text).catch((err: unknown) => {
+    // The shrunk scenario is the result of the whole search: shown when it cannot be kept.
+    a.say(`the minimal scenario, not written to ${file}:\n${final.text}`);
+    throw err;
+  });
   return {
     caseIndex: a.index,
     verdict: last.result.verdict,

@@ -24,7 +24,7 @@ import {
 import { buildGroups, connectionCount, dealGroups } from './population.js';
 import { loadProfileFile } from './profile/load-profile.js';
 import type { LoadProfile } from './profile/types.js';
-import { createLoadReporters } from './report/reporters.js';
+import { createLoadReporters, writeLoadReports } from './report/reporters.js';
 import { buildLoadResult, type LoadResult, mergeWorkers } from './result.js';
 import { checkFaultsWithin, checkSourceAddresses, requireProcessControl } from './run-checks.js';
 import { prepareAll, runControl } from './run-control.js';
@@ -87,6 +87,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     for (const h of handles) h.stopSending();
   };
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  let result: LoadResult;
   try {
     hooks.signal?.throwIfAborted();
     const url = targets[0]!.url;
@@ -159,7 +160,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const aborted = control.stop();
     const merged = mergeWorkers(results);
     timeline.add(Math.max(...results.map((r) => r.endT)), merged);
-    const result = buildLoadResult(
+    result = buildLoadResult(
       {
         runId,
         profile,
@@ -179,8 +180,6 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
       },
       merged,
     );
-    for (const r of reporters) await r.write(result);
-    return result;
   } catch (error) {
     for (const h of handles) h.kill();
     throw withLog(error, targets);
@@ -190,6 +189,10 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     hooks.signal?.removeEventListener('abort', onAbort);
     await Promise.all(targets.map((t) => t.stop()));
   }
+  // Outside the try: a report that cannot be written is no fault of the target (no log tail), and
+  // every other report, the console summary with the verdict, is still written.
+  await writeLoadReports(reporters, result);
+  return result;
 }
 
 /**

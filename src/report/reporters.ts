@@ -3,10 +3,9 @@
  * (the default), `json=PATH` and `junit=PATH`. File reporters write once, at the end of the run.
  */
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../hints.js';
+import { checkOutputFile, optionWords, writeOutputFile } from '../output-paths.js';
 import { ConsoleReporter, type ConsoleReporterOptions, type OutputStream } from './console.js';
 import { HtmlReporter, type HtmlReporterOptions } from './html/reporter.js';
 import { renderJunit } from './junit.js';
@@ -17,16 +16,19 @@ export function renderJson(run: RunResult): string {
   return `${JSON.stringify(run, null, 2)}\n`;
 }
 
-/** Writes `render(run)` to `path` when the run ends, creating the directory. */
+/**
+ * Writes `render(run)` to `path` when the run ends, creating the directory; a failure names the
+ * option (`words`) that chose the file.
+ */
 export class FileReporter implements Reporter {
   constructor(
     readonly path: string,
     private readonly render: (run: RunResult) => string,
+    private readonly words = path,
   ) {}
 
   async onRunEnd(result: RunResult): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    await writeFile(this.path, this.render(result));
+    await writeOutputFile(this.words, this.path, this.render(result));
   }
 }
 
@@ -52,12 +54,12 @@ const KINDS: Record<string, ReporterKind> = {
   },
   json: {
     path: true,
-    create: (path) => new FileReporter(path, renderJson),
+    create: (path) => new FileReporter(path, renderJson, optionWords('--report json=', path)),
     help: 'json=PATH: the run as JSON (schemas/report.schema.json)',
   },
   junit: {
     path: true,
-    create: (path) => new FileReporter(path, renderJunit),
+    create: (path) => new FileReporter(path, renderJunit, optionWords('--report junit=', path)),
     help: 'junit=PATH: JUnit XML for CI',
   },
   html: {
@@ -85,8 +87,8 @@ export function withConsole(specs: readonly string[], quiet = false): string[] {
 
 /**
  * Parses `--report` specs (`console`, `json=PATH`, `junit=PATH`, `html=PATH`) into reporters. No specs means
- * `console`. Unknown names, missing or unexpected paths and the same file named twice are
- * UsageErrors that say what is accepted.
+ * `console`. Unknown names, missing or unexpected paths, the same file named twice and a file
+ * that cannot be written (src/output-paths.ts) are UsageErrors that say what is accepted.
  * @param stream where the console reporter writes. @default process.stdout
  */
 export function createReporters(
@@ -121,6 +123,8 @@ export function createReporters(
     if (kind.path) {
       if (paths.has(path)) throw new UsageError(`two reporters write to ${path}; give each its own file`);
       paths.add(path);
+      // Before any work: a file that cannot be written must not cost the run.
+      checkOutputFile(`--report ${name}=`, path);
     } else if (++consoles > 1) {
       throw new UsageError(`--report ${name} is given twice`);
     }

@@ -7,7 +7,7 @@
  * docs/faults.md is the guide.
  */
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import type { Driver } from '../drivers/driver.js';
@@ -21,6 +21,7 @@ import { startTcpProxy, type TcpProxy } from '../faults/tcp-proxy.js';
 import { type FaultRecord, type FaultRule, type FrameRule, isFaultRecord } from '../faults/types.js';
 import { startWsProxy, type WsProxy } from '../faults/ws-proxy.js';
 import type { History, HistoryEvent } from '../history/events.js';
+import { optionWords, writeOutputFile } from '../output-paths.js';
 import type { Scenario } from '../scenarios/types.js';
 
 /** The fault options of `imspec run`, beside RunOptions (options.ts). */
@@ -271,8 +272,8 @@ export async function minimizeCase(args: MinimizeCaseArgs): Promise<MinimizedFau
     `${result.events.length} of ${primary} fault events still fail it (${result.runs} replays${exhausted ? ', budget spent: smallest found, not proved minimal' : ''}).`,
   ].join('\n');
   const file = join(options.minimizeDir, `${scenario.id}-seed-${args.seed}.yaml`);
-  mkdirSync(options.minimizeDir, { recursive: true });
-  writeFileSync(file, scenarioWithFaults(scenario.file, replayRules(result.events), comment));
+  const text = scenarioWithFaults(scenario.file, replayRules(result.events), comment);
+  await writeOutputFile(optionWords('--minimize-dir', options.minimizeDir), file, text);
   return { file, events: result.events.length, of: primary, runs: result.runs, exhausted };
 }
 

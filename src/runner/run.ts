@@ -123,6 +123,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   const live = new Set<Target>();
   const abort = hooks.signal;
   const aborted = abortedPromise(abort);
+  let writeFailure: ConfigError | undefined;
   try {
     for (const [index, scenario] of scenarios.entries()) {
       if (abort?.aborted) break;
@@ -148,7 +149,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
         // The first failing run of a probabilistic case is cut down to the faults that matter.
         if (faultOptions.minimize && !minimized && isMinimizable(result, scenario, records)) {
           minimized = true;
-          result.minimized = await minimizeCase({
+          const cut = await minimizeCase({
             scenario,
             seed,
             records,
@@ -159,7 +160,14 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
               const replay = await runOne(scenario, options, { ...setup, prefix, hooks: {} }, rules);
               return replay.result.verdict === result.verdict;
             },
+          }).catch((err: unknown) => {
+            // A reproducer that cannot be written (disk full) must not cost the verdicts: the
+            // run goes on, and the error ends it after the reports (exit 2).
+            if (!(err instanceof ConfigError)) throw err;
+            writeFailure ??= err;
+            return undefined;
           });
+          if (cut) result.minimized = cut;
         }
         runs.push(result);
       }
@@ -196,6 +204,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
     };
   }
   await reporter.onRunEnd(run);
+  if (writeFailure) throw writeFailure;
   return run;
 }
 

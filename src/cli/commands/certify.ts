@@ -12,6 +12,7 @@ import {
   UNREVIEWED,
 } from '../../certify/index.js';
 import { UsageError } from '../../errors.js';
+import { checkOutputDir, checkOutputFile } from '../../output-paths.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { formatDuration } from '../../scenarios/duration.js';
@@ -26,6 +27,9 @@ export function registerCertify(program: Command): void {
       command,
       kind: 'certify',
     });
+    // Before the server starts: a document or draft that cannot be written must not cost the run.
+    checkOutputDir('--out', opts.out);
+    if (opts.draftExpectations !== undefined) checkOutputFile('--draft-expectations', opts.draftExpectations);
     const result = await certify(certifyInput(opts), { reporters });
     process.stderr.write(`imspec certify: wrote ${result.file}\n`);
     if (result.draft) {

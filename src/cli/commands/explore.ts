@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadDriver } from '../../drivers/load.js';
 import { explore, loadExploreConfig } from '../../explore/index.js';
+import { checkOutputDir } from '../../output-paths.js';
+import { createReporters } from '../../report/reporters.js';
 import { RUN_DEFAULTS, resolveRunOptions } from '../../runner/options.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
@@ -82,6 +84,9 @@ Examples:
     )
     .action(async (opts: ExploreCliOptions) => {
       const budgetMs = parseDurationOption('--budget', opts.budget);
+      // Before the search: a finding that cannot be written would be shrunk and then lost.
+      checkOutputDir('--out', opts.out);
+      createReporters(opts.report);
       const config = loadExploreConfig(opts.config);
       // The run options' own checks (a --server-fault name, --target-cmd without --target), once.
       const run = resolveRunOptions({

@@ -16,6 +16,7 @@ import {
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
+import { checkOutputFile } from '../../output-paths.js';
 import { parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { checkEmitFlags, type EmitCliOptions, emitManifests } from './load-emit.js';
@@ -168,6 +169,8 @@ Examples:
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard, process.env);
       if (shard && opts.out === undefined)
         throw new UsageError('--shard needs --out FILE: the shard result imspec merge reads');
+      // --report files are checked by runLoad, before any target starts.
+      if (opts.out !== undefined) checkOutputFile('--out', opts.out);
       const quiet = opts.quiet === true;
       const registry = new AggregatedRegistry();
       labelTarget(registry, targetLabel(opts.target, opts.targetName));

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { mergeShards } from '../../load/merge.js';
 import { collectShardFiles } from '../../load/merge-files.js';
-import { createLoadReporters } from '../../load/report/reporters.js';
+import { createLoadReporters, writeLoadReports } from '../../load/report/reporters.js';
+import { checkOutputFile } from '../../output-paths.js';
 import { parseDuration } from '../../scenarios/duration.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -56,6 +57,7 @@ Examples:
     )
     .action(async (paths: string[], opts: MergeCliOptions) => {
       const quiet = opts.quiet === true;
+      if (opts.out) checkOutputFile('--out', opts.out);
       const reporters = createLoadReporters([
         ...(opts.report.length > 0 ? opts.report : quiet ? [] : ['console']).filter(
           (r) => !(quiet && r === 'console'),
@@ -68,7 +70,7 @@ Examples:
         ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
       });
       const result = mergeShards(files, opts.shards !== undefined ? { shards: opts.shards } : {});
-      for (const r of reporters) await r.write(result);
+      await writeLoadReports(reporters, result);
       process.exitCode = result.exitCode;
     });
 }

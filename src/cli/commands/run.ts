@@ -18,6 +18,7 @@ import {
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
+import { checkOutputDir } from '../../output-paths.js';
 import { createReporters, withConsole } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
@@ -138,11 +139,17 @@ Examples:
   imspec run suites/core --driver ./my-driver.js --target tcp://127.0.0.1:7500   # your own protocol
   imspec run suites/faults/random-loss-5pct.yaml --only random-loss-5pct --case-seed 123   # one run, exactly`,
     )
-    .action(async (paths: string[], opts: RunCliOptions) => {
+    .action(async (paths: string[], opts: RunCliOptions, cmd: Command) => {
       const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
       const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
         command,
       });
+      // Output directories too are checked before any work (--report files were, just above).
+      // Not the default --minimize-dir: most runs never write it, and they must still run from a
+      // read-only directory (a write that fails later is reported after the verdicts).
+      if (opts.minimize && cmd.getOptionValueSource('minimizeDir') !== 'default')
+        checkOutputDir('--minimize-dir', opts.minimizeDir);
+      if (opts.capture !== undefined) checkOutputDir('--capture', opts.capture);
       const lingerMs =
         opts.metricsLinger === undefined
           ? METRICS_LINGER_DEFAULT_MS

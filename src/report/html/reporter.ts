@@ -3,10 +3,9 @@
  * dropped with the case), and writes the page when the run ends.
  */
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import pkg from '../../../package.json' with { type: 'json' };
 import type { HistoryEvent } from '../../history/events.js';
+import { optionWords, writeOutputFile } from '../../output-paths.js';
 import type { CaseResult, Reporter, RunResult } from '../types.js';
 import { buildRunReport, timelineKey } from './build.js';
 import type { ReportModel, TimelineModel } from './model.js';
@@ -66,6 +65,5 @@ export class HtmlReporter implements Reporter {
 
 /** Writes the page for `model` to `path` (directories created). What `load`, `explore` and `certify` call. */
 export async function writeHtmlReport(path: string, model: ReportModel): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, renderHtml(model));
+  await writeOutputFile(optionWords('--report html=', path), path, renderHtml(model));
 }
