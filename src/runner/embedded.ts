@@ -27,6 +27,8 @@ export interface EmbeddedOptions {
    * repeat them. @default { helloTimeoutMs: 2000 } (a short hello timeout keeps the AUTH-4 case fast)
    */
   timers?: EmbeddedTimers;
+  /** Ends a start still in progress (Ctrl-C): see ProcessTargetOptions.signal. */
+  signal?: AbortSignal;
 }
 
 /** The server timers a kit run may shorten: the `imspec serve` flags that set them. */
@@ -74,6 +76,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
       shell: false,
       url: { fromStdout: true },
       pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
     // A start that failed leaves no temp directory behind.

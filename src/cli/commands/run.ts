@@ -208,6 +208,7 @@ Examples:
           await server?.close();
           throw err;
         })
+        .catch(interrupts.exitIfInterrupted)
         .finally(() => interrupts.dispose());
       const interrupted = interrupts.exitCode();
       if (interrupted !== undefined) {
