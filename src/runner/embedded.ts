@@ -62,6 +62,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     '--hmac-secret',
     options.secret,
     '--quiet',
+    // It exits with this process, however this one dies, and removes dataDir then (src/cli/parent.ts).
+    '--embedded',
     ...Object.entries(options.timers ?? DEFAULT_TIMERS)
       .filter(([name]) => !(options.serverHelloTimeout && name === 'helloTimeoutMs'))
       .flatMap(([name, ms]) => [TIMER_FLAGS[name as keyof EmbeddedTimers], String(ms)]),
@@ -75,6 +77,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
       args,
       shell: false,
       url: { fromStdout: true },
+      ipc: true,
       pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -62,6 +62,12 @@ export interface ProcessTargetOptions {
   /** After the first start, rewrite args so a restart reuses the port (embedded: --port N). */
   pinPort?: (args: string[], port: number) => string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Open an IPC channel to the child, which it watches to exit when this process dies, even by
+   * SIGKILL (the kit's own `imspec serve`: src/cli/parent.ts). Not for --target-cmd: a user's
+   * command knows nothing of the channel. @default false
+   */
+  ipc?: boolean;
   /** How long a start may take. @default 15000 (RUN_DEFAULTS.startTimeoutMs) */
   startTimeoutMs?: number;
   /**
@@ -200,9 +206,11 @@ export class ProcessTarget implements Target {
     const child = spawn(command, this.#args, {
       shell,
       detached: true, // own process group, so signals reach the whole tree
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(this.options.ipc ? ['ipc' as const] : [])],
       env: env ?? process.env,
     });
+    // Nothing is sent on the channel: it must not keep this process alive.
+    child.channel?.unref();
     this.#child = child;
     const pid = child.pid;
     if (pid !== undefined) {

@@ -1,6 +1,7 @@
 /**
  * What the kit's processes leave when the kit ends early, on the real CLI: Ctrl-C while a
- * --target-cmd starts stops it at once.
+ * --target-cmd starts stops it at once, and a SIGKILLed kit (no handler of its runs) takes its
+ * own children with it — the embedded servers and their temp files, the load workers.
  * Each run carries a marker in its environment, inherited by everything it starts, so what it
  * leaves is found in /proc whatever its command line.
  */
@@ -8,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,4 +116,27 @@ describe('Ctrl-C while the --target-cmd server starts', () => {
     expect(atMs - sentAt).toBeLessThan(3_000);
     expect(await survivors(kit, 2_000)).toEqual([]);
   }, 20_000);
+});
+
+describe('a SIGKILLed kit', () => {
+  it('run: its embedded server exits and removes its temp database', async () => {
+    const kit = startKit(['run', 'suites/core']);
+    await childrenMatching(kit, / serve /, 1, 20_000);
+    expect(readdirSync(kit.tmp).length).toBeGreaterThan(0);
+    kit.child.kill('SIGKILL');
+    await kit.exited;
+    expect(await survivors(kit, 10_000)).toEqual([]);
+    // What the server owned went with it (the kit's tmp dir for its --db).
+    expect(readdirSync(kit.tmp, { recursive: true })).toEqual([]);
+  }, 40_000);
+
+  it('load: its embedded servers and worker processes exit, their temp databases go', async () => {
+    const kit = startKit(['load', 'profiles/steady.yaml', '--workers', '2', '--servers', '2']);
+    await childrenMatching(kit, / serve /, 2, 20_000);
+    await childrenMatching(kit, /worker-main/, 2, 20_000);
+    kit.child.kill('SIGKILL');
+    await kit.exited;
+    expect(await survivors(kit, 10_000)).toEqual([]);
+    expect(readdirSync(kit.tmp)).toEqual([]);
+  }, 40_000);
 });
