@@ -15,6 +15,21 @@
  * messages travel on, they exit on its 'disconnect'.
  */
 
+import { tmpdir } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
+
+/** The temp dir the kit makes for an embedded server's --db: `$TMPDIR/imspec-target-XXXXXX`. */
+export const EMBEDDED_DIR_PREFIX = 'imspec-target-';
+
+/**
+ * Whether `dir` is named as the kit names an embedded server's temp dir. An orphaned server removes
+ * its --db's directory only then: a user who copies `--embedded` from `ps` onto a server of their
+ * own loses no data directory to it.
+ */
+export function isEmbeddedDataDir(dir: string): boolean {
+  return dirname(resolve(dir)) === resolve(tmpdir()) && basename(dir).startsWith(EMBEDDED_DIR_PREFIX);
+}
+
 /**
  * Resolves when the parent that opened this process's IPC channel is gone. Only for a process
  * told (by a flag) that its parent opened one: a parent that died while this process was still

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMBEDDED_DIR_PREFIX } from '../cli/parent.js';
 import { trackDir, untrackDir } from './leftovers.js';
 import { cliPath } from './paths.js';
 import { ProcessTarget, type Target } from './target.js';
@@ -50,7 +51,7 @@ export interface EmbeddedTarget extends Target {
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'imspec-target-'));
+  const dataDir = mkdtempSync(join(tmpdir(), EMBEDDED_DIR_PREFIX));
   trackDir(dataDir);
   const args = [
     cliPath(),

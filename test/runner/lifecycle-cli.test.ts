@@ -140,3 +140,24 @@ describe('a SIGKILLed kit', () => {
     expect(readdirSync(kit.tmp)).toEqual([]);
   }, 40_000);
 });
+
+describe('imspec serve --embedded (the kit passes it)', () => {
+  it('without a kit to watch exits at once, and removes no directory the kit did not name', async () => {
+    assertBuilt();
+    const root = mkdtempSync(join(tmpdir(), 'imspec-lifecycle-'));
+    roots.push(root);
+    const dir = join(root, 'my-data');
+    mkdirSync(dir);
+    // No IPC channel: as if the kit had died before the server could watch it.
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--port', '0', '--db', join(dir, 'x.db'), '--embedded'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(readdirSync(root)).toEqual(['my-data']);
+  }, 20_000);
+});

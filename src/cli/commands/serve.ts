@@ -23,7 +23,7 @@ import {
   type ServerOptions,
   startServer,
 } from '../../server/index.js';
-import { parentGone } from '../parent.js';
+import { isEmbeddedDataDir, parentGone } from '../parent.js';
 
 interface ServeFlags {
   host?: string;
@@ -189,7 +189,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     // Nobody is left to stop us or to remove the temp dir: close (bounded), clean up, go.
     const closed = server.close().catch(() => {});
     await Promise.race([closed, new Promise((r) => setTimeout(r, ORPHAN_CLOSE_MS))]);
-    if (flags.db !== undefined) rmSync(dirname(flags.db), { recursive: true, force: true });
+    const dataDir = flags.db === undefined ? undefined : dirname(flags.db);
+    if (dataDir !== undefined && isEmbeddedDataDir(dataDir))
+      rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   }
   if (!flags.quiet) say(`${reason}: shutting down`);
