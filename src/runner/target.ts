@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
-import { trackGroup, untrackGroup } from './leftovers.js';
+import { startReaper, trackGroup, untrackGroup } from './leftovers.js';
 
 export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
 
@@ -203,6 +203,8 @@ export class ProcessTarget implements Target {
     const { command, shell, env } = this.options;
     if (this.options.signal?.aborted) throw new StartAbortedError(this.options.signal.reason);
     this.#expectedExit = false;
+    // A child with the channel stops itself when the kit dies; a user's command is reaped.
+    if (!this.options.ipc) startReaper();
     const child = spawn(command, this.#args, {
       shell,
       detached: true, // own process group, so signals reach the whole tree
@@ -214,7 +216,7 @@ export class ProcessTarget implements Target {
     this.#child = child;
     const pid = child.pid;
     if (pid !== undefined) {
-      trackGroup(pid);
+      trackGroup(pid, !this.options.ipc);
       child.once('exit', () => untrackGroup(pid));
     }
     const append = (chunk: Buffer) => {

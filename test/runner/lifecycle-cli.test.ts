@@ -139,6 +139,26 @@ describe('a SIGKILLed kit', () => {
     expect(await survivors(kit, 10_000)).toEqual([]);
     expect(readdirSync(kit.tmp)).toEqual([]);
   }, 40_000);
+
+  it("run: a --target-cmd's process group is stopped too (by the kit's reaper)", async () => {
+    const kit = startKit([
+      'run',
+      '--target',
+      `ws://127.0.0.1:${await freePort()}`,
+      '--target-cmd',
+      'sleep 30',
+      '--hmac-secret',
+      's',
+    ]);
+    await childrenMatching(kit, /sleep 30/, 1, 10_000);
+    // The kit tells the reaper of the group right after spawn() returns; a kill in that moment
+    // (which a test polling /proc can hit on a busy machine) is not the case under test.
+    await new Promise((r) => setTimeout(r, 300));
+    kit.child.kill('SIGKILL');
+    await kit.exited;
+    // The reaper carries the marker too: it must be gone as well once its work is done.
+    expect(await survivors(kit, 10_000)).toEqual([]);
+  }, 30_000);
 });
 
 describe('imspec serve --embedded (the kit passes it)', () => {
