@@ -38,6 +38,14 @@ export function trackGroup(pid: number, reap = false): void {
   if (reap) tellReaper(`+${pid}`);
 }
 
+/**
+ * A tracked group of the kit's own was paused (SIGSTOP): it watches the kit itself (its IPC
+ * channel) but cannot see the kit die while stopped, so the reaper wakes it should that happen.
+ */
+export function pausedGroup(pid: number): void {
+  tellReaper(`~${pid}`);
+}
+
 export function untrackGroup(pid: number): void {
   groups.delete(pid);
   if (reaper) tellReaper(`-${pid}`);

@@ -1,7 +1,9 @@
 /**
  * Entry of the reaper, a small process the kit starts beside a `--target-cmd` server (see
  * src/runner/leftovers.ts): it learns on stdin which process groups the kit runs ("+PGID" and
- * "-PGID" lines) and, at EOF, stops those still listed.
+ * "-PGID" lines) and, at EOF, stops those still listed. "~PGID" names a group of the kit's own
+ * that the kit paused (SIGSTOP): it watches the kit itself, but only once woken, so at EOF it
+ * gets SIGCONT and nothing else.
  *
  * EOF on stdin is the kit's death, however it died: the kernel closes the kit's end of the pipe
  * on SIGKILL too, when no handler of the kit's runs and its exit sweep never happens. A user's
@@ -13,7 +15,10 @@
 /** How long a group may take to stop on SIGTERM before it gets SIGKILL: as ProcessTarget.stop. */
 const GRACE_MS = 5_000;
 
+/** The groups to stop at EOF. */
 const groups = new Set<number>();
+/** The groups only to wake at EOF. */
+const paused = new Set<number>();
 let pending = '';
 
 // Its own session already keeps a terminal's Ctrl-C away; a signal sent to it alone by mistake
@@ -29,7 +34,11 @@ process.stdin.on('data', (chunk: string) => {
     const pgid = Number(line.slice(1));
     if (!Number.isInteger(pgid) || pgid <= 1) continue;
     if (line.startsWith('+')) groups.add(pgid);
-    else if (line.startsWith('-')) groups.delete(pgid);
+    else if (line.startsWith('~')) paused.add(pgid);
+    else if (line.startsWith('-')) {
+      groups.delete(pgid);
+      paused.delete(pgid);
+    }
   }
 });
 process.stdin.on('end', () => void stopAll().then(() => process.exit(0)));
@@ -45,6 +54,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 async function stopAll(): Promise<void> {
+  for (const pgid of paused) signalGroup(pgid, 'SIGCONT');
   // A paused server (a `pause` case) cannot act on SIGTERM until woken.
   for (const pgid of groups) if (signalGroup(pgid, 'SIGCONT')) signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + GRACE_MS;

@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
-import { startReaper, trackGroup, untrackGroup } from './leftovers.js';
+import { pausedGroup, startReaper, trackGroup, untrackGroup } from './leftovers.js';
 
 export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
 
@@ -156,6 +156,7 @@ export class ProcessTarget implements Target {
         await this.#spawn();
         return;
       case 'pause':
+        if (this.options.ipc && this.#child?.pid !== undefined) pausedGroup(this.#child.pid);
         this.#child?.kill('SIGSTOP');
         return;
       case 'resume':

@@ -44,6 +44,15 @@ export function processesWithEnv(entry: string): number[] {
   return pids;
 }
 
+/** The state letter of `pid` (R, S, T for stopped, Z…), or undefined once it is gone. */
+export function stateOf(pid: number): string | undefined {
+  try {
+    return statOf(pid)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Live children of `parent`. */
 export function childrenOf(parent: number): number[] {
   const pids: number[] = [];

@@ -9,12 +9,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { childrenOf, commandLineOf, processesWithEnv, waitFor } from '../helpers/processes.js';
+import { childrenOf, commandLineOf, processesWithEnv, stateOf, waitFor } from '../helpers/processes.js';
 import { assertBuilt, CLI } from '../server/spawn.js';
 
 const markers: string[] = [];
@@ -139,6 +139,25 @@ describe('a SIGKILLed kit', () => {
     expect(await survivors(kit, 10_000)).toEqual([]);
     expect(readdirSync(kit.tmp)).toEqual([]);
   }, 40_000);
+
+  it('run: a server the kit paused (SIGSTOP) is woken to exit too', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'imspec-lifecycle-'));
+    roots.push(root);
+    const scenario = join(root, 'paused.yaml');
+    writeFileSync(
+      scenario,
+      'id: paused-kit-dies\ntitle: The kit dies while its server is paused\ncovers: [DUR-1]\n' +
+        'users: { alice: phone }\nsteps:\n  - connect: [alice]\n  - target: pause\n  - wait: 30s\n',
+    );
+    const kit = startKit(['run', scenario]);
+    const [server] = await childrenMatching(kit, / serve /, 1, 20_000);
+    // Stopped, it cannot see its channel close: only the reaper's SIGCONT lets it.
+    expect(await waitFor(() => (stateOf(server!) === 'T' ? true : undefined), 20_000), kit.err()).toBe(true);
+    kit.child.kill('SIGKILL');
+    await kit.exited;
+    expect(await survivors(kit, 10_000)).toEqual([]);
+    expect(readdirSync(kit.tmp)).toEqual([]);
+  }, 60_000);
 
   it("run: a --target-cmd's process group is stopped too (by the kit's reaper)", async () => {
     const kit = startKit([
