@@ -15,6 +15,12 @@ export interface Interrupts {
   exitCode(): number | undefined;
   /** Removes the handlers (the command finished). */
   dispose(): void;
+  /**
+   * A `.catch` handler for the command's work: a failure after a signal came is what the
+   * interrupt did (a server start given up, logins cut short), so the process exits with the
+   * signal's code instead of reporting it; any other failure is rethrown.
+   */
+  exitIfInterrupted(error: unknown): Promise<never>;
 }
 
 export function exitCodeForSignal(signal: NodeJS.Signals): number {
@@ -37,12 +43,19 @@ export function handleInterrupts(command: string): Interrupts {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const exitCode = () => (first === undefined ? undefined : exitCodeForSignal(first));
   return {
     signal: controller.signal,
-    exitCode: () => (first === undefined ? undefined : exitCodeForSignal(first)),
+    exitCode,
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+    },
+    exitIfInterrupted: async (error) => {
+      const code = exitCode();
+      if (code === undefined) throw error;
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      process.exit(code);
     },
   };
 }

@@ -11,7 +11,7 @@ import { checkTargetUrl } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
-import { ExternalTarget, ProcessTarget, type Target } from '../runner/target.js';
+import { ExternalTarget, ProcessTarget, StartAbortedError, type Target } from '../runner/target.js';
 import type { TargetAbilities } from './operations.js';
 
 export interface LearnTargetInput {
@@ -20,16 +20,19 @@ export interface LearnTargetInput {
   serverFaults?: string[];
   hmacSecret?: string;
   driver: LoadedDriver;
+  /** Ctrl-C: ends a start still waiting for the server (StartAbortedError). */
+  signal?: AbortSignal;
 }
 
 export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilities> {
   const secret = input.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
   if (input.target !== undefined) checkTargetUrl(input.target, input.driver.name);
+  const interruptible = input.signal ? { signal: input.signal } : {};
   let target: Target;
   try {
     target =
       input.target === undefined
-        ? await startEmbedded({ secret, faults: input.serverFaults ?? [] })
+        ? await startEmbedded({ secret, faults: input.serverFaults ?? [], ...interruptible })
         : input.targetCmd === undefined
           ? new ExternalTarget(input.target)
           : await ProcessTarget.start({
@@ -37,8 +40,10 @@ export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilit
               args: [],
               shell: true,
               url: { fixed: input.target },
+              ...interruptible,
             });
   } catch (error) {
+    if (error instanceof StartAbortedError) throw error;
     throw new ConfigError(`the target did not start: ${(error as Error).message}`, { cause: error });
   }
   try {

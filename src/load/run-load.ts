@@ -61,7 +61,7 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     );
   }
   const connections = Math.ceil(connectionCount(profile.population) / shard.count);
-  const targets = await startTargets(options, secret, connections);
+  const targets = await startTargets(options, secret, connections, hooks.signal);
   const handles: WorkerHandle[] = [];
   // Ctrl-C or a kill of this process: the embedded servers run in process groups of their own
   // and would outlive it; worker processes end when their channel closes.
@@ -224,7 +224,10 @@ async function startTargets(
   options: Readonly<LoadOptions>,
   secret: string,
   connections: number,
+  signal: AbortSignal | undefined,
 ): Promise<Target[]> {
+  // Ctrl-C while a server starts ends the wait at once (the start kills what it spawned).
+  const interruptible = signal ? { signal } : {};
   if (options.target) {
     if (!options.targetCmd) return [new ExternalTarget(options.target)];
     return [
@@ -233,6 +236,7 @@ async function startTargets(
         args: [],
         shell: true,
         url: { fixed: options.target },
+        ...interruptible,
       }),
     ];
   }
@@ -246,6 +250,7 @@ async function startTargets(
           faults: options.serverFaults,
           extraArgs: options.serverArgs,
           serverHelloTimeout: true,
+          ...interruptible,
         }),
       );
     }

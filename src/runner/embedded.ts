@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMBEDDED_DIR_PREFIX } from '../cli/parent.js';
 import { trackDir, untrackDir } from './leftovers.js';
 import { cliPath } from './paths.js';
 import { ProcessTarget, type Target } from './target.js';
@@ -27,6 +28,8 @@ export interface EmbeddedOptions {
    * repeat them. @default { helloTimeoutMs: 2000 } (a short hello timeout keeps the AUTH-4 case fast)
    */
   timers?: EmbeddedTimers;
+  /** Ends a start still in progress (Ctrl-C): see ProcessTargetOptions.signal. */
+  signal?: AbortSignal;
 }
 
 /** The server timers a kit run may shorten: the `imspec serve` flags that set them. */
@@ -48,7 +51,7 @@ export interface EmbeddedTarget extends Target {
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedTarget> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'imspec-target-'));
+  const dataDir = mkdtempSync(join(tmpdir(), EMBEDDED_DIR_PREFIX));
   trackDir(dataDir);
   const args = [
     cliPath(),
@@ -60,6 +63,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
     '--hmac-secret',
     options.secret,
     '--quiet',
+    // It exits with this process, however this one dies, and removes dataDir then (src/cli/parent.ts).
+    '--embedded',
     ...Object.entries(options.timers ?? DEFAULT_TIMERS)
       .filter(([name]) => !(options.serverHelloTimeout && name === 'helloTimeoutMs'))
       .flatMap(([name, ms]) => [TIMER_FLAGS[name as keyof EmbeddedTimers], String(ms)]),
@@ -73,7 +78,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedT
       args,
       shell: false,
       url: { fromStdout: true },
+      ipc: true,
       pinPort: (a, port) => a.map((v, i) => (a[i - 1] === '--port' ? String(port) : v)),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
     // A start that failed leaves no temp directory behind.

@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
 import type { Scenario } from '../scenarios/types.js';
 import { type EmbeddedTarget, type EmbeddedTimers, startEmbedded } from './embedded.js';
 import type { RunOptions } from './options.js';
-import { ExternalTarget, ProcessTarget, type Target } from './target.js';
+import { ExternalTarget, ProcessTarget, StartAbortedError, type Target } from './target.js';
 
 /**
  * The embedded server's timers in a suite run. The cases that sit on them (re-push, hello timeout,
@@ -36,6 +36,7 @@ export interface CaseTarget {
 export class RunTargets {
   #options: Readonly<RunOptions>;
   #secret: string;
+  #signal: AbortSignal | undefined;
   /** The `--target` server. */
   #user: Target | undefined;
   /** The run's shared embedded server, started when the first case asks for it. */
@@ -46,15 +47,28 @@ export class RunTargets {
   #stopping = new Set<Promise<void>>();
   #stopped = false;
 
-  private constructor(options: Readonly<RunOptions>, secret: string, user: Target | undefined) {
+  private constructor(
+    options: Readonly<RunOptions>,
+    secret: string,
+    user: Target | undefined,
+    signal: AbortSignal | undefined,
+  ) {
     this.#options = options;
     this.#secret = secret;
     this.#user = user;
+    this.#signal = signal;
   }
 
-  /** Starts the `--target-cmd` server (or names the external one); the embedded one starts on first use. */
-  static async open(options: Readonly<RunOptions>, secret: string): Promise<RunTargets> {
-    return new RunTargets(options, secret, await startUserTarget(options));
+  /**
+   * Starts the `--target-cmd` server (or names the external one); the embedded one starts on first
+   * use. `signal` (the run's interrupt) ends any start still waiting for its server.
+   */
+  static async open(
+    options: Readonly<RunOptions>,
+    secret: string,
+    signal?: AbortSignal,
+  ): Promise<RunTargets> {
+    return new RunTargets(options, secret, await startUserTarget(options, signal), signal);
   }
 
   /** The `--target` server, when the user gave one (the run preflights it). */
@@ -129,7 +143,9 @@ export class RunTargets {
       faults: this.#options.serverFaults,
       extraArgs: this.#options.serverArgs,
       timers: SUITE_TIMERS,
+      ...(this.#signal ? { signal: this.#signal } : {}),
     }).catch((error: unknown) => {
+      if (error instanceof StartAbortedError) throw error;
       // The kit's own server failing to start is the kit's configuration (a bad --server-arg),
       // the same for every case: said once, exit 2.
       throw new ConfigError(
@@ -140,7 +156,10 @@ export class RunTargets {
   }
 }
 
-async function startUserTarget(options: Readonly<RunOptions>): Promise<Target | undefined> {
+async function startUserTarget(
+  options: Readonly<RunOptions>,
+  signal: AbortSignal | undefined,
+): Promise<Target | undefined> {
   if (!options.target) return undefined;
   if (!options.targetCmd) return new ExternalTarget(options.target);
   return ProcessTarget.start({
@@ -149,5 +168,6 @@ async function startUserTarget(options: Readonly<RunOptions>): Promise<Target | 
     shell: true,
     url: { fixed: options.target },
     startTimeoutMs: options.startTimeoutMs,
+    ...(signal ? { signal } : {}),
   });
 }

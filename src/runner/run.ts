@@ -109,7 +109,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
   // A shared target (--target, or the run's embedded server for cases that need no process
   // control) keeps inboxes between cases: a per-case user prefix keeps cases apart.
   if (options.target !== undefined) checkTargetUrl(options.target, driver.name);
-  const targets = await RunTargets.open(options, secret);
+  const targets = await RunTargets.open(options, secret, hooks.signal);
   // One login before any case: a wrong URL, secret or driver is said once and exits 2.
   try {
     if (targets.user) await preflightShared(targets.user, options, driver, `${runId}-`, secret);

@@ -16,7 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
-import { trackGroup, untrackGroup } from './leftovers.js';
+import { pausedGroup, startReaper, trackGroup, untrackGroup } from './leftovers.js';
 
 export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
 
@@ -62,8 +62,27 @@ export interface ProcessTargetOptions {
   /** After the first start, rewrite args so a restart reuses the port (embedded: --port N). */
   pinPort?: (args: string[], port: number) => string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Open an IPC channel to the child, which it watches to exit when this process dies, even by
+   * SIGKILL (the kit's own `imspec serve`: src/cli/parent.ts). Not for --target-cmd: a user's
+   * command knows nothing of the channel. @default false
+   */
+  ipc?: boolean;
   /** How long a start may take. @default 15000 (RUN_DEFAULTS.startTimeoutMs) */
   startTimeoutMs?: number;
+  /**
+   * Ends a start that is still waiting for the target (Ctrl-C): its process group is killed and the
+   * start rejects with a StartAbortedError at once, rather than after the whole start timeout.
+   */
+  signal?: AbortSignal;
+}
+
+/** A start given up because the run was interrupted (the caller exits with the signal's code). */
+export class StartAbortedError extends Error {
+  override readonly name = 'StartAbortedError';
+  constructor(reason: unknown) {
+    super(`interrupted by ${String(reason ?? 'abort')} while the target was starting`);
+  }
 }
 
 const LOG_TAIL_BYTES = 16_384;
@@ -137,6 +156,7 @@ export class ProcessTarget implements Target {
         await this.#spawn();
         return;
       case 'pause':
+        if (this.options.ipc && this.#child?.pid !== undefined) pausedGroup(this.#child.pid);
         this.#child?.kill('SIGSTOP');
         return;
       case 'resume':
@@ -182,17 +202,22 @@ export class ProcessTarget implements Target {
 
   async #spawn(): Promise<void> {
     const { command, shell, env } = this.options;
+    if (this.options.signal?.aborted) throw new StartAbortedError(this.options.signal.reason);
     this.#expectedExit = false;
+    // A child with the channel stops itself when the kit dies; a user's command is reaped.
+    if (!this.options.ipc) startReaper();
     const child = spawn(command, this.#args, {
       shell,
       detached: true, // own process group, so signals reach the whole tree
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(this.options.ipc ? ['ipc' as const] : [])],
       env: env ?? process.env,
     });
+    // Nothing is sent on the channel: it must not keep this process alive.
+    child.channel?.unref();
     this.#child = child;
     const pid = child.pid;
     if (pid !== undefined) {
-      trackGroup(pid);
+      trackGroup(pid, !this.options.ipc);
       child.once('exit', () => untrackGroup(pid));
     }
     const append = (chunk: Buffer) => {
@@ -206,26 +231,28 @@ export class ProcessTarget implements Target {
       if (!this.#expectedExit) for (const l of this.#exitListeners) l(code, signal);
     });
     const timeoutMs = this.options.startTimeoutMs ?? 15_000;
-    const url = this.options.url;
-    if ('fixed' in url) {
-      child.stdout?.on('data', append);
-      try {
-        await waitForPort(url.fixed, timeoutMs, child, () => this.#log);
-      } catch (error) {
-        // A start that never became ready must not outlive the kit (nor keep its pipes open).
-        this.#expectedExit = true;
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-          const exited = once(child, 'exit');
-          process.kill(-child.pid, 'SIGKILL');
-          await exited;
-        }
-        this.#child = undefined;
-        throw error;
+    const { url, signal } = this.options;
+    const log = () => this.#log;
+    try {
+      if ('fixed' in url) {
+        child.stdout?.on('data', append);
+        await waitForPort(url.fixed, timeoutMs, child, log, signal);
+        this.#url = url.fixed;
+        return;
       }
-      this.#url = url.fixed;
-      return;
+      this.#url = await readUrlFromStdout(child, timeoutMs, append, log, signal);
+    } catch (error) {
+      // A start that never became ready, or was interrupted, must not outlive the kit (nor keep its
+      // pipes open): the whole group goes, a --target-cmd shell's children too.
+      this.#expectedExit = true;
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        const exited = once(child, 'exit');
+        process.kill(-child.pid, 'SIGKILL');
+        await exited;
+      }
+      this.#child = undefined;
+      throw error;
     }
-    this.#url = await readUrlFromStdout(child, timeoutMs, append, () => this.#log);
     if (this.options.pinPort) {
       this.#args = this.options.pinPort(this.#args, Number(new URL(this.#url).port));
     }
@@ -261,12 +288,12 @@ function readUrlFromStdout(
   timeoutMs: number,
   append: (chunk: Buffer) => void,
   log: () => string,
+  signal: AbortSignal | undefined,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     const timer = setTimeout(() => {
       cleanup();
-      child.kill('SIGKILL');
       reject(new TimeoutError(`target did not report its address within ${timeoutMs} ms\n${log()}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
@@ -278,12 +305,19 @@ function readUrlFromStdout(
         resolve(m[0]);
       }
     };
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    const onExit = (code: number | null, exitSignal: NodeJS.Signals | null) => {
       cleanup();
-      reject(new TargetExitedError(`target exited during start (code ${code}, signal ${signal})\n${log()}`));
+      reject(
+        new TargetExitedError(`target exited during start (code ${code}, signal ${exitSignal})\n${log()}`),
+      );
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(new StartAbortedError(signal?.reason));
     };
     const cleanup = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
       // Keep draining stdout so a chatty server never blocks on a full pipe.
@@ -291,10 +325,17 @@ function readUrlFromStdout(
     };
     child.stdout?.on('data', onData);
     child.on('exit', onExit);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-async function waitForPort(url: string, timeoutMs: number, child: ChildProcess, log: () => string) {
+async function waitForPort(
+  url: string,
+  timeoutMs: number,
+  child: ChildProcess,
+  log: () => string,
+  signal: AbortSignal | undefined,
+) {
   const { hostname, port } = new URL(url);
   const deadline = Date.now() + timeoutMs;
   let exited = false;
@@ -302,14 +343,28 @@ async function waitForPort(url: string, timeoutMs: number, child: ChildProcess, 
     exited = true;
   });
   for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    if (signal?.aborted) throw new StartAbortedError(signal.reason);
     if (exited)
       throw new TargetExitedError(`target command exited before ${url} accepted connections\n${log()}`);
     if (await canConnect(hostname, Number(port))) return;
     if (Date.now() > deadline) {
       throw new TimeoutError(`${url} did not accept connections within ${timeoutMs} ms\n${log()}`);
     }
-    await new Promise((r) => setTimeout(r, delay));
+    await sleep(delay, signal);
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts meanwhile (the caller checks it). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function waitForPortClosed(url: string, timeoutMs: number): Promise<void> {

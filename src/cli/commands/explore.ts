@@ -114,7 +114,9 @@ Examples:
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
         ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
-      }).finally(() => interrupts.dispose());
+      })
+        .catch(interrupts.exitIfInterrupted)
+        .finally(() => interrupts.dispose());
       const interrupted = interrupts.exitCode();
       if (interrupted !== undefined) process.exit(interrupted);
       const tally = Object.entries(result.verdicts)

@@ -220,12 +220,8 @@ Examples:
             : {}),
         },
       )
-        .catch((error: unknown) => {
-          // Interrupted while logging in: nothing ran, so there is nothing to report.
-          const code = interrupts.exitCode();
-          if (code !== undefined) process.exit(code);
-          throw error;
-        })
+        // Interrupted while a server started or bots logged in: nothing ran, nothing to report.
+        .catch(interrupts.exitIfInterrupted)
         .finally(() => {
           interrupts.dispose();
           progress?.end();

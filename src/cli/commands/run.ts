@@ -215,6 +215,7 @@ Examples:
           await server?.close();
           throw err;
         })
+        .catch(interrupts.exitIfInterrupted)
         .finally(() => interrupts.dispose());
       const interrupted = interrupts.exitCode();
       if (interrupted !== undefined) {

@@ -9,8 +9,9 @@
  * which the kit's kill matrix does over and over — loads only what the server needs.
  */
 
-import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../../errors.js';
 import {
   DEFAULT_LIMITS,
@@ -22,6 +23,7 @@ import {
   type ServerOptions,
   startServer,
 } from '../../server/index.js';
+import { isEmbeddedDataDir, parentGone } from '../parent.js';
 
 interface ServeFlags {
   host?: string;
@@ -41,6 +43,7 @@ interface ServeFlags {
   dedupWindowMs?: number;
   helloTimeoutMs?: number;
   idleMs?: number;
+  embedded?: boolean;
 }
 
 function integer(value: string): number {
@@ -130,6 +133,11 @@ export function registerServe(program: Command): void {
     .option('--no-group-commit', 'commit each request in its own transaction (default: group commit on)')
     .option('--fault <name>', 'turn on a deliberate defect, see below (repeatable)', collectFault)
     .option('-q, --quiet', 'print only the listening line (and a generated secret)')
+    // The kit's own (src/runner/embedded.ts): it opened an IPC channel to this server, which exits
+    // when the channel closes (src/cli/parent.ts), and --db lies in a temp directory it made for
+    // this server alone. The kit removes that after stopping the server; when the kit dies
+    // first, the server does.
+    .addOption(new Option('--embedded').hideHelp())
     .addHelpText(
       'after',
       `\nFaults (--fault NAME): each breaks one rule of docs/protocol.md, deterministically.\n${describeServerFaults()}\n\n` +
@@ -160,7 +168,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     const value = flags[key];
     if (value !== undefined) options[key] = value;
   }
-  const stop = nextStopSignal();
+  const stop = Promise.race([
+    nextStopSignal(),
+    ...(flags.embedded ? [parentGone().then(() => 'parent gone')] : []),
+  ]);
   const server = await startServer(options);
   say(`listening on ${server.url}`);
   const { auth } = server.options;
@@ -173,8 +184,20 @@ async function serve(flags: ServeFlags): Promise<void> {
     say(`group commit ${server.options.groupCommit ? 'on' : 'off'}`);
     if (server.options.faults.length > 0) say(`SERVER_FAULTS ON: ${server.options.faults.join(', ')}`);
   }
-  const signal = await stop;
-  if (!flags.quiet) say(`${signal}: shutting down`);
+  const reason = await stop;
+  if (reason === 'parent gone') {
+    // Nobody is left to stop us or to remove the temp dir: close (bounded), clean up, go.
+    const closed = server.close().catch(() => {});
+    await Promise.race([closed, new Promise((r) => setTimeout(r, ORPHAN_CLOSE_MS))]);
+    const dataDir = flags.db === undefined ? undefined : dirname(flags.db);
+    if (dataDir !== undefined && isEmbeddedDataDir(dataDir))
+      rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
+  if (!flags.quiet) say(`${reason}: shutting down`);
   await server.close();
   if (!flags.quiet) say('stopped');
 }
+
+/** How long an orphaned server waits for its graceful close before it removes its files and exits. */
+const ORPHAN_CLOSE_MS = 3_000;

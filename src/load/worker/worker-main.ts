@@ -33,7 +33,8 @@ function fail(error: unknown): void {
 process.on('message', (message: ToWorker) => {
   void handle(message).catch(fail);
 });
-// The coordinator going away ends the worker: its bots mean nothing alone.
+// The coordinator going away ends the worker: its bots mean nothing alone. However it went —
+// SIGKILL too: the kernel closes the channel — 'disconnect' comes at once (src/cli/parent.ts).
 process.on('disconnect', () => process.exit(process.exitCode ?? 0));
 
 async function handle(m: ToWorker): Promise<void> {
