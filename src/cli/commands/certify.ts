@@ -16,7 +16,7 @@ import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { collect, collectList } from '../lists.js';
-import { parseDurationOption, parseSeed } from './run.js';
+import { parseDurationOption, parseSeed } from '../option-values.js';
 
 export function registerCertify(program: Command): void {
   defineCertifyOptions(program.command('certify')).action(async (opts: CertifyCliOptions) => {

@@ -11,8 +11,8 @@ import { DUTIES } from '../../contract/duties.js';
 import type { ContractCaseResult } from '../../contract/run.js';
 import { UsageError } from '../../errors.js';
 import type { Cap } from '../../protocol/frames.js';
-import { parseDuration } from '../../scenarios/duration.js';
 import { collectList } from '../lists.js';
+import { parseDurationOption } from '../option-values.js';
 
 interface DriverTestCliOptions {
   target: string;
@@ -63,12 +63,7 @@ Examples:
           'driver-test needs the secret the server derives tokens from: --hmac-secret or IMSPEC_HMAC_SECRET',
         );
       }
-      let waitMs: number;
-      try {
-        waitMs = parseDuration(/^\d+$/.test(opts.wait) ? Number(opts.wait) : opts.wait);
-      } catch (error) {
-        throw new UsageError(`--wait: ${(error as Error).message}`);
-      }
+      const waitMs = parseDurationOption('--wait', opts.wait);
       const out = process.stdout;
       const report = await runDriverTest({
         driver: spec,

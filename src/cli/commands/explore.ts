@@ -11,7 +11,7 @@ import { RUN_DEFAULTS, resolveRunOptions } from '../../runner/options.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, reportOption } from '../lists.js';
-import { parseDurationOption, parseSeed } from './run.js';
+import { parseDurationOption, parseSeed } from '../option-values.js';
 
 /** Where minimal failing scenarios go unless --out says otherwise. */
 const DEFAULT_OUT = 'reports/explore';

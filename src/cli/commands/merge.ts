@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { mergeShards } from '../../load/merge.js';
 import { collectShardFiles } from '../../load/merge-files.js';
 import { createLoadReporters } from '../../load/report/reporters.js';
-import { parseDuration } from '../../scenarios/duration.js';
+import { parseDurationOption } from '../option-values.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -62,7 +62,7 @@ Examples:
         ),
         ...(opts.out ? [`json=${opts.out}`] : []),
       ]);
-      const waitMs = opts.wait === undefined ? 0 : waitOption(opts.wait);
+      const waitMs = opts.wait === undefined ? 0 : parseDurationOption('--wait', opts.wait, true);
       const files = await collectShardFiles(paths, {
         waitMs,
         ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
@@ -78,12 +78,4 @@ function parseShards(value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`--shards must be a positive integer, got "${value}"`);
   return n;
-}
-
-function waitOption(value: string): number {
-  try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
-  } catch (error) {
-    throw new UsageError(`--wait: ${(error as Error).message}`);
-  }
 }

@@ -24,9 +24,10 @@ import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { defaultSuitePaths } from '../../runner/paths.js';
 import { runSuites } from '../../runner/run.js';
-import { formatDuration, parseDuration } from '../../scenarios/duration.js';
+import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, collectList, reportOption } from '../lists.js';
+import { parseDurationOption, parseSeed, positiveInt, seedParser } from '../option-values.js';
 
 export function registerRun(program: Command): void {
   program
@@ -81,7 +82,7 @@ export function registerRun(program: Command): void {
       '--expect-failures <file>',
       'known failures: they become XFAIL; an exemption that now passes fails',
     )
-    .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', positiveInt('--repeat'), 1)
     .option(
       '--raw-window <frames>',
       'keep the wire text of only the newest N valid frames of each case (memory for long cases; verdicts are the same, reports draw older frames from their fields)',
@@ -91,7 +92,7 @@ export function registerRun(program: Command): void {
     .option(
       '--case-seed <n>',
       'use this seed for the case instead of the one derived from --seed (replays one run exactly; needs --only selecting one case)',
-      parseCaseSeed,
+      seedParser('--case-seed'),
     )
     .option('--no-minimize', 'do not cut a failing probabilistic fault case down to its fewest faults')
     .option(
@@ -262,22 +263,6 @@ interface RunCliOptions {
   capture?: string;
 }
 
-export function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
-}
-
-function parseCaseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--case-seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
-}
-
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -293,20 +278,5 @@ function parseRawWindow(value: string): number {
   return n;
 }
 
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
 /** The Pushgateway `job` of `imspec run --pushgateway` (docs/observability.md names the group). */
 export const PUSH_JOB = 'imspec';
-
-export function parseDurationOption(flag: string, value: string, zeroOk = false): number {
-  if (zeroOk && /^0+(ms|s|m)?$/.test(value)) return 0;
-  try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
-  }
-}
