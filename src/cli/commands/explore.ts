@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { loadDriver } from '../../drivers/load.js';
 import { explore, loadExploreConfig } from '../../explore/index.js';
+import { checkDriverTarget } from '../../preflight/index.js';
 import { RUN_DEFAULTS, resolveRunOptions } from '../../runner/options.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
@@ -92,6 +93,7 @@ Examples:
         ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
       });
       const driver = await loadDriver(opts.driver);
+      checkDriverTarget(opts.target, driver.name);
       const interrupts = handleInterrupts('imspec explore');
       const say = (line: string) => process.stderr.write(`imspec explore: ${line}\n`);
       say(`seed ${run.seed}, budget ${formatDuration(budgetMs)}${describeTarget(opts)}`);

@@ -18,6 +18,7 @@ import {
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
+import { checkDriverTarget } from '../../preflight/index.js';
 import { createReporters, withConsole } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
@@ -151,6 +152,7 @@ Examples:
       const target = targetLabel(opts.target, opts.targetName);
       // A driver file or package is loaded and checked before anything starts.
       const driver = await loadDriver(opts.driver);
+      checkDriverTarget(opts.target, driver.name);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
       labelTarget(registry, target);
