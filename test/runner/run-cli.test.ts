@@ -111,7 +111,25 @@ describe('imspec run', () => {
     expect(nothing.err).toMatch(/--only no-such-case matches no case/);
     const badSeed = imspec('run', '--seed', 'abc');
     expect(badSeed.code).toBe(2);
-    expect(badSeed.err).toMatch(/--seed must be an integer/);
+    expect(badSeed.err).toMatch(/--seed must be a decimal integer/);
+  });
+
+  it('-q prints no console summary, with or without --report', () => {
+    const quiet = imspec('run', '--only', 'happy-six-frames', '-q');
+    expect([quiet.code, quiet.out]).toEqual([0, '']);
+    const json = join(dir, 'quiet.json');
+    const named = imspec(
+      'run',
+      '--only',
+      'happy-six-frames',
+      '--quiet',
+      '--report',
+      'console',
+      '--report',
+      `json=${json}`,
+    );
+    expect([named.code, named.out]).toEqual([0, '']);
+    expect(validReport(json).cases.map((c) => c.verdict)).toEqual(['PASS']);
   });
 });
 

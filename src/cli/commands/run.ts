@@ -19,7 +19,7 @@ import {
   targetLabel,
 } from '../../metrics/index.js';
 import { checkDriverTarget } from '../../preflight/index.js';
-import { createReporters, withConsole } from '../../report/index.js';
+import { commandReporters } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
@@ -142,7 +142,7 @@ Examples:
     )
     .action(async (paths: string[], opts: RunCliOptions) => {
       const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
-      const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
+      const reporters = commandReporters(opts.report, opts.quiet, process.stdout, {
         command,
       });
       const lingerMs =
