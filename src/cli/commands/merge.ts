@@ -31,7 +31,12 @@ export function registerMerge(program: Command): void {
     )
     .argument('<results...>', 'shard result files, or directories holding them (*.json)')
     .option('--out <file>', 'write the merged JSON summary here (schemas/load-result.schema.json)')
-    .option('--report <spec>', 'reporter: console, json=PATH, junit=PATH (repeatable)', collect, [])
+    .option(
+      '--report <spec>',
+      'reporter: console, json=PATH, junit=PATH, html=PATH (repeatable)',
+      collect,
+      [],
+    )
     .option('-q, --quiet', 'no console summary (files are still written)')
     .option('--shards <n>', 'the number of shards expected (default: N as the files say)', parseShards)
     .option(
