@@ -4,6 +4,7 @@
  */
 
 import { UsageError } from '../errors.js';
+import { checkPushgatewayUrl } from '../metrics/pushgateway.js';
 import { parseDuration } from '../scenarios/duration.js';
 
 /**
@@ -46,4 +47,10 @@ export function positiveInt(flag: string): (value: string) => number {
     }
     return n;
   };
+}
+
+/** `--pushgateway <url>`: an http(s) URL, checked as the option is read (not after the run). */
+export function pushgatewayOption(value: string): string {
+  checkPushgatewayUrl(value);
+  return value;
 }

@@ -114,6 +114,33 @@ describe('imspec run', () => {
     expect(badSeed.err).toMatch(/--seed must be a decimal integer/);
   });
 
+  it('refuses a --pushgateway that is not an http(s) URL before any case runs', () => {
+    for (const url of ['notaurl', 'ftp://127.0.0.1:9091']) {
+      const r = imspec('run', '--only', 'happy-six-frames', '--pushgateway', url);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(/--pushgateway ".*" (is not a URL|must be an http\(s\) URL)/);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('keeps the verdict exit code 1 when the push fails too, and prints the push error', () => {
+    const r = imspec(
+      'run',
+      '--only',
+      'dedup-*',
+      '--server-fault',
+      'no-dedup',
+      '--no-minimize',
+      '-q',
+      '--pushgateway',
+      'http://127.0.0.1:1',
+    );
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(
+      /imspec run: pushgateway PUT .* failed: .*\[IMSPEC_ERR_METRICS_EXPORT\] \(exit 1: the verdict's\)/,
+    );
+  });
+
   it('-q prints no console summary, with or without --report', () => {
     const quiet = imspec('run', '--only', 'happy-six-frames', '-q');
     expect([quiet.code, quiet.out]).toEqual([0, '']);

@@ -10,11 +10,18 @@ import { Registry } from 'prom-client';
 import { assertCaptureFile, checkCapture } from '../../capture/check.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
-import { createMetrics, labelTarget, pushToGateway, runMetrics } from '../../metrics/index.js';
+import {
+  createMetrics,
+  labelTarget,
+  pushAfterVerdict,
+  pushToGateway,
+  runMetrics,
+} from '../../metrics/index.js';
 import { CAPS, type Cap } from '../../protocol/frames.js';
 import { buildRunResult, combineReporters, commandReporters } from '../../report/index.js';
 import type { CaseResult } from '../../report/types.js';
 import { collectList, reportOption } from '../lists.js';
+import { pushgatewayOption } from '../option-values.js';
 
 interface CheckCliOptions {
   codec?: string;
@@ -56,13 +63,15 @@ export function registerCheck(program: Command): void {
     .option(
       '--pushgateway <url>',
       "push the checker's metrics to this Prometheus Pushgateway (job imspec-check)",
+      pushgatewayOption,
     )
     .addHelpText(
       'after',
       `
 Verdicts as run's; a capture without frames (empty, or a header alone) judges nothing: INCONCLUSIVE.
 Exit codes: 0 no MUST broken; 1 a finding breaks a MUST (INCONCLUSIVE too with --strict); 2 usage
-error, a capture that is missing or not a file, or a bad capture line (file:line).
+error, a capture that is missing or not a file, or a bad capture line (file:line). A failed
+--pushgateway push is printed and keeps the verdict's code; it exits 2 only when the verdict was 0.
 
 Examples:
   imspec run suites/core --only happy-six-frames --capture reports/captures   # record one
@@ -120,15 +129,20 @@ Examples:
       };
       const { run } = buildRunResult(info, cases, [], opts.strict);
       await reporter.onRunEnd(run);
-      if (opts.pushgateway) {
-        const { url } = await pushToGateway({
-          url: opts.pushgateway,
-          registry,
-          job: 'imspec-check',
-          grouping: { run_id: runId },
-        });
-        process.stderr.write(`imspec check: metrics pushed to ${url}\n`);
-      }
-      process.exitCode = run.exitCode;
+      const { pushgateway } = opts;
+      process.exitCode =
+        pushgateway === undefined
+          ? run.exitCode
+          : await pushAfterVerdict(
+              run.exitCode,
+              () =>
+                pushToGateway({
+                  url: pushgateway,
+                  registry,
+                  job: 'imspec-check',
+                  grouping: { run_id: runId },
+                }),
+              (line) => process.stderr.write(`imspec check: ${line}\n`),
+            );
     });
 }

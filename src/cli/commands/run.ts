@@ -13,6 +13,7 @@ import {
   labelTarget,
   lingerAndClose,
   METRICS_LINGER_DEFAULT_MS,
+  pushAfterVerdict,
   pushToGateway,
   runMetrics,
   startMetricsServer,
@@ -28,7 +29,13 @@ import { runSuites } from '../../runner/run.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, collectList, reportOption } from '../lists.js';
-import { parseDurationOption, parseSeed, positiveInt, seedParser } from '../option-values.js';
+import {
+  parseDurationOption,
+  parseSeed,
+  positiveInt,
+  pushgatewayOption,
+  seedParser,
+} from '../option-values.js';
 
 export function registerRun(program: Command): void {
   program
@@ -118,6 +125,7 @@ export function registerRun(program: Command): void {
     .option(
       '--pushgateway <url>',
       'push the final metrics to this Prometheus Pushgateway, to the group /metrics/job/imspec/run_id/<run id> (docs/observability.md)',
+      pushgatewayOption,
     )
     .addHelpText(
       'after',
@@ -126,7 +134,8 @@ Verdicts: PASS, FAIL (a MUST broken), WARN (a SHOULD broken), INFO, UNSUPPORTED 
 claimed), INCONCLUSIVE (a precondition of the case did not hold), ERROR (the kit could not run
 the case, or ran out of its own time), FLAKY (--repeat), XFAIL (expected failure).
 Exit codes: 0 every MUST case passed; 1 a conformance failure or an ERROR (INCONCLUSIVE too with
---strict); 2 usage or configuration error.
+--strict); 2 usage or configuration error. A failed --pushgateway push is printed and keeps the
+verdict's code; it exits 2 only when the verdict was 0.
 
 Examples:
   imspec run                                   # core suite, embedded reference server
@@ -219,20 +228,21 @@ Examples:
         await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
         process.exit(interrupted);
       }
-      if (opts.pushgateway) {
-        const { url } = await pushToGateway({
-          url: opts.pushgateway,
-          registry,
-          job: PUSH_JOB,
-          grouping: { run_id: run.runId },
-        }).catch(async (err: unknown) => {
-          await server?.close();
-          throw err;
-        });
-        process.stderr.write(`imspec run: metrics pushed to ${url}\n`);
-      }
+      const { pushgateway } = opts;
+      const exitCode =
+        pushgateway === undefined
+          ? run.exitCode
+          : await pushAfterVerdict(
+              run.exitCode,
+              () =>
+                pushToGateway({ url: pushgateway, registry, job: PUSH_JOB, grouping: { run_id: run.runId } }),
+              say,
+            ).catch(async (err: unknown) => {
+              await server?.close();
+              throw err;
+            });
       if (server) await lingerAndClose(server, lingerMs, say);
-      process.exitCode = run.exitCode;
+      process.exitCode = exitCode;
     });
 }
 
