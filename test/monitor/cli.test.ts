@@ -76,4 +76,12 @@ describe('imspec monitor (CLI, built)', () => {
     );
     expect(failed.stdout).toBe('');
   });
+
+  it('refuses --cycles 0 (leaving it out runs until interrupted) and documents its exit codes', async () => {
+    const failed = await run('node', [bin, 'monitor', '-c', 'none.yaml', '--cycles', '0']).catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/--cycles must be a positive integer, got "0"/);
+    const help = await run('node', [bin, 'monitor', '--help']);
+    expect(help.stdout).toMatch(/Exit codes[^:]*: 0 .*\n.*1 the last cycle failed.*2 usage/s);
+  });
 });

@@ -141,6 +141,39 @@ describe('imspec run', () => {
     );
   });
 
+  it.each([
+    [['--only', ''], /--only "" names no id/],
+    [['--only', ' , '], /--only " , " names no id/],
+    [['--repeat', '0'], /--repeat must be a positive integer, got "0"/],
+    [['--seed', '0x10'], /--seed must be a decimal integer from 0 to 4294967295, got "0x10"/],
+    [['--seed', '1e3'], /--seed must be a decimal integer/],
+    [['--case-seed', '0x10'], /--case-seed must be a decimal integer/],
+    [['--hmac-secret', ''], /--hmac-secret is empty/],
+    [['--timeout', '0'], /--timeout must be longer than 0/],
+  ])('%j is one usage error naming the flag, before any case', (args, message) => {
+    const r = imspec('run', ...args);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.out).toBe('');
+  });
+
+  it('says the exit code of a --target-cmd that exited before the target listened', () => {
+    const r = imspec(
+      'run',
+      '--only',
+      'happy-six-frames',
+      '--target',
+      'ws://127.0.0.1:9',
+      '--target-cmd',
+      'exit 3',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /target command exited with code 3 before ws:\/\/127\.0\.0\.1:9 accepted connections/,
+    );
+  });
+
   it('-q prints no console summary, with or without --report', () => {
     const quiet = imspec('run', '--only', 'happy-six-frames', '-q');
     expect([quiet.code, quiet.out]).toEqual([0, '']);

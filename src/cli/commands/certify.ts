@@ -15,7 +15,7 @@ import { UsageError } from '../../errors.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { formatDuration } from '../../scenarios/duration.js';
-import { collect, collectList } from '../lists.js';
+import { collect, collectList, selectionList } from '../lists.js';
 import { parseDurationOption, parseSeed } from '../option-values.js';
 
 export function registerCertify(program: Command): void {
@@ -75,7 +75,7 @@ export function defineCertifyOptions(command: Command): Command {
       `suites to run, comma-separated (default ${CERTIFY_SUITES.join(',')})`,
       collectList,
     )
-    .option('--only <ids>', 'run only these case ids (comma-separated, * globs)', collectList)
+    .option('--only <ids>', 'run only these case ids (comma-separated, * globs)', selectionList('--only'))
     .option('--expect-failures <file>', 'known deviations: they become XFAIL; a fixed one fails as stale')
     .option(
       '--draft-expectations <file>',

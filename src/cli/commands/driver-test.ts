@@ -11,7 +11,7 @@ import { DUTIES } from '../../contract/duties.js';
 import type { ContractCaseResult } from '../../contract/run.js';
 import { UsageError } from '../../errors.js';
 import type { Cap } from '../../protocol/frames.js';
-import { collectList } from '../lists.js';
+import { collectList, selectionList } from '../lists.js';
 import { parseDurationOption } from '../option-values.js';
 
 interface DriverTestCliOptions {
@@ -41,7 +41,12 @@ export function registerDriverTest(program: Command): void {
       'shell command that starts the server at --target first (stopped at the end)',
     )
     .option('--hmac-secret <secret>', 'secret the server derives tokens from (env IMSPEC_HMAC_SECRET)')
-    .option('--only <ids>', 'run only these contract cases (comma-separated, repeatable)', collectList, [])
+    .option(
+      '--only <ids>',
+      'run only these contract cases (comma-separated, repeatable)',
+      selectionList('--only'),
+      [],
+    )
     .option('--claims <caps>', 'capabilities the server must claim (default: what its first session claims)')
     .option('--wait <duration>', 'how long a case waits for any one answer or push', '5s')
     .addHelpText(

@@ -91,6 +91,7 @@ Examples:
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
+        ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
       });
       const driver = await loadDriver(opts.driver);
       checkDriverTarget(opts.target, driver.name);

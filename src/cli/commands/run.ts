@@ -28,7 +28,7 @@ import { defaultSuitePaths } from '../../runner/paths.js';
 import { runSuites } from '../../runner/run.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
-import { collect, collectList, reportOption } from '../lists.js';
+import { collect, reportOption, selectionList } from '../lists.js';
 import {
   parseDurationOption,
   parseSeed,
@@ -73,7 +73,12 @@ export function registerRun(program: Command): void {
       'wire protocol driver: ran | mqtt | xmpp, a driver file (./my-driver.js) or an installed driver package (docs/drivers.md)',
       'ran',
     )
-    .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
+    .option(
+      '--only <ids>',
+      'run only these case ids (comma-separated, * globs, repeatable)',
+      selectionList('--only'),
+      [],
+    )
     .option('--seed <n>', 'seed for every random choice (printed in the report; replays a run)', parseSeed)
     .option('--timeout <duration>', "per-case deadline, e.g. 20s (default: each scenario's timeout)")
     .option(
