@@ -5,7 +5,7 @@
  * schemas/capture.schema.json as they are read; a bad one stops the check with its file:line.
  */
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ValidateFunction } from 'ajv';
@@ -50,8 +50,34 @@ export interface CaptureCheck {
   users: Record<string, string[]>;
 }
 
-/** Checks one capture file. Throws ConfigError (file:line) for a line that is not a capture line. */
+/**
+ * Throws ConfigError when `file` cannot be a capture: missing, or a directory. `imspec check`
+ * asks this of every file before judging the first, so a typo is said once, before any work.
+ */
+export function assertCaptureFile(file: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT' ? `capture ${file} not found` : `capture ${file}: ${(error as Error).message}`,
+    );
+  }
+  if (!isFile) {
+    throw new ConfigError(`capture ${file} is not a file: give the capture files (${file}/*.jsonl)`);
+  }
+}
+
+/** What an empty capture's INCONCLUSIVE verdict says: nothing was there to judge. */
+export const NO_FRAMES = 'the capture holds no frames';
+
+/**
+ * Checks one capture file. Throws ConfigError (file:line) for a line that is not a capture line.
+ * A capture without frames (empty, or a header alone) judges nothing: INCONCLUSIVE, never PASS.
+ */
 export async function checkCapture(file: string, options: CheckCaptureOptions = {}): Promise<CaptureCheck> {
+  assertCaptureFile(file);
   const started = performance.now();
   const id = basename(file).replace(/\.jsonl?$/, '');
   const history = new History(0);
@@ -104,8 +130,12 @@ export async function checkCapture(file: string, options: CheckCaptureOptions = 
       seen++;
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ConfigError(`capture ${file} not found`);
+    // A read error (gone since assertCaptureFile looked, no permission): the file, not the kit.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !code.startsWith('IMSPEC_')) {
+      assertCaptureFile(file);
+      throw new ConfigError(`capture ${file}: ${(error as Error).message}`, { cause: error });
+    }
     throw error;
   }
   const summary = converter.finish();
@@ -130,6 +160,9 @@ export async function checkCapture(file: string, options: CheckCaptureOptions = 
     durationMs: performance.now() - started,
     seed: 0,
     replay: `imspec check ${file}`,
+    ...(summary.frames === 0
+      ? { unmet: [{ precondition: 'frames', expected: 'frames to judge', actual: NO_FRAMES, evidence: [] }] }
+      : {}),
   });
   return { result, summary, caps, users };
 }

@@ -3,7 +3,13 @@
  * the same checker as a run. docs/capture.md is the guide.
  */
 
-export { type CaptureCheck, type CheckCaptureOptions, checkCapture } from './check.js';
+export {
+  assertCaptureFile,
+  type CaptureCheck,
+  type CheckCaptureOptions,
+  checkCapture,
+  NO_FRAMES,
+} from './check.js';
 export { captureHeader, captureLineOf } from './from-history.js';
 export { CaptureConverter, type CaptureConverterOptions, type CaptureSummary } from './to-history.js';
 export * from './types.js';

@@ -3,6 +3,7 @@
  */
 
 import { Option } from 'commander';
+import { UsageError } from '../errors.js';
 import { REPORTER_NAMES } from '../report/reporters.js';
 
 /** `--x a --x b` → ['a', 'b']. */
@@ -16,6 +17,19 @@ export const collectList = (value: string, previous: string[] = []): string[] =>
     .map((s) => s.trim())
     .filter(Boolean),
 ];
+
+/**
+ * collectList for a selection (`--only`): a value with no id in it (`--only ''`, `--only ,`) is
+ * a usage error, since dropping it would select everything — the opposite of what was asked.
+ */
+export function selectionList(flag: string): (value: string, previous?: string[]) => string[] {
+  return (value, previous = []) => {
+    const ids = collectList(value);
+    if (ids.length === 0)
+      throw new UsageError(`${flag} ${JSON.stringify(value)} names no id: give one or more, comma-separated`);
+    return [...previous, ...ids];
+  };
+}
 
 /** `--report console|json=PATH|junit=PATH`, repeatable (run, check). */
 export function reportOption(): Option {

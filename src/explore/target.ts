@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoadedDriver } from '../drivers/load.js';
 import { ConfigError } from '../errors.js';
-import { checkTargetUrl } from '../preflight/index.js';
+import { checkDriverTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
@@ -26,7 +26,7 @@ export interface LearnTargetInput {
 
 export async function learnTarget(input: LearnTargetInput): Promise<TargetAbilities> {
   const secret = input.hmacSecret ?? process.env['IMSPEC_HMAC_SECRET'] ?? randomBytes(16).toString('hex');
-  if (input.target !== undefined) checkTargetUrl(input.target, input.driver.name);
+  checkDriverTarget(input.target, input.driver.name);
   const interruptible = input.signal ? { signal: input.signal } : {};
   let target: Target;
   try {

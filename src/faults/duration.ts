@@ -1,6 +1,6 @@
 /**
  * Durations in fault YAML: an integer is milliseconds, a string carries its unit ("250ms", "1.5s",
- * "1m"). Window bounds are the exception: there an integer is a step index, so a time bound must
+ * "1m", "2h"). Window bounds are the exception: there an integer is a step index, so a time bound must
  * be a string with a unit (see bound parsing in resolve.ts).
  */
 
@@ -17,10 +17,11 @@ export function tooLongMessage(value: unknown): string {
   return `${shown} is longer than imspec can wait: durations go up to ${MAX_DURATION_MS}ms (about 24.8 days, the longest a Node timer waits)`;
 }
 
-// The same forms as scenario durations (src/scenarios/duration.ts): whole milliseconds, or
-// seconds and minutes with an optional fraction.
-const DURATION = /^([0-9]+)(ms)$|^([0-9]+(?:\.[0-9]+)?)(s|m)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+// The one duration form of the kit (scenario, fault and load YAML, every command's duration
+// option; the schemas' patterns say the same): whole milliseconds, or seconds, minutes and hours
+// with an optional fraction.
+const DURATION = /^([0-9]+)(ms)$|^([0-9]+(?:\.[0-9]+)?)(s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** Milliseconds for a duration string with a unit, or undefined when it is not one. */
 export function parseDurationText(text: string): number | undefined {
@@ -37,8 +38,9 @@ export function parseDuration(value: unknown): number | undefined {
   return undefined;
 }
 
-/** The shortest exact rendering: "1500ms" stays "1500ms", 2000 becomes "2s", 60000 "1m". */
+/** The shortest exact rendering: "1500ms" stays "1500ms", 2000 becomes "2s", 60000 "1m", 7200000 "2h". */
 export function formatDuration(ms: number): string {
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;

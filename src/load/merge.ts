@@ -13,6 +13,7 @@
 import { MergeError } from '../errors.js';
 import type { Threshold } from './profile/types.js';
 import { buildLoadResult, type LoadResult, mergeWorkers } from './result.js';
+import { checkShardResult } from './shard-check.js';
 import { parseThreshold } from './thresholds.js';
 import type { WorkerResult } from './worker/messages.js';
 
@@ -56,6 +57,7 @@ export function checkShards(files: readonly ShardFile[], options: MergeOptions =
         `${file} is a whole run, not a shard: merge the --out files of imspec load --shard i/N`,
       );
     }
+    checkShardResult(file, result);
   }
   const first = files[0]!;
   for (const [what, get] of SAME) {

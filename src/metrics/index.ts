@@ -17,7 +17,14 @@ export {
   startMetricsServer,
 } from './http.js';
 export { type ProbeFailureReason, type ProbeOutcome, recordProbe } from './probe.js';
-export { deleteFromGateway, groupUrl, type PushOptions, pushToGateway } from './pushgateway.js';
+export {
+  checkPushgatewayUrl,
+  deleteFromGateway,
+  groupUrl,
+  type PushOptions,
+  pushAfterVerdict,
+  pushToGateway,
+} from './pushgateway.js';
 export { createMetrics, type ImspecMetrics, type MetricHandles } from './registry.js';
 export { type ExpositionFormat, negotiateFormat, renderMetrics } from './render.js';
 export { type RunMetrics, runMetrics } from './run-metrics.js';

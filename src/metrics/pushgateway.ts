@@ -46,8 +46,11 @@ function segment(name: string, value: string): string {
   return `${name}/${encodeURIComponent(value)}`;
 }
 
-/** The group's URL: `<url>/metrics/job/<job>/<label>/<value>…`. */
-export function groupUrl(url: string, job: string, grouping: Record<string, string> = {}): string {
+/**
+ * A Pushgateway base URL, checked: an http(s) URL. Commands call it when they read
+ * `--pushgateway`, so a typo is said before the run, not after it. Throws ConfigError (exit 2).
+ */
+export function checkPushgatewayUrl(url: string): URL {
   let base: URL;
   try {
     base = new URL(url);
@@ -57,8 +60,14 @@ export function groupUrl(url: string, job: string, grouping: Record<string, stri
     });
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new ConfigError(`--pushgateway "${url}" must be an http(s) URL`);
+    throw new ConfigError(`--pushgateway "${url}" must be an http(s) URL, e.g. http://127.0.0.1:9091`);
   }
+  return base;
+}
+
+/** The group's URL: `<url>/metrics/job/<job>/<label>/<value>…`. */
+export function groupUrl(url: string, job: string, grouping: Record<string, string> = {}): string {
+  const base = checkPushgatewayUrl(url);
   const path = [segment('job', job), ...Object.entries(grouping).map(([k, v]) => segment(k, v))].join('/');
   return `${base.origin}${base.pathname.replace(/\/+$/, '')}/metrics/${path}`;
 }
@@ -98,6 +107,31 @@ export async function pushToGateway(options: PushOptions): Promise<{ url: string
   const { body } = await renderMetrics(options.registry, 'text');
   await send(options.method === 'post' ? 'POST' : 'PUT', target, body, options.timeoutMs ?? 10_000);
   return { url: target };
+}
+
+/**
+ * The exit code of a command that judged something and then pushed its metrics (run, check).
+ * The verdict's code wins: a CI job that failed conformance still exits 1 when the push fails
+ * too, and the push failure is printed (`say`) rather than hiding the verdict. Only when the
+ * verdict passed (0) does a failed push make the command exit with the push error's code (2):
+ * the metrics the user asked for were not delivered.
+ */
+export async function pushAfterVerdict(
+  verdictCode: number,
+  push: () => Promise<{ url: string }>,
+  say: (line: string) => void,
+): Promise<number> {
+  try {
+    const { url } = await push();
+    say(`metrics pushed to ${url}`);
+    return verdictCode;
+  } catch (error) {
+    if (!(error instanceof MetricsExportError)) throw error;
+    say(
+      `${error.message} [${error.code}]${verdictCode === 0 ? '' : ` (exit ${verdictCode}: the verdict's)`}`,
+    );
+    return verdictCode === 0 ? error.exitCode : verdictCode;
+  }
 }
 
 /** Deletes the group (e.g. after a test). */

@@ -23,6 +23,7 @@ import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
 import { type ProbeFailureReason, recordProbe } from '../metrics/probe.js';
 import { createMetrics, type ImspecMetrics } from '../metrics/registry.js';
 import { labelTarget } from '../metrics/target.js';
+import { checkTargetUrl } from '../preflight/index.js';
 import { unicodeBody } from '../runner/run-case.js';
 import { AlwaysOnWatch } from './always-on-watch.js';
 import type { MonitorConfig } from './config.js';
@@ -121,6 +122,7 @@ export async function startMonitor(
   const history = options.history ?? new RollingHistory(options.historyKeep ?? 1_000);
   // A driver file or package is loaded (and checked) once; the `driver` label is its short name.
   const loaded = options.driver ? undefined : await loadDriver(config.driver);
+  if (loaded) checkTargetUrl(config.target, loaded.name, 'the config target');
   const driver = options.driver ?? loaded!.create({ target: config.target });
   const base: BaseLabels = {
     scenario: config.scenario,

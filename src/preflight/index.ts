@@ -1,5 +1,6 @@
 /** Fast, once-only checks of a target before a command uses it (docs/robustness.md). */
 export {
+  checkDriverTarget,
   checkReachable,
   checkTargetUrl,
   diagnoseLogin,

@@ -63,6 +63,25 @@ export function checkTargetUrl(target: string, driverName: string, flag = '--tar
   return url;
 }
 
+/**
+ * The target a driver will talk to, before anything starts: with no target the kit runs its
+ * embedded reference server, which speaks RAN/1 only, so a built-in driver of another protocol
+ * needs one; a given target must be a URL the driver takes (checkTargetUrl). A user driver may
+ * speak RAN/1 (a variant of the ran driver), so only the built-ins are held to this.
+ */
+export function checkDriverTarget(target: string | undefined, driverName: string, flag = '--target'): void {
+  if (target !== undefined) {
+    checkTargetUrl(target, driverName, flag);
+    return;
+  }
+  if (driverName !== 'ran' && driverName in SCHEMES) {
+    throw new UsageError(
+      `--driver ${driverName} needs ${flag} (e.g. ${EXAMPLES[driverName]}): without it the kit tests its ` +
+        'embedded reference server, which speaks RAN/1 only (--driver ran)',
+    );
+  }
+}
+
 export interface PreflightOptions {
   /** The driver, created for `target`. */
   driver: Driver;

@@ -25,6 +25,8 @@ export interface ConsoleReporterOptions {
   env?: Record<string, string | undefined>;
   /** Findings shown in full under a failing case; the rest are counted. @default 3 */
   maxFindings?: number;
+  /** The command the summary's first line names (`imspec check …`). @default 'run' */
+  commandName?: string;
 }
 
 const STYLE: Record<Verdict, [open: string, label: string]> = {
@@ -52,6 +54,7 @@ export class ConsoleReporter implements Reporter {
   private readonly tty: boolean;
   private readonly color: boolean;
   private readonly maxFindings: number;
+  private readonly commandName: string;
   private readonly running = new Map<string, number>();
   /** Verdict each case was printed with, to catch changes made after (expected failures). */
   private readonly printed = new Map<string, Verdict>();
@@ -67,12 +70,13 @@ export class ConsoleReporter implements Reporter {
     this.tty = options.tty ?? stream.isTTY === true;
     this.color = options.color ?? (this.tty && !env['NO_COLOR']);
     this.maxFindings = options.maxFindings ?? 3;
+    this.commandName = options.commandName ?? 'run';
   }
 
   onRunStart(info: { runId: string; target: string; driver: string; total: number }): void {
     this.total = info.total;
     this.write(
-      `imspec run ${info.runId}: ${info.total} case${info.total === 1 ? '' : 's'} against ${info.target} (driver ${info.driver})\n`,
+      `imspec ${this.commandName} ${info.runId}: ${info.total} case${info.total === 1 ? '' : 's'} against ${info.target} (driver ${info.driver})\n`,
     );
   }
 

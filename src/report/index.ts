@@ -47,6 +47,7 @@ export {
 export { escapeXml, renderJunit } from './junit.js';
 export {
   combineReporters,
+  commandReporters,
   createReporters,
   FileReporter,
   REPORTER_NAMES,

@@ -78,11 +78,27 @@ export const REPORTER_NAMES: readonly string[] = Object.keys(KINDS);
 
 /**
  * The specs a command runs with: the console summary stays beside files written with
- * `--report json=…` (a CI log still shows what failed) unless `quiet` or the specs name it.
+ * `--report json=…` (a CI log still shows what failed) unless the specs name it; `quiet` (`-q`)
+ * means no console summary at all, even a named one — only the files are written.
  */
 export function withConsole(specs: readonly string[], quiet = false): string[] {
+  if (quiet) return specs.filter((spec) => spec.trim() !== 'console');
   const named = specs.some((spec) => spec.trim() === 'console');
-  return named || quiet ? [...specs] : ['console', ...specs];
+  return named ? [...specs] : ['console', ...specs];
+}
+
+/**
+ * The reporters of a command with `--report` and `-q/--quiet` (run, check): withConsole's specs,
+ * and none at all when quiet leaves no file to write (createReporters would default to console).
+ */
+export function commandReporters(
+  specs: readonly string[],
+  quiet: boolean | undefined,
+  stream: OutputStream = process.stdout,
+  options: ReporterOptions = {},
+): Reporter[] {
+  const list = withConsole(specs, quiet === true);
+  return list.length === 0 ? [] : createReporters(list, stream, options);
 }
 
 /**

@@ -107,6 +107,12 @@ export function resolveRunOptions(input: Partial<RunOptions>): Readonly<RunOptio
       );
     }
   }
+  // An empty secret would reach the embedded server's own check and fail its start, said twice.
+  if (input.hmacSecret === '') {
+    throw new UsageError(
+      '--hmac-secret is empty: give the secret the target derives tokens from, or leave it out',
+    );
+  }
   if (!Number.isInteger(options.seed) || options.seed < 0) {
     throw new UsageError(`--seed must be a non-negative integer, got ${input.seed}`);
   }

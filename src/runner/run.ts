@@ -8,7 +8,7 @@ import { type LoadedDriver, loadDriver } from '../drivers/load.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { FaultRecord, FaultRule } from '../faults/types.js';
 import type { History } from '../history/events.js';
-import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
+import { checkDriverTarget, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import {
   buildCaseResult,
@@ -108,7 +108,7 @@ export async function runSuites(input: RunInput, hooks: RunHooks = {}): Promise<
 
   // A shared target (--target, or the run's embedded server for cases that need no process
   // control) keeps inboxes between cases: a per-case user prefix keeps cases apart.
-  if (options.target !== undefined) checkTargetUrl(options.target, driver.name);
+  checkDriverTarget(options.target, driver.name);
   const targets = await RunTargets.open(options, secret, hooks.signal);
   // One login before any case: a wrong URL, secret or driver is said once and exits 2.
   try {

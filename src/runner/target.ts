@@ -338,14 +338,16 @@ async function waitForPort(
 ) {
   const { hostname, port } = new URL(url);
   const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
   for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
     if (signal?.aborted) throw new StartAbortedError(signal.reason);
-    if (exited)
-      throw new TargetExitedError(`target command exited before ${url} accepted connections\n${log()}`);
+    // Read off the child, not an 'exit' listener: a command that exited before this loop began
+    // is seen too, and the message says how it ended.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const how = child.signalCode !== null ? `on signal ${child.signalCode}` : `with code ${child.exitCode}`;
+      throw new TargetExitedError(
+        `target command exited ${how} before ${url} accepted connections\n${log()}`,
+      );
+    }
     if (await canConnect(hostname, Number(port))) return;
     if (Date.now() > deadline) {
       throw new TimeoutError(`${url} did not accept connections within ${timeoutMs} ms\n${log()}`);

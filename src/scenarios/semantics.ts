@@ -5,6 +5,7 @@
  * the parts that have the right shape, so one pass reports every mistake of a file.
  */
 
+import { parseDurationText } from '../faults/duration.js';
 import { type Level, REQUIREMENTS, requirement } from '../protocol/requirements.js';
 import { DEFAULT_CLIENT_OPTIONS } from './defaults.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -16,7 +17,6 @@ import type { Path, PathIssue } from './yaml-source.js';
 // The same forms as schemas/scenario.schema.json: values that fail them are the schema check's to report.
 const BOT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/;
 const REQUIREMENT_ID = /^[A-Z]+-[0-9]+$/;
-const DURATION = /^(?:[0-9]+ms|[0-9]+(?:\.[0-9]+)?[sm])$/;
 
 const MISBEHAVIOURS = [
   'crashBeforeCommit',
@@ -351,7 +351,7 @@ function positive(value: unknown, path: Path, ctx: Context): void {
 
 function durationOf(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  if (typeof value === 'string' && DURATION.test(value)) {
+  if (typeof value === 'string' && parseDurationText(value) !== undefined) {
     try {
       return parseDuration(value);
     } catch {

@@ -14,6 +14,8 @@ export {
 } from './faults.js';
 export {
   DEFAULT_LIMITS,
+  LIMIT_RANGES,
+  limitProblem,
   type ResolvedAuth,
   type ResolvedServerOptions,
   resolveServerOptions,

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { MAX_DURATION_MS } from '../faults/duration.js';
 import { editDistance } from '../hints.js';
 import type { Limits } from '../protocol/frames.js';
 import { isServerFaultName, SERVER_FAULT_NAMES, type ServerFaultName } from './faults.js';
@@ -93,8 +94,32 @@ export const SERVER_DEFAULTS = Object.freeze({
 });
 
 const LIMIT_KEYS = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
-/** Limits that may be 0: no push window (always page), no dedup window (every copy is new). */
-const ZERO_ALLOWED: ReadonlySet<keyof Limits> = new Set(['pushWindow', 'dedupWindowMs']);
+
+/**
+ * The values each limit may take, the one rule for the options here and `imspec serve`'s flags.
+ * 0 is allowed for no push window (always page) and no dedup window (every copy is new). The
+ * limits the server arms a timer with stop at MAX_DURATION_MS: Node fires a longer timer at once
+ * (so every connection would be closed with 4408 as soon as it opened, or a 1 ms re-arm loop
+ * would spin). The dedup window is only compared with timestamps, so it has no such bound.
+ */
+export const LIMIT_RANGES: Readonly<Record<keyof Limits, readonly [min: number, max: number]>> = {
+  maxFrameBytes: [1, Number.MAX_SAFE_INTEGER],
+  maxBodyBytes: [1, Number.MAX_SAFE_INTEGER],
+  syncLimitMax: [1, Number.MAX_SAFE_INTEGER],
+  pushWindow: [0, Number.MAX_SAFE_INTEGER],
+  repushMs: [1, MAX_DURATION_MS],
+  dedupWindowMs: [0, Number.MAX_SAFE_INTEGER],
+  helloTimeoutMs: [1, MAX_DURATION_MS],
+  idleMs: [1, MAX_DURATION_MS],
+};
+
+/** Why `value` is not a valid value of limit `key`, or undefined when it is. */
+export function limitProblem(key: keyof Limits, value: unknown): string | undefined {
+  const [min, max] = LIMIT_RANGES[key];
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
+  const why = max === MAX_DURATION_MS ? ' (the longest a Node timer waits)' : '';
+  return `must be an integer from ${min} to ${max}${why}, got ${JSON.stringify(value)}`;
+}
 
 const KNOWN_KEYS: readonly string[] = [
   'host',
@@ -189,7 +214,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   }
   const limits = {} as Limits;
   for (const key of LIMIT_KEYS) {
-    limits[key] = checkInt(key, o[key] ?? DEFAULT_LIMITS[key], ZERO_ALLOWED.has(key) ? 0 : 1);
+    const value = o[key] ?? DEFAULT_LIMITS[key];
+    const problem = limitProblem(key, value);
+    if (problem) fail(`${key} ${problem}`);
+    limits[key] = value as number;
   }
   const groupCommit = o['groupCommit'] ?? SERVER_DEFAULTS.groupCommit;
   if (typeof groupCommit !== 'boolean') fail('groupCommit must be a boolean');

@@ -153,6 +153,55 @@ describe('imspec check', () => {
     expect(r.err).toContain(`${path}:2: not a capture frame line`);
     expect(r.err).toContain('IMSPEC_ERR_CONFIG');
   });
+
+  const HEADER = '{"kind":"capture","version":1}\n';
+  const LOGIN =
+    '{"t":1,"conn":"c1","dir":"to-server","type":"hello:R","fields":{"rid":"1","user":"alice","device":"phone","token":"t"}}\n' +
+    '{"t":2,"conn":"c1","dir":"to-client","type":"hello:A","fields":{"rid":"1","maxSeq":0,"pending":0,"caps":[]}}\n';
+
+  it('never passes a capture without frames: INCONCLUSIVE, exit 0, or 1 with --strict', async () => {
+    for (const [name, text] of [
+      ['empty.jsonl', ''],
+      ['header-only.jsonl', HEADER],
+    ] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const r = await imspec('check', path);
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(r.out).toMatch(/INCON\s+(empty|header-only)/);
+      expect(r.out).toContain('the capture holds no frames');
+      expect(r.out).not.toMatch(/PASS|1 passed/);
+      expect((await imspec('check', path, '--strict')).code).toBe(1);
+    }
+  });
+
+  it('names itself in its summary, and -q silences it even without --report', async () => {
+    const path = join(dir, 'login.jsonl');
+    writeFileSync(path, HEADER + LOGIN);
+    const loud = await imspec('check', path);
+    expect(loud.code, loud.err).toBe(0);
+    expect(loud.out).toMatch(/^imspec check \S+: 1 case against/);
+    const quiet = await imspec('check', path, '-q');
+    expect([quiet.code, quiet.out]).toEqual([0, '']);
+    const json = join(dir, 'quiet.json');
+    const named = await imspec('check', path, '--quiet', '--report', 'console', '--report', `json=${json}`);
+    expect([named.code, named.out]).toEqual([0, '']);
+    expect((JSON.parse(readFileSync(json, 'utf8')) as RunResult).cases[0]?.verdict).toBe('PASS');
+  });
+
+  it('refuses a directory or a missing file once, before judging any capture', async () => {
+    const path = join(dir, 'first.jsonl');
+    writeFileSync(path, HEADER + LOGIN);
+    const r = await imspec('check', path, dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `imspec: capture ${dir} is not a file: give the capture files (${dir}/*.jsonl) [IMSPEC_ERR_CONFIG]\n`,
+    );
+    expect(r.out).toBe('');
+    const missing = await imspec('check', path, join(dir, 'nope.jsonl'));
+    expect([missing.code, missing.out]).toEqual([2, '']);
+    expect(missing.err).toMatch(/capture \S+nope\.jsonl not found/);
+  });
 });
 
 describe('imspec driver-test', () => {

@@ -122,4 +122,17 @@ describe('imspec explore', () => {
     expect(r.err).toContain(`${bad}:2:3: unknown key "weights.sned"; did you mean "weights.send"?`);
     expect(imspec('explore', '--server-fault', 'no-such', '--budget', '1s').code).toBe(2);
   });
+
+  it('refuses a budget of 0, an empty secret and a hex seed before anything runs', () => {
+    for (const [args, message] of [
+      [['--budget', '0'], /--budget must be longer than 0/],
+      [['--hmac-secret', ''], /--hmac-secret is empty/],
+      [['--seed', '0x10'], /--seed must be a decimal integer/],
+    ] as const) {
+      const r = imspec('explore', ...args);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+    }
+  });
 });

@@ -54,7 +54,14 @@ function shard(
   const result = buildLoadResult(
     {
       runId: `run-${index}`,
-      profile: { name: 'p', file: 'p.yaml', hash: 'abc', description: '', thresholds, durationMs: 1000 },
+      profile: {
+        name: 'p',
+        file: 'p.yaml',
+        hash: '00000000000000ab',
+        description: '',
+        thresholds,
+        durationMs: 1000,
+      },
       startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString(),
       wallMs: 2000,
       seed: 7,
@@ -151,9 +158,12 @@ describe('merging shard results', () => {
         [
           ok(0),
           ok(1),
-          { ...ok(2), result: { ...ok(2).result, profile: { ...ok(2).result.profile, hash: 'zzz' } } },
+          {
+            ...ok(2),
+            result: { ...ok(2).result, profile: { ...ok(2).result.profile, hash: 'fedcba9876543210' } },
+          },
         ],
-        /profile hash zzz ≠ abc/,
+        /profile hash fedcba9876543210 ≠ 00000000000000ab/,
       ],
       [[ok(0), ok(1), shard(2, 3, [1], { seed: 8 })], /seed 8 ≠ 7/],
       [[ok(0), shard(1, 4, [1])], /shard count N 4 ≠ 3/],
@@ -172,5 +182,38 @@ describe('merging shard results', () => {
       expect(() => mergeShards(files)).toThrow(message);
     }
     expect(() => mergeShards([ok(0), ok(1), ok(2)], { shards: 4 })).toThrow(/shards of N=3, but --shards 4/);
+  });
+
+  it('refuses a shard whose content is not a load result, naming the file and the field', () => {
+    const ok = (i: number) => shard(i, 2, values(5, 1));
+    const broken = (change: (r: Record<string, unknown>) => void): ShardFile => {
+      const result = structuredClone(ok(1).result) as unknown as Record<string, unknown>;
+      change(result);
+      return { file: 'shard-1.json', result: result as unknown as LoadResult };
+    };
+    const cases: [ShardFile, RegExp][] = [
+      [
+        broken((r) => {
+          (r['counters'] as Record<string, unknown>)['sent'] = 'abc';
+        }),
+        /shard-1\.json: field counters\.sent must be integer \(schemas\/load-result\.schema\.json\)/,
+      ],
+      [
+        broken((r) => {
+          delete r['histograms'];
+        }),
+        /shard-1\.json: field histograms is missing/,
+      ],
+      [
+        broken((r) => {
+          (r['histograms'] as Record<string, string>)['delivery_latency'] = 'not base64!';
+        }),
+        /shard-1\.json: field histograms\.delivery_latency is not a compressed HdrHistogram/,
+      ],
+    ];
+    for (const [bad, message] of cases) {
+      expect(() => mergeShards([ok(0), bad])).toThrow(MergeError);
+      expect(() => mergeShards([ok(0), bad])).toThrow(message);
+    }
   });
 });

@@ -63,4 +63,25 @@ describe('imspec monitor (CLI, built)', () => {
       /environment variable CLI_B_TOKEN \(token of cli-b\) is not set \[IMSPEC_ERR_CONFIG\]/,
     );
   });
+
+  it('exits 2 before probing when the driver does not speak the target URL', async () => {
+    const path = configFile('ws://127.0.0.1:9');
+    const env = { ...process.env, CLI_A_TOKEN: 'x', CLI_B_TOKEN: 'y' };
+    const failed = await run('node', [bin, 'monitor', '-c', path, '--driver', 'xmpp', '--cycles', '1'], {
+      env,
+    }).catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
+      /the config target ws:\/\/127\.0\.0\.1:9: the xmpp driver does not speak ws/,
+    );
+    expect(failed.stdout).toBe('');
+  });
+
+  it('refuses --cycles 0 (leaving it out runs until interrupted) and documents its exit codes', async () => {
+    const failed = await run('node', [bin, 'monitor', '-c', 'none.yaml', '--cycles', '0']).catch((e) => e);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/--cycles must be a positive integer, got "0"/);
+    const help = await run('node', [bin, 'monitor', '--help']);
+    expect(help.stdout).toMatch(/Exit codes[^:]*: 0 .*\n.*1 the last cycle failed.*2 usage/s);
+  });
 });

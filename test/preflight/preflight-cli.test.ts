@@ -64,6 +64,41 @@ describe('preflight of imspec run', () => {
     expect(r.out).not.toMatch(/ERROR|FAIL/);
   });
 
+  // The embedded server speaks RAN/1 only; each built-in driver names the schemes it takes.
+  it.each([
+    [['run', '--driver', 'mqtt'], /--driver mqtt needs --target \(e\.g\. mqtt:\/\/.*RAN\/1 only/],
+    [['run', '--driver', 'xmpp', '--target', 'ws://127.0.0.1:7400'], /xmpp driver does not speak ws/],
+    [['explore', '--driver', 'xmpp'], /--driver xmpp needs --target \(e\.g\. xmpp:\/\//],
+    [['explore', '--driver', 'mqtt', '--target', 'xmpp://127.0.0.1:5222'], /mqtt driver does not speak xmpp/],
+    [
+      [
+        'certify',
+        '--name',
+        'x',
+        '--driver',
+        'xmpp',
+        '--target',
+        'ws://127.0.0.1:1',
+        '--target-cmd',
+        'sleep 60',
+      ],
+      /xmpp driver does not speak ws/,
+    ],
+    [
+      ['driver-test', 'xmpp', '--target', 'ws://127.0.0.1:1', '--hmac-secret', 's'],
+      /xmpp driver does not speak ws/,
+    ],
+  ])(
+    '%j: the driver and the target do not go together: a usage error before anything starts',
+    async (args, message) => {
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stdout).toBe('');
+    },
+  );
+
   it('refuses an unknown --server-fault with a did-you-mean, before any server starts', async () => {
     const r = await runCli(['run', '--server-fault', 'no-dedupe']);
     expect(r.code, r.stderr).toBe(2);

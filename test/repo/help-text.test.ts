@@ -75,5 +75,8 @@ describe('help text', () => {
     expect(withConsole(['json=r.json'], true)).toEqual(['json=r.json']);
     expect(withConsole(['console', 'junit=j.xml'])).toEqual(['console', 'junit=j.xml']);
     expect(withConsole([])).toEqual(['console']);
+    // -q means no console summary, even one named with --report console.
+    expect(withConsole(['console', 'junit=j.xml'], true)).toEqual(['junit=j.xml']);
+    expect(withConsole([], true)).toEqual([]);
   });
 });

@@ -111,7 +111,85 @@ describe('imspec run', () => {
     expect(nothing.err).toMatch(/--only no-such-case matches no case/);
     const badSeed = imspec('run', '--seed', 'abc');
     expect(badSeed.code).toBe(2);
-    expect(badSeed.err).toMatch(/--seed must be an integer/);
+    expect(badSeed.err).toMatch(/--seed must be a decimal integer/);
+  });
+
+  it('refuses a --pushgateway that is not an http(s) URL before any case runs', () => {
+    for (const url of ['notaurl', 'ftp://127.0.0.1:9091']) {
+      const r = imspec('run', '--only', 'happy-six-frames', '--pushgateway', url);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(/--pushgateway ".*" (is not a URL|must be an http\(s\) URL)/);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('keeps the verdict exit code 1 when the push fails too, and prints the push error', () => {
+    const r = imspec(
+      'run',
+      '--only',
+      'dedup-*',
+      '--server-fault',
+      'no-dedup',
+      '--no-minimize',
+      '-q',
+      '--pushgateway',
+      'http://127.0.0.1:1',
+    );
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(
+      /imspec run: pushgateway PUT .* failed: .*\[IMSPEC_ERR_METRICS_EXPORT\] \(exit 1: the verdict's\)/,
+    );
+  });
+
+  it.each([
+    [['--only', ''], /--only "" names no id/],
+    [['--only', ' , '], /--only " , " names no id/],
+    [['--repeat', '0'], /--repeat must be a positive integer, got "0"/],
+    [['--seed', '0x10'], /--seed must be a decimal integer from 0 to 4294967295, got "0x10"/],
+    [['--seed', '1e3'], /--seed must be a decimal integer/],
+    [['--case-seed', '0x10'], /--case-seed must be a decimal integer/],
+    [['--hmac-secret', ''], /--hmac-secret is empty/],
+    [['--timeout', '0'], /--timeout must be longer than 0/],
+  ])('%j is one usage error naming the flag, before any case', (args, message) => {
+    const r = imspec('run', ...args);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.out).toBe('');
+  });
+
+  it('says the exit code of a --target-cmd that exited before the target listened', () => {
+    const r = imspec(
+      'run',
+      '--only',
+      'happy-six-frames',
+      '--target',
+      'ws://127.0.0.1:9',
+      '--target-cmd',
+      'exit 3',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /target command exited with code 3 before ws:\/\/127\.0\.0\.1:9 accepted connections/,
+    );
+  });
+
+  it('-q prints no console summary, with or without --report', () => {
+    const quiet = imspec('run', '--only', 'happy-six-frames', '-q');
+    expect([quiet.code, quiet.out]).toEqual([0, '']);
+    const json = join(dir, 'quiet.json');
+    const named = imspec(
+      'run',
+      '--only',
+      'happy-six-frames',
+      '--quiet',
+      '--report',
+      'console',
+      '--report',
+      `json=${json}`,
+    );
+    expect([named.code, named.out]).toEqual([0, '']);
+    expect(validReport(json).cases.map((c) => c.verdict)).toEqual(['PASS']);
   });
 });
 

@@ -21,7 +21,7 @@ function reported(name: string): string[] {
   return check.issues.map(formatIssue);
 }
 
-const DURATION = 'a duration like 250ms, 2s, 1.5s or 1m, or integer milliseconds';
+const DURATION = 'a duration like 250ms, 2s, 1.5s, 1m or 2h, or integer milliseconds';
 const WAIT = `${DURATION}, or limits.repushMs, limits.helloTimeoutMs or limits.idleMs with an optional + duration`;
 const STEP =
   'a step: a mapping with one key (connect, disconnect, crash, send, wait, waitFor, target, misbehave, behave, page, raw, probe, expectSession or expectClosed)';
@@ -68,7 +68,7 @@ describe('scenario errors', () => {
     expect(reported('bad-duration.yaml')).toEqual([
       `${f}:4:10: timeout: expected ${DURATION}, got "5 seconds"`,
       `${f}:8:15: client.retransmit: expected ${DURATION}, got "1.5ms"`,
-      `${f}:10:11: steps[0].wait: expected ${WAIT}, got "2h"`,
+      `${f}:10:11: steps[0].wait: expected ${WAIT}, got "2d"`,
       `${f}:11:5: steps[1].wait: expected ${WAIT}, got nothing`,
       `${f}:12:45: steps[2].waitFor.timeout: expected a duration above 0, got 0`,
     ]);

@@ -107,7 +107,7 @@ describe('scenario schema', () => {
 });
 
 describe('durations', () => {
-  it('reads ms, s, m and integer milliseconds', () => {
+  it('reads ms, s, m, h and integer milliseconds', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('2s')).toBe(2000);
     expect(parseDuration('1.5s')).toBe(1500);
@@ -115,29 +115,33 @@ describe('durations', () => {
     expect(parseDuration('0.25m')).toBe(15_000);
     expect(parseDuration(750)).toBe(750);
     expect(parseDuration('1.0005s')).toBe(1001);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
   });
 
   it('refuses anything else with what to write instead', () => {
-    for (const bad of ['2h', '1.5ms', '-1s', ' 2s', '2 s', '', 1.5, -1]) {
+    for (const bad of ['2d', '1.5ms', '-1s', ' 2s', '2 s', '2H', '', 1.5, -1]) {
       expect(() => parseDuration(bad)).toThrow(
-        /is not a duration: write 250ms, 2s, 1\.5s, 1m, or integer milliseconds/,
+        /is not a duration: write 250ms, 2s, 1\.5s, 1m, 2h, or integer milliseconds/,
       );
     }
   });
 
   it('formats back in the shortest form that parses to the same value', () => {
-    for (const ms of [0, 1, 999, 1000, 1500, 60_000, 90_000, 120_000])
+    for (const ms of [0, 1, 999, 1000, 1500, 60_000, 90_000, 120_000, 3_600_000, 5_400_000, 7_200_000])
       expect(parseDuration(formatDuration(ms))).toBe(ms);
-    expect([formatDuration(1500), formatDuration(2000), formatDuration(120_000)]).toEqual([
+    expect([1500, 2000, 120_000, 5_400_000, 7_200_000].map((ms) => formatDuration(ms))).toEqual([
       '1500ms',
       '2s',
       '2m',
+      '90m',
+      '2h',
     ]);
   });
 
   it('accepts in the schema exactly the strings parseDuration reads', () => {
     const pattern = new RegExp(defs.duration!.pattern as string, 'u');
-    for (const text of ['250ms', '2s', '1.5s', '1m', '0ms', '2h', '1.5ms', '2 s', 's', '.5s']) {
+    for (const text of ['250ms', '2s', '1.5s', '1m', '0ms', '2h', '0.5h', '2d', '1.5ms', '2 s', 's', '.5s']) {
       let parses = true;
       try {
         parseDuration(text);

@@ -140,6 +140,10 @@ describe('imspec serve (process)', () => {
       [['serve', '--token', 'no-colon'], /USER:TOKEN/],
       [['serve', '--tokens-file', join(fx.dir(), 'missing.json')], /tokens-file/],
       [['serve', '--bogus'], /unknown option/],
+      // Node fires a longer timer at once: refused before the server starts, naming the flag.
+      [['serve', '--port', '0', '--idle-ms', '3000000000'], /'--idle-ms <n>'.*from 1 to 2147483647/],
+      [['serve', '--port', '0', '--hello-timeout-ms', '2147483648'], /'--hello-timeout-ms <n>'.*2147483647/],
+      [['serve', '--port', '0', '--repush-ms', '0'], /'--repush-ms <n>'.*from 1 to/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(args)));
     cases.forEach(([args, message], i) => {

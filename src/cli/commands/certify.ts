@@ -16,8 +16,8 @@ import { checkOutputDir, checkOutputFile } from '../../output-paths.js';
 import { createReporters, REPORTER_NAMES } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { formatDuration } from '../../scenarios/duration.js';
-import { collect, collectList } from '../lists.js';
-import { parseDurationOption, parseSeed } from './run.js';
+import { collect, collectList, selectionList } from '../lists.js';
+import { parseDurationOption, parseSeed } from '../option-values.js';
 
 export function registerCertify(program: Command): void {
   defineCertifyOptions(program.command('certify')).action(async (opts: CertifyCliOptions) => {
@@ -79,7 +79,7 @@ export function defineCertifyOptions(command: Command): Command {
       `suites to run, comma-separated (default ${CERTIFY_SUITES.join(',')})`,
       collectList,
     )
-    .option('--only <ids>', 'run only these case ids (comma-separated, * globs)', collectList)
+    .option('--only <ids>', 'run only these case ids (comma-separated, * globs)', selectionList('--only'))
     .option('--expect-failures <file>', 'known deviations: they become XFAIL; a fixed one fails as stale')
     .option(
       '--draft-expectations <file>',

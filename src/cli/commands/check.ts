@@ -7,14 +7,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
-import { checkCapture } from '../../capture/check.js';
+import { assertCaptureFile, checkCapture } from '../../capture/check.js';
 import { loadDriver } from '../../drivers/load.js';
 import { UsageError } from '../../errors.js';
-import { createMetrics, labelTarget, pushToGateway, runMetrics } from '../../metrics/index.js';
+import {
+  createMetrics,
+  labelTarget,
+  pushAfterVerdict,
+  pushToGateway,
+  runMetrics,
+} from '../../metrics/index.js';
 import { CAPS, type Cap } from '../../protocol/frames.js';
-import { buildRunResult, combineReporters, createReporters, withConsole } from '../../report/index.js';
+import { buildRunResult, combineReporters, commandReporters } from '../../report/index.js';
 import type { CaseResult } from '../../report/types.js';
 import { collectList, reportOption } from '../lists.js';
+import { pushgatewayOption } from '../option-values.js';
 
 interface CheckCliOptions {
   codec?: string;
@@ -23,6 +30,7 @@ interface CheckCliOptions {
   report: string[];
   quiet?: boolean;
   pushgateway?: string;
+  strict: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -51,14 +59,19 @@ export function registerCheck(program: Command): void {
     )
     .addOption(reportOption())
     .option('-q, --quiet', 'no console summary (files named with --report are still written)')
+    .option('--strict', 'INCONCLUSIVE captures (no frames to judge) fail the check (exit 1)', false)
     .option(
       '--pushgateway <url>',
       "push the checker's metrics to this Prometheus Pushgateway (job imspec-check)",
+      pushgatewayOption,
     )
     .addHelpText(
       'after',
       `
-Exit codes: 0 no MUST broken; 1 a finding breaks a MUST; 2 usage error or a bad capture line (file:line).
+Verdicts as run's; a capture without frames (empty, or a header alone) judges nothing: INCONCLUSIVE.
+Exit codes: 0 no MUST broken; 1 a finding breaks a MUST (INCONCLUSIVE too with --strict); 2 usage
+error, a capture that is missing or not a file, or a bad capture line (file:line). A failed
+--pushgateway push is printed and keeps the verdict's code; it exits 2 only when the verdict was 0.
 
 Examples:
   imspec run suites/core --only happy-six-frames --capture reports/captures   # record one
@@ -72,11 +85,15 @@ Examples:
           throw new UsageError(`--caps: unknown capability "${cap}"; known: ${CAPS.join(', ')}`);
         }
       }
+      // Every input first: a missing file or a directory is said once, before any verdict.
+      for (const file of files) assertCaptureFile(file);
       const codec = opts.codec === undefined ? undefined : (await loadDriver(opts.codec)).codec;
       if (opts.codec !== undefined && !codec) {
         throw new UsageError(`--codec ${opts.codec}: that driver exports no frame codec`);
       }
-      const reporter = combineReporters(createReporters(withConsole(opts.report, opts.quiet)));
+      const reporter = combineReporters(
+        commandReporters(opts.report, opts.quiet, process.stdout, { commandName: 'check' }),
+      );
       const registry = new Registry();
       // The traffic was captured elsewhere: no server of the kit's to name.
       labelTarget(registry, 'capture');
@@ -110,17 +127,22 @@ Examples:
         driver: 'capture',
         seed: 0,
       };
-      const { run } = buildRunResult(info, cases);
+      const { run } = buildRunResult(info, cases, [], opts.strict);
       await reporter.onRunEnd(run);
-      if (opts.pushgateway) {
-        const { url } = await pushToGateway({
-          url: opts.pushgateway,
-          registry,
-          job: 'imspec-check',
-          grouping: { run_id: runId },
-        });
-        process.stderr.write(`imspec check: metrics pushed to ${url}\n`);
-      }
-      process.exitCode = run.exitCode;
+      const { pushgateway } = opts;
+      process.exitCode =
+        pushgateway === undefined
+          ? run.exitCode
+          : await pushAfterVerdict(
+              run.exitCode,
+              () =>
+                pushToGateway({
+                  url: pushgateway,
+                  registry,
+                  job: 'imspec-check',
+                  grouping: { run_id: runId },
+                }),
+              (line) => process.stderr.write(`imspec check: ${line}\n`),
+            );
     });
 }

@@ -11,8 +11,8 @@ import { DUTIES } from '../../contract/duties.js';
 import type { ContractCaseResult } from '../../contract/run.js';
 import { UsageError } from '../../errors.js';
 import type { Cap } from '../../protocol/frames.js';
-import { parseDuration } from '../../scenarios/duration.js';
-import { collectList } from '../lists.js';
+import { collectList, selectionList } from '../lists.js';
+import { parseDurationOption } from '../option-values.js';
 
 interface DriverTestCliOptions {
   target: string;
@@ -41,7 +41,12 @@ export function registerDriverTest(program: Command): void {
       'shell command that starts the server at --target first (stopped at the end)',
     )
     .option('--hmac-secret <secret>', 'secret the server derives tokens from (env IMSPEC_HMAC_SECRET)')
-    .option('--only <ids>', 'run only these contract cases (comma-separated, repeatable)', collectList, [])
+    .option(
+      '--only <ids>',
+      'run only these contract cases (comma-separated, repeatable)',
+      selectionList('--only'),
+      [],
+    )
     .option('--claims <caps>', 'capabilities the server must claim (default: what its first session claims)')
     .option('--wait <duration>', 'how long a case waits for any one answer or push', '5s')
     .addHelpText(
@@ -63,12 +68,7 @@ Examples:
           'driver-test needs the secret the server derives tokens from: --hmac-secret or IMSPEC_HMAC_SECRET',
         );
       }
-      let waitMs: number;
-      try {
-        waitMs = parseDuration(/^\d+$/.test(opts.wait) ? Number(opts.wait) : opts.wait);
-      } catch (error) {
-        throw new UsageError(`--wait: ${(error as Error).message}`);
-      }
+      const waitMs = parseDurationOption('--wait', opts.wait);
       const out = process.stdout;
       const report = await runDriverTest({
         driver: spec,

@@ -8,12 +8,13 @@ import type { Command } from 'commander';
 import { loadDriver } from '../../drivers/load.js';
 import { explore, loadExploreConfig } from '../../explore/index.js';
 import { checkOutputDir } from '../../output-paths.js';
+import { checkDriverTarget } from '../../preflight/index.js';
 import { createReporters } from '../../report/reporters.js';
 import { RUN_DEFAULTS, resolveRunOptions } from '../../runner/options.js';
 import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, reportOption } from '../lists.js';
-import { parseDurationOption, parseSeed } from './run.js';
+import { parseDurationOption, parseSeed } from '../option-values.js';
 
 /** Where minimal failing scenarios go unless --out says otherwise. */
 const DEFAULT_OUT = 'reports/explore';
@@ -95,8 +96,10 @@ Examples:
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.target !== undefined ? { target: opts.target } : {}),
         ...(opts.targetCmd !== undefined ? { targetCmd: opts.targetCmd } : {}),
+        ...(opts.hmacSecret !== undefined ? { hmacSecret: opts.hmacSecret } : {}),
       });
       const driver = await loadDriver(opts.driver);
+      checkDriverTarget(opts.target, driver.name);
       const interrupts = handleInterrupts('imspec explore');
       const say = (line: string) => process.stderr.write(`imspec explore: ${line}\n`);
       say(`seed ${run.seed}, budget ${formatDuration(budgetMs)}${describeTarget(opts)}`);

@@ -9,7 +9,7 @@ import { mergeShards } from '../../load/merge.js';
 import { collectShardFiles } from '../../load/merge-files.js';
 import { createLoadReporters, writeLoadReports } from '../../load/report/reporters.js';
 import { checkOutputFile } from '../../output-paths.js';
-import { parseDuration } from '../../scenarios/duration.js';
+import { parseDurationOption } from '../option-values.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,8 +32,13 @@ export function registerMerge(program: Command): void {
     )
     .argument('<results...>', 'shard result files, or directories holding them (*.json)')
     .option('--out <file>', 'write the merged JSON summary here (schemas/load-result.schema.json)')
-    .option('--report <spec>', 'reporter: console, json=PATH, junit=PATH (repeatable)', collect, [])
-    .option('--quiet', 'no console summary (files are still written)')
+    .option(
+      '--report <spec>',
+      'reporter: console, json=PATH, junit=PATH, html=PATH (repeatable)',
+      collect,
+      [],
+    )
+    .option('-q, --quiet', 'no console summary (files are still written)')
     .option('--shards <n>', 'the number of shards expected (default: N as the files say)', parseShards)
     .option(
       '--wait <duration>',
@@ -64,7 +69,7 @@ Examples:
         ),
         ...(opts.out ? [`json=${opts.out}`] : []),
       ]);
-      const waitMs = opts.wait === undefined ? 0 : waitOption(opts.wait);
+      const waitMs = opts.wait === undefined ? 0 : parseDurationOption('--wait', opts.wait, true);
       const files = await collectShardFiles(paths, {
         waitMs,
         ...(opts.shards !== undefined ? { shards: opts.shards } : {}),
@@ -80,12 +85,4 @@ function parseShards(value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new UsageError(`--shards must be a positive integer, got "${value}"`);
   return n;
-}
-
-function waitOption(value: string): number {
-  try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
-  } catch (error) {
-    throw new UsageError(`--wait: ${(error as Error).message}`);
-  }
 }

@@ -5,6 +5,7 @@
 
 import type { Command } from 'commander';
 import { loadMonitorConfig, type MonitorConfig, startMonitor, targetLabel, UsageError } from '../../index.js';
+import { positiveInt } from '../option-values.js';
 
 interface MonitorCliOptions {
   config: string;
@@ -12,7 +13,7 @@ interface MonitorCliOptions {
   targetName?: string;
   metricsPort?: string;
   metricsHost?: string;
-  cycles?: string;
+  cycles?: number;
 }
 
 function port(value: string): number {
@@ -44,7 +45,11 @@ export function registerMonitor(program: Command): void {
     )
     .option('--metrics-port <port>', 'serve /metrics on this port (overrides the config; 0 = any free port)')
     .option('--metrics-host <host>', 'serve /metrics on this address (overrides the config)')
-    .option('--cycles <n>', 'stop after n probe cycles (default: run until interrupted)')
+    .option(
+      '--cycles <n>',
+      'stop after n probe cycles, n ≥ 1 (default: run until interrupted)',
+      positiveInt('--cycles'),
+    )
     .addHelpText(
       'after',
       '\nExample config (docs/observability.md has the full reference):\n' +
@@ -55,7 +60,10 @@ export function registerMonitor(program: Command): void {
         '    - { user: probe-a, device: monitor, tokenEnv: IMSPEC_PROBE_A_TOKEN }\n' +
         '    - { user: probe-b, device: monitor, tokenEnv: IMSPEC_PROBE_B_TOKEN }\n\n' +
         'Example:\n' +
-        '  $ IMSPEC_PROBE_A_TOKEN=… IMSPEC_PROBE_B_TOKEN=… imspec monitor -c monitor.yaml --metrics-port 9464',
+        '  $ IMSPEC_PROBE_A_TOKEN=… IMSPEC_PROBE_B_TOKEN=… imspec monitor -c monitor.yaml --metrics-port 9464\n\n' +
+        'Exit codes (after --cycles, SIGINT or SIGTERM): 0 the last cycle succeeded and no always-on rule\n' +
+        'at MUST level broke; 1 the last cycle failed or a MUST rule broke; 2 usage or configuration error\n' +
+        '(a bad config, a token variable not set, a driver that does not speak the target URL).',
     )
     .action(async (options: MonitorCliOptions) => {
       const loaded = loadMonitorConfig(options.config);
@@ -71,9 +79,8 @@ export function registerMonitor(program: Command): void {
           port: options.metricsPort === undefined ? loaded.metrics.port : port(options.metricsPort),
         },
       });
-      const cycles = options.cycles === undefined ? 0 : Number(options.cycles);
-      if (!Number.isInteger(cycles) || cycles < 0)
-        throw new UsageError(`--cycles ${options.cycles}: use a whole number`);
+      // 0 tells startMonitor to run until stopped: what leaving --cycles out means.
+      const cycles = options.cycles ?? 0;
       let findings = 0;
       const monitor = await startMonitor(config, {
         maxCycles: cycles,

@@ -13,21 +13,30 @@ import {
   labelTarget,
   lingerAndClose,
   METRICS_LINGER_DEFAULT_MS,
+  pushAfterVerdict,
   pushToGateway,
   runMetrics,
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
 import { checkOutputDir } from '../../output-paths.js';
-import { createReporters, withConsole } from '../../report/index.js';
+import { checkDriverTarget } from '../../preflight/index.js';
+import { commandReporters } from '../../report/index.js';
 import { shellWord } from '../../runner/case-replay.js';
 import { FAULT_RUN_DEFAULTS } from '../../runner/faults-setup.js';
 import { RUN_DEFAULTS } from '../../runner/options.js';
 import { defaultSuitePaths } from '../../runner/paths.js';
 import { runSuites } from '../../runner/run.js';
-import { formatDuration, parseDuration } from '../../scenarios/duration.js';
+import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
-import { collect, collectList, reportOption } from '../lists.js';
+import { collect, reportOption, selectionList } from '../lists.js';
+import {
+  parseDurationOption,
+  parseSeed,
+  positiveInt,
+  pushgatewayOption,
+  seedParser,
+} from '../option-values.js';
 
 export function registerRun(program: Command): void {
   program
@@ -65,7 +74,12 @@ export function registerRun(program: Command): void {
       'wire protocol driver: ran | mqtt | xmpp, a driver file (./my-driver.js) or an installed driver package (docs/drivers.md)',
       'ran',
     )
-    .option('--only <ids>', 'run only these case ids (comma-separated, * globs, repeatable)', collectList, [])
+    .option(
+      '--only <ids>',
+      'run only these case ids (comma-separated, * globs, repeatable)',
+      selectionList('--only'),
+      [],
+    )
     .option('--seed <n>', 'seed for every random choice (printed in the report; replays a run)', parseSeed)
     .option('--timeout <duration>', "per-case deadline, e.g. 20s (default: each scenario's timeout)")
     .option(
@@ -82,7 +96,7 @@ export function registerRun(program: Command): void {
       '--expect-failures <file>',
       'known failures: they become XFAIL; an exemption that now passes fails',
     )
-    .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', parsePositive, 1)
+    .option('--repeat <n>', 'run each case n times; mixed outcomes are FLAKY', positiveInt('--repeat'), 1)
     .option(
       '--raw-window <frames>',
       'keep the wire text of only the newest N valid frames of each case (memory for long cases; verdicts are the same, reports draw older frames from their fields)',
@@ -92,7 +106,7 @@ export function registerRun(program: Command): void {
     .option(
       '--case-seed <n>',
       'use this seed for the case instead of the one derived from --seed (replays one run exactly; needs --only selecting one case)',
-      parseCaseSeed,
+      seedParser('--case-seed'),
     )
     .option('--no-minimize', 'do not cut a failing probabilistic fault case down to its fewest faults')
     .option(
@@ -117,6 +131,7 @@ export function registerRun(program: Command): void {
     .option(
       '--pushgateway <url>',
       'push the final metrics to this Prometheus Pushgateway, to the group /metrics/job/imspec/run_id/<run id> (docs/observability.md)',
+      pushgatewayOption,
     )
     .addHelpText(
       'after',
@@ -125,7 +140,8 @@ Verdicts: PASS, FAIL (a MUST broken), WARN (a SHOULD broken), INFO, UNSUPPORTED 
 claimed), INCONCLUSIVE (a precondition of the case did not hold), ERROR (the kit could not run
 the case, or ran out of its own time), FLAKY (--repeat), XFAIL (expected failure).
 Exit codes: 0 every MUST case passed; 1 a conformance failure or an ERROR (INCONCLUSIVE too with
---strict); 2 usage or configuration error.
+--strict); 2 usage or configuration error. A failed --pushgateway push is printed and keeps the
+verdict's code; it exits 2 only when the verdict was 0.
 
 Examples:
   imspec run                                   # core suite, embedded reference server
@@ -141,7 +157,7 @@ Examples:
     )
     .action(async (paths: string[], opts: RunCliOptions, cmd: Command) => {
       const command = ['imspec', ...process.argv.slice(2)].map(shellWord).join(' ');
-      const reporters = createReporters(withConsole(opts.report, opts.quiet), process.stdout, {
+      const reporters = commandReporters(opts.report, opts.quiet, process.stdout, {
         command,
       });
       // Output directories too are checked before any work (--report files were, just above).
@@ -157,6 +173,7 @@ Examples:
       const target = targetLabel(opts.target, opts.targetName);
       // A driver file or package is loaded and checked before anything starts.
       const driver = await loadDriver(opts.driver);
+      checkDriverTarget(opts.target, driver.name);
       // Metrics are fed by each case's history events and results, never by calls in the runner.
       const registry = new Registry();
       labelTarget(registry, target);
@@ -224,20 +241,21 @@ Examples:
         await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
         process.exit(interrupted);
       }
-      if (opts.pushgateway) {
-        const { url } = await pushToGateway({
-          url: opts.pushgateway,
-          registry,
-          job: PUSH_JOB,
-          grouping: { run_id: run.runId },
-        }).catch(async (err: unknown) => {
-          await server?.close();
-          throw err;
-        });
-        process.stderr.write(`imspec run: metrics pushed to ${url}\n`);
-      }
+      const { pushgateway } = opts;
+      const exitCode =
+        pushgateway === undefined
+          ? run.exitCode
+          : await pushAfterVerdict(
+              run.exitCode,
+              () =>
+                pushToGateway({ url: pushgateway, registry, job: PUSH_JOB, grouping: { run_id: run.runId } }),
+              say,
+            ).catch(async (err: unknown) => {
+              await server?.close();
+              throw err;
+            });
       if (server) await lingerAndClose(server, lingerMs, say);
-      process.exitCode = run.exitCode;
+      process.exitCode = exitCode;
     });
 }
 
@@ -270,22 +288,6 @@ interface RunCliOptions {
   capture?: string;
 }
 
-export function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
-}
-
-function parseCaseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--case-seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
-}
-
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -301,20 +303,5 @@ function parseRawWindow(value: string): number {
   return n;
 }
 
-function parsePositive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
 /** The Pushgateway `job` of `imspec run --pushgateway` (docs/observability.md names the group). */
 export const PUSH_JOB = 'imspec';
-
-export function parseDurationOption(flag: string, value: string, zeroOk = false): number {
-  if (zeroOk && /^0+(ms|s|m)?$/.test(value)) return 0;
-  try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
-  }
-}

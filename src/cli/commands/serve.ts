@@ -17,6 +17,8 @@ import {
   DEFAULT_LIMITS,
   describeServerFaults,
   isServerFaultName,
+  LIMIT_RANGES,
+  limitProblem,
   SERVER_DEFAULTS,
   SERVER_FAULT_NAMES,
   type ServerFaultName,
@@ -127,7 +129,17 @@ export function registerServe(program: Command): void {
         '(default: with no auth option, a random secret is generated and printed)',
     );
   for (const [flag, key, what] of LIMIT_FLAGS) {
-    cmd.option(`${flag} <n>`, `${what} (default: ${DEFAULT_LIMITS[key]})`, integer);
+    // Range-checked as the flag is read: a bad value is a usage error naming the flag, before the
+    // server starts.
+    const limit = (value: string): number => {
+      const n = /^\d{1,16}$/.test(value) ? Number(value) : value;
+      const problem = limitProblem(key, n);
+      if (problem) throw new InvalidArgumentError(problem.replace(/, got .*$/, ''));
+      return n as number;
+    };
+    const max = LIMIT_RANGES[key][1];
+    const most = max < Number.MAX_SAFE_INTEGER ? `, at most ${max}` : '';
+    cmd.option(`${flag} <n>`, `${what} (default: ${DEFAULT_LIMITS[key]}${most})`, limit);
   }
   cmd
     .option('--no-group-commit', 'commit each request in its own transaction (default: group commit on)')
