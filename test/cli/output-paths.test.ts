@@ -42,6 +42,9 @@ const dir = mkdtempSync(join(tmpdir(), 'imspec-outpaths-'));
 const file = join(dir, 'afile');
 writeFileSync(file, '');
 const under = (name: string) => join(file, name);
+// A capture that exists (check refuses a missing one first, also with exit 2).
+const capture = join(dir, 'capture.jsonl');
+writeFileSync(capture, '');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOT_DIR = `${file} is not a directory`;
@@ -87,7 +90,7 @@ const CASES: [string[], string, string][] = [
     'that is a directory',
   ],
   [
-    ['check', join(dir, 'none.jsonl'), '--report', `json=${under('x.json')}`],
+    ['check', capture, '--report', `json=${under('x.json')}`],
     `--report json=${under('x.json')}`,
     NOT_DIR,
   ],
