@@ -68,6 +68,20 @@ function stopByPidFile(file: string): void {
   }
 }
 
+/** happy-six-frames against the ws target at `port` that `targetCmd` starts. */
+function happyCase(port: number, targetCmd: string, extra: string[]) {
+  return imspec([
+    'suites/core',
+    '--only',
+    'happy-six-frames',
+    '--target',
+    `ws://127.0.0.1:${port}`,
+    '--target-cmd',
+    targetCmd,
+    ...extra,
+  ]);
+}
+
 describe('a target the kit launched that misbehaves', () => {
   it('reports a server that dies during a case as FAIL FRAME-8 with bounce counts and log tail, and restarts it for the next case', async () => {
     const port = await freePort();
@@ -134,17 +148,7 @@ steps:
 
   it('exits 2 naming the timeout when the target is not ready within --start-timeout, and leaves nothing running', async () => {
     const port = await freePort();
-    const run = await imspec([
-      'suites/core',
-      '--only',
-      'happy-six-frames',
-      '--target',
-      `ws://127.0.0.1:${port}`,
-      '--target-cmd',
-      'echo starting slowly >&2; exec sleep 30',
-      '--start-timeout',
-      '1s',
-    ]);
+    const run = await happyCase(port, 'echo starting slowly >&2; exec sleep 30', ['--start-timeout', '1s']);
     expect(run.code).toBe(2);
     expect(run.out).toMatch(/did not accept connections within 1000 ms/);
     expect(run.out).toContain('starting slowly');
@@ -155,17 +159,8 @@ steps:
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     const { port } = other.address() as AddressInfo;
     try {
-      const run = await imspec([
-        'suites/core',
-        '--only',
-        'happy-six-frames',
-        '--target',
-        `ws://127.0.0.1:${port}`,
-        '--target-cmd',
-        `exec node bin/imspec.js serve --port ${port} --db ${join(dir, 'taken.db')} --hmac-secret s`,
-        '--hmac-secret',
-        's',
-      ]);
+      const serve = `exec node bin/imspec.js serve --port ${port} --db ${join(dir, 'taken.db')} --hmac-secret s`;
+      const run = await happyCase(port, serve, ['--hmac-secret', 's']);
       expect(run.code, run.out).toBe(2);
       expect(run.out).toMatch(
         /something already accepts connections at ws:\/\/127\.0\.0\.1:\d+ before --target-cmd started/,
