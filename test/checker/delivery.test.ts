@@ -121,6 +121,26 @@ describe('lost messages', () => {
     const r = check(h.events, ctx(h));
     expect(summary(r)).toEqual(['lost DUR-1']);
     expect(r.findings[0]!.evidence).toContain(h.events.findIndex((e) => e.kind === 'target'));
+    expect(r.findings[0]!.actual).toMatch(/, the target was killed \(SIGKILL\) in between$/);
+  });
+
+  it('a clean stop and restart in between is told as one, not as a crash', () => {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    h.accept(h.send(A, 'bob'));
+    h.target('term');
+    h.close(A, 'server');
+    h.close(B, 'server');
+    h.target('restart');
+    h.tick(100);
+    h.connect(A, { lastSeq: 0, maxSeq: 0 });
+    h.connect(B, { lastSeq: 0, maxSeq: 0 });
+    h.wait(GRACE + 100);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['lost DUR-1']);
+    expect(r.findings[0]!.actual).toMatch(/, the target was stopped \(SIGTERM\) in between$/);
   });
 
   it('msg:A before a crash, the smid gone after it, a retransmission stored anew → lost DUR-1', () => {
