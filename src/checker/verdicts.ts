@@ -175,7 +175,7 @@ function lost(s: Scan, m: number, receiver: UserState, multiDevice: boolean, rep
     kind: 'lost',
     requirement,
     expected: `cmid ${msgCmid(s.l, m)} (smid ${smid ?? '?'}) committed by every connected device of ${receiver.name}`,
-    actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? ', the target crashed in between' : offlineAtAccept ? ', receiver was offline at accept' : ''}`,
+    actual: `never committed by ${missing.map((d) => `${d.id} (connected since ${Math.round(d.liveSince)} ms)`).join(', ')}; accepted at ${Math.round(acceptT)} ms, case ended at ${Math.round(s.endT)} ms${crash >= 0 ? `, ${targetBetween(s, crash)}` : offlineAtAccept ? ', receiver was offline at accept' : ''}`,
     evidence: [
       t.sendIdx(m),
       t.acceptIdx.get(m),
@@ -298,5 +298,23 @@ export function judgeReaccepts(s: Scan): void {
         ? `it was answered as a new message: ${answered}`
         : `the server did not know it: the retransmission was answered as a new message (${answered})`,
     });
+  }
+}
+
+/** What the target went through between the accept and the end (a clean restart is no crash). */
+function targetBetween(s: Scan, idx: number): string {
+  const e = s.l.log.at(idx);
+  if (e.kind !== 'target') return 'the target was stopped or restarted in between';
+  switch (e.action) {
+    case 'kill':
+      return 'the target was killed (SIGKILL) in between';
+    case 'term':
+      return 'the target was stopped (SIGTERM) in between';
+    case 'restart':
+      return 'the target was restarted in between';
+    case 'exited':
+      return 'the target exited on its own in between';
+    default:
+      return `the target was ${e.action} in between`;
   }
 }

@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
+import { ConfigError, TargetExitedError, TargetUnreachableError, TimeoutError } from '../errors.js';
 import { pausedGroup, startReaper, trackGroup, untrackGroup } from './leftovers.js';
 
 export type TargetAction = 'kill' | 'restart' | 'term' | 'pause' | 'resume';
@@ -204,6 +204,7 @@ export class ProcessTarget implements Target {
     const { command, shell, env } = this.options;
     if (this.options.signal?.aborted) throw new StartAbortedError(this.options.signal.reason);
     this.#expectedExit = false;
+    if ('fixed' in this.options.url) await refuseTakenPort(this.options.url.fixed);
     // A child with the channel stops itself when the kit dies; a user's command is reaped.
     if (!this.options.ipc) startReaper();
     const child = spawn(command, this.#args, {
@@ -374,6 +375,20 @@ async function waitForPortClosed(url: string, timeoutMs: number): Promise<void> 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && (await canConnect(hostname, Number(port)))) {
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A --target-cmd whose port something else already holds: the new server cannot bind it (or
+ * races it), and the readiness wait would be satisfied by the other one — every case would then
+ * run against a server the kit did not start, and its exit blamed on the target (FRAME-8).
+ */
+async function refuseTakenPort(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  if (await canConnect(hostname, Number(port))) {
+    throw new ConfigError(
+      `something already accepts connections at ${url} before --target-cmd started: the command's server would race it for the port, and the kit would test the other one; stop it, or give --target a free port`,
+    );
   }
 }
 

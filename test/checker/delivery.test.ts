@@ -104,23 +104,35 @@ describe('lost messages', () => {
     expect(summary(check(h.events, ctx(h)))).toEqual(['lost OFF-1']);
   });
 
-  it('target killed after msg:A and the message never arrives → lost DUR-1', () => {
+  /** A message accepted, then the target stopped (`action`) and restarted, and never delivered. */
+  function lostAcross(action: 'kill' | 'term', closedBy: 'network' | 'server') {
     const h = new H();
     h.connect(A);
     h.connect(B);
     h.accept(h.send(A, 'bob'));
-    h.target('kill');
-    h.close(A, 'network');
-    h.close(B, 'network');
+    h.target(action);
+    h.close(A, closedBy);
+    h.close(B, closedBy);
     h.target('restart');
     h.tick(100);
     h.connect(A, { lastSeq: 0, maxSeq: 0 });
     h.connect(B, { lastSeq: 0, maxSeq: 0 });
     h.wait(GRACE + 100);
     h.teardown();
-    const r = check(h.events, ctx(h));
+    return { h, r: check(h.events, ctx(h)) };
+  }
+
+  it('target killed after msg:A and the message never arrives → lost DUR-1', () => {
+    const { h, r } = lostAcross('kill', 'network');
     expect(summary(r)).toEqual(['lost DUR-1']);
     expect(r.findings[0]!.evidence).toContain(h.events.findIndex((e) => e.kind === 'target'));
+    expect(r.findings[0]!.actual).toMatch(/, the target was killed \(SIGKILL\) in between$/);
+  });
+
+  it('a clean stop and restart in between is told as one, not as a crash', () => {
+    const { r } = lostAcross('term', 'server');
+    expect(summary(r)).toEqual(['lost DUR-1']);
+    expect(r.findings[0]!.actual).toMatch(/, the target was stopped \(SIGTERM\) in between$/);
   });
 
   it('msg:A before a crash, the smid gone after it, a retransmission stored anew → lost DUR-1', () => {

@@ -12,6 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,20 @@ function stopByPidFile(file: string): void {
   } catch {
     // Not started, or gone.
   }
+}
+
+/** happy-six-frames against the ws target at `port` that `targetCmd` starts. */
+function happyCase(port: number, targetCmd: string, extra: string[]) {
+  return imspec([
+    'suites/core',
+    '--only',
+    'happy-six-frames',
+    '--target',
+    `ws://127.0.0.1:${port}`,
+    '--target-cmd',
+    targetCmd,
+    ...extra,
+  ]);
 }
 
 describe('a target the kit launched that misbehaves', () => {
@@ -133,21 +148,28 @@ steps:
 
   it('exits 2 naming the timeout when the target is not ready within --start-timeout, and leaves nothing running', async () => {
     const port = await freePort();
-    const run = await imspec([
-      'suites/core',
-      '--only',
-      'happy-six-frames',
-      '--target',
-      `ws://127.0.0.1:${port}`,
-      '--target-cmd',
-      'echo starting slowly >&2; exec sleep 30',
-      '--start-timeout',
-      '1s',
-    ]);
+    const run = await happyCase(port, 'echo starting slowly >&2; exec sleep 30', ['--start-timeout', '1s']);
     expect(run.code).toBe(2);
     expect(run.out).toMatch(/did not accept connections within 1000 ms/);
     expect(run.out).toContain('starting slowly');
   }, 20_000);
+
+  it('exits 2 before any case when something already holds the --target port: the command would race it', async () => {
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as AddressInfo;
+    try {
+      const serve = `exec node bin/imspec.js serve --port ${port} --db ${join(dir, 'taken.db')} --hmac-secret s`;
+      const run = await happyCase(port, serve, ['--hmac-secret', 's']);
+      expect(run.code, run.out).toBe(2);
+      expect(run.out).toMatch(
+        /something already accepts connections at ws:\/\/127\.0\.0\.1:\d+ before --target-cmd started/,
+      );
+      expect(run.report).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  }, 30_000);
 });
 
 describe('accounts on Prosody (xmpp driver)', () => {
