@@ -89,11 +89,7 @@ const CASES: [string[], string, string][] = [
     `--report junit=${dir}`,
     'that is a directory',
   ],
-  [
-    ['check', capture, '--report', `json=${under('x.json')}`],
-    `--report json=${under('x.json')}`,
-    NOT_DIR,
-  ],
+  [['check', capture, '--report', `json=${under('x.json')}`], `--report json=${under('x.json')}`, NOT_DIR],
   [['explore', '--budget', '2s', '--seed', '7', '--out', under('x')], `--out ${under('x')}`, NOT_DIR],
   [
     ['explore', '--budget', '2s', '--seed', '7', '--report', `html=${under('x.html')}`],
