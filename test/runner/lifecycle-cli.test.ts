@@ -10,10 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/mosquitto.js';
 import { childrenOf, commandLineOf, processesWithEnv, stateOf, waitFor } from '../helpers/processes.js';
 import { assertBuilt, CLI } from '../server/spawn.js';
 
@@ -82,26 +82,23 @@ async function survivors(kit: Kit, ms: number): Promise<string[]> {
   return processesWithEnv(kit.marker).map((pid) => `${pid} ${commandLineOf(pid)}`);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
+/** `run` against a --target-cmd that never listens (`sleep 30`), on a free port. */
+async function startSleepingTarget(): Promise<Kit> {
+  return startKit([
+    'run',
+    '--target',
+    `ws://127.0.0.1:${await freePort()}`,
+    '--target-cmd',
+    'sleep 30',
+    '--hmac-secret',
+    's',
+  ]);
 }
 
 describe('Ctrl-C while the --target-cmd server starts', () => {
   it('stops the command at once and exits 130, not after the start timeout', async () => {
     // Nothing ever listens: without an abortable wait the kit sits out its 15 s start timeout.
-    const kit = startKit([
-      'run',
-      '--target',
-      `ws://127.0.0.1:${await freePort()}`,
-      '--target-cmd',
-      'sleep 30',
-      '--hmac-secret',
-      's',
-    ]);
+    const kit = await startSleepingTarget();
     await childrenMatching(kit, /sleep 30/, 1, 10_000);
     await new Promise((r) => setTimeout(r, 1_000));
     const sentAt = performance.now();
@@ -160,15 +157,7 @@ describe('a SIGKILLed kit', () => {
   }, 60_000);
 
   it("run: a --target-cmd's process group is stopped too (by the kit's reaper)", async () => {
-    const kit = startKit([
-      'run',
-      '--target',
-      `ws://127.0.0.1:${await freePort()}`,
-      '--target-cmd',
-      'sleep 30',
-      '--hmac-secret',
-      's',
-    ]);
+    const kit = await startSleepingTarget();
     await childrenMatching(kit, /sleep 30/, 1, 10_000);
     // The kit tells the reaper of the group right after spawn() returns; a kill in that moment
     // (which a test polling /proc can hit on a busy machine) is not the case under test.
