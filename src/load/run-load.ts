@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadDriver } from '../drivers/index.js';
 import { TargetUnreachableError, UsageError } from '../errors.js';
-import { checkTargetUrl, preflightTarget } from '../preflight/index.js';
+import { checkDriverTarget, preflightTarget } from '../preflight/index.js';
 import { hmacToken } from '../protocol/auth.js';
 import { startEmbedded } from '../runner/embedded.js';
 import { probeCaps } from '../runner/probe-caps.js';
@@ -37,7 +37,7 @@ import { ProcessWorker } from './worker/process-worker.js';
 
 export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}): Promise<LoadResult> {
   const options = resolveLoadOptions(input);
-  if (options.target !== undefined) checkTargetUrl(options.target, options.driver);
+  checkDriverTarget(options.target, options.driver);
   // Reporter specs are checked before anything starts: a typo must not cost a whole run.
   const reporters = createLoadReporters([
     ...options.reports.filter((r) => !(options.quiet && r === 'console')),

@@ -66,6 +66,13 @@ describe('imspec load: what is settled before the run starts', () => {
     expect(ok.stderr).toContain('[IMSPEC_ERR_TARGET_UNREACHABLE]');
   });
 
+  it('refuses a built-in driver of another protocol without --target (the embedded server speaks RAN/1)', async () => {
+    const r = await load(['profiles/steady.yaml', '--driver', 'mqtt', '--duration', '2s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--driver mqtt needs --target/);
+    expect(r.stderr).not.toMatch(/target log|CONNACK/);
+  });
+
   it('loads the driver before starting the embedded server', async () => {
     const r = await load(['profiles/steady.yaml', '--driver', 'nope']);
     expect(r.code).toBe(2);
