@@ -21,11 +21,11 @@ import type { ActorId, History } from '../history/events.js';
 import { CloseCode } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
 import { BotCore, type Live } from './bot-core.js';
-import { MAX_RECONNECT_DELAY_MS } from './options.js';
 import { PagedSync } from './paged-sync.js';
 import { pageBackward, pageForward } from './pager.js';
 import { probeRawSocket, probeSession, within } from './raw-probe.js';
 import { Receiving } from './receiving.js';
+import { Reconnector } from './reconnect.js';
 import { Sending } from './sending.js';
 import type { BotOptions, BotState, Misbehaviour, PageResult, RawAnswer, RawOptions } from './types.js';
 
@@ -47,8 +47,7 @@ export class Bot {
   private stopped = false;
   /** The next crash-close relaunches the app (crashBeforeCommit, loseState). */
   private relaunch = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private reconnectFailures = 0;
+  private readonly reconnect: Reconnector;
   /** Where the next backward page starts (a new device reading its history on demand). */
   private backwardCursor: number | undefined;
 
@@ -67,6 +66,7 @@ export class Bot {
       fetchGap: (live, saw) => this.sync.fetchGap(live, saw),
     });
     this.sync = new PagedSync(this.core, this.receiving);
+    this.reconnect = new Reconnector(this.client.reconnectDelayMs, () => this.history.now());
   }
 
   /**
@@ -105,6 +105,9 @@ export class Bot {
     committedEver: (smid) => bot.receiving.inbox.committedEver(smid),
     get syncing() {
       return bot.sync.syncing;
+    },
+    get reconnectFailure() {
+      return bot.reconnect.lastFailure;
     },
   }))(this);
 
@@ -304,7 +307,7 @@ export class Bot {
     acker.reset(lastSeq ?? inbox.watermark);
     const live: Live = { session, alive: true };
     this.core.current = live;
-    this.reconnectFailures = 0;
+    this.reconnect.connected();
     void session.closed.then((close) => this.onClosed(live, close.initiator, close.code));
     session.onNotification((n) => {
       if (!live.alive) return;
@@ -341,24 +344,14 @@ export class Bot {
   }
 
   private scheduleReconnect(): void {
-    const base = this.client.reconnectDelayMs;
-    const delay =
-      this.reconnectFailures === 0
-        ? base
-        : Math.min(Math.max(base, 50) * 2 ** this.reconnectFailures, MAX_RECONNECT_DELAY_MS);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.wantOnline || this.stopped || this.core.current) return;
-      this.open().catch(() => {
-        this.reconnectFailures++;
-        if (this.wantOnline && !this.stopped && !this.core.current) this.scheduleReconnect();
-      });
-    }, delay);
+    this.reconnect.schedule(
+      () => this.open(),
+      () => this.wantOnline && !this.stopped && !this.core.current,
+    );
   }
 
   private cancelReconnect(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+    this.reconnect.cancel();
   }
 
   private async closeWithin(live: Live): Promise<void> {

@@ -23,6 +23,7 @@
 
 export { Bot } from './bot.js';
 export { DEFAULT_CLIENT_OPTIONS, MAX_RECONNECT_DELAY_MS, resolveClientOptions } from './options.js';
+export type { ReconnectFailure } from './reconnect.js';
 export type {
   BotOptions,
   BotState,

@@ -8,6 +8,7 @@ import type { ActorId, History } from '../history/events.js';
 import type { StoredMessage } from '../protocol/frames.js';
 import type { ClientOptions } from '../scenarios/types.js';
 import type { OutboxView } from './outbox-entries.js';
+import type { ReconnectFailure } from './reconnect.js';
 
 export interface BotOptions {
   /** "user/device", as in every history event of this bot. */
@@ -83,6 +84,8 @@ export interface BotState {
   committedEver(smid: string): boolean;
   /** A catch-up, gap fetch or page step is reading sync pages. */
   readonly syncing: boolean;
+  /** Reconnecting on its own, and the attempts since the last session failed (what, since when). */
+  readonly reconnectFailure: ReconnectFailure | undefined;
 }
 
 /** One sync:R and what its sync:A held. */

@@ -8,6 +8,7 @@
 import { formatElapsed, summaryLine } from './format.js';
 import { bounceLine } from './target-evidence.js';
 import type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
+import { failNote } from './verdict.js';
 
 /** What the console reporter writes to: process.stdout or any writable with the same shape. */
 export interface OutputStream {
@@ -173,6 +174,9 @@ export function renderCase(
   const indent = '        ';
   if (result.verdict === 'ERROR' || result.verdict === 'FLAKY') {
     if (result.reason) lines.push(`${indent}${result.reason}`);
+  } else if (result.verdict === 'FAIL') {
+    const note = failNote(result.reason);
+    if (note !== undefined) lines.push(`${indent}${note}`);
   }
   for (const u of result.preconditions ?? []) {
     lines.push(`${indent}${paint('\x1b[1m', `precondition ${u.precondition}`)} did not hold`);

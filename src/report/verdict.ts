@@ -84,9 +84,9 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
   const unmet = input.unmet ?? [];
   if (strongest && strongestLevel === 'MUST') {
     const cut = input.kitLimit
-      ? `; the case was cut short: ${input.kitLimit}`
+      ? `${CUT_SHORT}${input.kitLimit}`
       : input.stoppedEarly
-        ? `; the case stopped early, in ${input.stoppedEarly}`
+        ? `${STOPPED_EARLY}${input.stoppedEarly}`
         : '';
     return { verdict: 'FAIL', reason: findingReason + cut };
   }
@@ -104,6 +104,22 @@ export function decideVerdict(input: VerdictInput): VerdictDecision {
   }
   if (!strongest) return { verdict: 'PASS' };
   return { verdict: VERDICT_OF_LEVEL[strongestLevel], reason: findingReason };
+}
+
+const CUT_SHORT = '; the case was cut short: ';
+const STOPPED_EARLY = '; the case stopped early, in ';
+
+/**
+ * What a FAIL's reason says beyond its finding — the case was cut short (and how far it got) or
+ * stopped early — for a reader that shows the findings apart (the console); undefined if nothing.
+ */
+export function failNote(reason: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
+  for (const mark of [CUT_SHORT, STOPPED_EARLY]) {
+    const at = reason.lastIndexOf(mark);
+    if (at >= 0) return reason.slice(at + 2);
+  }
+  return undefined;
 }
 
 function errorText(error: unknown): string {

@@ -59,6 +59,10 @@ export function createCaseBot(options: CaseBotOptions): CaseBot {
     get connected() {
       return bot.state.connected;
     },
+    get reconnectFailure() {
+      const s = bot.state;
+      return s.online && !s.connected ? s.reconnectFailure : undefined;
+    },
     get lastSession() {
       return bot.state.lastSession;
     },

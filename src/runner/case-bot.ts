@@ -3,6 +3,7 @@
  * internals, and a step handler gets only this.
  */
 
+import type { ReconnectFailure } from '../bots/index.js';
 import type { DeviceStart } from '../checker/owed.js';
 import type { SessionInfo } from '../drivers/driver.js';
 import type { MisbehaveStep } from '../scenarios/types.js';
@@ -35,6 +36,11 @@ export interface CaseBot {
   readonly user: string;
   readonly device: string;
   readonly connected: boolean;
+  /**
+   * Set while the device means to be online, is not, and its reconnection attempts fail: the
+   * target stopped taking connections (what a kit limit's reason says, not only what is missing).
+   */
+  readonly reconnectFailure: ReconnectFailure | undefined;
   readonly lastSession: SessionInfo | undefined;
   /** How the device first logged in, as it went on the wire (the checker's DeviceStart). */
   readonly start: Readonly<DeviceStart>;

@@ -201,7 +201,36 @@ export function explainUnmet(condition: Condition, ctx: ConditionContext): strin
     parts.push(`${notFinal} of ${total} messages not yet ${word} (${by})`);
   }
   for (const [actor, n] of uncommitted) parts.push(`${n} accepted messages not committed by ${actor}`);
+  // The likely cause first: a wait on devices the target no longer lets in.
+  const unreachable = explainUnreachable(ctx.bots);
+  if (unreachable !== '') parts.unshift(unreachable);
   return parts.length > 0 ? parts.join('; ') : `${condition} holds now`;
+}
+
+/**
+ * Devices that mean to be online and whose reconnections fail, grouped by what they failed with:
+ * "alice/phone, bob/phone could not reconnect from 2034 ms on (6 attempts; last: connect
+ * ECONNREFUSED 127.0.0.1:7400)". '' when there are none.
+ */
+export function explainUnreachable(bots: readonly CaseBot[]): string {
+  const byError = new Map<string, { actors: string[]; since: number; attempts: number }>();
+  for (const bot of bots) {
+    const f = bot.reconnectFailure;
+    if (f === undefined) continue;
+    const g = byError.get(f.error);
+    if (g === undefined) byError.set(f.error, { actors: [bot.actor], since: f.since, attempts: f.attempts });
+    else {
+      g.actors.push(bot.actor);
+      g.since = Math.min(g.since, f.since);
+      g.attempts = Math.max(g.attempts, f.attempts);
+    }
+  }
+  return [...byError]
+    .map(
+      ([error, g]) =>
+        `${g.actors.join(', ')} could not reconnect from ${Math.round(g.since)} ms on (${g.attempts} attempt${g.attempts === 1 ? '' : 's'}; last: ${error})`,
+    )
+    .join('; ');
 }
 
 function finalWord(final: ReadonlySet<string>): string {

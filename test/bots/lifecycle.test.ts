@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionClosedError } from '../../src/errors.js';
-import { allStatus, Fixture, until } from './helpers.js';
+import { startServer } from '../../src/server/index.js';
+import { allStatus, Fixture, SECRET, until } from './helpers.js';
 
 describe('Bot sessions: reconnects, new devices, misbehaviour, probes', () => {
   let fx: Fixture;
@@ -29,6 +30,27 @@ describe('Bot sessions: reconnects, new devices, misbehaviour, probes', () => {
     expect(fx.events('session', 'bob/d1')[1]).toMatchObject({ lastSeq: 1 });
     expect(fx.events('retransmit', 'alice/d1').map((r) => r.reason)).toContain('reconnect');
     expect(fx.events('commit', 'bob/d1')).toHaveLength(1);
+  });
+
+  it('records why its reconnections fail while the server is down, and forgets it once back', async () => {
+    await fx.start();
+    const alice = fx.bot('alice/d1');
+    await alice.connect();
+    const port = fx.server.port;
+    await fx.server.close();
+    await vi.waitFor(() => expect(alice.state.reconnectFailure?.attempts).toBeGreaterThanOrEqual(2), {
+      timeout: 5000,
+      interval: 20,
+    });
+    const failure = alice.state.reconnectFailure!;
+    expect(failure.error).toContain('ECONNREFUSED');
+    // Since the first failed attempt, on the history's clock (after the close it follows).
+    const closedAt = fx.events('close', 'alice/d1')[0]!.t;
+    expect(failure.since).toBeGreaterThanOrEqual(closedAt);
+    expect(failure.since).toBeLessThanOrEqual(fx.history.now());
+    fx.server = await startServer({ port, db: fx.dbPath, hmacSecret: SECRET });
+    await until(fx, [alice], () => alice.state.connected, 'reconnected', 8000);
+    expect(alice.state.reconnectFailure).toBeUndefined();
   });
 
   it('stays offline after disconnect: no auto-reconnect, sends wait for the next connect', async () => {

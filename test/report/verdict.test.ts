@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { Level } from '../../src/protocol/requirements.js';
 import type { Verdict } from '../../src/report/types.js';
-import { decideRepeatVerdict, decideVerdict, exitCodeOf } from '../../src/report/verdict.js';
+import { decideRepeatVerdict, decideVerdict, exitCodeOf, failNote } from '../../src/report/verdict.js';
 import { finding } from './fixtures.js';
 
 describe('decideVerdict', () => {
@@ -81,6 +81,11 @@ describe('decideVerdict when the kit ran out of time or a precondition failed', 
     expect(d.verdict).toBe('FAIL');
     expect(d.reason).toBe(
       `RID-1: expected RID-1 holds, actual RID-1 broken; the case was cut short: ${limit}`,
+    );
+    // The console shows the findings apart, and this note beside them.
+    expect(failNote(d.reason)).toBe(`the case was cut short: ${limit}`);
+    expect(failNote(decideVerdict({ severity: 'MUST', findings: [finding('RID-1', 'MUST')] }).reason)).toBe(
+      undefined,
     );
   });
 

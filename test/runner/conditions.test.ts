@@ -14,7 +14,12 @@ import type { DeviceStart } from '../../src/checker/owed.js';
 import { CAPS } from '../../src/protocol/frames.js';
 import type { CaseResult } from '../../src/report/types.js';
 import type { CaseBot, OutboxView } from '../../src/runner/case-bot.js';
-import { type ConditionContext, explainUnmet, holds } from '../../src/runner/conditions.js';
+import {
+  type ConditionContext,
+  explainUnmet,
+  explainUnreachable,
+  holds,
+} from '../../src/runner/conditions.js';
 import { runSuites } from '../../src/runner/run.js';
 
 interface FakeDevice {
@@ -23,6 +28,7 @@ interface FakeDevice {
   /** smid → seq of what it committed. */
   committed: Map<string, number>;
   connected?: boolean;
+  reconnectFailure?: { since: number; attempts: number; error: string };
 }
 
 function bot(d: FakeDevice, outbox: OutboxView[] = []): CaseBot {
@@ -32,6 +38,7 @@ function bot(d: FakeDevice, outbox: OutboxView[] = []): CaseBot {
     user,
     device,
     connected: d.connected ?? true,
+    reconnectFailure: d.reconnectFailure,
     start: d.start,
     outboxEntries: () => outbox,
     hasCommitted: (smid: string) => d.committed.has(smid),
@@ -286,4 +293,48 @@ expect: { receipt: delivered }
       /^2 committed by the receiver but only stored for the sender/,
     );
   }, 40_000);
+});
+
+describe('a wait on devices the target no longer lets in', () => {
+  const refused = 'cannot connect to ws://127.0.0.1:7400: connect ECONNREFUSED 127.0.0.1:7400';
+  const alice = bot(
+    {
+      actor: 'alice/phone',
+      start: online(0),
+      committed: new Map(),
+      connected: false,
+      reconnectFailure: { since: 2034.4, attempts: 3, error: refused },
+    },
+    [{ cmid: 'c1', to: 'bob', status: 'pending', sentAt: 10 }],
+  );
+  const bob = bot({
+    actor: 'bob/phone',
+    start: online(0),
+    committed: new Map(),
+    connected: false,
+    reconnectFailure: { since: 1990, attempts: 4, error: refused },
+  });
+  const carol = bot({
+    actor: 'carol/phone',
+    start: online(0),
+    committed: new Map(),
+    connected: false,
+    reconnectFailure: { since: 2500, attempts: 1, error: 'hello timed out' },
+  });
+
+  it('says which devices could not reconnect, since when and with what, before what is missing', () => {
+    expect(explainUnmet('accepted', context([alice, bob]))).toBe(
+      `alice/phone, bob/phone could not reconnect from 1990 ms on (4 attempts; last: ${refused}); ` +
+        '1 of 1 messages not yet accepted (1 pending)',
+    );
+  });
+
+  it('groups the devices by what their attempts failed with, and says nothing when all reconnect', () => {
+    expect(explainUnreachable([alice, carol])).toBe(
+      `alice/phone could not reconnect from 2034 ms on (3 attempts; last: ${refused}); ` +
+        'carol/phone could not reconnect from 2500 ms on (1 attempt; last: hello timed out)',
+    );
+    const up = bot({ actor: 'dave/phone', start: online(0), committed: new Map() });
+    expect(explainUnreachable([up])).toBe('');
+  });
 });
