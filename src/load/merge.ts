@@ -152,6 +152,7 @@ function asWorkerResult(r: LoadResult): WorkerResult {
     offlineDepartures: r.offlineDepartures,
     bots: r.bots,
     connectFailures: r.connectFailures,
+    ...(r.unreachable ? { unreachable: r.unreachable } : {}),
     ...(r.kitDelay ? { kitDelay: r.kitDelay } : {}),
   };
 }

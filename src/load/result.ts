@@ -12,6 +12,7 @@ import {
   zeroCounters,
 } from '../checker/ledger-contract.js';
 import { VERSION } from '../cli/version.js';
+import type { Unreachable } from './bot/load-bot.js';
 import { type KitDelay, worstKitDelay } from './kit-delay.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './latency.js';
 import type { LoadProfile, ThresholdFigure } from './profile/types.js';
@@ -40,6 +41,8 @@ export interface LoadResult {
   workers: number;
   bots: number;
   connectFailures: number;
+  /** Bots whose logins were still failing at the end: the target stopped taking connections. */
+  unreachable?: Unreachable;
   schedule: { durationMs: number; offered: number };
   dropped: Record<DropReason | 'total', number>;
   counters: LedgerCounters;
@@ -82,6 +85,7 @@ export interface Merged {
   offlineDepartures: number;
   bots: number;
   connectFailures: number;
+  unreachable: Unreachable | undefined;
 }
 
 export function mergeWorkers(results: readonly WorkerResult[]): Merged {
@@ -96,6 +100,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
   let offlineDepartures = 0;
   let bots = 0;
   let connectFailures = 0;
+  let unreachable: Unreachable | undefined;
   for (const r of results) {
     addCounters(counters, r.counters);
     histograms.add(LatencyHistograms.decode(r.histograms));
@@ -109,6 +114,7 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
     offlineDepartures += r.offlineDepartures;
     bots += r.bots;
     connectFailures += r.connectFailures;
+    if (r.unreachable) unreachable = addUnreachable(unreachable, r.unreachable);
     for (const f of r.findings) {
       const key = `${f.kind} ${f.requirement}`;
       findingCounts[key] = (findingCounts[key] ?? 0) + 1;
@@ -128,7 +134,14 @@ export function mergeWorkers(results: readonly WorkerResult[]): Merged {
     offlineDepartures,
     bots,
     connectFailures,
+    unreachable,
   };
+}
+
+/** Two workers' (or shards') unreachable bots as one: counts add, the earliest start, the later error. */
+function addUnreachable(a: Unreachable | undefined, b: Unreachable): Unreachable {
+  if (a === undefined) return { ...b };
+  return { bots: a.bots + b.bots, since: Math.min(a.since, b.since), error: b.error };
 }
 
 /** The figures thresholds read, over merged results. */
@@ -235,5 +248,6 @@ export function buildLoadResult(info: RunInfo, m: Merged): LoadResult {
   if (info.interrupted) result.interrupted = info.interrupted;
   if (info.timeline) result.timeline = info.timeline;
   if (m.kitDelay) result.kitDelay = m.kitDelay;
+  if (m.unreachable) result.unreachable = m.unreachable;
   return result;
 }

@@ -70,6 +70,11 @@ export class LoadBot extends ReceivingBot {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** Why the last login attempt failed (what the run reports when the kit could not connect). */
   connectError: unknown;
+  /**
+   * When its login attempts started failing in a row (history ms), while it means to be online
+   * and is not: the run says the target stopped taking connections, not only what went missing.
+   */
+  failingSince: number | undefined;
 
   constructor(
     s: LoadBotShared,
@@ -100,7 +105,7 @@ export class LoadBot extends ReceivingBot {
       await this.open();
       return true;
     } catch (error) {
-      this.connectError = error;
+      this.loginFailed(error);
       this.scheduleReconnect();
       return false;
     }
@@ -162,6 +167,7 @@ export class LoadBot extends ReceivingBot {
     const info = session.info;
     this.session = session;
     this.reconnectFailures = 0;
+    this.failingSince = undefined;
     this.contiguous = info.caps.includes('contiguous-seq');
     this.receiptsExpected = info.caps.includes('delivered-receipt');
     // HELLO-2: lastSeq acts as an ack, so the server's cursor already stands there.
@@ -202,11 +208,17 @@ export class LoadBot extends ReceivingBot {
     const delay = backoff * (0.5 + this.jitter);
     this.reconnectTimer = setTimeout(() => {
       if (!this.wantOnline || this.stopped || this.session) return;
-      this.open().catch(() => {
+      this.open().catch((error: unknown) => {
         this.reconnectFailures++;
+        this.loginFailed(error);
         this.scheduleReconnect();
       });
     }, delay);
+  }
+
+  private loginFailed(error: unknown): void {
+    this.connectError = error;
+    this.failingSince ??= this.s.history.now();
   }
 
   // ── sending ─────────────────────────────────────────────────────────────────────────────
@@ -306,4 +318,31 @@ export class LoadBot extends ReceivingBot {
       this.onReceipt(n.cmid, n.smid, n.status);
     }
   }
+}
+
+/** Bots whose logins were failing when the run ended: the target stopped taking connections. */
+export interface Unreachable {
+  bots: number;
+  /** When the first of them started failing (history ms, the run's clock). */
+  since: number;
+  /** What the last failed login of the worker's bots said. */
+  error: string;
+}
+
+/**
+ * The bots that mean to be online and are not, their logins failing since some time: how many,
+ * since when (the earliest), and what the last of them failed with. Undefined when there are none.
+ */
+export function unreachableOf(bots: readonly LoadBot[]): Unreachable | undefined {
+  let n = 0;
+  let since = Number.POSITIVE_INFINITY;
+  let last: unknown;
+  for (const b of bots) {
+    if (!b.wantOnline || b.connected || b.failingSince === undefined) continue;
+    n++;
+    since = Math.min(since, b.failingSince);
+    last = b.connectError;
+  }
+  if (n === 0) return undefined;
+  return { bots: n, since, error: last instanceof Error ? last.message : String(last) };
 }

@@ -18,6 +18,7 @@ import { kitSaturated } from '../kit-delay.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms } from '../latency.js';
 import type { LoadResult } from '../result.js';
 import type { LatencyFigure } from '../thresholds.js';
+import { unreachableText } from './text.js';
 
 /** How each latency figure is titled on the page. */
 const FIGURE_TITLES: Record<LatencyFigure, string> = {
@@ -64,6 +65,7 @@ export function loadReportModel(r: LoadResult, command = replayCommand(r)): Repo
               'kit event loop': `delay p99 ${r.kitDelay.p99Ms.toFixed(1)} ms, max ${r.kitDelay.maxMs.toFixed(1)} ms${kitSaturated(r.kitDelay) ? ' (saturated: figures include the kit’s own delay)' : ''}`,
             }
           : {}),
+        ...(r.unreachable ? { 'target unreachable': unreachableText(r) } : {}),
         ...(r.process.length > 0
           ? {
               'process faults': r.process

@@ -24,6 +24,13 @@ function latencyRow(label: string, s: LatencySummary): string {
   return `    ${label.padEnd(28)}${cells}   (${s.count})`;
 }
 
+/** Bots the target stopped letting in, in words (the console's and the HTML report's). */
+export function unreachableText(r: Pick<LoadResult, 'unreachable' | 'bots'>): string {
+  const u = r.unreachable;
+  if (!u) return '';
+  return `from ${(u.since / 1000).toFixed(1)} s: ${u.bots} of ${r.bots} bots could not log in again to the end (last: ${u.error})`;
+}
+
 /** The summary printed when a run ends. */
 export function renderLoadSummary(r: LoadResult): string {
   const c = r.counters;
@@ -54,6 +61,7 @@ export function renderLoadSummary(r: LoadResult): string {
   );
   for (const p of r.process)
     out.push(`  target     ${(p.t / 1000).toFixed(1)} s: ${p.action}${p.detail ? ` (${p.detail})` : ''}`);
+  if (r.unreachable) out.push(`  target     ${unreachableText(r)}`);
   if (r.kitDelay) out.push(...kitDelayLines(r.kitDelay));
   out.push('');
   out.push(

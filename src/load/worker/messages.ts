@@ -6,6 +6,7 @@
 import type { EvidencedFinding, LedgerCounters } from '../../checker/ledger-contract.js';
 import type { TargetEvent } from '../../history/events.js';
 import type { Cap } from '../../protocol/frames.js';
+import type { Unreachable } from '../bot/load-bot.js';
 import type { KitDelay } from '../kit-delay.js';
 import type { GroupPlan } from '../population.js';
 import type { LoadProfile } from '../profile/types.js';
@@ -91,6 +92,8 @@ export interface WorkerResult {
   offlineDepartures: number;
   bots: number;
   connectFailures: number;
+  /** Bots that meant to be online at the end of the drain and whose logins kept failing. */
+  unreachable?: Unreachable;
   /** The worker's metric registry at the end, as prom-client JSON (child processes only). */
   metrics?: unknown;
   /** How late the worker's own event loop ran from the start to the end of the drain. */

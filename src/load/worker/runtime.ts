@@ -16,7 +16,7 @@ import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
 import type { CaseFaults } from '../../runner/faults-setup.js';
 import { DEFAULT_EXPECTATIONS } from '../../scenarios/defaults.js';
-import { LoadBot } from '../bot/load-bot.js';
+import { LoadBot, unreachableOf } from '../bot/load-bot.js';
 import { AckBatcher, type LoadBotShared, RetransmitClock } from '../bot/shared.js';
 import { type KitDelay, measureKitDelay } from '../kit-delay.js';
 import { LatencyHistograms } from '../latency.js';
@@ -268,6 +268,7 @@ export class WorkerRuntime {
     }
     const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
+    const unreachable = unreachableOf(this.bots);
     await Promise.all(this.bots.map((b) => b.stop()));
     // Final values: the ledger's last verdicts, and no bot connected any more.
     this.metricsTick?.();
@@ -288,6 +289,7 @@ export class WorkerRuntime {
       offlineDepartures: this.offlineDepartures,
       bots: this.bots.length,
       connectFailures: this.connectFailures,
+      ...(unreachable ? { unreachable } : {}),
       ...(kitDelay ? { kitDelay } : {}),
     };
   }
