@@ -58,7 +58,18 @@ describe('a load whose target stops taking connections', () => {
     // The server closed at about 1 s of a 3 s schedule (the clock starts after the logins).
     expect(r.unreachable!.since).toBeGreaterThan(0);
     expect(r.unreachable!.since).toBeLessThan(3000);
-    expect(renderLoadSummary(r)).toContain(`${r.bots} of ${r.bots} bots could not log in again to the end`);
+    const summary = renderLoadSummary(r);
+    expect(summary).toContain(`${r.bots} of ${r.bots} bots could not log in again to the end`);
+    // A finding about a message names its sender: a load's cmids count per sender (a, b, c…),
+    // so `cmid=a` alone names one message of every sender.
+    const send = { kind: 'send', t: 1, actor: 'lx-s2/d1', cmid: 'a', to: 'lx-r2', body: 'b' } as const;
+    const finding = { kind: 'unknown-outcome', requirement: 'RID-1', level: 'MUST', cmid: 'a' } as const;
+    const withFinding = renderLoadSummary({
+      ...r,
+      findingCounts: { 'unknown-outcome RID-1': 1 },
+      findings: [{ ...finding, expected: 'accepted', actual: 'never answered', events: [send] }],
+    });
+    expect(withFinding).toContain('RID-1 (MUST) unknown-outcome cmid=a from lx-s2/d1\n');
     const json = JSON.parse(readFileSync(out, 'utf8'));
     const validate = new Ajv2020({ strict: true }).compile(resultSchema);
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);

@@ -3,6 +3,7 @@
  * result (or a progress snapshot) in, text out.
  */
 
+import type { EvidencedFinding } from '../../checker/ledger-contract.js';
 import { formatElapsed } from '../../report/format.js';
 import type { LoadProgress } from '../hooks.js';
 import { KIT_SATURATED_P99_MS, type KitDelay, kitSaturated } from '../kit-delay.js';
@@ -78,7 +79,7 @@ export function renderLoadSummary(r: LoadResult): string {
   } else {
     out.push(`  findings   ${counts.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
     for (const f of r.findings.slice(0, 5)) {
-      out.push(`    ${f.requirement} (${f.level}) ${f.kind}${f.cmid ? ` cmid=${f.cmid}` : ''}`);
+      out.push(`    ${f.requirement} (${f.level}) ${f.kind}${f.cmid ? ` cmid=${f.cmid}${senderOf(f)}` : ''}`);
       out.push(`      expected: ${f.expected}`);
       out.push(`      actual:   ${f.actual}`);
     }
@@ -181,4 +182,16 @@ function kitDelayLines(d: KitDelay): string[] {
     '             latencies include its own delay, and what was unsettled when the drain ran out may be',
     "             the kit's doing; give it more processes (--workers) or machines (--shard) and run again",
   ];
+}
+
+/**
+ * ` from SENDER` for a finding about one message: a load's cmids count per sender (a, b, c…), so
+ * the cmid alone names one message of each of the run's senders.
+ */
+function senderOf(f: EvidencedFinding): string {
+  for (const e of f.events) {
+    if (e.kind === 'send' || (e.kind === 'frame' && e.dir === 'out' && e.type === 'msg:R'))
+      return ` from ${e.actor}`;
+  }
+  return '';
 }
