@@ -8,10 +8,9 @@
  * Runs in the coordinator's process (small runs, tests) or in a child process (worker-main.ts).
  */
 
-import type { LedgerCounters, LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
+import type { LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
 import type { Driver } from '../../drivers/driver.js';
 import type { FaultRecord } from '../../faults/types.js';
-import { metricsListener } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
 import type { CaseFaults } from '../../runner/faults-setup.js';
@@ -25,6 +24,7 @@ import { ArrivalSchedule, Dispatcher } from '../schedule.js';
 import { openDrivers } from './drivers.js';
 import { LoadHistory } from './load-history.js';
 import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
+import { workerMetrics } from './worker-metrics.js';
 
 /** How often settled messages are judged and forgotten. */
 const RETIRE_EVERY_MS = 1000;
@@ -104,7 +104,15 @@ export class WorkerRuntime {
       latency: this.latency,
     });
     this.history.subscribe((e) => this.ledger.push(e));
-    if (deps.metrics && plan.metrics) this.attachMetrics(deps.metrics, plan.metrics);
+    if (deps.metrics && plan.metrics) {
+      this.metricsTick = workerMetrics(deps.metrics, plan.metrics, this.history, () => ({
+        offered: this.offered,
+        dropped: this.dropped,
+        inWindow: this.inWindow,
+        connected: this.connected,
+        counters: this.ledger.counters(),
+      }));
+    }
   }
 
   /** Starts the fault proxies and connects every bot at the connect rate. */
@@ -344,40 +352,6 @@ export class WorkerRuntime {
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────────────────────
-
-  private attachMetrics(
-    metrics: ImspecMetrics,
-    base: { scenario: string; driver: string; suite: string },
-  ): void {
-    this.history.subscribe(metricsListener(metrics, base));
-    const scheduled = metrics.cell('loadScheduled', base);
-    const dropped = {
-      window: metrics.cell('loadDropped', { ...base, reason: 'window' }),
-      'no-bot': metrics.cell('loadDropped', { ...base, reason: 'no-bot' }),
-    };
-    const lost = metrics.cell('messagesLost', base);
-    const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
-    let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0 };
-    // Counters move by what changed since the last look; gauges are set. Lost and app duplicates
-    // are the ledger's verdicts, counted as it reaches them.
-    this.metricsTick = () => {
-      const c: LedgerCounters = this.ledger.counters();
-      scheduled.inc(this.offered - seen.offered);
-      dropped.window.inc(this.dropped.window - seen.window);
-      dropped['no-bot'].inc(this.dropped['no-bot'] - seen.noBot);
-      lost.inc(Math.max(0, c.lost - seen.lost));
-      appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
-      seen = {
-        offered: this.offered,
-        window: this.dropped.window,
-        noBot: this.dropped['no-bot'],
-        lost: Math.max(seen.lost, c.lost),
-        app: Math.max(seen.app, c.appDuplicates),
-      };
-      metrics.m.loadInFlight.set(base, this.inWindow);
-      metrics.m.loadBotsConnected.set(base, this.connected);
-    };
-  }
 
   private later(ms: number, fn: () => void): void {
     const timer = setTimeout(
