@@ -4,7 +4,14 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { parseDurationOption, parseSeed, positiveInt, seedParser } from '../../src/cli/option-values.js';
+import {
+  countFromZero,
+  metricsPortOption,
+  parseDurationOption,
+  parseSeed,
+  positiveInt,
+  seedParser,
+} from '../../src/cli/option-values.js';
 import { UsageError } from '../../src/errors.js';
 
 describe('parseDurationOption', () => {
@@ -40,6 +47,25 @@ describe('seeds and counts', () => {
     expect(positiveInt('--repeat')('3')).toBe(3);
     for (const bad of ['0', '-2', '1.5', 'x', '1e2']) {
       expect(() => positiveInt('--repeat')(bad), bad).toThrow(/--repeat must be a positive integer/);
+    }
+  });
+
+  it('takes 0 where a count says what 0 means, and decimal digits only', () => {
+    const workers = countFromZero('--workers', 'runs the bots in this process');
+    expect(workers('0')).toBe(0);
+    expect(workers('4')).toBe(4);
+    for (const bad of ['-1', '1.5', '0x10', '1e2', '']) {
+      expect(() => workers(bad), bad).toThrow(
+        `--workers must be a whole number, 0 or more (0 runs the bots in this process), got "${bad}"`,
+      );
+    }
+  });
+
+  it('takes a metrics port from 0 to 65535 in decimal', () => {
+    expect(metricsPortOption('0')).toBe(0);
+    expect(metricsPortOption('65535')).toBe(65_535);
+    for (const bad of ['65536', '0x10', '-1', '9464.0']) {
+      expect(() => metricsPortOption(bad), bad).toThrow(/--metrics-port must be a port from 0 to 65535/);
     }
   });
 });

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/mosquitto.js';
+import { startPushgateway } from '../helpers/prometheus.js';
 
 const exec = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/imspec.js');
@@ -32,6 +34,11 @@ describe('imspec load (CLI)', () => {
     writeFileSync(
       join(dir, 'bad.yaml'),
       'name: bad\npopulation: { senders: 2 }\nexecutor: { type: constant-arrival-rate, rate: 10, duration: 1s }\nthresholds:\n  lsot: ["== 0"]\n',
+    );
+    // A healthy embedded server sends, so `sent == 0` breaks: a FAIL (exit 1) in about a second.
+    writeFileSync(
+      join(dir, 'fails.yaml'),
+      'name: fails\npopulation: { senders: 2, pairing: pairs }\nexecutor: { type: constant-arrival-rate, rate: 10, duration: 1s }\nthresholds:\n  sent: ["== 0"]\n',
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,13 +80,69 @@ describe('imspec load (CLI)', () => {
         /unknown server fault "no-dedp"; did you mean "no-dedup"/,
       ],
       [['load', 'profiles/steady.yaml', '--duration', 'soon'], /--duration: "soon" is not a duration/],
+      [['load', 'profiles/steady.yaml', '--duration', '0'], /--duration must be longer than 0/],
       [['load', 'profiles/steady.yaml', '--target-cmd', 'true'], /--target-cmd needs --target/],
       [['load', 'profiles/nope.yaml'], /cannot read the file/],
+      // Checked as the option is read, as run and check do: not after the whole run.
+      [
+        ['load', 'profiles/steady.yaml', '--duration', '1s', '--pushgateway', 'not-a-url'],
+        /--pushgateway "not-a-url" is not a URL/,
+      ],
+      [
+        ['load', 'profiles/steady.yaml', '--workers', '1.5'],
+        /--workers must be a whole number, 0 or more \(0 runs the bots in this process\), got "1.5"/,
+      ],
+      [['load', 'profiles/steady.yaml', '--servers', '0'], /--servers must be a positive integer, got "0"/],
+      [
+        ['load', 'profiles/steady.yaml', '--metrics-port', '0x10'],
+        /--metrics-port must be a port from 0 to 65535/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => imspec(args)));
     for (const [i, [args, message]] of cases.entries()) {
       expect(results[i]!.code, args.join(' ')).toBe(2);
       expect(results[i]!.stderr).toMatch(message);
+      // Nothing ran: no summary, no progress.
+      expect(results[i]!.stdout, args.join(' ')).toBe('');
+      expect(results[i]!.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
   }, 120_000);
+
+  it('takes --seed by the rule run has: 0x10 is the same usage error, word for word', async () => {
+    const [load, run] = await Promise.all([
+      imspec(['load', 'profiles/steady.yaml', '--seed', '0x10', '--duration', '1s']),
+      imspec(['run', '--seed', '0x10']),
+    ]);
+    expect(load.code).toBe(2);
+    expect(load.stdout).toBe('');
+    expect(load.stderr).toMatch(/--seed must be a decimal integer from 0 to 4294967295, got "0x10"/);
+    expect(load.stderr).toBe(run.stderr);
+  });
+
+  it('keeps the verdict exit code 1 when the push to the Pushgateway fails too, and says why', async () => {
+    const r = await imspec([
+      'load',
+      join(dir, 'fails.yaml'),
+      '-q',
+      '--pushgateway',
+      `http://127.0.0.1:${await freePort()}`,
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /imspec load: pushgateway PUT .*\/metrics\/job\/imspec-load\/run_id\/\S+ failed: .*\[IMSPEC_ERR_METRICS_EXPORT\] \(exit 1: the verdict's\)/,
+    );
+  }, 60_000);
+
+  it('pushes to a Pushgateway that answers, says where, and keeps the verdict (as run -q does)', async () => {
+    const pushgateway = await startPushgateway();
+    try {
+      const r = await imspec(['load', join(dir, 'fails.yaml'), '-q', '--pushgateway', pushgateway.url]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`imspec load: metrics pushed to ${pushgateway.url}/metrics/job/imspec-load/run_id/\\S+`),
+      );
+    } finally {
+      await pushgateway.stop();
+    }
+  }, 60_000);
 });

@@ -74,7 +74,13 @@ describe('imspec load --emit k8s: where each flag goes', () => {
     const cases: [string[], RegExp][] = [
       [['--duration', 'abc'], /--duration: "abc" is not a duration/],
       [['--duration', '0s'], /--duration must be longer than 0/],
-      [['--workers', '-1'], /expected an integer ≥ 0/],
+      [
+        ['--workers', '-1'],
+        /--workers must be a whole number, 0 or more \(0 runs the bots in this process\), got "-1"/,
+      ],
+      [['--shards', '0'], /--shards must be a positive integer, got "0"/],
+      [['--seed', '0x10'], /--seed must be a decimal integer from 0 to 4294967295, got "0x10"/],
+      [['--pushgateway', 'not-a-url'], /--pushgateway "not-a-url" is not a URL/],
     ];
     const results = await Promise.all(cases.map(([flags]) => imspec([...EMIT, ...flags])));
     for (const [i, r] of results.entries()) {

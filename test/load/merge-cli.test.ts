@@ -33,6 +33,12 @@ describe('imspec merge', () => {
     expect(r.out).toBe('');
   });
 
+  it('takes --shards as a positive decimal integer, the rule of load --shards', () => {
+    const r = imspec('merge', dir, '--shards', '1e2');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(/--shards must be a positive integer, got "1e2"/);
+  });
+
   it('lists html=PATH among its reporters', () => {
     expect(imspec('merge', '--help').out).toMatch(
       /--report <spec>\s+reporter: console, json=PATH, junit=PATH, html=PATH/,

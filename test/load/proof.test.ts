@@ -69,6 +69,21 @@ describe('imspec load against the reference server', () => {
     expect(r.exitCode).toBe(1);
   }, 90_000);
 
+  it('says when a device that never committed connected, on the run clock (before the start: a few seconds below 0)', async () => {
+    // seq-reuse: every 7th message of an inbox reuses a seq, so the receiver never commits it
+    // although it stayed connected from its login, before the schedule started.
+    const r = await run('profiles/steady.yaml', { durationMs: 3000, serverFaults: ['seq-reuse'] });
+    const since = r.findings
+      .filter((f) => f.kind === 'lost')
+      .map((f) => Number(/connected since (-?\d+) ms/.exec(f.actual)?.[1]));
+    expect(since.length).toBeGreaterThan(0);
+    for (const t of since) {
+      // Not the stand-in hour of the connect phase ("connected since −3597793 ms").
+      expect(t).toBeGreaterThan(-60_000);
+      expect(t).toBeLessThan(0);
+    }
+  }, 60_000);
+
   it('loses nothing across kill -9 and restart of a durable server', async () => {
     const r = await run('profiles/server-kill.yaml', { durationMs: 5000 });
     expect(r.process.map((p) => p.action)).toEqual(['kill', 'restart']);

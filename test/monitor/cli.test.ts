@@ -84,4 +84,14 @@ describe('imspec monitor (CLI, built)', () => {
     const help = await run('node', [bin, 'monitor', '--help']);
     expect(help.stdout).toMatch(/Exit codes[^:]*: 0 .*\n.*1 the last cycle failed.*2 usage/s);
   });
+
+  it('refuses a --metrics-port that is not a decimal port before reading the config (the rule of run and load)', async () => {
+    const failed = await run('node', [bin, 'monitor', '-c', 'none.yaml', '--metrics-port', '0x10']).catch(
+      (e) => e,
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
+      /--metrics-port must be a port from 0 to 65535 \(0: any free port\), got "0x10"/,
+    );
+  });
 });

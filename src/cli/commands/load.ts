@@ -12,16 +12,23 @@ import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import {
   createMetrics,
   labelTarget,
+  pushAfterVerdict,
   pushToGateway,
   startMetricsServer,
   targetLabel,
 } from '../../metrics/index.js';
 import { checkOutputFile } from '../../output-paths.js';
-import { parseDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
+import { collect } from '../lists.js';
+import {
+  countFromZero,
+  metricsPortOption,
+  parseDurationOption,
+  parseSeed,
+  positiveInt,
+  pushgatewayOption,
+} from '../option-values.js';
 import { checkEmitFlags, type EmitCliOptions, emitManifests } from './load-emit.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 interface LoadCliOptions {
   target?: string;
@@ -102,14 +109,22 @@ export function registerLoad(program: Command): void {
     .option(
       '--workers <n>',
       'worker processes (0: bots in this process; default: one per 16,000 connections)',
-      parseCount,
+      countFromZero('--workers', 'runs the bots in this process'),
     )
-    .option('--servers <n>', 'embedded reference servers (default: one per 15,000 connections)', parseCount)
+    .option(
+      '--servers <n>',
+      'embedded reference servers (default: one per 15,000 connections)',
+      positiveInt('--servers'),
+    )
     .option(
       '--emit <kind>',
       'print deploy manifests instead of running: k8s (with --shards, --target; the pods take --duration, --seed, --driver, --workers, --quiet, --target-name, --pushgateway)',
     )
-    .option('--shards <n>', 'with --emit k8s: pods of the Indexed Job, one shard each', parsePositive)
+    .option(
+      '--shards <n>',
+      'with --emit k8s: pods of the Indexed Job, one shard each',
+      positiveInt('--shards'),
+    )
     .option(
       '--image <image>',
       'with --emit k8s: container image with imspec (built from the Dockerfile at the repository root)',
@@ -126,12 +141,13 @@ export function registerLoad(program: Command): void {
     .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on this port while running (0 = any)',
-      parsePort,
+      metricsPortOption,
     )
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
       '--pushgateway <url>',
       'push the final metrics to this Pushgateway (job imspec-load, grouped by run id)',
+      pushgatewayOption,
     )
     .addHelpText(
       'after',
@@ -142,6 +158,7 @@ not apply the load (no sender or receiver could log in: ERROR, nothing judged); 
 SIGTERM): sends stop, what was sent drains and is judged, the reports say "interrupted" (a second
 Ctrl-C exits at once). With --shard, 0 once
 the shard ran to the end and wrote --out: imspec merge judges the thresholds on the whole.
+A failed --pushgateway push is printed and keeps that code; it exits 2 only when the code was 0.
 
 Examples:
   imspec load profiles/steady-5pct-loss.yaml
@@ -154,7 +171,8 @@ Examples:
     )
     .action(async (profile: string, opts: LoadCliOptions, command: Command) => {
       checkEmitFlags(opts.emit !== undefined, (key) => command.getOptionValueSource(key) === 'cli');
-      const durationMs = opts.duration === undefined ? undefined : durationOption(opts.duration);
+      const durationMs =
+        opts.duration === undefined ? undefined : parseDurationOption('--duration', opts.duration);
       if (opts.emit !== undefined) {
         process.stdout.write(
           emitManifests(profile, {
@@ -227,21 +245,27 @@ Examples:
           progress?.end();
           return server?.close();
         });
-      if (opts.pushgateway) {
-        const { url } = await pushToGateway({
-          url: opts.pushgateway,
-          registry,
-          job: 'imspec-load',
-          // Shards of one run push to groups of their own, labelled by index; the dashboards'
-          // queries sum over the label.
-          grouping: { run_id: result.runId, ...(shard ? { shard: String(shard.index) } : {}) },
-        });
-        if (!quiet) process.stderr.write(`imspec load: metrics pushed to ${url}\n`);
-      }
       // A shard's thresholds are its part only: the verdict is imspec merge's. A shard that ran
       // to the end exits 0, so an Indexed Job neither fails nor retries it for a threshold
       // (k6-operator re-runs a whole test after thresholds fail, grafana/k6-operator#75).
-      process.exitCode = interrupts.exitCode() ?? (shard ? 0 : result.exitCode);
+      const verdict = interrupts.exitCode() ?? (shard ? 0 : result.exitCode);
+      const { pushgateway } = opts;
+      process.exitCode =
+        pushgateway === undefined
+          ? verdict
+          : await pushAfterVerdict(
+              verdict,
+              () =>
+                pushToGateway({
+                  url: pushgateway,
+                  registry,
+                  job: 'imspec-load',
+                  // Shards of one run push to groups of their own, labelled by index; the
+                  // dashboards' queries sum over the label.
+                  grouping: { run_id: result.runId, ...(shard ? { shard: String(shard.index) } : {}) },
+                }),
+              (line) => process.stderr.write(`imspec load: ${line}\n`),
+            );
     });
 }
 
@@ -287,39 +311,4 @@ function progressPrinter() {
       open = false;
     },
   };
-}
-
-function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295, got "${value}"`);
-  }
-  return n;
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`expected an integer ≥ 0, got "${value}"`);
-  return n;
-}
-
-function parsePositive(value: string): number {
-  const n = parseCount(value);
-  if (n < 1) throw new UsageError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`--metrics-port must be 0–65535, got "${value}"`);
-  return n;
-}
-
-function durationOption(value: string): number {
-  try {
-    return parseDuration(/^\d+$/.test(value) ? Number(value) : value);
-  } catch (error) {
-    throw new UsageError(`--duration: ${(error as Error).message}`);
-  }
 }

@@ -4,14 +4,12 @@
  */
 
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import { mergeShards } from '../../load/merge.js';
 import { collectShardFiles } from '../../load/merge-files.js';
 import { createLoadReporters, writeLoadReports } from '../../load/report/reporters.js';
 import { checkOutputFile } from '../../output-paths.js';
-import { parseDurationOption } from '../option-values.js';
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+import { collect } from '../lists.js';
+import { parseDurationOption, positiveInt } from '../option-values.js';
 
 interface MergeCliOptions {
   out?: string;
@@ -39,7 +37,11 @@ export function registerMerge(program: Command): void {
       [],
     )
     .option('-q, --quiet', 'no console summary (files are still written)')
-    .option('--shards <n>', 'the number of shards expected (default: N as the files say)', parseShards)
+    .option(
+      '--shards <n>',
+      'the number of shards expected (default: N as the files say)',
+      positiveInt('--shards'),
+    )
     .option(
       '--wait <duration>',
       'wait up to this long for every shard file to appear (a merge Job started beside the shards)',
@@ -78,11 +80,4 @@ Examples:
       await writeLoadReports(reporters, result);
       process.exitCode = result.exitCode;
     });
-}
-
-function parseShards(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--shards must be a positive integer, got "${value}"`);
-  return n;
 }

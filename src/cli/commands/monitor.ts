@@ -4,24 +4,16 @@
  */
 
 import type { Command } from 'commander';
-import { loadMonitorConfig, type MonitorConfig, startMonitor, targetLabel, UsageError } from '../../index.js';
-import { positiveInt } from '../option-values.js';
+import { loadMonitorConfig, type MonitorConfig, startMonitor, targetLabel } from '../../index.js';
+import { metricsPortOption, positiveInt } from '../option-values.js';
 
 interface MonitorCliOptions {
   config: string;
   driver?: string;
   targetName?: string;
-  metricsPort?: string;
+  metricsPort?: number;
   metricsHost?: string;
   cycles?: number;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new UsageError(`--metrics-port ${value} is not a port: use 0..65535 (0 picks a free one)`);
-  }
-  return n;
 }
 
 export function registerMonitor(program: Command): void {
@@ -43,7 +35,11 @@ export function registerMonitor(program: Command): void {
       '--target-name <name>',
       "the `target` label on every metric (overrides the config's targetName; default: host:port of target)",
     )
-    .option('--metrics-port <port>', 'serve /metrics on this port (overrides the config; 0 = any free port)')
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics on this port (overrides the config; 0 = any free port)',
+      metricsPortOption,
+    )
     .option('--metrics-host <host>', 'serve /metrics on this address (overrides the config)')
     .option(
       '--cycles <n>',
@@ -76,7 +72,7 @@ export function registerMonitor(program: Command): void {
             : targetLabel(loaded.target, options.targetName),
         metrics: {
           host: options.metricsHost ?? loaded.metrics.host,
-          port: options.metricsPort === undefined ? loaded.metrics.port : port(options.metricsPort),
+          port: options.metricsPort ?? loaded.metrics.port,
         },
       });
       // 0 tells startMonitor to run until stopped: what leaving --cycles out means.

@@ -31,6 +31,7 @@ import { formatDuration } from '../../scenarios/duration.js';
 import { handleInterrupts } from '../interrupt.js';
 import { collect, reportOption, selectionList } from '../lists.js';
 import {
+  metricsPortOption,
   parseDurationOption,
   parseSeed,
   positiveInt,
@@ -117,7 +118,7 @@ export function registerRun(program: Command): void {
     .option(
       '--metrics-port <port>',
       'serve Prometheus /metrics on this port while running (0 = any free port)',
-      parsePort,
+      metricsPortOption,
     )
     .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
     .option(
@@ -286,13 +287,6 @@ interface RunCliOptions {
   metricsLinger?: string;
   pushgateway?: string;
   capture?: string;
-}
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new UsageError(`--metrics-port must be 0–65535, got "${value}"`);
-  return n;
 }
 
 function parseRawWindow(value: string): number {

@@ -5,7 +5,10 @@
  *
  * Its clock starts when the schedule does: every worker (and shard) sets the same epoch, so
  * history times, fault windows (`from: 10s`) and process faults line up across processes. Until
- * then — while the population connects — times are about an hour below zero, and still rise.
+ * then — while the population connects — now() reads about an hour below zero, so no fault window
+ * or offline phase matches the logins. The events of that phase are held back and handed on when
+ * the epoch is known, their times moved onto the run's clock (a few seconds below zero at most):
+ * handed on with the stand-in hour, a login became "connected since −3597793 ms" in a finding.
  */
 
 import { History, type HistoryEvent } from '../../history/events.js';
@@ -17,6 +20,8 @@ const BEFORE_START_MS = 3_600_000;
 
 export class LoadHistory extends History {
   private origin0: number;
+  /** Events appended before startAt, on the stand-in clock; undefined once started. */
+  private early: HistoryEvent[] | undefined = [];
 
   constructor() {
     super();
@@ -29,10 +34,21 @@ export class LoadHistory extends History {
 
   /** Time 0 is `epochMs` (Date.now() clock), the same instant in every worker. */
   startAt(epochMs: number): void {
+    const standIn = this.origin0;
     this.origin0 = performance.now() + (epochMs - Date.now());
+    const early = this.early;
+    if (!early) return;
+    this.early = undefined;
+    // An early event's time on the run's clock: the same instant, measured from the new origin.
+    const shift = standIn - this.origin0;
+    for (const e of early) this.append({ ...e, t: e.t + shift });
   }
 
   override append(event: HistoryEvent): void {
+    if (this.early) {
+      this.early.push(event);
+      return;
+    }
     super.append(event);
     if (this.events.length >= TAIL * 2) this.events.splice(0, this.events.length - TAIL);
   }
