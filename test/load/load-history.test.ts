@@ -35,4 +35,17 @@ describe('LoadHistory', () => {
     expect(seen[2]!.t).toBeGreaterThanOrEqual(second);
     expect(seen[2]!.t).toBeLessThan(0);
   });
+
+  it('moves a time read before the start onto the run clock, and leaves later readings as they are', () => {
+    const h = new LoadHistory();
+    const before = h.now();
+    // Before the start there is nothing to move it by.
+    expect(h.onRunClock(before)).toBe(before);
+    h.startAt(Date.now());
+    const moved = h.onRunClock(before);
+    expect(moved).toBeGreaterThan(-5000);
+    expect(moved).toBeLessThanOrEqual(0);
+    const after = h.now();
+    expect(h.onRunClock(after)).toBe(after);
+  });
 });

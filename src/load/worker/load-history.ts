@@ -22,6 +22,9 @@ export class LoadHistory extends History {
   private origin0: number;
   /** Events appended before startAt, on the stand-in clock; undefined once started. */
   private early: HistoryEvent[] | undefined = [];
+  /** The stand-in clock's last reading (at startAt), and what moves its times onto the run's. */
+  private standInEnd = Number.POSITIVE_INFINITY;
+  private shift = 0;
 
   constructor() {
     super();
@@ -39,9 +42,17 @@ export class LoadHistory extends History {
     const early = this.early;
     if (!early) return;
     this.early = undefined;
-    // An early event's time on the run's clock: the same instant, measured from the new origin.
-    const shift = standIn - this.origin0;
-    for (const e of early) this.append({ ...e, t: e.t + shift });
+    this.standInEnd = performance.now() - standIn;
+    this.shift = standIn - this.origin0;
+    for (const e of early) this.append({ ...e, t: this.onRunClock(e.t) });
+  }
+
+  /**
+   * A time now() gave, on the run's clock: one read before the start (on the stand-in clock, an
+   * hour below zero) is the same instant measured from the run's origin; later ones are as read.
+   */
+  onRunClock(t: number): number {
+    return t <= this.standInEnd ? t + this.shift : t;
   }
 
   override append(event: HistoryEvent): void {

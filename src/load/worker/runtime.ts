@@ -276,7 +276,9 @@ export class WorkerRuntime {
     }
     const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
-    const unreachable = unreachableOf(this.bots);
+    // Bots that never got in failed on the stand-in clock of the connect phase.
+    const failing = unreachableOf(this.bots);
+    const unreachable = failing && { ...failing, since: this.history.onRunClock(failing.since) };
     await Promise.all(this.bots.map((b) => b.stop()));
     // Final values: the ledger's last verdicts, and no bot connected any more.
     this.metricsTick?.();
