@@ -12,7 +12,6 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +19,7 @@ import { Command } from 'commander';
 import { certify } from '../src/certify/index.js';
 import { certifyInput, defineCertifyOptions } from '../src/cli/commands/certify.js';
 import { createReporters } from '../src/report/index.js';
+import { freePort } from './free-port.js';
 
 /**
  * One published certification: `imspec certify` arguments, where `{port}` is a free port and
@@ -100,15 +100,6 @@ export function argvOf(invocation: Invocation, port: number, dir: string, seed: 
   return [...invocation.args.map(fill), '--seed', String(seed)];
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port from listen(0)');
-  return address.port;
-}
-
 /** The repository's formatter lays out the tables, so `npm run lint` accepts the document as written. */
 function formatMarkdown(file: string): void {
   const biome = join(ROOT, 'node_modules/.bin/biome');
@@ -120,9 +111,24 @@ function formatMarkdown(file: string): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { only: { type: 'string' }, seed: { type: 'string', default: String(CERTIFY_SEED) } },
-  });
+  const usage = `usage: node dist/scripts/certify.js [--only ${INVOCATIONS.map((i) => i.name).join(',')}] [--seed N]\n`;
+  let values: { only?: string; seed: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        only: { type: 'string' },
+        seed: { type: 'string', default: String(CERTIFY_SEED) },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
   const names = values.only?.split(',') ?? INVOCATIONS.map((i) => i.name);
   const unknown = names.filter((n) => !INVOCATIONS.some((i) => i.name === n));
   if (unknown.length) {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/report/types.js';
-import { freePort } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
 import { certifyRun, cleanup, imspec, MOSQUITTO, tempDir } from './cli.js';
 
 const EXPECTED = 'suites/expected/mosquitto-2.0.json';

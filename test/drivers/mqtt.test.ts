@@ -11,7 +11,8 @@ import { createDriver } from '../../src/drivers/index.js';
 import { MQTT_CAPS, MqttDriver, type MqttDriverOptions } from '../../src/drivers/mqtt/index.js';
 import { AuthError, TargetUnreachableError, UnsupportedError } from '../../src/errors.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
-import { freePort, type MosquittoServer, startMosquitto } from '../helpers/mosquitto.js';
+import { type MosquittoServer, startMosquitto } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
 import { defineDriverContract } from './contract.js';
 
 defineDriverContract('mqtt', MQTT_CAPS, async () => {

@@ -25,9 +25,9 @@ import {
   BINARY_IM_DRIVER,
   type BinaryIm,
   binaryImCommand,
-  freePort,
   startBinaryIm,
 } from '../helpers/binary-im.js';
+import { freePort } from '../helpers/ports.js';
 
 const SECRET = 'binary-im-secret';
 const CLAIMS: Cap[] = [

@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,16 +19,6 @@ export interface BinaryIm {
   /** The shell command that starts this server again on the same port and data (`--target-cmd`). */
   command: string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now (for a server the kit restarts on the same port). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The command line that runs the example server. */

@@ -9,10 +9,10 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { freePort } from './ports.js';
 
 export interface RunningBinary {
   readonly url: string;
@@ -29,17 +29,6 @@ export interface ScrapeJob {
   targets: string[];
   /** Keep the pushed job/instance labels (for the Pushgateway). @default false */
   honorLabels?: boolean;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */

@@ -19,7 +19,8 @@ import { once } from 'node:events';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, serviceAccount, spawnServer } from './mosquitto.js';
+import { serviceAccount, spawnServer } from './mosquitto.js';
+import { freePort } from './ports.js';
 
 const PROSODY = '/usr/bin/prosody';
 

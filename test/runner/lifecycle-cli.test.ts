@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/mosquitto.js';
+import { freePort } from '../helpers/ports.js';
 import { childrenOf, commandLineOf, processesWithEnv, stateOf, waitFor } from '../helpers/processes.js';
 import { assertBuilt, CLI } from '../server/spawn.js';
 

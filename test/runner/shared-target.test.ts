@@ -7,12 +7,12 @@
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../../src/report/types.js';
 import { runSuites } from '../../src/runner/run.js';
+import { freePort } from '../helpers/ports.js';
 import { CLI, type ServeProcess, startServe } from '../server/spawn.js';
 
 const suite = new URL('../../suites/core', import.meta.url).pathname;
@@ -28,15 +28,6 @@ afterAll(async () => {
 /** Verdicts that are not PASS, with their reasons, for a readable failure. */
 function notPassing(cases: readonly CaseResult[]): string[] {
   return cases.filter((c) => c.verdict !== 'PASS').map((c) => `${c.id}: ${c.verdict} ${c.reason ?? ''}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = (probe.address() as { port: number }) ?? { port: 0 };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 describe('suites/core against the reference server as a shared target', () => {
