@@ -14,11 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Command } from 'commander';
 import { certify } from '../src/certify/index.js';
 import { certifyInput, defineCertifyOptions } from '../src/cli/commands/certify.js';
 import { createReporters } from '../src/report/index.js';
+import { scriptArgs } from './args.js';
 import { freePort } from './free-port.js';
 
 /**
@@ -111,24 +111,11 @@ function formatMarkdown(file: string): void {
 }
 
 async function main(): Promise<void> {
-  const usage = `usage: node dist/scripts/certify.js [--only ${INVOCATIONS.map((i) => i.name).join(',')}] [--seed N]\n`;
-  let values: { only?: string; seed: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        only: { type: 'string' },
-        seed: { type: 'string', default: String(CERTIFY_SEED) },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${usage}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(usage);
-    process.exit(0);
-  }
+  const values = scriptArgs(
+    'certify',
+    `node dist/scripts/certify.js [--only ${INVOCATIONS.map((i) => i.name).join(',')}] [--seed N]`,
+    { only: { type: 'string' }, seed: { type: 'string', default: String(CERTIFY_SEED) } },
+  );
   const names = values.only?.split(',') ?? INVOCATIONS.map((i) => i.name);
   const unknown = names.filter((n) => !INVOCATIONS.some((i) => i.name === n));
   if (unknown.length) {

@@ -5,6 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { generatedFiles } from '../src/dashboards/index.js';
+import { scriptArgs } from './args.js';
+
+// No options: a typo must not rewrite dashboards/.
+scriptArgs('dashboards', 'npm run dashboards', {});
 
 const dir = new URL('../../dashboards/', import.meta.url);
 mkdirSync(dir, { recursive: true });

@@ -11,10 +11,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type HostileStats, startHostileServer } from '../src/faults/hostile-server.js';
 import { runSuites } from '../src/runner/run.js';
 import { startServer } from '../src/server/index.js';
+import { scriptArgs } from './args.js';
 
 /** Core cases with steady traffic both ways. */
 export const FUZZ_CASES = ['happy-six-frames', 'burst-exactly-once', 'per-sender-order', 'lost-msg-a'];
@@ -81,12 +81,10 @@ export async function fuzzRound(options: {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      frames: { type: 'string', default: '1000000' },
-      seed: { type: 'string', default: 'fuzz' },
-      flood: { type: 'string', default: '2000' },
-    },
+  const values = scriptArgs('fuzz', 'npm run fuzz [-- --frames 1000000 --seed fuzz --flood 2000]', {
+    frames: { type: 'string', default: '1000000' },
+    seed: { type: 'string', default: 'fuzz' },
+    flood: { type: 'string', default: '2000' },
   });
   const target = Number(values.frames);
   const roundDeadlineMs = 300_000;

@@ -16,10 +16,10 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { RunResult, Verdict } from '../src/report/types.js';
 import { runSuites } from '../src/runner/run.js';
 import { SERVER_FAULT_NAMES } from '../src/server/index.js';
+import { scriptArgs } from './args.js';
 
 /** Cases that no fault of the reference server can make fail, and why. */
 export const UNKILLABLE: Record<string, string> = {};
@@ -36,8 +36,9 @@ export const CORE_MISSES: Record<string, string> = {
 const CAUGHT: ReadonlySet<Verdict> = new Set(['FAIL', 'WARN']);
 const SEED = 20261122;
 
-const { values } = parseArgs({
-  options: { jobs: { type: 'string', default: '2' }, only: { type: 'string' } },
+const values = scriptArgs('kill-matrix', 'node dist/scripts/kill-matrix.js [--jobs 2] [--only fault,fault]', {
+  jobs: { type: 'string', default: '2' },
+  only: { type: 'string' },
 });
 const faults = values.only ? values.only.split(',') : [...SERVER_FAULT_NAMES];
 const root = new URL('../../', import.meta.url);

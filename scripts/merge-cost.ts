@@ -18,15 +18,25 @@ import { mergeShards } from '../src/load/merge.js';
 import { readShardFiles } from '../src/load/merge-files.js';
 import { buildLoadResult, mergeWorkers } from '../src/load/result.js';
 import { parseThreshold } from '../src/load/thresholds.js';
+import { scriptArgs } from './args.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : fallback;
+const args = scriptArgs('merge:cost', 'npm run merge:cost -- [--shards 100] [--values 100000] [--rounds 5]', {
+  shards: { type: 'string', default: '100' },
+  values: { type: 'string', default: '100000' },
+  rounds: { type: 'string', default: '5' },
+});
+/** A whole number ≥ 1 from `--name`, or exit 2 (NaN would make an empty run that looks fine). */
+function count(name: keyof typeof args): number {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(`merge:cost: --${name} must be a whole number ≥ 1, got ${args[name]}\n`);
+    process.exit(2);
+  }
+  return n;
 }
-
-const shards = arg('shards', 100);
-const values = arg('values', 100_000);
-const rounds = arg('rounds', 5);
+const shards = count('shards');
+const values = count('values');
+const rounds = count('rounds');
 const dir = mkdtempSync(join(tmpdir(), 'imspec-merge-cost-'));
 const thresholds = [
   parseThreshold('lost', '== 0', false),

@@ -14,19 +14,21 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Verdict } from '../src/report/types.js';
 import { runSuites } from '../src/runner/run.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
-  options: {
+const values = scriptArgs(
+  'rerun-suites',
+  'node dist/scripts/rerun-suites.js [--runs 20] [--suites suites/core,suites/faults,suites/servers] [--seed N] [--same-seed] [--json FILE]',
+  {
     runs: { type: 'string', default: '20' },
     suites: { type: 'string', default: 'suites/core,suites/faults,suites/servers' },
     seed: { type: 'string' },
     'same-seed': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
-});
+);
 
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1)

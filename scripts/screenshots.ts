@@ -13,7 +13,11 @@ import { pathToFileURL } from 'node:url';
 import { runLoad } from '../src/load/run-load.js';
 import { HtmlReporter, type ReportModel } from '../src/report/index.js';
 import { runSuites } from '../src/runner/run.js';
+import { scriptArgs } from './args.js';
 import { launchChromium, waitForView } from './chromium.js';
+
+// No options: a typo must not regenerate the pictures.
+scriptArgs('screenshots', 'npm run screenshots', {});
 
 const OUT = 'docs/img';
 

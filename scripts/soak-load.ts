@@ -13,18 +13,23 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { runLoad } from '../src/load/run-load.js';
 import { parseDuration } from '../src/scenarios/duration.js';
+import { scriptArgs } from './args.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const profile = arg('profile', 'profiles/steady.yaml');
+const args = scriptArgs(
+  'soak:load',
+  'npm run soak:load -- [--profile profiles/steady.yaml] [--short 5m] [--long 30m]',
+  {
+    profile: { type: 'string', default: 'profiles/steady.yaml' },
+    short: { type: 'string', default: '5m' },
+    long: { type: 'string', default: '30m' },
+  },
+);
+const profile = args.profile;
 const SAMPLE_EVERY_MS = 30_000;
-const lengths = [arg('short', '5m'), arg('long', '30m')];
+const lengths = [args.short, args.long];
 const heaps: number[] = [];
 /** Heap after a full GC, taken while the run is live (its ledger, bots and windows all held). */
 function liveHeap(): number {
