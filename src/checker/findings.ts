@@ -6,6 +6,7 @@
  * readable report rather than a million lines.
  */
 
+import { headOf } from '../bounded-text.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Cap } from '../protocol/frames.js';
 import { type Level, requirement } from '../protocol/requirements.js';
@@ -36,11 +37,7 @@ export const MAX_FINDING_TEXT = 1000;
 
 function bounded(text: string): string {
   if (text.length <= MAX_FINDING_TEXT) return text;
-  let head = text.slice(0, MAX_FINDING_TEXT);
-  // Never split a surrogate pair: half an emoji is not valid text in JSON or XML reports.
-  if (/[\ud800-\udbff]$/.test(head)) head = head.slice(0, -1);
-  // A copy, not a slice: a slice would keep the whole long text alive with the finding.
-  head = Buffer.from(head, 'utf16le').toString('utf16le');
+  const head = headOf(text, MAX_FINDING_TEXT);
   return `${head}… (${text.length - head.length} more characters)`;
 }
 
