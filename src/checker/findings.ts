@@ -6,6 +6,7 @@
  * readable report rather than a million lines.
  */
 
+import { headOf } from '../bounded-text.js';
 import type { HistoryEvent } from '../history/events.js';
 import type { Cap } from '../protocol/frames.js';
 import { type Level, requirement } from '../protocol/requirements.js';
@@ -26,6 +27,19 @@ export interface FindingInput {
 
 /** Most evidence indexes kept per finding: enough to show the pattern in a wire log. */
 const MAX_EVIDENCE = 24;
+
+/**
+ * Longest text a finding keeps in each of its members. Findings quote what the server sent, and a
+ * hostile server's 1 MB cmid, quoted in every finding, made JSON and JUnit reports of 231 MB and
+ * console lines of 1 MB. A legal identifier is at most 64 characters (docs/protocol.md).
+ */
+export const MAX_FINDING_TEXT = 1000;
+
+function bounded(text: string): string {
+  if (text.length <= MAX_FINDING_TEXT) return text;
+  const head = headOf(text, MAX_FINDING_TEXT);
+  return `${head}… (${text.length - head.length} more characters)`;
+}
 
 export class FindingSink {
   private readonly kept: Finding[] = [];
@@ -67,12 +81,12 @@ export class FindingSink {
       requirement: input.requirement,
       // An id missing from docs/protocol.md (a scenario's own label) is treated as a MUST.
       level: input.level ?? requirement(input.requirement)?.level ?? 'MUST',
-      expected: input.expected,
-      actual: input.actual,
+      expected: bounded(input.expected),
+      actual: bounded(input.actual),
       evidence: evidence.length > MAX_EVIDENCE ? evidence.slice(0, MAX_EVIDENCE) : evidence,
     };
-    if (input.cmid !== undefined) finding.cmid = input.cmid;
-    if (input.smid !== undefined) finding.smid = input.smid;
+    if (input.cmid !== undefined) finding.cmid = bounded(input.cmid);
+    if (input.smid !== undefined) finding.smid = bounded(input.smid);
     this.kept.push(finding);
     if (this.copy)
       this.copies.set(

@@ -7,6 +7,7 @@
  * precision (performance.now()).
  */
 
+import { headOf } from '../bounded-text.js';
 import type { Cap, FrameType, Limits, ReceiptStatus } from '../protocol/frames.js';
 
 /** "user/device", e.g. "alice/phone": the actor a bot plays. */
@@ -224,6 +225,20 @@ export type HistoryEvent =
 
 export type HistoryEventKind = HistoryEvent['kind'];
 
+/**
+ * Longest wire text kept of a frame that failed decoding. A valid frame's text can go (its fields
+ * say it all, RawWindowHistory), an invalid one's is kept to the end as FRAME-4's evidence — and a
+ * hostile server's frames can each be up to the client's 100 MiB: 50 junk frames of 8 MiB held
+ * 1.3 GB in one case. Reports show a few hundred characters of it.
+ */
+export const MAX_INVALID_RAW = 16 * 1024;
+
+/** The head of an over-long invalid frame's text, saying how long it was. */
+function cutInvalidRaw(raw: string): string {
+  const head = headOf(raw, MAX_INVALID_RAW);
+  return `${head}… (${raw.length} characters in all, the first ${head.length} kept)`;
+}
+
 /** Append-only history of one case. Appending is O(1); nothing searches it while the case runs. */
 export class History {
   readonly events: HistoryEvent[] = [];
@@ -240,6 +255,9 @@ export class History {
   }
 
   append(event: HistoryEvent): void {
+    if (event.kind === 'frame' && event.invalid !== undefined && event.raw.length > MAX_INVALID_RAW) {
+      event.raw = cutInvalidRaw(event.raw);
+    }
     this.events.push(event);
     for (const listener of this.listeners) listener(event);
   }

@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import type { Finding } from '../checker/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { loadDriver } from '../drivers/load.js';
-import { ServerRejectedError } from '../errors.js';
+import { ConnectionClosedError, ServerRejectedError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { BaseLabels } from '../metrics/definitions.js';
 import { attachHistoryMetrics } from '../metrics/from-history.js';
@@ -229,12 +229,22 @@ export async function startMonitor(
         previous = session;
         result.attempts++;
         const wait = Math.min(config.retransmitMs, remaining());
+        const sentAt = performance.now();
         try {
           await session.send({ cmid, to: to.account.user, body }, wait);
           accepted = true;
         } catch (err) {
           if (err instanceof ServerRejectedError) return { ...result, reason: 'error' };
-          continue; // timed out or the connection dropped: retransmit (after reconnecting)
+          // Timed out, or the connection dropped: retransmit (after reconnecting). An answer the
+          // driver refused (ProtocolError) comes early, and the retransmit timer still runs: a
+          // server answering every msg:R with junk got 315 of them in 1.5 s.
+          if (!(err instanceof ConnectionClosedError)) {
+            const timer = delay(wait - (performance.now() - sentAt));
+            waits.add(timer);
+            await timer.promise;
+            waits.delete(timer);
+          }
+          continue;
         }
         // Wait for the receipt for one retransmit period; once receipted, the sender stops
         // retransmitting (the delivery model) and only the receiver's commit is awaited.

@@ -9,6 +9,7 @@ import { formatElapsed, summaryLine } from './format.js';
 import { bounceLine } from './target-evidence.js';
 import type { CaseResult, Reporter, RunResult, Verdict } from './types.js';
 import { failNote } from './verdict.js';
+import { printable } from './wire-log.js';
 
 /** What the console reporter writes to: process.stdout or any writable with the same shape. */
 export interface OutputStream {
@@ -167,29 +168,31 @@ export function renderCase(
   const paint = (open: string, text: string) => (options.color ? `${open}${text}${RESET}` : text);
   const [open, label] = STYLE[result.verdict];
   const time = formatElapsed(result.durationMs).padStart(8);
-  const note = result.reason && !DETAILED.has(result.verdict) ? `  ${paint(DIM, result.reason)}` : '';
+  // Reasons and findings quote what the server sent: printed only once made printable.
+  const reason = result.reason === undefined ? undefined : printable(result.reason);
+  const note = reason && !DETAILED.has(result.verdict) ? `  ${paint(DIM, reason)}` : '';
   const lines = [` ${paint(open, label.padEnd(5))}  ${result.id.padEnd(ID_WIDTH)} ${time}${note}`];
   if (!DETAILED.has(result.verdict)) return lines;
 
   const indent = '        ';
   if (result.verdict === 'ERROR' || result.verdict === 'FLAKY') {
-    if (result.reason) lines.push(`${indent}${result.reason}`);
+    if (reason) lines.push(`${indent}${reason}`);
   } else if (result.verdict === 'FAIL') {
-    const note = failNote(result.reason);
+    const note = failNote(reason);
     if (note !== undefined) lines.push(`${indent}${note}`);
   }
   for (const u of result.preconditions ?? []) {
     lines.push(`${indent}${paint('\x1b[1m', `precondition ${u.precondition}`)} did not hold`);
-    lines.push(`${indent}  expected: ${u.expected}`);
-    lines.push(`${indent}  actual:   ${u.actual}`);
+    lines.push(`${indent}  expected: ${printable(u.expected)}`);
+    lines.push(`${indent}  actual:   ${printable(u.actual)}`);
   }
   const max = options.maxFindings ?? 3;
   for (const f of result.findings.slice(0, max)) {
     lines.push(
-      `${indent}${paint('\x1b[1m', `${f.requirement} (${f.level})`)} ${f.kind}${f.cmid ? ` cmid=${f.cmid}` : ''}`,
+      `${indent}${paint('\x1b[1m', `${f.requirement} (${f.level})`)} ${f.kind}${f.cmid ? ` cmid=${printable(f.cmid)}` : ''}`,
     );
-    lines.push(`${indent}  expected: ${f.expected}`);
-    lines.push(`${indent}  actual:   ${f.actual}`);
+    lines.push(`${indent}  expected: ${printable(f.expected)}`);
+    lines.push(`${indent}  actual:   ${printable(f.actual)}`);
   }
   if (result.findings.length > max) lines.push(`${indent}… ${result.findings.length - max} more findings`);
   if (result.passRate && result.passRate.failingSeeds.length > 0) {

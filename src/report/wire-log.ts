@@ -137,10 +137,18 @@ export function renderEvent(event: HistoryEvent, mark = false): string {
   }
 }
 
+/**
+ * `text` with control characters made visible: a newline or tab as `\n`, `\t`, any other as `�`.
+ * For every line that quotes what a server sent: control characters would break the
+ * one-line layout, and an escape sequence in an identifier would drive the reader's terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '�'));
+}
+
 /** Cuts `text` to `width` characters, keeping a closing brace so a cut object still reads as one. */
 export function cut(text: string, width: number): string {
-  // Control characters would break the one-event-per-line layout.
-  const flat = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '�'));
+  const flat = printable(text);
   if (flat.length <= width) return flat;
   const closer = flat.endsWith('}') ? '}' : flat.endsWith(']') ? ']' : '';
   let head = flat.slice(0, Math.max(1, width - 1 - closer.length));

@@ -3,8 +3,9 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { createDriver } from '../../src/drivers/index.js';
+import { CLOSE_GRACE_MS } from '../../src/drivers/ran/wire.js';
 import { DriverError, ServerRejectedError, TimeoutError } from '../../src/errors.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
 import { hmacToken } from '../../src/protocol/auth.js';
@@ -104,6 +105,19 @@ describe('ran driver specifics', () => {
     expect(acks.map((e) => e.type)).toEqual(['ack:R', 'ack:A']);
   });
 
+  /** A ws server that does only what `onConnection` does: no RAN/1 at all. */
+  async function bareServer(onConnection: (c: WebSocket) => void) {
+    const bare = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    bare.on('connection', onConnection);
+    await new Promise((resolve) => bare.once('listening', resolve));
+    teardown = async () => {
+      for (const c of bare.clients) c.terminate();
+      await new Promise((resolve) => bare.close(resolve));
+    };
+    const { port } = bare.address() as { port: number };
+    return createDriver('ran', { target: `ws://127.0.0.1:${port}` });
+  }
+
   it('records a schema-invalid frame from the server with invalid set and never crashes (FRAME-4)', async () => {
     const driver = await start({ faults: ['bad-schema'] });
     const s = await driver.connect(
@@ -137,14 +151,7 @@ describe('ran driver specifics', () => {
   });
 
   it('fails a login against a server that never answers hello with TimeoutError', async () => {
-    const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-    await new Promise((resolve) => silent.once('listening', resolve));
-    teardown = async () => {
-      for (const c of silent.clients) c.terminate();
-      await new Promise((resolve) => silent.close(resolve));
-    };
-    const { port } = silent.address() as { port: number };
-    const driver = createDriver('ran', { target: `ws://127.0.0.1:${port}` });
+    const driver = await bareServer(() => {});
     const error = await driver
       .connect('alice/d1', { user: 'alice', device: 'd1', token: 't', timeoutMs: 200 }, history)
       .catch((e: unknown) => e);
@@ -169,6 +176,20 @@ describe('ran driver specifics', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect(String((error as Error).message)).toMatch(/handshake has timed out/);
   });
+
+  it('drops a connection whose server never answers the close frame after CLOSE_GRACE_MS, not 30 s', async () => {
+    // ws answers a close frame by calling close() on the server's socket: a no-op never answers.
+    const driver = await bareServer((c) => {
+      c.close = () => {};
+    });
+    const raw = await driver.openRaw!('probe/x', history, 2000);
+    const started = performance.now();
+    await raw.close();
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 50);
+    expect(took).toBeLessThan(CLOSE_GRACE_MS + 3000);
+    expect(history.events.some((e) => e.kind === 'close' && e.actor === 'probe/x')).toBe(true);
+  }, 40_000);
 
   describe('raw sockets (probes)', () => {
     it('answers a request before hello with not-authenticated (AUTH-1)', async () => {

@@ -238,6 +238,34 @@ describe('imspec monitor', () => {
     }
   });
 
+  it('waits out the retransmit timer after a msg:A it cannot read, never resending at once', async () => {
+    // Every msg:A keeps its rid but breaks the schema, so the driver refuses each answer at once;
+    // no receipt comes, so the canary is resent until the cycle's timeout.
+    server = await startServer({ port: 0, hmacSecret: SECRET });
+    const proxy = await startWsProxy({
+      upstream: server.url,
+      rules: resolveFaultRules([
+        { match: { op: 'msg', kind: 'A' }, action: { type: 'corrupt', mode: 'schema', field: 'smid' } },
+        { match: { op: 'ack', kind: 'N' }, action: 'drop' },
+      ]),
+    });
+    try {
+      const attempts: number[] = [];
+      monitor = await startMonitor(config(proxy.url, { timeout: '1500ms', retransmit: '300ms' }), {
+        maxCycles: 1,
+        serve: false,
+        onCycle: (r) => attempts.push(...r.directions.map((d) => d.attempts)),
+      });
+      await monitor.done;
+      // One send per retransmit period at most (1500 / 300 = 5): a loop with no wait sent hundreds.
+      expect(attempts.length).toBe(2);
+      for (const n of attempts) expect(n).toBeLessThanOrEqual(6);
+    } finally {
+      await monitor?.stop();
+      await proxy.close();
+    }
+  });
+
   it('survives a target outage: counts failed probes, reconnects with backoff, recovers', async () => {
     const s = await withServer();
     const { port, dbPath } = s;

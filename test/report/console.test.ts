@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleReporter } from '../../src/report/console.js';
+import { ConsoleReporter, renderCase } from '../../src/report/console.js';
 import { formatElapsed, summaryLine } from '../../src/report/format.js';
-import { sampleRun } from './fixtures.js';
+import { caseResult, finding, sampleRun } from './fixtures.js';
 
 class Capture {
   text = '';
@@ -148,5 +148,22 @@ describe('ConsoleReporter with verdicts changed after printing', () => {
     expect(out.text).toContain(
       `\nafter --expect-failures:\n XFAIL  ${failing.id.padEnd(44)}   120 ms  known deviation\n`,
     );
+  });
+
+  it('prints what a server sent with its control characters made visible, never as terminal input', () => {
+    const hostile = 'a\x00b\x1b[2J\x1b]0;owned\x07\r\nc\td\x7f';
+    const result = caseResult('dedup-x', 'FAIL', {
+      reason: `MSG-2: expected ${hostile}`,
+      findings: [finding('MSG-2', 'MUST', { cmid: hostile, expected: hostile, actual: `got ${hostile}` })],
+      preconditions: [{ precondition: 'p', expected: hostile, actual: hostile, evidence: [] }],
+    });
+    for (const color of [false, true]) {
+      const text = renderCase(result, { color }).join('\n');
+      // The only escape sequences left are the reporter's own colours.
+      expect(text.replace(/\x1b\[[0-9;]*m/g, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+      expect(text).toContain('a�b�[2J�]0;owned��\\nc\\td�');
+    }
+    const error = renderCase(caseResult('e', 'ERROR', { reason: hostile }), { color: false }).join('\n');
+    expect(error).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });
 });

@@ -5,6 +5,7 @@
 
 import type { Command } from 'commander';
 import { loadMonitorConfig, type MonitorConfig, startMonitor, targetLabel } from '../../index.js';
+import { printable } from '../../report/wire-log.js';
 import { metricsPortOption, positiveInt } from '../option-values.js';
 
 interface MonitorCliOptions {
@@ -85,7 +86,7 @@ export function registerMonitor(program: Command): void {
           for (const f of r.findings) {
             findings++;
             process.stderr.write(
-              `imspec monitor: cycle ${r.cycle}: ${f.level} ${f.requirement}: expected ${f.expected}; actual ${f.actual}\n`,
+              `imspec monitor: cycle ${r.cycle}: ${f.level} ${f.requirement}: expected ${printable(f.expected)}; actual ${printable(f.actual)}\n`,
             );
           }
           if (r.success) return;

@@ -20,6 +20,13 @@ import { TimerLanes } from '../timer-lanes.js';
 /** The subprotocol RAN/1 clients offer (docs/protocol.md section 2). */
 export const RAN_SUBPROTOCOL = 'ran.1';
 
+/**
+ * How long a client close waits for the server's close frame before dropping the socket. ws
+ * waits 30 s by default: a server that never answers a close (or one still flooding frames ahead
+ * of its answer) held every case's teardown and `monitor`'s stop that long, past every timeout.
+ */
+export const CLOSE_GRACE_MS = 2000;
+
 /** The client reads whatever the server sends: a sync:A page may exceed limits.maxFrameBytes. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
@@ -142,11 +149,14 @@ function attempt(
   return new Promise((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, protocols, {
+      // closeTimeout is ws's (since 8.18) but not yet in @types/ws.
+      const options: WebSocket.ClientOptions & { closeTimeout: number } = {
         perMessageDeflate: false,
         skipUTF8Validation: true,
+        closeTimeout: CLOSE_GRACE_MS,
         ...(localAddress === undefined ? {} : { localAddress }),
-      });
+      };
+      ws = new WebSocket(url, protocols, options);
     } catch (cause) {
       reject(new TargetUnreachableError(`cannot open ${url}: ${(cause as Error).message}`, { cause }));
       return;

@@ -163,11 +163,18 @@ function parseFields(text: string): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * Longest key field shown. Identifiers are 1 to 64 characters (docs/protocol.md), but a hostile
+ * server's 1 MB cmid, copied into every frame's model, took the page past V8's longest string.
+ */
+const FIELD_WIDTH = 120;
+
 function keyFields(fields: Record<string, unknown>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const name of KEY_FIELDS) {
     const v = fields[name];
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[name] = v;
+    if (typeof v === 'string') out[name] = cut(v, FIELD_WIDTH);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[name] = v;
   }
   return out;
 }

@@ -122,6 +122,16 @@ describe('the diagram model of a history', () => {
     expect(tl.events[1]).toHaveProperty('raw');
   });
 
+  it('cuts a hostile 1 MB identifier in a frame’s key fields, so the page stays small', () => {
+    const long = 'C'.repeat(1024 * 1024);
+    const tl = buildTimeline([frame(1, 'alice/phone', 'in', { ...msgA, cmid: long, rid: long })], []);
+    const fields = (tl.events[0] as { fields: Record<string, unknown> }).fields;
+    expect(String(fields['cmid']).length).toBeLessThan(200);
+    expect(String(fields['rid']).length).toBeLessThan(200);
+    expect(fields['smid']).toBe('s1');
+    expect(JSON.stringify(tl).length).toBeLessThan(10_000);
+  });
+
   it('bounds a 1M-frame case to a few MB, keeps every finding’s evidence and says what it left out', () => {
     const total = 1_000_000;
     // Shared field objects keep the test's own memory small; the builder does not care.
