@@ -118,7 +118,7 @@ describe('metrics fed by history events', () => {
     expect(await value(registry, 'imspec_schema_violations_total', { op: 'msg', kind: 'N' })).toBe(1);
   });
 
-  it('times msg:A by rid, ack:N and first commit from the send', async () => {
+  it('times msg:A from the first msg:R, ack:N and first commit from the send', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const history = new History();
@@ -179,7 +179,7 @@ describe('metrics fed by history events', () => {
         conn: 1,
         dir: 'out',
         type: 'msg:R',
-        fields: { rid: `r${i}` },
+        fields: { rid: `r${i}`, cmid: `c${i}` },
         raw: '',
       });
     }
@@ -191,7 +191,7 @@ describe('metrics fed by history events', () => {
       conn: 1,
       dir: 'in',
       type: 'msg:A',
-      fields: { rid: 'r9999', cmid: 'x' },
+      fields: { rid: 'r9999', cmid: 'c9999' },
       raw: '',
     });
     listen({
@@ -201,7 +201,7 @@ describe('metrics fed by history events', () => {
       conn: 1,
       dir: 'in',
       type: 'msg:A',
-      fields: { rid: 'r0', cmid: 'x' },
+      fields: { rid: 'r0', cmid: 'c0' },
       raw: '',
     });
     expect(
