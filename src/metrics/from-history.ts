@@ -8,7 +8,7 @@
  */
 
 import { isSchemaViolation } from '../checker/schema-violation.js';
-import type { LedgerStats } from '../checker/types.js';
+import type { Finding, LedgerStats } from '../checker/types.js';
 import type { History, HistoryEvent } from '../history/events.js';
 import { TurnBatch } from '../history/turn-batch.js';
 import type { CaseResult } from '../report/types.js';
@@ -315,6 +315,20 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
 }
 
 /**
+ * Counts findings by requirement and level in imspec_findings_total, one per finding as the
+ * report lists them (a case's, or a load run's: every finding its ledger judged).
+ */
+export function recordFindings(
+  metrics: ImspecMetrics,
+  findings: readonly Pick<Finding, 'requirement' | 'level'>[],
+  labels: BaseLabels,
+): void {
+  for (const f of findings) {
+    metrics.cell('findings', { ...labels, requirement: f.requirement, level: f.level }).inc();
+  }
+}
+
+/**
  * Sets imspec_case_verdict for one finished case (1 for its verdict, 0 for the others) and
  * counts its findings by requirement in imspec_findings_total.
  */
@@ -324,9 +338,7 @@ export function recordCaseResult(
   driver: string,
 ): void {
   const labels = { scenario: result.id, suite: result.suite, driver };
-  for (const f of result.findings ?? []) {
-    metrics.cell('findings', { ...labels, requirement: f.requirement, level: f.level }).inc();
-  }
+  recordFindings(metrics, result.findings ?? [], labels);
   for (const verdict of VERDICTS) {
     metrics.m.caseVerdict.set({ ...labels, verdict }, verdict === result.verdict ? 1 : 0);
   }

@@ -9,9 +9,10 @@
  */
 
 import type { LedgerCounters, LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
+import type { Finding } from '../../checker/types.js';
 import type { Driver } from '../../drivers/driver.js';
 import type { FaultRecord } from '../../faults/types.js';
-import { metricsListener } from '../../metrics/from-history.js';
+import { metricsListener, recordFindings } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
 import type { CaseFaults } from '../../runner/faults-setup.js';
@@ -80,6 +81,11 @@ export class WorkerRuntime {
   private kitDelay: { stop(): KitDelay } | undefined;
   private resolveFinished: (() => void) | undefined;
   private metricsTick: (() => void) | undefined;
+  /** Unsubscribes the ledger and the metrics listener from the history. */
+  private readonly unfeed: (() => void)[] = [];
+  private metricsFindings:
+    | ((findings: readonly Pick<Finding, 'requirement' | 'level'>[]) => void)
+    | undefined;
 
   constructor(
     readonly plan: WorkerPlan,
@@ -103,7 +109,7 @@ export class WorkerRuntime {
       caps: [...plan.caps],
       latency: this.latency,
     });
-    this.history.subscribe((e) => this.ledger.push(e));
+    this.unfeed.push(this.history.subscribe((e) => this.ledger.push(e)));
     if (deps.metrics && plan.metrics) this.attachMetrics(deps.metrics, plan.metrics);
   }
 
@@ -267,9 +273,13 @@ export class WorkerRuntime {
       await sleep(50);
     }
     const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
+    // The ledger and the metric table stop at the same event: what a bot does while it stops
+    // (a last retransmission, a push committed again) is in neither the report nor the metrics.
+    for (const unfeed of this.unfeed) unfeed();
     const judged = this.ledger.finish(this.history.now());
     await Promise.all(this.bots.map((b) => b.stop()));
-    // Final values: the ledger's last verdicts, and no bot connected any more.
+    // Final values: the ledger's last verdicts and its findings, and no bot connected any more.
+    this.metricsFindings?.(judged.findings);
     this.metricsTick?.();
     this.clock.clear();
     const kitDelay: KitDelay | undefined = this.kitDelay?.stop();
@@ -347,7 +357,8 @@ export class WorkerRuntime {
     metrics: ImspecMetrics,
     base: { scenario: string; driver: string; suite: string },
   ): void {
-    this.history.subscribe(metricsListener(metrics, base));
+    this.unfeed.push(this.history.subscribe(metricsListener(metrics, base)));
+    this.metricsFindings = (findings) => recordFindings(metrics, findings, base);
     const scheduled = metrics.cell('loadScheduled', base);
     const dropped = {
       window: metrics.cell('loadDropped', { ...base, reason: 'window' }),
