@@ -23,6 +23,14 @@ export interface HistoryMetricsOptions {
    * @default 100000
    */
   maxTracked?: number;
+  /**
+   * Count wire duplicates from the clients' dedup events (pushes they dropped), for a listener
+   * with no ledger behind it (the monitor). Otherwise they come from the ledger, with lost and
+   * app duplicates (recordCheckStats, a load run's counters): the verdict's own count, which a
+   * capture's check cannot get from events (no client records one).
+   * @default false
+   */
+  wireDuplicatesFromEvents?: boolean;
 }
 
 interface Pending {
@@ -65,6 +73,7 @@ export function metricsListener(
   options: HistoryMetricsOptions = {},
 ): (event: HistoryEvent) => void {
   const max = options.maxTracked ?? 100_000;
+  const wireFromEvents = options.wireDuplicatesFromEvents === true;
   metrics.zeroInit(base);
   // Keyed (sender user, cmid): ack:N comes back to the sender, commits name `from` (a user).
   const sends = new BoundedPairMap<Pending>(max);
@@ -254,9 +263,9 @@ export function metricsListener(
         return;
       }
       case 'dedup':
-        // A push of a committed message (the ledger's wireDuplicates); a sync page that reads
-        // committed messages again is the client's own request, not a duplicate.
-        if (e.via === 'push') wireDuplicates.inc();
+        // A push of a committed message (what a ledger counts as wireDuplicates); a sync page
+        // that reads committed messages again is the client's own request, not a duplicate.
+        if (wireFromEvents && e.via === 'push') wireDuplicates.inc();
         return;
       case 'gap':
         seqGaps.inc();
@@ -312,6 +321,7 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
   metrics.zeroInit(labels);
   if (stats.lost > 0) metrics.m.messagesLost.inc(labels, stats.lost);
   if (stats.appDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'app' }, stats.appDuplicates);
+  if (stats.wireDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'wire' }, stats.wireDuplicates);
 }
 
 /**

@@ -129,7 +129,8 @@ export async function startMonitor(
     driver: loaded?.name ?? driver.name,
     suite: config.suite,
   };
-  attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
+  // No ledger judges the monitor's canaries: wire duplicates are its clients' dedup events.
+  attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000, wireDuplicatesFromEvents: true });
   const watch = new AlwaysOnWatch();
   const unwatch = history.subscribe((e) => watch.event(e));
   const timing = {

@@ -5,8 +5,13 @@
  * duplicates moves imspec_duplicates_total{layer="app"}; imspec_schema_violations_total counts
  * exactly the FRAME-4 findings — never the kit's own malformed probes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { checkCapture } from '../../src/capture/check.js';
+import { captureWriter } from '../../src/capture/writer.js';
 import { metricsListener } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
@@ -24,17 +29,28 @@ async function value(registry: Registry, name: string, labels: Record<string, st
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-async function run(only: string[], serverFaults: string[]) {
+/** Runs cases into a fresh registry; `capture` records their traffic there (a directory). */
+async function run(only: string[], serverFaults: string[], capture?: string) {
   const registry = new Registry();
   const wiring = runMetrics(createMetrics(registry), 'ran');
+  const writer = capture === undefined ? undefined : captureWriter(capture);
   const result = await runSuites(
     { paths: ['suites/core'], only, reports: [], seed: 7, serverFaults },
-    { onHistory: wiring.onHistory, reporters: [wiring.reporter] },
+    {
+      onHistory: (h, s) => {
+        wiring.onHistory(h, s);
+        writer?.onHistory(h, s);
+      },
+      reporters: [wiring.reporter, ...(writer ? [writer.reporter] : [])],
+    },
   );
-  const metric = (name: string, c: CaseResult, labels: Record<string, string> = {}) =>
-    value(registry, name, { scenario: c.id, ...labels });
-  return { cases: result.cases, metric };
+  return { cases: result.cases, metric: reader(registry), captures: writer?.files ?? [] };
 }
+
+const reader =
+  (registry: Registry) =>
+  (name: string, c: CaseResult, labels: Record<string, string> = {}) =>
+    value(registry, name, { scenario: c.id, ...labels });
 
 /** Findings of one kind, counted past the report's per-rule cap ("and N more … not listed"). */
 function findings(c: CaseResult, kind: string, requirement?: string): number {
@@ -92,6 +108,27 @@ async function figures(
 }
 
 describe('metrics agree with the verdicts', () => {
+  it('imspec check of a capture: every figure of its report, wire duplicates included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imspec-agreement-'));
+    try {
+      // Pushes of committed messages: per-sender-order's retransmissions on a server without dedup.
+      const { captures } = await run(['multi-device-cursors', 'per-sender-order'], ['no-dedup'], dir);
+      const registry = new Registry();
+      const wiring = runMetrics(createMetrics(registry), 'capture');
+      let wire = 0;
+      for (const file of captures) {
+        const { result } = await checkCapture(file, { onHistory: wiring.onHistory });
+        wiring.reporter.onCaseResult!(result);
+        wire += result.stats!.wireDuplicates;
+        const { report, exported } = await figures(result, reader(registry));
+        expect(exported, result.id).toEqual(report);
+      }
+      expect(wire).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every figure of the report, case by case: messages (not commits) delivered, a message’s first msg:R to its first msg:A, wire duplicates of pushes only', async () => {
     // multi-device-cursors: two devices commit each message; schema-conformance: a sync re-reads
     // committed messages; ack-rules: msg:R written by steps, no app send; lost-ack-n on a server

@@ -366,9 +366,10 @@ export class WorkerRuntime {
     };
     const lost = metrics.cell('messagesLost', base);
     const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
-    let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0 };
-    // Counters move by what changed since the last look; gauges are set. Lost and app duplicates
-    // are the ledger's verdicts, counted as it reaches them.
+    const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
+    let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0, wire: 0 };
+    // Counters move by what changed since the last look; gauges are set. Lost, app and wire
+    // duplicates are the ledger's verdicts, counted as it reaches them.
     this.metricsTick = () => {
       const c: LedgerCounters = this.ledger.counters();
       scheduled.inc(this.offered - seen.offered);
@@ -376,12 +377,14 @@ export class WorkerRuntime {
       dropped['no-bot'].inc(this.dropped['no-bot'] - seen.noBot);
       lost.inc(Math.max(0, c.lost - seen.lost));
       appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
+      wireDuplicates.inc(Math.max(0, c.wireDuplicates - seen.wire));
       seen = {
         offered: this.offered,
         window: this.dropped.window,
         noBot: this.dropped['no-bot'],
         lost: Math.max(seen.lost, c.lost),
         app: Math.max(seen.app, c.appDuplicates),
+        wire: Math.max(seen.wire, c.wireDuplicates),
       };
       metrics.m.loadInFlight.set(base, this.inWindow);
       metrics.m.loadBotsConnected.set(base, this.connected);
