@@ -9,6 +9,14 @@ import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
 import { name, quantile, RANGE_WINDOW, ratio, sel, sumIncrease } from './promql.js';
 import { variables } from './variables.js';
 
+/**
+ * Each case's last verdict within the range: a run whose /metrics is gone (it ended) has stale
+ * gauges, which an instant query no longer returns; the panels read 0 failing then, for a run
+ * whose report has failures. A scenario both scraped and pushed is one scenario.
+ */
+const lastVerdict = (extra: Record<string, string> = {}) =>
+  `last_over_time(${name('caseVerdict')}${sel({}, extra)}[${RANGE_WINDOW}])`;
+
 export function faultRun(): dashboard.DashboardBuilder {
   const d = new dashboard.DashboardBuilder('imspec — Fault run')
     .uid('imspec-fault-run')
@@ -76,7 +84,7 @@ export function faultRun(): dashboard.DashboardBuilder {
       redFrom: 1,
       queries: [
         {
-          expr: `count(${name('caseVerdict')}${sel({}, { verdict: 'FAIL|ERROR' })} == 1) or vector(0)`,
+          expr: `count(count by (scenario, suite) (${lastVerdict({ verdict: 'FAIL|ERROR' })} == 1)) or vector(0)`,
           legend: 'failing',
         },
       ],
@@ -102,7 +110,7 @@ export function faultRun(): dashboard.DashboardBuilder {
       h: 10,
       queries: [
         {
-          expr: `max by (scenario, suite, driver, verdict) (${name('caseVerdict')}${sel()} == 1)`,
+          expr: `max by (scenario, suite, driver, verdict) (${lastVerdict()} == 1)`,
           legend: '{{scenario}}',
         },
       ],

@@ -33,6 +33,7 @@ export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
     const own = await super.getMetricsAsJSON();
     const parts = [own, ...this.workers.values()];
     const sum: Registry = AggregatorRegistry.aggregate(parts);
+    readNameFromWrapper(sum);
     sum.setContentType(this.contentType);
     sum.setDefaultLabels(this.defaults);
     await keepExemplars(sum, parts);
@@ -45,6 +46,20 @@ export class AggregatedRegistry extends Registry implements WorkerMetricsSink {
 
   override async getMetricsAsJSON(): Promise<MetricJson> {
     return (await this.aggregate()).getMetricsAsJSON();
+  }
+}
+
+/**
+ * prom-client's aggregate registers each metric as `{ get: () => sum, ...sum }`. Its OpenMetrics
+ * render strips `_total` from the wrapper's name and appends `_total` to each sample, but takes
+ * the name from `get()`: every counter a Prometheus scraped came out as
+ * `imspec_messages_sent_total_total`, and every dashboard panel on a scraped load run read no
+ * data. `get()` answers with the wrapper's name (same values object: keepExemplars sets there).
+ */
+function readNameFromWrapper(sum: Registry): void {
+  for (const metric of sum.getMetricsAsArray() as unknown as { name: string; get(): object }[]) {
+    const get = metric.get.bind(metric);
+    metric.get = () => ({ ...get(), name: metric.name });
   }
 }
 

@@ -155,7 +155,7 @@ export const METRICS = {
   messagesDelivered: def({
     name: 'imspec_messages_delivered_total',
     type: 'counter',
-    help: 'Messages committed by a receiving app for the first time (the moment that counts as delivery).',
+    help: 'Messages committed by their receiver (any of its devices) for the first time, once per message as the verdict counts them (the moment that counts as delivery).',
     unit: 'messages',
     labels: BASE_LABELS,
   }),
@@ -221,7 +221,7 @@ export const METRICS = {
   ackLatency: def({
     name: 'imspec_ack_latency_seconds',
     type: 'histogram',
-    help: 'ack="msg_a": msg:R sent to its msg:A (by rid); ack="ack_n": message sent to its first ack:N receipt.',
+    help: 'ack="msg_a": a message\'s first msg:R to its first msg:A (a lost answer\'s wait included); ack="ack_n": message sent to its first ack:N receipt. Once per message, as the verdict times them.',
     unit: 'seconds',
     labels: [...BASE_LABELS, 'ack'],
     values: { ack: ACK_KINDS },

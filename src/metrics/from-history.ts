@@ -8,12 +8,11 @@
  */
 
 import { isSchemaViolation } from '../checker/schema-violation.js';
-import type { LedgerStats } from '../checker/types.js';
+import type { Finding, LedgerStats } from '../checker/types.js';
 import type { History, HistoryEvent } from '../history/events.js';
 import { TurnBatch } from '../history/turn-batch.js';
 import type { CaseResult } from '../report/types.js';
 import { BoundedPairMap } from './bounded-pair-map.js';
-import { BoundedPairSet } from './bounded-pair-set.js';
 import { type BaseLabels, FAULT_ACTIONS, VERDICTS } from './definitions.js';
 import type { CounterCell, ImspecMetrics } from './registry.js';
 
@@ -24,10 +23,20 @@ export interface HistoryMetricsOptions {
    * @default 100000
    */
   maxTracked?: number;
+  /**
+   * Count wire duplicates from the clients' dedup events (pushes they dropped), for a listener
+   * with no ledger behind it (the monitor). Otherwise they come from the ledger, with lost and
+   * app duplicates (recordCheckStats, a load run's counters): the verdict's own count, which a
+   * capture's check cannot get from events (no client records one).
+   * @default false
+   */
+  wireDuplicatesFromEvents?: boolean;
 }
 
 interface Pending {
   t: number;
+  /** When its first msg:R went out, or -1: msg:A latency runs from there, as the ledger's does. */
+  r: number;
   accepted: boolean;
   receipted: boolean;
   delivered: boolean;
@@ -64,15 +73,16 @@ export function metricsListener(
   options: HistoryMetricsOptions = {},
 ): (event: HistoryEvent) => void {
   const max = options.maxTracked ?? 100_000;
+  const wireFromEvents = options.wireDuplicatesFromEvents === true;
   metrics.zeroInit(base);
   // Keyed (sender user, cmid): ack:N comes back to the sender, commits name `from` (a user).
   const sends = new BoundedPairMap<Pending>(max);
-  // Keyed (actor, rid): rids are unique per client connection, not across actors.
+  // Keyed (actor, rid): rids are unique per client connection, not across actors. sync:R only.
   const requests = new BoundedPairMap<number>(max);
-  // (receiving actor, smid): a later commit of the same message is not a new delivery. Only for
-  // commits that do not say whether they repeat one (`again`; load bots do not know): on the bots
-  // bench its insert into a table of 100k smids was ~1.3 of the listener's ~3 µs a message.
-  const committed = new BoundedPairSet(max);
+  // (sender user, cmid) of every message committed: delivered counts messages, as the ledger
+  // does (LedgerStats.delivered), not commits — not a second device of the receiver, not a
+  // retransmission a server without dedup stored again under a new smid (an app duplicate).
+  const committed = new BoundedPairMap<true>(max);
 
   // Hot path: every series this listener touches is resolved once (label objects and counter
   // cells), so an event costs a Map lookup and an addition, not a label hash (registry.ts).
@@ -159,7 +169,24 @@ export function metricsListener(
         }
         const f = e.fields;
         if (e.dir === 'out') {
-          if (e.type === 'msg:R' || e.type === 'sync:R') {
+          if (e.type === 'msg:R') {
+            // The message's first msg:R; one a step wrote without an app send starts it (the
+            // ledger's origin: the app's send, else the first msg:R) — unless it is a settled
+            // message sent again (forgotten by `sends`, remembered delivered by `committed`).
+            const user = userOfActor(e.actor);
+            const cmid = String(f['cmid']);
+            const p = sends.get(user, cmid);
+            if (p === undefined) {
+              if (!committed.has(user, cmid))
+                sends.set(user, cmid, {
+                  t: e.t,
+                  r: e.t,
+                  accepted: false,
+                  receipted: false,
+                  delivered: false,
+                });
+            } else if (p.r < 0) p.r = e.t;
+          } else if (e.type === 'sync:R') {
             const rid = ridOf(f);
             if (rid !== undefined) requests.set(e.actor, rid, e.t);
           }
@@ -167,14 +194,16 @@ export function metricsListener(
         }
         switch (e.type) {
           case 'msg:A': {
-            const t = answered(e.actor, f);
-            if (t !== undefined) msgA.observe((e.t - t) / 1000, f['cmid'], f['smid']);
+            // Once per message, first msg:R to first msg:A (the ledger's ackLatencyMs): a
+            // retransmission's own answer is not a second message, and its latency includes the
+            // lost first attempt's wait.
             const user = userOfActor(e.actor);
             const cmid = String(f['cmid']);
             const p = sends.get(user, cmid);
             if (p && !p.accepted) {
               p.accepted = true;
               accepted.inc();
+              if (p.r >= 0) msgA.observe((e.t - p.r) / 1000, f['cmid'], f['smid']);
               settle(user, cmid, p);
             }
             return;
@@ -208,6 +237,7 @@ export function metricsListener(
       case 'send':
         sends.set(userOfActor(e.actor), e.cmid, {
           t: e.t,
+          r: -1,
           accepted: false,
           receipted: false,
           delivered: false,
@@ -222,7 +252,7 @@ export function metricsListener(
         return;
       case 'commit': {
         // A repeat: an app duplicate, which the checker counts (recordCheckStats).
-        if (e.again === undefined ? !committed.add(e.actor, e.smid) : e.again) return;
+        if (e.again === true || !committed.set(e.from, e.cmid, true)) return;
         delivered.inc();
         const p = sends.get(e.from, e.cmid);
         if (p && !p.delivered) {
@@ -233,7 +263,9 @@ export function metricsListener(
         return;
       }
       case 'dedup':
-        wireDuplicates.inc();
+        // A push of a committed message (what a ledger counts as wireDuplicates); a sync page
+        // that reads committed messages again is the client's own request, not a duplicate.
+        if (wireFromEvents && e.via === 'push') wireDuplicates.inc();
         return;
       case 'gap':
         seqGaps.inc();
@@ -289,6 +321,21 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
   metrics.zeroInit(labels);
   if (stats.lost > 0) metrics.m.messagesLost.inc(labels, stats.lost);
   if (stats.appDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'app' }, stats.appDuplicates);
+  if (stats.wireDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'wire' }, stats.wireDuplicates);
+}
+
+/**
+ * Counts findings by requirement and level in imspec_findings_total, one per finding as the
+ * report lists them (a case's, or a load run's: every finding its ledger judged).
+ */
+export function recordFindings(
+  metrics: ImspecMetrics,
+  findings: readonly Pick<Finding, 'requirement' | 'level'>[],
+  labels: BaseLabels,
+): void {
+  for (const f of findings) {
+    metrics.cell('findings', { ...labels, requirement: f.requirement, level: f.level }).inc();
+  }
 }
 
 /**
@@ -301,9 +348,7 @@ export function recordCaseResult(
   driver: string,
 ): void {
   const labels = { scenario: result.id, suite: result.suite, driver };
-  for (const f of result.findings ?? []) {
-    metrics.cell('findings', { ...labels, requirement: f.requirement, level: f.level }).inc();
-  }
+  recordFindings(metrics, result.findings ?? [], labels);
   for (const verdict of VERDICTS) {
     metrics.m.caseVerdict.set({ ...labels, verdict }, verdict === result.verdict ? 1 : 0);
   }

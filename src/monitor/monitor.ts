@@ -18,7 +18,7 @@ import { loadDriver } from '../drivers/load.js';
 import { ConnectionClosedError, ServerRejectedError } from '../errors.js';
 import type { History } from '../history/events.js';
 import type { BaseLabels } from '../metrics/definitions.js';
-import { attachHistoryMetrics } from '../metrics/from-history.js';
+import { attachHistoryMetrics, recordFindings } from '../metrics/from-history.js';
 import { type MetricsServer, startMetricsServer } from '../metrics/http.js';
 import { type ProbeFailureReason, recordProbe } from '../metrics/probe.js';
 import { createMetrics, type ImspecMetrics } from '../metrics/registry.js';
@@ -129,7 +129,8 @@ export async function startMonitor(
     driver: loaded?.name ?? driver.name,
     suite: config.suite,
   };
-  attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000 });
+  // No ledger judges the monitor's canaries: wire duplicates are its clients' dedup events.
+  attachHistoryMetrics(history, metrics, base, { maxTracked: 1_000, wireDuplicatesFromEvents: true });
   const watch = new AlwaysOnWatch();
   const unwatch = history.subscribe((e) => watch.event(e));
   const timing = {
@@ -289,8 +290,7 @@ export async function startMonitor(
     if (directions.length === 0) reasons.push('error');
     const reason = REASON_ORDER.find((r) => reasons.includes(r));
     const findings = watch.takeCycle();
-    for (const f of findings)
-      metrics.cell('findings', { ...base, requirement: f.requirement, level: f.level }).inc();
+    recordFindings(metrics, findings, base);
     const result: CycleResult = {
       cycle: n,
       success: reason === undefined,
@@ -319,7 +319,12 @@ export async function startMonitor(
       const started = performance.now();
       lastResult = await cycle(++count);
       options.onCycle?.(lastResult);
-      if (options.maxCycles && count >= options.maxCycles) break;
+      if (options.maxCycles && count >= options.maxCycles) {
+        // The last cycle's values must reach the scraper too, as a run's final values do: at
+        // most one interval, and stop() does not wait for it.
+        if (server) await server.nextScrape(config.intervalMs, stopping.signal);
+        break;
+      }
       const wait = delay(config.intervalMs - (performance.now() - started));
       stopWait = wait;
       await wait.promise;

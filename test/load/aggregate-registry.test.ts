@@ -37,6 +37,20 @@ describe('aggregated worker metrics', () => {
     );
   });
 
+  it('serve OpenMetrics counters under their own names, as Prometheus scrapes them', async () => {
+    const agg = new AggregatedRegistry();
+    createMetrics(agg).m.messagesSent.inc(base, 1);
+    agg.update(0, await worker(10, 3));
+    const { body } = await renderMetrics(agg, 'openmetrics');
+    expect(body).toContain('# TYPE imspec_messages_sent counter');
+    expect(body).toContain('imspec_messages_sent_total{scenario="agg",driver="ran",suite="load"} 11');
+    expect(body).not.toContain('_total_total');
+    // …and the text format after it keeps the `_total` names (render.ts restores them).
+    expect(await agg.metrics()).toContain(
+      'imspec_messages_sent_total{scenario="agg",driver="ran",suite="load"} 11',
+    );
+  });
+
   it('keep the latency exemplars: each bucket of the sum names the newest message any part saw in it', async () => {
     const agg = new AggregatedRegistry();
     createMetrics(agg).latency('deliveryLatency', base).observe(0.003, 'own-1', 's-own');

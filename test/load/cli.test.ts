@@ -4,7 +4,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,39 @@ async function imspec(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('imspec load (CLI)', () => {
+  it('stays until its final values are scraped, as a run does', async () => {
+    const port = await freePort();
+    const out = join(dir, 'scraped.json');
+    const done = imspec([
+      'load',
+      'test/load/profiles/tiny.yaml',
+      '--seed',
+      '1',
+      '--quiet',
+      '--out',
+      out,
+      '--metrics-port',
+      String(port),
+    ]);
+    let exited = false;
+    void done.then(() => (exited = true));
+    // A scraper every second, as Prometheus would; the last body it got is what it holds.
+    let last = '';
+    while (!exited) {
+      last = await fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((r) => r.text())
+        .catch(() => last);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const r = await done;
+    expect(r.code, r.stderr).toBe(0);
+    const sent = (JSON.parse(readFileSync(out, 'utf8')) as { counters: { sent: number } }).counters.sent;
+    const sample = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(last)?.[1]);
+    expect(sample('imspec_messages_sent_total')).toBe(sent);
+    // Scraped after the bots stopped: the values the report was made from.
+    expect(sample('imspec_load_bots_connected')).toBe(0);
+  }, 60_000);
+
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'imspec-load-cli-'));

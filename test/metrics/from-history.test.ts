@@ -103,7 +103,8 @@ describe('metrics fed by history events', () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const history = new History();
-    attachHistoryMetrics(history, metrics, base);
+    // Wire duplicates from the bots' dedup events, as the monitor counts them (no ledger).
+    attachHistoryMetrics(history, metrics, base, { wireDuplicatesFromEvents: true });
     replayDeliveries(history, { messages: 10, lossEvery: 5, t0: 0 });
     expect(await value(registry, 'imspec_messages_sent_total')).toBe(10);
     expect(await value(registry, 'imspec_messages_accepted_total')).toBe(10);
@@ -118,7 +119,20 @@ describe('metrics fed by history events', () => {
     expect(await value(registry, 'imspec_schema_violations_total', { op: 'msg', kind: 'N' })).toBe(1);
   });
 
-  it('times msg:A by rid, ack:N and first commit from the send', async () => {
+  it('leaves wire duplicates to the ledger unless told to count dedup events, and never a sync re-read', async () => {
+    const push = { kind: 'dedup', t: 1, actor: 'b/p', smid: 's1', seq: 1, via: 'push' } as const;
+    const sync = { ...push, via: 'sync' } as const;
+    const wire = async (options: { wireDuplicatesFromEvents?: boolean }) => {
+      const registry = new Registry();
+      const listen = metricsListener(createMetrics(registry), base, options);
+      for (const e of [push, sync, sync]) listen(e);
+      return value(registry, 'imspec_duplicates_total', { layer: 'wire' });
+    };
+    expect(await wire({})).toBe(0);
+    expect(await wire({ wireDuplicatesFromEvents: true })).toBe(1);
+  });
+
+  it('times msg:A from the first msg:R, ack:N and first commit from the send', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const history = new History();
@@ -179,7 +193,7 @@ describe('metrics fed by history events', () => {
         conn: 1,
         dir: 'out',
         type: 'msg:R',
-        fields: { rid: `r${i}` },
+        fields: { rid: `r${i}`, cmid: `c${i}` },
         raw: '',
       });
     }
@@ -191,7 +205,7 @@ describe('metrics fed by history events', () => {
       conn: 1,
       dir: 'in',
       type: 'msg:A',
-      fields: { rid: 'r9999', cmid: 'x' },
+      fields: { rid: 'r9999', cmid: 'c9999' },
       raw: '',
     });
     listen({
@@ -201,7 +215,7 @@ describe('metrics fed by history events', () => {
       conn: 1,
       dir: 'in',
       type: 'msg:A',
-      fields: { rid: 'r0', cmid: 'x' },
+      fields: { rid: 'r0', cmid: 'c0' },
       raw: '',
     });
     expect(

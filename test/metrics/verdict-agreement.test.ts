@@ -5,8 +5,13 @@
  * duplicates moves imspec_duplicates_total{layer="app"}; imspec_schema_violations_total counts
  * exactly the FRAME-4 findings — never the kit's own malformed probes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { checkCapture } from '../../src/capture/check.js';
+import { captureWriter } from '../../src/capture/writer.js';
 import { metricsListener } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
@@ -14,23 +19,38 @@ import type { CaseResult } from '../../src/report/types.js';
 import { runSuites } from '../../src/runner/run.js';
 
 async function value(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const { values } = await registry.getSingleMetric(name)!.get();
+  // A histogram's _count and _sum are samples of its family.
+  const family =
+    registry.getSingleMetric(name) ?? registry.getSingleMetric(name.replace(/_(count|sum)$/, ''));
+  const { values } = await family!.get();
   return values
+    .filter((v) => ((v as { metricName?: string }).metricName ?? name) === name)
     .filter((v) => Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-async function run(only: string[], serverFaults: string[]) {
+/** Runs cases into a fresh registry; `capture` records their traffic there (a directory). */
+async function run(only: string[], serverFaults: string[], capture?: string) {
   const registry = new Registry();
   const wiring = runMetrics(createMetrics(registry), 'ran');
+  const writer = capture === undefined ? undefined : captureWriter(capture);
   const result = await runSuites(
     { paths: ['suites/core'], only, reports: [], seed: 7, serverFaults },
-    { onHistory: wiring.onHistory, reporters: [wiring.reporter] },
+    {
+      onHistory: (h, s) => {
+        wiring.onHistory(h, s);
+        writer?.onHistory(h, s);
+      },
+      reporters: [wiring.reporter, ...(writer ? [writer.reporter] : [])],
+    },
   );
-  const metric = (name: string, c: CaseResult, labels: Record<string, string> = {}) =>
-    value(registry, name, { scenario: c.id, ...labels });
-  return { cases: result.cases, metric };
+  return { cases: result.cases, metric: reader(registry), captures: writer?.files ?? [] };
 }
+
+const reader =
+  (registry: Registry) =>
+  (name: string, c: CaseResult, labels: Record<string, string> = {}) =>
+    value(registry, name, { scenario: c.id, ...labels });
 
 /** Findings of one kind, counted past the report's per-rule cap ("and N more … not listed"). */
 function findings(c: CaseResult, kind: string, requirement?: string): number {
@@ -42,7 +62,87 @@ function findings(c: CaseResult, kind: string, requirement?: string): number {
   return n;
 }
 
+const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Every figure the report shows for a case, as the report has it and as the registry has it
+ * (latency sums in seconds, as Prometheus reads them).
+ */
+async function figures(
+  c: CaseResult,
+  metric: (name: string, c: CaseResult, l?: Record<string, string>) => Promise<number>,
+) {
+  const s = c.stats!;
+  const report = {
+    sent: s.sent,
+    accepted: s.accepted,
+    delivered: s.delivered,
+    lost: s.lost,
+    app: s.appDuplicates,
+    wire: s.wireDuplicates,
+    retransmits: s.retransmits,
+    msgA: [s.ackLatencyMs.length, total(s.ackLatencyMs) / 1000],
+    ackN: [s.receiptLatencyMs.length, total(s.receiptLatencyMs) / 1000],
+    delivery: [s.deliveryLatencyMs.length, total(s.deliveryLatencyMs) / 1000],
+  };
+  const hist = async (name: string, l: Record<string, string> = {}) => [
+    await metric(`${name}_count`, c, l),
+    await metric(`${name}_sum`, c, l),
+  ];
+  const exported = {
+    sent: await metric('imspec_messages_sent_total', c),
+    accepted: await metric('imspec_messages_accepted_total', c),
+    delivered: await metric('imspec_messages_delivered_total', c),
+    lost: await metric('imspec_messages_lost_total', c),
+    app: await metric('imspec_duplicates_total', c, { layer: 'app' }),
+    wire: await metric('imspec_duplicates_total', c, { layer: 'wire' }),
+    retransmits: await metric('imspec_retransmits_total', c),
+    msgA: await hist('imspec_ack_latency_seconds', { ack: 'msg_a' }),
+    ackN: await hist('imspec_ack_latency_seconds', { ack: 'ack_n' }),
+    delivery: await hist('imspec_delivery_latency_seconds'),
+  };
+  // Sums agree to the microsecond (the same event times, added in another order).
+  const round = (o: object) =>
+    JSON.parse(JSON.stringify(o, (_k, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)));
+  return { report: round(report), exported: round(exported) };
+}
+
 describe('metrics agree with the verdicts', () => {
+  it('imspec check of a capture: every figure of its report, wire duplicates included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imspec-agreement-'));
+    try {
+      // Pushes of committed messages: per-sender-order's retransmissions on a server without dedup.
+      const { captures } = await run(['multi-device-cursors', 'per-sender-order'], ['no-dedup'], dir);
+      const registry = new Registry();
+      const wiring = runMetrics(createMetrics(registry), 'capture');
+      let wire = 0;
+      for (const file of captures) {
+        const { result } = await checkCapture(file, { onHistory: wiring.onHistory });
+        wiring.reporter.onCaseResult!(result);
+        wire += result.stats!.wireDuplicates;
+        const { report, exported } = await figures(result, reader(registry));
+        expect(exported, result.id).toEqual(report);
+      }
+      expect(wire).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every figure of the report, case by case: messages (not commits) delivered, a message’s first msg:R to its first msg:A, wire duplicates of pushes only', async () => {
+    // multi-device-cursors: two devices commit each message; schema-conformance: a sync re-reads
+    // committed messages; ack-rules: msg:R written by steps, no app send; lost-ack-n on a server
+    // without dedup: a retransmission after the message settled, stored again under a new smid.
+    const clean = await run(['multi-device-cursors', 'schema-conformance', 'ack-rules'], []);
+    const noDedup = await run(['lost-ack-n', 'per-sender-order'], ['no-dedup']);
+    for (const { cases, metric } of [clean, noDedup]) {
+      for (const c of cases) {
+        const { report, exported } = await figures(c, metric);
+        expect(exported, c.id).toEqual(report);
+      }
+    }
+  });
+
   it('a kill -9 after msg:A on a server that acks before commit: FAIL DUR-1, and the lost counter holds every lost message', async () => {
     const { cases, metric } = await run(['durability-kill-9'], ['ack-before-commit']);
     const c = cases[0]!;

@@ -12,6 +12,7 @@ import { parseShard, SHARD_INDEX_ENV } from '../../load/shard.js';
 import {
   createMetrics,
   labelTarget,
+  METRICS_LINGER_DEFAULT_MS,
   pushAfterVerdict,
   pushToGateway,
   startMetricsServer,
@@ -240,10 +241,18 @@ Examples:
       )
         // Interrupted while a server started or bots logged in: nothing ran, nothing to report.
         .catch(interrupts.exitIfInterrupted)
-        .finally(() => {
+        .finally(async () => {
           interrupts.dispose();
           progress?.end();
-          return server?.close();
+          if (!server) return;
+          // The final values (the ledger's last verdicts and findings, bots gone) must be
+          // scraped before /metrics goes, as a run's are (--metrics-linger): at most 15 s.
+          if (!quiet)
+            process.stderr.write(
+              `imspec load: metrics: waiting for a final scrape of ${server.url}/metrics\n`,
+            );
+          await server.nextScrape(METRICS_LINGER_DEFAULT_MS);
+          await server.close();
         });
       // A shard's thresholds are its part only: the verdict is imspec merge's. A shard that ran
       // to the end exits 0, so an Indexed Job neither fails nor retries it for a threshold

@@ -9,6 +9,7 @@
  */
 
 import type { LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
+import type { Finding } from '../../checker/types.js';
 import type { Driver } from '../../drivers/driver.js';
 import type { FaultRecord } from '../../faults/types.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
@@ -22,6 +23,7 @@ import { LatencyHistograms } from '../latency.js';
 import { type GroupPlan, mix, offlineAt, offlinePlan, recipientOf } from '../population.js';
 import { ArrivalSchedule, Dispatcher } from '../schedule.js';
 import { openDrivers } from './drivers.js';
+import { InFlight } from './in-flight.js';
 import { LoadHistory } from './load-history.js';
 import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
 import { workerMetrics } from './worker-metrics.js';
@@ -80,6 +82,11 @@ export class WorkerRuntime {
   private kitDelay: { stop(): KitDelay } | undefined;
   private resolveFinished: (() => void) | undefined;
   private metricsTick: (() => void) | undefined;
+  /** Unsubscribes the ledger and the metrics listener from the history. */
+  private readonly unfeed: (() => void)[] = [];
+  private metricsFindings:
+    | ((findings: readonly Pick<Finding, 'requirement' | 'level'>[]) => void)
+    | undefined;
 
   constructor(
     readonly plan: WorkerPlan,
@@ -103,15 +110,18 @@ export class WorkerRuntime {
       caps: [...plan.caps],
       latency: this.latency,
     });
-    this.history.subscribe((e) => this.ledger.push(e));
+    this.unfeed.push(this.history.subscribe((e) => this.ledger.push(e)));
     if (deps.metrics && plan.metrics) {
-      this.metricsTick = workerMetrics(deps.metrics, plan.metrics, this.history, () => ({
+      const m = workerMetrics(deps.metrics, plan.metrics, this.history, () => ({
         offered: this.offered,
         dropped: this.dropped,
         inWindow: this.inWindow,
         connected: this.connected,
         counters: this.ledger.counters(),
       }));
+      this.metricsTick = m.tick;
+      this.metricsFindings = m.findings;
+      this.unfeed.push(m.unfeed);
     }
   }
 
@@ -275,12 +285,16 @@ export class WorkerRuntime {
       await sleep(50);
     }
     const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
+    // The ledger and the metric table stop at the same event: what a bot does while it stops
+    // (a last retransmission, a push committed again) is in neither the report nor the metrics.
+    for (const unfeed of this.unfeed) unfeed();
     const judged = this.ledger.finish(this.history.now());
     // Bots that never got in failed on the stand-in clock of the connect phase.
     const failing = unreachableOf(this.bots);
     const unreachable = failing && { ...failing, since: this.history.onRunClock(failing.since) };
     await Promise.all(this.bots.map((b) => b.stop()));
-    // Final values: the ledger's last verdicts, and no bot connected any more.
+    // Final values: the ledger's last verdicts and its findings, and no bot connected any more.
+    this.metricsFindings?.(judged.findings);
     this.metricsTick?.();
     this.clock.clear();
     const kitDelay: KitDelay | undefined = this.kitDelay?.stop();
@@ -378,24 +392,6 @@ export class WorkerRuntime {
 
 function isPrimary(e: FaultRecord): boolean {
   return e.cause === undefined;
-}
-
-/** A counting gate: enter() waits while `limit` holders are inside. */
-class InFlight {
-  private inside = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  async enter(): Promise<void> {
-    while (this.inside >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inside++;
-  }
-
-  leave(): void {
-    this.inside--;
-    this.waiting.shift()?.();
-  }
 }
 
 function sleep(ms: number): Promise<void> {

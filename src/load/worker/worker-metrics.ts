@@ -5,7 +5,8 @@
  */
 
 import type { LedgerCounters } from '../../checker/ledger-contract.js';
-import { metricsListener } from '../../metrics/from-history.js';
+import type { Finding } from '../../checker/types.js';
+import { metricsListener, recordFindings } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import type { LoadHistory } from './load-history.js';
 import type { DropReason } from './messages.js';
@@ -20,14 +21,23 @@ export interface WorkerFigures {
   counters: LedgerCounters;
 }
 
-/** Subscribes the history listener; returns the tick that moves the load's own series. */
+export interface WorkerMetrics {
+  /** Moves the load's own series to where the figures stand. */
+  tick: () => void;
+  /** Counts the ledger's findings (at the end, when it has judged). */
+  findings: (findings: readonly Pick<Finding, 'requirement' | 'level'>[]) => void;
+  /** Stops the history listener (when the ledger stops: both end at the same event). */
+  unfeed: () => void;
+}
+
+/** Subscribes the history listener; returns what moves the rest. */
 export function workerMetrics(
   metrics: ImspecMetrics,
   base: { scenario: string; driver: string; suite: string },
   history: LoadHistory,
   figures: () => WorkerFigures,
-): () => void {
-  history.subscribe(metricsListener(metrics, base));
+): WorkerMetrics {
+  const unfeed = history.subscribe(metricsListener(metrics, base));
   const scheduled = metrics.cell('loadScheduled', base);
   const dropped = {
     window: metrics.cell('loadDropped', { ...base, reason: 'window' }),
@@ -35,10 +45,11 @@ export function workerMetrics(
   };
   const lost = metrics.cell('messagesLost', base);
   const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
-  let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0 };
-  // Counters move by what changed since the last look; gauges are set. Lost and app duplicates
-  // are the ledger's verdicts, counted as it reaches them.
-  return () => {
+  const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
+  let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0, wire: 0 };
+  // Counters move by what changed since the last look; gauges are set. Lost, app and wire
+  // duplicates are the ledger's verdicts, counted as it reaches them.
+  const tick = () => {
     const f = figures();
     const c = f.counters;
     scheduled.inc(f.offered - seen.offered);
@@ -46,14 +57,17 @@ export function workerMetrics(
     dropped['no-bot'].inc(f.dropped['no-bot'] - seen.noBot);
     lost.inc(Math.max(0, c.lost - seen.lost));
     appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
+    wireDuplicates.inc(Math.max(0, c.wireDuplicates - seen.wire));
     seen = {
       offered: f.offered,
       window: f.dropped.window,
       noBot: f.dropped['no-bot'],
       lost: Math.max(seen.lost, c.lost),
       app: Math.max(seen.app, c.appDuplicates),
+      wire: Math.max(seen.wire, c.wireDuplicates),
     };
     metrics.m.loadInFlight.set(base, f.inWindow);
     metrics.m.loadBotsConnected.set(base, f.connected);
   };
+  return { tick, findings: (findings) => recordFindings(metrics, findings, base), unfeed };
 }
