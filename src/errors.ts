@@ -134,6 +134,16 @@ export class ProvisioningError extends ImspecError {
 /** An operation did not complete within its deadline. */
 export class TimeoutError extends ImspecError {
   readonly code = 'IMSPEC_ERR_TIMEOUT';
+  /**
+   * The request frame that got no answer in time, when the driver knows it: the object its
+   * history event holds as `fields`, so the runner can find that event and hold the server to it
+   * (runner/case-trouble.ts stopFrame).
+   */
+  readonly request: Readonly<Record<string, unknown>> | undefined;
+  constructor(message: string, options?: ErrorOptions & { request?: Readonly<Record<string, unknown>> }) {
+    super(message, options);
+    this.request = options?.request;
+  }
 }
 
 /** The connection closed while an operation needed it. */

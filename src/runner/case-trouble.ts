@@ -11,14 +11,17 @@
  *   not survive the restart — DUR-1, a durability finding, not a credentials problem;
  * - an answer the driver refused (a ProtocolError over a frame the server sent) that the checker
  *   holds against the server at MUST — it breaks the schema (FRAME-4) or answers with another
- *   type (FRAME-7): the recorded frame is the proof (provenStop).
+ *   type (FRAME-7): the recorded frame is the proof (provenStop);
+ * - a request whose answer never came (a TimeoutError naming it) that the checker holds against
+ *   the server at MUST (RID-1: no answer, and no fault or crash to excuse it): the recorded
+ *   request is the proof.
  *
  * The kit's own trouble — its timeouts, its kills, a frame its own proxy corrupted (the checker
  * excuses those) — stays ERROR.
  */
 
 import type { Finding } from '../checker/types.js';
-import { AuthError, ProtocolError } from '../errors.js';
+import { AuthError, ProtocolError, TimeoutError } from '../errors.js';
 import type { AssertEvent, History, HistoryEvent } from '../history/events.js';
 import type { CaseBot } from './case-bot.js';
 import type { Target } from './target.js';
@@ -135,25 +138,42 @@ export function firstLine(text: string): string {
 }
 
 /**
- * The index in `events` of the frame the server sent that a driver refused (a ProtocolError over
- * it) and that stopped the case, or -1: the checker is told to keep its finding (CheckContext.pinned).
+ * The index in `events` of the frame behind the error that stopped the case, or -1: the frame the
+ * server sent that a driver refused (a ProtocolError over it), or the request of the kit's that got
+ * no answer in time (a TimeoutError naming it). The checker is told to keep its finding about
+ * that frame (CheckContext.pinned).
  */
-export function refusedFrame(error: unknown, events: readonly HistoryEvent[]): number {
-  if (!(error instanceof ProtocolError) || error.frame?.dir !== 'in') return -1;
-  return events.lastIndexOf(error.frame);
+export function stopFrame(error: unknown, events: readonly HistoryEvent[]): number {
+  if (error instanceof ProtocolError) return error.frame?.dir === 'in' ? events.lastIndexOf(error.frame) : -1;
+  if (error instanceof TimeoutError && error.request !== undefined) {
+    const request = error.request;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      if (e.kind === 'frame' && e.dir === 'out' && e.fields === request) return i;
+    }
+  }
+  return -1;
+}
+
+/** When the request behind a TimeoutError that stopped the case was sent, if it is in `events`. */
+export function timedOutRequestAt(error: unknown, events: readonly HistoryEvent[]): number | undefined {
+  if (!(error instanceof TimeoutError)) return undefined;
+  const idx = stopFrame(error, events);
+  return idx >= 0 ? events[idx]!.t : undefined;
 }
 
 /**
- * Whether the error that stopped the case is proven server misbehaviour: the refused frame
- * (refusedFrame) is named in the evidence of a MUST finding of the checker. The checker is the one
- * place that decides whether a frame is the server's fault (a proxy's `corrupt` excuses it), so
- * this only matches the two up.
+ * Whether the error that stopped the case is proven server misbehaviour: its frame (stopFrame) is
+ * named in the evidence of a MUST finding of the checker — a refused answer that breaks the schema
+ * (FRAME-4) or answers with another type (FRAME-7), a request the server left unanswered (RID-1).
+ * The checker is the one place that decides whether the server is to blame (a proxy's `corrupt`
+ * or drop, or a crash, excuses it), so this only matches the two up.
  */
 export function provenStop(
   error: unknown,
   events: readonly HistoryEvent[],
   findings: readonly Finding[],
 ): boolean {
-  const idx = refusedFrame(error, events);
+  const idx = stopFrame(error, events);
   return idx >= 0 && findings.some((f) => f.level === 'MUST' && f.evidence.includes(idx));
 }

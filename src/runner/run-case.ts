@@ -17,13 +17,15 @@ import {
   type LoginRefusal,
   noteRefusals,
   provenStop,
-  refusedFrame,
+  stopFrame,
+  timedOutRequestAt,
   troubleFindings,
   watchTarget,
 } from './case-trouble.js';
 import { explainUnmet, holds, waitUntil } from './conditions.js';
 import type { CaseFaults } from './faults-setup.js';
 import type { Account } from './provision.js';
+import { sleep } from './step-context.js';
 import { conditionContext, KitLimit, PreconditionUnmet, runStep } from './steps.js';
 import type { Target } from './target.js';
 
@@ -71,6 +73,8 @@ const BEFORE_STEP = 'before the step began';
 
 /** After the timeline, how long the case waits at most for in-flight messages to settle. */
 const SETTLE_GRACE_MS = 10_000;
+/** Past the checker's grace after an unanswered request, before the case ends (timer slack). */
+const GRACE_MARGIN_MS = 250;
 
 export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOutcome> {
   const started = performance.now();
@@ -231,6 +235,15 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
   } finally {
     clearTimeout(timer);
   }
+  // A request the server left unanswered stopped the case: wait out the checker's grace from when
+  // it was sent (within the case's time), so an answer that comes late still counts for the
+  // server, and silence is judged as RID-1 judges any other (provenStop then holds it to it).
+  const askedAt = error === undefined ? undefined : timedOutRequestAt(error, history.events);
+  if (askedAt !== undefined) {
+    const graceMs = conditionContext(ctx, 0).graceMs + GRACE_MARGIN_MS;
+    const wait = Math.min(askedAt + graceMs - history.now(), ctx.remainingMs());
+    if (wait > 0) await sleep(wait, abort.signal);
+  }
   watch.stop();
   if (error !== undefined) {
     // A crash, or an account the server lost in a restart, is the server's finding, not ERROR.
@@ -257,9 +270,10 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     caps: [...env.caps],
     endT,
     // The frame a driver refused, if one stopped the case: its finding is the verdict's proof.
-    pinned: error === undefined ? [] : [refusedFrame(error, history.events)],
+    pinned: error === undefined ? [] : [stopFrame(error, history.events)],
   });
-  // An answer the driver refused, which the checker holds against the server: FAIL, not ERROR.
+  // An answer the driver refused, or a request left unanswered, which the checker holds against
+  // the server: FAIL, not ERROR.
   if (error !== undefined && provenStop(error, history.events, result.findings)) {
     stoppedEarly = `${whereIn(current)}: ${firstLine((error as Error).message)}`;
     error = undefined;

@@ -154,3 +154,40 @@ describe('provenStop: an answer the driver refused', () => {
     expect(provenStop(refused, [session('alice/phone', 10), { ...frame }], [schema])).toBe(false);
   });
 });
+
+describe('provenStop: a request the server never answered', () => {
+  /** The sync:R a page step sent, as the ran driver records it (fields: the frame object sent). */
+  const request = { type: 'sync:R', rid: '~7', before: 16, limit: 50 };
+  const sent: FrameEvent = {
+    kind: 'frame',
+    t: 40,
+    actor: 'alice/phone',
+    conn: 1,
+    dir: 'out',
+    type: 'sync:R',
+    fields: request,
+    raw: JSON.stringify(request),
+  };
+  const events: HistoryEvent[] = [session('alice/phone', 10), sent];
+  const timeout = new TimeoutError('no answer to sync:R before 16 (rid ~7) within 5000 ms', { request });
+  const unanswered: Finding = {
+    kind: 'unanswered-request',
+    requirement: 'RID-1',
+    level: 'MUST',
+    expected: 'one A with rid ~7 in answer to sync:R',
+    actual: 'alice/phone conn 1 got no answer in 5003 ms (connection open at the end)',
+    evidence: [1],
+  };
+
+  it("is the server's when the checker holds the silence against it (RID-1 names the request)", () => {
+    expect(provenStop(timeout, events, [unanswered])).toBe(true);
+  });
+
+  it("stays the kit's when the checker excused the silence (a fault, a crash) or the request is another one", () => {
+    expect(provenStop(timeout, events, [])).toBe(false);
+    // An equal frame is not the one sent: the driver names its request by identity.
+    const copy: FrameEvent = { ...sent, fields: { ...request } };
+    expect(provenStop(timeout, [session('alice/phone', 10), copy], [unanswered])).toBe(false);
+    expect(provenStop(new TimeoutError('no answer'), events, [unanswered])).toBe(false);
+  });
+});

@@ -112,6 +112,8 @@ export class RanSession implements DriverSession, FrameOwner {
       'hello:R',
       `of ${options.user}/${options.device} at ${this.url}`,
       options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      undefined,
+      hello,
     );
     let a: HelloA;
     try {
@@ -192,7 +194,8 @@ export class RanSession implements DriverSession, FrameOwner {
 
   ack(upTo: number, timeoutMs?: number): Promise<number> {
     const rid = this.rid();
-    this.wire.sendFrame({ type: 'ack:R', rid, upTo });
+    const frame: Frame = { type: 'ack:R', rid, upTo };
+    this.wire.sendFrame(frame);
     return this.requests.wait(
       rid,
       'ack:A',
@@ -200,6 +203,7 @@ export class RanSession implements DriverSession, FrameOwner {
       `upTo ${upTo}`,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       toCursor,
+      frame,
     );
   }
 
@@ -218,14 +222,24 @@ export class RanSession implements DriverSession, FrameOwner {
       where,
       timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       toPage,
+      frame,
     );
   }
 
   async ping(timeoutMs?: number): Promise<number> {
     const rid = this.rid();
     const start = performance.now();
-    this.wire.sendFrame({ type: 'ping:R', rid });
-    await this.requests.wait<PingA>(rid, 'ping:A', 'ping:R', '', timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const frame: Frame = { type: 'ping:R', rid };
+    this.wire.sendFrame(frame);
+    await this.requests.wait<PingA>(
+      rid,
+      'ping:A',
+      'ping:R',
+      '',
+      timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      undefined,
+      frame,
+    );
     return performance.now() - start;
   }
 

@@ -196,7 +196,10 @@ export class Requests {
     } else if (this.waiting.get(waiter.rid) === waiter) {
       this.waiting.delete(waiter.rid);
     }
-    fail(waiter, new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`));
+    const error = new TimeoutError(`no answer to ${what(waiter)} within ${waiter.timeoutMs} ms`, {
+      ...(waiter.sent ? { request: waiter.sent } : {}),
+    });
+    fail(waiter, error);
   }
 
   /** Offers an inbound A frame; returns true when it answered a waiting request. */
