@@ -132,6 +132,11 @@ export class ProvisioningError extends ImspecError {
 }
 
 /** An operation did not complete within its deadline. */
+/** What an error says, in words: its message, or the thrown value itself when it is no Error. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class TimeoutError extends ImspecError {
   readonly code = 'IMSPEC_ERR_TIMEOUT';
   /**

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, UsageError } from './errors.js';
+import { ConfigError, messageOf, UsageError } from './errors.js';
 
 /** How the user wrote the option: `--out x.json`, `--report json=x.json`. */
 export function optionWords(flag: string, path: string): string {
@@ -136,5 +136,5 @@ function writable(words: string, path: string): void {
 
 function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  return e?.code ?? (e instanceof Error ? e.message : String(err));
+  return e?.code ?? messageOf(err);
 }

@@ -5,13 +5,10 @@
  */
 
 import { ConfigError } from '../errors.js';
-import { DEFAULT_CLIENT_OPTIONS } from '../scenarios/defaults.js';
+import { DEFAULT_CLIENT_OPTIONS, MAX_RECONNECT_DELAY_MS } from '../scenarios/defaults.js';
 import type { ClientOptions } from '../scenarios/types.js';
 
-export { DEFAULT_CLIENT_OPTIONS };
-
-/** Longest wait between reconnection attempts, whatever the backoff says. */
-export const MAX_RECONNECT_DELAY_MS = 5000;
+export { DEFAULT_CLIENT_OPTIONS, MAX_RECONNECT_DELAY_MS };
 
 /** Defaults, checked and frozen. Unknown keys are refused so a typo cannot pass silently. */
 export function resolveClientOptions(partial: Partial<ClientOptions> = {}): Readonly<ClientOptions> {

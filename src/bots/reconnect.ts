@@ -4,7 +4,8 @@
  * its reader that the target stopped taking connections instead of only counting what is missing.
  */
 
-import { MAX_RECONNECT_DELAY_MS } from './options.js';
+import { messageOf } from '../errors.js';
+import { reconnectBackoffMs } from '../scenarios/defaults.js';
 
 /** Attempts that failed in a row since the bot was last connected. */
 export interface ReconnectFailure {
@@ -30,20 +31,18 @@ export class Reconnector {
   }
 
   /**
-   * Tries `open` after the backoff (the base delay first, then doubling from it, at most
-   * MAX_RECONNECT_DELAY_MS), and again after each failure while `wanted()` holds.
+   * Tries `open` after the backoff (reconnectBackoffMs), and again after each failure while
+   * `wanted()` holds.
    */
   schedule(open: () => Promise<unknown>, wanted: () => boolean): void {
     const failures = this.failure?.attempts ?? 0;
-    const base = this.baseDelayMs;
-    const delay =
-      failures === 0 ? base : Math.min(Math.max(base, 50) * 2 ** failures, MAX_RECONNECT_DELAY_MS);
+    const delay = reconnectBackoffMs(this.baseDelayMs, failures);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!wanted()) return;
       open().catch((err: unknown) => {
-        const error = err instanceof Error ? err.message : String(err);
-        this.failure = { since: this.failure?.since ?? this.now(), attempts: failures + 1, error };
+        const since = this.failure?.since ?? this.now();
+        this.failure = { since, attempts: failures + 1, error: messageOf(err) };
         if (wanted()) this.schedule(open, wanted);
       });
     }, delay);

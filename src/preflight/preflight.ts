@@ -11,7 +11,14 @@
 
 import { connect } from 'node:net';
 import type { Driver, SessionInfo } from '../drivers/driver.js';
-import { AuthError, ConfigError, isImspecError, TargetUnreachableError, UsageError } from '../errors.js';
+import {
+  AuthError,
+  ConfigError,
+  isImspecError,
+  messageOf,
+  TargetUnreachableError,
+  UsageError,
+} from '../errors.js';
 import { History } from '../history/events.js';
 
 /** How long the TCP connect, and then the login, may each take. @default 5000 */
@@ -233,7 +240,7 @@ export function diagnoseLogin(error: unknown, history: History, ctx: LoginContex
     );
   }
   if (isImspecError(error) && error.code === 'IMSPEC_ERR_CONFIG') return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new TargetUnreachableError(
     `${where}: the ${driverName} login failed: ${message}` +
       (/unexpected server response|parse error|invalid|handshake/i.test(message)
@@ -245,7 +252,7 @@ export function diagnoseLogin(error: unknown, history: History, ctx: LoginContex
 
 function reword(error: unknown, prefix: string): Error {
   if (isImspecError(error)) return new ConfigError(`${prefix}: ${error.message}`, { cause: error });
-  return new ConfigError(`${prefix}: ${error instanceof Error ? error.message : String(error)}`);
+  return new ConfigError(`${prefix}: ${messageOf(error)}`);
 }
 
 function protocolName(driverName: string): string {

@@ -21,7 +21,7 @@
  */
 
 import type { Finding } from '../checker/types.js';
-import { AuthError, ProtocolError, TimeoutError } from '../errors.js';
+import { AuthError, messageOf, ProtocolError, TimeoutError } from '../errors.js';
 import type { AssertEvent, History, HistoryEvent } from '../history/events.js';
 import type { CaseBot } from './case-bot.js';
 import type { Target } from './target.js';
@@ -86,7 +86,7 @@ export interface TroubleInput {
  * Returns the assertions to append to the history.
  */
 export function troubleFindings(input: TroubleInput): Omit<AssertEvent, 't'>[] {
-  const message = input.error instanceof Error ? input.error.message : String(input.error);
+  const message = messageOf(input.error);
   if (input.crashes > 0) {
     return [
       {

@@ -11,7 +11,7 @@
  *   so do cases with proxy fault rules (see `sharedFor`).
  */
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, messageOf } from '../errors.js';
 import type { Scenario } from '../scenarios/types.js';
 import { type EmbeddedTarget, type EmbeddedTimers, startEmbedded } from './embedded.js';
 import type { RunOptions } from './options.js';
@@ -148,10 +148,9 @@ export class RunTargets {
       if (error instanceof StartAbortedError) throw error;
       // The kit's own server failing to start is the kit's configuration (a bad --server-arg),
       // the same for every case: said once, exit 2.
-      throw new ConfigError(
-        `the embedded reference server did not start: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new ConfigError(`the embedded reference server did not start: ${messageOf(error)}`, {
+        cause: error,
+      });
     });
   }
 }

@@ -25,6 +25,19 @@ export const DEFAULT_CLIENT_OPTIONS: Readonly<ClientOptions> = Object.freeze({
   reconnectDelayMs: 100,
 });
 
+/** Longest wait between reconnection attempts, whatever the backoff says. */
+export const MAX_RECONNECT_DELAY_MS = 5000;
+
+/**
+ * How long a client waits before its next reconnection attempt, after `failures` failed in a
+ * row: `reconnectDelay` first, then doubling from it (from 50 ms at least), at most
+ * MAX_RECONNECT_DELAY_MS. The case bots and the load bots both reconnect by it.
+ */
+export function reconnectBackoffMs(reconnectDelayMs: number, failures: number): number {
+  if (failures === 0) return reconnectDelayMs;
+  return Math.min(Math.max(reconnectDelayMs, 50) * 2 ** failures, MAX_RECONNECT_DELAY_MS);
+}
+
 /** Case-level expectations when `expect:` says nothing: the delivery model's full promise. */
 export const DEFAULT_EXPECTATIONS: Readonly<Pick<Expectations, 'exactlyOnce' | 'allAccepted' | 'receipt'>> =
   Object.freeze({

@@ -21,13 +21,11 @@
  */
 
 import type { Accepted, Notification, SendSink } from '../../drivers/driver.js';
-import { ServerRejectedError } from '../../errors.js';
+import { messageOf, ServerRejectedError } from '../../errors.js';
 import { CloseCode } from '../../protocol/frames.js';
+import { reconnectBackoffMs } from '../../scenarios/defaults.js';
 import { ReceivingBot } from './receiving-bot.js';
 import type { Armed, LoadBotShared } from './shared.js';
-
-/** Longest wait between reconnection attempts, as the case bot (src/bots/options.ts). */
-const MAX_RECONNECT_DELAY_MS = 5000;
 
 const PENDING = 0;
 const ACCEPTED = 1;
@@ -200,11 +198,7 @@ export class LoadBot extends ReceivingBot {
 
   private scheduleReconnect(): void {
     if (this.stopped || !this.wantOnline) return;
-    const base = this.s.client.reconnectDelayMs;
-    const backoff =
-      this.reconnectFailures === 0
-        ? base
-        : Math.min(Math.max(base, 50) * 2 ** this.reconnectFailures, MAX_RECONNECT_DELAY_MS);
+    const backoff = reconnectBackoffMs(this.s.client.reconnectDelayMs, this.reconnectFailures);
     const delay = backoff * (0.5 + this.jitter);
     this.reconnectTimer = setTimeout(() => {
       if (!this.wantOnline || this.stopped || this.session) return;
@@ -344,5 +338,5 @@ export function unreachableOf(bots: readonly LoadBot[]): Unreachable | undefined
     last = b.connectError;
   }
   if (n === 0) return undefined;
-  return { bots: n, since, error: last instanceof Error ? last.message : String(last) };
+  return { bots: n, since, error: messageOf(last) };
 }

@@ -11,6 +11,7 @@
 import type { LedgerFactory, StreamLedger } from '../../checker/ledger-contract.js';
 import type { Finding } from '../../checker/types.js';
 import type { Driver } from '../../drivers/driver.js';
+import { messageOf } from '../../errors.js';
 import type { FaultRecord } from '../../faults/types.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import { hmacToken } from '../../protocol/auth.js';
@@ -185,7 +186,7 @@ export class WorkerRuntime {
             logins.leave();
             if (ok) return;
             failed++;
-            connectError ??= errorText(bot.connectError);
+            connectError ??= messageOf(bot.connectError);
           }),
         );
       }
@@ -396,8 +397,4 @@ function isPrimary(e: FaultRecord): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
