@@ -131,21 +131,24 @@ export class ProvisioningError extends ImspecError {
   }
 }
 
-/** An operation did not complete within its deadline. */
 /** What an error says, in words: its message, or the thrown value itself when it is no Error. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The request frame an error is about (one that got no answer in time, or none before the
+ * connection closed), when the driver knows it: the object its history event holds as `fields`,
+ * so the runner can find that event and hold the server to it (runner/case-trouble.ts stopFrame).
+ */
+export type SentRequest = Readonly<Record<string, unknown>>;
+
+/** An operation did not complete within its deadline. */
 export class TimeoutError extends ImspecError {
   readonly code = 'IMSPEC_ERR_TIMEOUT';
-  /**
-   * The request frame that got no answer in time, when the driver knows it: the object its
-   * history event holds as `fields`, so the runner can find that event and hold the server to it
-   * (runner/case-trouble.ts stopFrame).
-   */
-  readonly request: Readonly<Record<string, unknown>> | undefined;
-  constructor(message: string, options?: ErrorOptions & { request?: Readonly<Record<string, unknown>> }) {
+  /** The request that got no answer in time, when the driver knows it. */
+  readonly request: SentRequest | undefined;
+  constructor(message: string, options?: ErrorOptions & { request?: SentRequest }) {
     super(message, options);
     this.request = options?.request;
   }
@@ -154,12 +157,15 @@ export class TimeoutError extends ImspecError {
 /** The connection closed while an operation needed it. */
 export class ConnectionClosedError extends ImspecError {
   readonly code = 'IMSPEC_ERR_CONNECTION_CLOSED';
+  /** The request still waiting for its answer when the connection closed, when the driver knows it. */
+  readonly request: SentRequest | undefined;
   constructor(
     message: string,
     readonly closeCode?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { request?: SentRequest },
   ) {
     super(message, options);
+    this.request = options?.request;
   }
 }
 

@@ -12,7 +12,9 @@ export const LOSS = 1;
 export const DUP = 2;
 export const ORDER = 4;
 export const CORRUPT = 8;
-const ALL = LOSS | DUP | ORDER | CORRUPT;
+/** Ends the connection it acts on (a cut, a reset, a kill): whatever was in flight on it is lost. */
+export const END = 16;
+const ALL = LOSS | DUP | ORDER | CORRUPT | END;
 
 /** Fault actions of src/faults (and process/bot faults) → their effect. Unknown actions: any. */
 function effectOf(action: string): number {
@@ -21,9 +23,10 @@ function effectOf(action: string): number {
   if (a.includes('dup')) return DUP;
   if (a.includes('reorder') || a.includes('delay')) return ORDER;
   if (a.includes('corrupt')) return CORRUPT | LOSS;
-  if (a.includes('cut') || a.includes('reset') || a.includes('close')) return LOSS;
+  if (a.includes('cut') || a.includes('reset') || a.includes('close')) return LOSS | END;
   if (a.includes('stall') || a.includes('blackhole') || a.includes('pause')) return LOSS | ORDER;
-  if (a.includes('kill') || a.includes('crash') || a.includes('restart') || a.includes('term')) return LOSS;
+  if (a.includes('kill') || a.includes('crash') || a.includes('restart') || a.includes('term'))
+    return LOSS | END;
   return ALL;
 }
 

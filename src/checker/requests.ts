@@ -6,9 +6,9 @@
  */
 
 import type { FrameEvent } from '../history/events.js';
-import { opOf } from '../protocol/frames.js';
+import { CloseCode, opOf } from '../protocol/frames.js';
 import { connEnd, type Scan } from './context.js';
-import { CORRUPT, DUP, LOSS, ORDER } from './fault-index.js';
+import { CORRUPT, DUP, END, LOSS, ORDER } from './fault-index.js';
 import { msgCmid } from './msg-reads.js';
 import type { ConnState, Req } from './state.js';
 
@@ -230,36 +230,64 @@ export function unansweredSoFar(conn: ConnState): (Req | undefined)[] {
 }
 
 /**
+ * The close codes RAN/1 gives the server (docs/protocol.md, Close codes): each ends a connection
+ * for a reason of the server's own — shutdown, idleness, a newer session, a message it refuses —
+ * that a request may cross on the wire, so the request's silence is judged with the grace.
+ */
+const PROTOCOL_CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCode));
+
+/**
+ * Whether the server ended `conn` with a WebSocket close code (RFC 6455: 1000 to 4999) that RAN/1
+ * does not give it: it closed instead of answering, and an answer it had sent would have come
+ * before its close frame, so a request still in flight went unanswered for good — no grace to
+ * wait. Other drivers' closes (MQTT reason codes below 1000, XMPP and dropped sockets with none)
+ * are no WebSocket close codes and keep the grace.
+ */
+function closedInsteadOfAnswering(conn: ConnState): boolean {
+  const code = conn.serverCloseCode;
+  return code !== undefined && code >= 1000 && code <= 4999 && !PROTOCOL_CLOSE_CODES.has(code);
+}
+
+/**
  * RID-1 at the end: a request with no answer counts only when its connection stayed open long
- * enough after it (grace) and neither a target crash nor an injected fault on that request's
- * frames (or the connection) explains the silence — a crash between R and A is an unknown outcome,
- * not a violation.
+ * enough after it (grace), or the server closed it with a code RAN/1 does not give it
+ * (closedInsteadOfAnswering), and neither a target crash nor an injected fault on that request's
+ * frames (or one that ended the connection) explains the silence — a crash between R and A is an
+ * unknown outcome, not a violation.
  */
 export function judgeSilence(s: Scan): void {
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       const end = connEnd(s, conn);
+      const refused = closedInsteadOfAnswering(conn);
       const pending = unansweredSoFar(conn);
       for (const req of pending) {
         if (req === undefined || req.answerIdx >= 0 || req.probe) continue;
         s.l.unanswered++;
         const t = req.t;
-        if (end - t < s.graceMs) continue;
+        // A request recorded after the close never reached the server.
+        if (end - t < s.graceMs && !(refused && t < end)) continue;
         if (s.faults.targetAction(t, end) >= 0) continue;
-        // A stall anywhere in the connection, or a fault on this request's own frames.
+        // A stall anywhere in the connection, a fault on this request's own frames, or the kit's
+        // cut of the connection after it was sent (a proxy closes with a code of its rule's).
         const fault = s.faults.touching(
           actor.id,
           conn.openT,
           end,
           LOSS | ORDER | CORRUPT,
-          (f) => f.type === undefined || (f.rid === req.rid && f.t >= t),
+          (f) => f.type === undefined || (f.t >= t && (f.rid === req.rid || (f.effect & END) !== 0)),
         );
         if (fault >= 0) continue;
+        const until = conn.open
+          ? 'connection open at the end'
+          : refused
+            ? `the server closed the connection with code ${conn.serverCloseCode} instead`
+            : 'until the connection closed';
         s.sink.add({
           kind: 'unanswered-request',
           requirement: 'RID-1',
           expected: `one A with rid ${req.rid} in answer to ${req.type ?? 'the request'}`,
-          actual: `${actor.id} conn ${conn.n} got no answer in ${Math.round(end - t)} ms (${conn.open ? 'connection open at the end' : 'until the connection closed'})`,
+          actual: `${actor.id} conn ${conn.n} got no answer in ${Math.round(end - t)} ms (${until})`,
           evidence: conn.closeIdx >= 0 ? [req.idx, conn.closeIdx] : [req.idx],
           cmid: req.msg >= 0 ? msgCmid(s.l, req.msg) : undefined,
         });

@@ -113,6 +113,7 @@ function onClose(s: Scan, e: CloseEvent, i: number): void {
   if (!conn.open) return;
   conn.closeT = e.t;
   conn.closeIdx = i;
+  if (e.initiator === 'server') conn.serverCloseCode = e.code;
   if (conn.counted) {
     const user = actor.user;
     if (--user.connected === 0) user.zeroSince = e.t;

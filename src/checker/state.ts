@@ -55,6 +55,12 @@ export interface ForwardPage {
 export class ConnState {
   closeT = Number.POSITIVE_INFINITY;
   closeIdx = -1;
+  /**
+   * The server ended the connection with a close frame carrying this code (RFC 6455; for other
+   * drivers whatever their close event holds); undefined when the client, a crash or the network
+   * ended it, or the server's close carried no code. RID-1 reads it (requests.ts closedInsteadOfAnswering).
+   */
+  serverCloseCode: number | undefined = undefined;
   /** Counted in the user's connected devices (from hello:R, or the session event). */
   counted = false;
   sessionIdx = -1;

@@ -12,16 +12,17 @@
  * - an answer the driver refused (a ProtocolError over a frame the server sent) that the checker
  *   holds against the server at MUST — it breaks the schema (FRAME-4) or answers with another
  *   type (FRAME-7): the recorded frame is the proof (provenStop);
- * - a request whose answer never came (a TimeoutError naming it) that the checker holds against
- *   the server at MUST (RID-1: no answer, and no fault or crash to excuse it): the recorded
- *   request is the proof.
+ * - a request whose answer never came (a TimeoutError naming it), or that the server closed the
+ *   connection on instead of answering (a ConnectionClosedError naming it), that the checker holds
+ *   against the server at MUST (RID-1: no answer, and no fault or crash to excuse it): the
+ *   recorded request is the proof.
  *
- * The kit's own trouble — its timeouts, its kills, a frame its own proxy corrupted (the checker
- * excuses those) — stays ERROR.
+ * The kit's own trouble — its timeouts, its kills, a frame its own proxy corrupted or a
+ * connection it cut, its bots' own closes (the checker excuses those) — stays ERROR.
  */
 
 import type { Finding } from '../checker/types.js';
-import { AuthError, messageOf, ProtocolError, TimeoutError } from '../errors.js';
+import { AuthError, ConnectionClosedError, messageOf, ProtocolError, TimeoutError } from '../errors.js';
 import type { AssertEvent, History, HistoryEvent } from '../history/events.js';
 import type { CaseBot } from './case-bot.js';
 import type { Target } from './target.js';
@@ -140,12 +141,16 @@ export function firstLine(text: string): string {
 /**
  * The index in `events` of the frame behind the error that stopped the case, or -1: the frame the
  * server sent that a driver refused (a ProtocolError over it), or the request of the kit's that got
- * no answer in time (a TimeoutError naming it). The checker is told to keep its finding about
- * that frame (CheckContext.pinned).
+ * no answer, in time (a TimeoutError naming it) or before its connection closed (a
+ * ConnectionClosedError naming it). The checker is told to keep its finding about that frame
+ * (CheckContext.pinned).
  */
 export function stopFrame(error: unknown, events: readonly HistoryEvent[]): number {
   if (error instanceof ProtocolError) return error.frame?.dir === 'in' ? events.lastIndexOf(error.frame) : -1;
-  if (error instanceof TimeoutError && error.request !== undefined) {
+  if (
+    (error instanceof TimeoutError || error instanceof ConnectionClosedError) &&
+    error.request !== undefined
+  ) {
     const request = error.request;
     for (let i = events.length - 1; i >= 0; i--) {
       const e = events[i]!;
@@ -165,9 +170,10 @@ export function timedOutRequestAt(error: unknown, events: readonly HistoryEvent[
 /**
  * Whether the error that stopped the case is proven server misbehaviour: its frame (stopFrame) is
  * named in the evidence of a MUST finding of the checker — a refused answer that breaks the schema
- * (FRAME-4) or answers with another type (FRAME-7), a request the server left unanswered (RID-1).
- * The checker is the one place that decides whether the server is to blame (a proxy's `corrupt`
- * or drop, or a crash, excuses it), so this only matches the two up.
+ * (FRAME-4) or answers with another type (FRAME-7), a request the server left unanswered or closed
+ * the connection on (RID-1). The checker is the one place that decides whether the server is to
+ * blame (a proxy's `corrupt`, drop or cut, a crash, or a close the protocol allows excuses it), so
+ * this only matches the two up.
  */
 export function provenStop(
   error: unknown,

@@ -272,8 +272,8 @@ export async function runCase(scenario: Scenario, env: CaseEnv): Promise<CaseOut
     // The frame a driver refused, if one stopped the case: its finding is the verdict's proof.
     pinned: error === undefined ? [] : [stopFrame(error, history.events)],
   });
-  // An answer the driver refused, or a request left unanswered, which the checker holds against
-  // the server: FAIL, not ERROR.
+  // An answer the driver refused, or a request left unanswered (timed out, or closed on by the
+  // server), which the checker holds against the server: FAIL, not ERROR.
   if (error !== undefined && provenStop(error, history.events, result.findings)) {
     stoppedEarly = `${whereIn(current)}: ${firstLine((error as Error).message)}`;
     error = undefined;

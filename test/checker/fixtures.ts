@@ -171,7 +171,7 @@ export class H {
     });
   }
 
-  close(actor: ActorId, initiator: CloseEvent['initiator'] = 'server'): number {
+  close(actor: ActorId, initiator: CloseEvent['initiator'] = 'server', code?: number): number {
     this.open.delete(actor);
     this.tick(0.1);
     return this.add({
@@ -180,7 +180,7 @@ export class H {
       actor,
       conn: this.connOf(actor),
       initiator,
-      code: undefined,
+      code,
       reason: '',
     });
   }

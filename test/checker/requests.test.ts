@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/checker/index.js';
+import type { CloseEvent } from '../../src/history/events.js';
 import { ctx, GRACE, H, summary } from './fixtures.js';
 
 const A = 'alice/phone';
@@ -78,6 +79,80 @@ describe('RID-1: every R gets an A', () => {
     h.wait(GRACE + 100);
     h.teardown();
     expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+});
+
+describe('RID-1: a server that closes instead of answering', () => {
+  /** A ping:R, then the server's close with `code` 1 ms later, long before the grace. */
+  function closedOn(code: number | undefined, initiator: CloseEvent['initiator'] = 'server') {
+    const h = opened();
+    const rid = h.request(A, 'ping:R');
+    const request = h.events.length - 1;
+    h.tick(1);
+    const close = h.close(A, initiator, code);
+    return { h, rid, request, close };
+  }
+
+  it('a close with a code RAN/1 does not give the server → RID-1 at once, naming the request and the close', () => {
+    const { h, rid, request, close } = closedOn(4999);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['unanswered-request RID-1']);
+    expect(r.findings[0]!.expected).toContain(rid);
+    expect(r.findings[0]!.actual).toContain('the server closed the connection with code 4999 instead');
+    expect(r.findings[0]!.evidence).toEqual([request, close]);
+    // 1000 and 1011 are WebSocket codes too, and RAN/1 gives the server neither.
+    for (const code of [1000, 1011]) {
+      const c = closedOn(code);
+      c.h.teardown();
+      expect(summary(check(c.h.events, ctx(c.h))), `code ${code}`).toEqual(['unanswered-request RID-1']);
+    }
+  });
+
+  it('near miss: a close RAN/1 gives the server (replaced, idle, shutdown, a refused message) may cross the request', () => {
+    for (const code of [1001, 1003, 1009, 4401, 4408, 4409]) {
+      const { h } = closedOn(code);
+      h.teardown();
+      expect(summary(check(h.events, ctx(h))), `code ${code}`).toEqual([]);
+    }
+  });
+
+  it("near miss: not the server's close (the kit's bot closed it, or crashed), or no code to go by (a close frame without one, a dropped socket, an MQTT reason code)", () => {
+    for (const [code, initiator] of [
+      [undefined, 'server'],
+      [undefined, 'network'],
+      [142, 'server'],
+      [1000, 'client'],
+      [undefined, 'crash'],
+    ] as const) {
+      const { h } = closedOn(code, initiator);
+      h.teardown();
+      expect(summary(check(h.events, ctx(h))), `${initiator} ${code}`).toEqual([]);
+    }
+  });
+
+  it("near miss: the kit's proxy cut the connection after the request, at another frame", () => {
+    const h = opened();
+    h.request(A, 'ping:R');
+    h.fault('cut', { actor: A, frame: { type: 'msg:N', smid: 's1' } });
+    h.close(A, 'server', 4999);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+  });
+
+  it('near miss: the target was killed, or the request was recorded after the close', () => {
+    const h = opened();
+    h.request(A, 'ping:R');
+    h.target('term');
+    h.close(A, 'server', 4999);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
+
+    const g = opened();
+    g.close(A, 'server', 4999);
+    g.request(A, 'ping:R');
+    g.teardown();
+    expect(summary(check(g.events, ctx(g)))).toEqual([]);
   });
 });
 

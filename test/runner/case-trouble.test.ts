@@ -190,4 +190,16 @@ describe('provenStop: a request the server never answered', () => {
     expect(provenStop(timeout, [session('alice/phone', 10), copy], [unanswered])).toBe(false);
     expect(provenStop(new TimeoutError('no answer'), events, [unanswered])).toBe(false);
   });
+
+  it('is held to the server the same way when it closed the connection on the request', () => {
+    const closed = new ConnectionClosedError(
+      'the connection closed (server, with code 4999) before the answer to sync:R before 16 (rid ~7)',
+      4999,
+      { request },
+    );
+    expect(provenStop(closed, events, [unanswered])).toBe(true);
+    // The checker excused the close (the kit's cut, a close the protocol allows): the kit's ERROR.
+    expect(provenStop(closed, events, [])).toBe(false);
+    expect(provenStop(new ConnectionClosedError('closed', 4999), events, [unanswered])).toBe(false);
+  });
 });

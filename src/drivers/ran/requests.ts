@@ -5,7 +5,13 @@
  * ends (ConnectionClosedError). Raw probes wait for "whatever answers this rid" instead.
  */
 
-import { ConnectionClosedError, ProtocolError, ServerRejectedError, TimeoutError } from '../../errors.js';
+import {
+  ConnectionClosedError,
+  ProtocolError,
+  type SentRequest,
+  ServerRejectedError,
+  TimeoutError,
+} from '../../errors.js';
 import type { FrameEvent } from '../../history/events.js';
 import type { AnswerFrame, Frame, FrameType } from '../../protocol/frames.js';
 import type { CloseInfo } from '../driver.js';
@@ -35,7 +41,7 @@ export interface Waiter {
   sink: Sink | undefined;
   ctx: unknown;
   /** The request frame, when the caller gave it: its ids are shared with the answer (`settle`). */
-  sent: Readonly<Record<string, unknown>> | undefined;
+  sent: SentRequest | undefined;
 }
 
 /** The answer side of a promise-free request (DriverSession.sendWith's SendSink). */
@@ -89,7 +95,9 @@ export class Requests {
     sent?: Frame,
   ): Promise<R> {
     if (this.closedWith) {
-      return Promise.reject(closedError(describe(request, detail, rid), this.closedWith));
+      return Promise.reject(
+        closedError(describe(request, detail, rid), this.closedWith, sent as SentRequest | undefined),
+      );
     }
     const waiter = this.waiter(rid, expect, request, detail, timeoutMs, map, sent);
     return new Promise((resolve, reject) => {
@@ -117,7 +125,7 @@ export class Requests {
   ): void {
     const closed = this.closedWith;
     if (closed) {
-      const error = closedError(describe(request, detail, rid), closed);
+      const error = closedError(describe(request, detail, rid), closed, sent as SentRequest | undefined);
       queueMicrotask(() => sink.failed(ctx, error));
       return;
     }
@@ -163,7 +171,7 @@ export class Requests {
         reject: noop,
         sink: undefined,
         ctx: undefined,
-        sent: sent as Readonly<Record<string, unknown>> | undefined,
+        sent: sent as SentRequest | undefined,
       };
     }
     w.owner = this;
@@ -174,7 +182,7 @@ export class Requests {
     w.timeoutMs = timeoutMs;
     w.stamp = stamp;
     w.map = map;
-    w.sent = sent as Readonly<Record<string, unknown>> | undefined;
+    w.sent = sent as SentRequest | undefined;
     return w;
   }
 
@@ -255,7 +263,7 @@ export class Requests {
     this.nullRid = undefined;
     for (const waiter of all) {
       if (waiter.expect === 'raw') succeed(waiter, undefined);
-      else fail(waiter, closedError(what(waiter), info));
+      else fail(waiter, closedError(what(waiter), info, waiter.sent));
     }
   }
 }
@@ -313,11 +321,13 @@ function describe(request: string, detail: string, rid: string | null): string {
   return detail ? `${request} ${detail} (rid ${id})` : `${request} (rid ${id})`;
 }
 
-function closedError(request: string, info: CloseInfo): ConnectionClosedError {
+/** `sent`, the request frame, lets the runner hold the server to it when the server closed. */
+function closedError(request: string, info: CloseInfo, sent: SentRequest | undefined): ConnectionClosedError {
   const how = info.code === undefined ? 'without a close code' : `with code ${info.code}`;
   const reason = info.reason ? ` (${info.reason})` : '';
   return new ConnectionClosedError(
     `the connection closed (${info.initiator}, ${how}${reason}) before the answer to ${request}`,
     info.code,
+    sent ? { request: sent } : undefined,
   );
 }
