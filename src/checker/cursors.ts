@@ -46,8 +46,10 @@ export function ackCovers(user: UserState, seq: number): boolean {
 }
 
 /**
- * The server confirmed the device's cursor is at least `upTo`. Every seq newly covered for the
- * user is marked acked now: the delivered receipt is owed from this moment (RCPT-2).
+ * The server confirmed (event `i`) the device's cursor is at least `upTo`, in answer to request
+ * `reqIdx`. Every seq newly covered for the user is marked acked now: the delivered receipt is
+ * owed from this moment (RCPT-2), to the sender's sessions the server knew when it applied the
+ * ack — somewhere between the request and its confirmation.
  */
 export function confirmCursor(
   l: Ledger,
@@ -56,6 +58,7 @@ export function confirmCursor(
   by: 'ack' | 'sync',
   t: number,
   i: number,
+  reqIdx: number,
 ): void {
   if (upTo > actor.cursorLo) {
     actor.cursorLo = upTo;
@@ -72,7 +75,10 @@ export function confirmCursor(
   const top = Math.min(upTo, user.maxSeqKnown);
   for (let seq = from; seq <= top; seq++) {
     const st = user.seqs.get(seq);
-    if (st >= 0 && l.stored.ackConfIdx.get(st) < 0) l.stored.ackConfIdx.set(st, i);
+    if (st >= 0 && l.stored.ackConfIdx.get(st) < 0) {
+      l.stored.ackConfIdx.set(st, i);
+      l.stored.ackReqIdx.set(st, reqIdx);
+    }
   }
   // The user's watermark moves only while no seq below it is left uncovered.
   if (floor <= user.ackConfirmed) user.ackConfirmed = upTo;
@@ -116,7 +122,7 @@ export function onAckAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
       evidence: [req.idx, i],
     });
   }
-  confirmCursor(s.l, actor, got, 'ack', e.t, i);
+  confirmCursor(s.l, actor, got, 'ack', e.t, i, req.idx);
 }
 
 /** HELLO-1: with lastSeq, pending = max(0, maxSeq − lastSeq). */

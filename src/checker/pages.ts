@@ -22,7 +22,7 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
   const user = actor.user;
   const ackUpTo = num(req.fields['ackUpTo']);
   // SYNC-3: the ack rides on the request and is applied before the page is read.
-  if (ackUpTo !== undefined) confirmCursor(s.l, actor, ackUpTo, 'sync', e.t, i);
+  if (ackUpTo !== undefined) confirmCursor(s.l, actor, ackUpTo, 'sync', e.t, i, req.idx);
   const msgs = e.fields['msgs'];
   const maxSeq = num(e.fields['maxSeq']);
   const more = e.fields['more'];

@@ -87,6 +87,13 @@ export function judgeReceipts(s: Scan, m: number): void {
   const ackT = tOf(s, ackIdx);
   const conn = connAt(sender, ackT);
   if (!conn) return;
+  // The server applied the ack somewhere between its request and the confirmation, and owes the
+  // receipt to the sender sessions it knew at that moment. A session whose hello:A came after the
+  // ack left the receiver may have been registered after it was applied: frames on two
+  // connections reach the bots in no order the server promised (seen: a sync:R ackUpTo sent, the
+  // sender's hello:A, then the sync:A — and the server had applied the ack first).
+  const ackReqIdx = s.l.stored.ackReqIdx.get(st);
+  if (ackReqIdx >= 0 && conn.sessionIdx > ackReqIdx) return;
   const end = connEnd(s, conn);
   if (end - ackT < s.graceMs) return;
   if (s.faults.touching(sender.id, conn.openT, end, LOSS, receiptFault(smid)) >= 0) return;

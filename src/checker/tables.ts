@@ -269,9 +269,22 @@ export class StoredTable {
   private readonly seqs = new Column(1024, -1);
   /** When (event index) an ack covering its seq was first confirmed to a device of the receiver. */
   readonly ackConfIdx = new Column(1024, -1);
+  /**
+   * The request (ack:R, or sync:R with ackUpTo) whose confirmation set ackConfIdx: the server
+   * applied that ack between this event and the confirmation. -1 when the seq became known only
+   * after its ack was confirmed.
+   */
+  readonly ackReqIdx = new Column(1024, -1);
   /** Message id, -1 when no bot of the case sent it. */
   readonly msg = new Column(1024, -1);
-  private readonly columns = [this.originIdx, this.obsIdx, this.seqs, this.ackConfIdx, this.msg];
+  private readonly columns = [
+    this.originIdx,
+    this.obsIdx,
+    this.seqs,
+    this.ackConfIdx,
+    this.ackReqIdx,
+    this.msg,
+  ];
   readonly originItem = new Map<number, number>();
   readonly obsItem = new Map<number, number>();
   /** First event with a seq, when that is not the first observation. */

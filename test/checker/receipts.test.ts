@@ -115,8 +115,8 @@ describe('RCPT-2: delivered receipt once the receiver acked', () => {
     expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
-  /** bob acks seq 1 and gets no answer; then `between` happens; bob comes back and acks it again. */
-  function ackUnanswered(h: H, between: () => void): M {
+  /** alice's message, accepted, pushed to bob and committed by him: not yet acked. */
+  function committedByBob(h: H): M {
     h.connect(A);
     h.connect(B);
     const m = h.send(A, 'bob');
@@ -124,6 +124,12 @@ describe('RCPT-2: delivered receipt once the receiver acked', () => {
     h.accept(m);
     h.push(B, m);
     h.commit(B, m);
+    return m;
+  }
+
+  /** bob acks seq 1 and gets no answer; then `between` happens; bob comes back and acks it again. */
+  function ackUnanswered(h: H, between: () => void): M {
+    const m = committedByBob(h);
     h.request(B, 'ack:R', { upTo: m.seq });
     between();
     h.connect(B, { lastSeq: m.seq });
@@ -155,6 +161,46 @@ describe('RCPT-2: delivered receipt once the receiver acked', () => {
     h.wait(GRACE + 100);
     h.teardown();
     expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt RCPT-2']);
+  });
+
+  /**
+   * alice sends, goes away and comes back while bob's ack is on its way: `order` says whether her
+   * hello:A reached her before bob's ack:R left, or only between it and bob's ack:A.
+   */
+  function reconnectAroundAck(h: H, order: 'session-then-ack' | 'ack-then-session'): M {
+    const m = committedByBob(h);
+    h.close(A, 'network');
+    h.tick(100);
+    if (order === 'session-then-ack') {
+      h.connect(A);
+      h.tick(1);
+      h.ack(B, m.seq!);
+    } else {
+      const rid = h.request(B, 'ack:R', { upTo: m.seq });
+      h.tick(1);
+      h.connect(A);
+      h.tick(1);
+      h.in(B, 'ack:A', { rid, upTo: m.seq });
+    }
+    return m;
+  }
+
+  it('a sender session up before the ack left the receiver is owed the receipt → RCPT-2', () => {
+    const h = new H();
+    reconnectAroundAck(h, 'session-then-ack');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual(['missing-receipt RCPT-2']);
+  });
+
+  it('near miss: a sender session that came up between the ack:R and its ack:A may postdate the ack', () => {
+    // Frames on two connections reach the bots in no order the server promised: the server may
+    // have applied bob's ack before alice's hello, though her hello:A arrived before bob's ack:A.
+    const h = new H();
+    reconnectAroundAck(h, 'ack-then-session');
+    h.wait(GRACE + 100);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
   it('near miss: receipt expectation "any" does not demand delivered', () => {
