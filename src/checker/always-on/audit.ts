@@ -74,6 +74,7 @@ export const AUDIT: Record<string, Judged> = {
   'ORDER-2': checker('order.ts'),
   'PUSH-1': checker('verdicts.ts'),
   'PUSH-2': rule('push-after-ack'),
+  'PUSH-3': rule('push-addressee', 'pushes, re-pushes and sync page items'),
   'REPUSH-1': checker('repush.ts'),
   'REPUSH-2': caseOnly(
     'a missing backlog push is told from a late one only by a case that waits with no sync (cut-between-accept-and-push)',
