@@ -115,6 +115,8 @@ const CAUGHT: Record<string, string> = {
   'smid-identity': '`--fault dedup-by-cmid` fails per-sender-order, `--fault smid-restart` durability-kill-9',
   'push-after-ack': '`--fault repush-acked` warns per-sender-order',
   'receipt-addressee': '`--fault receipt-to-newest-sender` fails per-sender-order',
+  'push-addressee':
+    '`--fault push-by-device-name` fails happy-six-frames and every core case with two users online on devices of one name',
   'push-chain':
     '`--fault repush-attempt-1` fails per-sender-order and lost-push-repush (REPUSH-3 beside the ORDER-2 of checker/order.ts)',
   'advertised-limits': '`--fault short-dedup-window` warns every case that says hello (and dedup-window)',
