@@ -71,6 +71,8 @@ export const SERVER_FAULTS = {
   'repush-attempt-1':
     'a re-push says attempt 1, as a stateless push path would, so a receiver cannot tell it from a first push (REPUSH-3)',
   'short-dedup-window': `the dedup window is ${SHORT_DEDUP_WINDOW_MS / 60_000} minutes, and hello:A advertises it: a retransmission after a long offline period is stored again (DEDUP-5)`,
+  'push-by-device-name':
+    "pushes are fanned out by device name alone: a first push also goes, unchanged, to every other user's live device named like a live device of the receiver (PUSH-3)",
 } as const satisfies Record<string, string>;
 
 export type ServerFaultName = keyof typeof SERVER_FAULTS;

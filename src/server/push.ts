@@ -8,7 +8,7 @@
  * the head; a re-pushed entry moves to the tail. O(1) per push and per re-push.
  */
 
-import type { MsgN, StoredMessage } from '../protocol/frames.js';
+import type { Frame, MsgN, StoredMessage } from '../protocol/frames.js';
 import { REORDER_HOLD_MS } from './faults.js';
 import type { SessionRegistry } from './registry.js';
 
@@ -234,4 +234,22 @@ export interface FeedHolder {
 /** PUSH-1: offer a committed message to every connected device of its receiver. */
 export function pushToDevices(registry: SessionRegistry<FeedHolder>, message: StoredMessage): void {
   for (const session of registry.devicesOf(message.to)) session.feed?.offer(message);
+}
+
+/**
+ * `push-by-device-name`: the fan-out as a session table keyed by device name alone would do it —
+ * every device of another user named like a connected device of the receiver gets the first push
+ * too, sent as is (to: the receiver), outside that device's feed, as a stray copy is (PUSH-3).
+ */
+export function leakByDeviceName(
+  registry: SessionRegistry<FeedHolder & { send(frame: Frame): void }>,
+  message: StoredMessage,
+): void {
+  const names = new Set<string>();
+  for (const session of registry.devicesOf(message.to)) if (session.feed?.live) names.add(session.device);
+  if (names.size === 0) return;
+  const frame = toFrame(message, 1);
+  for (const session of registry.all()) {
+    if (session.user !== message.to && names.has(session.device) && session.feed?.live) session.send(frame);
+  }
 }

@@ -39,6 +39,11 @@ export class SessionRegistry<S extends RegisteredSession> {
     return this.byUser.get(user)?.values() ?? [];
   }
 
+  /** Every connected session (the `push-by-device-name` fault's lookup; the correct server never walks them all). */
+  *all(): Generator<S> {
+    for (const devices of this.byUser.values()) yield* devices.values();
+  }
+
   hasAny(user: string): boolean {
     return this.byUser.has(user);
   }

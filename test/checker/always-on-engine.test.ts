@@ -97,6 +97,42 @@ describe('always-on rules in the engine', () => {
   });
 });
 
+describe('push-addressee (PUSH-3) in both checkers', () => {
+  /** Bob's message pushed to bob and, as the push-by-device-name fault does, to carol's phone too. */
+  function leaked(): { h: H; requestIdx: number; leakIdx: number } {
+    const h = new H();
+    h.connect(A);
+    h.connect(B);
+    h.connect('carol/phone');
+    const m = h.send(A, 'bob');
+    const requestIdx = h.next - 1;
+    h.accept(m);
+    h.push(B, m);
+    const leakIdx = h.push('carol/phone', m);
+    h.commit(B, m);
+    h.ack(B, m.seq!);
+    h.receipt(A, m, 'delivered');
+    h.wait(GRACE);
+    h.teardown();
+    return { h, requestIdx, leakIdx };
+  }
+
+  it('check() names the msg:R and the push that reached another user', () => {
+    const { h, requestIdx, leakIdx } = leaked();
+    const leak = check(h.events, ctx(h)).findings.filter((f) => f.requirement === 'PUSH-3');
+    expect(leak.map((f) => f.evidence)).toEqual([[requestIdx, leakIdx]]);
+    expect(leak[0]!.level).toBe('MUST');
+  });
+
+  it('the streaming ledger of imspec load reports it too, with copies of both frames', () => {
+    const { h } = leaked();
+    const leak = streamed(h).findings.filter((f) => f.requirement === 'PUSH-3');
+    expect(
+      leak.map((f) => f.events.map((e: HistoryEvent) => (e.kind === 'frame' ? e.type : e.kind))),
+    ).toEqual([['msg:R', 'msg:N']]);
+  });
+});
+
 describe('always-on judges across runs', () => {
   // V8 keeps optimized code per function: closures made by each run's start() were new functions,
   // recompiled on every check() after a full collection; one run's judge must share its methods

@@ -72,18 +72,21 @@ function judges() {
 }
 
 describe('the shared message index', () => {
-  it('every judge still fails on its violation when they share one index (one message, three broken rules)', () => {
+  it('every judge still fails on its violation when they share one index (one message, five broken rules)', () => {
     const events = exchange(0, 'cut');
     // The same message: its body cut (SEQ-3), its smid reused by another user's message (MSG-2),
-    // its receipt also sent to a stranger (RCPT-2), re-pushed with a skipped attempt (REPUSH-3).
+    // its receipt also sent to a stranger (RCPT-2), re-pushed with a skipped attempt (REPUSH-3),
+    // and pushed to a stranger too (PUSH-3).
     events.push(
       frame('carol/p', 'out', { type: 'msg:R', rid: 'x', cmid: 'cx', to: 'bob', body: 'y' }),
       frame('carol/p', 'in', { type: 'msg:A', rid: 'x', cmid: 'cx', smid: 's0', ts: 1 }),
       frame('dave/p', 'in', { type: 'ack:N', cmid: 'c0', smid: 's0', to: 'bob', status: 'delivered' }),
       { ...(events[3] as FrameEvent), fields: { ...(events[3] as FrameEvent).fields, attempt: 3 } },
+      { ...(events[3] as FrameEvent), actor: 'dave/p' },
     );
     expect(judgeAlwaysOn(events, [...CAPS]).map((f) => f.requirement)).toEqual([
       'SEQ-3',
+      'PUSH-3',
       'MSG-2',
       'RCPT-2',
       'REPUSH-3',

@@ -156,6 +156,48 @@ describe('receipt-addressee (RCPT-2)', () => {
   });
 });
 
+describe('push-addressee (PUSH-3)', () => {
+  const m = { smid: 's1', cmid: 'c1', from: 'alice', to: 'bob', body: 'x', seq: 1 };
+  const sent = () => [msgR('alice/p', 'r1', 'c1', 'bob', 'x'), msgA('alice/p', 'r1', 'c1', 's1')];
+  const page = (actor: string, item: Record<string, unknown>) =>
+    frame(actor, 'in', { type: 'sync:A', rid: 'q', more: false, maxSeq: 1, msgs: [{ ...item, ts: 1 }] });
+  it("fires when bob's message is pushed to a device of carol, and names both frames", () => {
+    const events = [...sent(), msgN('bob/p', m), msgN('carol/p', m)];
+    const findings = judgeAlwaysOn(events, [...CAPS]);
+    expect(findings.map((f) => f.requirement)).toEqual(['PUSH-3']);
+    expect(findings[0]!.evidence).toEqual([0, 3]);
+    expect(findings[0]!.expected).toContain('its addressee bob');
+    expect(findings[0]!.actual).toContain('carol/p, a device of carol, got it in a msg:N');
+  });
+  it('fires on a push to the sender, with no msg:R known (by its own to)', () => {
+    expect(judge([msgN('alice/p', m)])).toEqual(['PUSH-3']);
+  });
+  it("fires when the push says to: carol but the sender's msg:R named bob", () => {
+    const events = [...sent(), msgN('carol/p', { ...m, to: 'carol' })];
+    const findings = judgeAlwaysOn(events, [...CAPS]);
+    expect(findings.map((f) => f.requirement)).toEqual(['PUSH-3']);
+    expect(findings[0]!.actual).toContain('that says to: carol');
+  });
+  it("fires on a sync page item of another user's inbox, once per device user and message", () => {
+    const events = [...sent(), page('carol/p', m), page('carol/tablet', m), msgN('carol/p', m)];
+    expect(judge(events)).toEqual(['PUSH-3']);
+  });
+  it("is quiet for the addressee's pushes, re-pushes and pages on any of its devices", () => {
+    const events = [
+      ...sent(),
+      msgN('bob/p', m),
+      msgN('bob/p', m, 2),
+      msgN('bob/tablet', m),
+      page('bob/p', m),
+    ];
+    expect(judge(events)).toEqual([]);
+  });
+  it('is quiet for a message to oneself', () => {
+    const self = { ...m, to: 'alice' };
+    expect(judge([msgR('alice/p', 'r1', 'c1', 'alice', 'x'), msgN('alice/laptop', self)])).toEqual([]);
+  });
+});
+
 describe('push-chain (SEQ-4, REPUSH-3)', () => {
   const m = { smid: 's1', cmid: 'c1', from: 'alice', to: 'bob', body: 'x', seq: 3 };
   it('fires on a missing or non-decreasing prevSeq', () => {

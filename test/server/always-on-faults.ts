@@ -3,4 +3,5 @@ export const ALWAYS_ON_FAULTS = [
   'receipt-to-newest-sender',
   'repush-attempt-1',
   'short-dedup-window',
+  'push-by-device-name',
 ] as const;

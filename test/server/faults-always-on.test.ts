@@ -1,6 +1,6 @@
 /**
- * The faults of fields every history carries (receipt addressees, attempt counts, advertised
- * limits), which the checker's always-on rules judge in any case: each one observable by a client.
+ * The faults of fields every history carries (receipt and push addressees, attempt counts,
+ * advertised limits), which the checker's always-on rules judge in any case: each one observable by a client.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -41,5 +41,23 @@ describe('server faults of always-on fields', () => {
     const alice = await fx.login(server, 'alice', 'd');
     expect(alice.helloA.limits.dedupWindowMs).toBe(SHORT_DEDUP_WINDOW_MS);
     expect(server.options.limits.dedupWindowMs).toBe(SHORT_DEDUP_WINDOW_MS);
+  });
+
+  it(`${ALWAYS_ON_FAULTS[3]}: bob's push reaches carol's device of the same name, not dave's (PUSH-3 broken)`, async () => {
+    const server = await fx.start({ faults: ['push-by-device-name'] });
+    const bob = await fx.login(server, 'bob', 'phone');
+    const carol = await fx.login(server, 'carol', 'phone');
+    const dave = await fx.login(server, 'dave', 'tablet');
+    const alice = await fx.login(server, 'alice', 'laptop');
+    await sendMsg(alice, 'bob', 'a1');
+    const own = await bob.next('msg:N');
+    const stray = await carol.next('msg:N');
+    expect(stray).toEqual(own);
+    expect(stray).toMatchObject({ from: 'alice', to: 'bob', cmid: 'a1', attempt: 1 });
+    // A device named like none of bob's gets nothing, and nor does the sender's.
+    await dave.barrier();
+    await alice.barrier();
+    expect(dave.all('msg:N')).toEqual([]);
+    expect(alice.all('msg:N')).toEqual([]);
   });
 });

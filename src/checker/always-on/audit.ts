@@ -74,6 +74,7 @@ export const AUDIT: Record<string, Judged> = {
   'ORDER-2': checker('order.ts'),
   'PUSH-1': checker('verdicts.ts'),
   'PUSH-2': rule('push-after-ack'),
+  'PUSH-3': rule('push-addressee', 'pushes, re-pushes and sync page items'),
   'REPUSH-1': checker('repush.ts'),
   'REPUSH-2': caseOnly(
     'a missing backlog push is told from a late one only by a case that waits with no sync (cut-between-accept-and-push)',
@@ -114,6 +115,8 @@ const CAUGHT: Record<string, string> = {
   'smid-identity': '`--fault dedup-by-cmid` fails per-sender-order, `--fault smid-restart` durability-kill-9',
   'push-after-ack': '`--fault repush-acked` warns per-sender-order',
   'receipt-addressee': '`--fault receipt-to-newest-sender` fails per-sender-order',
+  'push-addressee':
+    '`--fault push-by-device-name` fails happy-six-frames and every core case with two users online on devices of one name',
   'push-chain':
     '`--fault repush-attempt-1` fails per-sender-order and lost-push-repush (REPUSH-3 beside the ORDER-2 of checker/order.ts)',
   'advertised-limits': '`--fault short-dedup-window` warns every case that says hello (and dedup-window)',

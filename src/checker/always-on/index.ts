@@ -13,6 +13,7 @@ import type { Finding } from '../types.js';
 import { advertisedLimits } from './advertised-limits.js';
 import { bodyIntegrity } from './body-integrity.js';
 import { judgeHistory } from './judges.js';
+import { pushAddressee } from './push-addressee.js';
 import { pushAfterAck } from './push-after-ack.js';
 import { pushChain } from './push-chain.js';
 import { receiptAddressee } from './receipt-addressee.js';
@@ -26,6 +27,7 @@ export const ALWAYS_ON_RULES: readonly AlwaysOnRule[] = [
   bodyIntegrity,
   smidIdentity,
   pushAfterAck,
+  pushAddressee,
   receiptAddressee,
   pushChain,
   advertisedLimits,

@@ -43,6 +43,22 @@ export class MessageIndex {
    * just looked up, the second key costs a string comparison instead of a lookup in a large map.
    */
   private readonly messageOf = this.smids.column(-1);
+  /**
+   * Per (sender user, cmid): its first msg:R that names a `to` (an event index, -1: none seen),
+   * whose `to` the judges of addressees read back (receipt-addressee, push-addressee). One column
+   * for both: the fact is the same, and a column costs every message 4 bytes.
+   */
+  readonly requested = this.messages.column(-1);
+
+  /**
+   * Event `i` is a msg:R of `user` for `cmid` that names a receiver: the first such is kept
+   * (a duplicate's other `to` changes nothing stored, DEDUP-4). Each judge reading msg:R calls it;
+   * after the first, a lookup the table remembers and a comparison.
+   */
+  noteRequest(user: string, cmid: string, i: number): void {
+    const slot = this.messages.slot(user, cmid, i);
+    if (this.requested.get(slot) < 0) this.requested.set(slot, i);
+  }
 
   /** Smid `smid` was given by a msg:A to `user`'s cmid `cmid` (the first such answer counts). */
   link(smid: string, user: string, cmid: string): void {

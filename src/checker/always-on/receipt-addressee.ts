@@ -27,8 +27,8 @@ const FORGOTTEN_PER_GENERATION = 65_536;
 class ReceiptAddresseeJudge implements AlwaysOnJudge {
   // Event indexes in columns of the shared index (keyed by what the frames already carry); what
   // they say is read back when a receipt needs it.
-  // Per (sender user, cmid): its first msg:R (the receiver it named is read from it).
-  private readonly messages: KeyTable;
+  // Per (sender user, cmid): its first msg:R, in the index's `requested` column (the receiver it
+  // named is read from it).
   private readonly sent: Column;
   // Per smid: the msg:A that got it — its actor's user names the sender even where users share
   // cmids.
@@ -46,13 +46,12 @@ class ReceiptAddresseeJudge implements AlwaysOnJudge {
     private readonly read: ReadEvent,
     private readonly index: MessageIndex,
   ) {
-    this.messages = index.messages;
-    this.sent = this.messages.column(-1);
+    this.sent = index.requested;
     this.smids = index.smids;
     this.ownerOf = this.smids.column(-1);
     const sent = this.sent;
     const forgotten = this.forgotten;
-    this.messages.onDrop((slot, user, cmid) => {
+    index.messages.onDrop((slot, user, cmid) => {
       if (sent.get(slot) >= 0) forgotten.add(user, cmid);
     });
   }
@@ -62,8 +61,7 @@ class ReceiptAddresseeJudge implements AlwaysOnJudge {
     if (e.dir === 'out' && e.type === 'msg:R') {
       const cmid = str(e.fields['cmid']);
       if (cmid === undefined || str(e.fields['to']) === undefined) return;
-      const slot = this.messages.slot(this.users.of(e.actor), cmid, i);
-      if (this.sent.get(slot) < 0) this.sent.set(slot, i);
+      this.index.noteRequest(this.users.of(e.actor), cmid, i);
       return;
     }
     if (e.dir === 'in' && e.type === 'msg:A') {

@@ -7,7 +7,7 @@ import type { MsgA, MsgR } from '../../protocol/frames.js';
 import type { AuthedSession, ServerContext } from '../context.js';
 import { type FaultSet, OFFLINE_QUEUE_CAP, TRUNCATE_BODY_BYTES } from '../faults.js';
 import { assignSeq } from '../inbox.js';
-import { pushToDevices } from '../push.js';
+import { leakByDeviceName, pushToDevices } from '../push.js';
 import type { SessionRegistry } from '../registry.js';
 import type { Reply } from '../reply.js';
 import type { MessageRecord, Store } from '../store.js';
@@ -169,6 +169,7 @@ export function handleMsg(ctx: MsgContext, session: AuthedSession, frame: MsgR, 
         // MSG-1: msg:A only now that the message and its seq are committed.
         if (!early) reply.ok(msgA(frame.rid, frame.cmid, result.message.smid, result.message.ts, false));
         pushToDevices(ctx.registry, result.message);
+        if (ctx.faults.has('push-by-device-name')) leakByDeviceName(ctx.registry, result.message);
         ctx.receipts.standIn(session, result.message);
         return;
       }
