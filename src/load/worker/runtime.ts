@@ -26,7 +26,13 @@ import { ArrivalSchedule, Dispatcher } from '../schedule.js';
 import { openDrivers } from './drivers.js';
 import { InFlight } from './in-flight.js';
 import { LoadHistory } from './load-history.js';
-import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
+import {
+  noDrops,
+  type ReadyInfo,
+  type WorkerPlan,
+  type WorkerResult,
+  type WorkerSnapshot,
+} from './messages.js';
 import { workerMetrics } from './worker-metrics.js';
 
 /** How often settled messages are judged and forgotten. */
@@ -72,7 +78,7 @@ export class WorkerRuntime {
   private readonly faults: CaseFaults[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private offered = 0;
-  private readonly dropped: Record<DropReason, number> = { window: 0, 'no-bot': 0 };
+  private readonly dropped = noDrops();
   private inWindow = 0;
   private connected = 0;
   private connectFailures = 0;
@@ -285,10 +291,15 @@ export class WorkerRuntime {
       this.ledger.retire(this.history.now());
       await sleep(50);
     }
-    const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
     // The ledger and the metric table stop at the same event: what a bot does while it stops
     // (a last retransmission, a push committed again) is in neither the report nor the metrics.
     for (const unfeed of this.unfeed) unfeed();
+    // Sends still queued in a disconnected bot never reached the wire, so the ledger never saw
+    // them: not sent, no unknown outcome — dropped, as a send that could not start (counted at
+    // the same event the ledger stopped, so every offered send is sent or dropped exactly once).
+    const unsent = this.bots.reduce((n, b) => n + b.unsent, 0);
+    this.dropped.disconnected += unsent;
+    const unsettled = Math.max(this.inWindow - unsent, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
     // Bots that never got in failed on the stand-in clock of the connect phase.
     const failing = unreachableOf(this.bots);
