@@ -33,6 +33,7 @@ import {
   type WorkerResult,
   type WorkerSnapshot,
 } from './messages.js';
+import { Timers } from './timers.js';
 import { workerMetrics } from './worker-metrics.js';
 
 /** How often settled messages are judged and forgotten. */
@@ -76,7 +77,7 @@ export class WorkerRuntime {
   private readonly senderOf = new Map<LoadBot, Sender>();
   private readonly offline: { bot: LoadBot; phaseMs: number }[] = [];
   private readonly faults: CaseFaults[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private offered = 0;
   private readonly dropped = noDrops();
   private inWindow = 0;
@@ -222,8 +223,8 @@ export class WorkerRuntime {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
-    this.later(Math.max(0, -this.history.now()), () => this.tick());
-    this.every(RETIRE_EVERY_MS, () => this.ledger.retire(this.history.now()));
+    this.timers.later(Math.max(0, -this.history.now()), () => this.tick());
+    this.timers.every(RETIRE_EVERY_MS, () => this.ledger.retire(this.history.now()));
     const offline = this.plan.profile.population.offline;
     if (offline) for (const o of this.offline) this.flip(o.bot, o.phaseMs, offline);
   }
@@ -249,7 +250,6 @@ export class WorkerRuntime {
    */
   abort(): void {
     this.stopSending();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.clock.clear();
     this.kitDelay?.stop();
@@ -283,7 +283,6 @@ export class WorkerRuntime {
     const { drainMs } = this.plan.profile;
     const endT = this.history.now();
     // Every device comes back for the drain: offline storage is synced, receipts arrive.
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all(this.offline.map((o) => o.bot.connect()));
     const deadline = performance.now() + drainMs;
@@ -340,7 +339,7 @@ export class WorkerRuntime {
       return;
     }
     const wait = Math.min(MAX_TICK_MS, Math.max(1, this.dispatcher.nextTime() - this.history.now()));
-    this.later(wait, () => this.tick());
+    this.timers.later(wait, () => this.tick());
   }
 
   private readonly take = (global: number, local: number, scheduledT: number): void => {
@@ -376,29 +375,7 @@ export class WorkerRuntime {
     }
     if (!state.offline && !bot.wantOnline) void bot.connect();
     if (state.untilMs >= this.schedule.durationMs) return;
-    this.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
-  }
-
-  // ── plumbing ────────────────────────────────────────────────────────────────────────────
-
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.add(timer);
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const again = () =>
-      this.later(ms, () => {
-        fn();
-        again();
-      });
-    again();
+    this.timers.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
   }
 }
 
