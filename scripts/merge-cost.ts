@@ -59,7 +59,7 @@ for (let index = 0; index < shards; index++) {
     {
       index: 0,
       offered: values,
-      dropped: { window: 0, 'no-bot': 0 },
+      dropped: { window: 0, 'no-bot': 0, disconnected: 0 },
       counters,
       findings: [],
       histograms: h.encode(),

@@ -26,7 +26,7 @@ export function withLoadPanels(d: dashboard.DashboardBuilder): void {
     timeSeriesPanel({
       title: 'Dropped sends by reason',
       description:
-        'Scheduled sends that could not start on time, per second: reason="window" (the sender still had its in-flight window full of unreceipted messages), "no-bot" (the sender never connected). Any is bad for a latency test: the offered load was not applied (k6 calls them dropped_iterations).',
+        'Scheduled sends that were never sent, per second: reason="window" (the sender still had its in-flight window full of unreceipted messages), "no-bot" (the sender never connected), "disconnected" (queued while the sender was cut off and still unsent when the run ended: counted at the end, a spike on the last scrape). Any is bad for a latency test: the offered load was not applied (k6 calls them dropped_iterations).',
       unit: 'ops',
       queries: [{ expr: sumRate('loadDropped', ['reason']), legend: '{{reason}}' }],
     }),
@@ -35,7 +35,7 @@ export function withLoadPanels(d: dashboard.DashboardBuilder): void {
     timeSeriesPanel({
       title: 'Messages in flight',
       description:
-        "Messages sent and not yet receipted or given up, over all senders' windows. It should stay near rate × round-trip time; a climb to the window limit (window × senders) is bad: the target stopped keeping up and sends are about to be dropped.",
+        "Messages sent and not yet receipted or given up, over all senders' windows (with those queued while a sender is disconnected). It should stay near rate × round-trip time; a climb to the window limit (window × senders) is bad: the target stopped keeping up and sends are about to be dropped.",
       unit: 'short',
       queries: [{ expr: `sum(${name('loadInFlight')}${sel()})`, legend: 'in flight' }],
     }),

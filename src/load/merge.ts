@@ -142,7 +142,8 @@ function asWorkerResult(r: LoadResult): WorkerResult {
   return {
     index: r.shard!.index,
     offered: r.schedule.offered,
-    dropped: { window: r.dropped.window, 'no-bot': r.dropped['no-bot'] },
+    // Every reason is there: the shard check refused a file without one (the schema requires it).
+    dropped: r.dropped,
     counters: r.counters,
     findings: r.findings,
     histograms: r.histograms,

@@ -18,7 +18,7 @@ import { LATENCY_FIGURE_LIST, LatencyHistograms, type LatencySummary } from './l
 import type { LoadProfile, ThresholdFigure } from './profile/types.js';
 import { evaluateThresholds, type Figures, type LatencyFigure, type ThresholdOutcome } from './thresholds.js';
 import type { LoadTimeline } from './timeline.js';
-import { DROP_REASONS, type DropReason, type WorkerResult } from './worker/messages.js';
+import { DROP_REASONS, type DropReason, noDrops, type WorkerResult } from './worker/messages.js';
 
 /** Findings kept in the summary per (kind, requirement); counts cover them all. */
 export const MAX_FINDINGS_PER_RULE = 20;
@@ -91,7 +91,7 @@ export interface Merged {
 export function mergeWorkers(results: readonly WorkerResult[]): Merged {
   const counters = zeroCounters();
   const histograms = new LatencyHistograms();
-  const dropped = { window: 0, 'no-bot': 0, total: 0 } as Record<DropReason | 'total', number>;
+  const dropped: Record<DropReason | 'total', number> = { ...noDrops(), total: 0 };
   const findingCounts: Record<string, number> = {};
   const findings: EvidencedFinding[] = [];
   let offered = 0;

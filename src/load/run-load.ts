@@ -159,7 +159,9 @@ export async function runLoad(input: Partial<LoadOptions>, hooks: LoadHooks = {}
     const results = await Promise.all(handles.map((h) => h.finish()));
     const aborted = control.stop();
     const merged = mergeWorkers(results);
-    timeline.add(Math.max(...results.map((r) => r.endT)), merged);
+    // The last point runs to now, the end of the drain: what changed after the last tick (and
+    // the sends counted dropped when the workers finished) is in the series too.
+    timeline.add(Date.now() - epochMs, merged);
     result = buildLoadResult(
       {
         runId,

@@ -124,7 +124,7 @@ export const VERDICTS = [
   'XFAIL',
 ] as const;
 /** Why a load run dropped a scheduled send (imspec_load_sends_dropped_total{reason}). */
-export const LOAD_DROP_REASONS = ['window', 'no-bot'] as const;
+export const LOAD_DROP_REASONS = ['window', 'no-bot', 'disconnected'] as const;
 /** Why a monitor probe cycle failed (imspec_probe_failures_total{reason}). */
 export const PROBE_FAILURE_REASONS = ['connect', 'timeout', 'lost', 'duplicate', 'error'] as const;
 
@@ -141,7 +141,7 @@ export const METRICS = {
   messagesSent: def({
     name: 'imspec_messages_sent_total',
     type: 'counter',
-    help: 'Messages the sending bots decided to send (first attempts only; retransmits are counted apart).',
+    help: "Messages the sending bots decided to send (first attempts only; retransmits are counted apart); a load bot's when it goes on the wire.",
     unit: 'messages',
     labels: BASE_LABELS,
   }),
@@ -292,7 +292,7 @@ export const METRICS = {
   loadDropped: def({
     name: 'imspec_load_sends_dropped_total',
     type: 'counter',
-    help: 'Load: scheduled sends that could not start on time and were dropped, never delayed: reason="window" (the sender\'s in-flight window was full), "no-bot" (the sender had never connected).',
+    help: 'Load: scheduled sends that were dropped, never sent: reason="window" (the sender\'s in-flight window was full when it fell due), "no-bot" (the sender had never connected), "disconnected" (queued while the sender was disconnected and still unsent when the run ended; counted at the end).',
     unit: 'messages',
     labels: [...BASE_LABELS, 'reason'],
     values: { reason: LOAD_DROP_REASONS },
@@ -300,7 +300,7 @@ export const METRICS = {
   loadInFlight: def({
     name: 'imspec_load_in_flight',
     type: 'gauge',
-    help: "Load: messages sent and not yet receipted or given up, summed over the senders' windows.",
+    help: "Load: messages in the senders' windows: sent and not yet receipted or given up, or queued while the sender is disconnected.",
     unit: 'messages',
     labels: BASE_LABELS,
   }),

@@ -39,7 +39,7 @@ function shard(
     {
       index: 0,
       offered: latencies.length + 1,
-      dropped: { window: 1, 'no-bot': 0 },
+      dropped: { window: 1, 'no-bot': 0, disconnected: 0 },
       counters,
       findings: [],
       histograms: histograms.encode(),
@@ -86,7 +86,7 @@ describe('merging shard results', () => {
     expect(r.counters.sent).toBe(300);
     expect(r.counters.delivered).toBe(300);
     expect(r.schedule.offered).toBe(303);
-    expect(r.dropped).toEqual({ window: 3, 'no-bot': 0, total: 3 });
+    expect(r.dropped).toEqual({ window: 3, 'no-bot': 0, disconnected: 0, total: 3 });
     expect(r.faultsInjected).toBe(0 + 1 + 2);
     expect(r.bots).toBe(30);
     expect(r.merged).toEqual({ shards: 3, runIds: ['run-0', 'run-1', 'run-2'] });

@@ -34,7 +34,7 @@ function worker(index: number, latenciesMs: number[], lost: number): WorkerResul
   return {
     index,
     offered: latenciesMs.length + 1,
-    dropped: { window: 1, 'no-bot': 0 },
+    dropped: { window: 1, 'no-bot': 0, disconnected: 0 },
     counters: { ...zeroCounters(), sent: latenciesMs.length, delivered: latenciesMs.length, lost },
     findings: [],
     histograms: h.encode(),
@@ -57,7 +57,7 @@ describe('load results', () => {
     expect(merged.counters.sent).toBe(1000);
     expect(merged.counters.lost).toBe(2);
     expect(merged.offered).toBe(1002);
-    expect(merged.dropped).toEqual({ window: 2, 'no-bot': 0, total: 2 });
+    expect(merged.dropped).toEqual({ window: 2, 'no-bot': 0, disconnected: 0, total: 2 });
     for (const p of [50, 90, 99, 99.9, 100]) {
       expect(merged.histograms.percentile('delivery_latency', p)).toBe(
         whole.percentile('delivery_latency', p),

@@ -15,7 +15,7 @@ function at(offered: number, sent: number, retransmits: number, inFlight: number
   for (const ms of ackMs) histograms.record('msg_a', ms);
   return {
     offered,
-    dropped: { window: 0, 'no-bot': 0, total: offered - sent },
+    dropped: { window: 0, 'no-bot': 0, disconnected: 0, total: offered - sent },
     counters: { ...zeroCounters(), sent, retransmits, inFlight },
     histograms,
   };

@@ -82,7 +82,7 @@ describe('a load whose target stops taking connections', () => {
     const worker = (unreachable?: WorkerResult['unreachable']): WorkerResult => ({
       index: 0,
       offered: 0,
-      dropped: { window: 0, 'no-bot': 0 },
+      dropped: { window: 0, 'no-bot': 0, disconnected: 0 },
       counters: base.counters,
       findings: [],
       histograms: base.histograms.encode(),

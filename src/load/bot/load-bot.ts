@@ -42,6 +42,8 @@ class Outgoing implements Armed {
     readonly cmid: string,
     readonly to: string,
     readonly body: string,
+    /** When the schedule meant it to start (history ms); the `send` event carries it. */
+    readonly scheduledT: number,
   ) {}
 
   due(): void {
@@ -127,18 +129,25 @@ export class LoadBot extends ReceivingBot {
   }
 
   /**
-   * Sends a new message (records `send` with its scheduled time); transmitted at once when
-   * connected, else at the next login.
+   * Sends a new message: transmitted at once when connected, else queued for the next login, as
+   * a real app queues what its user sends offline. The `send` event is recorded when it goes on
+   * the wire (transmit): a message still queued when the run ends never left the kit, so it is
+   * no sent message and no unknown outcome (the worker counts it dropped, `disconnected`).
    */
   send(to: string, body: string, scheduledT: number): string {
     const cmid = (++this.sent).toString(36);
-    const h = this.s.history;
-    h.append({ kind: 'send', t: h.now(), actor: this.actor, cmid, to, body, scheduledT });
-    const e = new Outgoing(this, cmid, to, body);
+    const e = new Outgoing(this, cmid, to, body, scheduledT);
     this.out ??= new Map();
     this.out.set(cmid, e);
     if (this.session) this.transmit(e, 'first');
     return cmid;
+  }
+
+  /** Messages of the window that never went on the wire: queued while the bot was disconnected. */
+  get unsent(): number {
+    let n = 0;
+    if (this.out) for (const e of this.out.values()) if (e.attempts === 0) n++;
+    return n;
   }
 
   // ── connection lifecycle ────────────────────────────────────────────────────────────────
@@ -231,8 +240,11 @@ export class LoadBot extends ReceivingBot {
     const session = this.session;
     if (!session) return;
     e.attempts++;
-    if (reason !== 'first') {
-      const h = this.s.history;
+    const h = this.s.history;
+    if (reason === 'first') {
+      const { cmid, to, body, scheduledT } = e;
+      h.append({ kind: 'send', t: h.now(), actor: this.actor, cmid, to, body, scheduledT });
+    } else {
       h.append({
         kind: 'retransmit',
         t: h.now(),

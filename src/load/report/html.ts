@@ -18,6 +18,7 @@ import { kitSaturated } from '../kit-delay.js';
 import { LATENCY_FIGURE_LIST, LatencyHistograms } from '../latency.js';
 import type { LoadResult } from '../result.js';
 import type { LatencyFigure } from '../thresholds.js';
+import { DROP_REASONS } from '../worker/messages.js';
 import { unreachableText } from './text.js';
 
 /** How each latency figure is titled on the page. */
@@ -110,6 +111,13 @@ function loadModel(r: LoadResult): LoadModel {
     totals: {
       offered: r.schedule.offered,
       dropped: r.dropped.total,
+      // The reasons that happened: "dropped disconnected" says sends never left a cut-off bot.
+      ...Object.fromEntries(
+        DROP_REASONS.filter((reason) => r.dropped[reason] > 0).map((reason) => [
+          `dropped ${reason}`,
+          r.dropped[reason],
+        ]),
+      ),
       ...r.counters,
       unsettled: r.unsettled,
       'faults injected': r.faultsInjected,

@@ -10,6 +10,14 @@ import { KIT_SATURATED_P99_MS, type KitDelay, kitSaturated } from '../kit-delay.
 import type { LatencySummary } from '../latency.js';
 import type { LoadResult } from '../result.js';
 import { formatMs, type LatencyFigure } from '../thresholds.js';
+import { DROP_REASONS, type DropReason } from '../worker/messages.js';
+
+/** A drop reason in the summary's words. */
+const DROP_WORDS: Record<DropReason, string> = {
+  window: 'window',
+  'no-bot': 'no bot',
+  disconnected: 'disconnected',
+};
 
 const LATENCY_ROWS: [string, LatencyFigure, LatencyFigure][] = [
   ['msg:R → msg:A', 'ack_latency.msg_a', 'ack_latency.msg_a.scheduled'],
@@ -52,7 +60,7 @@ export function renderLoadSummary(r: LoadResult): string {
     );
   out.push('');
   out.push(
-    `  schedule   ${formatElapsed(d)}: offered ${r.schedule.offered} (${rate(r.schedule.offered, d)}/s), sent ${c.sent} (${rate(c.sent, d)}/s), dropped ${r.dropped.total} (window ${r.dropped.window}, no bot ${r.dropped['no-bot']})`,
+    `  schedule   ${formatElapsed(d)}: offered ${r.schedule.offered} (${rate(r.schedule.offered, d)}/s), sent ${c.sent} (${rate(c.sent, d)}/s), dropped ${r.dropped.total} (${DROP_REASONS.map((reason) => `${DROP_WORDS[reason]} ${r.dropped[reason]}`).join(', ')})`,
   );
   out.push(
     `  ledger     accepted ${c.accepted}, delivered ${c.delivered}, lost ${c.lost}, app duplicates ${c.appDuplicates}, wire duplicates ${c.wireDuplicates}, unknown outcome ${c.unknownOutcome} (recovered ${c.recovered})`,
@@ -135,7 +143,7 @@ export function renderProgress(p: LoadProgress, previous: LoadProgress | undefin
     offered += s.offered;
     sent += s.counters.sent;
     window += s.window;
-    dropped += s.dropped.window + s.dropped['no-bot'];
+    for (const reason of DROP_REASONS) dropped += s.dropped[reason];
     retransmits += s.counters.retransmits;
     lost += s.counters.lost;
     app += s.counters.appDuplicates;

@@ -5,6 +5,7 @@
 
 import type { EvidencedFinding, LedgerCounters } from '../../checker/ledger-contract.js';
 import type { TargetEvent } from '../../history/events.js';
+import { LOAD_DROP_REASONS } from '../../metrics/definitions.js';
 import type { Cap } from '../../protocol/frames.js';
 import type { Unreachable } from '../bot/load-bot.js';
 import type { KitDelay } from '../kit-delay.js';
@@ -36,8 +37,14 @@ export interface WorkerPlan {
   metrics: { scenario: string; driver: string; suite: string } | undefined;
 }
 
-export type DropReason = 'window' | 'no-bot';
-export const DROP_REASONS: readonly DropReason[] = ['window', 'no-bot'];
+/** Why a scheduled send was dropped; the metric table's label values are the one list. */
+export type DropReason = (typeof LOAD_DROP_REASONS)[number];
+export const DROP_REASONS: readonly DropReason[] = LOAD_DROP_REASONS;
+
+/** Zero drops for every reason. */
+export function noDrops(): Record<DropReason, number> {
+  return Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+}
 
 /** Live figures of one worker, cheap to take every second. */
 export interface WorkerSnapshot {
@@ -46,7 +53,7 @@ export interface WorkerSnapshot {
   t: number;
   offered: number;
   dropped: Record<DropReason, number>;
-  /** Sent messages still in their senders' windows. */
+  /** Messages in their senders' windows: sent and unsettled, or queued in a disconnected bot. */
   window: number;
   connected: number;
   bots: number;

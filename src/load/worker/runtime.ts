@@ -26,7 +26,14 @@ import { ArrivalSchedule, Dispatcher } from '../schedule.js';
 import { openDrivers } from './drivers.js';
 import { InFlight } from './in-flight.js';
 import { LoadHistory } from './load-history.js';
-import type { DropReason, ReadyInfo, WorkerPlan, WorkerResult, WorkerSnapshot } from './messages.js';
+import {
+  noDrops,
+  type ReadyInfo,
+  type WorkerPlan,
+  type WorkerResult,
+  type WorkerSnapshot,
+} from './messages.js';
+import { Timers } from './timers.js';
 import { workerMetrics } from './worker-metrics.js';
 
 /** How often settled messages are judged and forgotten. */
@@ -70,9 +77,9 @@ export class WorkerRuntime {
   private readonly senderOf = new Map<LoadBot, Sender>();
   private readonly offline: { bot: LoadBot; phaseMs: number }[] = [];
   private readonly faults: CaseFaults[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private offered = 0;
-  private readonly dropped: Record<DropReason, number> = { window: 0, 'no-bot': 0 };
+  private readonly dropped = noDrops();
   private inWindow = 0;
   private connected = 0;
   private connectFailures = 0;
@@ -216,8 +223,8 @@ export class WorkerRuntime {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
-    this.later(Math.max(0, -this.history.now()), () => this.tick());
-    this.every(RETIRE_EVERY_MS, () => this.ledger.retire(this.history.now()));
+    this.timers.later(Math.max(0, -this.history.now()), () => this.tick());
+    this.timers.every(RETIRE_EVERY_MS, () => this.ledger.retire(this.history.now()));
     const offline = this.plan.profile.population.offline;
     if (offline) for (const o of this.offline) this.flip(o.bot, o.phaseMs, offline);
   }
@@ -243,7 +250,6 @@ export class WorkerRuntime {
    */
   abort(): void {
     this.stopSending();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.clock.clear();
     this.kitDelay?.stop();
@@ -277,7 +283,6 @@ export class WorkerRuntime {
     const { drainMs } = this.plan.profile;
     const endT = this.history.now();
     // Every device comes back for the drain: offline storage is synced, receipts arrive.
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     await Promise.all(this.offline.map((o) => o.bot.connect()));
     const deadline = performance.now() + drainMs;
@@ -285,10 +290,15 @@ export class WorkerRuntime {
       this.ledger.retire(this.history.now());
       await sleep(50);
     }
-    const unsettled = Math.max(this.inWindow, this.ledger.counters().inFlight);
     // The ledger and the metric table stop at the same event: what a bot does while it stops
     // (a last retransmission, a push committed again) is in neither the report nor the metrics.
     for (const unfeed of this.unfeed) unfeed();
+    // Sends still queued in a disconnected bot never reached the wire, so the ledger never saw
+    // them: not sent, no unknown outcome — dropped, as a send that could not start (counted at
+    // the same event the ledger stopped, so every offered send is sent or dropped exactly once).
+    const unsent = this.bots.reduce((n, b) => n + b.unsent, 0);
+    this.dropped.disconnected += unsent;
+    const unsettled = Math.max(this.inWindow - unsent, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
     // Bots that never got in failed on the stand-in clock of the connect phase.
     const failing = unreachableOf(this.bots);
@@ -329,7 +339,7 @@ export class WorkerRuntime {
       return;
     }
     const wait = Math.min(MAX_TICK_MS, Math.max(1, this.dispatcher.nextTime() - this.history.now()));
-    this.later(wait, () => this.tick());
+    this.timers.later(wait, () => this.tick());
   }
 
   private readonly take = (global: number, local: number, scheduledT: number): void => {
@@ -365,29 +375,7 @@ export class WorkerRuntime {
     }
     if (!state.offline && !bot.wantOnline) void bot.connect();
     if (state.untilMs >= this.schedule.durationMs) return;
-    this.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
-  }
-
-  // ── plumbing ────────────────────────────────────────────────────────────────────────────
-
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        fn();
-      },
-      Math.max(0, ms),
-    );
-    this.timers.add(timer);
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const again = () =>
-      this.later(ms, () => {
-        fn();
-        again();
-      });
-    again();
+    this.timers.later(state.untilMs - now, () => this.flip(bot, phaseMs, schedule));
   }
 }
 

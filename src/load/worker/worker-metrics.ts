@@ -9,13 +9,13 @@ import type { Finding } from '../../checker/types.js';
 import { metricsListener, recordFindings } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import type { LoadHistory } from './load-history.js';
-import type { DropReason } from './messages.js';
+import { DROP_REASONS, type DropReason } from './messages.js';
 
 /** Where the worker's figures stand. */
 export interface WorkerFigures {
   offered: number;
   dropped: Record<DropReason, number>;
-  /** Sends in the in-flight window. */
+  /** Messages in the senders' windows (sent and unsettled, or queued while disconnected). */
   inWindow: number;
   connected: number;
   counters: LedgerCounters;
@@ -39,29 +39,30 @@ export function workerMetrics(
 ): WorkerMetrics {
   const unfeed = history.subscribe(metricsListener(metrics, base));
   const scheduled = metrics.cell('loadScheduled', base);
-  const dropped = {
-    window: metrics.cell('loadDropped', { ...base, reason: 'window' }),
-    'no-bot': metrics.cell('loadDropped', { ...base, reason: 'no-bot' }),
-  };
+  const dropped = DROP_REASONS.map((reason) => ({
+    reason,
+    cell: metrics.cell('loadDropped', { ...base, reason }),
+    seen: 0,
+  }));
   const lost = metrics.cell('messagesLost', base);
   const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
   const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
-  let seen = { offered: 0, window: 0, noBot: 0, lost: 0, app: 0, wire: 0 };
+  let seen = { offered: 0, lost: 0, app: 0, wire: 0 };
   // Counters move by what changed since the last look; gauges are set. Lost, app and wire
   // duplicates are the ledger's verdicts, counted as it reaches them.
   const tick = () => {
     const f = figures();
     const c = f.counters;
     scheduled.inc(f.offered - seen.offered);
-    dropped.window.inc(f.dropped.window - seen.window);
-    dropped['no-bot'].inc(f.dropped['no-bot'] - seen.noBot);
+    for (const d of dropped) {
+      d.cell.inc(f.dropped[d.reason] - d.seen);
+      d.seen = f.dropped[d.reason];
+    }
     lost.inc(Math.max(0, c.lost - seen.lost));
     appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
     wireDuplicates.inc(Math.max(0, c.wireDuplicates - seen.wire));
     seen = {
       offered: f.offered,
-      window: f.dropped.window,
-      noBot: f.dropped['no-bot'],
       lost: Math.max(seen.lost, c.lost),
       app: Math.max(seen.app, c.appDuplicates),
       wire: Math.max(seen.wire, c.wireDuplicates),
