@@ -15,6 +15,7 @@ import {
   panelExpressions,
   substituteVariables,
 } from '../../src/dashboards/index.js';
+import { type MetricsServer, startMetricsServer } from '../../src/metrics/http.js';
 import { pushToGateway } from '../../src/metrics/pushgateway.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { runMetrics } from '../../src/metrics/run-metrics.js';
@@ -32,16 +33,20 @@ import {
 
 let prometheus: RunningBinary | undefined;
 let pushgateway: RunningBinary | undefined;
+let exporter: MetricsServer | undefined;
 let cases: CaseResult[] = [];
 const runId = `pushed-${process.pid}`;
 
 beforeAll(async () => {
-  pushgateway = await startPushgateway();
-  prometheus = await startPrometheus([
-    { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
-  ]);
+  // The run is scraped too (`--metrics-port` beside `--pushgateway`), under the same job.
   const registry = new Registry();
   labelTarget(registry, 'embedded');
+  exporter = await startMetricsServer({ registry });
+  pushgateway = await startPushgateway();
+  prometheus = await startPrometheus([
+    { job: 'imspec', targets: [new URL(exporter.url).host] },
+    { job: 'pushgateway', targets: [new URL(pushgateway.url).host], honorLabels: true },
+  ]);
   const wiring = runMetrics(createMetrics(registry), 'ran');
   const result = await runSuites(
     {
@@ -65,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await prometheus?.stop();
   await pushgateway?.stop();
+  await exporter?.close();
 });
 
 const one = async (expr: string): Promise<number | undefined> => {
@@ -93,39 +99,53 @@ describe('a run pushed to the Pushgateway, on a real Prometheus', () => {
     expect(pushed).toEqual(report);
   });
 
-  it('shows the report’s figures on the dashboards’ range panels for its run_id', async () => {
-    const vars = { ...grafanaVars('imspec'), run_id: runId };
-    const panels = [
-      ...panelExpressions(buildDashboard(DASHBOARD_FILES['imspec-delivery-health.json'])),
-      ...panelExpressions(buildDashboard(DASHBOARD_FILES['imspec-fault-run.json'])),
-    ];
+  const panels = [
+    ...panelExpressions(buildDashboard(DASHBOARD_FILES['imspec-delivery-health.json'])),
+    ...panelExpressions(buildDashboard(DASHBOARD_FILES['imspec-fault-run.json'])),
+  ];
+  /** The report's totals, and what the range panels show with `run_id` set to `runIdVar`. */
+  const totals = async (runIdVar: string) => {
+    const vars = { ...grafanaVars('imspec'), run_id: runIdVar };
     const panel = async (title: string, refId = 'A') => {
       const p = panels.find((x) => x.panel === title && x.refId === refId)!;
       return one(substituteVariables(p.expr, vars));
     };
-    const s = (f: (c: CaseResult) => number) => sum(f);
     const report = {
-      lost: s((c) => c.stats!.lost),
-      seqGaps: s((c) => c.stats!.seqGaps),
-      unrecovered: s((c) => c.stats!.unknownOutcome - c.stats!.recovered),
-      recovered: s((c) => c.stats!.recovered),
-      deliveryRatio: s((c) => c.stats!.delivered) / s((c) => c.stats!.sent),
-      findings: s((c) => c.findings.length),
+      lost: sum((c) => c.stats!.lost),
+      seqGaps: sum((c) => c.stats!.seqGaps),
+      unrecovered: sum((c) => c.stats!.unknownOutcome - c.stats!.recovered),
+      recovered: sum((c) => c.stats!.recovered),
+      deliveryRatio: sum((c) => c.stats!.delivered) / sum((c) => c.stats!.sent),
+      findings: sum((c) => c.findings.length),
     };
+    const findings = panels.find((p) => p.panel === 'Findings by requirement')!.expr;
     const shown = {
       lost: await panel('Lost under faults'),
       seqGaps: await panel('Seq gaps under faults'),
       unrecovered: await panel('Unknown outcome', 'A'),
       recovered: await panel('Unknown outcome', 'B'),
       deliveryRatio: await panel('Delivery ratio'),
-      findings: (
-        await query(
-          prometheus!.url,
-          substituteVariables(panels.find((p) => p.panel === 'Findings by requirement')!.expr, vars),
-        )
-      ).reduce((a, r) => a + Number(r.value[1]), 0),
+      findings: (await query(prometheus!.url, substituteVariables(findings, vars))).reduce(
+        (a, r) => a + Number(r.value[1]),
+        0,
+      ),
     };
+    return { report, shown };
+  };
+
+  it('shows the report’s figures on the dashboards’ range panels for its run_id', async () => {
+    const { report, shown } = await totals(runId);
     expect(report.seqGaps * report.recovered * report.findings).toBeGreaterThan(0);
+    expect(shown).toEqual(report);
+  });
+
+  it('counts a run both scraped and pushed once, by its pushed values (run_id All)', async () => {
+    await waitFor('the final values scraped', async () =>
+      (await one(`sum(imspec_seq_gaps_total{job="imspec",run_id=""})`)) === sum((c) => c.stats!.seqGaps)
+        ? true
+        : undefined,
+    );
+    const { report, shown } = await totals('.*');
     expect(shown).toEqual(report);
   });
 });
