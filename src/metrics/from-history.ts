@@ -329,7 +329,7 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
 }
 
 /**
- * The series of the checker's figures for one label set, moved by `add(figures, sign)`: a case
+ * The series of the checker's figures for one label set, moved by `add(figures, since)`: a case
  * adds its final figures once; a load run adds what changed since its last tick (`since`).
  */
 export function checkedCells(
