@@ -8,7 +8,7 @@ import { annotations } from './annotations.js';
 import { withHealthPanels } from './health-panels.js';
 import { withLoadPanels } from './load-panels.js';
 import { heatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { bucketIncrease, name, quantile, RANGE_WINDOW, sel, sumIncrease, sumRate } from './promql.js';
+import { bucketIncrease, name, quantile, sel, sumIncrease, sumOverRange, sumRate } from './promql.js';
 import { variables } from './variables.js';
 
 const latency = (ack: 'msg_a' | 'ack_n') =>
@@ -47,7 +47,7 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
         'Accepted messages never committed by the receiver over the dashboard range. Anything above 0 is bad: the server acknowledged a message (msg:A) and then lost it.',
       unit: 'short',
       redFrom: 1,
-      queries: [{ expr: sumIncrease('messagesLost', [], {}, RANGE_WINDOW), legend: 'lost' }],
+      queries: [{ expr: sumOverRange('messagesLost'), legend: 'lost' }],
     }),
   );
   d.withPanel(
@@ -57,7 +57,7 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
         'Messages committed twice by a receiving app over the range. Anything above 0 is bad: exactly-once is broken (server dedup or client dedup failed).',
       unit: 'short',
       redFrom: 1,
-      queries: [{ expr: sumIncrease('duplicates', [], { layer: 'app' }, RANGE_WINDOW), legend: 'app' }],
+      queries: [{ expr: sumOverRange('duplicates', [], { layer: 'app' }), legend: 'app' }],
     }),
   );
   d.withPanel(
@@ -67,7 +67,7 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
         'Inbound frames that broke the RAN/1 schema (FRAME-4) over the range. Anything above 0 is bad: the server sends malformed frames that real clients may choke on.',
       unit: 'short',
       redFrom: 1,
-      queries: [{ expr: sumIncrease('schemaViolations', [], {}, RANGE_WINDOW), legend: 'violations' }],
+      queries: [{ expr: sumOverRange('schemaViolations'), legend: 'violations' }],
     }),
   );
 
@@ -114,6 +114,19 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
       queries: [{ expr: sumIncrease('messagesLost'), legend: 'lost' }],
     }),
   );
+  d.withPanel(
+    statPanel({
+      title: 'Unknown outcome',
+      description:
+        "Sent messages whose msg:A never reached the sender, over the range (a pushed run: its report's figures): not recovered (the receiver never got them either: the load threshold unknown_outcome) and recovered (the receiver got them anyway). Not recovered above 0 is bad: the kit cannot tell whether the server has those messages; recovered means lost or late msg:A answers (RID-1 when the server never answered).",
+      unit: 'short',
+      w: 24,
+      queries: [
+        { expr: sumOverRange('messagesUnknownOutcome', [], { recovered: 'false' }), legend: 'not recovered' },
+        { expr: sumOverRange('messagesUnknownOutcome', [], { recovered: 'true' }), legend: 'recovered' },
+      ],
+    }),
+  );
 
   d.withRow(new dashboard.RowBuilder('Latency'));
   d.withPanel(
@@ -150,7 +163,7 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
     timeSeriesPanel({
       title: 'Seq gaps',
       description:
-        'Gaps receivers saw in their inbox seq numbers per interval. Any is bad for a server claiming contiguous-seq: pushes were lost or reordered and the client had to refetch.',
+        "Seqs missing from an inbox that no device ever got, refetch included (SEQ-1, the report's seq gaps), per interval as the checker decides them. Any is bad for a server claiming contiguous-seq: the inbox has holes. A gap a client saw and refetched is not one (sync pages show those refetches).",
       unit: 'short',
       w: 8,
       queries: [{ expr: sumIncrease('seqGaps'), legend: 'gaps' }],
@@ -208,7 +221,7 @@ export function deliveryHealth(): dashboard.DashboardBuilder {
         'Failed monitor cycles over the range by reason: connect (target unreachable), timeout (no receipt in time), lost, duplicate, error. Any non-zero row is bad; the reason says where to look.',
       unit: 'short',
       w: 12,
-      queries: [{ expr: sumIncrease('probeFailures', ['reason'], {}, RANGE_WINDOW), legend: '{{reason}}' }],
+      queries: [{ expr: sumOverRange('probeFailures', ['reason']), legend: '{{reason}}' }],
     }),
   );
   withLoadPanels(d);

@@ -8,18 +8,21 @@
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { BURN_WINDOWS, DEFAULT_SLO_OBJECTIVE, sloErrorRatio } from './alert-rules.js';
 import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { name, RANGE_WINDOW, RATE_WINDOW, ratio, sel, sumIncrease } from './promql.js';
+import { name, ratio, sel, sumIncrease, sumOverRange } from './promql.js';
 
-const over = (window: string) => ({
-  delivered: sumIncrease('messagesDelivered', [], {}, window),
-  sent: sumIncrease('messagesSent', [], {}, window),
-  accepted: sumIncrease('messagesAccepted', [], {}, window),
-  lost: sumIncrease('messagesLost', [], {}, window),
+/** The delivery figures over the range (a pushed run's final values) or per interval (scraped). */
+const over = (
+  total: (key: 'messagesDelivered' | 'messagesSent' | 'messagesAccepted' | 'messagesLost') => string,
+) => ({
+  delivered: total('messagesDelivered'),
+  sent: total('messagesSent'),
+  accepted: total('messagesAccepted'),
+  lost: total('messagesLost'),
 });
 
 export function withHealthPanels(d: dashboard.DashboardBuilder): void {
-  const range = over(RANGE_WINDOW);
-  const now = over(RATE_WINDOW);
+  const range = over((key) => sumOverRange(key));
+  const now = over((key) => sumIncrease(key));
   d.withRow(new dashboard.RowBuilder('Ratios, availability and SLO'));
   d.withPanel(
     statPanel({
@@ -99,7 +102,7 @@ export function withHealthPanels(d: dashboard.DashboardBuilder): void {
       w: 24,
       queries: [
         {
-          expr: `${sumIncrease('findings', ['requirement', 'level'], {}, RANGE_WINDOW)} > 0`,
+          expr: `${sumOverRange('findings', ['requirement', 'level'])} > 0`,
           legend: '{{requirement}} ({{level}})',
         },
       ],

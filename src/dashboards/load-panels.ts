@@ -6,7 +6,7 @@
 
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { statPanel, timeSeriesPanel } from './panels.js';
-import { name, RANGE_WINDOW, sel, sumIncrease, sumRate } from './promql.js';
+import { name, sel, sumOverRange, sumRate } from './promql.js';
 
 export function withLoadPanels(d: dashboard.DashboardBuilder): void {
   d.withRow(new dashboard.RowBuilder('Load runs (imspec load)'));
@@ -57,7 +57,7 @@ export function withLoadPanels(d: dashboard.DashboardBuilder): void {
         'Scheduled sends dropped over the dashboard range, every reason. Above 0 is bad: the run did not offer the load its profile describes, so its latency figures flatter the target.',
       unit: 'short',
       redFrom: 1,
-      queries: [{ expr: sumIncrease('loadDropped', [], {}, RANGE_WINDOW), legend: 'dropped' }],
+      queries: [{ expr: sumOverRange('loadDropped'), legend: 'dropped' }],
     }),
   );
 }

@@ -33,23 +33,51 @@ export function sel(extra: Record<string, string> = {}, regex: Record<string, st
 
 const by = (labels: readonly string[]): string => (labels.length ? ` by (${labels.join(', ')})` : '');
 
-/** `sum by (…) (rate(metric{…}[$__rate_interval]))` */
+/**
+ * A run pushed to the Pushgateway at its end carries its `run_id` (the push's grouping label); a
+ * scraped run, a load's /metrics and the monitor carry none. A pushed series is one final value
+ * repeated, so a rate or increase over it reads 0 whatever the run did: the over-time panels
+ * (rates, quantiles, per-interval increases) read scraped series only and show no data for a
+ * pushed run, and the range totals read its final value (sumOverRange).
+ */
+const SCRAPED = { run_id: '' } as const;
+
+/** `sum by (…) (rate(metric{…,run_id=""}[$__rate_interval]))`: scraped series only. */
 export function sumRate(
   key: MetricKey,
   labels: readonly string[] = [],
   extra: Record<string, string> = {},
 ): string {
-  return `sum${by(labels)} (rate(${name(key)}${sel(extra)}[${RATE_WINDOW}]))`;
+  return `sum${by(labels)} (rate(${name(key)}${sel({ ...extra, ...SCRAPED })}[${RATE_WINDOW}]))`;
 }
 
-/** `sum by (…) (increase(metric{…}[window]))` */
+/** `sum by (…) (increase(metric{…,run_id=""}[$__rate_interval]))`: per interval, scraped series only. */
 export function sumIncrease(
   key: MetricKey,
   labels: readonly string[] = [],
   extra: Record<string, string> = {},
-  window: string = RATE_WINDOW,
 ): string {
-  return `sum${by(labels)} (increase(${name(key)}${sel(extra)}[${window}]))`;
+  return `sum${by(labels)} (increase(${name(key)}${sel({ ...extra, ...SCRAPED })}[${RATE_WINDOW}]))`;
+}
+
+/** The labels that tell one run's case apart from another's, whatever job carried it. */
+const CASE_LABELS = ['scenario', 'suite', 'driver', 'target'] as const;
+
+/**
+ * A counter's total over the dashboard's range, per `labels`: a pushed run's final value
+ * (last_over_time of the pushed series, summed over the runs pushed), else a scraped run's
+ * increase. A case both scraped and pushed counts once, by its pushed value (exact; a scraped
+ * increase reads a little high, docs/observability.md).
+ */
+export function sumOverRange(
+  key: MetricKey,
+  labels: readonly string[] = [],
+  extra: Record<string, string> = {},
+): string {
+  const each = `sum by (${[...new Set([...CASE_LABELS, ...labels])].join(', ')})`;
+  const pushed = `${each} (last_over_time(${name(key)}${sel(extra, { run_id: '.+' })}[${RANGE_WINDOW}]))`;
+  const scraped = `${each} (increase(${name(key)}${sel({ ...extra, ...SCRAPED })}[${RANGE_WINDOW}]))`;
+  return `sum${by(labels)} (${pushed} or ${scraped})`;
 }
 
 /**
@@ -73,12 +101,13 @@ export function quantile(
   extra: Record<string, string> = {},
   labels: readonly string[] = [],
 ): string {
-  const buckets = `sum by (${[...labels, 'le'].join(', ')}) (rate(${name(key, '_bucket')}${sel(extra)}[${RATE_WINDOW}]))`;
-  const observed = `sum${by(labels)} (rate(${name(key, '_count')}${sel(extra)}[${RATE_WINDOW}])) > 0`;
+  const scraped = sel({ ...extra, ...SCRAPED });
+  const buckets = `sum by (${[...labels, 'le'].join(', ')}) (rate(${name(key, '_bucket')}${scraped}[${RATE_WINDOW}]))`;
+  const observed = `sum${by(labels)} (rate(${name(key, '_count')}${scraped}[${RATE_WINDOW}])) > 0`;
   return `histogram_quantile(${q}, ${buckets} and ignoring(le) (${observed}))`;
 }
 
-/** `sum by (le) (increase(metric_bucket{…}[$__rate_interval]))`: a heatmap's cells. */
+/** `sum by (le) (increase(metric_bucket{…,run_id=""}[$__rate_interval]))`: a heatmap's cells. */
 export function bucketIncrease(key: MetricKey): string {
-  return `sum by (le) (increase(${name(key, '_bucket')}${sel()}[${RATE_WINDOW}]))`;
+  return `sum by (le) (increase(${name(key, '_bucket')}${sel(SCRAPED)}[${RATE_WINDOW}]))`;
 }

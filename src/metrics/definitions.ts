@@ -26,6 +26,7 @@ export const LABEL_NAMES = [
   'verdict',
   'requirement',
   'level',
+  'recovered',
 ] as const;
 export type LabelName = (typeof LABEL_NAMES)[number];
 export type Labels = Partial<Record<LabelName, string>>;
@@ -87,6 +88,8 @@ export const MESSAGE_EXEMPLAR = ['cmid', 'smid'] as const;
 export const RETRANSMIT_REASONS = ['timeout', 'reconnect'] as const;
 export const DUPLICATE_LAYERS = ['wire', 'app'] as const;
 export const ACK_KINDS = ['msg_a', 'ack_n'] as const;
+/** imspec_messages_unknown_outcome_total{recovered}: whether the receiver got the message anyway. */
+export const UNKNOWN_OUTCOME_RECOVERED = ['false', 'true'] as const;
 /**
  * Fault labels: the fault proxies' actions (FaultEvent.action: frame rules drop … stall, stream
  * rules latency … slice), the runner's target actions (TargetEvent kill, term, restart, pause)
@@ -166,6 +169,14 @@ export const METRICS = {
     unit: 'messages',
     labels: BASE_LABELS,
   }),
+  messagesUnknownOutcome: def({
+    name: 'imspec_messages_unknown_outcome_total',
+    type: 'counter',
+    help: 'Sent messages whose msg:A never reached the sender (the report\'s unknown outcome), from the ledger the verdict uses: recovered="true" the receiver committed it anyway, recovered="false" it did not (the load threshold unknown_outcome).',
+    unit: 'messages',
+    labels: [...BASE_LABELS, 'recovered'],
+    values: { recovered: UNKNOWN_OUTCOME_RECOVERED },
+  }),
   retransmits: def({
     name: 'imspec_retransmits_total',
     type: 'counter',
@@ -185,7 +196,7 @@ export const METRICS = {
   seqGaps: def({
     name: 'imspec_seq_gaps_total',
     type: 'counter',
-    help: 'Gaps a receiver saw in its inbox seq numbers (or broken prevSeq chains).',
+    help: "Seqs missing from an inbox that no device ever got, refetch included (SEQ-1, the report's seq gaps), from the ledger the verdict uses; a gap a client saw and refetched is not one.",
     unit: 'events',
     labels: BASE_LABELS,
   }),

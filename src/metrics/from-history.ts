@@ -4,7 +4,8 @@
  * frame, send, commit and fault the run records is counted and timed here.
  *
  * What the live events cannot know — a message lost for good, a second commit of the same
- * message in another session — the checker decides at case end; `recordCheckStats` adds those.
+ * message in another session, a seq that no device ever got, a send whose outcome stayed
+ * unknown — the checker decides at case end; `recordCheckStats` adds those.
  */
 
 import { isSchemaViolation } from '../checker/schema-violation.js';
@@ -96,7 +97,6 @@ export function metricsListener(
   const accepted = metrics.cell('messagesAccepted', labels);
   const delivered = metrics.cell('messagesDelivered', labels);
   const syncPages = metrics.cell('syncPages', labels);
-  const seqGaps = metrics.cell('seqGaps', labels);
   const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
   const retransmits = {
     timeout: metrics.cell('retransmits', { ...base, reason: 'timeout' }),
@@ -267,9 +267,8 @@ export function metricsListener(
         // that reads committed messages again is the client's own request, not a duplicate.
         if (wireFromEvents && e.via === 'push') wireDuplicates.inc();
         return;
-      case 'gap':
-        seqGaps.inc();
-        return;
+      // A gap a client saw ('gap') is its own business until the refetch fails: seq gaps are
+      // SEQ-1's holes, which the ledger counts (recordCheckStats, a load run's counters).
       case 'fault': {
         const label = faultLabel(e.action);
         if (label === 'corrupt' && e.actor !== undefined && corrupted.size < 10_000) corrupted.add(e.actor);
@@ -310,18 +309,54 @@ export function attachHistoryMetrics(
   return history.subscribe(metricsListener(metrics, base, options));
 }
 
+/** The ledger figures only the checker decides: what recordCheckStats and a load run's ticks add. */
+export type CheckedFigures = Pick<
+  LedgerStats,
+  'lost' | 'appDuplicates' | 'wireDuplicates' | 'seqGaps' | 'unknownOutcome' | 'recovered'
+>;
+
 /**
- * Adds what only the checker knows, at case end: messages lost and application-level
- * duplicates, exactly as the verdict counts them (LedgerStats.lost includes messages a restarted
- * server forgot, DUR-1; appDuplicates includes retransmissions stored again, DEDUP-1/DUR-3), so
- * a FAIL for loss always moves imspec_messages_lost_total. Everything else in `stats` was
- * already counted live from events, so it is not added again.
+ * Adds what only the checker knows, at case end: messages lost, duplicates, seq gaps and unknown
+ * outcomes, exactly as the verdict counts them (LedgerStats.lost includes messages a restarted
+ * server forgot, DUR-1; appDuplicates includes retransmissions stored again, DEDUP-1/DUR-3;
+ * seqGaps the seqs SEQ-1 found no device ever got), so a FAIL for loss always moves
+ * imspec_messages_lost_total. Everything else in `stats` was already counted live from events,
+ * so it is not added again.
  */
 export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, labels: BaseLabels): void {
   metrics.zeroInit(labels);
-  if (stats.lost > 0) metrics.m.messagesLost.inc(labels, stats.lost);
-  if (stats.appDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'app' }, stats.appDuplicates);
-  if (stats.wireDuplicates > 0) metrics.m.duplicates.inc({ ...labels, layer: 'wire' }, stats.wireDuplicates);
+  checkedCells(metrics, labels).add(stats);
+}
+
+/**
+ * The series of the checker's figures for one label set, moved by `add(figures, since)`: a case
+ * adds its final figures once; a load run adds what changed since its last tick (`since`).
+ */
+export function checkedCells(
+  metrics: ImspecMetrics,
+  labels: BaseLabels,
+): { add: (figures: CheckedFigures, since?: CheckedFigures) => void } {
+  const cells = {
+    lost: metrics.cell('messagesLost', labels),
+    appDuplicates: metrics.cell('duplicates', { ...labels, layer: 'app' }),
+    wireDuplicates: metrics.cell('duplicates', { ...labels, layer: 'wire' }),
+    seqGaps: metrics.cell('seqGaps', labels),
+    unrecovered: metrics.cell('messagesUnknownOutcome', { ...labels, recovered: 'false' }),
+    recovered: metrics.cell('messagesUnknownOutcome', { ...labels, recovered: 'true' }),
+  };
+  return {
+    add(f, since) {
+      const up = (now: number, before = 0) => Math.max(0, now - before);
+      cells.lost.inc(up(f.lost, since?.lost));
+      cells.appDuplicates.inc(up(f.appDuplicates, since?.appDuplicates));
+      cells.wireDuplicates.inc(up(f.wireDuplicates, since?.wireDuplicates));
+      cells.seqGaps.inc(up(f.seqGaps, since?.seqGaps));
+      cells.recovered.inc(up(f.recovered, since?.recovered));
+      cells.unrecovered.inc(
+        up(f.unknownOutcome - f.recovered, since ? since.unknownOutcome - since.recovered : 0),
+      );
+    },
+  };
 }
 
 /**

@@ -148,7 +148,9 @@ export async function startPrometheus(
 export async function startPushgateway(): Promise<RunningBinary> {
   return startBinary(
     'prometheus-pushgateway',
-    (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    // In memory only: Debian's default --persistence.file (/var/lib/prometheus/pushgateway.data)
+    // is one file for every Pushgateway started here, so each test saw every earlier test's groups.
+    (port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file=', '--log.level=warn'],
     () => undefined,
   );
 }

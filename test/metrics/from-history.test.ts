@@ -99,7 +99,7 @@ describe('metrics fed by history events', () => {
     expect(text).not.toContain('imspec_probe_success{');
   });
 
-  it('counts frames, sends, acceptances, deliveries, retransmits, wire duplicates, gaps, pages, violations, faults', async () => {
+  it('counts frames, sends, acceptances, deliveries, retransmits, wire duplicates, pages, violations, faults; not a gap a client saw', async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const history = new History();
@@ -114,7 +114,8 @@ describe('metrics fed by history events', () => {
     expect(await value(registry, 'imspec_faults_injected_total', { fault: 'drop' })).toBe(2);
     expect(await value(registry, 'imspec_frames_total', { op: 'msg', kind: 'R', direction: 'out' })).toBe(12);
     expect(await value(registry, 'imspec_frames_total', { op: 'ack', kind: 'N', direction: 'in' })).toBe(10);
-    expect(await value(registry, 'imspec_seq_gaps_total')).toBe(1);
+    // The client's gap event is no seq gap: SEQ-1's holes come from the ledger (recordCheckStats).
+    expect(await value(registry, 'imspec_seq_gaps_total')).toBe(0);
     expect(await value(registry, 'imspec_sync_pages_total')).toBe(1);
     expect(await value(registry, 'imspec_schema_violations_total', { op: 'msg', kind: 'N' })).toBe(1);
   });
@@ -167,9 +168,21 @@ describe('metrics fed by history events', () => {
     listen(commit);
     listen({ ...commit, t: 2 });
     expect(await value(registry, 'imspec_messages_delivered_total')).toBe(1);
-    recordCheckStats(metrics, { lost: 3, appDuplicates: 1 } as never, base);
+    const figures = {
+      lost: 3,
+      appDuplicates: 1,
+      wireDuplicates: 2,
+      seqGaps: 4,
+      unknownOutcome: 5,
+      recovered: 3,
+    };
+    recordCheckStats(metrics, figures as never, base);
     expect(await value(registry, 'imspec_messages_lost_total')).toBe(3);
     expect(await value(registry, 'imspec_duplicates_total', { layer: 'app' })).toBe(1);
+    expect(await value(registry, 'imspec_duplicates_total', { layer: 'wire' })).toBe(2);
+    expect(await value(registry, 'imspec_seq_gaps_total')).toBe(4);
+    expect(await value(registry, 'imspec_messages_unknown_outcome_total', { recovered: 'true' })).toBe(3);
+    expect(await value(registry, 'imspec_messages_unknown_outcome_total', { recovered: 'false' })).toBe(2);
   });
 
   it('takes a commit at its word when it says whether it repeats one (again), with no table', async () => {

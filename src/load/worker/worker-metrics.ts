@@ -1,12 +1,18 @@
 /**
  * A load worker's metrics: the history's (the same listener as `imspec run`) and the load's own
- * figures — scheduled and dropped sends, lost and app duplicates as the ledger reaches them, in
+ * figures — scheduled and dropped sends, what the ledger decides as it reaches it (lost, app and
+ * wire duplicates, seq gaps, unknown outcomes: the series a case gets from recordCheckStats), in
  * flight, bots connected — moved to where the worker's figures stand at each tick.
  */
 
 import type { LedgerCounters } from '../../checker/ledger-contract.js';
 import type { Finding } from '../../checker/types.js';
-import { metricsListener, recordFindings } from '../../metrics/from-history.js';
+import {
+  type CheckedFigures,
+  checkedCells,
+  metricsListener,
+  recordFindings,
+} from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import type { LoadHistory } from './load-history.js';
 import { DROP_REASONS, type DropReason } from './messages.js';
@@ -44,28 +50,36 @@ export function workerMetrics(
     cell: metrics.cell('loadDropped', { ...base, reason }),
     seen: 0,
   }));
-  const lost = metrics.cell('messagesLost', base);
-  const appDuplicates = metrics.cell('duplicates', { ...base, layer: 'app' });
-  const wireDuplicates = metrics.cell('duplicates', { ...base, layer: 'wire' });
-  let seen = { offered: 0, lost: 0, app: 0, wire: 0 };
-  // Counters move by what changed since the last look; gauges are set. Lost, app and wire
-  // duplicates are the ledger's verdicts, counted as it reaches them.
+  const checked = checkedCells(metrics, base);
+  let seenOffered = 0;
+  let seenChecked: CheckedFigures = {
+    lost: 0,
+    appDuplicates: 0,
+    wireDuplicates: 0,
+    seqGaps: 0,
+    unknownOutcome: 0,
+    recovered: 0,
+  };
+  // Counters move by what changed since the last look; gauges are set. The checker's figures are
+  // the ledger's verdicts, counted as it reaches them (never back: a figure only rises).
   const tick = () => {
     const f = figures();
     const c = f.counters;
-    scheduled.inc(f.offered - seen.offered);
+    scheduled.inc(f.offered - seenOffered);
+    seenOffered = f.offered;
     for (const d of dropped) {
       d.cell.inc(f.dropped[d.reason] - d.seen);
       d.seen = f.dropped[d.reason];
     }
-    lost.inc(Math.max(0, c.lost - seen.lost));
-    appDuplicates.inc(Math.max(0, c.appDuplicates - seen.app));
-    wireDuplicates.inc(Math.max(0, c.wireDuplicates - seen.wire));
-    seen = {
-      offered: f.offered,
-      lost: Math.max(seen.lost, c.lost),
-      app: Math.max(seen.app, c.appDuplicates),
-      wire: Math.max(seen.wire, c.wireDuplicates),
+    checked.add(c, seenChecked);
+    const up = (key: keyof CheckedFigures) => Math.max(seenChecked[key], c[key]);
+    seenChecked = {
+      lost: up('lost'),
+      appDuplicates: up('appDuplicates'),
+      wireDuplicates: up('wireDuplicates'),
+      seqGaps: up('seqGaps'),
+      unknownOutcome: up('unknownOutcome'),
+      recovered: up('recovered'),
     };
     metrics.m.loadInFlight.set(base, f.inWindow);
     metrics.m.loadBotsConnected.set(base, f.connected);
