@@ -86,14 +86,17 @@ function unknownOutcome(s: Scan, m: number, counts: EndCounts): void {
   // Still being retried when the case ended: not a verdict yet.
   if (gaveUp < 0 && s.endT - tOf(s, t.lastR(m)) < s.graceMs) return;
   const answered = t.has(m, ANSWERED);
-  // The kit itself killed (or stopped) the target while the last attempt was in flight on its
-  // connection: the kill explains the silence as a proxy's drop would — the message's outcome is
-  // unknown, not a request the server left unanswered (RID-1). A server that stays silent to an
-  // attempt sent after it came back is still charged.
+  // The kit itself killed (or stopped) the target while the last attempt's connection was up: the
+  // kill explains the silence as a proxy's drop would — the message's outcome is unknown, not a
+  // request the server left unanswered (RID-1). From the connection's start, not the attempt's:
+  // the kill is recorded as the kit sends the signal, and an attempt sent on that connection in
+  // the moment before it lands (seen: 0.6 ms after, in a load's kill -9) may have reached a server
+  // that died before answering. A server that stays silent to an attempt sent on a connection
+  // opened after it came back is still charged.
   const lastR = t.lastR(m);
   if (!answered && lastR >= 0) {
     const conn = connOfEvent(s, lastR);
-    if (s.faults.targetAction(tOf(s, lastR), connEnd(s, conn), true) >= 0) return;
+    if (s.faults.targetAction(conn.openT, connEnd(s, conn), true) >= 0) return;
   }
   // An injected fault on this message's own msg:R or msg:A (or a stall of the sender's
   // connection) explains a send that never saw its msg:A — typically a lost msg:A whose

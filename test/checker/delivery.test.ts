@@ -506,6 +506,28 @@ describe('sends with unknown outcome', () => {
     expect(run(true)).toEqual(['unanswered-request RID-1', 'unknown-outcome RID-1']);
   });
 
+  it('a msg:R sent just after the kill was recorded, on the connection the kill then closed, is excused', () => {
+    // The kit records the kill as it sends the signal; the server may take that msg:R and die.
+    const run = (sentAfterKill: boolean) => {
+      const h = new H();
+      h.connect(A);
+      h.connect(B);
+      if (sentAfterKill) h.target('kill');
+      h.tick(0.6);
+      const m = h.send(A, 'bob');
+      if (!sentAfterKill) h.target('kill');
+      h.tick(5);
+      h.close(A, 'network');
+      h.close(B, 'network');
+      h.tick(GRACE + 1);
+      h.add({ kind: 'give-up', t: h.t, actor: A, cmid: m.cmid, attempts: 1 });
+      h.teardown();
+      return summary(check(h.events, ctx(h, { expect: { receipt: 'none' } })));
+    };
+    expect(run(false)).toEqual([]);
+    expect(run(true)).toEqual([]);
+  });
+
   it('answered only with error:A → unknown-outcome MSG-1', () => {
     const h = new H();
     h.connect(A);
