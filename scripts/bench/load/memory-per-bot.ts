@@ -1,7 +1,17 @@
 /**
- * The load bench's second section: C bare `ws` connections logged in (hello) against C load bots
- * logged in, RSS and heap per connection after a full GC, each side in a fresh process of its
- * own (this file, forked with `--memory KIND URL N`).
+ * The load bench's second section: what one more connection costs, a bare `ws` connection logged
+ * in (hello) against a load bot logged in, RSS and heap after a full GC, each population in a
+ * fresh process of its own (this file, forked with `--memory KIND URL N`).
+ *
+ * The bots hold what a load worker holds in a steady run: the streaming ledger and the metric
+ * listener subscribed as the worker subscribes them, the history's clock started (the worker
+ * hands the logins' events on then), and MESSAGES messages sent, settled and retired — so the
+ * ledger holds each device's state and has let go of the login events, as it does once a run's
+ * first messages retire. What a run keeps per message retired (the keys of the last forgotten
+ * messages, a bounded window whatever the population) is no cost of a connection: each kind runs
+ * at two sizes with the same messages, and the figure is the difference over the difference in
+ * connections. (Before, the bots ran without the ledger and with the login events held back:
+ * that missed the ledger's per-device state and counted events a run frees.)
  */
 
 import { fork } from 'node:child_process';
@@ -14,10 +24,13 @@ import { resolveClientOptions } from '../../../src/bots/options.js';
 import { createDriver } from '../../../src/drivers/index.js';
 import { LoadBot } from '../../../src/load/bot/load-bot.js';
 import { AckBatcher, type LoadBotShared, RetransmitClock } from '../../../src/load/bot/shared.js';
+import { defaultLedger } from '../../../src/load/default-ledger.js';
+import { LatencyHistograms } from '../../../src/load/latency.js';
 import { LoadHistory } from '../../../src/load/worker/load-history.js';
 import { metricsListener } from '../../../src/metrics/from-history.js';
 import { createMetrics } from '../../../src/metrics/registry.js';
 import { hmacToken } from '../../../src/protocol/auth.js';
+import { DEFAULT_EXPECTATIONS } from '../../../src/scenarios/defaults.js';
 import { atMost, figure } from '../figures.js';
 import { bareLogin, SECRET } from './exchange-rate.js';
 
@@ -34,11 +47,17 @@ export function memory(): { rss: number; heap: number } {
   return { rss: m.rss, heap: m.heapUsed + m.external };
 }
 
-async function bareConnections(
-  url: string,
-  n: number,
-  tag: string,
-): Promise<{ rss: number; heap: number; up: number }> {
+/** Messages each bot population sends before it is measured (the same at both sizes). */
+const MESSAGES = 200;
+
+/** What a population holds: heap (+ external) and RSS it added, and how many connections are up. */
+interface MemoryResult {
+  rss: number;
+  heap: number;
+  up: number;
+}
+
+async function bareConnections(url: string, n: number, tag: string): Promise<MemoryResult> {
   const before = memory();
   const sockets: WebSocket[] = [];
   for (let i = 0; i < n; i += 200) {
@@ -51,31 +70,37 @@ async function bareConnections(
   }
   const after = memory();
   for (const ws of sockets) ws.terminate();
-  return {
-    rss: (after.rss - before.rss) / sockets.length,
-    heap: (after.heap - before.heap) / sockets.length,
-    up: sockets.length,
-  };
+  return { rss: after.rss - before.rss, heap: after.heap - before.heap, up: sockets.length };
 }
 
-async function botConnections(
-  url: string,
-  n: number,
-  tag: string,
-): Promise<{ rss: number; heap: number; up: number }> {
+async function botConnections(url: string, n: number, tag: string): Promise<MemoryResult> {
   const before = memory();
   const history = new LoadHistory();
+  const userOf = (i: number) => `${tag}${i}`;
+  const users: Record<string, string[]> = {};
+  for (let i = 0; i < n; i++) users[userOf(i)] = ['d1'];
+  const ledger = defaultLedger()({
+    expect: { ...DEFAULT_EXPECTATIONS },
+    covers: [],
+    users,
+    caps: [],
+    latency: new LatencyHistograms(),
+  });
+  history.subscribe((e) => ledger.push(e));
   history.subscribe(
     metricsListener(createMetrics(new Registry()), { scenario: 'bench', driver: 'ran', suite: 'load' }),
   );
   let up = 0;
+  let settled = 0;
   const shared: LoadBotShared = {
     history,
     driver: createDriver('ran', { target: url }),
     client: resolveClientOptions(),
     clock: new RetransmitClock(),
     acks: new AckBatcher(0),
-    settled: () => {},
+    settled: () => {
+      settled++;
+    },
     connection: (_bot, isUp) => {
       up += isUp ? 1 : -1;
     },
@@ -83,35 +108,48 @@ async function botConnections(
   const bots: LoadBot[] = [];
   for (let i = 0; i < n; i += 200) {
     const batch = Array.from({ length: Math.min(200, n - i) }, (_, k) => {
-      const user = `${tag}${i + k}`;
+      const user = userOf(i + k);
       return new LoadBot(shared, user, 'd1', hmacToken(SECRET, user), 0.5);
     });
     bots.push(...batch);
     await Promise.all(batch.map((b) => b.connect()));
   }
+  history.startAt(Date.now());
+  // Messages between the first bots, settled (receipt back), then retired as a run retires quiet
+  // messages: the time given to retire() stands in for their quiet period.
+  const m = Math.min(MESSAGES, bots.length - 1);
+  for (let i = 0; i < m; i++) bots[i]!.send(userOf(i + 1), 'memory', history.now());
+  const deadline = performance.now() + 30_000;
+  while (settled < m && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  ledger.retire(history.now() + 60_000);
   const after = memory();
   const connected = up;
   await Promise.all(bots.map((b) => b.stop()));
-  return {
-    rss: (after.rss - before.rss) / connected,
-    heap: (after.heap - before.heap) / connected,
-    up: connected,
-  };
+  return { rss: after.rss - before.rss, heap: after.heap - before.heap, up: connected };
+}
+
+/** Per connection: the bigger population's memory over the smaller's, by the connections added. */
+function perConnection(small: MemoryResult, big: MemoryResult): { rss: number; heap: number; up: number } {
+  const added = big.up - small.up;
+  return { rss: (big.rss - small.rss) / added, heap: (big.heap - small.heap) / added, up: big.up };
 }
 
 /** Section 2: memory per connected bot against a bare `ws` connection. */
 export async function memorySection(url: string, botsN: number): Promise<void> {
-  // Each side in a fresh process of its own: RSS deltas in a process that already held and
+  // Each population in a fresh process of its own: RSS deltas in a process that already held and
   // freed ten thousand sockets say more about the allocator than about the sockets.
-  const bareMem = await inChild('bare', url, botsN);
-  const botMem = await inChild('bots', url, botsN);
+  const smallN = Math.max(MESSAGES + 1, Math.round(botsN / 5));
+  const bareMem = perConnection(await inChild('bare', url, smallN), await inChild('bare', url, botsN));
+  const botMem = perConnection(await inChild('bots', url, smallN), await inChild('bots', url, botsN));
   const kib = (v: number) => `${(v / 1024).toFixed(1)} KiB`;
-  console.log(`  memory per connection, ${botsN} logged in, each side in its own process (after GC):`);
+  console.log(
+    `  memory per connection, ${smallN} → ${botsN} logged in (the difference), each population in its own process (after GC):`,
+  );
   console.log(
     `    bare ws          rss ${kib(bareMem.rss)}, heap+external ${kib(bareMem.heap)}  (${bareMem.up} up)`,
   );
   console.log(
-    `    load bot         rss ${kib(botMem.rss)}, heap+external ${kib(botMem.heap)}  (${botMem.up} up)`,
+    `    load bot         rss ${kib(botMem.rss)}, heap+external ${kib(botMem.heap)}  (${botMem.up} up; ledger and metrics subscribed, ${MESSAGES} messages retired)`,
   );
   console.log(
     `    ratio bot/bare   rss ${(botMem.rss / bareMem.rss).toFixed(2)}, heap ${(botMem.heap / bareMem.heap).toFixed(2)}  (goal ≤ 1.50)`,
@@ -125,12 +163,6 @@ export async function memorySection(url: string, botsN: number): Promise<void> {
       2,
     ),
   );
-}
-
-interface MemoryResult {
-  rss: number;
-  heap: number;
-  up: number;
 }
 
 /** Forks this file to hold `n` connections of one kind and report the memory they take. */
@@ -152,7 +184,9 @@ if (process.argv[2] === '--memory' && import.meta.url === pathToFileURL(process.
   const [kind, url, n] = process.argv.slice(3) as [string, string, string];
   // Warm up: the first sockets pay for code and allocator pools, not per connection.
   const warm = kind === 'bare' ? bareConnections : botConnections;
-  await warm(url, 200, `w${kind}`);
-  const r = await warm(url, Number(n), `${kind}-`);
+  // Users of their own per process: the server keeps each user's inbox, and another population's
+  // messages must not wait for these bots at login.
+  await warm(url, 200, `w${kind}${process.pid}-`);
+  const r = await warm(url, Number(n), `${kind}${process.pid}-`);
   process.send?.(r, () => process.exit(0));
 }
