@@ -130,7 +130,7 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     if (delivered || stored) {
       conn.expectReceipt ??= new Map();
       // Keep the first unmet one: a sender that keeps retransmitting must not reset the clock.
-      if (!conn.expectReceipt.has(smid)) conn.expectReceipt.set(smid, { idx: i, msg: m });
+      if (!conn.expectReceipt.has(smid)) conn.expectReceipt.set(smid, { idx: i, msg: m, reqIdx: req.idx });
     }
   }
 }

@@ -135,9 +135,11 @@ export function judgeResentReceipts(s: Scan): void {
       const end = connEnd(s, conn);
       for (const [smid, x] of conn.expectReceipt) {
         if (end - tOf(s, x.idx) < s.graceMs) continue;
-        // Only a loss after the dup msg:A can explain a missing re-sent receipt: the lost first
-        // receipt that made the sender retransmit explains nothing about the second.
-        if (s.faults.touching(actor.id, tOf(s, x.idx), end, LOSS, receiptFault(smid)) >= 0) continue;
+        // Only a loss after the retransmission went out can explain a missing re-sent receipt:
+        // the lost first receipt that made the sender retransmit explains nothing about the
+        // second. From the msg:R, not the dup msg:A: the proxy records dropping the ack:N that
+        // follows a msg:A on the wire before the bot records the msg:A (seen: 0.3 ms before).
+        if (s.faults.touching(actor.id, tOf(s, x.reqIdx), end, LOSS, receiptFault(smid)) >= 0) continue;
         s.sink.add({
           kind: 'missing-receipt',
           requirement: 'DEDUP-3',

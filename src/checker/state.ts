@@ -37,6 +37,8 @@ export interface Req {
 export interface Expect {
   idx: number;
   msg: number;
+  /** The retransmission (msg:R) the dup msg:A answered: a receipt lost after it counts as lost. */
+  reqIdx: number;
 }
 
 export interface Order2Candidate {

@@ -49,6 +49,10 @@ export function renderCase(
   const loggedIn = new Set<BotRef>();
   let reinstall = false;
   let probeWaitMs = 0;
+  // A paced send (`rate`) takes count/rate seconds however fast the server is: 400 messages at 20
+  // per second are 20 s of a 30 s case. The deadline makes room for that, so a case does not end
+  // as a kit ERROR while its own pacing eats the settle wait (seen: 378 at 24/s, in a 20 s case).
+  let pacedSendMs = 0;
   const kept: Operation[] = [];
   const steps: unknown[] = [];
   const keep = (op: Operation, step: unknown) => {
@@ -76,7 +80,10 @@ export function renderCase(
         const send: Record<string, unknown> = { from: op.from, to: op.to, count: op.count, size: op.size };
         if (op.text === 'unicode') send['text'] = 'unicode';
         if (op.cmids !== undefined) send['cmids'] = op.cmids;
-        if (op.rate > 0) send['rate'] = op.rate;
+        if (op.rate > 0) {
+          send['rate'] = op.rate;
+          pacedSendMs += Math.ceil((op.count / op.rate) * 1000);
+        }
         if (op.await !== undefined) send['await'] = op.await;
         keep(op, { send });
         break;
@@ -153,7 +160,7 @@ export function renderCase(
     covers: [...coversOf(kept, users), ...(generated.faults?.length ? ['DEDUP-3', 'REPUSH-1'] : [])],
     severity: 'MUST',
     ...(requiresOf(kept, users).length ? { requires: requiresOf(kept, users) } : {}),
-    timeout: `${config.caseTimeoutMs + probeWaitMs}ms`,
+    timeout: `${config.caseTimeoutMs + probeWaitMs + pacedSendMs}ms`,
     ...(generated.pageSize !== undefined ? { client: { pageSize: generated.pageSize } } : {}),
     ...(generated.faults?.length
       ? {

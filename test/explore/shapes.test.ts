@@ -118,6 +118,25 @@ describe('explore shapes', () => {
     expect(r.text).toContain(`timeout: ${EXPLORE_DEFAULTS.caseTimeoutMs + 5000}ms`);
   });
 
+  it("gives a paced send's own duration room in the case deadline, and an unpaced one none", () => {
+    // Seen: 378 messages at 24 per second (15.75 s) in a 20 s case left the settle wait too
+    // little time: a kit ERROR, not the server's doing.
+    const paced = (rate: number) =>
+      renderCase(
+        {
+          users: { u1: ['d1'], u2: ['d1'] },
+          operations: [
+            { op: 'connect', bot: 'u1/d1', state: 'keep' },
+            { op: 'send', from: 'u1/d1', to: 'u2', count: 378, size: 8, text: 'ascii', rate },
+          ],
+        },
+        EXPLORE_DEFAULTS,
+        meta,
+      ).text;
+    expect(paced(24)).toContain(`timeout: ${EXPLORE_DEFAULTS.caseTimeoutMs + 15_750}ms`);
+    expect(paced(0)).toContain(`timeout: ${EXPLORE_DEFAULTS.caseTimeoutMs}ms`);
+  });
+
   it('makes a first login plain and expects delivered receipts unless a device was reinstalled, a kill -9 included', () => {
     const base = {
       users: { u1: ['d1'], u2: ['d1'] },
