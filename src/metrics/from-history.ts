@@ -329,13 +329,14 @@ export function recordCheckStats(metrics: ImspecMetrics, stats: LedgerStats, lab
 }
 
 /**
- * The series of the checker's figures for one label set, moved by `add(figures, since)`: a case
- * adds its final figures once; a load run adds what changed since its last tick (`since`).
+ * The series of the checker's figures for one label set, moved by `add(figures)`: what the
+ * figures rose by since the last add (a case adds its final figures once; a load run adds where
+ * its ledger stands at each tick). A figure never counts back: each is held at its highest.
  */
 export function checkedCells(
   metrics: ImspecMetrics,
   labels: BaseLabels,
-): { add: (figures: CheckedFigures, since?: CheckedFigures) => void } {
+): { add: (figures: CheckedFigures) => void } {
   const cells = {
     lost: metrics.cell('messagesLost', labels),
     appDuplicates: metrics.cell('duplicates', { ...labels, layer: 'app' }),
@@ -344,17 +345,25 @@ export function checkedCells(
     unrecovered: metrics.cell('messagesUnknownOutcome', { ...labels, recovered: 'false' }),
     recovered: metrics.cell('messagesUnknownOutcome', { ...labels, recovered: 'true' }),
   };
+  const seen: CheckedFigures = {
+    lost: 0,
+    appDuplicates: 0,
+    wireDuplicates: 0,
+    seqGaps: 0,
+    unknownOutcome: 0,
+    recovered: 0,
+  };
   return {
-    add(f, since) {
-      const up = (now: number, before = 0) => Math.max(0, now - before);
-      cells.lost.inc(up(f.lost, since?.lost));
-      cells.appDuplicates.inc(up(f.appDuplicates, since?.appDuplicates));
-      cells.wireDuplicates.inc(up(f.wireDuplicates, since?.wireDuplicates));
-      cells.seqGaps.inc(up(f.seqGaps, since?.seqGaps));
-      cells.recovered.inc(up(f.recovered, since?.recovered));
-      cells.unrecovered.inc(
-        up(f.unknownOutcome - f.recovered, since ? since.unknownOutcome - since.recovered : 0),
-      );
+    add(f) {
+      const up = (now: number, before: number) => Math.max(0, now - before);
+      cells.lost.inc(up(f.lost, seen.lost));
+      cells.appDuplicates.inc(up(f.appDuplicates, seen.appDuplicates));
+      cells.wireDuplicates.inc(up(f.wireDuplicates, seen.wireDuplicates));
+      cells.seqGaps.inc(up(f.seqGaps, seen.seqGaps));
+      cells.recovered.inc(up(f.recovered, seen.recovered));
+      cells.unrecovered.inc(up(f.unknownOutcome - f.recovered, seen.unknownOutcome - seen.recovered));
+      for (const key of Object.keys(seen) as (keyof CheckedFigures)[])
+        seen[key] = Math.max(seen[key], f[key]);
     },
   };
 }

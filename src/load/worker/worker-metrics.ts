@@ -7,12 +7,7 @@
 
 import type { LedgerCounters } from '../../checker/ledger-contract.js';
 import type { Finding } from '../../checker/types.js';
-import {
-  type CheckedFigures,
-  checkedCells,
-  metricsListener,
-  recordFindings,
-} from '../../metrics/from-history.js';
+import { checkedCells, metricsListener, recordFindings } from '../../metrics/from-history.js';
 import type { ImspecMetrics } from '../../metrics/registry.js';
 import type { LoadHistory } from './load-history.js';
 import { DROP_REASONS, type DropReason } from './messages.js';
@@ -52,14 +47,6 @@ export function workerMetrics(
   }));
   const checked = checkedCells(metrics, base);
   let seenOffered = 0;
-  let seenChecked: CheckedFigures = {
-    lost: 0,
-    appDuplicates: 0,
-    wireDuplicates: 0,
-    seqGaps: 0,
-    unknownOutcome: 0,
-    recovered: 0,
-  };
   // Counters move by what changed since the last look; gauges are set. The checker's figures are
   // the ledger's verdicts, counted as it reaches them (never back: a figure only rises).
   const tick = () => {
@@ -71,16 +58,7 @@ export function workerMetrics(
       d.cell.inc(f.dropped[d.reason] - d.seen);
       d.seen = f.dropped[d.reason];
     }
-    checked.add(c, seenChecked);
-    const up = (key: keyof CheckedFigures) => Math.max(seenChecked[key], c[key]);
-    seenChecked = {
-      lost: up('lost'),
-      appDuplicates: up('appDuplicates'),
-      wireDuplicates: up('wireDuplicates'),
-      seqGaps: up('seqGaps'),
-      unknownOutcome: up('unknownOutcome'),
-      recovered: up('recovered'),
-    };
+    checked.add(c);
     metrics.m.loadInFlight.set(base, f.inWindow);
     metrics.m.loadBotsConnected.set(base, f.connected);
   };
