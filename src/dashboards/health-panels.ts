@@ -21,8 +21,8 @@ const over = (
 });
 
 export function withHealthPanels(d: dashboard.DashboardBuilder): void {
-  const range = over((key) => sumOverRange(key));
-  const now = over((key) => sumIncrease(key));
+  const range = over(sumOverRange);
+  const now = over(sumIncrease);
   d.withRow(new dashboard.RowBuilder('Ratios, availability and SLO'));
   d.withPanel(
     statPanel({
