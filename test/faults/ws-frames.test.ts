@@ -8,29 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { wsFrame } from '../helpers/ws-frame.js';
 import { useRig } from './rig.js';
 
 const IDLE = [{ match: { user: 'nobody' }, action: 'drop' }];
-
-/** One WebSocket frame as a client (masked) or a server (unmasked) writes it. */
-function wsFrame(payload: Buffer, opts: { opcode?: number; fin?: boolean; mask?: boolean } = {}): Buffer {
-  const { opcode = 1, fin = true, mask = true } = opts;
-  const n = payload.length;
-  const len =
-    n < 126
-      ? [n]
-      : n < 65536
-        ? [126, n >> 8, n & 0xff]
-        : [127, 0, 0, 0, 0, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
-  const key = mask ? randomBytes(4) : Buffer.alloc(0);
-  const body = Buffer.from(payload);
-  if (mask) for (let i = 0; i < n; i++) body[i]! ^= key[i & 3]!;
-  return Buffer.concat([
-    Buffer.from([(fin ? 0x80 : 0) | opcode, (mask ? 0x80 : 0) | len[0]!, ...len.slice(1)]),
-    key,
-    body,
-  ]);
-}
 
 /** A client speaking raw bytes after the handshake; `bytes` collects what the proxy sends it. */
 async function rawClient(url: string): Promise<{ socket: Socket; bytes: () => Buffer }> {

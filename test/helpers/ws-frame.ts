@@ -1,0 +1,26 @@
+/** Raw WebSocket frames for tests that speak bytes to a peer (RFC 6455 section 5.2). */
+
+import { randomBytes } from 'node:crypto';
+
+/** One WebSocket frame as a client (masked, the default) or a server (`mask: false`) writes it. */
+export function wsFrame(
+  payload: Buffer | string,
+  opts: { opcode?: number; fin?: boolean; mask?: boolean } = {},
+): Buffer {
+  const { opcode = 1, fin = true, mask = true } = opts;
+  const body = Buffer.from(payload);
+  const n = body.length;
+  const len =
+    n < 126
+      ? [n]
+      : n < 65536
+        ? [126, n >> 8, n & 0xff]
+        : [127, 0, 0, 0, 0, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  const key = mask ? randomBytes(4) : Buffer.alloc(0);
+  if (mask) for (let i = 0; i < n; i++) body[i]! ^= key[i & 3]!;
+  return Buffer.concat([
+    Buffer.from([(fin ? 0x80 : 0) | opcode, (mask ? 0x80 : 0) | len[0]!, ...len.slice(1)]),
+    key,
+    body,
+  ]);
+}
