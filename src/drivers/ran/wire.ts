@@ -6,13 +6,15 @@
  * marked as such — it never throws out of the socket's event handler.
  */
 
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { TargetUnreachableError, TimeoutError } from '../../errors.js';
 import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import { decode, encode } from '../../protocol/codec.js';
 import type { Frame, FrameType } from '../../protocol/frames.js';
 import { salvage } from '../../protocol/ran-codec.js';
-import { type Corkable, TickCork } from '../../protocol/tick-cork.js';
+import { TickCork } from '../../protocol/tick-cork.js';
+import { readFrames } from '../../ws-wire/ws-frames.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
 import { TimerLanes } from '../timer-lanes.js';
@@ -29,6 +31,12 @@ export const CLOSE_GRACE_MS = 2000;
 
 /** The client reads whatever the server sends: a sync:A page may exceed limits.maxFrameBytes. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * ws's own limit on a client's inbound message (its default `maxPayload`, 100 MiB): a longer
+ * frame is left to ws, which refuses it with 1009 as it always has.
+ */
+const WS_MAX_PAYLOAD = 100 * 1024 * 1024;
 
 /**
  * Turns one received WebSocket message into its FrameEvent. Never throws. When the frame is
@@ -103,7 +111,7 @@ export function frameOf(event: FrameEvent): Frame | undefined {
  * The TCP socket under each client WebSocket, taken from the handshake response (ws's public
  * 'upgrade' event), so a Wire can cork it per tick (protocol/tick-cork.ts).
  */
-const sockets = new WeakMap<WebSocket, Corkable>();
+const sockets = new WeakMap<WebSocket, Socket>();
 
 /** Opens a WebSocket to a RAN/1 server, offering `ran.1`. */
 export async function openSocket(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket> {
@@ -225,12 +233,22 @@ export class Wire {
     private readonly history: History,
   ) {
     this.conn = nextConn(history, actor);
-    this.cork = new TickCork(sockets.get(ws));
-    ws.on('message', (data, isBinary) => {
+    const socket = sockets.get(ws);
+    this.cork = new TickCork(socket);
+    // Whole data frames are read off the socket here (ws-wire/ws-frames.ts, as the reference
+    // server and the fault proxy read theirs); ws still reads every other frame (a ping, a close,
+    // fragments, anything it would refuse) and hands a fragmented message over as 'message'.
+    // ws's reader (a Writable per socket, its loop, an event per message) was about a tenth of a
+    // load bot's CPU per message (exchange bench, no listeners on the history).
+    const received = (data: WebSocket.RawData, isBinary: boolean): void => {
       const event = readInbound(data, isBinary, history.now(), actor, this.conn);
       history.append(event);
       this.owner.onFrame(event);
-    });
+    };
+    ws.on('message', received);
+    // Unmasked frames: the peer is a server. Nothing to flush before ws reads: what ws writes in
+    // answer (a pong, a close echo) goes into the same socket after this connection's own writes.
+    if (socket !== undefined) readFrames(ws, socket, false, WS_MAX_PAYLOAD, received, ignore);
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
     ws.on('error', ignore);
