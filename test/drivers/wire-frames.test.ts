@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSocket, Wire } from '../../src/drivers/ran/wire.js';
 import { type FrameEvent, History } from '../../src/history/events.js';
-import { wsFrame } from '../helpers/ws-frame.js';
+import { readWithWs, wsFrame } from '../helpers/ws-frame.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -187,5 +187,19 @@ describe('ran client wire: frames read off the socket', () => {
     const code = ((bytes[close + 6]! ^ key[0]!) << 8) | (bytes[close + 7]! ^ key[1]!);
     expect(code).toBe(1002);
     expect(closed.initiator).not.toBe('client');
+  });
+
+  it("sends a tick's frames in order, before the close frame of a close in the same tick", async () => {
+    const c = await connected();
+    const sent = [1, 2, 3].map((n) => ({ type: 'ping:R', rid: `r${n}` }) as never);
+    for (const frame of sent) expect(c.wire.sendFrame(frame)).toBe(true);
+    const closing = c.wire.close();
+    for (let i = 0; i < 200 && !c.received().includes(0x88); i++) await delay(5);
+    const bytes = c.received();
+    const close = bytes.lastIndexOf(0x88);
+    expect(close).toBeGreaterThan(0);
+    expect(readWithWs(bytes.subarray(0, close), true)).toEqual(sent.map((f) => JSON.stringify(f)));
+    c.socket.destroy();
+    await closing;
   });
 });

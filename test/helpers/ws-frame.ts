@@ -1,6 +1,31 @@
 /** Raw WebSocket frames for tests that speak bytes to a peer (RFC 6455 section 5.2). */
 
 import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import * as wsModule from 'ws';
+
+/** ws's own frame reader (exported at run time, not in @types/ws). */
+const { Receiver } = wsModule as unknown as {
+  Receiver: new (options: object) => EventEmitter & { write(bytes: Buffer): void };
+};
+
+/**
+ * What ws makes of `bytes` as a server (`isServer`: frames must be masked) or a client (they
+ * must not be): the text messages, in order. Throws what ws refuses.
+ */
+export function readWithWs(bytes: Buffer, isServer: boolean): string[] {
+  const receiver = new Receiver({ isServer, maxPayload: 0, skipUTF8Validation: false });
+  const out: string[] = [];
+  receiver.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) throw new Error('a binary message');
+    out.push(data.toString('utf8'));
+  });
+  receiver.on('error', (error: Error) => {
+    throw error;
+  });
+  receiver.write(bytes);
+  return out;
+}
 
 /** One WebSocket frame as a client (masked, the default) or a server (`mask: false`) writes it. */
 export function wsFrame(

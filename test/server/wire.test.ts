@@ -6,30 +6,10 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import * as wsModule from 'ws';
 import { WebSocket } from 'ws';
-import { frames, ServerWire } from '../../src/server/wire.js';
+import { ServerWire } from '../../src/server/wire.js';
+import { readWithWs } from '../helpers/ws-frame.js';
 import { useFixture } from './fixture.js';
-
-/** ws's own frame reader (exported at run time, not in @types/ws). */
-const { Receiver } = wsModule as unknown as {
-  Receiver: new (options: object) => EventEmitter & { write(bytes: Buffer): void };
-};
-
-/** What a ws client makes of `bytes`: the text messages, in order. */
-function readAsClient(bytes: Buffer): string[] {
-  const receiver = new Receiver({ isServer: false, maxPayload: 0, skipUTF8Validation: false });
-  const out: string[] = [];
-  receiver.on('message', (data: Buffer, isBinary: boolean) => {
-    expect(isBinary).toBe(false);
-    out.push(data.toString('utf8'));
-  });
-  receiver.on('error', (error: Error) => {
-    throw error;
-  });
-  receiver.write(bytes);
-  return out;
-}
 
 class FakeSocket extends EventEmitter {
   destroyed = false;
@@ -58,18 +38,6 @@ const tick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 describe('server wire', () => {
   const fx = useFixture();
 
-  it('frames texts of every header size, multi-byte UTF-8 included, as a ws client reads them', () => {
-    const texts = [
-      '',
-      'a'.repeat(125),
-      'b'.repeat(126),
-      'c'.repeat(65_535),
-      'd'.repeat(65_536),
-      'é€😀'.repeat(50),
-    ];
-    expect(readAsClient(frames(texts))).toEqual(texts);
-  });
-
   it("writes one tick's frames in one socket write, in order", async () => {
     const { socket, w } = wire();
     w.send('{"n":1}');
@@ -79,7 +47,7 @@ describe('server wire', () => {
     expect(w.bufferedAmount).toBeGreaterThanOrEqual(21);
     await tick();
     expect(socket.writes).toHaveLength(1);
-    expect(readAsClient(socket.writes[0]!)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+    expect(readWithWs(socket.writes[0]!, false)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
     expect(w.bufferedAmount).toBe(0);
   });
 

@@ -13,7 +13,7 @@ import type { ActorId, FrameEvent, History } from '../../history/events.js';
 import { decode, encode } from '../../protocol/codec.js';
 import type { Frame, FrameType } from '../../protocol/frames.js';
 import { salvage } from '../../protocol/ran-codec.js';
-import { TickCork } from '../../protocol/tick-cork.js';
+import { TextOut } from '../../ws-wire/text-out.js';
 import { readFrames } from '../../ws-wire/ws-frames.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
@@ -109,7 +109,7 @@ export function frameOf(event: FrameEvent): Frame | undefined {
 
 /**
  * The TCP socket under each client WebSocket, taken from the handshake response (ws's public
- * 'upgrade' event), so a Wire can cork it per tick (protocol/tick-cork.ts).
+ * 'upgrade' event), so a Wire can read and write its data frames itself (ws-wire/).
  */
 const sockets = new WeakMap<WebSocket, Socket>();
 
@@ -224,8 +224,11 @@ export class Wire {
   owner: FrameOwner = NO_OWNER;
   private initiator: CloseInfo['initiator'] | undefined;
   private isOpen = true;
-  /** A bot's burst (sends, the coalesced ack:R) leaves in one writev per tick. */
-  private readonly cork: TickCork;
+  /**
+   * A bot's burst (sends, the coalesced ack:R) leaves in one buffer and one write per tick,
+   * masked here (ws-wire/text-out.ts); undefined without the socket (everything through ws).
+   */
+  private readonly out: TextOut | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -234,7 +237,8 @@ export class Wire {
   ) {
     this.conn = nextConn(history, actor);
     const socket = sockets.get(ws);
-    this.cork = new TickCork(socket);
+    const out = socket === undefined ? undefined : new TextOut(ws, socket, true);
+    this.out = out;
     // Whole data frames are read off the socket here (ws-wire/ws-frames.ts, as the reference
     // server and the fault proxy read theirs); ws still reads every other frame (a ping, a close,
     // fragments, anything it would refuse) and hands a fragmented message over as 'message'.
@@ -246,9 +250,11 @@ export class Wire {
       this.owner.onFrame(event);
     };
     ws.on('message', received);
-    // Unmasked frames: the peer is a server. Nothing to flush before ws reads: what ws writes in
-    // answer (a pong, a close echo) goes into the same socket after this connection's own writes.
-    if (socket !== undefined) readFrames(ws, socket, false, WS_MAX_PAYLOAD, received, ignore);
+    // Unmasked frames: the peer is a server. What ws writes in answer to what it reads (a pong, a
+    // close echo) follows the frames this connection queued before.
+    if (socket !== undefined && out !== undefined) {
+      readFrames(ws, socket, false, WS_MAX_PAYLOAD, received, () => out.flush());
+    }
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
     ws.on('error', ignore);
@@ -274,8 +280,8 @@ export class Wire {
     const raw = encode(frame);
     this.record(raw, frame.type, frame as unknown as Record<string, unknown>, undefined);
     if (!this.open) return false;
-    this.cork.hold();
-    this.ws.send(raw);
+    if (this.out === undefined) this.ws.send(raw);
+    else this.out.send(raw);
     return true;
   }
 
@@ -293,7 +299,8 @@ export class Wire {
       this.record(`<binary message, ${data.byteLength} bytes>`, undefined, {}, 'binary message');
     }
     if (!this.open) return false;
-    this.cork.hold();
+    // Rare (probes): through ws, after what this tick queued.
+    this.out?.flush();
     this.ws.send(data, { binary: typeof data !== 'string' });
     return true;
   }
@@ -302,6 +309,8 @@ export class Wire {
   async close(): Promise<void> {
     this.initiator ??= 'client';
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      // What this tick queued goes before the close frame.
+      this.out?.flush();
       this.ws.close(1000, 'client closing');
     }
     await this.closed;
@@ -310,6 +319,8 @@ export class Wire {
   /** Drops the TCP connection with no close frame: a crash, as the server sees it. */
   abort(): void {
     this.initiator ??= 'crash';
+    // A crash loses what was not yet written, as a corked socket's destroy did.
+    this.out?.discard();
     this.ws.terminate();
   }
 
