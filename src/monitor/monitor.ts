@@ -289,6 +289,8 @@ export async function startMonitor(
     if (appDuplicateSeen) reasons.push('duplicate');
     if (directions.length === 0) reasons.push('error');
     const reason = REASON_ORDER.find((r) => reasons.includes(r));
+    // Holes a refetch found and no later push filled within a canary's timeout (SEQ-1).
+    countHoles(history.now() - config.timeoutMs);
     const findings = watch.takeCycle();
     recordFindings(metrics, findings, base);
     const result: CycleResult = {
@@ -307,6 +309,12 @@ export async function startMonitor(
     return result;
   }
 
+  const countHoles = (notedBy: number): void => {
+    let holes = 0;
+    for (const a of accounts) holes += a.takeHoles(notedBy);
+    if (holes > 0) metrics.m.seqGaps.inc(base, holes);
+  };
+
   let stopWait: { cancel: () => void } | undefined;
   const stopping = new AbortController();
   const done = (async () => {
@@ -320,6 +328,7 @@ export async function startMonitor(
       lastResult = await cycle(++count);
       options.onCycle?.(lastResult);
       if (options.maxCycles && count >= options.maxCycles) {
+        countHoles(Number.POSITIVE_INFINITY);
         // The last cycle's values must reach the scraper too, as a run's final values do: at
         // most one interval, and stop() does not wait for it.
         if (server) await server.nextScrape(config.intervalMs, stopping.signal);
@@ -329,6 +338,9 @@ export async function startMonitor(
       stopWait = wait;
       await wait.promise;
     }
+    // At the end every hole still unfilled counts, as a case's checker judges its holes at its end
+    // (after the last cycle, above, so a scraper sees them; here when stopped).
+    countHoles(Number.POSITIVE_INFINITY);
   })();
 
   return {

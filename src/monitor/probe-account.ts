@@ -8,7 +8,7 @@
  * seen smids and waiters live in BoundedMaps, and the history is a RollingHistory.
  */
 
-import type { Driver, DriverSession, Notification } from '../drivers/driver.js';
+import type { Driver, DriverSession, Notification, SyncPage } from '../drivers/driver.js';
 import type { History } from '../history/events.js';
 import { BoundedMap } from '../metrics/bounded-map.js';
 import type { MonitorAccount } from './config.js';
@@ -28,6 +28,28 @@ interface Waiter {
  * cycles. A re-push of anything older than that is long overdue and counts as a new message.
  */
 const REMEMBER = 1_000;
+
+/** Messages one gap's refetch asks for. */
+const REFETCH_LIMIT = 100;
+
+/**
+ * Seqs between `have` and `saw` (both excluded) that a refetch after `have` did not return, the
+ * first `max` of them (a server may push seq 10^12: the list stays bounded). A page with more
+ * behind it covers only up to its last seq; the rest is unknown, not missing.
+ */
+export function missingSeqs(page: SyncPage, have: number, saw: number, max: number): number[] {
+  let covered = saw - 1;
+  if (page.more)
+    covered = Math.min(
+      covered,
+      page.msgs.reduce((top, m) => Math.max(top, m.seq), have),
+    );
+  const got = new Set(page.msgs.map((m) => m.seq));
+  const missing: number[] = [];
+  for (let seq = have + 1; seq <= covered && missing.length < max; seq++)
+    if (!got.has(seq)) missing.push(seq);
+  return missing;
+}
 
 export class ProbeAccount {
   readonly actor: string;
@@ -51,6 +73,12 @@ export class ProbeAccount {
   private chain: Promise<void> = Promise.resolve();
   /** Called when a cmid is committed under a second smid (the server broke DEDUP). */
   onAppDuplicate: (cmid: string) => void = () => {};
+  /**
+   * Seqs a gap's refetch showed missing from the inbox (history time they were noted). Under
+   * contiguous-seq a seq the server never handed out is SEQ-1's hole, but a late push may still
+   * bring it: a commit clears it, and `takeHoles` counts only what stayed missing.
+   */
+  private readonly holes = new Map<number, number>();
 
   constructor(
     readonly account: MonitorAccount,
@@ -108,6 +136,20 @@ export class ProbeAccount {
     const s = this.current;
     this.current = undefined;
     if (s) await s.close().catch(() => s.abort());
+  }
+
+  /**
+   * Seqs noted missing at or before history time `notedBy` and never committed since: counted
+   * once (SEQ-1 holes, imspec_seq_gaps_total) and forgotten.
+   */
+  takeHoles(notedBy: number): number {
+    let n = 0;
+    for (const [seq, t] of this.holes) {
+      if (t > notedBy) continue;
+      this.holes.delete(seq);
+      n++;
+    }
+    return n;
   }
 
   private async connect(): Promise<void> {
@@ -168,9 +210,17 @@ export class ProbeAccount {
       // SEQ-2: a gap; fetch the missing range before committing this one.
       this.history.append({ kind: 'gap', t: this.history.now(), actor: this.actor, have, saw: msg.seq });
       const page = await session
-        .sync({ after: have, limit: 100 }, this.timing.requestTimeoutMs)
+        .sync({ after: have, limit: REFETCH_LIMIT }, this.timing.requestTimeoutMs)
         .catch(() => undefined);
       for (const m of page?.msgs ?? []) if (m.seq < msg.seq) this.commit(m, 'sync');
+      // A refetch that failed proves nothing; one that answered shows which seqs the inbox lacks.
+      if (page !== undefined && session.info.caps.includes('contiguous-seq')) {
+        const now = this.history.now();
+        // Every seq above `have` (the highest committed) is uncommitted so far.
+        for (const seq of missingSeqs(page, have, msg.seq, REMEMBER - this.holes.size)) {
+          this.holes.set(seq, now);
+        }
+      }
     }
     this.commit(msg, 'push');
     // Cumulative ack after commit (ACK-1): the server may stop re-pushing everything up to here.
@@ -190,6 +240,7 @@ export class ProbeAccount {
       return;
     }
     this.committed.set(msg.smid, true);
+    this.holes.delete(msg.seq);
     const earlier = this.byCmid.get(`${msg.from}|${msg.cmid}`);
     this.byCmid.set(`${msg.from}|${msg.cmid}`, msg.smid);
     this.history.append({

@@ -217,7 +217,8 @@ describe('dashboards against a real Prometheus', () => {
     );
     expect(Number(faults[0]!.value[1])).toBeGreaterThan(0);
     // seq-gap skips every 7th seq: the lossy monitor's receivers see gaps and refetch them (sync
-    // pages), but seq gaps are SEQ-1's holes, which only a case's or load's ledger judges.
+    // pages), and the refetch shows the skipped seq missing: a hole (SEQ-1) once no push brought
+    // it within the canary timeout. The clean monitor's receivers see none.
     await waitFor('refetches of the seq-gap server’s gaps', async () => {
       const r = await query(
         prom,
@@ -225,8 +226,12 @@ describe('dashboards against a real Prometheus', () => {
       );
       return r.length > 0 ? r : undefined;
     });
-    const gaps = await query(prom, `sum(imspec_seq_gaps_total{job="${JOB}",scenario="loss"})`);
-    expect(gaps.map((s) => s.value[1])).toEqual(['0']);
+    await waitFor('the seq-gap server’s holes', async () => {
+      const r = await query(prom, `sum(imspec_seq_gaps_total{job="${JOB}",scenario="loss"}) > 0`);
+      return r.length > 0 ? r : undefined;
+    });
+    const clean = await query(prom, `sum(imspec_seq_gaps_total{job="${JOB}",scenario="clean"})`);
+    expect(clean.map((s) => s.value[1])).toEqual(['0']);
   });
 
   it('show a load run: offered above achieved when windows are full, dropped by reason, bots connected', async () => {

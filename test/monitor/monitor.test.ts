@@ -196,6 +196,46 @@ describe('imspec monitor', () => {
     expect(await sample(registry, 'imspec_probe_failures_total', { reason: 'duplicate' })).toBe(2);
   });
 
+  it('counts the seqs a refetch shows were never assigned when the server skips seqs (seq-gap, SEQ-1)', async () => {
+    const s = await withServer(['seq-gap']);
+    const registry = new Registry();
+    monitor = await startMonitor(config(s.url), { registry, maxCycles: 16, serve: false });
+    await monitor.done;
+    // Every 7th message of an inbox skips a seq: 16 canaries into each of two inboxes, 2 skips each.
+    expect(await sample(registry, 'imspec_seq_gaps_total')).toBe(4);
+  });
+
+  it('counts no seq gap on the healthy server when a refetch fills the gap (every 2nd msg:N dropped, 3 accounts)', async () => {
+    const s = await withServer();
+    const proxy = await startWsProxy({
+      upstream: s.url,
+      rules: resolveFaultRules([{ match: { op: 'msg', kind: 'N' }, action: 'drop', every: 2 }]),
+    });
+    try {
+      const registry = new Registry();
+      const gaps: number[] = [];
+      const c = config(proxy.url);
+      const cfg = {
+        ...c,
+        accounts: [
+          ...c.accounts,
+          { ...c.accounts[0]!, user: 'probe-c', token: hmacToken(SECRET, 'probe-c') },
+        ],
+      };
+      monitor = await startMonitor(cfg, { registry, maxCycles: 4, serve: false });
+      monitor.history.subscribe((e) => {
+        if (e.kind === 'gap') gaps.push(e.saw - e.have);
+      });
+      await monitor.done;
+      // Gaps were seen (two senders into each inbox per cycle) and refetched: none is a hole.
+      expect(gaps.length).toBeGreaterThan(0);
+      expect(await sample(registry, 'imspec_seq_gaps_total')).toBe(0);
+    } finally {
+      await monitor?.stop();
+      await proxy.close();
+    }
+  });
+
   it('counts wire duplicates and stays successful when the server pushes everything twice (duplicate-push)', async () => {
     const s = await withServer(['duplicate-push']);
     const registry = new Registry();
