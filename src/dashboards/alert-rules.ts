@@ -80,6 +80,18 @@ export function alertRuleGroups(options: AlertRuleOptions = {}) {
             },
           },
           {
+            alert: 'ImspecUnknownOutcome',
+            expr: `sum by (job, target, scenario) (increase(${n('messagesUnknownOutcome')}{recovered="false"}[10m])) > 0`,
+            labels: { severity: 'warning' },
+            annotations: {
+              summary:
+                'imspec: {{ $value | humanize }} messages of unknown outcome in {{ $labels.job }}/{{ $labels.scenario }}',
+              description:
+                'Senders never learned whether the server took these messages (no msg:A, no receipt) and no receiver got them in the last 10 minutes. Not proven lost: the server went silent, crashed or was cut off mid-exchange. Check for restarts and timeouts.',
+              runbook: `${DOCS}#imspecunknownoutcome`,
+            },
+          },
+          {
             alert: 'ImspecWireDuplicateRateHigh',
             expr: `${ratio(`sum by (job, target, scenario) (rate(${n('duplicates')}{layer="wire"}[10m]))`, `sum by (job, target, scenario) (rate(${n('messagesDelivered')}[10m]))`)} > 0.05`,
             for: '10m',
