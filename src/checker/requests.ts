@@ -10,7 +10,7 @@ import { CloseCode, opOf } from '../protocol/frames.js';
 import { connEnd, type Scan } from './context.js';
 import { CORRUPT, DUP, END, LOSS, ORDER } from './fault-index.js';
 import { msgCmid } from './msg-reads.js';
-import type { ConnState, Req } from './state.js';
+import type { ActorState, ConnState, Req } from './state.js';
 
 /** Whether two frame types share their op ("msg:A", "msg:R"), without allocating. */
 function sameOp(a: string, b: string): boolean {
@@ -243,9 +243,20 @@ const PROTOCOL_CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCod
  * wait. Other drivers' closes (MQTT reason codes below 1000, XMPP and dropped sockets with none)
  * are no WebSocket close codes and keep the grace.
  */
-function closedInsteadOfAnswering(conn: ConnState): boolean {
+function closedInsteadOfAnswering(actor: ActorState, conn: ConnState): boolean {
   const code = conn.serverCloseCode;
+  if (code === CloseCode.replaced) return !replaced(actor, conn);
   return code !== undefined && code >= 1000 && code <= 4999 && !PROTOCOL_CLOSE_CODES.has(code);
+}
+
+/**
+ * Whether a newer connection of the same user and device opened before `conn` closed: what close
+ * code 4409 claims (AUTH-6). Without one the code is misused — the server closed instead of
+ * answering as with a code RAN/1 does not give it (a server closing every sync:R with 4409
+ * passed as "may have crossed the request" and left the case ERROR).
+ */
+function replaced(actor: ActorState, conn: ConnState): boolean {
+  return actor.conns.some((c) => c !== conn && c.openT > conn.openT && c.openT <= conn.closeT);
 }
 
 /**
@@ -259,7 +270,7 @@ export function judgeSilence(s: Scan): void {
   for (const actor of s.l.actors.values()) {
     for (const conn of actor.conns) {
       const end = connEnd(s, conn);
-      const refused = closedInsteadOfAnswering(conn);
+      const refused = closedInsteadOfAnswering(actor, conn);
       const pending = unansweredSoFar(conn);
       for (const req of pending) {
         if (req === undefined || req.answerIdx >= 0 || req.probe) continue;

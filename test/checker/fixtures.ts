@@ -171,14 +171,15 @@ export class H {
     });
   }
 
-  close(actor: ActorId, initiator: CloseEvent['initiator'] = 'server', code?: number): number {
-    this.open.delete(actor);
+  /** Closes the actor's latest connection, or an earlier one (`conn`: its number). */
+  close(actor: ActorId, initiator: CloseEvent['initiator'] = 'server', code?: number, conn?: number): number {
+    if (conn === undefined || conn === this.connOf(actor)) this.open.delete(actor);
     this.tick(0.1);
     return this.add({
       kind: 'close',
       t: this.t,
       actor,
-      conn: this.connOf(actor),
+      conn: conn ?? this.connOf(actor),
       initiator,
       code,
       reason: '',

@@ -109,12 +109,30 @@ describe('RID-1: a server that closes instead of answering', () => {
     }
   });
 
-  it('near miss: a close RAN/1 gives the server (replaced, idle, shutdown, a refused message) may cross the request', () => {
-    for (const code of [1001, 1003, 1009, 4401, 4408, 4409]) {
+  it('near miss: a close RAN/1 gives the server (idle, shutdown, a refused message, auth) may cross the request', () => {
+    for (const code of [1001, 1003, 1009, 4401, 4408]) {
       const { h } = closedOn(code);
       h.teardown();
       expect(summary(check(h.events, ctx(h))), `code ${code}`).toEqual([]);
     }
+  });
+
+  it('4409 (replaced) with no newer session of the user and device → RID-1 at once: the code is misused', () => {
+    const { h } = closedOn(4409);
+    h.teardown();
+    const r = check(h.events, ctx(h));
+    expect(summary(r)).toEqual(['unanswered-request RID-1']);
+    expect(r.findings[0]!.actual).toContain('the server closed the connection with code 4409 instead');
+  });
+
+  it('near miss: 4409 after a newer session of the same user and device logged in may cross the request', () => {
+    const h = opened();
+    h.request(A, 'ping:R');
+    h.tick(1);
+    h.connect(A);
+    h.close(A, 'server', 4409, 1);
+    h.teardown();
+    expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
   it("near miss: not the server's close (the kit's bot closed it, or crashed), or no code to go by (a close frame without one, a dropped socket, an MQTT reason code)", () => {

@@ -145,3 +145,19 @@ describe('a step stopped by the server closing the connection instead of answeri
     expect(c.findings.filter((f) => f.level === 'MUST')).toEqual([]);
   }, 30_000);
 });
+
+describe('a step stopped by a close with 4409 (replaced) when no newer session replaced it', () => {
+  beforeAll(() => {
+    closeOnSync = 4409;
+  });
+  afterAll(() => {
+    closeOnSync = undefined;
+  });
+
+  it('FAILs on RID-1: the code claims a replacement that never happened', async () => {
+    const c = await run(CASE(''));
+    expectVerdict(c, 'FAIL');
+    const rid1 = c.findings.find((f) => f.requirement === 'RID-1' && f.kind === 'unanswered-request');
+    expect(rid1?.actual).toContain('the server closed the connection with code 4409 instead');
+  }, 30_000);
+});
