@@ -14,7 +14,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import resultSchema from '../../schemas/load-result.schema.json' with { type: 'json' };
-import { renderLoadSummary } from '../../src/load/report/text.js';
+import type { LoadProgress } from '../../src/load/hooks.js';
+import { renderLoadSummary, renderProgress } from '../../src/load/report/text.js';
 import { runLoad } from '../../src/load/run-load.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 
@@ -33,10 +34,25 @@ describe('a load whose target is killed and stays down', () => {
   it('counts the sends that never left the kit as dropped (disconnected), not as sent or unknown outcomes', async () => {
     const registry = new Registry();
     const out = join(dir, 'load.json');
+    const live: string[] = [];
+    let previous: LoadProgress | undefined;
     const r = await runLoad(
       { profile: 'test/load/profiles/kill-stays-down.yaml', reports: [], seed: 7, out, quiet: true },
-      { metrics: createMetrics(registry) },
+      {
+        metrics: createMetrics(registry),
+        onProgress: (p) => {
+          live.push(renderProgress(p, previous));
+          previous = p;
+        },
+      },
     );
+    // The live line keeps the queued sends apart from what is in flight on the wire.
+    const queued = live
+      .map((line) => /in flight (\d+) \(queued (\d+)\)/.exec(line))
+      .filter((m) => m !== null);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(Math.max(...queued.map((m) => Number(m![2])))).toBeGreaterThan(50);
+    expect(Math.max(...queued.map((m) => Number(m![1])))).toBeLessThan(50);
     expect(r.process.map((p) => p.action)).toEqual(['kill']);
     expect(r.schedule.offered).toBe(300);
     // About 2 s of the 3 s schedule at 100/s came after the kill: queued, never on the wire.

@@ -130,7 +130,8 @@ function fmt(v: number): string {
 export function renderProgress(p: LoadProgress, previous: LoadProgress | undefined): string {
   let offered = 0;
   let sent = 0;
-  let window = 0;
+  let inFlight = 0;
+  let queued = 0;
   let dropped = 0;
   let retransmits = 0;
   let lost = 0;
@@ -142,7 +143,8 @@ export function renderProgress(p: LoadProgress, previous: LoadProgress | undefin
   for (const s of p.snapshots) {
     offered += s.offered;
     sent += s.counters.sent;
-    window += s.window;
+    inFlight += s.window - s.queued;
+    queued += s.queued;
     for (const reason of DROP_REASONS) dropped += s.dropped[reason];
     retransmits += s.counters.retransmits;
     lost += s.counters.lost;
@@ -170,7 +172,8 @@ export function renderProgress(p: LoadProgress, previous: LoadProgress | undefin
     phase,
     `offered ${offeredRate.toFixed(0)}/s`,
     `sent ${sentRate.toFixed(0)}/s`,
-    `in flight ${window}`,
+    // On the wire and unsettled; sends waiting in disconnected bots apart, when there are any.
+    queued > 0 ? `in flight ${inFlight} (queued ${queued})` : `in flight ${inFlight}`,
     `dropped ${dropped}`,
     `retransmits ${retransmits}`,
     `lost ${lost}`,

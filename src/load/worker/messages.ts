@@ -55,6 +55,8 @@ export interface WorkerSnapshot {
   dropped: Record<DropReason, number>;
   /** Messages in their senders' windows: sent and unsettled, or queued in a disconnected bot. */
   window: number;
+  /** Of `window`, the sends queued in disconnected bots: not on the wire yet, so not in flight. */
+  queued: number;
   connected: number;
   bots: number;
   counters: LedgerCounters;

@@ -257,6 +257,11 @@ export class WorkerRuntime {
     for (const f of this.faults) f.close().catch(() => undefined);
   }
 
+  /** Sends queued in disconnected bots, never on the wire (a walk of the bots: once a snapshot). */
+  private unsent(): number {
+    return this.bots.reduce((n, b) => n + b.unsent, 0);
+  }
+
   snapshot(): WorkerSnapshot {
     this.metricsTick?.();
     return {
@@ -265,6 +270,7 @@ export class WorkerRuntime {
       offered: this.offered,
       dropped: { ...this.dropped },
       window: this.inWindow,
+      queued: this.unsent(),
       connected: this.connected,
       bots: this.bots.length,
       counters: this.ledger.counters(),
@@ -296,7 +302,7 @@ export class WorkerRuntime {
     // Sends still queued in a disconnected bot never reached the wire, so the ledger never saw
     // them: not sent, no unknown outcome — dropped, as a send that could not start (counted at
     // the same event the ledger stopped, so every offered send is sent or dropped exactly once).
-    const unsent = this.bots.reduce((n, b) => n + b.unsent, 0);
+    const unsent = this.unsent();
     this.dropped.disconnected += unsent;
     const unsettled = Math.max(this.inWindow - unsent, this.ledger.counters().inFlight);
     const judged = this.ledger.finish(this.history.now());
