@@ -295,6 +295,13 @@ export async function run(): Promise<void> {
         `    group commit     ${fmtSpread(spread(rates(grouped)), '/s')}; median round ${lat(mid(grouped))}, avg batch ${mid(grouped).avgBatch.toFixed(1)}`,
       );
       console.log(`                     ${disk(mid(grouped))}`);
+      // The closed loop's ceiling: every sender waits for its accept, and an accept for its
+      // transaction's fsync, so a transaction holds at most `senders` messages. Printed so the
+      // Mosquitto ratio below reads against what durability allows on this disk.
+      const ceiling = (senders * 1000) / mid(grouped).commitMs;
+      console.log(
+        `                     ceiling ${senders} / ${mid(grouped).commitMs.toFixed(2)} ms ≈ ${Math.round(ceiling)}/s (at most ${senders} messages per fsync in a closed loop)`,
+      );
       console.log(
         `    no group commit  ${fmtSpread(spread(rates(single)), '/s')}; median round ${lat(mid(single))}`,
       );
