@@ -29,17 +29,22 @@ export interface RetireOptions {
 function lastActivity(s: Scan, m: number): number {
   const t = s.l.msgs;
   const log = s.l.log;
+  // One read after another, not a loop over an array of them: that array was allocated per
+  // message retired (about 20 B a message of the ledger's own garbage on 300k messages).
   let last = log.t(t.originIdx.get(m));
-  for (const idx of [
-    t.lastR(m),
-    t.acceptIdx.get(m),
-    t.commitIdx.get(m),
-    t.storedRcptIdx.get(m),
-    t.deliveredRcptIdx.get(m),
-  ]) {
-    const at = log.t(idx);
-    if (at > last) last = at;
-  }
+  last = later(last, log.t(t.lastR(m)));
+  last = later(last, log.t(t.acceptIdx.get(m)));
+  last = later(last, log.t(t.commitIdx.get(m)));
+  last = later(last, log.t(t.storedRcptIdx.get(m)));
+  return later(last, log.t(t.deliveredRcptIdx.get(m)));
+}
+
+/**
+ * `at` when it is later than `last` (a NaN `at`, a forgotten event, never is). Not Math.max: a NaN
+ * part must be skipped, not win.
+ */
+function later(last: number, at: number): number {
+  if (at > last) return at;
   return last;
 }
 

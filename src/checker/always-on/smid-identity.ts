@@ -90,7 +90,9 @@ class SmidIdentityJudge implements AlwaysOnJudge {
     const items = this.items;
     this.smids.onDrop((slot, smid) => {
       const v = owner.get(slot);
-      if (v !== UNSET) cmidOf.delete(v < 0 ? ~v : v);
+      // Asked only when it holds anything: a Map delete per forgotten smid, on a run where no
+      // msg:A said another cmid (every healthy one), was most of this judge's forget.
+      if (v !== UNSET && cmidOf.size > 0) cmidOf.delete(v < 0 ? ~v : v);
       if (items.size > 0) items.delete(smid);
     });
   }
