@@ -17,7 +17,7 @@ import type { Ints } from './ints.js';
 import { msgCmid, msgReceiver, storedSmid } from './msg-reads.js';
 import { RULES } from './rules.js';
 import { actorOf, forgetStrays, RetiredKeys, userMsg } from './state.js';
-import { JUDGED, SENT, SETTLED } from './tables.js';
+import { JUDGED, OWN_KEY, SENT, SETTLED } from './tables.js';
 import { judgeMessage } from './verdicts.js';
 
 export interface RetireOptions {
@@ -113,7 +113,11 @@ function rememberKeys(s: Scan, base: number): void {
     const cmid = msgCmid(l, m);
     if (origin.actor === undefined || cmid === undefined) continue;
     const user = actorOf(l, origin.actor).user;
-    if (userMsg(l, user, cmid) === m) l.retired!.add(user.name, cmid);
+    // A message born with its key's slot is that key's message (the slot lives as long as it):
+    // only a stray's key is looked up. Why: that lookup was a random read of the 1M-bucket key
+    // table per message retired, ~1.5% of the ledger's CPU samples on 1M messages.
+    const own = t.has(m, OWN_KEY);
+    if (own || userMsg(l, user, cmid) === m) l.retired!.add(user.name, cmid);
   }
 }
 

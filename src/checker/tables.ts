@@ -97,6 +97,11 @@ export const LOST = 32;
 export const SETTLED = 64;
 /** Counted in `appDuplicates` (a re-accept counts once, and not again after a second commit). */
 export const DUPLICATED = 128;
+/**
+ * Its (sender user, cmid) slot of the message index was born with it (state.ts msgOf), so that
+ * key names it for as long as it is held: retirement need not look the key up to know.
+ */
+export const OWN_KEY = 256;
 
 /** A commit beyond a message's first (app duplicates, other devices of the receiver). */
 export interface CommitRec {
