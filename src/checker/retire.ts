@@ -131,9 +131,14 @@ function forget(s: Scan, base: number): void {
   // Stored copies go with their message; copies of no bot's message go as they are passed.
   const st = l.stored;
   let sb = st.base;
+  // bySmid holds only smids that are not a message's first (empty on a healthy run): only then is
+  // each copy's smid read back from its event (a cold read per copy) and looked up.
+  const bySmid = l.bySmid;
   while (sb < st.size && st.msg.get(sb) < base) {
-    const smid = storedSmid(l, sb);
-    if (smid !== undefined && l.bySmid.get(smid) === sb) l.bySmid.delete(smid);
+    if (bySmid.size > 0) {
+      const smid = storedSmid(l, sb);
+      if (smid !== undefined && bySmid.get(smid) === sb) bySmid.delete(smid);
+    }
     sb++;
   }
   st.retire(sb);
