@@ -73,5 +73,5 @@ export function storedMsg(l: Ledger, st: number): number {
 }
 
 export function storedSmid(l: Ledger, st: number): string {
-  return recordAt(l, l.stored.originIdx.get(st), l.stored.originItem.get(st) ?? -1)['smid'] as string;
+  return recordAt(l, l.stored.originIdx.get(st), l.stored.originItemOf(st))['smid'] as string;
 }

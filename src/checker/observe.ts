@@ -69,7 +69,7 @@ export function observe(
     if (item >= 0) table.obsItem.set(id, item);
     return seqOf(s, actor, id, f, i, smid);
   }
-  const first = recordAt(l, table.obsIdx.get(id), table.obsItem.get(id) ?? -1);
+  const first = recordAt(l, table.obsIdx.get(id), table.obsItemOf(id));
   if (
     !table.inconsistent.has(id) &&
     (differs(f['cmid'], first['cmid']) ||

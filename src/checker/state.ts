@@ -13,7 +13,7 @@ import { ForgottenKeys } from './always-on/types.js';
 import { type Arena, Ints } from './ints.js';
 import type { EventLog } from './log.js';
 import { SeqIndex } from './seq-index.js';
-import { type Column, MessageTable, StoredTable } from './tables.js';
+import { type Column, MessageTable, OWN_KEY, StoredTable } from './tables.js';
 
 /** A request: in flight until `answerIdx` is set. */
 export interface Req {
@@ -358,6 +358,7 @@ export function msgOf(l: Ledger, from: UserState, cmid: string, originIdx: numbe
   if (keys.size !== before) {
     const id = l.msgs.add(originIdx);
     l.msgOfSlot.set(slot, id);
+    l.msgs.set(id, OWN_KEY);
     return id;
   }
   const id = l.msgOfSlot.get(slot);

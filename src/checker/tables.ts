@@ -97,6 +97,11 @@ export const LOST = 32;
 export const SETTLED = 64;
 /** Counted in `appDuplicates` (a re-accept counts once, and not again after a second commit). */
 export const DUPLICATED = 128;
+/**
+ * Its (sender user, cmid) slot of the message index was born with it (state.ts msgOf), so that
+ * key names it for as long as it is held: retirement need not look the key up to know.
+ */
+export const OWN_KEY = 256;
 
 /** A commit beyond a message's first (app duplicates, other devices of the receiver). */
 export interface CommitRec {
@@ -285,7 +290,9 @@ export class StoredTable {
     this.ackReqIdx,
     this.msg,
   ];
+  /** Page items (sync:A) only: a push or commit has none. Read through originItemOf. */
   readonly originItem = new Map<number, number>();
+  /** Page items only, as originItem. Read through obsItemOf. */
   readonly obsItem = new Map<number, number>();
   /** First event with a seq, when that is not the first observation. */
   private readonly seqIdxOther = new Map<number, number>();
@@ -296,6 +303,21 @@ export class StoredTable {
   /** Grows the columns to hold `n` stored messages without further doubling (see Store). */
   reserve(n: number): void {
     for (const c of this.columns) c.ensure(this.base + n, true);
+  }
+
+  /**
+   * The page item where copy `id` was first met, or -1. Both item maps stay empty where no sync
+   * page carries messages (every load run, the bench's clean exchange), and a get on an empty
+   * map still hashes its key: read per push, commit and retired copy, that was three lookups a
+   * message for nothing.
+   */
+  originItemOf(id: number): number {
+    return this.originItem.size === 0 ? -1 : (this.originItem.get(id) ?? -1);
+  }
+
+  /** The page item of copy `id`'s first observation, or -1 (see originItemOf). */
+  obsItemOf(id: number): number {
+    return this.obsItem.size === 0 ? -1 : (this.obsItem.get(id) ?? -1);
   }
 
   add(msg: number, originIdx: number, originItem: number): number {

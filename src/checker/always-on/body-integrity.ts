@@ -7,14 +7,7 @@
 import type { HistoryEvent, SendEvent } from '../../history/events.js';
 import type { Column } from '../tables.js';
 import { type MessageIndex, UNSET } from './message-index.js';
-import {
-  type AlwaysOnJudge,
-  type AlwaysOnRule,
-  type ReadEvent,
-  type Report,
-  str,
-  UserNames,
-} from './types.js';
+import { type AlwaysOnJudge, type AlwaysOnRule, type ReadEvent, type Report, str } from './types.js';
 
 const MAX_SHOWN = 48;
 
@@ -30,7 +23,6 @@ class BodyIntegrityJudge implements AlwaysOnJudge {
   // back from it), as its ones' complement once its finding is made, so one mangled message is
   // one finding however often it is pushed or paged.
   private readonly sent: Column;
-  private readonly users = new UserNames();
 
   constructor(
     private readonly report: Report,
@@ -42,7 +34,7 @@ class BodyIntegrityJudge implements AlwaysOnJudge {
 
   event(e: HistoryEvent, i: number): void {
     if (e.kind === 'send') {
-      const slot = this.index.messages.slot(this.users.of(e.actor), e.cmid, i);
+      const slot = this.index.messages.slot(this.index.users.of(e.actor), e.cmid, i);
       if (this.sent.get(slot) === UNSET) this.sent.set(slot, i);
       return;
     }

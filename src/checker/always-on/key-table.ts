@@ -34,9 +34,11 @@ function hashKey(a: string, b: string): number {
   return h ^ (h >>> 16);
 }
 
-/** A bucket of the hash table: empty (never used) or deleted (a forgotten key was there). */
+/**
+ * A bucket of the hash table that was never used. A bucket whose slot is below `base` holds a
+ * forgotten key: probes pass it as they would a deleted one, and only a rebuild empties it.
+ */
 const EMPTY = 0;
-const DELETED = -1;
 
 /**
  * Keys → slots, slots born in order. A key is one string (`a`) or a pair (`a`, `b`); no key string
@@ -65,9 +67,9 @@ export class KeyTable {
   private readonly part = new Column(1024, 0);
   private readonly columns: Column[] = [this.born, this.hashOf, this.part];
   private readonly listeners: DropListener[] = [];
-  /** bucket → slot + 1, EMPTY or DELETED; its length a power of two, at most half used. */
+  /** bucket → slot + 1 (a forgotten one once below `base`) or EMPTY; its length a power of two, at most half used. */
   private table: Store = new Int32Array(4096);
-  /** Buckets holding a slot or DELETED (probes stop only at EMPTY). */
+  /** Buckets holding a slot, live or forgotten (probes stop only at EMPTY). */
   private used = 0;
   /**
    * The first parts of two-part keys, each once: a sender's user name, of which a run has few (the
@@ -150,8 +152,10 @@ export class KeyTable {
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const v = table[k]!;
       if (v === EMPTY) return -1;
-      if (v === DELETED || hashes[v - 1 - hashBase] !== h32) continue;
-      if (this.is(v - 1, a, b)) return v - 1;
+      // A forgotten slot (hashBase is `base`) is passed as a deleted key would be.
+      const slot = v - 1;
+      if (slot < hashBase || hashes[slot - hashBase] !== h32) continue;
+      if (this.is(slot, a, b)) return slot;
     }
   }
 
@@ -233,11 +237,15 @@ export class KeyTable {
     this.forgetBelow(cut);
   }
 
-  /** Drops every slot below `cut`, telling the listeners which. */
+  /**
+   * Drops every slot below `cut`, telling the listeners which. Their buckets are left as they are:
+   * raising `base` is what forgets them (lookup passes a slot below it). Why: finding each one's
+   * bucket to mark it deleted was a random read of a table of 1M buckets per key: measured,
+   * forgetBelow's own time went from 1.6–1.7% to 0.7–1.0% of the streaming ledger's CPU samples
+   * on 500k messages.
+   */
   forgetBelow(cut: number): void {
     if (cut <= this.base) return;
-    const table = this.table;
-    const mask = table.length - 1;
     const keys = this.keys;
     for (let slot = this.base; slot < cut; slot++) {
       const at = slot - this.keysFrom;
@@ -245,9 +253,6 @@ export class KeyTable {
       const a = part === 0 ? keys[at]! : this.names[part - 1]!;
       const b = part === 0 ? '' : keys[at]!;
       for (const l of this.listeners) l(slot, a, b);
-      let k = this.hashOf.get(slot) & mask;
-      while (table[k] !== slot + 1) k = (k + 1) & mask;
-      table[k] = DELETED;
       // The strings go with the key (the events that hold them may be forgotten too).
       keys[at] = '';
     }

@@ -18,6 +18,7 @@
 
 import { Arena } from '../ints.js';
 import { KeyTable } from './key-table.js';
+import { UserNames } from './types.js';
 
 export { type DropListener, KeyTable } from './key-table.js';
 
@@ -33,6 +34,12 @@ export class MessageIndex {
   readonly messages = new KeyTable();
   /** smid: the message as the server names it. */
   readonly smids = new KeyTable();
+  /**
+   * Actor → user name, one cache for every judge: the judges of one event ask for the same actor
+   * one after another, and each judge's own last-actor cache missed on every change of actor
+   * (5 map lookups a message on the clean exchange, 3 shared).
+   */
+  readonly users = new UserNames();
   /** The event count at the latest forget (0: none): state from before it may be gone. */
   forgetAt = 0;
   /** Where the run's per-message lists (ints.ts) take their chunks: shared buffers once reserved. */

@@ -15,15 +15,7 @@
 import type { FrameEvent, HistoryEvent } from '../../history/events.js';
 import type { Column } from '../tables.js';
 import type { MessageIndex } from './message-index.js';
-import {
-  type AlwaysOnJudge,
-  type AlwaysOnRule,
-  Flagged,
-  type ReadEvent,
-  type Report,
-  str,
-  UserNames,
-} from './types.js';
+import { type AlwaysOnJudge, type AlwaysOnRule, Flagged, type ReadEvent, type Report, str } from './types.js';
 
 /** A class, not closures made per run: its methods' optimized code outlives one check() (advertised-limits.ts). */
 class PushAddresseeJudge implements AlwaysOnJudge {
@@ -31,7 +23,6 @@ class PushAddresseeJudge implements AlwaysOnJudge {
   // receipt-addressee), whose `to` is read back when a delivery needs it. A forgotten (retired)
   // message has none: then only the delivery's own `to` is judged.
   private readonly requested: Column;
-  private readonly users = new UserNames();
   private readonly flagged = new Flagged();
 
   constructor(
@@ -48,7 +39,7 @@ class PushAddresseeJudge implements AlwaysOnJudge {
       if (e.type !== 'msg:R') return;
       const cmid = str(e.fields['cmid']);
       if (cmid === undefined || str(e.fields['to']) === undefined) return;
-      this.index.noteRequest(this.users.of(e.actor), cmid, i);
+      this.index.noteRequest(this.index.users.of(e.actor), cmid, i);
       return;
     }
     if (e.type === 'msg:N') {
@@ -68,7 +59,7 @@ class PushAddresseeJudge implements AlwaysOnJudge {
     const to = str(r['to']);
     const from = str(r['from']);
     const cmid = str(r['cmid']);
-    const user = this.users.of(e.actor);
+    const user = this.index.users.of(e.actor);
     // The origin first: a rewritten `to` is the same leak as a wrong one, and the origin's is the
     // addressee's true name.
     const slot =

@@ -17,7 +17,6 @@ import {
   type ReadEvent,
   type Report,
   str,
-  UserNames,
 } from './types.js';
 
 /** Forgotten (sender, cmid) keys remembered per generation (two generations are kept). */
@@ -34,7 +33,6 @@ class ReceiptAddresseeJudge implements AlwaysOnJudge {
   // cmids.
   private readonly smids: KeyTable;
   private readonly ownerOf: Column;
-  private readonly users = new UserNames();
   private readonly flagged = new Flagged();
   // "Never sent" is read from absence, so a streaming ledger's forgotten sends are remembered
   // (as keys only) — a late receipt of a settled message is not a stranger's. Once a generation
@@ -61,7 +59,7 @@ class ReceiptAddresseeJudge implements AlwaysOnJudge {
     if (e.dir === 'out' && e.type === 'msg:R') {
       const cmid = str(e.fields['cmid']);
       if (cmid === undefined || str(e.fields['to']) === undefined) return;
-      this.index.noteRequest(this.users.of(e.actor), cmid, i);
+      this.index.noteRequest(this.index.users.of(e.actor), cmid, i);
       return;
     }
     if (e.dir === 'in' && e.type === 'msg:A') {
@@ -75,11 +73,11 @@ class ReceiptAddresseeJudge implements AlwaysOnJudge {
     const cmid = str(e.fields['cmid']);
     const to = str(e.fields['to']);
     if (cmid === undefined) return;
-    const user = this.users.of(e.actor);
+    const user = this.index.users.of(e.actor);
     const smid = str(e.fields['smid']);
     const smidSlot = smid === undefined ? -1 : this.smids.find(smid);
     const ownerIdx = smidSlot < 0 ? -1 : this.ownerOf.get(smidSlot);
-    const owner = ownerIdx < 0 ? undefined : this.users.of((this.read(ownerIdx) as FrameEvent).actor);
+    const owner = ownerIdx < 0 ? undefined : this.index.users.of((this.read(ownerIdx) as FrameEvent).actor);
     if (owner !== undefined && owner !== user) {
       if (this.flagged.first(`s${smid}`))
         this.report({

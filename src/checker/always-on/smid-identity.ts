@@ -15,7 +15,6 @@ import {
   type ReadEvent,
   type Report,
   str,
-  UserNames,
 } from './types.js';
 
 /** One connection's msg:R frames waiting for their msg:A, in send order (answers mostly come in it). */
@@ -76,7 +75,6 @@ class SmidIdentityJudge implements AlwaysOnJudge {
   private readonly cmidOf = new Map<number, string>();
   private readonly items = new Map<string, { from: string; cmid: string }>();
   private readonly pending = new PerConn<Pending>();
-  private readonly users = new UserNames();
 
   constructor(
     private readonly report: Report,
@@ -90,7 +88,9 @@ class SmidIdentityJudge implements AlwaysOnJudge {
     const items = this.items;
     this.smids.onDrop((slot, smid) => {
       const v = owner.get(slot);
-      if (v !== UNSET) cmidOf.delete(v < 0 ? ~v : v);
+      // Asked only when it holds anything: a Map delete per forgotten smid, on a run where no
+      // msg:A said another cmid (every healthy one), was most of this judge's forget.
+      if (v !== UNSET && cmidOf.size > 0) cmidOf.delete(v < 0 ? ~v : v);
       if (items.size > 0) items.delete(smid);
     });
   }
@@ -133,7 +133,7 @@ class SmidIdentityJudge implements AlwaysOnJudge {
       const taken = p === undefined ? NONE : take(p, f['rid']);
       const cmid = taken !== NONE ? String(taken) : str(f['cmid']);
       const smid = str(f['smid']);
-      const user = this.users.of(e.actor);
+      const user = this.index.users.of(e.actor);
       this.claim(smid, user, cmid, e, i);
       // Tells the index which message this smid names, for the judges of its pushes and receipts.
       if (smid !== undefined && cmid !== undefined) this.index.link(smid, user, cmid);
@@ -162,7 +162,10 @@ class SmidIdentityJudge implements AlwaysOnJudge {
   private ownerAt(smid: string, idx: number): { from: string; cmid: string } {
     const e = this.read(idx) as FrameEvent;
     if (e.type === 'msg:A') {
-      return { from: this.users.of(e.actor), cmid: this.cmidOf.get(idx) ?? (e.fields['cmid'] as string) };
+      return {
+        from: this.index.users.of(e.actor),
+        cmid: this.cmidOf.get(idx) ?? (e.fields['cmid'] as string),
+      };
     }
     if (e.type === 'msg:N') return { from: e.fields['from'] as string, cmid: e.fields['cmid'] as string };
     return this.items.get(smid)!;
@@ -172,7 +175,11 @@ class SmidIdentityJudge implements AlwaysOnJudge {
   private same(smid: string, idx: number, from: string, cmid: string): boolean {
     const e = this.read(idx) as FrameEvent;
     if (e.type === 'msg:A')
-      return actorIsUser(e.actor, from) && (this.cmidOf.get(idx) ?? e.fields['cmid']) === cmid;
+      return (
+        actorIsUser(e.actor, from) &&
+        // cmidOf is empty unless a msg:A said another cmid than its request: no lookup then.
+        ((this.cmidOf.size > 0 ? this.cmidOf.get(idx) : undefined) ?? e.fields['cmid']) === cmid
+      );
     if (e.type === 'msg:N') return e.fields['from'] === from && e.fields['cmid'] === cmid;
     const it = this.items.get(smid)!;
     return it.from === from && it.cmid === cmid;
