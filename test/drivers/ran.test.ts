@@ -71,6 +71,32 @@ describe('ran driver specifics', () => {
     await s.close();
   });
 
+  it('hands a watcher the notifications that came before it, later ones, and the close once', async () => {
+    const driver = await start();
+    const login = (user: string) =>
+      driver.connect(`${user}/d1`, { user, device: 'd1', token: hmacToken(SECRET, user) }, history);
+    const bob = await login('bob');
+    const alice = await login('alice');
+    await alice.send({ cmid: 'c1', to: 'bob', body: 'before' }, 2000);
+    await bob.ping(2000); // the push of c1 has arrived, with nobody watching yet
+    const seen: string[] = [];
+    bob.watch!({
+      notified: (session, n) => seen.push(`${session === bob} ${n.type === 'msg:N' ? n.msg.body : n.type}`),
+      sessionClosed: (session, close) => seen.push(`${session === bob} closed by ${close.initiator}`),
+    });
+    await alice.send({ cmid: 'c2', to: 'bob', body: 'after' }, 2000);
+    await bob.ping(2000);
+    await bob.close();
+    expect(seen).toEqual(['true before', 'true after', 'true closed by client']);
+    // Watching a session that has already ended still hears of its close, a microtask later.
+    const late: string[] = [];
+    bob.watch!({ notified: () => late.push('notified'), sessionClosed: () => late.push('closed') });
+    expect(late).toEqual([]);
+    await Promise.resolve();
+    expect(late).toEqual(['closed']);
+    await alice.close();
+  });
+
   it('answers sendWith through the sink with the caller context, once, as send would', async () => {
     const driver = await start();
     const s = await driver.connect(

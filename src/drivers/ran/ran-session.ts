@@ -16,10 +16,11 @@ import type {
   Notification,
   SendSink,
   SessionInfo,
+  SessionWatcher,
   SyncPage,
   SyncRequest,
 } from '../driver.js';
-import { NotificationHub } from '../notification-hub.js';
+import { type HubTarget, NotificationHub } from '../notification-hub.js';
 import { Requests, type Sink } from './requests.js';
 import { type FrameOwner, frameOf, type Wire } from './wire.js';
 
@@ -56,8 +57,11 @@ function sharedClaims(
   return c;
 }
 
-export class RanSession implements DriverSession, FrameOwner {
+export class RanSession implements DriverSession, FrameOwner, HubTarget<Notification> {
   readonly closed: Promise<CloseInfo>;
+  /** Who watches it (watch), and how it ended once it has. */
+  private watcher: SessionWatcher | undefined;
+  private closedWith: CloseInfo | undefined;
   private readonly requests = new Requests();
   private readonly hub = new NotificationHub<Notification>();
   private nextRid = 0;
@@ -71,11 +75,18 @@ export class RanSession implements DriverSession, FrameOwner {
     private readonly url: string,
   ) {
     wire.owner = this;
-    this.closed = wire.closed.then((info) => {
-      this.requests.close(info);
-      this.hub.end();
-      return info;
-    });
+    // The wire's own promise, its requests and notifications ended by onClose first: a derived
+    // `then` was a closure, context, reaction and promise per session (~190 B of each idle load
+    // bot in heap snapshots of 400 and 2,000 bots).
+    this.closed = wire.closed;
+  }
+
+  /** The wire ended (FrameOwner): every request fails, notifications end, the watcher hears. */
+  onClose(info: CloseInfo): void {
+    this.closedWith = info;
+    this.requests.close(info);
+    this.hub.end();
+    this.watcher?.sessionClosed(this, info);
   }
 
   get actor(): ActorId {
@@ -258,6 +269,18 @@ export class RanSession implements DriverSession, FrameOwner {
 
   onNotification(listener: (n: Notification) => void): () => void {
     return this.hub.on(listener);
+  }
+
+  watch(watcher: SessionWatcher): void {
+    this.watcher = watcher;
+    this.hub.attach(this);
+    const closed = this.closedWith;
+    if (closed !== undefined) queueMicrotask(() => watcher.sessionClosed(this, closed));
+  }
+
+  /** The hub's notifications (HubTarget), to the watcher. */
+  take(n: Notification): void {
+    this.watcher?.notified(this, n);
   }
 
   close(): Promise<void> {

@@ -200,6 +200,8 @@ function attempt(
 /** What a Wire hands its inbound frames to (a session, a raw probe socket). */
 export interface FrameOwner {
   onFrame(event: FrameEvent): void;
+  /** The connection ended (recorded already), just before `closed` resolves with `info`. */
+  onClose?(info: CloseInfo): void;
 }
 
 const NO_OWNER: FrameOwner = { onFrame() {} };
@@ -242,6 +244,7 @@ export class Wire {
         const initiator = this.initiator ?? (code === 1006 ? 'network' : 'server');
         const info: CloseInfo = { code: sent, reason: reason.toString('utf8'), initiator };
         recordClose(history, actor, this.conn, info);
+        this.owner.onClose?.(info);
         resolve(info);
       });
     });
