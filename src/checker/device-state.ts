@@ -79,9 +79,10 @@ export class ConnState {
    * The last settled rids and their answers (a ring of pairs: rid at 2k, answer index at 2k + 1),
    * to tell a second answer (RID-2) from a stray one. One array rather than two: an idle
    * connection's ring (the hello:A alone) then costs one array and its first backing store, not
-   * two (184 B less per connected load bot, heap snapshots of 400 and 2,000 bots).
+   * two (184 B less per connected load bot, heap snapshots of 400 and 2,000 bots); its first pair
+   * makes a two-slot array (requests.ts settle), another 120 B.
    */
-  readonly settled: (string | number)[] = [];
+  settled: (string | number)[] = [];
   settledPos = 0;
   /** Out frames without a readable rid, waiting for an error:A with rid null (FRAME-2/3). */
   anonymous = 0;

@@ -152,8 +152,13 @@ function settle(conn: ConnState, req: Req, i: number, spare: Req[]): void {
   req.answerIdx = i;
   conn.byRid?.delete(req.rid);
   const pos = 2 * (conn.settledPos++ % SETTLED_RING);
-  conn.settled[pos] = req.rid;
-  conn.settled[pos + 1] = i;
+  if (pos === 0 && conn.settled.length === 0) {
+    // An array literal holds just its two entries; writes at 0 and 1 of an empty one reserve 17.
+    conn.settled = [req.rid, i];
+  } else {
+    conn.settled[pos] = req.rid;
+    conn.settled[pos + 1] = i;
+  }
   advance(conn, spare);
 }
 
