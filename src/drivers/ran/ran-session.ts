@@ -58,7 +58,6 @@ function sharedClaims(
 }
 
 export class RanSession implements DriverSession, FrameOwner, HubTarget<Notification> {
-  readonly closed: Promise<CloseInfo>;
   /** Who watches it (watch), and how it ended once it has. */
   private watcher: SessionWatcher | undefined;
   private closedWith: CloseInfo | undefined;
@@ -75,10 +74,15 @@ export class RanSession implements DriverSession, FrameOwner, HubTarget<Notifica
     private readonly url: string,
   ) {
     wire.owner = this;
-    // The wire's own promise, its requests and notifications ended by onClose first: a derived
-    // `then` was a closure, context, reaction and promise per session (~190 B of each idle load
-    // bot in heap snapshots of 400 and 2,000 bots).
-    this.closed = wire.closed;
+  }
+
+  /**
+   * The wire's own promise (made when first asked for), its requests and notifications ended by
+   * onClose first: a derived `then` was a closure, context, reaction and promise per session
+   * (~190 B of each idle load bot in heap snapshots of 400 and 2,000 bots).
+   */
+  get closed(): Promise<CloseInfo> {
+    return this.wire.closed;
   }
 
   /** The wire ended (FrameOwner): every request fails, notifications end, the watcher hears. */
