@@ -110,6 +110,7 @@ async function botConnections(url: string, n: number, tag: string): Promise<Memo
     client: resolveClientOptions(),
     clock: new RetransmitClock(),
     acks: new AckBatcher(0),
+    token: (user) => hmacToken(SECRET, user),
     settled: () => {
       settled++;
     },
@@ -121,7 +122,7 @@ async function botConnections(url: string, n: number, tag: string): Promise<Memo
   for (let i = 0; i < n; i += 200) {
     const batch = Array.from({ length: Math.min(200, n - i) }, (_, k) => {
       const user = userOf(i + k);
-      return new LoadBot(shared, user, 'd1', hmacToken(SECRET, user), 0.5);
+      return new LoadBot(shared, user, 'd1', 0.5);
     });
     bots.push(...batch);
     await Promise.all(batch.map((b) => b.connect()));

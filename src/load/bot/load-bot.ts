@@ -87,7 +87,6 @@ export class LoadBot extends ReceivingBot implements SessionWatcher {
     s: LoadBotShared,
     user: string,
     device: string,
-    private readonly token: string,
     /** Spreads reconnections of bots dropped together (a kill -9) over the delay, 0–1. */
     private readonly jitter: number,
   ) {
@@ -166,7 +165,7 @@ export class LoadBot extends ReceivingBot implements SessionWatcher {
       {
         user: this.user,
         device: this.device,
-        token: this.token,
+        token: this.s.token(this.user),
         lastSeq,
         timeoutMs: this.s.client.requestTimeoutMs,
       },
