@@ -73,8 +73,11 @@ export class ConnState {
   /** One past the newest request in `queue` (slots are reused: the array never shrinks). */
   tail = 0;
   byRid: Map<string, Req> | undefined;
-  /** Requests that waited too long at the head, still in `byRid`, judged for RID-1 at the end. */
-  readonly stale: Req[] = [];
+  /**
+   * Requests that waited too long at the head, still in `byRid`, judged for RID-1 at the end;
+   * made by the first (a healthy run has none, and an empty array is 32 B per connection).
+   */
+  stale: Req[] | undefined;
   /**
    * The last settled rids and their answers (a ring of pairs: rid at 2k, answer index at 2k + 1),
    * to tell a second answer (RID-2) from a stray one. One array rather than two: an idle

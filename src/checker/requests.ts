@@ -51,6 +51,7 @@ export function registerRequest(
     // aside (still findable by rid) so in-order matching keeps working for the rest.
     const old = conn.queue[conn.head]!;
     indexInFlight(conn);
+    conn.stale ??= [];
     conn.stale.push(old);
     conn.queue[conn.head++] = undefined;
     advance(conn, s.l.spareReqs);
@@ -125,7 +126,7 @@ function indexInFlight(conn: ConnState): Map<string, Req> {
     const r = conn.queue[k];
     if (r !== undefined && r.answerIdx < 0) byRid.set(r.rid, r);
   }
-  for (const r of conn.stale) if (r.answerIdx < 0) byRid.set(r.rid, r);
+  if (conn.stale) for (const r of conn.stale) if (r.answerIdx < 0) byRid.set(r.rid, r);
   conn.byRid = byRid;
   return byRid;
 }
@@ -144,7 +145,7 @@ function advance(conn: ConnState, spare: Req[]): void {
   if (conn.head === conn.tail) {
     conn.head = 0;
     conn.tail = 0;
-    if (conn.stale.length === 0) conn.byRid = undefined;
+    if (conn.stale === undefined || conn.stale.length === 0) conn.byRid = undefined;
   }
 }
 
@@ -238,7 +239,7 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
 
 /** A connection's requests still in flight: the stale ones, then the queue from its head. */
 export function unansweredSoFar(conn: ConnState): (Req | undefined)[] {
-  return [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
+  return [...(conn.stale ?? []), ...conn.queue.slice(conn.head, conn.tail)];
 }
 
 /**
