@@ -52,7 +52,9 @@ export async function run(): Promise<void> {
   const botsN = process.env.IMSPEC_BENCH_LOAD_BOTS === '0' ? 0 : int('IMSPEC_BENCH_LOAD_BOTS', 5000);
   const ledger = ledgerFactory();
   console.log(
-    `load: ${x.messages} messages over ${x.pairs} pairs, window ${x.window}, median of ${rounds} interleaved rounds; server: embedded reference server (child process)`,
+    exchange
+      ? `load: ${x.messages} messages over ${x.pairs} pairs, window ${x.window}, median of ${rounds} interleaved rounds; server: embedded reference server (child process)`
+      : 'load: exchange section skipped (IMSPEC_BENCH_LOAD_MESSAGES=0); server: embedded reference server (child process)',
   );
   const server = await startEmbedded({ secret: SECRET, faults: [] });
   try {

@@ -12,6 +12,10 @@
  * at two sizes with the same messages, and the figure is the difference over the difference in
  * connections. (Before, the bots ran without the ledger and with the login events held back:
  * that missed the ledger's per-device state and counted events a run frees.)
+ *
+ * Still counted and no steady cost of a connection: the logins' request waiters, which the shared
+ * deadline lanes hold until their timeout passes and a spare pool (at most 4,096) keeps after,
+ * ~150 B a bot in heap snapshots of 400 and 2,000 bots.
  */
 
 import { fork } from 'node:child_process';
