@@ -21,10 +21,11 @@
  *
  * Environment: IMSPEC_BENCH_LOAD_MESSAGES (20000), IMSPEC_BENCH_LOAD_PAIRS (20),
  * IMSPEC_BENCH_LOAD_WINDOW (64), IMSPEC_BENCH_ROUNDS (5), IMSPEC_BENCH_LOAD_BOTS (5000),
+ * IMSPEC_BENCH_MEMORY_ROUNDS (5: rounds of section 2, four processes of up to BOTS connections each, ~12 s a round),
  * IMSPEC_BENCH_LEDGER_MESSAGES (1000000,10000000), IMSPEC_BENCH_LOAD_BREAKDOWN (0; 1 adds load
  * rounds without the ledger and without ledger and metrics to section 1, printed beside the
- * figure). For a quick run of section 1 alone, IMSPEC_BENCH_LOAD_BOTS=0 skips section 2 and
- * IMSPEC_BENCH_LEDGER_MESSAGES=0 skips section 3.
+ * figure). To run one section alone, skip the others: IMSPEC_BENCH_LOAD_MESSAGES=0 skips section
+ * 1, IMSPEC_BENCH_LOAD_BOTS=0 section 2 and IMSPEC_BENCH_LEDGER_MESSAGES=0 section 3.
  */
 
 import { pathToFileURL } from 'node:url';
@@ -45,16 +46,20 @@ export async function run(): Promise<void> {
     window: int('IMSPEC_BENCH_LOAD_WINDOW', 64),
   };
   const rounds = int('IMSPEC_BENCH_ROUNDS', 5);
+  // 0 skips the exchange section (the memory or ledger section alone).
+  const exchange = process.env.IMSPEC_BENCH_LOAD_MESSAGES !== '0';
   // 0 skips the memory section (a quick run of the exchange rate alone).
   const botsN = process.env.IMSPEC_BENCH_LOAD_BOTS === '0' ? 0 : int('IMSPEC_BENCH_LOAD_BOTS', 5000);
   const ledger = ledgerFactory();
   console.log(
-    `load: ${x.messages} messages over ${x.pairs} pairs, window ${x.window}, median of ${rounds} interleaved rounds; server: embedded reference server (child process)`,
+    exchange
+      ? `load: ${x.messages} messages over ${x.pairs} pairs, window ${x.window}, median of ${rounds} interleaved rounds; server: embedded reference server (child process)`
+      : 'load: exchange section skipped (IMSPEC_BENCH_LOAD_MESSAGES=0); server: embedded reference server (child process)',
   );
   const server = await startEmbedded({ secret: SECRET, faults: [] });
   try {
-    await exchangeSection(server.url, server.pid, x, rounds, ledger);
-    if (botsN > 0) await memorySection(server.url, botsN);
+    if (exchange) await exchangeSection(server.url, server.pid, x, rounds, ledger);
+    if (botsN > 0) await memorySection(server.url, botsN, int('IMSPEC_BENCH_MEMORY_ROUNDS', 5));
   } finally {
     await server.stop();
   }

@@ -47,7 +47,7 @@ export class Engine {
       const user = addUser(l, new UserState(name, true, l.index.arena));
       for (const device of devices) {
         const actor = new ActorState(`${name}/${device}`, user, true);
-        user.devices.push(actor);
+        user.addDevice(actor);
         l.actors.set(actor.id, actor);
       }
     }

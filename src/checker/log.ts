@@ -48,11 +48,29 @@ export class EventLog {
     return i >= 0 ? this.at(i).t : Number.NaN;
   }
 
-  /** Forgets events below `floor` (whole chunks at a time are released). */
+  /** Events still held (tests: what is forgotten is let go, not only unreadable). */
+  get held(): number {
+    let n = 0;
+    for (const chunk of this.chunks) if (chunk) for (const e of chunk) if (e !== undefined) n++;
+    return n;
+  }
+
+  /**
+   * Forgets events below `floor`: whole chunks are released, and the forgotten front of the
+   * chunk the floor is in is cleared. Without that clearing up to a chunk of forgotten events
+   * stayed: on the load memory bench those were the logins' events, ~600 B a bot whenever the
+   * logins shared a chunk with what came after (heap snapshots of 400 and 2,000 bots), and the
+   * figure moved between 6.7 and 7.6 KiB a bot with where the chunk boundary fell. One store per
+   * event, once.
+   */
   dropBelow(floor: number): void {
     if (this.history || floor <= this.floor) return;
+    const from = this.floor;
     this.floor = Math.min(floor, this.count);
-    const last = ((this.floor / CHUNK) | 0) - 1;
-    for (let c = last; c >= 0 && this.chunks[c] !== undefined; c--) this.chunks[c] = undefined;
+    const c = (this.floor / CHUNK) | 0;
+    for (let k = c - 1; k >= 0 && this.chunks[k] !== undefined; k--) this.chunks[k] = undefined;
+    const chunk = this.chunks[c];
+    if (chunk !== undefined)
+      chunk.fill(undefined as never, Math.max(from - c * CHUNK, 0), this.floor - c * CHUNK);
   }
 }

@@ -130,12 +130,12 @@ function seqOf(
   } else if (
     other !== id &&
     table.seqOf(id) === seq &&
-    !user.reusedSeqs.has(seq) &&
+    !user.reuseReported(seq) &&
     // One smid under two records (a late echo of a message the streaming ledger split from its
     // first record) is the same message again, never a second one under the seq.
     storedSmid(s.l, other) !== smid
   ) {
-    user.reusedSeqs.add(seq);
+    user.reportReuse(seq);
     s.sink.add({
       kind: 'seq-reuse',
       requirement: 'SEQ-2',

@@ -68,6 +68,7 @@ export function judgeOrder(s: Scan): void {
     }
   }
   for (const user of s.l.users.values()) {
+    if (user.pairs === undefined) continue;
     for (const [to, pair] of user.pairs) judgePair(s, user.name, to, pair.byRequest, pair.byAccept);
   }
 }

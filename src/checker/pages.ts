@@ -136,9 +136,9 @@ export function judgePageHoles(s: Scan): void {
       if (page.user.seqs.has(h) || h === page.maxSeq) {
         skipped.push(h);
         if (k < page.boundary) atBoundary = true;
-      } else if (!page.user.holesReported.has(h)) {
+      } else if (!page.user.holeReported(h)) {
         missing.push(h);
-        page.user.holesReported.add(h);
+        page.user.reportHole(h);
       }
     }
     if (skipped.length > 0) {

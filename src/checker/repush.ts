@@ -101,7 +101,7 @@ function raise(c: ConnPushes, upTo: number): void {
 function connOf(s: Scan, st: RepushState, e: FrameEvent, add: boolean): ConnPushes | undefined {
   const last = st.last;
   if (last !== undefined && last.actor === e.actor && last.conn.n === e.conn) return last;
-  const conn = actorOf(s.l, e.actor).connByN.get(e.conn);
+  const conn = actorOf(s.l, e.actor).conn(e.conn);
   if (!conn) return undefined;
   let c = st.byConn.get(conn);
   if (!c) {
@@ -305,7 +305,7 @@ function ackedOf(s: Scan, conns: readonly ConnPushes[]): void {
   eachFrame(s, (e) => {
     const rid = e.fields['rid'];
     if (typeof rid !== 'string') return;
-    const conn = actorOf(s.l, e.actor).connByN.get(e.conn);
+    const conn = actorOf(s.l, e.actor).conn(e.conn);
     const r = conn === undefined ? undefined : rest.get(conn);
     if (!r?.c.open.has(rid)) return;
     if (e.dir === 'in' && (e.type === 'ack:A' || e.type === 'sync:A')) r.answered.add(rid);

@@ -51,6 +51,7 @@ export function registerRequest(
     // aside (still findable by rid) so in-order matching keeps working for the rest.
     const old = conn.queue[conn.head]!;
     indexInFlight(conn);
+    conn.stale ??= [];
     conn.stale.push(old);
     conn.queue[conn.head++] = undefined;
     advance(conn, s.l.spareReqs);
@@ -92,10 +93,16 @@ function newReq(spare: Req[], e: FrameEvent, i: number, rid: string, probe: bool
 /**
  * Appends to the queue. Slots are reused — the array is never replaced or shortened, because a
  * fresh array per drained queue (on a healthy run: per request) was measured as a large share of
- * the checker's garbage.
+ * the checker's garbage. The first request makes a one-slot array (push on an empty one reserves
+ * 17 slots, 152 B): an idle connection's queue held its hello:R alone all along.
  */
 function enqueue(conn: ConnState, req: Req): void {
   const q = conn.queue;
+  if (q.length === 0) {
+    conn.queue = [req];
+    conn.tail = 1;
+    return;
+  }
   if (conn.tail === q.length) {
     if (conn.head > 0 && conn.head >= q.length / 2) {
       // Slide the live part down instead of growing.
@@ -119,7 +126,7 @@ function indexInFlight(conn: ConnState): Map<string, Req> {
     const r = conn.queue[k];
     if (r !== undefined && r.answerIdx < 0) byRid.set(r.rid, r);
   }
-  for (const r of conn.stale) if (r.answerIdx < 0) byRid.set(r.rid, r);
+  if (conn.stale) for (const r of conn.stale) if (r.answerIdx < 0) byRid.set(r.rid, r);
   conn.byRid = byRid;
   return byRid;
 }
@@ -138,22 +145,28 @@ function advance(conn: ConnState, spare: Req[]): void {
   if (conn.head === conn.tail) {
     conn.head = 0;
     conn.tail = 0;
-    if (conn.stale.length === 0) conn.byRid = undefined;
+    if (conn.stale === undefined || conn.stale.length === 0) conn.byRid = undefined;
   }
 }
 
 function settle(conn: ConnState, req: Req, i: number, spare: Req[]): void {
   req.answerIdx = i;
   conn.byRid?.delete(req.rid);
-  const pos = conn.settledPos++ % SETTLED_RING;
-  conn.settledRid[pos] = req.rid;
-  conn.settledIdx[pos] = i;
+  const pos = 2 * (conn.settledPos++ % SETTLED_RING);
+  if (pos === 0 && conn.settled.length === 0) {
+    // An array literal holds just its two entries; writes at 0 and 1 of an empty one reserve 17.
+    conn.settled = [req.rid, i];
+  } else {
+    conn.settled[pos] = req.rid;
+    conn.settled[pos + 1] = i;
+  }
   advance(conn, spare);
 }
 
 /** The answer that settled `rid` recently, or -1. */
 function settledAnswer(conn: ConnState, rid: string): number {
-  for (let k = 0; k < conn.settledRid.length; k++) if (conn.settledRid[k] === rid) return conn.settledIdx[k]!;
+  const ring = conn.settled;
+  for (let k = 0; k < ring.length; k += 2) if (ring[k] === rid) return ring[k + 1] as number;
   return -1;
 }
 
@@ -226,7 +239,7 @@ export function matchAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number):
 
 /** A connection's requests still in flight: the stale ones, then the queue from its head. */
 export function unansweredSoFar(conn: ConnState): (Req | undefined)[] {
-  return [...conn.stale, ...conn.queue.slice(conn.head, conn.tail)];
+  return [...(conn.stale ?? []), ...conn.queue.slice(conn.head, conn.tail)];
 }
 
 /**

@@ -147,6 +147,7 @@ function forget(s: Scan, base: number): void {
     user.seqs.compact(sb);
     // ORDER-1's per-pair lists lose their forgotten front (a forgotten id reads as nothing
     // known, so judgePair skipped them anyway); a pair with nothing left goes.
+    if (user.pairs === undefined) continue;
     for (const [to, pair] of user.pairs) {
       trimFront(pair.byRequest, base);
       trimFront(pair.byAccept, base);

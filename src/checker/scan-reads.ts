@@ -14,5 +14,5 @@ export function tOf(s: Scan, idx: number): number {
 /** The connection a frame event came on. */
 export function connOfEvent(s: Scan, idx: number): ConnState {
   const e = s.l.log.at(idx) as { actor: string; conn: number };
-  return actorOf(s.l, e.actor).connByN.get(e.conn)!;
+  return actorOf(s.l, e.actor).conn(e.conn)!;
 }

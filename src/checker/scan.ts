@@ -34,11 +34,10 @@ function connOf(actor: ActorState, e: FrameEvent | CloseEvent | SessionEvent, i:
   const n = e.conn;
   const last = actor.lastConn;
   if (last !== undefined && last.n === n) return last;
-  let conn = actor.connByN.get(n);
+  let conn = actor.conn(n);
   if (!conn) {
     conn = new ConnState(n, actor, e.t, i);
-    actor.connByN.set(n, conn);
-    actor.conns.push(conn);
+    actor.addConn(conn);
   }
   actor.lastConn = conn;
   return conn;

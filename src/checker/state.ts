@@ -7,193 +7,23 @@
  */
 
 import type { ActorId } from '../history/events.js';
-import type { FrameType, Limits } from '../protocol/frames.js';
 import { MessageIndex } from './always-on/message-index.js';
 import { ForgottenKeys } from './always-on/types.js';
-import { type Arena, Ints } from './ints.js';
+import { ActorState, type Pair, type Req, UserState } from './device-state.js';
+import { Ints } from './ints.js';
 import type { EventLog } from './log.js';
-import { SeqIndex } from './seq-index.js';
 import { type Column, MessageTable, OWN_KEY, StoredTable } from './tables.js';
 
-/** A request: in flight until `answerIdx` is set. */
-export interface Req {
-  idx: number;
-  /** Its time (the event itself may be forgotten by a streaming ledger). */
-  t: number;
-  type: FrameType | undefined;
-  rid: string;
-  fields: Record<string, unknown>;
-  /** Index of the answer that settled it; -1 while in flight. */
-  answerIdx: number;
-  /** ack:R / sync:R with ackUpTo: the device's confirmed cursor when the request went out. */
-  cursorAtSend: number;
-  /** msg:R: the message id it carries, or -1. */
-  msg: number;
-  /** Sent malformed on purpose (a raw probe): its answer is the probe's business, not RID-1's. */
-  probe: boolean;
-}
-
-/** A pending "must see this on this connection" expectation: DEDUP-3's re-sent receipt. */
-export interface Expect {
-  idx: number;
-  msg: number;
-  /** The retransmission (msg:R) the dup msg:A answered: a receipt lost after it counts as lost. */
-  reqIdx: number;
-}
-
-export interface Order2Candidate {
-  idx: number;
-  prevIdx: number;
-  seq: number;
-  prevSeq: number;
-}
-
-export interface ForwardPage {
-  after: number;
-  last: number;
-  idx: number;
-}
-
-export class ConnState {
-  closeT = Number.POSITIVE_INFINITY;
-  closeIdx = -1;
-  /**
-   * The server ended the connection with a close frame carrying this code (RFC 6455; for other
-   * drivers whatever their close event holds); undefined when the client, a crash or the network
-   * ended it, or the server's close carried no code. RID-1 reads it (requests.ts closedInsteadOfAnswering).
-   */
-  serverCloseCode: number | undefined = undefined;
-  /** Counted in the user's connected devices (from hello:R, or the session event). */
-  counted = false;
-  sessionIdx = -1;
-  sessionT = Number.NaN;
-  limits: Limits | undefined;
-  /**
-   * Requests in send order from `head` on. Servers answer in order almost always, so an answer is
-   * matched against the head first; `byRid` indexes what is in flight only once an answer comes
-   * out of order (RID-3), and is dropped when the queue drains.
-   */
-  queue: (Req | undefined)[] = [];
-  head = 0;
-  /** One past the newest request in `queue` (slots are reused: the array never shrinks). */
-  tail = 0;
-  byRid: Map<string, Req> | undefined;
-  /** Requests that waited too long at the head, still in `byRid`, judged for RID-1 at the end. */
-  readonly stale: Req[] = [];
-  /** The last settled rids and their answers (a ring), to tell a second answer (RID-2) from a stray one. */
-  readonly settledRid: string[] = [];
-  readonly settledIdx: number[] = [];
-  settledPos = 0;
-  /** Out frames without a readable rid, waiting for an error:A with rid null (FRAME-2/3). */
-  anonymous = 0;
-  // ORDER-2, by `attempt` (absent or 1 = first push).
-  lastFirstSeq = 0;
-  lastFirstIdx = -1;
-  order2: Order2Candidate[] | undefined;
-  // ORDER-2 for servers that never send `attempt`: first push = first time this seq arrives here.
-  pushed: Set<number> | undefined;
-  lastNewSeq = 0;
-  lastNewIdx = -1;
-  order2New: Order2Candidate[] | undefined;
-  /** DEDUP-3: smid → the dup msg:A that must be followed by an ack:N on this connection. */
-  expectReceipt: Map<string, Expect> | undefined;
-  lastForward: ForwardPage | undefined;
-
-  constructor(
-    readonly n: number,
-    readonly actor: ActorState,
-    readonly openT: number,
-    readonly openIdx: number,
-  ) {}
-
-  get open(): boolean {
-    return this.closeT === Number.POSITIVE_INFINITY;
-  }
-}
-
-export class ActorState {
-  readonly conns: ConnState[] = [];
-  /** Bumped when the app loses its store (lose-state, a login with no local state). */
-  epoch = 0;
-  firstSessionT = Number.POSITIVE_INFINITY;
-  /** maxSeq − pending of the first session: seqs at or below it are not owed to this device. */
-  firstBase: number | undefined;
-  /** The first session sent lastSeq: the device had local state, so every later seq is owed to it. */
-  firstHadState = false;
-  /** The connection of the latest session, and when that session started. */
-  sessionConn: ConnState | undefined;
-  liveSince = Number.NaN;
-  /** Last connection looked up (a fast path: frames mostly come on the newest one). */
-  lastConn: ConnState | undefined;
-  readonly connByN = new Map<number, ConnState>();
-  // Ack cursor bookkeeping (ACK-1, ACK-4, DUR-2, SYNC-3).
-  cursorLo = -1;
-  cursorLoIdx = -1;
-  cursorLoT = 0;
-  cursorLoBy: 'ack' | 'sync' | 'hello' = 'ack';
-  /** Highest upTo an ack of this device was confirmed for (ack:A, sync:A after ackUpTo). */
-  ackCovered = 0;
-  requestedMax = -1;
-  maxSeqAtFirstHello = -1;
-  /**
-   * The message this actor's previous event was about (cmid → id), and the stored message it last
-   * saw (smid → id): a bot's msg:R follows its send, a commit follows its push, so most lookups
-   * are answered here without touching the ledger's maps.
-   */
-  lastCmid: string | undefined;
-  lastMsg = -1;
-  lastSmid: string | undefined;
-  lastStored = -1;
-  // Seqs seen (pushes, pages, commits): (t, seq) each time the device's maximum rose.
-  readonly maxSteps: number[] = [];
-  seenMax = 0;
-
-  constructor(
-    readonly id: ActorId,
-    readonly user: UserState,
-    readonly listed: boolean,
-  ) {}
-}
-
-export interface Pair {
-  /** Message ids in the order their first msg:R went out (chunked: ints.ts). */
-  byRequest: Ints;
-  /** Message ids in the order their first msg:A came back. */
-  byAccept: Ints;
-}
-
-export class UserState {
-  readonly devices: ActorState[] = [];
-  /** Connections of this user's devices open now (client view). */
-  connected = 0;
-  /** When `connected` last dropped to 0; -∞ when never connected. */
-  zeroSince = Number.NEGATIVE_INFINITY;
-  /** Inbox: seq → the first stored message seen with it. */
-  readonly seqs: SeqIndex;
-  maxSeqKnown = 0;
-  /** Highest seq any device of the user has acked (sent: ack:R, ackUpTo, hello lastSeq). */
-  maxAckSent = 0;
-  /**
-   * Every seq at or below it is covered by a confirmed ack (ack:A, sync:A after ackUpTo) of a
-   * device it was owed to; a device that started past some (ackFloor) may have covered more above.
-   */
-  ackConfirmed = 0;
-  readonly holesReported = new Set<number>();
-  readonly reusedSeqs = new Set<number>();
-  /** As a sender: receiver user → order bookkeeping (ORDER-1). */
-  readonly pairs = new Map<string, Pair>();
-  lastPairTo: string | undefined;
-  lastPair: Pair | undefined;
-
-  constructor(
-    readonly name: string,
-    readonly listed: boolean,
-    /** Where its per-message lists take their chunks (the ledger's index's: see ints.ts). */
-    readonly arena: Arena,
-  ) {
-    this.seqs = new SeqIndex(arena);
-  }
-}
+export {
+  ActorState,
+  ConnState,
+  type Expect,
+  type ForwardPage,
+  type Order2Candidate,
+  type Pair,
+  type Req,
+  UserState,
+} from './device-state.js';
 
 /** Evidence indexes kept per counted pattern (retransmissions, wire duplicates). */
 export const SAMPLE = 12;
@@ -339,7 +169,7 @@ export function actorOf(l: Ledger, id: ActorId): ActorState {
     const slash = id.indexOf('/');
     const user = userOf(l, slash < 0 ? id : id.slice(0, slash));
     a = new ActorState(id, user, false);
-    user.devices.push(a);
+    user.addDevice(a);
     l.actors.set(id, a);
   }
   l.lastActor = a;
@@ -402,6 +232,7 @@ export function findMsg(l: Ledger, from: unknown, cmid: unknown): number {
 export function pairOf(from: UserState, to: string): Pair {
   // Most messages of a sender go to the receiver of its previous one.
   if (from.lastPairTo === to) return from.lastPair!;
+  from.pairs ??= new Map();
   let p = from.pairs.get(to);
   if (!p) {
     p = { byRequest: new Ints(from.arena), byAccept: new Ints(from.arena) };

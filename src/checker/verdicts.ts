@@ -222,11 +222,11 @@ export function judgeHoles(s: Scan): void {
         run = [];
       };
       for (let seq = lo; seq < hi; seq++) {
-        if (user.seqs.has(seq) || user.holesReported.has(seq)) {
+        if (user.seqs.has(seq) || user.holeReported(seq)) {
           flush();
           continue;
         }
-        user.holesReported.add(seq);
+        user.reportHole(seq);
         run.push(seq);
       }
       flush();

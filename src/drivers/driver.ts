@@ -74,6 +74,16 @@ export interface SendSink<C> {
   failed(ctx: C, error: Error): void;
 }
 
+/**
+ * What DriverSession.watch hands a session's notifications and its close to: methods of the
+ * caller, given the session, instead of a callback and a `closed.then` per session.
+ */
+export interface SessionWatcher {
+  notified(session: DriverSession, n: Notification): void;
+  /** The session ended; called once, before or as `closed` settles. */
+  sessionClosed(session: DriverSession, close: CloseInfo): void;
+}
+
 export interface DriverSession {
   readonly actor: ActorId;
   readonly info: SessionInfo;
@@ -124,6 +134,13 @@ export interface DriverSession {
   notifications(): AsyncIterable<Notification>;
   /** Registers a notification callback (alternative to the iterator); returns an unsubscribe. */
   onNotification(listener: (n: Notification) => void): () => void;
+  /**
+   * Optional `onNotification` plus `closed.then` for load bots, tens of thousands a process: the
+   * session calls `watcher`'s methods, so watching costs no closure, context or promise reaction
+   * per session. Notifications that came before it are handed on first, as with onNotification;
+   * a session already closed reports its close in a microtask. Once per session.
+   */
+  watch?(watcher: SessionWatcher): void;
 
   /** Clean close (close handshake). */
   close(): Promise<void>;

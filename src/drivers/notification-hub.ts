@@ -5,11 +5,18 @@
  * subscriber synchronously while it subscribes, so nothing is lost and order is kept.
  */
 
+/** A listener object of a hub (NotificationHub.attach). */
+export interface HubTarget<T> {
+  take(n: T): void;
+}
+
 export class NotificationHub<T> {
   // Allocated on first use: a connected load bot has one listener and no iterator, and tens of
   // thousands of hubs each holding an empty array, Set and buffer showed in its memory.
   /** The first listener; `more` holds any others (rare: tests, tools). */
   private listener: ((n: T) => void) | undefined;
+  /** A listener object (attach): its method is called, so the caller needs no closure. */
+  private target: HubTarget<T> | undefined;
   private more: ((n: T) => void)[] | undefined;
   private iterators: Set<IteratorQueue<T>> | undefined;
   /** Notifications that came before the first subscriber; undefined once someone subscribed. */
@@ -26,6 +33,7 @@ export class NotificationHub<T> {
       return;
     }
     this.listener?.(n);
+    this.target?.take(n);
     const more = this.more;
     if (more) for (let i = 0; i < more.length; i++) (more[i] as (n: T) => void)(n);
     if (this.iterators && this.iterators.size > 0) for (const queue of this.iterators) queue.push(n);
@@ -56,6 +64,12 @@ export class NotificationHub<T> {
       const i = this.more?.indexOf(listener) ?? -1;
       if (i >= 0) this.more!.splice(i, 1);
     };
+  }
+
+  /** Like `on`, with an object's `take` for a listener (one target a hub, never detached). */
+  attach(target: HubTarget<T>): void {
+    this.target = target;
+    this.flushTo((n) => target.take(n));
   }
 
   iterate(): AsyncIterable<T> {

@@ -29,6 +29,22 @@ describe('RID-1: every R gets an A', () => {
     expect(r.stats.unanswered).toBe(1);
   });
 
+  // A request far behind the newest (requests.ts MAX_QUEUE_LAG, 256) leaves the queue for the
+  // connection's stale list: still judged at the end, still matched by a late answer.
+  for (const late of [false, true]) {
+    it(`a ping:R left behind by 300 answered ones → ${late ? 'its late answer settles it' : 'RID-1'}`, () => {
+      const h = opened();
+      const first = h.request(A, 'ping:R');
+      for (let i = 0; i < 300; i++) h.in(A, 'ping:A', { rid: h.request(A, 'ping:R'), serverTime: i });
+      if (late) h.in(A, 'ping:A', { rid: first, serverTime: 1 });
+      h.wait(GRACE + 100);
+      h.teardown();
+      const r = check(h.events, ctx(h));
+      expect(summary(r)).toEqual(late ? [] : ['unanswered-request RID-1']);
+      expect(r.stats.unanswered).toBe(late ? 0 : 1);
+    });
+  }
+
   it('near miss: the connection closed soon after the request (counted, not a finding)', () => {
     const h = opened();
     h.request(A, 'ping:R');

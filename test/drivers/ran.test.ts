@@ -48,6 +48,11 @@ describe('ran driver specifics', () => {
     await teardown?.();
   });
 
+  /** `user`/d1 logged in with its token. */
+  function loginAs(driver: ReturnType<typeof createDriver>, user: string) {
+    return driver.connect(`${user}/d1`, { user, device: 'd1', token: hmacToken(SECRET, user) }, history);
+  }
+
   async function start(options: ServerOptions = {}) {
     ({ server, teardown } = await referenceServer(options));
     return createDriver('ran', { target: server.url });
@@ -69,6 +74,53 @@ describe('ran driver specifics', () => {
     expect(error).toBeInstanceOf(ServerRejectedError);
     expect((error as ServerRejectedError).wireCode).toBe('bad-ack');
     await s.close();
+  });
+
+  it('hands a watcher the notifications that came before it, later ones, and the close once', async () => {
+    const driver = await start();
+    const login = (user: string) => loginAs(driver, user);
+    const bob = await login('bob');
+    const alice = await login('alice');
+    await alice.send({ cmid: 'c1', to: 'bob', body: 'before' }, 2000);
+    await bob.ping(2000); // the push of c1 has arrived, with nobody watching yet
+    const seen: string[] = [];
+    bob.watch!({
+      notified: (session, n) => seen.push(`${session === bob} ${n.type === 'msg:N' ? n.msg.body : n.type}`),
+      sessionClosed: (session, close) => seen.push(`${session === bob} closed by ${close.initiator}`),
+    });
+    await alice.send({ cmid: 'c2', to: 'bob', body: 'after' }, 2000);
+    await bob.ping(2000);
+    await bob.close();
+    expect(seen).toEqual(['true before', 'true after', 'true closed by client']);
+    // Watching a session that has already ended still hears of its close, a microtask later.
+    const late: string[] = [];
+    bob.watch!({ notified: () => late.push('notified'), sessionClosed: () => late.push('closed') });
+    expect(late).toEqual([]);
+    await Promise.resolve();
+    expect(late).toEqual(['closed']);
+    await alice.close();
+  });
+
+  it('hands a watcher every notification once, beside a listener added after it', async () => {
+    const driver = await start();
+    const login = (user: string) => loginAs(driver, user);
+    const bob = await login('bob');
+    const alice = await login('alice');
+    const watched: string[] = [];
+    const listened: string[] = [];
+    bob.watch!({
+      notified: (_s, n) => watched.push(n.type === 'msg:N' ? n.msg.body : n.type),
+      sessionClosed: () => watched.push('closed'),
+    });
+    await alice.send({ cmid: 'c1', to: 'bob', body: 'one' }, 2000);
+    await bob.ping(2000);
+    bob.onNotification((n) => listened.push(n.type === 'msg:N' ? n.msg.body : n.type));
+    await alice.send({ cmid: 'c2', to: 'bob', body: 'two' }, 2000);
+    await bob.ping(2000);
+    await bob.close();
+    expect(watched).toEqual(['one', 'two', 'closed']);
+    expect(listened).toEqual(['two']);
+    await alice.close();
   });
 
   it('answers sendWith through the sink with the caller context, once, as send would', async () => {

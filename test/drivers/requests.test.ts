@@ -14,15 +14,21 @@ const msgA = (rid: string): FrameEvent => ({
   raw: '',
 });
 
+/** A sink that writes each outcome as `ctx accepted cmid` or `ctx failed ErrorName`. */
+function recording(outcomes: string[]): Sink {
+  return {
+    accepted: (ctx, value) => outcomes.push(`${ctx} accepted ${(value as { cmid: string }).cmid}`),
+    failed: (ctx, error) => outcomes.push(`${ctx} failed ${error.name}`),
+  };
+}
+
+const identity = (f: unknown) => f;
+
 describe('Requests', () => {
   it('never times out a request with the deadline of an earlier, settled one', async () => {
     const requests = new Requests();
     const outcomes: string[] = [];
-    const sink: Sink = {
-      accepted: (ctx, value) => outcomes.push(`${ctx} accepted ${(value as { cmid: string }).cmid}`),
-      failed: (ctx, error) => outcomes.push(`${ctx} failed ${error.name}`),
-    };
-    const identity = (f: unknown) => f;
+    const sink = recording(outcomes);
     // r1 is answered at once; r2, asked right after with a long deadline, may take over what r1
     // used. r1's short deadline still passes (before r3's), and must not touch r2.
     requests.waitWith('r1', 'msg:A', 'msg:R', 'c-r1', 10, identity, sink, 'r1');
@@ -41,7 +47,6 @@ describe('Requests: an answer shares the ids it repeats from its request', () =>
     const requests = new Requests();
     const got: unknown[] = [];
     const sink: Sink = { accepted: (_ctx, value) => got.push(value), failed: () => {} };
-    const identity = (f: unknown) => f;
     const sent = { type: 'msg:R', rid: 'r1', cmid: 'c-1', to: 'bob', body: 'hi' } as const;
     requests.waitWith('r1', 'msg:A', 'msg:R', 'c-1', 1000, identity, sink, 'x', sent);
     const answer = msgA('r1');
@@ -54,5 +59,39 @@ describe('Requests: an answer shares the ids it repeats from its request', () =>
     expect(requests.settle(same)).toBe(true);
     expect(same.fields).toEqual({ type: 'msg:A', rid: 'r2', cmid: 'c-r2', smid: 's-r2', ts: 1 });
     expect(got).toEqual([answer.fields, same.fields]);
+  });
+});
+
+// One waiter is kept without a map, a second makes one (requests.ts `one`): every path must
+// answer the right request — alone, out of order with others, after a timeout, at the close.
+describe('Requests: one waiter, then several', () => {
+  it('answers each request by rid, whether it waited alone or beside others', async () => {
+    const requests = new Requests();
+    const outcomes: string[] = [];
+    const sink = recording(outcomes);
+    const ask = (rid: string, timeoutMs = 60_000) =>
+      requests.waitWith(rid, 'msg:A', 'msg:R', `c-${rid}`, timeoutMs, identity, sink, rid);
+    ask('r1');
+    expect(requests.settle(msgA('r9'))).toBe(false);
+    expect(requests.settle(msgA('r1'))).toBe(true);
+    expect(requests.settle(msgA('r1'))).toBe(false);
+    ask('r2');
+    ask('r3');
+    ask('r4', 10);
+    expect(requests.size).toBe(3);
+    expect(requests.settle(msgA('r3'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(requests.size).toBe(1);
+    ask('r5');
+    expect(requests.settle(msgA('r5'))).toBe(true);
+    requests.close({ code: undefined, reason: '', initiator: 'network' });
+    expect(requests.size).toBe(0);
+    expect(outcomes).toEqual([
+      'r1 accepted c-r1',
+      'r3 accepted c-r3',
+      'r4 failed TimeoutError',
+      'r5 accepted c-r5',
+      'r2 failed ConnectionClosedError',
+    ]);
   });
 });

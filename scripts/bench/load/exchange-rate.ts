@@ -121,6 +121,7 @@ async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): P
     client,
     clock: new RetransmitClock(),
     acks: new AckBatcher(0),
+    token: (user) => hmacToken(SECRET, user),
     settled: (bot) => {
       settled++;
       wake?.(bot);
@@ -128,8 +129,8 @@ async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): P
     connection: () => {},
   };
   const pairs = Array.from({ length: x.pairs }, (_, p) => ({
-    a: new LoadBot(shared, `${tag}a${p}`, 'd1', hmacToken(SECRET, `${tag}a${p}`), 0.5),
-    b: new LoadBot(shared, `${tag}b${p}`, 'd1', hmacToken(SECRET, `${tag}b${p}`), 0.5),
+    a: new LoadBot(shared, `${tag}a${p}`, 'd1', 0.5),
+    b: new LoadBot(shared, `${tag}b${p}`, 'd1', 0.5),
     // Built once per pair, as the bare round's `to` and the runtime's recipients are.
     to: `${tag}b${p}`,
   }));

@@ -208,10 +208,29 @@ function attempt(
 /** What a Wire hands its inbound frames to (a session, a raw probe socket). */
 export interface FrameOwner {
   onFrame(event: FrameEvent): void;
+  /** The connection ended (recorded already), just before `closed` resolves with `info`. */
+  onClose?(info: CloseInfo): void;
 }
 
 const NO_OWNER: FrameOwner = { onFrame() {} };
 const ignore = (): void => {};
+
+/**
+ * A socket's Wire, on the socket itself: its listeners are then two functions for every socket
+ * (ws calls a listener with the socket as `this`), not closures over the Wire. With the close
+ * listener's `once` wrapper and the executor's resolve function they were ~250 B of each idle
+ * load bot (heap snapshots of 400 and 2,000 bots).
+ */
+const WIRE = Symbol('imspec.wire');
+type Wired = WebSocket & { [WIRE]: Wire };
+
+function onWireMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  (this as Wired)[WIRE].received(data, isBinary);
+}
+
+function onWireClose(this: WebSocket, code: number, reason: Buffer): void {
+  (this as Wired)[WIRE].ended(code, reason);
+}
 
 /**
  * A recorded connection. Owners set `owner` and read `closed`. (An owner object rather than a
@@ -219,7 +238,10 @@ const ignore = (): void => {};
  */
 export class Wire {
   readonly conn: number;
-  readonly closed: Promise<CloseInfo>;
+  /** How the connection ended, once it has; `closed` is made when first asked for (most never are). */
+  private closedWith: CloseInfo | undefined;
+  private closedPromise: Promise<CloseInfo> | undefined;
+  private resolveClosed: ((info: CloseInfo) => void) | undefined;
   /** Handed every inbound frame, after it is recorded. */
   owner: FrameOwner = NO_OWNER;
   private initiator: CloseInfo['initiator'] | undefined;
@@ -239,36 +261,66 @@ export class Wire {
     const socket = sockets.get(ws);
     const out = socket === undefined ? undefined : new TextOut(ws, socket, true);
     this.out = out;
+    (ws as Wired)[WIRE] = this;
+    ws.on('message', onWireMessage);
     // Whole data frames are read off the socket here (ws-wire/ws-frames.ts, as the reference
     // server and the fault proxy read theirs); ws still reads every other frame (a ping, a close,
     // fragments, anything it would refuse) and hands a fragmented message over as 'message'.
     // ws's reader (a Writable per socket, its loop, an event per message) was about a tenth of a
-    // load bot's CPU per message (exchange bench, no listeners on the history).
-    const received = (data: WebSocket.RawData, isBinary: boolean): void => {
-      const event = readInbound(data, isBinary, history.now(), actor, this.conn);
-      history.append(event);
-      this.owner.onFrame(event);
-    };
-    ws.on('message', received);
-    // Unmasked frames: the peer is a server. What ws writes in answer to what it reads (a pong, a
-    // close echo) follows the frames this connection queued before.
+    // load bot's CPU per message (exchange bench, no listeners on the history). Unmasked frames:
+    // the peer is a server. What ws writes in answer to what it reads (a pong, a close echo)
+    // follows the frames this connection queued before.
     if (socket !== undefined && out !== undefined) {
-      readFrames(ws, socket, false, WS_MAX_PAYLOAD, received, () => out.flush());
+      readFrames(
+        ws,
+        socket,
+        false,
+        WS_MAX_PAYLOAD,
+        (data, isBinary) => this.received(data, isBinary),
+        () => out.flush(),
+      );
     }
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
     ws.on('error', ignore);
-    this.closed = new Promise((resolve) => {
-      ws.once('close', (code: number, reason: Buffer) => {
-        this.isOpen = false;
-        // 1005 (no status) and 1006 (no close frame) are not codes anyone sent.
-        const sent = code === 1005 || code === 1006 ? undefined : code;
-        const initiator = this.initiator ?? (code === 1006 ? 'network' : 'server');
-        const info: CloseInfo = { code: sent, reason: reason.toString('utf8'), initiator };
-        recordClose(history, actor, this.conn, info);
-        resolve(info);
-      });
-    });
+    // ws emits 'close' once: no `once` wrapper needed.
+    ws.on('close', onWireClose);
+  }
+
+  /** Settles once when the connection has ended, however it ended. */
+  get closed(): Promise<CloseInfo> {
+    if (this.closedPromise === undefined) {
+      const info = this.closedWith;
+      this.closedPromise =
+        info !== undefined
+          ? Promise.resolve(info)
+          : new Promise((resolve) => {
+              this.resolveClosed = resolve;
+            });
+    }
+    return this.closedPromise;
+  }
+
+  /** An inbound message (the socket's listener). */
+  received(data: WebSocket.RawData, isBinary: boolean): void {
+    const event = readInbound(data, isBinary, this.history.now(), this.actor, this.conn);
+    this.history.append(event);
+    this.owner.onFrame(event);
+  }
+
+  /** The socket closed (its listener): recorded, told to the owner, then `closed` settles. */
+  ended(code: number, reason: Buffer): void {
+    if (this.closedWith !== undefined) return;
+    this.isOpen = false;
+    // 1005 (no status) and 1006 (no close frame) are not codes anyone sent.
+    const sent = code === 1005 || code === 1006 ? undefined : code;
+    const initiator = this.initiator ?? (code === 1006 ? 'network' : 'server');
+    const info: CloseInfo = { code: sent, reason: reason.toString('utf8'), initiator };
+    this.closedWith = info;
+    recordClose(this.history, this.actor, this.conn, info);
+    this.owner.onClose?.(info);
+    this.resolveClosed?.(info);
+    this.resolveClosed = undefined;
   }
 
   get open(): boolean {

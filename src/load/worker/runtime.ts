@@ -143,6 +143,7 @@ export class WorkerRuntime {
       client: plan.profile.client,
       clock: this.clock,
       acks: this.acks,
+      token: (user: string) => hmacToken(plan.secret, user),
       settled: () => {
         this.inWindow--;
       },
@@ -164,7 +165,7 @@ export class WorkerRuntime {
           shared.set(driver, s);
         }
         const jitter = mix(plan.seed ^ 0x5eed, group.index * 1024 + k) / 2 ** 32;
-        const bot = new LoadBot(s, d.user, d.device, hmacToken(plan.secret, d.user), jitter);
+        const bot = new LoadBot(s, d.user, d.device, jitter);
         this.bots.push(bot);
         if (d.receives) receivers.push(bot);
         if (d.sends) {
