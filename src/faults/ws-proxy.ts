@@ -218,20 +218,15 @@ export async function startWsProxy(options: WsProxyOptions): Promise<WsProxy> {
         wire(link, stats);
         // Data frames are read here and forwarded as they came unless a rule changes them;
         // ws goes on reading everything else (src/ws-wire/ws-frames.ts).
-        const flush = () => port.flush();
         const read = (from: WebSocket, fromSocket: Socket, direction: Direction) =>
-          readFrames(
-            from,
-            fromSocket,
-            direction === 'to-server',
-            maxPayload,
-            (data, binary, wire) => {
+          readFrames(from, fromSocket, direction === 'to-server', maxPayload, {
+            frame(data, binary, wire) {
               if (direction === 'to-server') stats.toServer++;
               else stats.toClient++;
               link.frames.onFrame(direction, { data, binary, wire });
             },
-            flush,
-          );
+            beforeWs: () => port.flush(),
+          });
         read(client, socket, 'to-server');
         if (upstreamSocket) read(upstream, upstreamSocket, 'to-client');
         const done = () => {

@@ -42,7 +42,7 @@ export class ServerWire {
     if (socket === undefined) return;
     const out = new TextOut(ws, socket, false);
     this.out = out;
-    readFrames(ws, socket, true, maxPayload, onMessage, () => out.flush());
+    readFrames(ws, socket, true, maxPayload, { frame: onMessage, beforeWs: () => out.flush() });
   }
 
   /** Queues one text frame; it leaves with the rest of this tick's frames. */

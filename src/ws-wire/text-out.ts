@@ -15,6 +15,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
+import { applyMask } from './ws-frames.js';
 
 /** FIN + text opcode: every frame written here is one whole text message. */
 const TEXT_FRAME = 0x81;
@@ -124,29 +125,13 @@ export function textFrames(texts: readonly string[], masked: boolean): Buffer {
       randomFillSync(pool);
       poolAt = 0;
     }
-    const k0 = pool[poolAt]!;
-    const k1 = pool[poolAt + 1]!;
-    const k2 = pool[poolAt + 2]!;
-    const k3 = pool[poolAt + 3]!;
+    // The key before the payload, as in the frame; then the payload masked in place.
+    pool.copy(out, at, poolAt, poolAt + 4);
     poolAt += 4;
-    out[at] = k0;
-    out[at + 1] = k1;
-    out[at + 2] = k2;
-    out[at + 3] = k3;
     at += 4;
     const start = at;
     at += out.write(texts[i]!, at, n, 'utf8');
-    let j = start;
-    for (const end = at - 3; j < end; j += 4) {
-      out[j] = out[j]! ^ k0;
-      out[j + 1] = out[j + 1]! ^ k1;
-      out[j + 2] = out[j + 2]! ^ k2;
-      out[j + 3] = out[j + 3]! ^ k3;
-    }
-    for (; j < at; j++) {
-      const r = (j - start) & 3;
-      out[j] = out[j]! ^ (r === 0 ? k0 : r === 1 ? k1 : r === 2 ? k2 : k3);
-    }
+    applyMask(out, start, at, out, start);
   }
   return out;
 }

@@ -19,8 +19,16 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
-/** One data frame read here: its payload (unmasked) and its bytes as they arrived. */
-export type OnReadFrame = (payload: Buffer, binary: boolean, wire: Buffer) => void;
+/**
+ * Who a reader hands its frames to. An object with methods rather than two callbacks: a load
+ * bot's connection is its own sink, with no closure per connection.
+ */
+export interface FrameSink {
+  /** One data frame read here: its payload (unmasked) and its bytes as they arrived. */
+  frame(payload: Buffer, binary: boolean, wire: Buffer): void;
+  /** Called before ws reads bytes: what ws writes in answer (a forwarded ping, a close) must follow what was sent before. */
+  beforeWs(): void;
+}
 
 const FIN = 0x80;
 const RSV = 0x70;
@@ -46,15 +54,13 @@ export function readFrames(
   socket: Socket,
   masked: boolean,
   maxPayload: number,
-  onFrame: OnReadFrame,
-  /** Called before ws reads bytes: what ws writes in answer (a forwarded ping, a close) must follow what was sent before. */
-  beforeWs: () => void,
+  sink: FrameSink,
 ): void {
   const listeners = socket.listeners('data');
   if (listeners.length !== 1) return;
   const wsRead = listeners[0] as (chunk: Buffer) => void;
   socket.removeListener('data', wsRead);
-  const reader = new FrameReader(socket, wsRead, masked, maxPayload, onFrame, beforeWs);
+  const reader = new FrameReader(socket, wsRead, masked, maxPayload, sink);
   (socket as Holder)[READER] = reader;
   (ws as Holder)[READER] = reader;
   // Shared functions that find the reader on their emitter, and `on` rather than `once`: closures
@@ -100,8 +106,7 @@ class FrameReader {
     private readonly wsRead: (chunk: Buffer) => void,
     private readonly masked: boolean,
     private readonly maxPayload: number,
-    private readonly onFrame: OnReadFrame,
-    private readonly beforeWs: () => void,
+    private readonly sink: FrameSink,
   ) {}
 
   data(chunk: Buffer): void {
@@ -121,7 +126,7 @@ class FrameReader {
 
   private toWs(bytes: Buffer): void {
     if (this.detached) return;
-    this.beforeWs();
+    this.sink.beforeWs();
     this.wsRead.call(this.socket, bytes);
   }
 
@@ -186,7 +191,7 @@ class FrameReader {
       }
       const start = at + header;
       at = start + length;
-      this.onFrame(
+      this.sink.frame(
         masked ? unmasked(buf, start, at) : buf.subarray(start, at),
         opcode === BINARY,
         buf.subarray(start - header, at),
@@ -250,17 +255,28 @@ function flushOut(out: WireOut): void {
 /** A copy of the masked payload in buf[start, end), unmasked: the wire bytes stay as they came, to be forwarded. */
 function unmasked(buf: Buffer, start: number, end: number): Buffer {
   const out = Buffer.allocUnsafe(end - start);
-  const k0 = buf[start - 4]!;
-  const k1 = buf[start - 3]!;
-  const k2 = buf[start - 2]!;
-  const k3 = buf[start - 1]!;
-  let i = 0;
-  for (const n = out.length - 3; i < n; i += 4) {
-    out[i] = buf[start + i]! ^ k0;
-    out[i + 1] = buf[start + i + 1]! ^ k1;
-    out[i + 2] = buf[start + i + 2]! ^ k2;
-    out[i + 3] = buf[start + i + 3]! ^ k3;
-  }
-  for (; i < out.length; i++) out[i] = buf[start + i]! ^ buf[start - 4 + (i & 3)]!;
+  applyMask(buf, start, end, out, 0);
   return out;
+}
+
+/**
+ * Masks or unmasks (RFC 6455 section 5.3: the same XOR) the payload in src[start, end) into dst
+ * from `at` — dst may be src itself, at `start` — with the 4-byte key that precedes the payload
+ * in src, as it does in a frame. Shared by this reader (a client's frames) and text-out.ts (the
+ * frames a client writes).
+ */
+export function applyMask(src: Buffer, start: number, end: number, dst: Buffer, at: number): void {
+  const k0 = src[start - 4]!;
+  const k1 = src[start - 3]!;
+  const k2 = src[start - 2]!;
+  const k3 = src[start - 1]!;
+  const n = end - start;
+  let i = 0;
+  for (const whole = n - 3; i < whole; i += 4) {
+    dst[at + i] = src[start + i]! ^ k0;
+    dst[at + i + 1] = src[start + i + 1]! ^ k1;
+    dst[at + i + 2] = src[start + i + 2]! ^ k2;
+    dst[at + i + 3] = src[start + i + 3]! ^ k3;
+  }
+  for (; i < n; i++) dst[at + i] = src[start + i]! ^ src[start - 4 + (i & 3)]!;
 }

@@ -14,7 +14,7 @@ import { decode, encode } from '../../protocol/codec.js';
 import type { Frame, FrameType } from '../../protocol/frames.js';
 import { salvage } from '../../protocol/ran-codec.js';
 import { TextOut } from '../../ws-wire/text-out.js';
-import { readFrames } from '../../ws-wire/ws-frames.js';
+import { type FrameSink, readFrames } from '../../ws-wire/ws-frames.js';
 import { nextConn, recordClose } from '../connections.js';
 import type { CloseInfo } from '../driver.js';
 import { TimerLanes } from '../timer-lanes.js';
@@ -236,7 +236,7 @@ function onWireClose(this: WebSocket, code: number, reason: Buffer): void {
  * A recorded connection. Owners set `owner` and read `closed`. (An owner object rather than a
  * callback: a closure and its context per connection add up at tens of thousands of bots.)
  */
-export class Wire {
+export class Wire implements FrameSink {
   readonly conn: number;
   /** How the connection ended, once it has; `closed` is made when first asked for (most never are). */
   private closedWith: CloseInfo | undefined;
@@ -259,8 +259,7 @@ export class Wire {
   ) {
     this.conn = nextConn(history, actor);
     const socket = sockets.get(ws);
-    const out = socket === undefined ? undefined : new TextOut(ws, socket, true);
-    this.out = out;
+    this.out = socket === undefined ? undefined : new TextOut(ws, socket, true);
     (ws as Wired)[WIRE] = this;
     ws.on('message', onWireMessage);
     // Whole data frames are read off the socket here (ws-wire/ws-frames.ts, as the reference
@@ -268,18 +267,8 @@ export class Wire {
     // fragments, anything it would refuse) and hands a fragmented message over as 'message'.
     // ws's reader (a Writable per socket, its loop, an event per message) was about a tenth of a
     // load bot's CPU per message (exchange bench, no listeners on the history). Unmasked frames:
-    // the peer is a server. What ws writes in answer to what it reads (a pong, a close echo)
-    // follows the frames this connection queued before.
-    if (socket !== undefined && out !== undefined) {
-      readFrames(
-        ws,
-        socket,
-        false,
-        WS_MAX_PAYLOAD,
-        (data, isBinary) => this.received(data, isBinary),
-        () => out.flush(),
-      );
-    }
+    // the peer is a server. The Wire is the reader's sink (frame, beforeWs): no closure per bot.
+    if (socket !== undefined) readFrames(ws, socket, false, WS_MAX_PAYLOAD, this);
     // Socket errors (ECONNRESET, a protocol violation by the peer) are followed by 'close';
     // the close is what we report, so an error must not become an unhandled exception.
     ws.on('error', ignore);
@@ -306,6 +295,16 @@ export class Wire {
     const event = readInbound(data, isBinary, this.history.now(), this.actor, this.conn);
     this.history.append(event);
     this.owner.onFrame(event);
+  }
+
+  /** A whole data frame read off the socket (FrameSink). */
+  frame(payload: Buffer, binary: boolean): void {
+    this.received(payload, binary);
+  }
+
+  /** Before ws writes in answer to what it reads (a pong, a close echo): this tick's frames first (FrameSink). */
+  beforeWs(): void {
+    this.out?.flush();
   }
 
   /** The socket closed (its listener): recorded, told to the owner, then `closed` settles. */
