@@ -327,20 +327,16 @@ export async function startMonitor(
       const started = performance.now();
       lastResult = await cycle(++count);
       options.onCycle?.(lastResult);
-      if (options.maxCycles && count >= options.maxCycles) {
-        countHoles(Number.POSITIVE_INFINITY);
-        // The last cycle's values must reach the scraper too, as a run's final values do: at
-        // most one interval, and stop() does not wait for it.
-        if (server) await server.nextScrape(config.intervalMs, stopping.signal);
-        break;
-      }
+      if (options.maxCycles && count >= options.maxCycles) break;
       const wait = delay(config.intervalMs - (performance.now() - started));
       stopWait = wait;
       await wait.promise;
     }
-    // At the end every hole still unfilled counts, as a case's checker judges its holes at its end
-    // (after the last cycle, above, so a scraper sees them; here when stopped).
+    // At the end every hole still unfilled counts, as a case's checker judges its holes at its end.
     countHoles(Number.POSITIVE_INFINITY);
+    // The last cycle's values must reach the scraper too, as a run's final values do: at most one
+    // interval, and stop() does not wait for it.
+    if (!stopped && server) await server.nextScrape(config.intervalMs, stopping.signal);
   })();
 
   return {
