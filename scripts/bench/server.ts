@@ -1,15 +1,17 @@
 /**
  * Bench section "server": messages per second the reference server accepts durably (msg:R →
  * msg:A, WAL with synchronous=FULL), with 1 and with 50 concurrent senders, with and without
- * group commit, against what a real Mosquitto acknowledges at QoS 1 (PUBLISH → PUBACK) with the
- * same senders (scripts/bench/mosquitto.ts), in one run. Goal (docs/architecture.md): the durable
- * server at least as fast as Mosquitto QoS 1, at the largest sender count.
+ * group commit, against what a real Mosquitto acknowledges at QoS 1 (PUBLISH →
+ * PUBACK) with the same senders (scripts/bench/mosquitto.ts), and against a bare `ws` server
+ * that answers without any work (scripts/bench/floor-server.ts: what the platform costs), in one
+ * run. Goal (docs/architecture.md): the durable server at least as fast as Mosquitto QoS 1, at
+ * the largest sender count.
  *
  * Each sender is closed-loop (its next request goes out when the previous answer is in), to its
  * own offline receiver, so every accept is a commit plus a stand-in receipt. The reference server
  * runs in a worker thread (its own event loop and core) on a fresh database per cell; Mosquitto
  * in its own process; the clients are bare (`ws`, raw MQTT bytes) in this thread. Rounds
- * interleave the three; figures are medians of per-round ratios. Loopback only.
+ * interleave the four; figures are medians of per-round ratios. Loopback only.
  *
  * Environment: IMSPEC_BENCH_SECONDS (per cell, default 2), IMSPEC_BENCH_SENDERS (default "1,50"),
  * IMSPEC_BENCH_ROUNDS (default 5).
@@ -24,6 +26,7 @@ import WebSocket from 'ws';
 import { hmacToken } from '../../src/protocol/auth.js';
 import { type CommitStats, startServer } from '../../src/server/index.js';
 import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
+import { startFloorServer } from './floor-server.js';
 import { MOSQUITTO, mqttConnect, startMosquitto } from './mosquitto.js';
 
 const SECRET = 'bench';
@@ -50,26 +53,47 @@ function settings(): Settings {
 
 // ── server side (worker thread) ────────────────────────────────────────────────────────────
 
+/** The durable reference server with or without group commit, or the floor (floor-server.ts). */
+type ServerKind = 'grouped' | 'single' | 'floor';
+
 interface WorkerInput {
   imspecBenchServer: true;
   db: string;
-  groupCommit: boolean;
+  kind: ServerKind;
 }
 type ToWorker = { op: 'stats' } | { op: 'close' };
-type FromWorker = { op: 'listening'; url: string } | { op: 'stats'; commits: CommitStats } | { op: 'closed' };
+type FromWorker =
+  | { op: 'listening'; url: string }
+  | { op: 'stats'; commits: CommitStats; loopActiveMs: number }
+  | { op: 'closed' };
+
+const NO_COMMITS: CommitStats = {
+  transactions: 0,
+  operations: 0,
+  largestBatch: 0,
+  commitMs: 0,
+};
 
 async function serverWorker(input: WorkerInput): Promise<void> {
   const port = parentPort!;
-  const server = await startServer({
-    port: 0,
-    db: input.db,
-    hmacSecret: SECRET,
-    groupCommit: input.groupCommit,
-  });
+  const server =
+    input.kind === 'floor'
+      ? { ...(await startFloorServer()), stats: () => ({ commits: NO_COMMITS }) }
+      : await startServer({
+          port: 0,
+          db: input.db,
+          hmacSecret: SECRET,
+          groupCommit: input.kind === 'grouped',
+        });
   port.postMessage({ op: 'listening', url: server.url } satisfies FromWorker);
   port.on('message', async (m: ToWorker) => {
     if (m.op === 'stats')
-      port.postMessage({ op: 'stats', commits: server.stats().commits } satisfies FromWorker);
+      port.postMessage({
+        op: 'stats',
+        commits: server.stats().commits,
+        // The server loop's busy time (an fsync inside COMMIT counts: the loop can do nothing else).
+        loopActiveMs: performance.eventLoopUtilization().active,
+      } satisfies FromWorker);
     if (m.op === 'close') {
       await server.close();
       port.postMessage({ op: 'closed' } satisfies FromWorker);
@@ -84,9 +108,9 @@ class ServerThread {
     readonly url: string,
   ) {}
 
-  static start(db: string, groupCommit: boolean): Promise<ServerThread> {
+  static start(db: string, kind: ServerKind): Promise<ServerThread> {
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { imspecBenchServer: true, db, groupCommit } satisfies WorkerInput,
+      workerData: { imspecBenchServer: true, db, kind } satisfies WorkerInput,
     });
     return new Promise((resolve, reject) => {
       worker.once('error', reject);
@@ -108,8 +132,9 @@ class ServerThread {
     });
   }
 
-  async stats(): Promise<CommitStats> {
-    return (await this.ask({ op: 'stats' }, 'stats')).commits;
+  async stats(): Promise<{ commits: CommitStats; loopActiveMs: number }> {
+    const { commits, loopActiveMs } = await this.ask({ op: 'stats' }, 'stats');
+    return { commits, loopActiveMs };
   }
 
   async close(): Promise<void> {
@@ -143,19 +168,21 @@ function connect(url: string, user: string): Promise<Sender> {
 
 interface CellResult {
   senders: number;
-  groupCommit: boolean;
+  kind: ServerKind;
   rate: number;
   p50: number;
   p99: number;
   avgBatch: number;
   /** Per transaction: ms the server's loop spent committing, fsync included (blocked). */
   commitMs: number;
+  /** µs of the server loop's busy time per answered message: what one core can serve. */
+  loopUs: number;
 }
 
 /** Closed loop on every sender for `seconds`; counts msg:A after the warm-up. */
-async function cell(senders: number, groupCommit: boolean, seconds: number): Promise<CellResult> {
+async function cell(senders: number, kind: ServerKind, seconds: number): Promise<CellResult> {
   const dir = mkdtempSync(join(tmpdir(), 'imspec-bench-server-'));
-  const server = await ServerThread.start(join(dir, 'bench.db'), groupCommit);
+  const server = await ServerThread.start(join(dir, 'bench.db'), kind);
   try {
     const clients = await Promise.all(
       Array.from({ length: senders }, (_, i) => connect(server.url, `s${i}`)),
@@ -204,15 +231,16 @@ async function cell(senders: number, groupCommit: boolean, seconds: number): Pro
     for (const c of clients) c.ws.terminate();
     latencies.sort((a, b) => a - b);
     const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-    const transactions = after.transactions - before.transactions;
+    const transactions = after.commits.transactions - before.commits.transactions;
     return {
       senders,
-      groupCommit,
+      kind,
       rate: (counted / elapsed) * 1000,
       p50: q(0.5),
       p99: q(0.99),
-      avgBatch: transactions > 0 ? (after.operations - before.operations) / transactions : 0,
-      commitMs: transactions > 0 ? (after.commitMs - before.commitMs) / transactions : 0,
+      avgBatch: transactions > 0 ? (after.commits.operations - before.commits.operations) / transactions : 0,
+      commitMs: transactions > 0 ? (after.commits.commitMs - before.commits.commitMs) / transactions : 0,
+      loopUs: counted > 0 ? ((after.loopActiveMs - before.loopActiveMs) * 1000) / counted : 0,
     };
   } finally {
     await server.close();
@@ -280,15 +308,18 @@ export async function run(): Promise<void> {
     for (const senders of s.senders) {
       const grouped: CellResult[] = [];
       const single: CellResult[] = [];
+      const floor: CellResult[] = [];
       const mosquitto: number[] = [];
       for (let r = 0; r < s.rounds; r++) {
-        grouped.push(await cell(senders, true, s.seconds));
-        single.push(await cell(senders, false, s.seconds));
+        grouped.push(await cell(senders, 'grouped', s.seconds));
+        single.push(await cell(senders, 'single', s.seconds));
+        floor.push(await cell(senders, 'floor', s.seconds));
         if (broker) mosquitto.push(await mosquittoCell(broker.port, senders, s.seconds));
       }
       const rates = (rs: CellResult[]) => rs.map((r) => r.rate);
       const mid = (rs: CellResult[]) => [...rs].sort((a, b) => a.rate - b.rate)[rs.length >> 1]!;
-      const lat = (r: CellResult) => `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`;
+      const lat = (r: CellResult) =>
+        `p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, server loop ${r.loopUs.toFixed(1)} µs/message`;
       const disk = (r: CellResult) => `commit (fsync included) ${r.commitMs.toFixed(2)} ms/transaction`;
       console.log(`  ${senders} sender${senders === 1 ? '' : 's'}`);
       console.log(
@@ -306,10 +337,17 @@ export async function run(): Promise<void> {
         `    no group commit  ${fmtSpread(spread(rates(single)), '/s')}; median round ${lat(mid(single))}`,
       );
       console.log(`    ratio group/none ${fmtSpread(pairedRatio(rates(grouped), rates(single)), '×', 2)}`);
+      console.log(
+        `    floor (bare ws)  ${fmtSpread(spread(rates(floor)), '/s')}; median round ${lat(mid(floor))} — answers without parsing or storing`,
+      );
+      console.log(`    ratio durable/floor ${fmtSpread(pairedRatio(rates(grouped), rates(floor)), '×', 2)}`);
       if (broker) {
         const vs = pairedRatio(rates(grouped), mosquitto);
         console.log(`    Mosquitto QoS 1  ${fmtSpread(spread(mosquitto), '/s')}`);
         console.log(`    ratio durable/Mosquitto ${fmtSpread(vs, '×', 2)}`);
+        console.log(
+          `    ratio floor/Mosquitto ${fmtSpread(pairedRatio(rates(floor), mosquitto), '×', 2)} (the ws library answering without work)`,
+        );
         if (senders === Math.max(...s.senders))
           figure(atLeast(`durable server / Mosquitto QoS 1 acked rate (${senders} senders)`, vs.median, 1));
       }
