@@ -18,6 +18,9 @@
  * text of valid frames only for the newest N (history/raw-window.ts, a memory saving: what the
  * checker and the reports need), "all" (the default) every frame's text, as a plain History.
  *
+ * A second series runs the exchange with 10, 1,000 and 10,000 bots (bots-population.ts), so a
+ * cost that grows with the number of bots shows too.
+ *
  * Environment: IMSPEC_BENCH_BOTS_MESSAGES (default "1000,100000"), IMSPEC_BENCH_WINDOW (default
  * 1000), IMSPEC_BENCH_ROUNDS (default 5), IMSPEC_BENCH_RAW_WINDOW (default "all", or a number of frames);
  * IMSPEC_BENCH_METRICS=0 and IMSPEC_BENCH_CHECKER=0 leave those out, to see what each costs.
@@ -37,6 +40,7 @@ import { hmacToken } from '../../src/protocol/auth.js';
 import type { Cap } from '../../src/protocol/frames.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
 import { ackCumulatively, bareLogin } from './bare-login.js';
+import { populationSeries, populationSettings } from './bots-population.js';
 import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
 const SECRET = 'bench';
@@ -291,6 +295,17 @@ export async function run(): Promise<void> {
     const n = top.messages.toLocaleString('en-US');
     figure(atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9));
     figure(atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9));
+    const population = await populationSeries(server.url, SECRET, populationSettings(s.window, s.rounds));
+    const most = population[population.length - 1];
+    if (most !== undefined) {
+      figure(
+        atLeast(
+          `bots exchange rate / bare ws (${most.bots.toLocaleString('en-US')} bots)`,
+          most.rate.median,
+          0.9,
+        ),
+      );
+    }
   } finally {
     await server.stop();
   }
