@@ -32,16 +32,31 @@ export interface EngineEnd {
   teardownFrom: number;
 }
 
+/** What an engine is given besides its context, log and end. */
+export interface EngineOptions {
+  timing?: TimingSink;
+  sink?: FindingSink;
+  /**
+   * Whether finish() returns the latency series in its stats (LedgerStats.ackLatencyMs and the
+   * others). Without them they are built only when a latency threshold needs them: a streaming
+   * ledger reports counts only, its latencies told to a sink as they happened.
+   * @default true
+   */
+  latencies?: boolean;
+}
+
 export class Engine {
   readonly s: Scan;
   private readonly eventRules: Rule[] = RULES.filter((r) => r.event !== undefined);
+  private readonly latencies: boolean;
 
   constructor(
     readonly ctx: CheckContext,
     log: EventLog,
     end: EngineEnd,
-    options: { timing?: TimingSink; sink?: FindingSink } = {},
+    options: EngineOptions = {},
   ) {
+    this.latencies = options.latencies ?? true;
     const l = newLedger(log);
     for (const [name, devices] of Object.entries(ctx.users)) {
       const user = addUser(l, new UserState(name, true, l.index.arena));
@@ -96,7 +111,7 @@ export class Engine {
     // A re-push comes repushMs after a lost push, so "had time" is at least two of them.
     graceOf(s, DEFAULT_GRACE_MS);
     for (const r of RULES) r.end?.(s);
-    const stats = finishStats(s, s.counts);
+    const stats = finishStats(s, s.counts, this.latencies);
     const unmet = [...judgePreconditions(s, this.ctx.preconditions ?? []), ...s.unmet];
     return { findings: s.sink.result(), stats, unmet };
   }

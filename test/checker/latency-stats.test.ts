@@ -212,6 +212,67 @@ describe('latency series gathered at the end', () => {
   });
 });
 
+describe('an engine that does not report latencies (the streaming ledger)', () => {
+  const streaming = (h: H, expect: Record<string, number>, latencies: boolean) => {
+    const engine = new Engine(
+      ctx(h, { expect }),
+      new EventLog(),
+      { endT: Number.POSITIVE_INFINITY, teardownFrom: Number.POSITIVE_INFINITY },
+      { latencies },
+    );
+    for (const e of h.events) engine.push(e);
+    return { engine, r: engine.finish(h.t) };
+  };
+
+  it('builds no series without a latency threshold, and finds the same', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60, size: 'max' }), (ops) => {
+        const h = play(ops);
+        const without = streaming(h, {}, false).r;
+        const withSeries = streaming(h, {}, true).r;
+        expect([
+          without.stats.ackLatencyMs,
+          without.stats.receiptLatencyMs,
+          without.stats.deliveryLatencyMs,
+        ]).toEqual([[], [], []]);
+        expect(without.findings).toEqual(withSeries.findings);
+        const { ackLatencyMs: _a, receiptLatencyMs: _r, deliveryLatencyMs: _d, ...counts } = withSeries.stats;
+        expect(without.stats).toMatchObject(counts);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('still builds them for either latency threshold, which judges them as defined', () => {
+    const ackOnly = { ackLatencyP99Ms: ALWAYS.ackLatencyP99Ms };
+    const deliveryOnly = { deliveryLatencyP99Ms: ALWAYS.deliveryLatencyP99Ms };
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60, size: 'max' }), (ops) => {
+        const h = play(ops);
+        for (const thresholds of [ALWAYS, ackOnly, deliveryOnly]) {
+          const { engine, r } = streaming(h, thresholds, false);
+          const o = oracle(engine.s);
+          expect(r.stats.ackLatencyMs).toEqual(o.ack);
+          expect(r.stats.deliveryLatencyMs).toEqual(o.delivery);
+        }
+        const { engine, r } = streaming(h, ALWAYS, false);
+        expectAsDefined(r, oracle(engine.s));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('has messages with latencies in the histories above (the first property is not vacuous)', () => {
+    const h = play([
+      { op: 'send', event: true, named: true },
+      { op: 'tick', ms: 5 },
+      { op: 'accept', k: 0, dup: false, newSmid: false },
+      { op: 'commit', k: 0, tab: false },
+    ]);
+    expect(streaming(h, {}, true).r.stats.ackLatencyMs.length).toBeGreaterThan(0);
+  });
+});
+
 describe('a stored copy that outlives its message (streaming engine)', () => {
   it('a commit of a message already judged and forgotten is a late echo: no crash, no stranger', () => {
     // Found by the property above: message 0 stored twice (a second smid), message 1 stored after
