@@ -7,7 +7,8 @@
  *
  * Each size runs in a process of its own (a fresh heap, sized for the history). Rounds are
  * interleaved with a baseline on the same array — one pass reading every event's kind and type,
- * the floor for anything that looks at every event — and figures are medians.
+ * the floor for anything that looks at every event — and figures are medians; a small size runs
+ * more rounds (at least 2M messages checked per size), so its median is as steady as a large one's.
  *
  * Goals (issue 9): ≥ 1M messages/s (≤ 1 µs/message) at 1M and 5M; flat µs/message (5M within
  * 1.2× of 100k). The figures use the process's CPU time (wall time is printed too): on this
@@ -32,6 +33,8 @@ import { atLeast, atMost, envInt, type Figure, figure, fmtSpread, pairedRatio, s
 const GOAL_US = 1;
 /** 5M's µs/message over 100k's. */
 const GOAL_FLAT = 1.2;
+/** Messages each size checks over all its rounds, at the least (see runSize). */
+const MIN_CHECKED = 2_000_000;
 
 /** A clean run of `messages` messages: what a correct server and bots record, frame text kept. */
 export function syntheticHistory(messages: number): HistoryEvent[] {
@@ -55,7 +58,11 @@ function gcFn(): () => void {
 /** One size, in this process: rounds of the floor and check(), interleaved. */
 async function runSize(messages: number): Promise<void> {
   const gc = gcFn();
-  const rounds = envInt('IMSPEC_BENCH_ROUNDS', 5);
+  // A small size's check is a fraction of a second, one sample of whatever else the machine does:
+  // its median over 5 rounds moved by half between two runs of one day (100k: 8.12 and 5.44
+  // µs/message, while 5M read 5.73 and 6.77), and the flatness figure with it. So every size
+  // checks at least MIN_CHECKED messages in all (100k: 20 rounds), and the medians compare alike.
+  const rounds = Math.max(envInt('IMSPEC_BENCH_ROUNDS', 5), Math.ceil(MIN_CHECKED / messages));
   // Warm the JIT on a small history first, so rounds measure the steady state.
   const warm = syntheticHistory(20_000);
   check(warm, syntheticContext());
