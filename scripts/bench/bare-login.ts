@@ -46,6 +46,14 @@ export async function bareLoggedIn(url: string, user: string, secret: string): P
 }
 
 /**
+ * The body of message `i` of a bench exchange, the same for the bare client, the bots and the
+ * load engine: 32 bytes, unique per message, like the scenario runner's generated bodies.
+ */
+export function exchangeBody(i: number): string {
+  return `bench-${i.toString(36).padStart(8, '0')}-${'x'.repeat(17)}`;
+}
+
+/**
  * The bare receiver's side of the exchange: for the msg:N pushes on `ws`, one cumulative ack:R
  * per event-loop turn, up to the highest seq seen — the same coalescing as the bots.
  */

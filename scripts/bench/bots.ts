@@ -30,18 +30,16 @@ import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { Bot } from '../../src/bots/bot.js';
 import { resolveClientOptions } from '../../src/bots/options.js';
-import { type CheckResult, check } from '../../src/checker/index.js';
 import { createDriver } from '../../src/drivers/index.js';
 import { History } from '../../src/history/events.js';
 import { RawWindowHistory } from '../../src/history/raw-window.js';
 import { attachHistoryMetrics } from '../../src/metrics/from-history.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { hmacToken } from '../../src/protocol/auth.js';
-import type { Cap } from '../../src/protocol/frames.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
-import { ackCumulatively, bareLogin } from './bare-login.js';
-import { populationSeries, populationSettings } from './bots-population.js';
-import { atLeast, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
+import { ackCumulatively, bareLogin, exchangeBody } from './bare-login.js';
+import { checkExchange, populationSeries, populationSettings } from './bots-population.js';
+import { atLeast, cpuMsSince, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
 
 const SECRET = 'bench';
 
@@ -73,12 +71,6 @@ interface RoundResult {
   note: string;
 }
 
-/** CPU ms of this process since `from` (user + system, all its threads). */
-function cpuSince(from: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1000;
-}
-
 function settings(): Settings {
   const sizes = (process.env.IMSPEC_BENCH_BOTS_MESSAGES ?? '1000,100000')
     .split(',')
@@ -95,11 +87,6 @@ function settings(): Settings {
         ? undefined
         : envInt('IMSPEC_BENCH_RAW_WINDOW', 0),
   };
-}
-
-function body(i: number): string {
-  // 32 bytes, unique per message, like the scenario runner's generated bodies.
-  return `bench-${i.toString(36).padStart(8, '0')}-${'x'.repeat(17)}`;
 }
 
 // ── bare ws client ────────────────────────────────────────────────────────────────────────
@@ -126,7 +113,7 @@ async function bareRound(r: Round): Promise<RoundResult> {
             rid: `r${++rid}`,
             cmid: `c${i}`,
             to: `${r.tag}bob`,
-            body: body(i),
+            body: exchangeBody(i),
           }),
         );
       }
@@ -145,7 +132,7 @@ async function bareRound(r: Round): Promise<RoundResult> {
   });
   await done;
   const ms = performance.now() - start;
-  const cpuMs = cpuSince(cpu);
+  const cpuMs = cpuMsSince(cpu);
   a.ws.terminate();
   b.ws.terminate();
   return { ms, rate: (r.messages / ms) * 1000, cpuMs, note: '' };
@@ -188,7 +175,7 @@ async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
         return;
       }
       while (sent < r.messages && sent - (c.accepted + c.stored + c.delivered) < r.window) {
-        a.send(bob, body(sent));
+        a.send(bob, exchangeBody(sent));
         sent++;
       }
     };
@@ -201,7 +188,9 @@ async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
   ];
   if (s.checker) {
     try {
-      const checked = runChecker(history, alice, bob, [...(a.state.lastSession?.caps ?? [])]);
+      const checked = checkExchange(history, { [alice]: ['d1'], [bob]: ['d1'] }, [
+        ...(a.state.lastSession?.caps ?? []),
+      ]);
       ms += checked.ms;
       notes.push(`checker ${checked.ms.toFixed(0)} ms, ${checked.findings.length} findings`);
       for (const f of checked.findings.slice(0, 3))
@@ -214,29 +203,12 @@ async function botsRound(r: Round, s: Settings): Promise<RoundResult> {
     notes.push('checker off');
   }
   if (!s.metrics) notes.push('metrics off');
-  const cpuMs = cpuSince(cpu);
+  const cpuMs = cpuMsSince(cpu);
   const retransmits = history.events.filter((e) => e.kind === 'retransmit').length;
   if (retransmits > 0) notes.push(`${retransmits} retransmits`);
   detach();
   await Promise.all([a.stop(), b.stop()]);
   return { ms, rate: (r.messages / ms) * 1000, cpuMs, note: notes.join(', ') };
-}
-
-/** The checker over the whole history, timed as part of the bots' cost. */
-function runChecker(
-  history: History,
-  alice: string,
-  bob: string,
-  caps: Cap[],
-): { ms: number; findings: CheckResult['findings'] } {
-  const start = performance.now();
-  const result = check(history.events, {
-    expect: { exactlyOnce: true, allAccepted: true, receipt: 'delivered' },
-    users: { [alice]: ['d1'], [bob]: ['d1'] },
-    caps,
-    endT: history.now(),
-  });
-  return { ms: performance.now() - start, findings: result.findings };
 }
 
 // ── section ───────────────────────────────────────────────────────────────────────────────

@@ -8,6 +8,12 @@
  * own next to the figure it measures, so one line says figure, goal and whether it is met.
  */
 
+/** CPU ms of this process since `from` (user + system, all its threads). */
+export function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
 /** One row of the goal table, as `npm run bench -- --json FILE` writes it. */
 export interface Figure {
   figure: string;

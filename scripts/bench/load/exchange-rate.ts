@@ -21,7 +21,7 @@ import { LoadHistory } from '../../../src/load/worker/load-history.js';
 import { metricsListener } from '../../../src/metrics/from-history.js';
 import { createMetrics } from '../../../src/metrics/registry.js';
 import { hmacToken } from '../../../src/protocol/auth.js';
-import { ackCumulatively, bareLoggedIn } from '../bare-login.js';
+import { ackCumulatively, bareLoggedIn, exchangeBody } from '../bare-login.js';
 import { atLeast, figure, pairedRatio } from '../figures.js';
 
 /** The embedded server's HMAC secret for the whole bench. */
@@ -31,10 +31,6 @@ export interface Exchange {
   pairs: number;
   messages: number;
   window: number;
-}
-
-function body(i: number): string {
-  return `bench-${i.toString(36).padStart(8, '0')}-${'x'.repeat(17)}`;
 }
 
 /** Logs a bare `ws` client in (hello:R, the first answer). */
@@ -62,7 +58,9 @@ async function bareRound(url: string, x: Exchange, tag: string): Promise<number>
           const pump = () => {
             while (sent < perPair && sent - delivered < x.window) {
               const i = sent++;
-              a.send(JSON.stringify({ type: 'msg:R', rid: `r${++rid}`, cmid: `c${i}`, to, body: body(i) }));
+              a.send(
+                JSON.stringify({ type: 'msg:R', rid: `r${++rid}`, cmid: `c${i}`, to, body: exchangeBody(i) }),
+              );
             }
           };
           a.on('message', (data) => {
@@ -146,7 +144,7 @@ async function loadRound(url: string, x: Exchange, tag: string, parts: Parts): P
     const pump = (p: number) => {
       const { a, to } = pairs[p]!;
       while (sent[p]! < perPair && a.inFlight < x.window) {
-        a.send(to, body(sent[p]!), history.now());
+        a.send(to, exchangeBody(sent[p]!), history.now());
         sent[p]!++;
       }
     };
