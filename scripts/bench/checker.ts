@@ -12,8 +12,11 @@
  *
  * Goals (issue 9): ≥ 1M messages/s (≤ 1 µs/message) at 1M and 5M; flat µs/message (5M within
  * 1.2× of 100k). The figures use the process's CPU time (wall time is printed too): on this
- * shared machine a check() may get a tenth of a core, and wall time then measures the neighbours. Also printed: check() over the read floor (same run), and the peak resident
- * memory check() adds per message (what its ledger keeps, plus garbage not yet collected).
+ * shared machine a check() may get a tenth of a core, and wall time then measures the neighbours.
+ * Also printed: check() over the read floor (same run); the count-once floor (kit-floor.ts: the
+ * least any exactly-once verdict costs here, one lookup per event and no rules), which places
+ * the 1 µs goal; and the peak resident memory check() adds per message (what its ledger keeps,
+ * plus garbage not yet collected).
  *
  * Environment: IMSPEC_BENCH_CHECKER_MESSAGES (100000,1000000,5000000), IMSPEC_BENCH_ROUNDS (5).
  * Run one size alone: `node --max-old-space-size=16384 dist/scripts/bench/checker.js --size N`.
@@ -27,7 +30,18 @@ import { runInNewContext } from 'node:vm';
 import { check } from '../../src/checker/index.js';
 import type { HistoryEvent } from '../../src/history/events.js';
 import { cleanContext, cleanExchange } from './clean-history.js';
-import { atLeast, atMost, envInt, type Figure, figure, fmtSpread, pairedRatio, spread } from './figures.js';
+import {
+  atLeast,
+  atMost,
+  cpuMsSince,
+  envInt,
+  type Figure,
+  figure,
+  fmtSpread,
+  pairedRatio,
+  spread,
+} from './figures.js';
+import { countOnce } from './kit-floor.js';
 
 /** µs per message for 1M messages/s. */
 const GOAL_US = 1;
@@ -77,11 +91,16 @@ async function runSize(messages: number): Promise<void> {
   const check_: number[] = [];
   const cpu: number[] = [];
   const floor: number[] = [];
+  const onceCpu: number[] = [];
   let result: ReturnType<typeof check> | undefined;
   for (let r = 0; r < rounds; r++) {
     let t0 = performance.now();
     readPass(events);
     floor.push(performance.now() - t0);
+    gc();
+    const onceFrom = process.cpuUsage();
+    if (countOnce(events) !== 0) throw new Error('the count-once floor miscounted a clean history');
+    onceCpu.push(cpuMsSince(onceFrom));
     result = undefined;
     gc();
     const cpu0 = process.cpuUsage();
@@ -109,6 +128,11 @@ async function runSize(messages: number): Promise<void> {
   );
   console.log(`  floor: read pass     ${fmtSpread(spread(floor), ' ms', 0)}`);
   console.log(`  check / read pass    ${fmtSpread(pairedRatio(check_, floor), '×', 1)}`);
+  const onceUs = spread(onceCpu.map((ms) => (ms * 1000) / messages));
+  console.log(
+    `  floor: count once    ${fmtSpread(onceUs, ' µs/message', 2)} CPU — the least an exactly-once verdict costs (kit-floor.ts), against the goal's ${GOAL_US} µs`,
+  );
+  console.log(`  check / count once   ${fmtSpread(pairedRatio(cpu, onceCpu), '×', 1)} CPU`);
   console.log(
     `  peak memory added    ${(peakAdded / messages).toFixed(0)} bytes/message (RSS high-water over the history's)`,
   );
