@@ -43,17 +43,8 @@ import { hmacToken } from '../../src/protocol/auth.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
 import { ackCumulatively, bareLogin, exchangeBody } from './bare-login.js';
 import { checkExchange, populationSeries, populationSettings } from './bots-population.js';
-import {
-  atLeast,
-  cpuMsSince,
-  envInt,
-  figure,
-  fmtSpread,
-  pairedRatio,
-  type Spread,
-  spread,
-} from './figures.js';
-import { kitFloor } from './kit-floor.js';
+import { atLeast, cpuMsSince, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
+import { printKitFloor } from './kit-floor.js';
 
 const SECRET = 'bench';
 
@@ -269,28 +260,6 @@ async function size(url: string, s: Settings, messages: number, tagBase: string)
   return { messages, rate, cpu, bareUs: us(bare).median };
 }
 
-/**
- * The kit floor at the largest size (kit-floor.ts), against the room a 0.9× CPU ratio leaves above
- * the bare client: bare/bots ≥ 0.9 means bots ≤ bare/0.9, so the kit's own work per message must
- * fit in bare × (1/0.9 − 1).
- */
-function printKitFloor(top: SizeResult, rounds: number): void {
-  // A round of the floor takes a fraction of a second: more of them than the exchange's, so its
-  // median is steady.
-  const floor = kitFloor(top.messages, Math.max(rounds, 9));
-  const room = top.bareUs * (1 / 0.9 - 1);
-  const us = (x: Spread) => x.median.toFixed(2);
-  console.log(
-    `  kit floor, ${top.messages.toLocaleString('en-US')} messages (validate every frame, record it, count once; no rules):`,
-  );
-  console.log(
-    `    validate ${us(floor.validate)} + record ${us(floor.record)} + count once ${us(floor.countOnce)} = ${fmtSpread(floor.total, ' µs/message', 2)} CPU`,
-  );
-  console.log(
-    `    a 0.9× CPU ratio leaves ${room.toFixed(2)} µs/message above the bare client's ${top.bareUs.toFixed(1)} µs: ${floor.total.median > room ? 'less than the floor' : 'room above the floor'}`,
-  );
-}
-
 /** The bench section: a size series, then the goal figures at the largest size. */
 export async function run(): Promise<void> {
   const s = settings();
@@ -305,7 +274,13 @@ export async function run(): Promise<void> {
     const n = top.messages.toLocaleString('en-US');
     figure(atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9));
     figure(atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9));
-    printKitFloor(top, s.rounds);
+    // bare/bots ≥ 0.9 means bots ≤ bare/0.9: the kit's own work must fit in bare × (1/0.9 − 1).
+    printKitFloor(
+      top.messages,
+      s.rounds,
+      top.bareUs * (1 / 0.9 - 1),
+      `a 0.9× CPU ratio to the bare client's ${top.bareUs.toFixed(1)} µs leaves`,
+    );
     const population = await populationSeries(server.url, SECRET, populationSettings(s.window, s.rounds));
     const most = population[population.length - 1];
     if (most !== undefined) {

@@ -16,7 +16,7 @@
 import type { HistoryEvent } from '../../src/history/events.js';
 import { isValidFrame } from '../../src/protocol/validate.js';
 import { cleanExchange } from './clean-history.js';
-import { type Spread, spread } from './figures.js';
+import { fmtSpread, type Spread, spread } from './figures.js';
 
 /** Messages of the history not committed exactly once (0 on a clean history). */
 export function countOnce(events: readonly HistoryEvent[]): number {
@@ -113,4 +113,24 @@ export function kitFloor(messages: number, rounds: number): KitFloor {
     countOnce: spread(count),
     total: spread(validate.map((v, i) => v + record[i]! + count[i]!)),
   };
+}
+
+/**
+ * Prints the kit floor at `messages` messages against `room`: the µs per message a 0.9× goal
+ * leaves the kit above its bare baseline (`how` says how the room was worked out).
+ */
+export function printKitFloor(messages: number, rounds: number, room: number, how: string): void {
+  // A round of the floor takes a fraction of a second: more of them than a section's, so its
+  // median is steady.
+  const floor = kitFloor(messages, Math.max(rounds, 9));
+  const us = (x: Spread) => x.median.toFixed(2);
+  console.log(
+    `  kit floor, ${messages.toLocaleString('en-US')} messages (validate every frame, record it, count once; no rules):`,
+  );
+  console.log(
+    `    validate ${us(floor.validate)} + record ${us(floor.record)} + count once ${us(floor.countOnce)} = ${fmtSpread(floor.total, ' µs/message', 2)} CPU`,
+  );
+  console.log(
+    `    ${how} ${room.toFixed(2)} µs/message above the bare client — ${floor.total.median > room ? 'less than the floor' : 'more than the floor'}`,
+  );
 }

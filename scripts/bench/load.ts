@@ -8,7 +8,9 @@
  *    unreceipted messages, against the embedded reference server (a child process, its own
  *    core). Bare: a `ws` client that parses each frame and does nothing else. Load: the load
  *    engine's bots (every client rule, the history events, the metric table fed from them) and,
- *    when this build has it, the streaming ledger judging every message. Goal ≥ 0.9.
+ *    when this build has it, the streaming ledger judging every message. Goal ≥ 0.9. After the
+ *    figure, the kit floor (kit-floor.ts) against the room a 0.9× rate leaves the engine when
+ *    client and server share the cores.
  * 2. Memory per connected bot: C bare `ws` connections logged in (hello) against C load bots
  *    logged in, RSS and heap per connection after a full GC. Goal ≤ 1.5× bare.
  * 3. The streaming ledger alone: CPU µs per message (wall beside it, and the load average) and
