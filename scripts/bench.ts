@@ -42,9 +42,10 @@ const SECTIONS: Record<string, [what: string, load: () => Promise<Section>]> = {
 
 const USAGE = `usage: npm run bench [-- [--only NAME[,NAME…]]… [--json FILE]]
 
-Runs each section in its own child process and ends with a goal table (figure, goal, now, met).
+Runs each section in its own child process and ends with a goal table (figure, goal, now, met,
+and where a section measures one, the floor: what the least possible work reaches).
   --only NAME   run only these sections (repeatable or comma-separated)
-  --json FILE   also write the goal table as JSON: [{figure, goal, now, met}]
+  --json FILE   also write the goal table as JSON: [{figure, goal, now, met, floor?}]
 Every figure is a median of interleaved rounds, as a ratio against a baseline of the same run
 where it is a ratio; sizes and round counts come from IMSPEC_BENCH_* (see each section's file).
 
@@ -103,8 +104,9 @@ function runChild(name: string): Promise<{ figures: Figure[]; code: number }> {
 
 function table(rows: readonly Figure[]): string {
   const mark = (r: Figure) => (r.met === null ? 'n/a' : r.met ? 'met' : 'MISSED');
-  const head = ['figure', 'goal', 'now', 'met'];
-  const cells = rows.map((r) => [r.figure, r.goal, r.now, mark(r)]);
+  const floor = (r: Figure) => (r.floor ? `${r.floor.now}${r.floor.met ? '' : ' (misses)'}` : '');
+  const head = ['figure', 'goal', 'now', 'met', 'floor'];
+  const cells = rows.map((r) => [r.figure, r.goal, r.now, mark(r), floor(r)]);
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) =>
     c
@@ -144,6 +146,11 @@ async function main(): Promise<void> {
   console.log(`goals (${args.only.join(', ')}):\n${table(rows)}`);
   const count = (met: boolean | null) => rows.filter((r) => r.met === met).length;
   console.log(`${count(true)} met, ${count(false)} missed, ${count(null)} not measured`);
+  const beyond = rows.filter((r) => r.floor !== undefined && !r.floor.met).length;
+  if (beyond > 0)
+    console.log(
+      `${beyond} of the goals are missed by their floor too (the least possible work, measured in the same run): no implementation meets them on this machine`,
+    );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
   if (failed) process.exitCode = 1;
 }

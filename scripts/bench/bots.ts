@@ -43,7 +43,7 @@ import { hmacToken } from '../../src/protocol/auth.js';
 import { startEmbedded } from '../../src/runner/embedded.js';
 import { ackCumulatively, bareLogin, exchangeBody } from './bare-login.js';
 import { checkExchange, populationSeries, populationSettings } from './bots-population.js';
-import { atLeast, cpuMsSince, envInt, figure, fmtSpread, pairedRatio, spread } from './figures.js';
+import { atLeast, cpuMsSince, envInt, figure, fmtSpread, pairedRatio, spread, withFloor } from './figures.js';
 import { printKitFloor } from './kit-floor.js';
 
 const SECRET = 'bench';
@@ -273,13 +273,23 @@ export async function run(): Promise<void> {
     const top = results[results.length - 1]!;
     const n = top.messages.toLocaleString('en-US');
     figure(atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9));
-    figure(atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9));
     // bare/bots ≥ 0.9 means bots ≤ bare/0.9: the kit's own work must fit in bare × (1/0.9 − 1).
-    printKitFloor(
+    const floorUs = printKitFloor(
       top.messages,
       s.rounds,
       top.bareUs * (1 / 0.9 - 1),
       `a 0.9× CPU ratio to the bare client's ${top.bareUs.toFixed(1)} µs leaves`,
+    );
+    // The best CPU ratio any bots could reach: the bare client's work plus the floor's.
+    figure(
+      withFloor(
+        atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9),
+        top.bareUs / (top.bareUs + floorUs),
+        0.9,
+        'at least',
+        '×',
+        2,
+      ),
     );
     const population = await populationSeries(server.url, SECRET, populationSettings(s.window, s.rounds));
     const most = population[population.length - 1];

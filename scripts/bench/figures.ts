@@ -23,6 +23,12 @@ export interface Figure {
   now: string;
   /** Whether the goal is met; null when nothing could be measured (e.g. a binary is missing). */
   met: boolean | null;
+  /**
+   * Where the goal sits, when the section measures a floor (floor-server.ts, kit-floor.ts): what
+   * the least possible work reaches on the figure's own scale, and whether even that meets the
+   * goal. A floor that misses puts the goal out of reach of any implementation on this machine.
+   */
+  floor?: { now: string; met: boolean };
 }
 
 /** Median, min and max of a series of rounds. */
@@ -58,7 +64,8 @@ export function fmtSpread(x: Spread, unit = '', digits = 0): string {
 /** Reports one goal-table row to the harness and prints it under the section's own output. */
 export function figure(row: Figure): void {
   const mark = row.met === null ? 'n/a' : row.met ? 'met' : 'MISSED';
-  console.log(`  → ${row.figure}: ${row.now}  (goal ${row.goal}: ${mark})`);
+  const floor = row.floor ? `; floor ${row.floor.now}, ${row.floor.met ? 'meets it' : 'misses it too'}` : '';
+  console.log(`  → ${row.figure}: ${row.now}  (goal ${row.goal}: ${mark}${floor})`);
   process.send?.({ imspecBenchFigure: row });
 }
 
@@ -80,6 +87,23 @@ export function atMost(name: string, value: number, goal: number, unit: string, 
     now: `${Number.isFinite(value) ? value.toFixed(digits) : 'n/a'}${unit}`,
     met: Number.isFinite(value) ? value <= goal : null,
   };
+}
+
+/**
+ * `row` with its floor: `value` on the row's scale, judged against `goal` the way the row is
+ * (`at least` or `at most`).
+ */
+export function withFloor(
+  row: Figure,
+  value: number,
+  goal: number,
+  way: 'at least' | 'at most',
+  unit: string,
+  digits: number,
+): Figure {
+  if (!Number.isFinite(value)) return row;
+  const met = way === 'at least' ? value >= goal : value <= goal;
+  return { ...row, floor: { now: `${value.toFixed(digits)}${unit}`, met } };
 }
 
 /** A positive integer from the environment, or the fallback. */

@@ -117,9 +117,10 @@ export function kitFloor(messages: number, rounds: number): KitFloor {
 
 /**
  * Prints the kit floor at `messages` messages against `room`: the µs per message a 0.9× goal
- * leaves the kit above its bare baseline (`how` says how the room was worked out).
+ * leaves the kit above its bare baseline (`how` says how the room was worked out). Returns the
+ * floor's µs per message (median of the rounds' totals).
  */
-export function printKitFloor(messages: number, rounds: number, room: number, how: string): void {
+export function printKitFloor(messages: number, rounds: number, room: number, how: string): number {
   // A round of the floor takes a fraction of a second: more of them than a section's, so its
   // median is steady.
   const floor = kitFloor(messages, Math.max(rounds, 9));
@@ -133,4 +134,5 @@ export function printKitFloor(messages: number, rounds: number, room: number, ho
   console.log(
     `    ${how} ${room.toFixed(2)} µs/message above the bare client — ${floor.total.median > room ? 'less than the floor' : 'more than the floor'}`,
   );
+  return floor.total.median;
 }
