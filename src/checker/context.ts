@@ -73,6 +73,11 @@ export interface Reaccept {
   /** Stored ids of the first smid and the new one. */
   first: number;
   again: number;
+  /**
+   * The first push or page after the latest stop of the target, before this answer, that showed
+   * the first copy (first seen before that stop), or -1: read when recorded, so it stays final.
+   */
+  seenAfterStopIdx: number;
 }
 
 export interface Scan {

@@ -66,6 +66,8 @@ export class FaultIndex {
   private readonly byActor = new Map<string | undefined, FaultRecord[]>();
   private readonly targets: { t: number; idx: number; action: TargetEvent['action'] }[] = [];
   count = 0;
+  /** The latest kill, term, restart or exit of the target so far (as targetAction's crashOnly), or -1. */
+  lastStopIdx = -1;
 
   addFault(e: FaultEvent, idx: number): void {
     const parsed = parseFrame(e.frame);
@@ -89,6 +91,7 @@ export class FaultIndex {
 
   addTarget(e: TargetEvent, idx: number): void {
     this.targets.push({ t: e.t, idx, action: e.action });
+    if (!NOT_A_STOP.has(e.action)) this.lastStopIdx = idx;
   }
 
   /**
@@ -121,12 +124,15 @@ export class FaultIndex {
     const list = this.targets;
     for (let i = lowerBound(list, t0); i < list.length && list[i]!.t <= t1; i++) {
       const action = list[i]!.action;
-      if (action === 'start' || action === 'resume' || (crashOnly && action === 'pause')) continue;
+      if (action === 'start' || action === 'resume' || (crashOnly && NOT_A_STOP.has(action))) continue;
       return list[i]!.idx;
     }
     return -1;
   }
 }
+
+/** Target actions that lose nothing: a start, a resume, a pause (a paused server keeps its state). */
+const NOT_A_STOP: ReadonlySet<TargetEvent['action']> = new Set(['start', 'resume', 'pause']);
 
 function lowerBound(list: readonly { t: number }[], t: number): number {
   let lo = 0;

@@ -9,7 +9,7 @@
 import type { CommitEvent, FrameEvent, GiveUpEvent, SendEvent } from '../history/events.js';
 import type { Scan } from './context.js';
 import { msgBody, msgCmid, msgReceiver, msgSender, msgTo, storedMsg, storedSmid } from './msg-reads.js';
-import { findStored, observe, storedOf } from './observe.js';
+import { findStored, noteServerSighting, observe, storedOf } from './observe.js';
 import { trackFirstPush } from './order.js';
 import {
   type ActorState,
@@ -114,7 +114,9 @@ export function onMsgAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number, 
     const limits = conn.limits;
     const window = limits ? limits.dedupWindowMs : Number.POSITIVE_INFINITY;
     if (reqT - l.log.at(t.acceptIdx.get(m)).t <= window) {
-      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first: t.stored.get(m), again: st });
+      const first = t.stored.get(m);
+      const seenAfterStopIdx = first >= 0 ? (l.stored.seenAfterStopIdx.get(first) ?? -1) : -1;
+      s.reaccepts.push({ msg: m, idx: i, reqIdx: req.idx, first, again: st, seenAfterStopIdx });
     }
   }
   if (e.fields['dup'] === true) {
@@ -162,6 +164,7 @@ export function onPush(s: Scan, conn: ConnState, e: FrameEvent, i: number): void
   if (attempt !== undefined) s.l.attemptSeen = true;
   const st = observe(s, actor, f, i);
   if (st < 0) return;
+  noteServerSighting(s, st, i);
   // A push of a message this device already committed (in its current app epoch).
   const m = storedMsg(s.l, st);
   if (m >= 0 && s.l.msgs.commitIdx.get(m) >= 0 && committedIn(s, m, actor, f['smid'] as string) >= 0) {

@@ -91,6 +91,19 @@ export function observe(
   return seqOf(s, actor, id, f, i, smid);
 }
 
+/**
+ * A server frame (a push, a sync page item) showed stored copy `id` at event `i`: when the copy
+ * was first seen before the latest stop of the target, the first such frame after that stop is
+ * kept — the copy survived the stop, whatever its first sighting says (DUR-1 vs DUR-3). A
+ * commit is the device's own doing and proves nothing about the server's store.
+ */
+export function noteServerSighting(s: Scan, id: number, i: number): void {
+  const stop = s.faults.lastStopIdx;
+  const table = s.l.stored;
+  if (stop < 0 || id < 0 || table.obsIdx.get(id) >= stop) return;
+  if ((table.seenAfterStopIdx.get(id) ?? -1) < stop) table.seenAfterStopIdx.set(id, i);
+}
+
 /** The seq part of an observation: SEQ-3 (a message keeps its seq) and SEQ-2 (a seq, one message). */
 function seqOf(
   s: Scan,

@@ -11,7 +11,7 @@ import type { FrameEvent } from '../history/events.js';
 import type { Scan } from './context.js';
 import { confirmCursor } from './cursors.js';
 import { num } from './field-values.js';
-import { observe } from './observe.js';
+import { noteServerSighting, observe } from './observe.js';
 import type { ConnState, Req } from './state.js';
 
 /** Holes listed per page at most; a page missing more than this is broken enough. */
@@ -53,7 +53,7 @@ export function onSyncAnswer(s: Scan, conn: ConnState, e: FrameEvent, i: number,
     const item: unknown = msgs[k];
     if (typeof item !== 'object' || item === null) continue;
     // The item's position lets the ledger read this message back from the page later.
-    observe(s, actor, item as Record<string, unknown>, i, k);
+    noteServerSighting(s, observe(s, actor, item as Record<string, unknown>, i, k), i);
     const seq = num((item as { seq?: unknown }).seq);
     if (seq === undefined) continue;
     const prev = seqs[seqs.length - 1];

@@ -299,6 +299,12 @@ export class StoredTable {
   private readonly bigSeqs = new Map<number, number>();
   /** Already reported as inconsistent (SEQ-3). */
   readonly inconsistent = new Set<number>();
+  /**
+   * A copy first seen before a stop of the target, pushed or paged again after the latest stop:
+   * where the server first sent it then. It survived that stop (DUR-3, not DUR-1). Empty in a
+   * case without a kill or restart.
+   */
+  readonly seenAfterStopIdx = new Map<number, number>();
 
   /** Grows the columns to hold `n` stored messages without further doubling (see Store). */
   reserve(n: number): void {
@@ -332,7 +338,14 @@ export class StoredTable {
   /** Forgets stored messages below `base` (the streaming ledger). */
   retire(base: number): void {
     // As MessageTable.retire: these are empty on a healthy run.
-    for (const map of [this.originItem, this.obsItem, this.seqIdxOther, this.bigSeqs, this.inconsistent]) {
+    for (const map of [
+      this.originItem,
+      this.obsItem,
+      this.seqIdxOther,
+      this.bigSeqs,
+      this.inconsistent,
+      this.seenAfterStopIdx,
+    ]) {
       if (map.size > 0) for (let id = this.base; id < base; id++) map.delete(id);
     }
     this.base = base;

@@ -283,9 +283,11 @@ export function judgeReaccepts(s: Scan): void {
       continue;
     }
     // Seen after the crash (a push, a page, a commit) before the retransmission was answered:
-    // the message survived, its dedup record did not.
-    const seen = Math.max(st.obsIdx.get(r.first), st.seqIdx(r.first));
-    const survived = seen > crash && seen < r.idx;
+    // the message survived, its dedup record did not. A copy first seen before the crash counts
+    // when the server pushed or paged it again after the restart.
+    const between = (idx: number) => idx > crash && idx < r.idx;
+    const survived =
+      between(Math.max(st.obsIdx.get(r.first), st.seqIdx(r.first))) || between(r.seenAfterStopIdx);
     // Acknowledged before the kill, unknown after the restart: that message is lost (DUR-1);
     // stored again as new while it survived: a duplicate (DUR-3).
     if (survived) countDuplicate(s, r.msg);

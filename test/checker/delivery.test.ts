@@ -207,31 +207,58 @@ describe('lost messages', () => {
     expect(summary(check(h.events, ctx(h)))).toEqual([]);
   });
 
-  it('the first copy survived the crash but the retransmission was stored again → DUR-3', () => {
+  /**
+   * A message accepted as s-before, the target killed and restarted, the sender's retransmission
+   * stored anew as s-after. `before`: s-before was pushed to bob before the crash; `after`: how
+   * the server showed s-before after the restart (a push, a sync page), or never (`none`: the
+   * server lost it, and bob's inbox holds only s-after). A server without dedup (`no-dedup`)
+   * re-pushes an unacked s-before after the restart and stores the retransmission anew.
+   */
+  function firstCopyAroundCrash(before: boolean, after: 'push' | 'page' | 'none') {
     const h = new H();
     h.connect(A);
     h.connect(B);
     const m = h.send(A, 'bob');
     h.accept(m, { smid: 's-before', seq: 1 });
+    const first = { ...m };
+    if (before) h.push(B, first);
     h.target('kill');
     h.close(A, 'network');
     h.close(B, 'network');
     h.target('restart');
-    h.connect(B, { lastSeq: 0 });
-    const first = { ...m };
-    h.push(B, first);
-    h.commit(B, first);
-    h.ack(B, 1);
+    if (after === 'none') h.connect(B, { lastSeq: 0, maxSeq: 0 });
+    else {
+      h.connect(B, { lastSeq: 0 });
+      if (after === 'push') h.push(B, first);
+      else h.sync(B, { after: 0, limit: 10 }, { msgs: [first], more: false });
+      h.commit(B, first, { via: after === 'push' ? 'push' : 'sync' });
+      h.ack(B, 1);
+    }
     h.connect(A, { lastSeq: 0 });
     h.retransmit(m, 'reconnect');
-    h.accept(m, { smid: 's-after', seq: 2 });
+    const seq = after === 'none' ? 1 : 2;
+    h.accept(m, { smid: 's-after', seq });
     h.push(B, m);
     h.commit(B, m);
-    h.ack(B, 2);
+    h.ack(B, seq);
     h.wait(GRACE);
     h.teardown();
-    const r = check(h.events, ctx(h, { expect: { receipt: 'none' } }));
-    expect(summary(r).sort()).toEqual(['app-duplicate DEDUP-2', 'app-duplicate DUR-3']);
+    return summary(check(h.events, ctx(h, { expect: { receipt: 'none' } }))).sort();
+  }
+
+  const survived = ['app-duplicate DEDUP-2', 'app-duplicate DUR-3'];
+
+  it('the first copy survived the crash but the retransmission was stored again → DUR-3', () => {
+    expect(firstCopyAroundCrash(false, 'push')).toEqual(survived);
+  });
+
+  it('the first copy pushed before the crash and pushed or paged again after it survived → DUR-3, not lost', () => {
+    expect(firstCopyAroundCrash(true, 'push')).toEqual(survived);
+    expect(firstCopyAroundCrash(true, 'page')).toEqual(survived);
+  });
+
+  it('near miss: the first copy pushed before the crash only, never after it → lost DUR-1', () => {
+    expect(firstCopyAroundCrash(true, 'none')).toContain('lost DUR-1');
   });
 
   it('near miss: a new device that joins after the message is not owed it (NEWDEV-1)', () => {
