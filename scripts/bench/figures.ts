@@ -8,6 +8,22 @@
  * own next to the figure it measures, so one line says figure, goal and whether it is met.
  */
 
+import { readFileSync } from 'node:fs';
+
+/**
+ * CPU µs the process `pid` has used (user + system), from /proc (Linux; clock ticks taken as
+ * 100 Hz, Linux's USER_HZ), or undefined where there is no /proc: the server's share of a round.
+ */
+export function processCpuUs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU ms of this process since `from` (user + system, all its threads). */
 export function cpuMsSince(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from);

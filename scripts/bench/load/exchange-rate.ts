@@ -8,7 +8,6 @@
  * round just before it.
  */
 
-import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type WebSocket from 'ws';
 import { resolveClientOptions } from '../../../src/bots/options.js';
@@ -22,7 +21,7 @@ import { metricsListener } from '../../../src/metrics/from-history.js';
 import { createMetrics } from '../../../src/metrics/registry.js';
 import { hmacToken } from '../../../src/protocol/auth.js';
 import { ackCumulatively, bareLoggedIn, exchangeBody } from '../bare-login.js';
-import { atLeast, figure, pairedRatio, withFloor } from '../figures.js';
+import { atLeast, figure, pairedRatio, processCpuUs, withFloor } from '../figures.js';
 import { printKitFloor } from '../kit-floor.js';
 
 /** The embedded server's HMAC secret for the whole bench. */
@@ -175,20 +174,6 @@ interface Parts {
 }
 
 /**
- * CPU µs the process `pid` has used, from /proc (Linux; clock ticks taken as 100 Hz, Linux's
- * USER_HZ), or undefined where there is no /proc.
- */
-function cpuOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * One kind of round: its rates, this process's CPU per message and the server's (login and
  * teardown included).
  */
@@ -200,11 +185,11 @@ class Side {
   constructor(readonly label: string) {}
 
   async run(messages: number, server: number | undefined, round: () => Promise<number>): Promise<void> {
-    const s0 = cpuOf(server);
+    const s0 = processCpuUs(server);
     const c0 = process.cpuUsage();
     this.rates.push(await round());
     const c = process.cpuUsage(c0);
-    const s1 = cpuOf(server);
+    const s1 = processCpuUs(server);
     this.cpu.push((c.user + c.system) / messages);
     if (s0 !== undefined && s1 !== undefined) this.serverCpu.push((s1 - s0) / messages);
   }
