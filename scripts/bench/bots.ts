@@ -54,9 +54,8 @@ import {
   pairedRatio,
   processCpuUs,
   spread,
-  withFloor,
 } from './figures.js';
-import { printKitFloor } from './kit-floor.js';
+import { bestRateRatio, printKitFloor } from './kit-floor.js';
 
 const SECRET = 'bench';
 
@@ -306,26 +305,11 @@ export async function run(): Promise<void> {
       top.bareUs * (1 / 0.9 - 1),
       `a 0.9× CPU ratio to the bare client's ${top.bareUs.toFixed(1)} µs leaves`,
     );
-    // The best rate ratio any bots could reach, client and server sharing the cores (rates then
-    // compare as CPU sums per message, as in the load section): (bare + server) / (bare + floor + server).
-    const rateRow = atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9);
-    const srv = top.serverUs;
-    figure(
-      srv === undefined
-        ? rateRow
-        : withFloor(rateRow, (top.bareUs + srv) / (top.bareUs + floorUs + srv), 0.9, 'at least', '×', 2),
-    );
+    const rateFloor = bestRateRatio(top.bareUs, top.serverUs, floorUs);
+    figure(atLeast(`bots exchange rate / bare ws (${n} msgs)`, top.rate.median, 0.9, '×', 2, rateFloor));
     // The best CPU ratio any bots could reach: the bare client's work plus the floor's.
-    figure(
-      withFloor(
-        atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9),
-        top.bareUs / (top.bareUs + floorUs),
-        0.9,
-        'at least',
-        '×',
-        2,
-      ),
-    );
+    const cpuFloor = top.bareUs / (top.bareUs + floorUs);
+    figure(atLeast(`bots client CPU/msg, bare/bots (${n} msgs)`, top.cpu.median, 0.9, '×', 2, cpuFloor));
     const population = await populationSeries(server.url, SECRET, populationSettings(s.window, s.rounds));
     const most = population[population.length - 1];
     if (most !== undefined) {

@@ -85,13 +85,27 @@ export function figure(row: Figure): void {
   process.send?.({ imspecBenchFigure: row });
 }
 
-/** `≥ goal` as a figure row: `value` against `goal`, printed with `digits`. */
-export function atLeast(name: string, value: number, goal: number, unit = '×', digits = 2): Figure {
+/**
+ * `≥ goal` as a figure row: `value` against `goal`, printed with `digits`; with `floor` (what the
+ * least possible work reaches on the same scale, measured in the same run), judged the same way.
+ */
+export function atLeast(
+  name: string,
+  value: number,
+  goal: number,
+  unit = '×',
+  digits = 2,
+  floor?: number,
+): Figure {
+  const fmt = (v: number) => `${Number.isFinite(v) ? v.toFixed(digits) : 'n/a'}${unit}`;
   return {
     figure: name,
     goal: `≥ ${goal.toFixed(digits)}${unit}`,
-    now: `${Number.isFinite(value) ? value.toFixed(digits) : 'n/a'}${unit}`,
+    now: fmt(value),
     met: Number.isFinite(value) ? value >= goal : null,
+    ...(floor !== undefined && Number.isFinite(floor)
+      ? { floor: { now: fmt(floor), met: floor >= goal } }
+      : {}),
   };
 }
 
@@ -103,23 +117,6 @@ export function atMost(name: string, value: number, goal: number, unit: string, 
     now: `${Number.isFinite(value) ? value.toFixed(digits) : 'n/a'}${unit}`,
     met: Number.isFinite(value) ? value <= goal : null,
   };
-}
-
-/**
- * `row` with its floor: `value` on the row's scale, judged against `goal` the way the row is
- * (`at least` or `at most`).
- */
-export function withFloor(
-  row: Figure,
-  value: number,
-  goal: number,
-  way: 'at least' | 'at most',
-  unit: string,
-  digits: number,
-): Figure {
-  if (!Number.isFinite(value)) return row;
-  const met = way === 'at least' ? value >= goal : value <= goal;
-  return { ...row, floor: { now: `${value.toFixed(digits)}${unit}`, met } };
 }
 
 /** A positive integer from the environment, or the fallback. */

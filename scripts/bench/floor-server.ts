@@ -15,13 +15,12 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { DEFAULT_LIMITS } from '../../src/server/options.js';
 import { ServerWire } from '../../src/server/wire.js';
 
 const MSG_A = '{"type":"msg:A","rid":"r","cmid":"c","smid":"s","ts":0}';
 const ACK_N = '{"type":"ack:N","cmid":"c","smid":"s","to":"r","state":"stored"}';
 const HELLO_A = '{"type":"hello:A","rid":"h"}';
-/** The reference server's default frame limit. */
-const MAX_PAYLOAD = 65_536;
 
 export type FloorTransport = 'ws' | 'wire';
 
@@ -50,7 +49,7 @@ export async function startFloorServer(transport: FloorTransport): Promise<Floor
         return;
       }
       // ServerWire hands every frame it reads itself, and any that ws reads, to one callback.
-      const wire: ServerWire = new ServerWire(ws, socket, MAX_PAYLOAD, (data) =>
+      const wire: ServerWire = new ServerWire(ws, socket, DEFAULT_LIMITS.maxFrameBytes, (data) =>
         answer(data, (text) => wire.send(text)),
       );
     });

@@ -116,6 +116,19 @@ export function kitFloor(messages: number, rounds: number): KitFloor {
 }
 
 /**
+ * The best rate ratio to the bare client any client could reach when client and server share the
+ * cores (rates then compare as CPU sums per message): (bare + server) / (bare + floor + server).
+ * Undefined when the server's CPU was not measured.
+ */
+export function bestRateRatio(
+  bareUs: number,
+  serverUs: number | undefined,
+  floorUs: number,
+): number | undefined {
+  return serverUs === undefined ? undefined : (bareUs + serverUs) / (bareUs + floorUs + serverUs);
+}
+
+/**
  * Prints the kit floor at `messages` messages against `room`: the µs per message a 0.9× goal
  * leaves the kit above its bare baseline (`how` says how the room was worked out). Returns the
  * floor's µs per message (median of the rounds' totals).
