@@ -16,7 +16,7 @@
 import type { HistoryEvent } from '../../src/history/events.js';
 import { isValidFrame } from '../../src/protocol/validate.js';
 import { cleanExchange } from './clean-history.js';
-import { fmtSpread, type Spread, spread } from './figures.js';
+import { cpuMsSince, fmtSpread, type Spread, spread } from './figures.js';
 
 /** Messages of the history not committed exactly once (0 on a clean history). */
 export function countOnce(events: readonly HistoryEvent[]): number {
@@ -57,10 +57,8 @@ export interface KitFloor {
   total: Spread;
 }
 
-const cpuUs = (from: NodeJS.CpuUsage): number => {
-  const d = process.cpuUsage(from);
-  return d.user + d.system;
-};
+/** CPU µs of this process since `from`. */
+const cpuUs = (from: NodeJS.CpuUsage): number => cpuMsSince(from) * 1000;
 
 /**
  * The floor of the bots' per-message work at `messages` messages of the clean six-frame exchange
